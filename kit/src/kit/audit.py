@@ -1,0 +1,60 @@
+"""Append-only audit log of writes, exports and reads of restricted data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.logging import correlation_id
+
+
+class Actor(Protocol):
+    """Who acted: any principal with a subject and roles."""
+
+    @property
+    def subject(self) -> str:
+        """The user id."""
+        ...
+
+    @property
+    def roles(self) -> frozenset[Any]:
+        """The user's roles."""
+        ...
+
+
+class AuditLog:
+    """Writes audit entries in the caller's transaction, so an entry exists iff the change does."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    async def record(
+        self,
+        session: AsyncSession,
+        *,
+        actor: Actor | None,
+        action: str,
+        resource_type: str,
+        resource_id: str | None = None,
+        township: str | None = None,
+        outcome: str = "ok",
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append one entry; ``action`` is e.g. create, update, export, read_restricted."""
+        await session.execute(
+            insert(self.table).values(
+                at=datetime.now(UTC),
+                actor=actor.subject if actor else "system",
+                roles=",".join(sorted(str(r) for r in actor.roles)) if actor else "",
+                action=action,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                township=township,
+                outcome=outcome,
+                correlation_id=correlation_id.get(),
+                detail=detail or {},
+            )
+        )

@@ -1,0 +1,81 @@
+"""The Kafka broker of a service: FastStream with its Prometheus middleware, and topic set-up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any, Protocol
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CollectorRegistry
+
+from kit.settings import ServiceSettings
+
+
+def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
+    """Create the service's broker: idempotent producer (acks=all), metrics on its registry."""
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        enable_idempotence=True,
+        linger_ms=5,
+        graceful_timeout=15.0,
+        middlewares=(KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name),),
+    )
+
+
+class Publisher(Protocol):
+    """Sends one record; the returned awaitable resolves when the broker has it (acks=all)."""
+
+    async def send(
+        self, topic: str, *, key: str, value: bytes, headers: Mapping[str, str]
+    ) -> Awaitable[Any]:
+        """Enqueue a record in order and return its delivery future."""
+        ...
+
+
+class BrokerPublisher:
+    """Publisher over a connected FastStream broker; sends are enqueued in call order."""
+
+    def __init__(self, broker: KafkaBroker) -> None:
+        self.broker = broker
+
+    async def send(
+        self, topic: str, *, key: str, value: bytes, headers: Mapping[str, str]
+    ) -> Awaitable[Any]:
+        """Enqueue a record and return its delivery future."""
+        future: asyncio.Future[Any] = await self.broker.publish(
+            value,
+            topic,
+            key=key.encode(),
+            headers=dict(headers),
+            correlation_id=headers.get("correlation_id"),
+            no_confirm=True,
+        )
+        return future
+
+
+async def ensure_topics(
+    bootstrap_servers: str, names: Iterable[str], *, partitions: int, replication: int = 1
+) -> None:
+    """Create topics that do not exist yet (existing ones are left as they are)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [n for n in names if n not in existing]
+        if not missing:
+            return
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics(
+                [
+                    NewTopic(n, num_partitions=partitions, replication_factor=replication)
+                    for n in missing
+                ]
+            )
+    finally:
+        await admin.close()

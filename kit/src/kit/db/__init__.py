@@ -1,0 +1,14 @@
+"""Database access shared by the services: engines, sessions and the kit's own tables."""
+
+from kit.db.engine import create_all, make_engine, make_sessionmaker
+from kit.db.tables import KitTables, append_only_ddl, kit_tables, make_metadata
+
+__all__ = [
+    "KitTables",
+    "append_only_ddl",
+    "create_all",
+    "kit_tables",
+    "make_engine",
+    "make_metadata",
+    "make_sessionmaker",
+]

@@ -1,0 +1,330 @@
+"""Consumer runner: batch in, inbox-guarded effects, one commit, then the offsets; poison to dead letter."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
+from contracts.catalog import UnknownEventType, parse, parse_data
+from contracts.envelope import RawEnvelope
+from pydantic import BaseModel, ValidationError
+
+from contracts import envelope as ce
+from kit.broker import Publisher
+from kit.dead_letter import Failure, send_to_dead_letter, utcnow
+from kit.inbox import Inbox
+from kit.logging import correlation_id
+from kit.metrics import KitMetrics
+from kit.settings import ServiceSettings
+from kit.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+class PermanentError(Exception):
+    """A failure that retrying cannot fix: the message goes to the dead letter at once."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One consumed event, validated against the contract, with where it came from."""
+
+    envelope: RawEnvelope
+    data: BaseModel
+    topic: str
+    partition: int
+    offset: int
+
+
+Handler = Callable[[Delivery, UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A consumer group, the topics it reads and a handler per event type (others are ignored)."""
+
+    group: str
+    topics: tuple[str, ...]
+    handlers: Mapping[str, Handler]
+
+
+@dataclass
+class _Item:
+    record: ConsumerRecord[bytes, bytes]
+    headers: dict[str, str]
+    delivery: Delivery
+
+    @property
+    def event_id(self) -> str:
+        return str(self.delivery.envelope.id)
+
+
+@dataclass
+class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        self.event.clear()
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.event.set()
+
+
+class _StopRequestedError(Exception):
+    """Raised to leave a batch unfinished (offsets uncommitted) when the service stops."""
+
+
+class ConsumerRunner:
+    """Runs one subscription: at-least-once delivery, exactly-once effects through the inbox."""
+
+    def __init__(
+        self,
+        *,
+        subscription: Subscription,
+        settings: ServiceSettings,
+        uow_factory: UnitOfWorkFactory,
+        inbox: Inbox,
+        publisher: Publisher,
+        metrics: KitMetrics,
+    ) -> None:
+        self.subscription = subscription
+        self.settings = settings
+        self.uow_factory = uow_factory
+        self.inbox = inbox
+        self.publisher = publisher
+        self.metrics = metrics
+        self.assigned = _Assigned()
+        self._service = settings.service_name
+        self._group = subscription.group
+        self._lag_checked = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set; reconnects after broker failures."""
+        while not stop.is_set():
+            try:
+                await self._consume(stop)
+            except _StopRequestedError:
+                return
+            except Exception:
+                log.exception("consumer %s failed; restarting in 1 s", self._group)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(1.0):
+                        await stop.wait()
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            group_id=self._group,
+            client_id=f"{self._service}-{self._group}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        prefix = self.settings.kafka_topic_prefix
+        consumer.subscribe([prefix + t for t in self.subscription.topics], listener=self.assigned)
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                batches = await consumer.getmany(
+                    timeout_ms=500, max_records=self.settings.consumer_max_records
+                )
+                if batches:
+                    started = time.perf_counter()
+                    offsets = {}
+                    for tp, records in batches.items():
+                        await self._process(tp, records, stop)
+                        offsets[tp] = records[-1].offset + 1
+                    try:
+                        await consumer.commit(offsets)
+                    except CommitFailedError:
+                        log.warning(
+                            "offset commit lost to a rebalance; the inbox absorbs redelivery"
+                        )
+                    self.metrics.consumer_handle_seconds.labels(self._service, self._group).observe(
+                        time.perf_counter() - started
+                    )
+                await self._measure_lag(consumer)
+        finally:
+            self.assigned.event.clear()
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    async def _process(
+        self,
+        tp: TopicPartition,
+        records: Sequence[ConsumerRecord[bytes, bytes]],
+        stop: asyncio.Event,
+    ) -> None:
+        items: list[_Item] = []
+        for record in records:
+            item = await self._accept(record)
+            if item is not None:
+                items.append(item)
+        if not items:
+            return
+        try:
+            await self._apply(items)
+        except Exception:
+            log.warning(
+                "batch of %d on %s failed; retrying one by one", len(items), tp, exc_info=True
+            )
+            for item in items:
+                await self._apply_one(item, stop, attempts_before=1 if len(items) == 1 else 0)
+
+    async def _accept(self, record: ConsumerRecord[bytes, bytes]) -> _Item | None:
+        """Validate a record; return it for processing, or None when ignored or dead-lettered."""
+        started = utcnow()
+        try:
+            headers = {k: v.decode("utf-8") for k, v in record.headers}
+        except UnicodeDecodeError as error:
+            await self._dead_letter(record, {}, "invalid_header", error, 1, started)
+            return None
+        missing = [h for h in (ce.HEADER_ID, ce.HEADER_TYPE) if h not in headers]
+        if missing:
+            error = PermanentError(f"missing header(s): {', '.join(missing)}")
+            await self._dead_letter(record, headers, "missing_header", error, 1, started)
+            return None
+        handler = self.subscription.handlers.get(headers[ce.HEADER_TYPE])
+        if handler is None:
+            self._count("ignored")
+            return None
+        try:
+            envelope = parse(record.value or b"")
+            if (
+                str(envelope.id) != headers[ce.HEADER_ID]
+                or envelope.type != headers[ce.HEADER_TYPE]
+            ):
+                raise PermanentError("ce_id/ce_type headers disagree with the envelope")
+            data = parse_data(envelope)
+        except (ValidationError, ValueError, UnknownEventType, PermanentError) as error:
+            await self._dead_letter(record, headers, "invalid_envelope", error, 1, started)
+            return None
+        delivery = Delivery(envelope, data, record.topic, record.partition, record.offset)
+        return _Item(record, headers, delivery)
+
+    async def _apply(self, items: Sequence[_Item]) -> None:
+        """Apply a batch in one transaction; events already in the inbox are skipped."""
+        async with self.uow_factory() as uow:
+            claims = [(item.event_id, item.delivery.envelope.type) for item in items]
+            new = await self.inbox.claim(uow.session, self._group, claims)
+            for item in items:
+                if item.event_id in new:
+                    await self._call(item, uow)
+            await uow.commit()
+        duplicates = len(items) - len(new)
+        self._count("ok", len(new))
+        if duplicates:
+            self._count("duplicate", duplicates)
+
+    async def _apply_one(self, item: _Item, stop: asyncio.Event, *, attempts_before: int) -> None:
+        """Apply one event with bounded retry and backoff in place; then dead-letter it."""
+        attempt = attempts_before
+        first_failure: datetime | None = utcnow() if attempts_before else None
+        while True:
+            if attempt:
+                delay = min(
+                    self.settings.consumer_retry_backoff_seconds * 2 ** (attempt - 1),
+                    self.settings.consumer_retry_backoff_max_seconds,
+                )
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await stop.wait()
+                if stop.is_set():
+                    raise _StopRequestedError
+                self._count("retried")
+            attempt += 1
+            try:
+                await self._apply([item])
+                return
+            except (PermanentError, ValidationError) as error:
+                await self._dead_letter(
+                    item.record, item.headers, "rejected", error, attempt, first_failure or utcnow()
+                )
+                return
+            except Exception as error:
+                first_failure = first_failure or utcnow()
+                if attempt >= self.settings.consumer_retry_attempts:
+                    await self._dead_letter(
+                        item.record,
+                        item.headers,
+                        "retries_exhausted",
+                        error,
+                        attempt,
+                        first_failure,
+                    )
+                    return
+                log.warning("event %s failed (attempt %d): %s", item.event_id, attempt, error)
+
+    async def _call(self, item: _Item, uow: UnitOfWork) -> None:
+        token = correlation_id.set(item.delivery.envelope.correlationid)
+        try:
+            await self.subscription.handlers[item.delivery.envelope.type](item.delivery, uow)
+        finally:
+            correlation_id.reset(token)
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        headers: Mapping[str, str],
+        reason: str,
+        error: BaseException,
+        attempts: int,
+        first_failure: datetime,
+    ) -> None:
+        failure = Failure(
+            reason=reason, error=error, attempts=attempts, first_failure=first_failure
+        )
+        delay = 0.5
+        while True:
+            try:
+                target = await send_to_dead_letter(
+                    self.publisher,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                    value=record.value,
+                    headers=headers,
+                    group=self._group,
+                    failure=failure,
+                )
+                break
+            except Exception:  # the offset must not pass a message that is nowhere
+                log.exception("dead letter publish failed; retrying in %.1f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        log.error(
+            "dead-lettered %s[%d]@%d to %s: %s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            target,
+            reason,
+            error,
+        )
+        self.metrics.dead_letters.labels(self._service, self._group, record.topic, reason).inc()
+        self._count("dead_lettered")
+
+    def _count(self, outcome: str, n: int = 1) -> None:
+        self.metrics.consumer_processed.labels(self._service, self._group, outcome).inc(n)
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        now = time.monotonic()
+        if now - self._lag_checked < 1.0:
+            return
+        self._lag_checked = now
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            position = await consumer.position(tp)
+            self.metrics.consumer_lag.labels(
+                self._service, self._group, tp.topic, str(tp.partition)
+            ).set(max(highwater - position, 0))

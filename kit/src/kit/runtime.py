@@ -1,0 +1,184 @@
+"""Composition root helpers: wire a service's database, outbox, relay, consumers and HTTP app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from contracts import topics as contract_topics
+from kit.audit import AuditLog
+from kit.broker import BrokerPublisher, ensure_topics, make_broker
+from kit.db import KitTables, kit_tables, make_engine, make_sessionmaker
+from kit.health import health_router, install_http_metrics
+from kit.inbox import Inbox
+from kit.metrics import KitMetrics, make_metrics
+from kit.outbox import Outbox
+from kit.relay import OutboxRelay
+from kit.runner import ConsumerRunner, Subscription
+from kit.settings import ServiceSettings
+from kit.uow import UnitOfWorkFactory, uow_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """Everything one service instance runs on; built by ``build_runtime``, nothing global."""
+
+    settings: ServiceSettings
+    registry: CollectorRegistry
+    metrics: KitMetrics
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    tables: KitTables
+    outbox: Outbox
+    inbox: Inbox
+    audit: AuditLog
+    broker: KafkaBroker
+    uow: UnitOfWorkFactory
+    relay: OutboxRelay
+    runners: list[ConsumerRunner]
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self, *, relay: bool = True, consumers: bool = True) -> None:
+        """Connect the broker, create topics, and start the relay and the consumers."""
+        self.stop_event.clear()
+        await self.broker.connect()
+        await ensure_topics(
+            self.settings.kafka_bootstrap_servers,
+            [self.settings.kafka_topic_prefix + t for t in contract_topics.ALL],
+            partitions=self.settings.kafka_topic_partitions,
+            replication=self.settings.kafka_replication_factor,
+        )
+        if relay:
+            self.tasks.append(asyncio.create_task(self.relay.run(self.stop_event), name="relay"))
+        if consumers:
+            for runner in self.runners:
+                name = f"consumer:{runner.subscription.group}"
+                self.tasks.append(asyncio.create_task(runner.run(self.stop_event), name=name))
+
+    async def stop(self) -> None:
+        """Stop background work, then close the broker and the database."""
+        self.stop_event.set()
+        if self.tasks:
+            _, pending = await asyncio.wait(self.tasks, timeout=20)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        await self.engine.dispose()
+
+
+def build_runtime(
+    settings: ServiceSettings,
+    *,
+    metadata: MetaData,
+    subscriptions: Sequence[Subscription] = (),
+    registry: CollectorRegistry | None = None,
+) -> ServiceRuntime:
+    """Wire a service instance from its settings and its metadata (which gets the kit tables)."""
+    registry = registry or CollectorRegistry()
+    metrics = make_metrics(registry)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    sessionmaker = make_sessionmaker(engine)
+    tables = (
+        KitTables(
+            outbox=metadata.tables["outbox"],
+            inbox=metadata.tables["inbox"],
+            audit_log=metadata.tables["audit_log"],
+            leases=metadata.tables["leases"],
+        )
+        if "outbox" in metadata.tables
+        else kit_tables(metadata)
+    )
+    outbox = Outbox(
+        table=tables.outbox, service=settings.service_name, topic_prefix=settings.kafka_topic_prefix
+    )
+    inbox = Inbox(tables.inbox)
+    broker = make_broker(settings, registry)
+    publisher = BrokerPublisher(broker)
+    uow = uow_factory(sessionmaker, outbox)
+    relay = OutboxRelay(
+        engine=engine,
+        outbox=outbox,
+        publisher=publisher,
+        metrics=metrics,
+        batch_size=settings.relay_batch_size,
+        poll_seconds=settings.relay_poll_seconds,
+    )
+    runners = [
+        ConsumerRunner(
+            subscription=s,
+            settings=settings,
+            uow_factory=uow,
+            inbox=inbox,
+            publisher=publisher,
+            metrics=metrics,
+        )
+        for s in subscriptions
+    ]
+    return ServiceRuntime(
+        settings=settings,
+        registry=registry,
+        metrics=metrics,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        tables=tables,
+        outbox=outbox,
+        inbox=inbox,
+        audit=AuditLog(tables.audit_log),
+        broker=broker,
+        uow=uow,
+        relay=relay,
+        runners=runners,
+    )
+
+
+def build_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    version: str = "1.0.0",
+    routers: Sequence[APIRouter] = (),
+    description: str = "",
+) -> FastAPI:
+    """Return the service's HTTP app; its lifespan starts and stops the runtime."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    from kit.web.problems import install_problem_handlers
+
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    install_http_metrics(app, service=runtime.settings.service_name, metrics=runtime.metrics)
+    app.include_router(
+        health_router(
+            service=runtime.settings.service_name,
+            engine=runtime.engine,
+            broker=runtime.broker,
+            registry=runtime.registry,
+            metrics=runtime.metrics,
+        )
+    )
+    for router in routers:
+        app.include_router(router, prefix="/api/v1")
+    return app

@@ -1,0 +1,65 @@
+"""Settings shared by every service, read from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal, Self
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Everything a service needs to reach its database, the broker and its callers.
+
+    Each variable can be given per service with the service name as prefix
+    (``CASES_DATABASE_URL``) or for all services at once (``DATABASE_URL``).
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=os.getenv("ENV_FILE", ".env"))
+
+    service_name: str = Field(
+        default="service", description="Name used in metrics, logs and events"
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///.local/{service}.db",
+        description="SQLAlchemy async URL; SQLite for a local run, PostgreSQL (asyncpg) otherwise",
+    )
+    database_pool_size: int = Field(default=10, ge=1)
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
+    kafka_topic_partitions: int = Field(default=6, ge=1, description="Partitions of created topics")
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_topic_prefix: str = Field(
+        default="", description="Prefix of every topic name, e.g. to share a cluster between counties"
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    jwt_secret: SecretStr = SecretStr("dev-secret-change-me")
+    jwt_issuer: str = "npc-platform"
+    jwt_audience: str = "npc-platform"
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    relay_batch_size: int = Field(default=500, ge=1, description="Outbox rows published per round")
+    relay_poll_seconds: float = Field(default=1.0, gt=0, description="Outbox poll when not woken")
+    consumer_max_records: int = Field(default=500, ge=1, description="Messages per consumed batch")
+    consumer_retry_attempts: int = Field(default=5, ge=1, description="Tries before dead letter")
+    consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    consumer_retry_backoff_max_seconds: float = Field(default=5.0, ge=0)
+
+    @classmethod
+    def for_service(cls, name: str, **overrides: Any) -> Self:
+        """Build settings for one service: ``<NAME>_X`` wins over ``X``, explicit overrides win."""
+        prefix = f"{name.upper()}_"
+        specific = {
+            field: os.environ[prefix + field.upper()]
+            for field in cls.model_fields
+            if prefix + field.upper() in os.environ
+        }
+        settings = cls(**{"service_name": name, **specific, **overrides})
+        settings.database_url = settings.database_url.replace("{service}", name)
+        return settings
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the store is the embedded SQLite database."""
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,98 @@
+"""Helpers for tests against the real broker and database (used by every service's tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from sqlalchemy.engine import make_url
+
+DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://npc:npc@127.0.0.1:5433/platform_test"
+
+
+def test_database_url() -> str:
+    """Return the PostgreSQL URL tests create their databases next to."""
+    return os.environ.get("TEST_DATABASE_URL") or os.environ.get(
+        "DATABASE_URL", DEFAULT_TEST_DATABASE_URL
+    )
+
+
+def bootstrap_servers() -> str:
+    """Return the Kafka bootstrap servers of the test broker."""
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+def unique(prefix: str) -> str:
+    """Return a name no other test uses (topics, groups, databases)."""
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+@asynccontextmanager
+async def fresh_database(base_url: str | None = None) -> AsyncIterator[str]:
+    """Create an empty PostgreSQL database for one test and drop it afterwards."""
+    url = make_url(base_url or test_database_url())
+    name = unique("t_")
+    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+async def wait_until(
+    predicate: Callable[[], Awaitable[bool]], *, within: float = 30.0, interval: float = 0.1
+) -> None:
+    """Poll an async predicate until it is true; fail the test after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        if await predicate():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within} s")
+        await asyncio.sleep(interval)
+
+
+async def read_topic(
+    topic: str, *, expected: int, within: float = 30.0, servers: str | None = None
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read a topic from the beginning (no group) until ``expected`` records or ``within`` s."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=servers or bootstrap_servers(),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        deadline = time.monotonic() + within
+        partitions: set[int] | None = None
+        while partitions is None and time.monotonic() < deadline:
+            partitions = consumer.partitions_for_topic(topic)
+            if partitions is None:
+                await consumer.topics()  # refreshes the metadata
+                await asyncio.sleep(0.2)
+        if partitions is None:
+            return records
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        while len(records) < expected and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
