@@ -30,7 +30,8 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=6, ge=1, description="Partitions of created topics")
     kafka_replication_factor: int = Field(default=1, ge=1)
     kafka_topic_prefix: str = Field(
-        default="", description="Prefix of every topic name, e.g. to share a cluster between counties"
+        default="",
+        description="Prefix of every topic name, e.g. to share a cluster between counties",
     )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)

@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 from contracts.envelope import Envelope
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import DatabaseError
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from kit.audit import AuditLog
 from kit.db import KitTables, create_all, kit_tables, make_engine, make_metadata, make_sessionmaker
 from kit.inbox import Inbox
 from kit.outbox import Outbox
 from kit.uow import UnitOfWork, uow_factory
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def envelope(subject: str) -> Envelope[dict[str, Any]]:
