@@ -1,0 +1,246 @@
+"""`python -m bench`: relay publish rate and consumer rate against raw aiokafka, as ratios."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from kit.db import create_all, kit_tables, make_metadata
+from kit.runner import Delivery, Subscription
+from kit.runtime import ServiceRuntime, build_runtime
+from kit.settings import ServiceSettings
+from kit.testing import bootstrap_servers, fresh_database, unique
+from kit.uow import UnitOfWork
+from sqlalchemy import Column, Float, Integer, String, Table, insert
+
+from bench.progress import Progress
+from bench.workload import envelope
+from contracts import topics
+
+EVENT_TYPE = "deputies.township.registered"
+
+
+async def raw_produce(topic: str, n: int) -> float:
+    """Publish n events with a raw idempotent aiokafka producer; return events/s."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers(), enable_idempotence=True, linger_ms=5
+    )
+    await producer.start()
+    progress = Progress("raw aiokafka producer", n)
+    try:
+        futures = []
+        for i in range(n):
+            e = envelope(i)
+            headers = [(k, v.encode()) for k, v in e.headers().items()]
+            futures.append(
+                await producer.send(
+                    topic, e.model_dump_json().encode(), key=e.subject.encode(), headers=headers
+                )
+            )
+            if i % 1000 == 0:
+                progress.update(i)
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return n / progress.finish()
+
+
+async def stage_outbox(runtime: ServiceRuntime, n: int) -> None:
+    """Commit n events to the outbox in transactions of 500 (not timed)."""
+    progress = Progress("staging outbox rows", n)
+    for start in range(0, n, 500):
+        async with runtime.uow() as uow:
+            uow.stage(*(envelope(i) for i in range(start, min(start + 500, n))))
+            await uow.commit()
+        progress.update(min(start + 500, n))
+    progress.finish()
+
+
+def counter(runtime: ServiceRuntime, name: str, labels: dict[str, str]) -> float:
+    """Read a counter of the runtime's registry (0 when absent)."""
+    return runtime.registry.get_sample_value(name, labels) or 0.0
+
+
+async def relay_publish(runtime: ServiceRuntime, topic: str, n: int) -> float:
+    """Start the relay on n staged rows; return events/s until all are published."""
+    labels = {"service": "bench", "topic": topic}
+    task = asyncio.create_task(runtime.relay.run(runtime.stop_event))
+    progress = Progress("platform outbox relay", n)
+    while (done := counter(runtime, "kit_relay_published_total", labels)) < n:
+        progress.update(int(done))
+        await asyncio.sleep(0.02)
+    rate = n / progress.finish()
+    runtime.tasks.append(task)
+    return rate
+
+
+async def raw_consume(topic: str, n: int) -> float:
+    """Consume n events with raw aiokafka: getmany, json.loads, one commit per batch."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers(),
+        group_id=unique("bench-raw-"),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        seen = 0
+        progress: Progress | None = None
+        while seen < n:
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            if progress is None and batches:
+                progress = Progress("raw aiokafka consumer", n)
+            for records in batches.values():
+                for record in records:
+                    json.loads(record.value or b"")
+                seen += len(records)
+            if batches:
+                await consumer.commit()
+                assert progress is not None
+                progress.update(seen)
+        assert progress is not None
+        return n / progress.finish()
+    finally:
+        await consumer.stop()
+
+
+async def runner_consume(runtime: ServiceRuntime, group: str, n: int) -> float:
+    """Run the platform's consumer runner (inbox + one effect row per event); return events/s."""
+    runner = next(r for r in runtime.runners if r.subscription.group == group)
+    task = asyncio.create_task(runner.run(runtime.stop_event))
+    runtime.tasks.append(task)
+    labels = {"service": "bench", "group": group, "outcome": "ok"}
+    while counter(runtime, "kit_consumer_processed_total", labels) == 0:
+        await asyncio.sleep(0.01)
+    progress = Progress("platform consumer runner", n)
+    while (done := counter(runtime, "kit_consumer_processed_total", labels)) < n:
+        progress.update(int(done))
+        await asyncio.sleep(0.02)
+    return n / progress.finish()
+
+
+async def end_to_end(
+    runtime: ServiceRuntime, latencies: list[float], rate: int, seconds: int
+) -> None:
+    """Commit events at a steady rate while relay and runner run; latencies fill in the handler."""
+    total = rate * seconds
+    progress = Progress(f"end-to-end at {rate}/s", total)
+    started = time.perf_counter()
+    for i in range(total):
+        async with runtime.uow() as uow:
+            uow.stage(envelope(10_000_000 + i))
+            await uow.commit()
+        progress.update(i + 1)
+        delay = started + (i + 1) / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    deadline = time.perf_counter() + 30
+    while len(latencies) < total and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+    progress.finish()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0-100) of values."""
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+async def run(n: int, rate: int, seconds: int) -> dict[str, Any]:
+    """Run every phase on one broker and one fresh database; return the results."""
+    prefix = unique("bench") + "."
+    topic = prefix + topics.DEPUTIES
+    raw_topic = prefix + "raw.events"
+    latencies: list[float] = []
+    metadata = make_metadata()
+    kit_tables(metadata)
+    effects = Table(
+        "bench_effects",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("latency", Float, nullable=True),
+    )
+
+    async def apply(delivery: Delivery, uow: UnitOfWork) -> None:
+        seq = int(delivery.envelope.data["seq"])
+        latency = None
+        if seq >= 10_000_000:
+            latency = time.time() - delivery.envelope.time.timestamp()
+            latencies.append(latency)
+        await uow.session.execute(
+            insert(effects).values(event_id=str(delivery.envelope.id), seq=seq, latency=latency)
+        )
+
+    async with fresh_database() as url:
+        settings = ServiceSettings.for_service(
+            "bench",
+            database_url=url,
+            kafka_bootstrap_servers=bootstrap_servers(),
+            kafka_topic_prefix=prefix,
+            kafka_topic_partitions=3,
+            relay_poll_seconds=0.05,
+        )
+        subscriptions = [
+            Subscription("bench.throughput", (topics.DEPUTIES,), {EVENT_TYPE: apply}),
+        ]
+        runtime = build_runtime(settings, metadata=metadata, subscriptions=subscriptions)
+        await create_all(runtime.engine, metadata)
+        await runtime.start(relay=False, consumers=False)
+        try:
+            print(f"benchmark: {n:,} events, broker {bootstrap_servers()}", file=sys.stderr)
+            raw_pub = await raw_produce(raw_topic, n)
+            await stage_outbox(runtime, n)
+            relay_pub = await relay_publish(runtime, topic, n)
+            raw_con = await raw_consume(topic, n)
+            runner_con = await runner_consume(runtime, "bench.throughput", n)
+            await end_to_end(runtime, latencies, rate, seconds)
+        finally:
+            await runtime.stop()
+    results = {
+        "events": n,
+        "publish": {
+            "raw_aiokafka_per_s": raw_pub,
+            "relay_per_s": relay_pub,
+            "ratio": relay_pub / raw_pub,
+        },
+        "consume": {
+            "raw_aiokafka_per_s": raw_con,
+            "runner_per_s": runner_con,
+            "ratio": runner_con / raw_con,
+        },
+        "end_to_end_ms": {
+            "rate_per_s": rate,
+            "samples": len(latencies),
+            "p50": percentile(latencies, 50) * 1000 if len(latencies) > 1 else None,
+            "p95": percentile(latencies, 95) * 1000 if len(latencies) > 1 else None,
+            "p99": percentile(latencies, 99) * 1000 if len(latencies) > 1 else None,
+        },
+    }
+    print(json.dumps(results, indent=2))
+    return results
+
+
+def main() -> None:
+    """Parse arguments and run the benchmark."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--rate", type=int, default=200, help="end-to-end phase: events/s")
+    parser.add_argument("--seconds", type=int, default=10, help="end-to-end phase: duration")
+    parser.add_argument("--out", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args()
+    results = asyncio.run(run(args.events, args.rate, args.seconds))
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
