@@ -1,0 +1,1 @@
+"""Deputies service: rosters, stations, activities and township work records."""
