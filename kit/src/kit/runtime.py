@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
@@ -24,6 +25,7 @@ from kit.metrics import KitMetrics, make_metrics
 from kit.outbox import Outbox
 from kit.relay import OutboxRelay
 from kit.runner import ConsumerRunner, Subscription
+from kit.scheduler import Lease, instance_id, run_periodically
 from kit.settings import ServiceSettings
 from kit.uow import UnitOfWorkFactory, uow_factory
 
@@ -49,9 +51,15 @@ class ServiceRuntime:
     runners: list[ConsumerRunner]
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    jobs: dict[str, Callable[[], Awaitable[object]]] = field(default_factory=dict)
+    holder: str = field(default_factory=instance_id)
 
-    async def start(self, *, relay: bool = True, consumers: bool = True) -> None:
-        """Connect the broker, create topics, and start the relay and the consumers."""
+    def schedule(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
+        """Register a periodic job; it runs on one instance at a time once started."""
+        self.jobs[name] = job
+
+    async def start(self, *, relay: bool = True, consumers: bool = True, jobs: bool = True) -> None:
+        """Connect the broker, create topics, start the relay, the consumers and the jobs."""
         self.stop_event.clear()
         await self.broker.connect()
         await ensure_topics(
@@ -66,6 +74,22 @@ class ServiceRuntime:
             for runner in self.runners:
                 name = f"consumer:{runner.subscription.group}"
                 self.tasks.append(asyncio.create_task(runner.run(self.stop_event), name=name))
+        if jobs:
+            for name, job in self.jobs.items():
+                lease = Lease(
+                    engine=self.engine,
+                    table=self.tables.leases,
+                    name=f"{self.settings.service_name}:{name}",
+                    holder=self.holder,
+                    ttl=timedelta(seconds=self.settings.job_lease_seconds),
+                )
+                run = run_periodically(
+                    job,
+                    lease=lease,
+                    interval=self.settings.job_interval_seconds,
+                    stop=self.stop_event,
+                )
+                self.tasks.append(asyncio.create_task(run, name=f"job:{name}"))
 
     async def stop(self) -> None:
         """Stop background work, then close the broker and the database."""

@@ -42,6 +42,8 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     relay_batch_size: int = Field(default=500, ge=1, description="Outbox rows published per round")
     relay_poll_seconds: float = Field(default=1.0, gt=0, description="Outbox poll when not woken")
+    job_interval_seconds: float = Field(default=60.0, gt=0, description="Scheduled jobs' period")
+    job_lease_seconds: float = Field(default=120.0, gt=0, description="Scheduled jobs' lease")
     consumer_max_records: int = Field(default=500, ge=1, description="Messages per consumed batch")
     consumer_retry_attempts: int = Field(default=5, ge=1, description="Tries before dead letter")
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
