@@ -85,5 +85,5 @@ def create_kit_tables(op: Operations) -> None:
 
 def drop_kit_tables(op: Operations) -> None:
     """Drop the kit's tables; the downgrade of ``create_kit_tables``."""
-    for name in ("leases", "audit_log", "inbox", "outbox"):
+    for name in ("idempotency_keys", "leases", "audit_log", "inbox", "outbox"):
         op.drop_table(name)

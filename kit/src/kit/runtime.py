@@ -20,6 +20,7 @@ from kit.audit import AuditLog
 from kit.broker import BrokerPublisher, ensure_topics, make_broker
 from kit.db import KitTables, kit_tables, make_engine, make_sessionmaker
 from kit.health import health_router, install_http_metrics
+from kit.idempotency import IdempotencyKeys
 from kit.inbox import Inbox
 from kit.metrics import KitMetrics, make_metrics
 from kit.outbox import Outbox
@@ -45,6 +46,7 @@ class ServiceRuntime:
     outbox: Outbox
     inbox: Inbox
     audit: AuditLog
+    idempotency: IdempotencyKeys
     broker: KafkaBroker
     uow: UnitOfWorkFactory
     relay: OutboxRelay
@@ -123,6 +125,7 @@ def build_runtime(
             inbox=metadata.tables["inbox"],
             audit_log=metadata.tables["audit_log"],
             leases=metadata.tables["leases"],
+            idempotency_keys=metadata.tables["idempotency_keys"],
         )
         if "outbox" in metadata.tables
         else kit_tables(metadata)
@@ -163,6 +166,7 @@ def build_runtime(
         outbox=outbox,
         inbox=inbox,
         audit=AuditLog(tables.audit_log),
+        idempotency=IdempotencyKeys(tables.idempotency_keys),
         broker=broker,
         uow=uow,
         relay=relay,

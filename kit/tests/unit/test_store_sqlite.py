@@ -10,6 +10,7 @@ import pytest
 from contracts.envelope import Envelope
 from kit.audit import AuditLog
 from kit.db import KitTables, create_all, kit_tables, make_engine, make_metadata, make_sessionmaker
+from kit.idempotency import IdempotencyKeys, KeyReusedError
 from kit.inbox import Inbox
 from kit.outbox import Outbox
 from kit.uow import UnitOfWork, uow_factory
@@ -117,3 +118,25 @@ async def test_the_audit_log_is_append_only(store: tuple[AsyncEngine, KitTables]
         with pytest.raises(DatabaseError, match="append-only"):
             async with engine.begin() as conn:
                 await conn.execute(text(statement))
+
+
+async def test_an_idempotency_key_returns_the_first_answer(
+    store: tuple[AsyncEngine, KitTables],
+) -> None:
+    engine, tables = store
+    keys = IdempotencyKeys(tables.idempotency_keys)
+    sessionmaker = make_sessionmaker(engine)
+    payload = {"title": "修路", "township": "990101001"}
+    async with sessionmaker() as session:
+        assert await keys.lookup(session, subject="u1", key="k1", payload=payload) is None
+        await keys.remember(
+            session, subject="u1", key="k1", payload=payload, status=201, body={"id": "c-1"}
+        )
+        await session.commit()
+    async with sessionmaker() as session:
+        stored = await keys.lookup(session, subject="u1", key="k1", payload=dict(payload))
+        assert stored is not None
+        assert (stored.status, stored.body) == (201, {"id": "c-1"})
+        assert await keys.lookup(session, subject="u2", key="k1", payload=payload) is None
+        with pytest.raises(KeyReusedError):
+            await keys.lookup(session, subject="u1", key="k1", payload={"title": "别的"})

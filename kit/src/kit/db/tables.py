@@ -43,6 +43,7 @@ class KitTables:
     inbox: Table
     audit_log: Table
     leases: Table
+    idempotency_keys: Table
 
 
 def kit_tables(metadata: MetaData) -> KitTables:
@@ -99,7 +100,23 @@ def kit_tables(metadata: MetaData) -> KitTables:
         Column("holder", String(120), nullable=False),
         Column("expires_at", DateTime(timezone=True), nullable=False),
     )
-    return KitTables(outbox=outbox, inbox=inbox, audit_log=audit_log, leases=leases)
+    idempotency_keys = Table(
+        "idempotency_keys",
+        metadata,
+        Column("subject", String(120), primary_key=True),
+        Column("key", String(200), primary_key=True),
+        Column("request_hash", String(64), nullable=False),
+        Column("status", Integer, nullable=False),
+        Column("body", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
+    return KitTables(
+        outbox=outbox,
+        inbox=inbox,
+        audit_log=audit_log,
+        leases=leases,
+        idempotency_keys=idempotency_keys,
+    )
 
 
 _PG_APPEND_ONLY = (

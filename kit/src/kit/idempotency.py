@@ -1,0 +1,69 @@
+"""Idempotency keys for creating requests: a retried request gets the first answer, not a second effect."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The answer given the first time a key was used."""
+
+    status: int
+    body: Any
+
+
+class KeyReusedError(Exception):
+    """The same key came with a different request body."""
+
+
+def request_hash(payload: Any) -> str:
+    """Return a stable hash of a request body (JSON-able)."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class IdempotencyKeys:
+    """Looks up and records `Idempotency-Key` answers in the caller's transaction."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    async def lookup(
+        self, session: AsyncSession, *, subject: str, key: str, payload: Any
+    ) -> StoredResponse | None:
+        """Return the stored answer for (subject, key); raise when the body differs."""
+        row = (
+            await session.execute(
+                select(self.table.c.request_hash, self.table.c.status, self.table.c.body).where(
+                    self.table.c.subject == subject, self.table.c.key == key
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        if row.request_hash != request_hash(payload):
+            raise KeyReusedError(key)
+        return StoredResponse(row.status, row.body)
+
+    async def remember(
+        self, session: AsyncSession, *, subject: str, key: str, payload: Any, status: int, body: Any
+    ) -> None:
+        """Record the answer with the effects; a concurrent duplicate fails on the primary key."""
+        await session.execute(
+            self.table.insert().values(
+                subject=subject,
+                key=key,
+                request_hash=request_hash(payload),
+                status=status,
+                body=json.loads(json.dumps(body, default=str)),
+                created_at=datetime.now(UTC),
+            )
+        )
