@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from contracts import topics as contract_topics
 from kit.audit import AuditLog
 from kit.broker import BrokerPublisher, ensure_topics, make_broker
+from kit.correlation import install_correlation
 from kit.db import KitTables, kit_tables, make_engine, make_sessionmaker
 from kit.health import health_router, install_http_metrics
 from kit.idempotency import IdempotencyKeys
@@ -198,6 +199,7 @@ def build_app(
     app.state.runtime = runtime
     install_problem_handlers(app)
     install_http_metrics(app, service=runtime.settings.service_name, metrics=runtime.metrics)
+    install_correlation(app)
     app.include_router(
         health_router(
             service=runtime.settings.service_name,
