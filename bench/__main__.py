@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import Column, Float, Integer, String, Table, insert
+
+from bench.progress import Progress
+from bench.workload import envelope
+from contracts import topics
 from kit.db import create_all, kit_tables, make_metadata
 from kit.runner import Delivery, Subscription
 from kit.runtime import ServiceRuntime, build_runtime
 from kit.settings import ServiceSettings
 from kit.testing import bootstrap_servers, fresh_database, unique
 from kit.uow import UnitOfWork
-from sqlalchemy import Column, Float, Integer, String, Table, insert
-
-from bench.progress import Progress
-from bench.workload import envelope
-from contracts import topics
 
 EVENT_TYPE = "deputies.township.registered"
 

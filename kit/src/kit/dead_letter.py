@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from contracts.topics import dead_letter
-
 from kit.broker import Publisher
 
 HEADER_ERROR = "dlq_error"

@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from contracts.envelope import Envelope
 from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import topics
+from contracts.envelope import Envelope
 
 
 def notify_channel(service: str) -> str:

@@ -13,12 +13,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
-from contracts.catalog import UnknownEventType, parse, parse_data
-from contracts.envelope import RawEnvelope
 from pydantic import BaseModel, ValidationError
 
 from contracts import envelope as ce
-from kit.broker import Publisher
+from contracts.catalog import UnknownEventType, parse, parse_data
+from contracts.envelope import RawEnvelope
+from contracts.topics import dead_letter
+from kit.broker import Publisher, ensure_topics
 from kit.dead_letter import Failure, send_to_dead_letter, utcnow
 from kit.inbox import Inbox
 from kit.logging import correlation_id
@@ -120,6 +121,14 @@ class ConsumerRunner:
                         await stop.wait()
 
     async def _consume(self, stop: asyncio.Event) -> None:
+        prefix = self.settings.kafka_topic_prefix
+        subscribed = [prefix + t for t in self.subscription.topics]
+        await ensure_topics(
+            self.settings.kafka_bootstrap_servers,
+            [*subscribed, *(dead_letter(t, self._group) for t in subscribed)],
+            partitions=self.settings.kafka_topic_partitions,
+            replication=self.settings.kafka_replication_factor,
+        )
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             group_id=self._group,
@@ -127,8 +136,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
-        prefix = self.settings.kafka_topic_prefix
-        consumer.subscribe([prefix + t for t in self.subscription.topics], listener=self.assigned)
+        consumer.subscribe(subscribed, listener=self.assigned)
         await consumer.start()
         try:
             while not stop.is_set():

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-from contracts.envelope import Envelope
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts.envelope import Envelope
 from kit.outbox import Outbox
 
 

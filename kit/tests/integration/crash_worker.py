@@ -14,11 +14,11 @@ import signal
 from typing import Any
 
 import aiokafka
-from kit.runner import Subscription
-from kit.runtime import build_runtime
 from kit_harness import make_schema, recording_handler, settings_for
 
 from contracts import topics
+from kit.runner import Subscription
+from kit.runtime import build_runtime
 
 
 async def main() -> None:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.catalog import new_envelope
+from contracts.deputies import TownshipRegistered
+from contracts.envelope import Envelope
 from kit.db import create_all, kit_tables, make_metadata
 from kit.runner import Delivery, Handler, PermanentError, Subscription
 from kit.runtime import ServiceRuntime, build_runtime
 from kit.settings import ServiceSettings
 from kit.testing import bootstrap_servers
 from kit.uow import UnitOfWork
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @dataclass(frozen=True)
@@ -94,3 +99,15 @@ async def start_runtime(
     await create_all(runtime.engine, schema.metadata)
     await runtime.start(relay=relay, consumers=consumers)
     return runtime
+
+
+def event(subject: str, name: str) -> Envelope[Any]:
+    """Return a valid `deputies.township.registered` event for an aggregate, carrying a name."""
+    data = TownshipRegistered(township="990101001", county="990101", name=name, kind="town")
+    return new_envelope(
+        data,
+        subject=subject,
+        township="990101001",
+        source="/services/kittest",
+        correlationid=f"corr-{subject}",
+    )

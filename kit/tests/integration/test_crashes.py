@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from kit.runtime import ServiceRuntime
-from kit.testing import bootstrap_servers, read_topic, wait_until
 from kit_harness import Schema, effect_rows, event, make_schema, settings_for, start_runtime
 
 from contracts import topics
+from kit.runtime import ServiceRuntime
+from kit.testing import bootstrap_servers, read_topic, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from contracts.envelope import Envelope
-from kit.runner import Delivery, Subscription
-from kit.testing import bootstrap_servers, read_topic, wait_until
-from kit.uow import UnitOfWork
 from kit_harness import (
     effect_rows,
     event,
@@ -18,6 +14,10 @@ from kit_harness import (
 )
 
 from contracts import topics
+from contracts.envelope import Envelope
+from kit.runner import Delivery, Subscription
+from kit.testing import bootstrap_servers, read_topic, wait_until
+from kit.uow import UnitOfWork
 
 pytestmark = pytest.mark.integration
 

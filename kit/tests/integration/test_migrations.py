@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from kit.db import kit_tables, make_engine, make_metadata
-from kit.migrate import upgrade
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
+
+from kit.db import kit_tables, make_engine, make_metadata
+from kit.migrate import upgrade
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,6 @@ from collections import defaultdict
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from kit.runner import Subscription
-from kit.testing import bootstrap_servers, read_topic, wait_until
 from kit_harness import (
     effect_rows,
     event,
@@ -19,6 +17,8 @@ from kit_harness import (
 from sqlalchemy import func, select
 
 from contracts import topics
+from kit.runner import Subscription
+from kit.testing import bootstrap_servers, read_topic, wait_until
 
 pytestmark = pytest.mark.integration
 

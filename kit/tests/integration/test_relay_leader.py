@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from kit.testing import read_topic, wait_until
 from kit_harness import event, make_schema, settings_for, start_runtime
 
 from contracts import topics
+from kit.testing import read_topic, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from contracts.envelope import Envelope
 from kit.audit import AuditLog
 from kit.db import KitTables, create_all, kit_tables, make_engine, make_metadata, make_sessionmaker
@@ -14,9 +18,6 @@ from kit.idempotency import IdempotencyKeys, KeyReusedError
 from kit.inbox import Inbox
 from kit.outbox import Outbox
 from kit.uow import UnitOfWork, uow_factory
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import DatabaseError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def envelope(subject: str) -> Envelope[dict[str, Any]]:
