@@ -56,7 +56,9 @@ class Envelope(BaseModel, Generic[DataT]):
     dataschema: str = Field(description="URI of the data schema and its major version")
     township: str = Field(description="Division code of the scope (9 digits for a township)")
     correlationid: str = Field(min_length=1, description="Id shared by every event of one flow")
-    causationid: str | None = Field(default=None, description="Id of the event or request that caused it")
+    causationid: str | None = Field(
+        default=None, description="Id of the event or request that caused it"
+    )
     traceparent: str | None = Field(default=None, description="W3C trace context of the producer")
     data: DataT
 

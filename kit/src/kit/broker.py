@@ -79,3 +79,21 @@ async def ensure_topics(
             )
     finally:
         await admin.close()
+
+
+async def topic_partitions(bootstrap_servers: str, topic: str, *, wait: float = 10.0) -> list[int]:
+    """Return a topic's partition numbers, waiting up to ``wait`` s for new topics to show them."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            described = await admin.describe_topics([topic])
+            partitions = sorted(
+                p["partition"] for d in described if d["error_code"] == 0 for p in d["partitions"]
+            )
+            if partitions or asyncio.get_running_loop().time() > deadline:
+                return partitions
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from kit.broker import topic_partitions
 from kit.dead_letter import DLQ_HEADERS, HEADER_TOPIC
 
 REPLAYED_FROM = "dlq_replayed_from"
@@ -29,9 +30,7 @@ async def _read_all(
         auto_offset_reset="earliest",
     )
     await consumer.start()
-    await consumer.topics()
-    partitions = consumer.partitions_for_topic(topic) or set()
-    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+    tps = [TopicPartition(topic, p) for p in await topic_partitions(servers, topic, wait=2.0)]
     consumer.assign(tps)
     ends = await consumer.end_offsets(tps) if tps else {}
     records: list[ConsumerRecord[bytes, bytes]] = []

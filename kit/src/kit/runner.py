@@ -79,6 +79,15 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
         self.event.set()
 
 
+class _ItemFailedError(Exception):
+    """A handler failed on the item at ``index`` of the batch being applied."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
+
+
 class _StopRequestedError(Exception):
     """Raised to leave a batch unfinished (offsets uncommitted) when the service stops."""
 
@@ -175,29 +184,20 @@ class ConsumerRunner:
             item = await self._accept(record)
             if item is not None:
                 items.append(item)
-        if not items:
-            return
-        try:
-            await self._apply(items)
-        except Exception:
-            log.warning(
-                "batch of %d on %s failed; retrying one by one", len(items), tp, exc_info=True
-            )
-            for item in items:
-                await self._apply_one(item, stop, attempts_before=1 if len(items) == 1 else 0)
+        await self._apply_all(items, stop)
 
     async def _accept(self, record: ConsumerRecord[bytes, bytes]) -> _Item | None:
         """Validate a record; return it for processing, or None when ignored or dead-lettered."""
         started = utcnow()
         try:
             headers = {k: v.decode("utf-8") for k, v in record.headers}
-        except UnicodeDecodeError as error:
-            await self._dead_letter(record, {}, "invalid_header", error, 1, started)
+        except UnicodeDecodeError as undecodable:
+            await self._dead_letter(record, {}, "invalid_header", undecodable, 1, started)
             return None
         missing = [h for h in (ce.HEADER_ID, ce.HEADER_TYPE) if h not in headers]
         if missing:
-            error = PermanentError(f"missing header(s): {', '.join(missing)}")
-            await self._dead_letter(record, headers, "missing_header", error, 1, started)
+            absent = PermanentError(f"missing header(s): {', '.join(missing)}")
+            await self._dead_letter(record, headers, "missing_header", absent, 1, started)
             return None
         handler = self.subscription.handlers.get(headers[ce.HEADER_TYPE])
         if handler is None:
@@ -217,58 +217,88 @@ class ConsumerRunner:
         delivery = Delivery(envelope, data, record.topic, record.partition, record.offset)
         return _Item(record, headers, delivery)
 
+    async def _apply_all(self, items: Sequence[_Item], stop: asyncio.Event) -> None:
+        """Apply items in one transaction; a failing item is settled alone, the rest go on."""
+        while items:
+            try:
+                await self._with_infrastructure_retry(self._apply, items, stop)
+                return
+            except _ItemFailedError as failed:
+                k = failed.index
+                log.warning("event %s failed: %s", items[k].event_id, failed.error)
+                if k:
+                    await self._apply_all(items[:k], stop)
+                await self._settle(items[k], failed.error, stop)
+                items = items[k + 1 :]
+
     async def _apply(self, items: Sequence[_Item]) -> None:
         """Apply a batch in one transaction; events already in the inbox are skipped."""
         async with self.uow_factory() as uow:
             claims = [(item.event_id, item.delivery.envelope.type) for item in items]
             new = await self.inbox.claim(uow.session, self._group, claims)
-            for item in items:
+            for index, item in enumerate(items):
                 if item.event_id in new:
-                    await self._call(item, uow)
+                    try:
+                        await self._call(item, uow)
+                    except Exception as error:
+                        raise _ItemFailedError(index, error) from error
             await uow.commit()
         duplicates = len(items) - len(new)
         self._count("ok", len(new))
         if duplicates:
             self._count("duplicate", duplicates)
 
-    async def _apply_one(self, item: _Item, stop: asyncio.Event, *, attempts_before: int) -> None:
-        """Apply one event with bounded retry and backoff in place; then dead-letter it."""
-        attempt = attempts_before
-        first_failure: datetime | None = utcnow() if attempts_before else None
-        while True:
-            if attempt:
-                delay = min(
-                    self.settings.consumer_retry_backoff_seconds * 2 ** (attempt - 1),
-                    self.settings.consumer_retry_backoff_max_seconds,
+    async def _settle(self, item: _Item, first_error: Exception, stop: asyncio.Event) -> None:
+        """Retry one failed event in place with backoff; dead-letter it when permanent or exhausted."""
+        error, attempt, first_failure = first_error, 1, utcnow()
+        while not isinstance(error, PermanentError | ValidationError):
+            if attempt >= self.settings.consumer_retry_attempts:
+                await self._dead_letter(
+                    item.record, item.headers, "retries_exhausted", error, attempt, first_failure
                 )
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await stop.wait()
-                if stop.is_set():
-                    raise _StopRequestedError
-                self._count("retried")
+                return
+            await self._pause(attempt, stop)
+            self._count("retried")
             attempt += 1
             try:
-                await self._apply([item])
+                await self._with_infrastructure_retry(self._apply, [item], stop)
                 return
-            except (PermanentError, ValidationError) as error:
-                await self._dead_letter(
-                    item.record, item.headers, "rejected", error, attempt, first_failure or utcnow()
-                )
-                return
-            except Exception as error:
-                first_failure = first_failure or utcnow()
-                if attempt >= self.settings.consumer_retry_attempts:
-                    await self._dead_letter(
-                        item.record,
-                        item.headers,
-                        "retries_exhausted",
-                        error,
-                        attempt,
-                        first_failure,
-                    )
-                    return
+            except _ItemFailedError as failed:
+                error = failed.error
                 log.warning("event %s failed (attempt %d): %s", item.event_id, attempt, error)
+        await self._dead_letter(
+            item.record, item.headers, "rejected", error, attempt, first_failure
+        )
+
+    async def _with_infrastructure_retry(
+        self,
+        apply: Callable[[Sequence[_Item]], Awaitable[None]],
+        items: Sequence[_Item],
+        stop: asyncio.Event,
+    ) -> None:
+        """Retry while the database (not a handler) fails: nothing is dead-lettered for an outage."""
+        attempt = 0
+        while True:
+            try:
+                await apply(items)
+                return
+            except _ItemFailedError:
+                raise
+            except Exception:
+                attempt += 1
+                log.exception("consumer %s cannot apply a batch; retrying", self._group)
+                await self._pause(attempt, stop)
+
+    async def _pause(self, attempt: int, stop: asyncio.Event) -> None:
+        delay = min(
+            self.settings.consumer_retry_backoff_seconds * 2 ** (attempt - 1),
+            self.settings.consumer_retry_backoff_max_seconds,
+        )
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await stop.wait()
+        if stop.is_set():
+            raise _StopRequestedError
 
     async def _call(self, item: _Item, uow: UnitOfWork) -> None:
         token = correlation_id.set(item.delivery.envelope.correlationid)

@@ -13,6 +13,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy.engine import make_url
 
+from kit.broker import topic_partitions
+
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://npc:npc@127.0.0.1:5433/platform_test"
 
 
@@ -71,23 +73,17 @@ async def read_topic(
     topic: str, *, expected: int, within: float = 30.0, servers: str | None = None
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Read a topic from the beginning (no group) until ``expected`` records or ``within`` s."""
+    servers = servers or bootstrap_servers()
+    deadline = time.monotonic() + within
+    partitions = await topic_partitions(servers, topic, wait=min(within, 10.0))
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    if not partitions:
+        return records
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=servers or bootstrap_servers(),
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
+        bootstrap_servers=servers, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await consumer.start()
-    records: list[ConsumerRecord[bytes, bytes]] = []
     try:
-        deadline = time.monotonic() + within
-        partitions: set[int] | None = None
-        while partitions is None and time.monotonic() < deadline:
-            partitions = consumer.partitions_for_topic(topic)
-            if partitions is None:
-                await consumer.topics()  # refreshes the metadata
-                await asyncio.sleep(0.2)
-        if partitions is None:
-            return records
         consumer.assign([TopicPartition(topic, p) for p in partitions])
         while len(records) < expected and time.monotonic() < deadline:
             batches = await consumer.getmany(timeout_ms=200)

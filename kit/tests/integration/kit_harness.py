@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,13 +103,15 @@ async def start_runtime(
     return runtime
 
 
-def event(subject: str, name: str) -> Envelope[Any]:
-    """Return a valid `deputies.township.registered` event for an aggregate, carrying a name."""
-    data = TownshipRegistered(township="990101001", county="990101", name=name, kind="town")
-    return new_envelope(
-        data,
-        subject=subject,
-        township="990101001",
-        source="/services/kittest",
-        correlationid=f"corr-{subject}",
-    )
+def township_code(label: str) -> str:
+    """Map a test's aggregate label to a township code: `agg-3` -> 990101003."""
+    digits = re.search(r"(\d+)$", label)
+    number = int(digits.group(1)) if digits else zlib.crc32(label.encode())
+    return f"990101{number % 1000:03d}"
+
+
+def event(label: str, name: str) -> Envelope[Any]:
+    """Return a valid `deputies.township.registered` event; its aggregate (key) comes from label."""
+    code = township_code(label)
+    data = TownshipRegistered(township=code, county="990101", name=name, kind="town")
+    return new_envelope(data, source="/services/kittest", correlationid=f"corr-{label}")

@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from kit_harness import Schema, effect_rows, event, make_schema, settings_for, start_runtime
 
 from contracts import topics
+from kit.broker import topic_partitions
 from kit.runtime import ServiceRuntime
 from kit.testing import bootstrap_servers, read_topic, wait_until
 
@@ -21,11 +23,25 @@ pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 WORKER = Path(__file__).with_name("crash_worker.py")
 
 
+_spawned: list[asyncio.subprocess.Process] = []
+
+
+@pytest.fixture(autouse=True)
+async def _no_worker_outlives_its_test() -> AsyncIterator[None]:
+    yield
+    while _spawned:
+        process = _spawned.pop()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
 async def spawn(*args: str) -> asyncio.subprocess.Process:
     """Start the crash worker and wait until it says it started."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(WORKER), *args, stdout=asyncio.subprocess.PIPE
     )
+    _spawned.append(process)
     assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
     assert line.strip() == b"started", line
@@ -37,8 +53,7 @@ async def committed_offsets(group: str, topic: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers(), group_id=group)
     await consumer.start()
     try:
-        await consumer.topics()
-        partitions = consumer.partitions_for_topic(topic) or set()
+        partitions = await topic_partitions(bootstrap_servers(), topic)
         total = 0
         for p in partitions:
             total += await consumer.committed(TopicPartition(topic, p)) or 0
@@ -48,12 +63,12 @@ async def committed_offsets(group: str, topic: str) -> int:
 
 
 async def stage(runtime: ServiceRuntime, names: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """Commit one event per (subject, name); return the event ids per subject in order."""
+    """Commit one event per (label, name); return the event ids per aggregate in order."""
     staged: dict[str, list[str]] = defaultdict(list)
     async with runtime.uow() as uow:
-        for subject, name in names:
-            envelope = event(subject, name)
-            staged[subject].append(str(envelope.id))
+        for label, name in names:
+            envelope = event(label, name)
+            staged[envelope.subject].append(str(envelope.id))
             uow.stage(envelope)
         await uow.commit()
     return staged

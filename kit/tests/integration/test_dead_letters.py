@@ -56,7 +56,7 @@ async def test_poison_goes_to_the_dead_letter_and_the_next_message_is_processed(
         after = event("same-key", "after")
         no_headers = record(event("same-key", "headless"))
         garbage = (
-            b"same-key",
+            before.subject.encode(),
             b"{not json",
             [("ce_id", b"x"), ("ce_type", b"deputies.township.registered")],
         )
@@ -91,7 +91,7 @@ async def test_poison_goes_to_the_dead_letter_and_the_next_message_is_processed(
         rejected = by_reason["rejected"]
         headers = {k: v.decode() for k, v in rejected.headers}
         assert rejected.value == record(poison)[1]
-        assert rejected.key == b"same-key"
+        assert rejected.key == before.subject.encode()
         assert "PermanentError" in headers["dlq_error"]
         assert headers["dlq_handler"] == GROUP
         assert headers["dlq_attempts"] == "1"

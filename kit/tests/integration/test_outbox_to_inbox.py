@@ -17,6 +17,7 @@ from kit_harness import (
 from sqlalchemy import func, select
 
 from contracts import topics
+from kit.broker import topic_partitions
 from kit.runner import Subscription
 from kit.testing import bootstrap_servers, read_topic, wait_until
 
@@ -38,9 +39,9 @@ async def test_every_committed_event_is_applied_once_in_order_per_key(
         for batch in range(10):
             async with runtime.uow() as uow:
                 for i in range(20):
-                    subject = f"agg-{i % 7}"
-                    envelope = event(subject, f"{subject}#{batch}-{i}")
-                    staged[subject].append(str(envelope.id))
+                    label = f"agg-{i % 7}"
+                    envelope = event(label, f"{label}#{batch}-{i}")
+                    staged[envelope.subject].append(str(envelope.id))
                     uow.stage(envelope)
                 await uow.commit()
         total = sum(len(v) for v in staged.values())
@@ -76,16 +77,16 @@ async def test_a_rolled_back_transaction_publishes_nothing(
     runtime = await start_runtime(settings_for(database_url, topic_prefix), schema, [])
     try:
         async with runtime.uow() as uow:
-            uow.stage(event("agg-rolled-back", "never"))
+            uow.stage(event("agg-1", "never"))
             await uow.rollback()
         async with runtime.uow() as uow:
-            uow.stage(event("agg-abandoned", "never either"))
+            uow.stage(event("agg-2", "never either"))
         async with runtime.uow() as uow:
-            marker = event("agg-committed", "marker")
+            marker = event("agg-3", "marker")
             uow.stage(marker)
             await uow.commit()
         records = await read_topic(topic_prefix + topics.DEPUTIES, expected=2, within=5)
-        assert [r.key for r in records] == [b"agg-committed"]
+        assert [dict(r.headers)["ce_id"].decode() for r in records] == [str(marker.id)]
     finally:
         await runtime.stop()
 
@@ -137,11 +138,7 @@ async def rewind_group(group: str, topic: str) -> None:
     )
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            await consumer.topics()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in partitions]
+        tps = [TopicPartition(topic, p) for p in await topic_partitions(bootstrap_servers(), topic)]
         consumer.assign(tps)
         await consumer.commit(dict.fromkeys(tps, 0))
     finally:

@@ -1,0 +1,333 @@
+"""Events of the deputies service: townships, stations, the roster, activities and work records.
+
+No restricted personal data travels in these events: no phone, no ID number, no home address.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Final
+
+from pydantic import Field
+
+from contracts.common import (
+    ActivityId,
+    CountyCode,
+    DeputyId,
+    EventData,
+    Id,
+    Part,
+    StationId,
+    Text,
+    TownshipCode,
+    UserId,
+    UtcDatetime,
+    Year,
+)
+from contracts.vocabulary import (
+    ActivityType,
+    Attendance,
+    DeputyStatus,
+    ElectedBy,
+    Gender,
+    Level,
+    LevelSet,
+    OutletLevel,
+    Placement,
+    StationKind,
+    StatusReason,
+    TownshipKind,
+)
+
+AggregateVersion = Annotated[
+    int, Field(ge=1, description="Version of the aggregate after the change; drop older ones")
+]
+Term = Annotated[int, Field(ge=1, le=99, description="Term (届次) of the congress")]
+
+
+class TownshipRegistered(EventData):
+    """A township (镇) or subdistrict (街道) joined the platform."""
+
+    EVENT_TYPE = "deputies.township.registered"
+    AGGREGATE = "township"
+    SUBJECT = "township"
+
+    township: TownshipCode
+    county: CountyCode = Field(
+        description="County (县/区) the township belongs to: its first 6 digits"
+    )
+    name: Text = Field(description="Official name, e.g. 东湖镇")
+    kind: TownshipKind = Field(description="镇 (town) or 街道 (subdistrict)")
+
+
+class StationUpdated(EventData):
+    """A liaison station (代表之家/联络站/联系点) was created or its public details changed."""
+
+    EVENT_TYPE = "deputies.station.updated"
+    AGGREGATE = "station (代表联络站)"
+    SUBJECT = "station_id"
+
+    station_id: StationId
+    township: TownshipCode
+    name: Text = Field(description="Name of the station, e.g. 东湖镇人大代表之家")
+    kind: StationKind = Field(description="代表之家 / 代表联络站 / 代表联系点")
+    location: str = Field(max_length=500, description="Public location of the station (a place)")
+    schedule: str = Field(max_length=500, description="Reception schedule as published")
+    content_updated_at: UtcDatetime = Field(description="When its posted content was refreshed")
+    aggregate_version: AggregateVersion
+
+
+class StationStale(EventData):
+    """A station's content was not refreshed within the configured period (once per period)."""
+
+    EVENT_TYPE = "deputies.station.stale"
+    AGGREGATE = "station (代表联络站)"
+    SUBJECT = "station_id"
+
+    station_id: StationId
+    township: TownshipCode
+    content_updated_at: UtcDatetime = Field(description="When its content was last refreshed")
+    stale_since: date = Field(description="First day of this stale period")
+    period: int = Field(ge=1, description="n-th stale period since the last refresh")
+    threshold_days: int = Field(ge=1, description="Configured freshness period in days")
+
+
+class DeputyProfile(EventData):
+    """The public roster record of a deputy (人大代表), as carried by registration and updates."""
+
+    AGGREGATE = "deputy"
+    SUBJECT = "deputy_id"
+
+    deputy_id: DeputyId
+    township: TownshipCode = Field(description="Township whose roster holds the deputy")
+    name: Text = Field(description="Full name as on the roster (姓名)")
+    gender: Gender = Field(description="性别")
+    birth_date: date | None = Field(default=None, description="出生日期")
+    ethnicity: str | None = Field(default=None, max_length=50, description="民族")
+    party: str | None = Field(default=None, max_length=100, description="党派")
+    occupation: str | None = Field(default=None, max_length=200, description="职业")
+    sector: str | None = Field(default=None, max_length=100, description="界别 / 行业")
+    levels: LevelSet = Field(description="County and/or township congress (one person can be both)")
+    electoral_district: str | None = Field(default=None, max_length=100, description="选区")
+    deputy_group: str | None = Field(default=None, max_length=100, description="代表小组")
+    station_id: StationId | None = Field(default=None, description="Station the deputy works from")
+    term: Term
+    status: DeputyStatus = Field(description="Current status of the mandate")
+    elected_by: ElectedBy = Field(default=ElectedBy.general, description="选举 or 补选")
+    aggregate_version: AggregateVersion
+
+
+class DeputyRegistered(DeputyProfile):
+    """A deputy was entered on a township roster (elected or by-elected)."""
+
+    EVENT_TYPE = "deputies.deputy.registered"
+
+
+class DeputyUpdated(DeputyProfile):
+    """A deputy's roster record changed (not the status); carries the whole record."""
+
+    EVENT_TYPE = "deputies.deputy.updated"
+
+    changed: list[str] = Field(default_factory=list, description="Names of the changed fields")
+
+
+class DeputyStatusChanged(EventData):
+    """A mandate was suspended, reinstated or terminated (辞职/罢免/调离/迁出/死亡)."""
+
+    EVENT_TYPE = "deputies.deputy.status_changed"
+    AGGREGATE = "deputy"
+    SUBJECT = "deputy_id"
+
+    deputy_id: DeputyId
+    township: TownshipCode
+    levels: LevelSet = Field(description="Congress level(s) of the mandate")
+    from_status: DeputyStatus
+    to_status: DeputyStatus
+    reason: StatusReason = Field(description="Why (代表法 Art. 61, 62; 选举法)")
+    effective_date: date = Field(description="Day the change takes effect")
+    aggregate_version: AggregateVersion
+
+
+class RosterVerified(EventData):
+    """Township staff confirmed the roster is current."""
+
+    EVENT_TYPE = "deputies.roster.verified"
+    AGGREGATE = "township roster"
+    SUBJECT = "township"
+
+    township: TownshipCode
+    verified_at: UtcDatetime = Field(description="When the roster was confirmed current")
+    verified_by: UserId = Field(description="Staff member who verified the roster")
+    active_deputies: int = Field(ge=0, description="Active deputies on the roster when verified")
+
+
+class RosterStale(EventData):
+    """A township roster was not verified within the configured period (once per period)."""
+
+    EVENT_TYPE = "deputies.roster.stale"
+    AGGREGATE = "township roster"
+    SUBJECT = "township"
+
+    township: TownshipCode
+    last_verified_at: UtcDatetime | None = Field(description="None when never verified")
+    stale_since: date = Field(description="First day of this stale period")
+    period: int = Field(ge=1, description="n-th stale period since the last verification")
+    threshold_days: int = Field(ge=1, description="Configured freshness period in days")
+
+
+class AttendanceMark(Part):
+    """One deputy's attendance at one activity."""
+
+    deputy_id: DeputyId
+    attendance: Attendance = Field(description="出席 / 请假 / 无故缺席")
+
+
+class ActivityRecord(EventData):
+    """An activity with its organising levels (both = joint county-township) and attendance."""
+
+    AGGREGATE = "activity"
+    SUBJECT = "activity_id"
+
+    activity_id: ActivityId
+    township: TownshipCode = Field(description="Township that records the activity")
+    activity_type: ActivityType = Field(description="Kind of activity (履职活动类型)")
+    title: Text = Field(description="Title of the activity")
+    levels: LevelSet = Field(
+        description="Organising level(s); both means a joint (县乡联动) activity"
+    )
+    held_on: date = Field(description="Day it was held")
+    duration_hours: float = Field(gt=0, le=240, description="Duration in hours")
+    station_id: StationId | None = Field(default=None, description="Station, for a reception day")
+    attendance: tuple[AttendanceMark, ...] = Field(default=(), description="Per deputy")
+    aggregate_version: AggregateVersion
+
+
+class ActivityScheduled(EventData):
+    """An activity was planned; deputies are invited (reception notice 3 days ahead)."""
+
+    EVENT_TYPE = "deputies.activity.scheduled"
+    AGGREGATE = "activity"
+    SUBJECT = "activity_id"
+
+    activity_id: ActivityId
+    township: TownshipCode
+    activity_type: ActivityType = Field(description="Kind of activity (履职活动类型)")
+    title: Text = Field(description="Title of the activity")
+    levels: LevelSet = Field(
+        description="Organising level(s); both means a joint (县乡联动) activity"
+    )
+    starts_at: UtcDatetime = Field(description="When it starts")
+    station_id: StationId | None = Field(default=None, description="Station, for a reception day")
+    invited_deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Deputies invited")
+
+
+class ActivityLogged(ActivityRecord):
+    """An activity took place and was recorded with its attendance."""
+
+    EVENT_TYPE = "deputies.activity.logged"
+
+
+class ActivityCorrected(ActivityRecord):
+    """A logged activity was corrected; carries the whole corrected record."""
+
+    EVENT_TYPE = "deputies.activity.corrected"
+
+    reason: Text = Field(description="Why it was corrected")
+
+
+class ActivityCancelled(EventData):
+    """A logged activity was cancelled: everything derived from it must be reversed."""
+
+    EVENT_TYPE = "deputies.activity.cancelled"
+    AGGREGATE = "activity"
+    SUBJECT = "activity_id"
+
+    activity_id: ActivityId
+    township: TownshipCode
+    reason: Text = Field(description="Why it was cancelled")
+    aggregate_version: AggregateVersion
+
+
+class HighlightReported(EventData):
+    """A township reported its highlight work (特色亮点工作, 一镇街一特色) for a year."""
+
+    EVENT_TYPE = "deputies.highlight.reported"
+    AGGREGATE = "highlight"
+    SUBJECT = "highlight_id"
+
+    highlight_id: Id = Field(description="Highlight work id (特色亮点工作)")
+    township: TownshipCode
+    year: Year = Field(description="Assessment year it is reported for")
+    title: Text = Field(description="Title of the highlight work")
+    summary: str = Field(max_length=2000, description="Short public summary")
+
+
+class ManuscriptSubmitted(EventData):
+    """A manuscript (稿件) was submitted to an outlet."""
+
+    EVENT_TYPE = "deputies.manuscript.submitted"
+    AGGREGATE = "manuscript"
+    SUBJECT = "manuscript_id"
+
+    manuscript_id: Id = Field(description="Manuscript id (稿件)")
+    township: TownshipCode
+    title: Text = Field(description="Title of the piece")
+    author: Text = Field(description="Byline as printed")
+    outlet: str | None = Field(default=None, max_length=200, description="Outlet submitted to")
+    submitted_on: date = Field(description="Day it was submitted (报送)")
+
+
+class ManuscriptPublished(EventData):
+    """A manuscript was published (用稿); counted once, at the highest level it reached."""
+
+    EVENT_TYPE = "deputies.manuscript.published"
+    AGGREGATE = "manuscript"
+    SUBJECT = "manuscript_id"
+
+    manuscript_id: Id = Field(description="Manuscript id (稿件)")
+    township: TownshipCode
+    title: Text = Field(description="Title as published")
+    outlet: Text = Field(description="Outlet that published it, e.g. 人民代表报")
+    outlet_level: OutletLevel = Field(description="Level of the outlet (用稿级别)")
+    placement: Placement = Field(description="头版头条 / single / combined")
+    published_on: date = Field(description="Day it was published (用稿)")
+    evidence_url: str | None = Field(
+        default=None, max_length=1000, description="Link to the evidence"
+    )
+
+
+class MandateTerminationFlagged(EventData):
+    """Two unapproved absences from the congress session: the mandate ends (代表法 Art. 62); a person decides."""
+
+    EVENT_TYPE = "deputies.mandate.termination_flagged"
+    AGGREGATE = "deputy"
+    SUBJECT = "deputy_id"
+
+    deputy_id: DeputyId
+    township: TownshipCode
+    level: Level = Field(description="Congress whose sessions were missed")
+    term: Term
+    session_activity_ids: tuple[ActivityId, ...] = Field(
+        min_length=2, description="The congress sessions missed without approval"
+    )
+
+
+EVENTS: Final[tuple[type[EventData], ...]] = (
+    TownshipRegistered,
+    StationUpdated,
+    StationStale,
+    DeputyRegistered,
+    DeputyUpdated,
+    DeputyStatusChanged,
+    RosterVerified,
+    RosterStale,
+    ActivityScheduled,
+    ActivityLogged,
+    ActivityCorrected,
+    ActivityCancelled,
+    HighlightReported,
+    ManuscriptSubmitted,
+    ManuscriptPublished,
+    MandateTerminationFlagged,
+)
+"""Every event type this service publishes, current versions."""
