@@ -8,6 +8,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Column, Float, Integer, String, Table, insert
 
 from bench.progress import Progress
-from bench.workload import envelope
+from bench.workload import TIMED_FROM, envelope, sequence
 from contracts import topics
 from kit.db import create_all, kit_tables, make_metadata
 from kit.runner import Delivery, Subscription
@@ -33,17 +34,16 @@ async def raw_produce(topic: str, n: int) -> float:
         bootstrap_servers=bootstrap_servers(), enable_idempotence=True, linger_ms=5
     )
     await producer.start()
+    messages = []
+    for i in range(n):  # built before the clock starts, as the relay's rows are
+        e = envelope(i)
+        headers = [(k, v.encode()) for k, v in e.headers().items()]
+        messages.append((e.model_dump_json().encode(), e.subject.encode(), headers))
     progress = Progress("raw aiokafka producer", n)
     try:
         futures = []
-        for i in range(n):
-            e = envelope(i)
-            headers = [(k, v.encode()) for k, v in e.headers().items()]
-            futures.append(
-                await producer.send(
-                    topic, e.model_dump_json().encode(), key=e.subject.encode(), headers=headers
-                )
-            )
+        for i, (value, key, headers) in enumerate(messages):
+            futures.append(await producer.send(topic, value, key=key, headers=headers))
             if i % 1000 == 0:
                 progress.update(i)
         await asyncio.gather(*futures)
@@ -136,7 +136,7 @@ async def end_to_end(
     started = time.perf_counter()
     for i in range(total):
         async with runtime.uow() as uow:
-            uow.stage(envelope(10_000_000 + i))
+            uow.stage(envelope(TIMED_FROM + i))
             await uow.commit()
         progress.update(i + 1)
         delay = started + (i + 1) / rate - time.perf_counter()
@@ -170,15 +170,16 @@ async def run(n: int, rate: int, seconds: int) -> dict[str, Any]:
         Column("latency", Float, nullable=True),
     )
 
-    async def apply(delivery: Delivery, uow: UnitOfWork) -> None:
-        seq = int(delivery.envelope.data["seq"])
-        latency = None
-        if seq >= 10_000_000:
-            latency = time.time() - delivery.envelope.time.timestamp()
-            latencies.append(latency)
-        await uow.session.execute(
-            insert(effects).values(event_id=str(delivery.envelope.id), seq=seq, latency=latency)
-        )
+    async def apply(deliveries: Sequence[Delivery], uow: UnitOfWork) -> None:
+        rows = []
+        for delivery in deliveries:
+            seq = sequence(delivery.envelope)
+            latency = None
+            if seq >= TIMED_FROM:
+                latency = time.time() - delivery.envelope.time.timestamp()
+                latencies.append(latency)
+            rows.append({"event_id": str(delivery.envelope.id), "seq": seq, "latency": latency})
+        await uow.session.execute(insert(effects), rows)
 
     async with fresh_database() as url:
         settings = ServiceSettings.for_service(
@@ -190,7 +191,9 @@ async def run(n: int, rate: int, seconds: int) -> dict[str, Any]:
             relay_poll_seconds=0.05,
         )
         subscriptions = [
-            Subscription("bench.throughput", (topics.DEPUTIES,), {EVENT_TYPE: apply}),
+            Subscription(
+                "bench.throughput", (topics.DEPUTIES,), batch_handlers={EVENT_TYPE: apply}
+            ),
         ]
         runtime = build_runtime(settings, metadata=metadata, subscriptions=subscriptions)
         await create_all(runtime.engine, metadata)

@@ -16,13 +16,15 @@ class Progress:
         self._shown = 0.0
 
     def update(self, done: int) -> None:
-        """Show how far the phase is."""
+        """Show how far the phase is (on a terminal ten times a second, else every 5 s)."""
         now = time.perf_counter()
-        if now - self._shown < 0.1 and done < self.total:
+        every = 0.1 if sys.stderr.isatty() else 5.0
+        if now - self._shown < every and done < self.total:
             return
         self._shown = now
         rate = done / max(now - self.started, 1e-9)
-        sys.stderr.write(f"\r  {self.label}: {done:,}/{self.total:,} ({rate:,.0f}/s)   ")
+        end = "" if sys.stderr.isatty() else "\n"
+        sys.stderr.write(f"\r  {self.label}: {done:,}/{self.total:,} ({rate:,.0f}/s)   {end}")
         sys.stderr.flush()
 
     def finish(self) -> float:

@@ -46,15 +46,25 @@ class Delivery:
 
 
 Handler = Callable[[Delivery, UnitOfWork], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Delivery], UnitOfWork], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Subscription:
-    """A consumer group, the topics it reads and a handler per event type (others are ignored)."""
+    """A consumer group, the topics it reads and a handler per event type (others are ignored).
+
+    A batch handler gets each run of consecutive new events of its type in one call, so it can
+    write their effects with one statement; a failing run is retried one event at a time.
+    """
 
     group: str
     topics: tuple[str, ...]
-    handlers: Mapping[str, Handler]
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+
+    def handles(self, event_type: str) -> bool:
+        """Tell whether this subscription has a handler for an event type."""
+        return event_type in self.handlers or event_type in self.batch_handlers
 
 
 @dataclass
@@ -80,12 +90,13 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class _ItemFailedError(Exception):
-    """A handler failed on the item at ``index`` of the batch being applied."""
+    """A handler failed on the run of ``length`` items from ``index`` of the batch applied."""
 
-    def __init__(self, index: int, error: Exception) -> None:
+    def __init__(self, index: int, error: Exception, length: int = 1) -> None:
         super().__init__(str(error))
         self.index = index
         self.error = error
+        self.length = length
 
 
 class _StopRequestedError(Exception):
@@ -199,8 +210,7 @@ class ConsumerRunner:
             absent = PermanentError(f"missing header(s): {', '.join(missing)}")
             await self._dead_letter(record, headers, "missing_header", absent, 1, started)
             return None
-        handler = self.subscription.handlers.get(headers[ce.HEADER_TYPE])
-        if handler is None:
+        if not self.subscription.handles(headers[ce.HEADER_TYPE]):
             self._count("ignored")
             return None
         try:
@@ -224,29 +234,51 @@ class ConsumerRunner:
                 await self._with_infrastructure_retry(self._apply, items, stop)
                 return
             except _ItemFailedError as failed:
-                k = failed.index
+                k, n = failed.index, failed.length
                 log.warning("event %s failed: %s", items[k].event_id, failed.error)
                 if k:
                     await self._apply_all(items[:k], stop)
-                await self._settle(items[k], failed.error, stop)
-                items = items[k + 1 :]
+                if n == 1:
+                    await self._settle(items[k], failed.error, stop)
+                else:  # a batch handler failed: find the culprit one event at a time
+                    for single in items[k : k + n]:
+                        await self._apply_all([single], stop)
+                items = items[k + n :]
 
     async def _apply(self, items: Sequence[_Item]) -> None:
         """Apply a batch in one transaction; events already in the inbox are skipped."""
         async with self.uow_factory() as uow:
             claims = [(item.event_id, item.delivery.envelope.type) for item in items]
             new = await self.inbox.claim(uow.session, self._group, claims)
-            for index, item in enumerate(items):
-                if item.event_id in new:
+            start = 0
+            while start < len(items):
+                end = self._run_end(items, start, new)
+                if items[start].event_id in new:
                     try:
-                        await self._call(item, uow)
+                        await self._call(items[start:end], uow)
                     except Exception as error:
-                        raise _ItemFailedError(index, error) from error
+                        raise _ItemFailedError(start, error, end - start) from error
+                start = end
             await uow.commit()
         duplicates = len(items) - len(new)
         self._count("ok", len(new))
         if duplicates:
             self._count("duplicate", duplicates)
+
+    def _run_end(self, items: Sequence[_Item], start: int, new: set[str]) -> int:
+        """Return the end of the run starting at ``start`` that one handler call takes."""
+        first = items[start]
+        kind = first.delivery.envelope.type
+        if first.event_id not in new or kind not in self.subscription.batch_handlers:
+            return start + 1
+        end = start + 1
+        while (
+            end < len(items)
+            and items[end].event_id in new
+            and items[end].delivery.envelope.type == kind
+        ):
+            end += 1
+        return end
 
     async def _settle(self, item: _Item, first_error: Exception, stop: asyncio.Event) -> None:
         """Retry one failed event in place with backoff; dead-letter it when permanent or exhausted."""
@@ -300,10 +332,15 @@ class ConsumerRunner:
         if stop.is_set():
             raise _StopRequestedError
 
-    async def _call(self, item: _Item, uow: UnitOfWork) -> None:
-        token = correlation_id.set(item.delivery.envelope.correlationid)
+    async def _call(self, run: Sequence[_Item], uow: UnitOfWork) -> None:
+        first = run[0].delivery
+        token = correlation_id.set(first.envelope.correlationid)
         try:
-            await self.subscription.handlers[item.delivery.envelope.type](item.delivery, uow)
+            batch = self.subscription.batch_handlers.get(first.envelope.type)
+            if batch is not None:
+                await batch([item.delivery for item in run], uow)
+            else:
+                await self.subscription.handlers[first.envelope.type](first, uow)
         finally:
             correlation_id.reset(token)
 

@@ -36,7 +36,7 @@ async def main() -> None:
         async def die(*_: Any, **__: Any) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
-        aiokafka.AIOKafkaConsumer.commit = die  # type: ignore[method-assign]
+        aiokafka.AIOKafkaConsumer.commit = die
 
     schema = make_schema()
     subscription = Subscription(

@@ -69,7 +69,7 @@ async def effect_rows(engine: AsyncEngine, schema: Schema) -> list[tuple[str, st
                 schema.effects.c.event_id, schema.effects.c.subject, schema.effects.c.name
             ).order_by(schema.effects.c.seq)
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [(r[0], r[1], r[2]) for r in rows]
 
 
 def settings_for(database_url: str, topic_prefix: str, **overrides: object) -> ServiceSettings:

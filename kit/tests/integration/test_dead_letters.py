@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from aiokafka import AIOKafkaProducer
 from kit_harness import (
@@ -15,7 +17,8 @@ from kit_harness import (
 
 from contracts import topics
 from contracts.envelope import Envelope
-from kit.runner import Delivery, Subscription
+from kit.runner import Delivery, PermanentError, Subscription
+from kit.runtime import build_runtime
 from kit.testing import bootstrap_servers, read_topic, wait_until
 from kit.uow import UnitOfWork
 
@@ -147,5 +150,58 @@ async def test_transient_failures_are_retried_in_place_then_dead_lettered(
         assert headers["dlq_reason"] == "retries_exhausted"
         assert headers["dlq_attempts"] == "3"
         assert "RuntimeError: always fails" in headers["dlq_error"]
+    finally:
+        await runtime.stop()
+
+
+async def test_a_failing_batch_handler_run_is_split_to_find_the_poison(
+    database_url: str, topic_prefix: str
+) -> None:
+    schema = make_schema()
+    calls: list[int] = []
+
+    async def insert_all(deliveries: Sequence[Delivery], uow: UnitOfWork) -> None:
+        calls.append(len(deliveries))
+        names = [str(d.envelope.data["name"]) for d in deliveries]
+        if any("POISON" in n for n in names):
+            raise PermanentError("a poisoned run")
+        await uow.session.execute(
+            schema.effects.insert(),
+            [
+                {"event_id": str(d.envelope.id), "subject": d.envelope.subject, "name": n}
+                for d, n in zip(deliveries, names, strict=True)
+            ],
+        )
+
+    subscription = Subscription(
+        GROUP, (topics.DEPUTIES,), batch_handlers={"deputies.township.registered": insert_all}
+    )
+    runtime = await start_runtime(settings_for(database_url, topic_prefix), schema, [])
+    try:
+        names = [f"n{i}" for i in range(30)]
+        names[17] = "POISON"
+        async with runtime.uow() as uow:  # staged before the consumer starts: one big batch
+            for n in names:
+                uow.stage(event("agg-5", n))
+            await uow.commit()
+        await read_topic(topic_prefix + topics.DEPUTIES, expected=30)
+        consumer = build_runtime(
+            runtime.settings, metadata=schema.metadata, subscriptions=[subscription]
+        )
+        await consumer.start(relay=False)
+        try:
+
+            async def applied() -> bool:
+                return len(await effect_rows(runtime.engine, schema)) == 29
+
+            await wait_until(applied)
+        finally:
+            await consumer.stop()
+        assert [r[2] for r in await effect_rows(runtime.engine, schema)] == [
+            n for n in names if n != "POISON"
+        ]
+        assert max(calls) > 1  # the healthy runs went in one call each
+        dead = await read_topic(f"{topic_prefix}{topics.DEPUTIES}.dlq.{GROUP}", expected=1)
+        assert [dict(r.headers)["dlq_reason"] for r in dead] == [b"rejected"]
     finally:
         await runtime.stop()
