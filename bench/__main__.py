@@ -13,12 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Column, Float, Integer, String, Table, insert
 
 from bench.progress import Progress
 from bench.workload import TIMED_FROM, envelope, sequence
 from contracts import topics
+from kit.broker import BrokerPublisher, Publisher
 from kit.db import create_all, kit_tables, make_metadata
+from kit.metrics import make_metrics
+from kit.relay import OutboxRelay
 from kit.runner import Delivery, Subscription
 from kit.runtime import ServiceRuntime, build_runtime
 from kit.settings import ServiceSettings
@@ -52,14 +56,14 @@ async def raw_produce(topic: str, n: int) -> float:
     return n / progress.finish()
 
 
-async def stage_outbox(runtime: ServiceRuntime, n: int) -> None:
+async def stage_outbox(runtime: ServiceRuntime, n: int, first: int) -> None:
     """Commit n events to the outbox in transactions of 500 (not timed)."""
     progress = Progress("staging outbox rows", n)
-    for start in range(0, n, 500):
+    for start in range(first, first + n, 500):
         async with runtime.uow() as uow:
-            uow.stage(*(envelope(i) for i in range(start, min(start + 500, n))))
+            uow.stage(*(envelope(i) for i in range(start, min(start + 500, first + n))))
             await uow.commit()
-        progress.update(min(start + 500, n))
+        progress.update(min(start + 500, first + n) - first)
     progress.finish()
 
 
@@ -68,17 +72,37 @@ def counter(runtime: ServiceRuntime, name: str, labels: dict[str, str]) -> float
     return runtime.registry.get_sample_value(name, labels) or 0.0
 
 
-async def relay_publish(runtime: ServiceRuntime, topic: str, n: int) -> float:
-    """Start the relay on n staged rows; return events/s until all are published."""
-    labels = {"service": "bench", "topic": topic}
-    task = asyncio.create_task(runtime.relay.run(runtime.stop_event))
-    progress = Progress("platform outbox relay", n)
-    while (done := counter(runtime, "kit_relay_published_total", labels)) < n:
+async def relay_publish(runtime: ServiceRuntime, publisher: Publisher, label: str, n: int) -> float:
+    """Run an outbox relay with a publisher over n staged rows; return events/s."""
+    registry = CollectorRegistry()
+    relay = OutboxRelay(
+        engine=runtime.engine,
+        outbox=runtime.outbox,
+        publisher=publisher,
+        metrics=make_metrics(registry),
+        batch_size=runtime.settings.relay_batch_size,
+        poll_seconds=0.05,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    progress = Progress(label, n)
+    while (done := sum_counter(registry, "kit_relay_published_total")) < n:
         progress.update(int(done))
         await asyncio.sleep(0.02)
     rate = n / progress.finish()
-    runtime.tasks.append(task)
+    stop.set()
+    await task
     return rate
+
+
+def sum_counter(registry: CollectorRegistry, name: str) -> float:
+    """Sum a counter over all its labels."""
+    return sum(
+        sample.value
+        for metric in registry.collect()
+        for sample in metric.samples
+        if sample.name == name
+    )
 
 
 async def raw_consume(topic: str, n: int) -> float:
@@ -120,7 +144,7 @@ async def runner_consume(runtime: ServiceRuntime, group: str, n: int) -> float:
     labels = {"service": "bench", "group": group, "outcome": "ok"}
     while counter(runtime, "kit_consumer_processed_total", labels) == 0:
         await asyncio.sleep(0.01)
-    progress = Progress("platform consumer runner", n)
+    progress = Progress("platform consumer runner (inbox + batch insert)", n)
     while (done := counter(runtime, "kit_consumer_processed_total", labels)) < n:
         progress.update(int(done))
         await asyncio.sleep(0.02)
@@ -201,10 +225,17 @@ async def run(n: int, rate: int, seconds: int) -> dict[str, Any]:
         try:
             print(f"benchmark: {n:,} events, broker {bootstrap_servers()}", file=sys.stderr)
             raw_pub = await raw_produce(raw_topic, n)
-            await stage_outbox(runtime, n)
-            relay_pub = await relay_publish(runtime, topic, n)
-            raw_con = await raw_consume(topic, n)
-            runner_con = await runner_consume(runtime, "bench.throughput", n)
+            await stage_outbox(runtime, n, 0)
+            relay_pub = await relay_publish(
+                runtime, runtime.publisher, "outbox relay (aiokafka producer)", n
+            )
+            await stage_outbox(runtime, n, n)
+            relay_fs = await relay_publish(
+                runtime, BrokerPublisher(runtime.broker), "outbox relay (FastStream publish)", n
+            )
+            raw_con = await raw_consume(topic, 2 * n)
+            runner_con = await runner_consume(runtime, "bench.throughput", 2 * n)
+            runtime.tasks.append(asyncio.create_task(runtime.relay.run(runtime.stop_event)))
             await end_to_end(runtime, latencies, rate, seconds)
         finally:
             await runtime.stop()
@@ -214,6 +245,8 @@ async def run(n: int, rate: int, seconds: int) -> dict[str, Any]:
             "raw_aiokafka_per_s": raw_pub,
             "relay_per_s": relay_pub,
             "ratio": relay_pub / raw_pub,
+            "relay_faststream_per_s": relay_fs,
+            "ratio_faststream": relay_fs / raw_pub,
         },
         "consume": {
             "raw_aiokafka_per_s": raw_con,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import topics as contract_topics
 from kit.audit import AuditLog
-from kit.broker import BrokerPublisher, ensure_topics, make_broker
+from kit.broker import BrokerPublisher, ProducerPublisher, ensure_topics, make_broker
 from kit.correlation import install_correlation
 from kit.db import KitTables, kit_tables, make_engine, make_sessionmaker
 from kit.health import health_router, install_http_metrics
@@ -49,6 +49,7 @@ class ServiceRuntime:
     audit: AuditLog
     idempotency: IdempotencyKeys
     broker: KafkaBroker
+    publisher: BrokerPublisher | ProducerPublisher
     uow: UnitOfWorkFactory
     relay: OutboxRelay
     runners: list[ConsumerRunner]
@@ -65,6 +66,8 @@ class ServiceRuntime:
         """Connect the broker, create topics, start the relay, the consumers and the jobs."""
         self.stop_event.clear()
         await self.broker.connect()
+        if isinstance(self.publisher, ProducerPublisher):
+            await self.publisher.start()
         await ensure_topics(
             self.settings.kafka_bootstrap_servers,
             [self.settings.kafka_topic_prefix + t for t in contract_topics.ALL],
@@ -104,6 +107,9 @@ class ServiceRuntime:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
         with contextlib.suppress(Exception):
+            if isinstance(self.publisher, ProducerPublisher):
+                await self.publisher.stop()
+        with contextlib.suppress(Exception):
             await self.broker.stop()
         await self.engine.dispose()
 
@@ -136,7 +142,11 @@ def build_runtime(
     )
     inbox = Inbox(tables.inbox)
     broker = make_broker(settings, registry)
-    publisher = BrokerPublisher(broker)
+    publisher: BrokerPublisher | ProducerPublisher = (
+        ProducerPublisher(settings)
+        if settings.kafka_publisher == "aiokafka"
+        else BrokerPublisher(broker)
+    )
     uow = uow_factory(sessionmaker, outbox)
     relay = OutboxRelay(
         engine=engine,
@@ -169,6 +179,7 @@ def build_runtime(
         audit=AuditLog(tables.audit_log),
         idempotency=IdempotencyKeys(tables.idempotency_keys),
         broker=broker,
+        publisher=publisher,
         uow=uow,
         relay=relay,
         runners=runners,

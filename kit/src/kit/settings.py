@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
     kafka_topic_partitions: int = Field(default=6, ge=1, description="Partitions of created topics")
     kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_publisher: Literal["aiokafka", "faststream"] = Field(
+        default="aiokafka", description="What the relay publishes with (aiokafka is ~2x faster)"
+    )
     kafka_topic_prefix: str = Field(
         default="",
         description="Prefix of every topic name, e.g. to share a cluster between counties",
