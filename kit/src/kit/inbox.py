@@ -36,8 +36,8 @@ class Inbox:
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
         statement = (
             insert(self.table)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
             .returning(self.table.c.event_id)
         )
-        return set((await session.execute(statement)).scalars())
+        # executemany with RETURNING: one cached statement, sent in pages ("insertmanyvalues")
+        return set((await session.execute(statement, rows)).scalars())

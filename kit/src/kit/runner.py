@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 from pydantic import BaseModel, ValidationError
 
@@ -165,10 +165,10 @@ class ConsumerRunner:
                 )
                 if batches:
                     started = time.perf_counter()
-                    offsets = {}
-                    for tp, records in batches.items():
-                        await self._process(tp, records, stop)
-                        offsets[tp] = records[-1].offset + 1
+                    await self._process(
+                        [record for records in batches.values() for record in records], stop
+                    )
+                    offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
                     try:
                         await consumer.commit(offsets)
                     except CommitFailedError:
@@ -185,11 +185,9 @@ class ConsumerRunner:
                 await consumer.stop()
 
     async def _process(
-        self,
-        tp: TopicPartition,
-        records: Sequence[ConsumerRecord[bytes, bytes]],
-        stop: asyncio.Event,
+        self, records: Sequence[ConsumerRecord[bytes, bytes]], stop: asyncio.Event
     ) -> None:
+        """Apply every record of a fetch (all partitions, each in its order) in one transaction."""
         items: list[_Item] = []
         for record in records:
             item = await self._accept(record)

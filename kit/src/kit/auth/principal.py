@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-_SCOPE = re.compile(r"^\d{2,12}$")
+_SCOPE = re.compile(r"\d{2,12}", re.ASCII)
 COUNTY_CODE_LENGTH = 6
 
 

@@ -167,8 +167,14 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """Return OpenAPI ``responses=`` entries documenting problem bodies for the statuses."""
+    # "model" registers the schemas (FastAPI files it under application/json too).
+    schema = {"$ref": "#/components/schemas/Problem"}
     return {
-        status: {"model": Problem, "description": _phrase(status), "content": {PROBLEM_JSON: {}}}
+        status: {
+            "model": Problem,
+            "description": _phrase(status),
+            "content": {PROBLEM_JSON: {"schema": schema}},
+        }
         for status in statuses
     }
 
