@@ -12,7 +12,6 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.routing import Match
 
 from kit.metrics import KitMetrics
 
@@ -71,22 +70,20 @@ def install_http_metrics(app: FastAPI, *, service: str, metrics: KitMetrics) -> 
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         started = time.perf_counter()
-        route = _route_template(app, request)
         status = 500
         try:
             response = await call_next(request)
             status = response.status_code
             return response
         finally:
+            route = _route_template(request)
             metrics.http_requests.labels(service, request.method, route, str(status)).inc()
             metrics.http_request_seconds.labels(service, route).observe(
                 time.perf_counter() - started
             )
 
 
-def _route_template(app: FastAPI, request: Request) -> str:
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+def _route_template(request: Request) -> str:
+    """Return the matched route's path template (set by the router), never the raw path."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "unmatched"))

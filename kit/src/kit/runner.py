@@ -16,7 +16,7 @@ from aiokafka.errors import CommitFailedError
 from pydantic import BaseModel, ValidationError
 
 from contracts import envelope as ce
-from contracts.catalog import UnknownEventType, parse, parse_data
+from contracts.catalog import UnknownEventType, UnknownEventVersion, parse, parse_data
 from contracts.envelope import RawEnvelope
 from contracts.topics import dead_letter
 from kit.broker import Publisher, ensure_topics
@@ -219,6 +219,9 @@ class ConsumerRunner:
             ):
                 raise PermanentError("ce_id/ce_type headers disagree with the envelope")
             data = parse_data(envelope)
+        except UnknownEventVersion as error:  # a newer producer: replay after the upgrade
+            await self._dead_letter(record, headers, "unknown_version", error, 1, started)
+            return None
         except (ValidationError, ValueError, UnknownEventType, PermanentError) as error:
             await self._dead_letter(record, headers, "invalid_envelope", error, 1, started)
             return None

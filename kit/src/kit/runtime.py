@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import topics as contract_topics
 from kit.audit import AuditLog
+from kit.auth import install_auth
 from kit.broker import BrokerPublisher, ProducerPublisher, ensure_topics, make_broker
 from kit.correlation import install_correlation
 from kit.db import KitTables, kit_tables, make_engine, make_sessionmaker
@@ -30,6 +31,7 @@ from kit.runner import ConsumerRunner, Subscription
 from kit.scheduler import Lease, instance_id, run_periodically
 from kit.settings import ServiceSettings
 from kit.uow import UnitOfWorkFactory, uow_factory
+from kit.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
 
@@ -204,10 +206,9 @@ def build_app(
         finally:
             await runtime.stop()
 
-    from kit.web.problems import install_problem_handlers
-
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    install_auth(app, runtime.settings)
     install_problem_handlers(app)
     install_http_metrics(app, service=runtime.settings.service_name, metrics=runtime.metrics)
     install_correlation(app)

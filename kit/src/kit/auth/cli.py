@@ -6,13 +6,17 @@ import argparse
 import os
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
+
+import jwt
 
 from kit.auth.principal import Principal, Role, ScopeError
 from kit.auth.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER, AuthConfig
 
 DEV_SECRET = "dev-secret-change-me"  # noqa: S105 - the documented local default, warned about
+MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key of at least the hash size
 _TTL = re.compile(r"^(\d+)([smhd]?)$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -74,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "kit-token: warning: JWT_SECRET is not set; signing with the development secret",
             file=sys.stderr,
         )
+    elif len(secret.encode()) < MIN_SECRET_BYTES:
+        print(f"kit-token: warning: JWT_SECRET is under {MIN_SECRET_BYTES} bytes", file=sys.stderr)
     config = AuthConfig(
         secret=secret,
         issuer=os.environ.get("JWT_ISSUER") or DEFAULT_ISSUER,
@@ -90,7 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except ScopeError as error:
         parser.error(str(error))
-    print(config.issue(principal, ttl=args.ttl))
+    with warnings.catch_warnings():  # warned above, once, in our words
+        warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
+        token = config.issue(principal, ttl=args.ttl)
+    print(token)
     return 0
 
 

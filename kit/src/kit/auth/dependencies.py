@@ -4,6 +4,10 @@ Nothing is created from configuration at import time. A service either builds an
 its settings and writes ``Depends(auth.require(Role.county_admin))``, or uses the app-bound
 ``current_principal`` / ``require_roles``, which find the ``Auth`` that ``install_auth`` put on
 ``app.state.auth`` (falling back to the JWT fields of ``app.state.runtime.settings``).
+
+FastAPI evaluates route annotations in the module's globals: a route written inside a builder
+function as ``Annotated[Principal, Depends(auth.require(...))]`` with a local ``auth`` needs a
+module without ``from __future__ import annotations``; ``require_roles(...)`` works either way.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the dependency annotations of
