@@ -69,20 +69,31 @@ class ProducerPublisher:
     """
 
     def __init__(self, settings: ServiceSettings) -> None:
-        self.producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            client_id=f"{settings.service_name}-outbox",
+        self.settings = settings
+        self._producer: AIOKafkaProducer | None = None
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        """The started producer (created in ``start``, inside the running loop)."""
+        if self._producer is None:
+            raise RuntimeError("the publisher is not started")
+        return self._producer
+
+    async def start(self) -> None:
+        """Create and connect the producer."""
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            client_id=f"{self.settings.service_name}-outbox",
             enable_idempotence=True,
             linger_ms=5,
         )
-
-    async def start(self) -> None:
-        """Connect the producer."""
-        await self.producer.start()
+        await self._producer.start()
 
     async def stop(self) -> None:
         """Flush and close the producer."""
-        await self.producer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
 
     async def send(
         self, topic: str, *, key: str, value: bytes, headers: Mapping[str, str]

@@ -1,0 +1,315 @@
+"""docker-compose.yml, deploy/Dockerfile and deploy/OPERATIONS.md agree with each other and with the platform."""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from contracts import topics
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+OPERATIONS = ROOT / "deploy" / "OPERATIONS.md"
+INIT_SQL = ROOT / "deploy" / "postgres" / "init" / "01-databases.sql"
+
+APP_SERVICES = ("deputies", "cases", "scoring", "notify")
+INFRA_SERVICES = ("kafka", "kafka-init", "postgres", "prometheus", "grafana", "mailpit")
+ONE_SHOT = frozenset({"kafka-init"})
+# Host ports as OPERATIONS.md promises them; the container port of every service is 8000.
+EXPECTED_PORTS = {
+    "deputies": 8001,
+    "cases": 8002,
+    "scoring": 8003,
+    "notify": 8004,
+    "prometheus": 9090,
+    "grafana": 3000,
+    "mailpit": 8025,
+    "postgres": 5432,
+    "kafka": 9092,
+}
+STATEFUL_VOLUMES = {
+    "kafka": "/var/lib/kafka/data",
+    "postgres": "/var/lib/postgresql/data",
+    "prometheus": "/prometheus",
+    "grafana": "/var/lib/grafana",
+}
+
+
+def _mapping(value: object, what: str) -> dict[str, Any]:
+    assert isinstance(value, dict), f"{what} should be a mapping, got {type(value).__name__}"
+    return value
+
+
+def _compose() -> dict[str, Any]:
+    return _mapping(yaml.safe_load(COMPOSE.read_text(encoding="utf-8")), "docker-compose.yml")
+
+
+def _services() -> dict[str, dict[str, Any]]:
+    services = _mapping(_compose().get("services"), "services")
+    return {name: _mapping(spec, name) for name, spec in services.items()}
+
+
+def _env(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        return dict(item.split("=", 1) for item in env)
+    return {key: "" if value is None else str(value) for key, value in env.items()}
+
+
+def _published_ports(service: dict[str, Any]) -> dict[int, int]:
+    """Map host port -> container port for the short (`"8001:8000"`) and long port syntax."""
+    published: dict[int, int] = {}
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            published[int(port["published"])] = int(port["target"])
+            continue
+        parts = str(port).split(":")
+        assert len(parts) in (2, 3), f"port {port!r} should name the host port explicitly"
+        published[int(parts[-2])] = int(parts[-1].split("/")[0])
+    return published
+
+
+def _duration_seconds(text: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
+    assert parts, f"{text!r} is not a compose duration"
+    assert "".join(n + u for n, u in parts) == text, f"{text!r} is not a compose duration"
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def _healthcheck_test(service: dict[str, Any]) -> str:
+    check = _mapping(service.get("healthcheck"), "healthcheck")
+    assert not check.get("disable"), "healthcheck disabled"
+    test = check.get("test")
+    assert test, "healthcheck without a test"
+    if isinstance(test, list):
+        assert test[0] in ("CMD", "CMD-SHELL"), f"healthcheck test should start with CMD: {test}"
+        return " ".join(str(part) for part in test[1:])
+    return str(test)
+
+
+def _documented_ports() -> dict[str, int]:
+    """The `| component | host port | URL |` table of OPERATIONS.md."""
+    section = (
+        OPERATIONS.read_text(encoding="utf-8").split("## Ports and URLs", 1)[1].split("\n## ", 1)[0]
+    )
+    rows = re.findall(r"^\|\s*([\w-]+)\s*\|\s*(\d+)\s*\|", section, flags=re.MULTILINE)
+    return {name: int(port) for name, port in rows}
+
+
+def test_compose_has_no_version_key_and_a_project_name() -> None:
+    compose = _compose()
+    assert "version" not in compose, "the Compose Specification has no `version:`"
+    assert compose.get("name"), "a fixed project name keeps container and volume names stable"
+
+
+def test_every_expected_service_exists() -> None:
+    missing = set(APP_SERVICES + INFRA_SERVICES) - set(_services())
+    assert not missing, f"services missing from docker-compose.yml: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", [s for s in APP_SERVICES + INFRA_SERVICES if s not in ONE_SHOT])
+def test_long_running_services_have_a_healthcheck_and_restart(name: str) -> None:
+    service = _services()[name]
+    assert _healthcheck_test(service).strip()
+    assert service.get("restart") == "unless-stopped", f"{name} should come back after a crash"
+
+
+def test_one_shot_kafka_init_does_not_restart() -> None:
+    assert str(_services()["kafka-init"].get("restart", "no")) == "no"
+
+
+def test_published_ports_are_the_documented_ones() -> None:
+    services = _services()
+    actual = {
+        name: sorted(_published_ports(spec)) for name, spec in services.items() if spec.get("ports")
+    }
+    expected = {name: [port] for name, port in EXPECTED_PORTS.items()}
+    assert actual == expected
+    assert _documented_ports() == EXPECTED_PORTS, "OPERATIONS.md's port table disagrees"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_runs_its_module_from_the_one_image(name: str) -> None:
+    service = _services()[name]
+    build = _mapping(service.get("build"), f"{name}.build")
+    assert (ROOT / build.get("context", ".") / build["dockerfile"]).resolve() == DOCKERFILE
+    assert service.get("command") == ["python", "-m", name]
+    assert _published_ports(service) == {EXPECTED_PORTS[name]: 8000}
+    assert _duration_seconds(str(service.get("stop_grace_period"))) >= 30
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_environment(name: str) -> None:
+    services = _services()
+    env = _env(services[name])
+    assert env["DATABASE_URL"] == f"postgresql+asyncpg://npc:npc@postgres:5432/{name}"
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:19092"
+    assert env["JWT_SECRET"] == "${JWT_SECRET:-change-me}"
+    assert env["LOG_FORMAT"] == "json"
+    # The settings default to 127.0.0.1 (unreachable from other containers) and, for deputies, 8001.
+    assert env["HTTP_HOST"] == "0.0.0.0"
+    assert env["HTTP_PORT"] == "8000"
+
+
+def test_database_urls_reach_the_compose_postgres_with_its_credentials() -> None:
+    services = _services()
+    pg_env = _env(services["postgres"])
+    for name in APP_SERVICES:
+        url = urlsplit(_env(services[name])["DATABASE_URL"].replace("+asyncpg", ""))
+        assert (url.hostname, url.port) == ("postgres", 5432)
+        assert (url.username, url.password) == (
+            pg_env["POSTGRES_USER"],
+            pg_env["POSTGRES_PASSWORD"],
+        )
+
+
+def test_kafka_bootstrap_is_an_advertised_listener_of_the_kafka_service() -> None:
+    kafka_env = _env(_services()["kafka"])
+    advertised = kafka_env["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    assert "PLAINTEXT://kafka:19092" in advertised
+    assert "PLAINTEXT_HOST://localhost:9092" in advertised
+    assert "PLAINTEXT://:19092" in kafka_env["KAFKA_LISTENERS"].split(",")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_waits_for_healthy_kafka_and_postgres_and_the_topics(name: str) -> None:
+    depends = _mapping(_services()[name].get("depends_on"), f"{name}.depends_on")
+    conditions = {dep: _mapping(spec, dep).get("condition") for dep, spec in depends.items()}
+    assert conditions["kafka"] == "service_healthy"
+    assert conditions["postgres"] == "service_healthy"
+    assert conditions["kafka-init"] == "service_completed_successfully"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_healthcheck_asks_readyz_with_python(name: str) -> None:
+    test = _healthcheck_test(_services()[name])
+    assert "python" in test
+    assert "urllib" in test
+    assert "curl" not in test, "the slim image has no curl"
+    assert "http://127.0.0.1:8000/readyz" in test
+
+
+def test_notify_sends_mail_to_mailpit() -> None:
+    services = _services()
+    notify = services["notify"]
+    env = _env(notify)
+    assert env["SMTP_HOST"] == "mailpit"
+    assert env["SMTP_PORT"] == "1025"
+    depends = _mapping(notify.get("depends_on"), "notify.depends_on")
+    assert _mapping(depends["mailpit"], "mailpit").get("condition") == "service_healthy"
+    assert "1025" in [str(port) for port in services["mailpit"].get("expose", [])]
+
+
+def test_kafka_is_a_4x_kraft_combined_node() -> None:
+    kafka = _services()["kafka"]
+    assert re.fullmatch(r"apache/kafka:4\.\d+\.\d+", str(kafka.get("image"))), kafka.get("image")
+    env = _env(kafka)
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert env["CLUSTER_ID"], "a fixed cluster id keeps the formatted volume usable"
+    assert env["KAFKA_NUM_PARTITIONS"] == "6"
+    assert env["KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR"] == "1"
+    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+    assert env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == "1"
+    assert "kafka-broker-api-versions.sh" in _healthcheck_test(kafka)
+
+
+def test_kafka_init_creates_every_contract_topic_with_six_partitions() -> None:
+    init = _services()["kafka-init"]
+    assert init.get("image") == _services()["kafka"].get("image")
+    depends = _mapping(init.get("depends_on"), "kafka-init.depends_on")
+    assert _mapping(depends["kafka"], "kafka").get("condition") == "service_healthy"
+    env = _env(init)
+    assert tuple(env["TOPICS"].split()) == topics.ALL
+    assert env["PARTITIONS"] == "6"
+    script = " ".join(init["command"]) if isinstance(init["command"], list) else init["command"]
+    assert "--create --if-not-exists" in script
+    assert "kafka:19092" in script
+
+
+def test_postgres_creates_the_service_databases_on_first_start() -> None:
+    services = _services()
+    postgres = services["postgres"]
+    assert re.fullmatch(r"postgres:17(\.\d+)?", str(postgres.get("image")))
+    assert "pg_isready" in _healthcheck_test(postgres)
+    mounts = {
+        target: source
+        for source, target, *_ in (str(v).split(":") for v in postgres.get("volumes", []))
+    }
+    assert (ROOT / mounts["/docker-entrypoint-initdb.d"]).resolve() == INIT_SQL.parent
+    created = set(re.findall(r"\('(\w+)'\)", INIT_SQL.read_text(encoding="utf-8")))
+    wanted = {
+        urlsplit(_env(services[name])["DATABASE_URL"]).path.lstrip("/") for name in APP_SERVICES
+    }
+    assert created == wanted
+
+
+def test_named_volumes_are_declared_and_hold_the_state() -> None:
+    declared = set(_mapping(_compose().get("volumes"), "volumes"))
+    named: set[tuple[str, str]] = set()  # (service, mount target) of every named volume
+    used: set[str] = set()
+    for name, service in _services().items():
+        for volume in service.get("volumes", []):
+            source, target = str(volume).split(":")[:2]
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name} mounts a missing path {source}"
+            else:
+                used.add(source)
+                named.add((name, target))
+    assert used == declared, "every named volume is declared and used"
+    assert set(STATEFUL_VOLUMES.items()) <= named, "state lives in named volumes"
+
+
+def test_dockerfile_builds_one_non_root_image_of_the_workspace() -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", text, flags=re.MULTILINE)
+    assert "uv sync --frozen --no-dev" in text
+    assert re.search(r"^EXPOSE 8000$", text, flags=re.MULTILINE)
+    assert re.search(r"^ENV PATH=/app/\.venv/bin:\$PATH", text, flags=re.MULTILINE)
+    users = re.findall(r"^USER (\S+)$", text, flags=re.MULTILINE)
+    assert users, "the image should not run as root"
+    assert users[-1] not in ("root", "0")
+    healthcheck = text.split("HEALTHCHECK", 1)[1].split("\n\n", 1)[0]
+    assert "/livez" in healthcheck
+    assert "urllib" in healthcheck
+    copied = set(re.findall(r"^COPY (?!--from)(?:--\S+ )*(\S+)/ ", text, flags=re.MULTILINE))
+    root = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    members = root["tool"]["uv"]["workspace"]["members"]
+    for member in members:
+        assert member.split("/")[0] in copied, f"the image misses workspace member {member}"
+
+
+def test_dockerignore_keeps_local_state_out_but_not_the_sources() -> None:
+    ignored = {
+        line.strip().rstrip("/")
+        for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".venv", ".local", ".git"} <= ignored
+    for needed in ("pyproject.toml", "uv.lock", "contracts", "kit", "services"):
+        assert needed not in ignored
+
+
+def test_compose_checks_detect_a_broken_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks above fail when a service loses its healthcheck or its port moves."""
+    broken = _compose()
+    del broken["services"]["cases"]["healthcheck"]
+    broken["services"]["scoring"]["ports"] = ["8013:8000"]
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "COMPOSE", path)
+    with pytest.raises(AssertionError):
+        test_long_running_services_have_a_healthcheck_and_restart("cases")
+    with pytest.raises(AssertionError):
+        test_published_ports_are_the_documented_ones()
