@@ -197,16 +197,15 @@ class ConsumerRunner:
 
     async def _accept(self, record: ConsumerRecord[bytes, bytes]) -> _Item | None:
         """Validate a record; return it for processing, or None when ignored or dead-lettered."""
-        started = utcnow()
         try:
             headers = {k: v.decode("utf-8") for k, v in record.headers}
         except UnicodeDecodeError as undecodable:
-            await self._dead_letter(record, {}, "invalid_header", undecodable, 1, started)
+            await self._dead_letter(record, {}, "invalid_header", undecodable, 1, utcnow())
             return None
         missing = [h for h in (ce.HEADER_ID, ce.HEADER_TYPE) if h not in headers]
         if missing:
             absent = PermanentError(f"missing header(s): {', '.join(missing)}")
-            await self._dead_letter(record, headers, "missing_header", absent, 1, started)
+            await self._dead_letter(record, headers, "missing_header", absent, 1, utcnow())
             return None
         if not self.subscription.handles(headers[ce.HEADER_TYPE]):
             self._count("ignored")
@@ -220,10 +219,10 @@ class ConsumerRunner:
                 raise PermanentError("ce_id/ce_type headers disagree with the envelope")
             data = parse_data(envelope)
         except UnknownEventVersion as error:  # a newer producer: replay after the upgrade
-            await self._dead_letter(record, headers, "unknown_version", error, 1, started)
+            await self._dead_letter(record, headers, "unknown_version", error, 1, utcnow())
             return None
         except (ValidationError, ValueError, UnknownEventType, PermanentError) as error:
-            await self._dead_letter(record, headers, "invalid_envelope", error, 1, started)
+            await self._dead_letter(record, headers, "invalid_envelope", error, 1, utcnow())
             return None
         delivery = Delivery(envelope, data, record.topic, record.partition, record.offset)
         return _Item(record, headers, delivery)
