@@ -66,6 +66,24 @@ async def test_every_committed_event_is_applied_once_in_order_per_key(
             )
         assert inbox == total
         assert unpublished == 0
+        topic = topic_prefix + topics.DEPUTIES
+
+        async def caught_up() -> bool:
+            lags = [
+                runtime.registry.get_sample_value(
+                    "kit_consumer_lag_messages",
+                    {
+                        "service": "kittest",
+                        "group": "kittest.roundtrip",
+                        "topic": topic,
+                        "partition": str(p),
+                    },
+                )
+                for p in range(3)
+            ]
+            return lags == [0.0, 0.0, 0.0]
+
+        await wait_until(caught_up, within=10)
     finally:
         await runtime.stop()
 

@@ -36,14 +36,3 @@ def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASES_HTTP_PORT", "not-a-port")
     with pytest.raises(ValueError, match="http_port"):
         ServiceSettings.for_service("cases")
-
-
-def test_wiring_a_runtime_needs_no_event_loop() -> None:
-    """Nothing that binds to a loop is created before the service starts (uvicorn owns the loop)."""
-    from kit.db import kit_tables, make_metadata
-    from kit.runtime import build_runtime
-
-    metadata = make_metadata()
-    kit_tables(metadata)
-    runtime = build_runtime(ServiceSettings.for_service("wiring"), metadata=metadata)
-    assert runtime.relay is not None
