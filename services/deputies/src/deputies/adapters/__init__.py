@@ -1,0 +1,1 @@
+"""Adapters: the service's tables and repository (SQLAlchemy lives here only)."""

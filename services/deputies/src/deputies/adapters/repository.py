@@ -1,0 +1,232 @@
+"""Load and save the domain's records inside the caller's session (never commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from deputies.adapters.rows import aware, deputy_from_row, deputy_values, maybe_aware
+from deputies.adapters.store import Store, now
+from deputies.adapters.work import WorkStore
+from deputies.domain.model import (
+    Deputy,
+    DeputyStatus,
+    Station,
+    StationKind,
+    StatusChange,
+    Township,
+    TownshipKind,
+)
+
+_CHUNK = 5000
+
+
+class RosterStore(Store):
+    """Townships, stations, deputies and their history."""
+
+    # townships
+    async def township(self, code: str) -> Township | None:
+        """Return a township by code."""
+        row = (
+            await self.session.execute(
+                select(self.t.townships).where(self.t.townships.c.code == code)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        m = row._mapping
+        return Township(
+            code=m["code"],
+            name=m["name"],
+            kind=TownshipKind(m["kind"]),
+            created_at=aware(m["created_at"]),
+            roster_verified_at=maybe_aware(m["roster_verified_at"]),
+            roster_verified_by=m["roster_verified_by"],
+        )
+
+    async def add_township(self, township: Township) -> None:
+        """Insert a township."""
+        await self.session.execute(
+            self.t.townships.insert().values(
+                code=township.code,
+                name=township.name,
+                kind=township.kind.value,
+                created_at=township.created_at,
+            )
+        )
+
+    async def record_verification(
+        self, township: str, *, at: datetime, by: str, deputy_count: int, note: str | None
+    ) -> None:
+        """Record who verified a roster and when."""
+        await self.session.execute(
+            self.t.roster_verifications.insert().values(
+                township=township,
+                verified_at=at,
+                verified_by=by,
+                deputy_count=deputy_count,
+                note=note,
+            )
+        )
+        await self.session.execute(
+            update(self.t.townships)
+            .where(self.t.townships.c.code == township)
+            .values(roster_verified_at=at, roster_verified_by=by)
+        )
+
+    # stations
+    async def station(self, station_id: str) -> Station | None:
+        """Return a station by id."""
+        row = (
+            await self.session.execute(
+                select(self.t.stations).where(self.t.stations.c.id == station_id)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        m = row._mapping
+        return Station(
+            id=m["id"],
+            township=m["township"],
+            name=m["name"],
+            kind=StationKind(m["kind"]),
+            address=m["address"],
+            schedule=m["schedule"],
+            content=m["content"],
+            content_updated_at=aware(m["content_updated_at"]),
+            version=m["version"],
+        )
+
+    async def save_station(self, station: Station, *, expected_version: int | None) -> None:
+        """Insert a station (expected_version None) or update it if still at that version."""
+        values = {
+            "township": station.township,
+            "name": station.name,
+            "kind": station.kind.value,
+            "address": station.address,
+            "schedule": station.schedule,
+            "content": station.content,
+            "content_updated_at": station.content_updated_at,
+            "version": station.version,
+        }
+        if expected_version is None:
+            await self.session.execute(self.t.stations.insert().values(id=station.id, **values))
+            return
+        await self._update_versioned(self.t.stations, station.id, expected_version, values)
+
+    # deputies
+    async def deputy(self, deputy_id: str) -> Deputy | None:
+        """Return a deputy by id."""
+        row = (
+            await self.session.execute(
+                select(self.t.deputies).where(self.t.deputies.c.id == deputy_id)
+            )
+        ).one_or_none()
+        return deputy_from_row(row) if row is not None else None
+
+    async def deputies(self, ids: Iterable[str]) -> dict[str, Deputy]:
+        """Return the deputies among some ids, by id."""
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(self.t.deputies).where(self.t.deputies.c.id.in_(wanted))
+        )
+        return {d.id: d for d in map(deputy_from_row, rows)}
+
+    async def holders(self, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """Return which deputy holds each (ID number, term) pair already, in chunks."""
+        found: dict[tuple[str, int], str] = {}
+        numbers = sorted({n for n, _ in pairs})
+        d = self.t.deputies
+        for start in range(0, len(numbers), _CHUNK):
+            rows = await self.session.execute(
+                select(d.c.id_number, d.c.term, d.c.id).where(
+                    d.c.id_number.in_(numbers[start : start + _CHUNK])
+                )
+            )
+            for number, term, deputy_id in rows:
+                if (number, term) in pairs:
+                    found[(number, term)] = deputy_id
+        return found
+
+    async def station_townships(self, ids: set[str]) -> dict[str, str]:
+        """Return the township of each existing station among some ids."""
+        if not ids:
+            return {}
+        s = self.t.stations
+        rows = await self.session.execute(select(s.c.id, s.c.township).where(s.c.id.in_(ids)))
+        return dict(rows.tuples().all())
+
+    async def add_deputies(self, deputies: Sequence[Deputy]) -> None:
+        """Insert deputies in one statement."""
+        if not deputies:
+            return
+        at = now()
+        await self.session.execute(
+            self.t.deputies.insert(),
+            [{**deputy_values(d), "created_at": at, "updated_at": at} for d in deputies],
+        )
+
+    async def save_deputy(self, deputy: Deputy, *, expected_version: int) -> None:
+        """Update a deputy if it is still at the version the change was based on."""
+        values = deputy_values(deputy)
+        values.pop("id")
+        await self._update_versioned(
+            self.t.deputies, deputy.id, expected_version, {**values, "updated_at": now()}
+        )
+
+    async def add_history(self, changes: Sequence[StatusChange], *, by: str) -> None:
+        """Append status history entries."""
+        if not changes:
+            return
+        at = now()
+        await self.session.execute(
+            self.t.status_history.insert(),
+            [
+                {
+                    "deputy_id": c.deputy_id,
+                    "from_status": c.from_status.value if c.from_status else None,
+                    "to_status": c.to_status.value,
+                    "reason": c.reason.value,
+                    "effective_date": c.effective_date,
+                    "note": c.note,
+                    "recorded_at": at,
+                    "recorded_by": by,
+                }
+                for c in changes
+            ],
+        )
+
+    async def active_count(self, township: str) -> int:
+        """Return how many deputies of a township are not terminated."""
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(
+                    self.t.deputies.c.township == township,
+                    self.t.deputies.c.status != DeputyStatus.terminated.value,
+                )
+            )
+            or 0
+        )
+
+
+class Repository(RosterStore, WorkStore):
+    """The service's records in one session; writes join the caller's transaction."""
+
+    # announcements (exactly-once scheduled events)
+    async def claim_announcement(self, kind: str, key: str) -> bool:
+        """Insert the unique row of an announcement; False when it was made before."""
+        exists = await self.session.scalar(
+            select(func.count()).where(
+                self.t.announcements.c.kind == kind, self.t.announcements.c.key == key
+            )
+        )
+        if exists:
+            return False
+        await self.session.execute(
+            self.t.announcements.insert().values(kind=kind, key=key, announced_at=now())
+        )
+        return True

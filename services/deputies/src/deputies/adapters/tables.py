@@ -1,0 +1,221 @@
+"""The service's tables, declared on the metadata that also carries the kit's tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from kit.db import kit_tables, make_metadata
+from kit.db.tables import BigId
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Every table of the deputies service."""
+
+    townships: Table
+    stations: Table
+    deputies: Table
+    status_history: Table
+    roster_verifications: Table
+    activities: Table
+    attendance: Table
+    highlights: Table
+    manuscripts: Table
+    announcements: Table
+
+
+def _id() -> Column[str]:
+    return Column("id", String(36), primary_key=True)
+
+
+def define_tables(metadata: MetaData) -> Tables:
+    """Define the service's tables on a metadata (the kit's tables go on the same one)."""
+    townships = Table(
+        "townships",
+        metadata,
+        Column("code", String(9), primary_key=True),
+        Column("name", String(100), nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("roster_verified_at", DateTime(timezone=True), nullable=True),
+        Column("roster_verified_by", String(120), nullable=True),
+    )
+    stations = Table(
+        "stations",
+        metadata,
+        _id(),
+        Column("township", String(9), ForeignKey("townships.code"), nullable=False, index=True),
+        Column("name", String(200), nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("address", String(300), nullable=False),
+        Column("schedule", String(300), nullable=False),
+        Column("content", Text, nullable=False),
+        Column("content_updated_at", DateTime(timezone=True), nullable=False),
+        Column("version", Integer, nullable=False),
+    )
+    deputies = Table(
+        "deputies",
+        metadata,
+        _id(),
+        Column("township", String(9), ForeignKey("townships.code"), nullable=False),
+        Column("name", String(100), nullable=False),
+        Column("gender", String(10), nullable=False),
+        Column("birth_date", Date, nullable=True),
+        Column("ethnicity", String(40), nullable=True),
+        Column("party", String(60), nullable=True),
+        Column("occupation", String(200), nullable=True),
+        Column("sector", String(100), nullable=True),
+        Column("level_county", Boolean, nullable=False),
+        Column("level_township", Boolean, nullable=False),
+        Column("electoral_district", String(100), nullable=True),
+        Column("deputy_group", String(100), nullable=True),
+        Column("station_id", String(36), ForeignKey("stations.id"), nullable=True),
+        Column("term", Integer, nullable=False),
+        Column("elected_by", String(20), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("status_reason", String(20), nullable=False),
+        Column("status_since", Date, nullable=False),
+        Column("phone", String(20), nullable=True),
+        Column("id_number", String(18), nullable=True),
+        Column("address", String(300), nullable=True),
+        Column("version", Integer, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+        UniqueConstraint("id_number", "term", name="uq_deputies_id_number_term"),
+    )
+    Index("ix_deputies_township_name", deputies.c.township, deputies.c.name, deputies.c.id)
+    Index("ix_deputies_township_status", deputies.c.township, deputies.c.status)
+    Index("ix_deputies_term", deputies.c.term)
+    Index("ix_deputies_deputy_group", deputies.c.deputy_group)
+    status_history = Table(
+        "status_history",
+        metadata,
+        Column("seq", BigId, primary_key=True, autoincrement=True),
+        Column("deputy_id", String(36), ForeignKey("deputies.id"), nullable=False, index=True),
+        Column("from_status", String(20), nullable=True),
+        Column("to_status", String(20), nullable=False),
+        Column("reason", String(20), nullable=False),
+        Column("effective_date", Date, nullable=False),
+        Column("note", Text, nullable=True),
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+        Column("recorded_by", String(120), nullable=False),
+    )
+    roster_verifications = Table(
+        "roster_verifications",
+        metadata,
+        Column("seq", BigId, primary_key=True, autoincrement=True),
+        Column("township", String(9), ForeignKey("townships.code"), nullable=False, index=True),
+        Column("verified_at", DateTime(timezone=True), nullable=False),
+        Column("verified_by", String(120), nullable=False),
+        Column("deputy_count", Integer, nullable=False),
+        Column("note", Text, nullable=True),
+    )
+    activities = Table(
+        "activities",
+        metadata,
+        _id(),
+        Column("township", String(9), nullable=False),
+        Column("type", String(30), nullable=False),
+        Column("title", String(300), nullable=False),
+        Column("level_county", Boolean, nullable=False),
+        Column("level_township", Boolean, nullable=False),
+        Column("held_on", Date, nullable=False),
+        Column("duration_hours", Float, nullable=False),
+        Column("station_id", String(36), nullable=True),
+        Column("state", String(20), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    )
+    Index("ix_activities_township_held_on", activities.c.township, activities.c.held_on)
+    Index("ix_activities_type", activities.c.type)
+    attendance = Table(
+        "attendance",
+        metadata,
+        Column("activity_id", String(36), ForeignKey("activities.id"), primary_key=True),
+        Column("deputy_id", String(36), ForeignKey("deputies.id"), primary_key=True),
+        Column("mark", String(30), nullable=False),
+    )
+    Index("ix_attendance_deputy_id", attendance.c.deputy_id)
+    highlights = Table(
+        "highlights",
+        metadata,
+        _id(),
+        Column("township", String(9), ForeignKey("townships.code"), nullable=False),
+        Column("year", Integer, nullable=False),
+        Column("title", String(300), nullable=False),
+        Column("summary", Text, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
+    Index("ix_highlights_township_year", highlights.c.township, highlights.c.year)
+    manuscripts = Table(
+        "manuscripts",
+        metadata,
+        _id(),
+        Column("township", String(9), ForeignKey("townships.code"), nullable=False),
+        Column("title", String(300), nullable=False),
+        Column("author", String(100), nullable=False),
+        Column("submitted_on", Date, nullable=False),
+        Column("state", String(20), nullable=False),
+        Column("outlet", String(200), nullable=True),
+        Column("outlet_level", String(20), nullable=True),
+        Column("placement", String(30), nullable=True),
+        Column("published_on", Date, nullable=True),
+        Column("evidence_url", String(1000), nullable=True),
+        Column("version", Integer, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
+    Index(
+        "ix_manuscripts_township_submitted_on", manuscripts.c.township, manuscripts.c.submitted_on
+    )
+    announcements = Table(
+        "announcements",
+        metadata,
+        Column("kind", String(40), primary_key=True),
+        Column("key", String(200), primary_key=True),
+        Column("announced_at", DateTime(timezone=True), nullable=False),
+    )
+    return Tables(
+        townships=townships,
+        stations=stations,
+        deputies=deputies,
+        status_history=status_history,
+        roster_verifications=roster_verifications,
+        activities=activities,
+        attendance=attendance,
+        highlights=highlights,
+        manuscripts=manuscripts,
+        announcements=announcements,
+    )
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The service's metadata (kit tables included) and its own tables."""
+
+    metadata: MetaData
+    tables: Tables
+
+
+def make_schema() -> Schema:
+    """Return a fresh metadata with the kit's tables and the service's."""
+    metadata = make_metadata()
+    kit_tables(metadata)
+    return Schema(metadata, define_tables(metadata))

@@ -1,0 +1,1 @@
+"""The deputies domain: pure Python, no framework imports."""

@@ -1,0 +1,88 @@
+"""Rules the scheduled checks and the activity log apply: staleness, roster, absences."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from deputies.domain.model import Activity, ActivityState, ActivityType, Attendance, Deputy, Level
+
+#: Two unapproved absences from the congress session end the mandate (代表法 Art. 62(3)).
+ABSENCES_ENDING_MANDATE = 2
+
+
+@dataclass(frozen=True)
+class StalePeriod:
+    """The n-th stale period of a record last refreshed on ``basis`` (n >= 1 means stale)."""
+
+    basis: date
+    number: int
+    started_on: date
+
+
+def stale_period(last_refreshed: datetime, now: datetime, days: int) -> StalePeriod | None:
+    """Return the stale period ``now`` falls in, or None while the record is fresh.
+
+    A record refreshed on day B is stale from B + days; each further ``days`` begins a new
+    period, so a roster nobody verifies is announced again every period, never twice in one.
+    """
+    if days <= 0:
+        raise ValueError("days must be positive")
+    elapsed = (now - last_refreshed) // timedelta(days=days)
+    if elapsed < 1:
+        return None
+    basis = last_refreshed.date()
+    return StalePeriod(
+        basis=basis, number=int(elapsed), started_on=basis + timedelta(days=days * int(elapsed))
+    )
+
+
+def attendance_allowed(deputy: Deputy, activity: Activity) -> bool:
+    """Tell whether a deputy is on a roster the activity draws from, on the day it is held.
+
+    A township activity draws on its own township (county deputies living there may join,
+    代表法 Art. 34); a county activity on the county's deputies; a joint one on every roster
+    of the county (县乡联动).
+    """
+    if not deputy.on_roster_at(activity.held_on):
+        return False
+    if deputy.township == activity.township:
+        return Level.township in activity.levels or Level.county in deputy.levels
+    if deputy.township[:6] != activity.township[:6] or Level.county not in activity.levels:
+        return False
+    return activity.joint or Level.county in deputy.levels
+
+
+def session_level(activity: Activity) -> Level | None:
+    """Return the congress whose session an activity is, or None for any other activity."""
+    if activity.type is not ActivityType.congress_session or len(activity.levels) != 1:
+        return None
+    return next(iter(activity.levels))
+
+
+@dataclass(frozen=True)
+class AbsenceKey:
+    """One mandate that can be flagged: a deputy at a level in a term."""
+
+    deputy_id: str
+    level: Level
+    term: int
+
+
+def mandates_to_flag(
+    activities: Iterable[Activity], terms: dict[str, int]
+) -> dict[AbsenceKey, list[str]]:
+    """Return the mandates with two or more unexcused session absences, with the sessions."""
+    absences: dict[AbsenceKey, set[str]] = defaultdict(set)
+    for activity in activities:
+        level = session_level(activity)
+        if level is None or activity.state is ActivityState.cancelled:
+            continue
+        for deputy_id, mark in activity.attendance.items():
+            if mark is Attendance.unexcused_absence and deputy_id in terms:
+                absences[AbsenceKey(deputy_id, level, terms[deputy_id])].add(activity.id)
+    return {
+        key: sorted(ids) for key, ids in absences.items() if len(ids) >= ABSENCES_ENDING_MANDATE
+    }

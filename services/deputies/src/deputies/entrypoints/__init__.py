@@ -1,0 +1,1 @@
+"""Entrypoints: HTTP routes (thin: parse, authorise, call a handler or a view)."""

@@ -1,0 +1,21 @@
+"""The HTTP API (mounted under /api/v1 by the kit's app builder)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from deputies.entrypoints.api import activities, deputies, records, roster, stations, townships
+from deputies.handlers.context import Services
+from deputies.settings import DeputiesSettings
+
+
+def routers(svc: Services, settings: DeputiesSettings) -> list[APIRouter]:
+    """Return every router of the service, bound to its wiring."""
+    return [
+        townships.router(svc),
+        stations.router(svc),
+        roster.router(svc, max_bytes=settings.import_max_bytes),
+        deputies.router(svc),
+        activities.router(svc),
+        records.router(svc),
+    ]

@@ -1,0 +1,344 @@
+"""Request and response bodies of the HTTP API (pydantic), with the limits the events share."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from deputies.domain.model import (
+    ActivityState,
+    ActivityType,
+    Attendance,
+    DeputyStatus,
+    ElectedBy,
+    Gender,
+    Level,
+    ManuscriptState,
+    OutletLevel,
+    Placement,
+    StationKind,
+    StatusReason,
+    TownshipKind,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Long = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+TownshipCode = Annotated[str, StringConstraints(pattern=r"^\d{9}$")]
+ItemT = TypeVar("ItemT")
+
+
+class Body(BaseModel):
+    """Base of request bodies: unknown fields are refused, so a typo is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TownshipIn(Body):
+    """A township to register."""
+
+    code: TownshipCode
+    name: Name
+    kind: TownshipKind
+
+
+class TownshipOut(BaseModel):
+    """A township with its roster verification."""
+
+    code: str
+    name: str
+    kind: TownshipKind
+    created_at: datetime
+    roster_verified_at: datetime | None
+    roster_verified_by: str | None
+
+
+class VerificationIn(Body):
+    """A roster verification."""
+
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class VerificationOut(BaseModel):
+    """One roster verification."""
+
+    verified_at: datetime
+    verified_by: str
+    deputy_count: int
+    note: str | None
+
+
+class StationIn(Body):
+    """A station to open."""
+
+    township: TownshipCode
+    name: Title
+    kind: StationKind
+    address: Long
+    schedule: Long
+    content: Annotated[str, StringConstraints(max_length=10000)] = ""
+
+
+class StationPatch(Body):
+    """Changes to a station; posting content (even unchanged) marks it up to date."""
+
+    name: Title | None = None
+    address: Long | None = None
+    schedule: Long | None = None
+    content: Annotated[str, StringConstraints(max_length=10000)] | None = None
+
+
+class StationOut(BaseModel):
+    """A station."""
+
+    id: str
+    township: str
+    name: str
+    kind: StationKind
+    address: str
+    schedule: str
+    content: str
+    content_updated_at: datetime
+    version: int
+
+
+class DeputyFields(Body):
+    """Fields a deputy record has beside its township, term and status."""
+
+    name: Name
+    gender: Gender
+    levels: Annotated[set[Level], Field(min_length=1)]
+    birth_date: date | None = None
+    ethnicity: Short | None = None
+    party: Short | None = None
+    occupation: Long | None = None
+    sector: Short | None = None
+    electoral_district: Short | None = None
+    deputy_group: Short | None = None
+    station_id: str | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    id_number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=18)]
+        | None
+    ) = None
+    address: Long | None = None
+
+
+class DeputyIn(DeputyFields):
+    """A deputy to register."""
+
+    township: TownshipCode
+    term: Annotated[int, Field(ge=1, le=99)]
+    elected_on: date
+    elected_by: ElectedBy = ElectedBy.general
+
+
+class DeputyPatch(Body):
+    """Changes to a deputy (send only what changes); status changes have their own route."""
+
+    name: Name | None = None
+    gender: Gender | None = None
+    levels: Annotated[set[Level], Field(min_length=1)] | None = None
+    birth_date: date | None = None
+    ethnicity: Short | None = None
+    party: Short | None = None
+    occupation: Long | None = None
+    sector: Short | None = None
+    electoral_district: Short | None = None
+    deputy_group: Short | None = None
+    station_id: str | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    id_number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=18)]
+        | None
+    ) = None
+    address: Long | None = None
+
+
+class StatusIn(Body):
+    """A status change: to what, why, from when."""
+
+    status: DeputyStatus
+    reason: StatusReason
+    effective_date: date
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class DeputyOut(BaseModel):
+    """A deputy as the caller may see it (restricted fields masked unless entitled)."""
+
+    id: str
+    township: str
+    name: str
+    gender: Gender
+    levels: list[Level]
+    term: int
+    status: DeputyStatus
+    status_reason: StatusReason
+    status_since: date
+    elected_by: ElectedBy
+    birth_date: date | None = Field(description="Restricted: only for those who see contacts")
+    birth_year: int | None
+    ethnicity: str | None
+    party: str | None
+    occupation: str | None
+    sector: str | None
+    electoral_district: str | None
+    deputy_group: str | None
+    station_id: str | None
+    phone: str | None
+    id_number: str | None
+    address: str | None
+    contact_masked: bool
+    version: int
+
+
+class HistoryOut(BaseModel):
+    """One entry of a deputy's status history."""
+
+    from_status: DeputyStatus | None
+    to_status: DeputyStatus
+    reason: StatusReason
+    effective_date: date
+    note: str | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+class PageOut(BaseModel, Generic[ItemT]):
+    """A page of a list, with the total over all pages."""
+
+    items: list[ItemT]
+    total: int
+    page: int
+    page_size: int
+
+
+class AttendanceIn(Body):
+    """One deputy's attendance."""
+
+    deputy_id: str
+    mark: Attendance
+
+
+class ActivityIn(Body):
+    """An activity as logged or corrected (the whole record)."""
+
+    township: TownshipCode
+    type: ActivityType
+    title: Title
+    levels: Annotated[set[Level], Field(min_length=1)]
+    held_on: date
+    duration_hours: Annotated[float, Field(gt=0, le=240)]
+    station_id: str | None = None
+    attendance: list[AttendanceIn] = Field(default_factory=list)
+
+
+class ActivityCorrection(ActivityIn):
+    """A corrected activity and why it was corrected."""
+
+    reason: Title
+
+
+class CancelIn(Body):
+    """Why an activity is cancelled."""
+
+    reason: Title
+
+
+class AttendanceOut(BaseModel):
+    """One deputy's attendance."""
+
+    deputy_id: str
+    mark: Attendance
+
+
+class ActivityOut(BaseModel):
+    """An activity."""
+
+    id: str
+    township: str
+    type: ActivityType
+    title: str
+    levels: list[Level]
+    held_on: date
+    duration_hours: float
+    station_id: str | None
+    state: ActivityState
+    version: int
+    attendance: list[AttendanceOut] | None = None
+
+
+class HighlightIn(Body):
+    """A highlight work report."""
+
+    township: TownshipCode
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    title: Title
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class HighlightOut(BaseModel):
+    """A highlight work report."""
+
+    id: str
+    township: str
+    year: int
+    title: str
+    summary: str
+    version: int
+    created_at: datetime
+
+
+class ManuscriptIn(Body):
+    """A submitted manuscript."""
+
+    township: TownshipCode
+    title: Title
+    author: Name
+    submitted_on: date
+    outlet: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class PublicationIn(Body):
+    """Where and how a manuscript was published, with a link to the evidence."""
+
+    outlet: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    outlet_level: OutletLevel
+    placement: Placement
+    published_on: date
+    evidence_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=1000)]
+
+
+class ManuscriptOut(BaseModel):
+    """A manuscript."""
+
+    id: str
+    township: str
+    title: str
+    author: str
+    submitted_on: date
+    state: ManuscriptState
+    outlet: str | None
+    outlet_level: OutletLevel | None
+    placement: Placement | None
+    published_on: date | None
+    evidence_url: str | None
+    version: int
+
+
+class ImportReportOut(BaseModel):
+    """What a roster import found and did."""
+
+    mode: str
+    rows_total: int
+    rows_blank: int
+    rows_valid: int
+    created: int
+    written: bool
+    errors: list[dict[str, Any]]
+    notes: list[dict[str, Any]]
+    columns: dict[str, str]

@@ -1,0 +1,280 @@
+"""Turn domain changes into contract events (envelopes); no restricted data leaves this way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from contracts import deputies as ev
+from contracts import vocabulary as vocab
+from contracts.catalog import new_envelope
+from contracts.common import EventData
+from contracts.envelope import Envelope
+from deputies.domain.model import (
+    Activity,
+    Deputy,
+    Highlight,
+    Level,
+    Manuscript,
+    Station,
+    StatusChange,
+    Township,
+)
+from deputies.domain.rules import AbsenceKey, StalePeriod
+from deputies.handlers.context import Caller
+
+SOURCE = "/services/deputies"
+
+
+def envelope(
+    data: EventData, *, correlation_id: str, causation_id: str | None = None
+) -> Envelope[Any]:
+    """Wrap an event payload: its aggregate id is the subject (and Kafka key)."""
+    return new_envelope(data, source=SOURCE, correlationid=correlation_id, causationid=causation_id)
+
+
+def _levels(levels: frozenset[Level]) -> frozenset[vocab.Level]:
+    return frozenset(vocab.Level(level.value) for level in levels)
+
+
+def _from(caller: Caller, data: EventData) -> Envelope[Any]:
+    return envelope(data, correlation_id=caller.correlation_id)
+
+
+def township_registered(township: Township, caller: Caller) -> Envelope[Any]:
+    """A township joined."""
+    return _from(
+        caller,
+        ev.TownshipRegistered(
+            township=township.code,
+            county=township.county,
+            name=township.name,
+            kind=vocab.TownshipKind(township.kind.value),
+        ),
+    )
+
+
+def roster_verified(township: Township, active: int, caller: Caller) -> Envelope[Any]:
+    """A roster was verified."""
+    assert township.roster_verified_at is not None
+    return _from(
+        caller,
+        ev.RosterVerified(
+            township=township.code,
+            verified_at=township.roster_verified_at,
+            verified_by=caller.subject[:64],
+            active_deputies=active,
+        ),
+    )
+
+
+def station_updated(station: Station, caller: Caller) -> Envelope[Any]:
+    """A station was created or changed."""
+    return _from(
+        caller,
+        ev.StationUpdated(
+            station_id=station.id,
+            township=station.township,
+            name=station.name,
+            kind=vocab.StationKind(station.kind.value),
+            location=station.address,
+            schedule=station.schedule,
+            content_updated_at=station.content_updated_at,
+            aggregate_version=station.version,
+        ),
+    )
+
+
+def _profile(deputy: Deputy) -> dict[str, Any]:
+    return {
+        "deputy_id": deputy.id,
+        "township": deputy.township,
+        "name": deputy.name,
+        "gender": vocab.Gender(deputy.gender.value),
+        # The date of birth is restricted personal data (domain.md §7.3): it stays here.
+        "birth_date": None,
+        "ethnicity": deputy.ethnicity,
+        "party": deputy.party,
+        "occupation": deputy.occupation,
+        "sector": deputy.sector,
+        "levels": _levels(deputy.levels),
+        "electoral_district": deputy.electoral_district,
+        "deputy_group": deputy.deputy_group,
+        "station_id": deputy.station_id,
+        "term": deputy.term,
+        "status": vocab.DeputyStatus(deputy.status.value),
+        "elected_by": vocab.ElectedBy(deputy.elected_by.value),
+        "aggregate_version": deputy.version,
+    }
+
+
+def deputy_registered(deputy: Deputy, caller: Caller) -> Envelope[Any]:
+    """A deputy joined a roster."""
+    return _from(caller, ev.DeputyRegistered(**_profile(deputy)))
+
+
+def deputy_updated(deputy: Deputy, changed: list[str], caller: Caller) -> Envelope[Any]:
+    """A deputy's record changed (restricted fields are named, never carried)."""
+    return _from(caller, ev.DeputyUpdated(**_profile(deputy), changed=changed))
+
+
+def deputy_status_changed(deputy: Deputy, change: StatusChange, caller: Caller) -> Envelope[Any]:
+    """A mandate's status changed."""
+    assert change.from_status is not None
+    return _from(
+        caller,
+        ev.DeputyStatusChanged(
+            deputy_id=deputy.id,
+            township=deputy.township,
+            levels=_levels(deputy.levels),
+            from_status=vocab.DeputyStatus(change.from_status.value),
+            to_status=vocab.DeputyStatus(change.to_status.value),
+            reason=vocab.StatusReason(change.reason.value),
+            effective_date=change.effective_date,
+            aggregate_version=deputy.version,
+        ),
+    )
+
+
+def _activity(activity: Activity) -> dict[str, Any]:
+    return {
+        "activity_id": activity.id,
+        "township": activity.township,
+        "activity_type": vocab.ActivityType(activity.type.value),
+        "title": activity.title,
+        "levels": _levels(activity.levels),
+        "held_on": activity.held_on,
+        "duration_hours": activity.duration_hours,
+        "station_id": activity.station_id,
+        "attendance": tuple(
+            ev.AttendanceMark(deputy_id=d, attendance=vocab.Attendance(m.value))
+            for d, m in sorted(activity.attendance.items())
+        ),
+        "aggregate_version": activity.version,
+    }
+
+
+def activity_logged(activity: Activity, caller: Caller) -> Envelope[Any]:
+    """An activity was logged with its attendance."""
+    return _from(caller, ev.ActivityLogged(**_activity(activity)))
+
+
+def activity_corrected(activity: Activity, reason: str, caller: Caller) -> Envelope[Any]:
+    """An activity was corrected (the whole record travels)."""
+    return _from(caller, ev.ActivityCorrected(**_activity(activity), reason=reason))
+
+
+def activity_cancelled(activity: Activity, reason: str, caller: Caller) -> Envelope[Any]:
+    """An activity was cancelled."""
+    return _from(
+        caller,
+        ev.ActivityCancelled(
+            activity_id=activity.id,
+            township=activity.township,
+            reason=reason,
+            aggregate_version=activity.version,
+        ),
+    )
+
+
+def highlight_reported(highlight: Highlight, caller: Caller) -> Envelope[Any]:
+    """A highlight report was made."""
+    return _from(
+        caller,
+        ev.HighlightReported(
+            highlight_id=highlight.id,
+            township=highlight.township,
+            year=highlight.year,
+            title=highlight.title,
+            summary=highlight.summary,
+        ),
+    )
+
+
+def manuscript_submitted(ms: Manuscript, caller: Caller) -> Envelope[Any]:
+    """A manuscript was submitted."""
+    return _from(
+        caller,
+        ev.ManuscriptSubmitted(
+            manuscript_id=ms.id,
+            township=ms.township,
+            title=ms.title,
+            author=ms.author,
+            outlet=ms.outlet,
+            submitted_on=ms.submitted_on,
+        ),
+    )
+
+
+def manuscript_published(ms: Manuscript, caller: Caller) -> Envelope[Any]:
+    """A manuscript was published."""
+    assert ms.outlet
+    assert ms.outlet_level
+    assert ms.placement
+    assert ms.published_on
+    return _from(
+        caller,
+        ev.ManuscriptPublished(
+            manuscript_id=ms.id,
+            township=ms.township,
+            title=ms.title,
+            outlet=ms.outlet,
+            outlet_level=vocab.OutletLevel(ms.outlet_level.value),
+            placement=vocab.Placement(ms.placement.value),
+            published_on=ms.published_on,
+            evidence_url=ms.evidence_url,
+        ),
+    )
+
+
+def _scheduled(data: EventData, aggregate_id: str) -> Envelope[Any]:
+    return envelope(data, correlation_id=f"job:{data.EVENT_TYPE}:{aggregate_id}")
+
+
+def roster_stale(
+    township: str, last_verified_at: datetime | None, period: StalePeriod, days: int
+) -> Envelope[Any]:
+    """A roster went unverified for a period."""
+    return _scheduled(
+        ev.RosterStale(
+            township=township,
+            last_verified_at=last_verified_at,
+            stale_since=period.started_on,
+            period=period.number,
+            threshold_days=days,
+        ),
+        township,
+    )
+
+
+def station_stale(
+    station_id: str, township: str, updated_at: datetime, period: StalePeriod, days: int
+) -> Envelope[Any]:
+    """A station's content went unrefreshed for a period."""
+    return _scheduled(
+        ev.StationStale(
+            station_id=station_id,
+            township=township,
+            content_updated_at=updated_at,
+            stale_since=period.started_on,
+            period=period.number,
+            threshold_days=days,
+        ),
+        station_id,
+    )
+
+
+def mandate_termination_flagged(
+    deputy: Deputy, key: AbsenceKey, session_ids: list[str]
+) -> Envelope[Any]:
+    """Two unexcused session absences: a person must decide on the mandate."""
+    return _scheduled(
+        ev.MandateTerminationFlagged(
+            deputy_id=deputy.id,
+            township=deputy.township,
+            level=vocab.Level(key.level.value),
+            term=key.term,
+            session_activity_ids=tuple(session_ids),
+        ),
+        deputy.id,
+    )

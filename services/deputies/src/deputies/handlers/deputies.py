@@ -1,0 +1,326 @@
+"""Register deputies (one or a roster's worth), update them, change their status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from deputies import events
+from deputies.adapters.repository import Repository
+from deputies.domain.access import require_write
+from deputies.domain.drafts import DeputyDraft, check_draft
+from deputies.domain.errors import FieldError, InputError, NotFoundError, VersionConflictError
+from deputies.domain.model import (
+    Contact,
+    Deputy,
+    DeputyStatus,
+    ElectedBy,
+    StatusChange,
+    StatusReason,
+    TownshipKind,
+)
+from deputies.domain.status import change_status, initial_reason
+from deputies.handlers.context import (
+    Caller,
+    Services,
+    new_id,
+    refresh_statistics,
+    remember_creation,
+)
+from kit.masking import valid_id_number, valid_mobile
+
+RowErrors = dict[int, list[FieldError]]
+DUPLICATE_NOW = FieldError(
+    ("id_number",),
+    "a deputy with this ID number was registered for this term meanwhile",
+    "duplicate",
+)
+#: After this many new rows the planner's statistics are refreshed (a fresh import of 10,000
+#: rows otherwise looks like 4 rows to PostgreSQL until autovacuum comes by).
+BULK = 1000
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a batch registration did: the deputies written and the rows refused."""
+
+    created: list[Deputy]
+    errors: RowErrors
+
+
+async def check_drafts(
+    repo: Repository, drafts: Sequence[DeputyDraft], *, exclude_id: str | None = None
+) -> RowErrors:
+    """Return the errors of each draft (by position), against each other and the roster."""
+    kinds: dict[str, TownshipKind | None] = {}
+    for code in {d.township for d in drafts}:
+        township = await repo.township(code)
+        kinds[code] = township.kind if township else None
+    stations = await repo.station_townships({d.station_id for d in drafts if d.station_id})
+    taken = await repo.holders({(d.id_number, d.term) for d in drafts if d.id_number})
+    seen: dict[tuple[str, int], int] = {}
+    errors: RowErrors = {}
+    for index, draft in enumerate(drafts):
+        found = check_draft(
+            draft,
+            township_kind=kinds[draft.township],
+            valid_id_number=valid_id_number,
+            valid_mobile=valid_mobile,
+        )
+        if draft.station_id and stations.get(draft.station_id) != draft.township:
+            found.append(FieldError(("station_id",), "no such station in this township", "unknown"))
+        if draft.id_number:
+            key = (draft.id_number, draft.term)
+            holder = taken.get(key)
+            if (holder is not None and holder != exclude_id) or key in seen:
+                found.append(
+                    FieldError(
+                        ("id_number",),
+                        f"a deputy with this ID number is already on the roster of term {draft.term}",
+                        "duplicate",
+                    )
+                )
+            seen.setdefault(key, index)
+        if found:
+            errors[index] = found
+    return errors
+
+
+def deputy_from_draft(draft: DeputyDraft) -> Deputy:
+    """Return a new active deputy for a checked draft."""
+    return Deputy(
+        id=new_id(),
+        township=draft.township,
+        name=draft.name.strip(),
+        gender=draft.gender,
+        levels=draft.levels,
+        term=draft.term,
+        status=DeputyStatus.active,
+        status_reason=initial_reason(draft.elected_by is ElectedBy.by_election),
+        status_since=draft.status_since,
+        birth_date=draft.birth_date,
+        ethnicity=draft.ethnicity,
+        party=draft.party,
+        occupation=draft.occupation,
+        sector=draft.sector,
+        electoral_district=draft.electoral_district,
+        deputy_group=draft.deputy_group,
+        station_id=draft.station_id,
+        elected_by=draft.elected_by,
+        contact=Contact(phone=draft.phone, id_number=draft.id_number, address=draft.address),
+    )
+
+
+async def register_deputies(
+    svc: Services,
+    caller: Caller,
+    drafts: Sequence[DeputyDraft],
+    *,
+    all_or_nothing: bool = True,
+    source: str = "form",
+    write: bool = True,
+) -> Registration:
+    """Register deputies; with ``all_or_nothing`` one bad draft means nothing is written.
+
+    ``write=False`` only checks (an import whose other rows already failed reports every error).
+    """
+    for township in sorted({d.township for d in drafts}):
+        require_write(caller.viewer, township)
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        errors = await check_drafts(repo, drafts)
+        if (errors and all_or_nothing) or not write:
+            return Registration([], errors)
+        created = [deputy_from_draft(d) for i, d in enumerate(drafts) if i not in errors]
+        try:
+            await repo.add_deputies(created)
+        except IntegrityError:  # a concurrent registration took an ID number first
+            raise InputError([DUPLICATE_NOW]) from None
+        await repo.add_history(
+            [StatusChange(d.id, None, d.status, d.status_reason, d.status_since) for d in created],
+            by=caller.subject,
+        )
+        for deputy in created:
+            if source == "form":
+                await svc.audit.record(
+                    uow.session,
+                    actor=caller.principal,
+                    action="create",
+                    resource_type="deputy",
+                    resource_id=deputy.id,
+                    township=deputy.township,
+                )
+        if source != "form" and created:
+            await svc.audit.record(
+                uow.session,
+                actor=caller.principal,
+                action="import",
+                resource_type="deputy",
+                township=created[0].township,
+                detail={"source": source, "created": len(created), "refused": len(errors)},
+            )
+        uow.stage(*(events.deputy_registered(d, caller) for d in created))
+        if source == "form" and len(created) == 1:
+            await remember_creation(svc, uow, caller, created[0].id)
+        await uow.commit()
+    if len(created) >= BULK:
+        await refresh_statistics(svc, svc.tables.deputies.name)
+    return Registration(created, errors)
+
+
+async def register_deputy(svc: Services, caller: Caller, draft: DeputyDraft) -> Deputy:
+    """Register one deputy, or refuse with the fields that are wrong."""
+    result = await register_deputies(svc, caller, [draft])
+    if result.errors:
+        raise InputError(result.errors[0])
+    return result.created[0]
+
+
+UPDATABLE = frozenset(
+    {
+        "name",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "party",
+        "occupation",
+        "sector",
+        "levels",
+        "electoral_district",
+        "deputy_group",
+        "station_id",
+        "phone",
+        "id_number",
+        "address",
+    }
+)
+CONTACT_FIELDS = frozenset({"phone", "id_number", "address"})
+REQUIRED = frozenset({"name", "gender", "levels"})
+
+
+async def _load_for_change(
+    repo: Repository, caller: Caller, deputy_id: str, expected_version: int | None
+) -> Deputy:
+    deputy = await repo.deputy(deputy_id)
+    if deputy is None:
+        raise NotFoundError(f"deputy {deputy_id}")
+    require_write(caller.viewer, deputy.township)
+    if expected_version is not None and deputy.version != expected_version:
+        raise VersionConflictError(f"deputy is at version {deputy.version}")
+    return deputy
+
+
+def _as_draft(deputy: Deputy) -> DeputyDraft:
+    return DeputyDraft(
+        township=deputy.township,
+        name=deputy.name,
+        gender=deputy.gender,
+        levels=deputy.levels,
+        term=deputy.term,
+        status_since=deputy.status_since,
+        birth_date=deputy.birth_date,
+        ethnicity=deputy.ethnicity,
+        party=deputy.party,
+        occupation=deputy.occupation,
+        sector=deputy.sector,
+        electoral_district=deputy.electoral_district,
+        deputy_group=deputy.deputy_group,
+        station_id=deputy.station_id,
+        elected_by=deputy.elected_by,
+        phone=deputy.contact.phone,
+        id_number=deputy.contact.id_number,
+        address=deputy.contact.address,
+    )
+
+
+async def update_deputy(
+    svc: Services, caller: Caller, deputy_id: str, expected_version: int, changes: dict[str, Any]
+) -> Deputy:
+    """Change a deputy's details at the version the caller read."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise InputError([FieldError((n,), "cannot be changed here", "forbidden") for n in unknown])
+    cleared = sorted(n for n in REQUIRED if n in changes and changes[n] is None)
+    if cleared:
+        raise InputError([FieldError((n,), "must not be empty", "missing") for n in cleared])
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        deputy = await _load_for_change(repo, caller, deputy_id, expected_version)
+        changed = sorted(n for n, v in changes.items() if v != _current(deputy, n))
+        contact = replace(deputy.contact, **{n: changes[n] for n in CONTACT_FIELDS if n in changes})
+        for name in set(changes) - CONTACT_FIELDS:
+            setattr(deputy, name, changes[name])
+        deputy.contact = contact
+        errors = await check_drafts(repo, [_as_draft(deputy)], exclude_id=deputy.id)
+        if errors:
+            raise InputError(errors[0])
+        if not changed:
+            return deputy
+        deputy.version += 1
+        try:
+            await repo.save_deputy(deputy, expected_version=expected_version)
+        except IntegrityError:
+            raise InputError([DUPLICATE_NOW]) from None
+        await svc.audit.record(
+            uow.session,
+            actor=caller.principal,
+            action="update",
+            resource_type="deputy",
+            resource_id=deputy.id,
+            township=deputy.township,
+            detail={"changed": changed},
+        )
+        uow.stage(events.deputy_updated(deputy, changed, caller))
+        await uow.commit()
+    return deputy
+
+
+def _current(deputy: Deputy, name: str) -> object:
+    if name in CONTACT_FIELDS:
+        return getattr(deputy.contact, name)
+    return getattr(deputy, name)
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    """Move a deputy to another status, for a reason, from a date."""
+
+    deputy_id: str
+    to_status: DeputyStatus
+    reason: StatusReason
+    effective_date: date
+    note: str | None = None
+    expected_version: int | None = None
+
+
+async def change_deputy_status(svc: Services, caller: Caller, cmd: ChangeStatus) -> Deputy:
+    """Apply a status change and append it to the deputy's history."""
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        deputy = await _load_for_change(repo, caller, cmd.deputy_id, cmd.expected_version)
+        before = deputy.version
+        change = change_status(
+            deputy,
+            cmd.to_status,
+            reason=cmd.reason,
+            effective_date=cmd.effective_date,
+            note=cmd.note,
+        )
+        await repo.save_deputy(deputy, expected_version=before)
+        await repo.add_history([change], by=caller.subject)
+        await svc.audit.record(
+            uow.session,
+            actor=caller.principal,
+            action="change_status",
+            resource_type="deputy",
+            resource_id=deputy.id,
+            township=deputy.township,
+            detail={"to": change.to_status.value, "reason": change.reason.value},
+        )
+        uow.stage(events.deputy_status_changed(deputy, change, caller))
+        await uow.commit()
+    return deputy

@@ -1,0 +1,23 @@
+"""Settings of the deputies service (environment variables, ``DEPUTIES_`` prefix wins)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kit.settings import ServiceSettings
+
+
+class DeputiesSettings(ServiceSettings):
+    """What the deputies service adds to the shared settings."""
+
+    http_port: int = Field(default=8001, ge=1, le=65535)
+    roster_stale_days: int = Field(
+        default=180, ge=1, description="A roster not verified for this many days is stale"
+    )
+    station_stale_days: int = Field(
+        default=90, ge=1, description="A station whose content is this old is stale"
+    )
+    import_max_bytes: int = Field(
+        default=20_000_000, ge=1, description="Largest roster file accepted for import"
+    )
+    page_size_max: int = Field(default=200, ge=1, description="Largest page of a list")

@@ -1,0 +1,90 @@
+"""A deputies service on the real broker and database, for integration tests and the bench."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts import topics
+from deputies.adapters.migrations import migrate
+from deputies.settings import DeputiesSettings
+from deputies.wiring import Core, wire
+from kit.testing import bootstrap_servers, read_topic
+
+
+def settings_for(database_url: str, topic_prefix: str, **overrides: Any) -> DeputiesSettings:
+    """Settings of a test instance on the real broker and a fresh database."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "kafka_bootstrap_servers": bootstrap_servers(),
+        "kafka_topic_prefix": topic_prefix,
+        "kafka_topic_partitions": 3,
+        "relay_poll_seconds": 0.2,
+        "job_interval_seconds": 0.3,
+        "job_lease_seconds": 5.0,
+        "jwt_secret": "deputies-tests-hs256-secret-of-32-bytes+",
+    }
+    values.update(overrides)
+    return DeputiesSettings.for_service("deputies", **values)
+
+
+@asynccontextmanager
+async def running_core(
+    settings: DeputiesSettings, *, relay: bool = True, jobs: bool = False, migrated: bool = False
+) -> AsyncIterator[Core]:
+    """Migrate (unless done), wire and start an instance without HTTP; stop it afterwards."""
+    if not migrated:
+        await migrate(settings)
+    core = wire(settings)
+    await core.runtime.start(relay=relay, consumers=False, jobs=jobs)
+    try:
+        yield core
+    finally:
+        await core.runtime.stop()
+
+
+async def count(engine: AsyncEngine, table: Table, *where: Any) -> int:
+    """Return how many rows of a table match."""
+    async with engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+async def outbox_types(engine: AsyncEngine, table: Table) -> list[str]:
+    """Return the event types in the outbox, in order."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(table.c.event_type).order_by(table.c.seq))
+        return [r[0] for r in rows]
+
+
+async def published(
+    topic_prefix: str, *, expected: int, within: float = 15.0
+) -> list[dict[str, Any]]:
+    """Read the deputies topic; return each record's key, partition, offset and envelope."""
+    unordered = await read_topic(topic_prefix + topics.DEPUTIES, expected=expected, within=within)
+    records = sorted(unordered, key=lambda r: (r.partition, r.offset))
+    return [
+        {
+            "key": r.key.decode() if r.key else None,
+            "partition": r.partition,
+            "offset": r.offset,
+            "envelope": json.loads(r.value) if r.value else None,
+        }
+        for r in records
+    ]
+
+
+@asynccontextmanager
+async def sqlite_core(path: str) -> AsyncIterator[Core]:
+    """A migrated instance on an SQLite file, started with nothing running (no broker needed)."""
+    settings = DeputiesSettings.for_service("deputies", database_url=f"sqlite+aiosqlite:///{path}")
+    await migrate(settings)
+    core = wire(settings)
+    try:
+        yield core
+    finally:
+        await core.runtime.stop()

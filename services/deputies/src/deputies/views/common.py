@@ -1,0 +1,62 @@
+"""What the read side shares: pages, scope conditions as index-friendly ranges, access checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, true
+
+from deputies.domain.access import ScopeError, Viewer, can_read
+
+
+@dataclass
+class Page:
+    """One page of a list, with the total over all pages."""
+
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+    clear_contacts: list[str] = field(default_factory=list)
+
+
+def reads_all(viewer: Viewer) -> bool:
+    """Tell whether the viewer reads whole townships (not only a deputy's own record)."""
+    return viewer.has({"county_admin", "county_leader", "auditor", "township_staff"})
+
+
+def _successor(prefix: str) -> str | None:
+    """Return the smallest digit string after every string starting with ``prefix``."""
+    stem = prefix.rstrip("9")
+    return stem[:-1] + str(int(stem[-1]) + 1) if stem else None
+
+
+def within(column: Any, prefix: str) -> ColumnElement[bool]:
+    """Return ``column`` starts with the division-code ``prefix``, as an index-friendly range.
+
+    (``LIKE :prefix || '%'`` with a bound parameter defeats the b-tree on PostgreSQL.)
+    """
+    if not prefix:
+        return true()
+    upper = _successor(prefix)
+    lower = column >= prefix
+    return and_(lower, column < upper) if upper is not None else lower
+
+
+def scope_condition(column: Any, viewer: Viewer, township: str | None) -> ColumnElement[bool]:
+    """Return the viewer's scope narrowed by a township filter; refuse a filter outside it."""
+    if township and not (township.startswith(viewer.scope) or viewer.scope.startswith(township)):
+        raise ScopeError(f"{township} is outside your scope")
+    narrowest = township if township and township.startswith(viewer.scope) else viewer.scope
+    return within(column, narrowest)
+
+
+def scoped(query: Select[Any], column: Any, viewer: Viewer, township: str | None) -> Select[Any]:
+    """Return the query limited to the viewer's scope (and a township filter inside it)."""
+    return query.where(scope_condition(column, viewer, township))
+
+
+def require_readable(viewer: Viewer, code: str) -> None:
+    if not can_read(viewer, code):
+        raise ScopeError(f"no read access to {code}")

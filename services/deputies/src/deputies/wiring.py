@@ -1,0 +1,40 @@
+"""Wire one instance's runtime and handlers' services from settings (no HTTP here)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+
+from deputies.adapters.tables import make_schema
+from deputies.handlers.context import Services
+from deputies.jobs import Thresholds, check_absences, check_staleness
+from deputies.settings import DeputiesSettings
+from kit.runtime import ServiceRuntime, build_runtime
+
+
+@dataclass(frozen=True)
+class Core:
+    """The runtime (database, outbox, relay, broker, jobs) and the handlers' wiring."""
+
+    runtime: ServiceRuntime
+    services: Services
+
+
+def wire(settings: DeputiesSettings, *, registry: CollectorRegistry | None = None) -> Core:
+    """Build the runtime, the handlers' services and the scheduled checks."""
+    schema = make_schema()
+    runtime = build_runtime(settings, metadata=schema.metadata, registry=registry)
+    services = Services(
+        uow=runtime.uow,
+        tables=schema.tables,
+        audit=runtime.audit,
+        idempotency=runtime.idempotency,
+    )
+    thresholds = Thresholds(
+        roster_days=settings.roster_stale_days, station_days=settings.station_stale_days
+    )
+    runtime.schedule("roster_staleness", functools.partial(check_staleness, services, thresholds))
+    runtime.schedule("mandate_absences", functools.partial(check_absences, services))
+    return Core(runtime, services)

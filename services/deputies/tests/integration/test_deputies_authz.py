@@ -1,0 +1,290 @@
+"""The authorisation matrix: every route x role x own/other township (or own/other record)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from deputies.testing import bodies
+from deputies.testing.api import headers, running_app
+from deputies.testing.harness import settings_for
+from deputies.testing.sheets import csv_bytes, roster_rows
+
+pytestmark = pytest.mark.integration
+
+COUNTY = "990101"
+OWN = "990101001"
+OTHER = "990101002"
+ROLES = (
+    "county_admin",
+    "county_leader",
+    "auditor",
+    "township_staff",
+    "deputy",
+    "handling_unit",
+    "operator",
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route, how to call it for a township's records, and what kind of access it needs."""
+
+    name: str
+    kind: str  # read | write | admin | self (a deputy's own record)
+    call: Callable[[httpx.AsyncClient, dict[str, Any], dict[str, str]], Any]
+
+
+def _json(
+    method: str, path: str, body: Callable[[dict[str, Any]], Any] | None = None, **extra: str
+) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, place: dict[str, Any], auth: dict[str, str]) -> Any:
+        url = path.format(**place)
+        payload = body(place) if body else None
+        return client.request(method, url, json=payload, headers={**auth, **extra})
+
+    return call
+
+
+def _import(client: httpx.AsyncClient, place: dict[str, Any], auth: dict[str, str]) -> Any:
+    content = csv_bytes(roster_rows(1, seed=int(place["code"]) % 1000))
+    return client.post(
+        "/api/v1/roster/import",
+        params={"township": place["code"]},
+        content=content,
+        headers={**auth, "Content-Type": "text/csv"},
+    )
+
+
+ROUTES = (
+    Route("list townships", "list", _json("GET", "/api/v1/townships")),
+    Route("read township", "read", _json("GET", "/api/v1/townships/{code}")),
+    Route(
+        "register township",
+        "admin",
+        _json(
+            "POST",
+            "/api/v1/townships",
+            lambda p: {"code": p["code"][:6] + "9" + p["code"][7:], "name": "新镇", "kind": "town"},
+        ),
+    ),
+    Route(
+        "verify roster",
+        "write",
+        _json("POST", "/api/v1/townships/{code}/roster-verifications", lambda p: {"note": "核对"}),
+    ),
+    Route(
+        "list verifications", "read", _json("GET", "/api/v1/townships/{code}/roster-verifications")
+    ),
+    Route("list stations", "read", _json("GET", "/api/v1/stations?township={code}")),
+    Route(
+        "open station",
+        "write",
+        _json("POST", "/api/v1/stations", lambda p: bodies.station(p["code"], "联系点")),
+    ),
+    Route("read station", "read", _json("GET", "/api/v1/stations/{station}")),
+    Route(
+        "update station",
+        "write",
+        _json(
+            "PATCH",
+            "/api/v1/stations/{station}",
+            lambda p: {"content": "更新"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route("list deputies", "read", _json("GET", "/api/v1/deputies?township={code}")),
+    Route(
+        "register deputy",
+        "write",
+        _json("POST", "/api/v1/deputies", lambda p: bodies.deputy(p["code"])),
+    ),
+    Route("read deputy", "self", _json("GET", "/api/v1/deputies/{deputy}")),
+    Route("deputy history", "self", _json("GET", "/api/v1/deputies/{deputy}/history")),
+    Route(
+        "update deputy",
+        "write",
+        _json(
+            "PATCH", "/api/v1/deputies/{deputy}", lambda p: {"party": "群众"}, **{"If-Match": '"1"'}
+        ),
+    ),
+    Route(
+        "change status",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/deputies/{deputy}/status",
+            lambda p: {"status": "suspended", "reason": "custody", "effective_date": "2026-06-01"},
+        ),
+    ),
+    Route("import roster", "write", _import),
+    Route("export roster", "read", _json("GET", "/api/v1/roster/export?township={code}")),
+    Route("list activities", "read", _json("GET", "/api/v1/activities?township={code}")),
+    Route(
+        "log activity",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/activities",
+            lambda p: bodies.activity(p["code"], {p["deputy"]: "present"}),
+        ),
+    ),
+    Route("read activity", "read", _json("GET", "/api/v1/activities/{activity}")),
+    Route(
+        "correct activity",
+        "write",
+        _json(
+            "PUT",
+            "/api/v1/activities/{activity}",
+            lambda p: {**bodies.activity(p["code"], {}), "reason": "更正"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "cancel activity",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/activities/{activity}/cancel",
+            lambda p: {"reason": "取消"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route("list highlights", "read", _json("GET", "/api/v1/highlights?township={code}")),
+    Route(
+        "report highlight",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/highlights",
+            lambda p: {"township": p["code"], "year": 2026, "title": "特色", "summary": "亮点"},
+        ),
+    ),
+    Route("list manuscripts", "read", _json("GET", "/api/v1/manuscripts?township={code}")),
+    Route(
+        "submit manuscript",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/manuscripts",
+            lambda p: {
+                "township": p["code"],
+                "title": "稿件",
+                "author": "通讯员",
+                "submitted_on": "2026-05-01",
+            },
+        ),
+    ),
+    Route(
+        "publish manuscript",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/manuscripts/{manuscript}/publish",
+            lambda p: {
+                "outlet": "青山日报",
+                "outlet_level": "county",
+                "placement": "single",
+                "published_on": "2026-05-09",
+                "evidence_url": "https://news.example.cn/1",
+            },
+        ),
+    ),
+)
+
+
+def allowed(route: Route, role: str, own: bool) -> bool:
+    """The policy under test, written out plainly."""
+    if role == "county_admin":
+        return True
+    if role in {"county_leader", "auditor"}:
+        return route.kind in {"read", "list", "self"}
+    if role == "township_staff":
+        return route.kind == "list" or (own and route.kind in {"read", "write", "self"})
+    if role == "deputy":
+        return own and route.kind == "self"
+    return False
+
+
+async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) -> dict[str, Any]:
+    await client.post("/api/v1/townships", json=bodies.township(code), headers=admin)
+    station = (
+        await client.post("/api/v1/stations", json=bodies.station(code), headers=admin)
+    ).json()
+    deputy = (await client.post("/api/v1/deputies", json=bodies.deputy(code), headers=admin)).json()
+    activity = (
+        await client.post(
+            "/api/v1/activities",
+            json=bodies.activity(code, {deputy["id"]: "present"}),
+            headers=admin,
+        )
+    ).json()
+    manuscript = (
+        await client.post(
+            "/api/v1/manuscripts",
+            json={
+                "township": code,
+                "title": "稿件",
+                "author": "通讯员",
+                "submitted_on": "2026-05-01",
+            },
+            headers=admin,
+        )
+    ).json()
+    return {
+        "code": code,
+        "station": station["id"],
+        "deputy": deputy["id"],
+        "activity": activity["id"],
+        "manuscript": manuscript["id"],
+    }
+
+
+async def test_every_route_for_every_role_in_and_out_of_scope(
+    database_url: str, topic_prefix: str
+) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    admin = headers(settings, "county_admin", COUNTY)
+    async with running_app(settings, relay=False) as (_, client):
+        own = await _place(client, OWN, admin)
+        other = await _place(client, OTHER, admin)
+        tokens = {
+            role: headers(
+                settings,
+                role,
+                OWN if role in {"township_staff", "deputy"} else COUNTY,
+                deputy_id=own["deputy"] if role == "deputy" else None,
+            )
+            for role in ROLES
+        }
+        wrong: list[str] = []
+        checked = 0
+        for route in ROUTES:
+            anonymous = await route.call(client, own, {})
+            if anonymous.status_code != 401:
+                wrong.append(f"{route.name} without a token: {anonymous.status_code}")
+            # Refusals first, so an allowed write cannot change what a refusal sees.
+            cases = sorted(
+                (
+                    (role, place, is_own)
+                    for role in ROLES
+                    for place, is_own in ((own, True), (other, False))
+                ),
+                key=lambda c: allowed(route, c[0], c[2]),
+            )
+            for role, place, is_own in cases:
+                response = await route.call(client, place, tokens[role])
+                checked += 1
+                expect = allowed(route, role, is_own)
+                got = response.status_code not in {401, 403}
+                if got != expect or response.status_code >= 500:
+                    where = "own" if is_own else "other"
+                    wrong.append(
+                        f"{route.name} as {role} ({where}): {response.status_code} {response.text[:120]}"
+                    )
+        assert checked == len(ROUTES) * len(ROLES) * 2
+        assert wrong == []
