@@ -38,6 +38,12 @@ async def test_lifecycle_events_exactly_once_and_in_order_per_deputy(
         assert deputy["contact_masked"] is False
         url = f"/api/v1/deputies/{deputy['id']}"
 
+        listed = (await client.get(f"/api/v1/deputies?township={TOWN}", headers=staff)).json()
+        assert [d["phone"] for d in listed["items"]] == ["138****5678"]  # lists never reveal
+        assert listed["items"][0]["contact_masked"] is True
+        own = (await client.get(url, headers=staff)).json()
+        assert own["phone"] == "13812345678"  # one record at a time, for the entitled, audited
+
         masked = (await client.get(url, headers=leader)).json()
         assert masked["phone"] == "138****5678"
         assert masked["id_number"].startswith(deputy["id_number"][:6])

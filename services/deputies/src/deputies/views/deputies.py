@@ -32,9 +32,13 @@ class DeputyFilter:
     name: str | None = None
 
 
-def deputy_dict(m: Any, viewer: Viewer) -> tuple[dict[str, Any], bool]:
-    """Return a deputy as the viewer may see it, and whether restricted data is in clear."""
-    clear = sees_contact(viewer, m["township"], m["id"])
+def deputy_dict(m: Any, viewer: Viewer, *, reveal: bool = True) -> tuple[dict[str, Any], bool]:
+    """Return a deputy as the viewer may see it, and whether restricted data is in clear.
+
+    Lists pass ``reveal=False``: restricted data is in clear only on one record at a time, for a
+    viewer entitled to it (minimum necessary, PIPL Art. 6), and each such read is audited.
+    """
+    clear = reveal and sees_contact(viewer, m["township"], m["id"])
     levels = levels_of(m["level_county"], m["level_township"])
     item = {
         "id": m["id"],
@@ -94,10 +98,10 @@ def _deputy_conditions(t: Tables, viewer: Viewer, f: DeputyFilter) -> list[Colum
     return where
 
 
-def _items(rows: Any, viewer: Viewer) -> tuple[list[dict[str, Any]], list[str]]:
+def _items(rows: Any, viewer: Viewer, *, reveal: bool) -> tuple[list[dict[str, Any]], list[str]]:
     items, clear = [], []
     for row in rows:
-        item, shown = deputy_dict(row._mapping, viewer)
+        item, shown = deputy_dict(row._mapping, viewer, reveal=reveal)
         items.append(item)
         if shown:
             clear.append(item["id"])
@@ -122,7 +126,7 @@ async def list_deputies(
         .subquery()
     )
     rows = await session.execute(select(d).join(ids, ids.c.id == d.c.id).order_by(*order))
-    items, clear = _items(rows, viewer)
+    items, clear = _items(rows, viewer, reveal=False)
     return Page(items, total, page, page_size, clear)
 
 
@@ -133,7 +137,7 @@ async def all_deputies(
     d = t.deputies
     where = _deputy_conditions(t, viewer, f)
     rows = await session.execute(select(d).where(*where).order_by(d.c.township, d.c.name, d.c.id))
-    return _items(rows, viewer)
+    return _items(rows, viewer, reveal=True)
 
 
 async def get_deputy(
