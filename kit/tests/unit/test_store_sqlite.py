@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,18 @@ async def test_an_idempotency_key_returns_the_first_answer(
         assert await keys.lookup(session, subject="u2", key="k1", payload=payload) is None
         with pytest.raises(KeyReusedError):
             await keys.lookup(session, subject="u1", key="k1", payload={"title": "别的"})
+
+
+async def test_timestamps_come_back_in_utc_with_their_zone(
+    store: tuple[AsyncEngine, KitTables],
+) -> None:
+    engine, tables = store
+    audit = AuditLog(tables.audit_log)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session:
+        await audit.record(session, actor=None, action="create", resource_type="x")
+        await session.commit()
+    async with engine.connect() as conn:
+        at = await conn.scalar(select(tables.audit_log.c.at))
+    assert at is not None
+    assert at.utcoffset() == timedelta(0)

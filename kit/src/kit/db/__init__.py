@@ -2,9 +2,11 @@
 
 from kit.db.engine import create_all, make_engine, make_sessionmaker
 from kit.db.tables import KitTables, append_only_ddl, kit_tables, make_metadata
+from kit.db.types import UtcDateTime
 
 __all__ = [
     "KitTables",
+    "UtcDateTime",
     "append_only_ddl",
     "create_all",
     "kit_tables",

@@ -8,7 +8,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -17,6 +16,8 @@ from sqlalchemy import (
     Text,
     text,
 )
+
+from kit.db.types import UtcDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -58,8 +59,8 @@ def kit_tables(metadata: MetaData) -> KitTables:
         Column("key", String(200), nullable=False),
         Column("headers", JSON, nullable=False),
         Column("payload", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("published_at", UtcDateTime(), nullable=True),
     )
     Index(
         "ix_outbox_unpublished",
@@ -74,13 +75,13 @@ def kit_tables(metadata: MetaData) -> KitTables:
         Column("consumer", String(120), primary_key=True),
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(120), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
     )
     audit_log = Table(
         "audit_log",
         metadata,
         Column("id", BigId, primary_key=True, autoincrement=True),
-        Column("at", DateTime(timezone=True), nullable=False),
+        Column("at", UtcDateTime(), nullable=False),
         Column("actor", String(120), nullable=False),
         Column("roles", String(200), nullable=False),
         Column("action", String(80), nullable=False),
@@ -98,7 +99,7 @@ def kit_tables(metadata: MetaData) -> KitTables:
         metadata,
         Column("name", String(120), primary_key=True),
         Column("holder", String(120), nullable=False),
-        Column("expires_at", DateTime(timezone=True), nullable=False),
+        Column("expires_at", UtcDateTime(), nullable=False),
     )
     idempotency_keys = Table(
         "idempotency_keys",
@@ -108,7 +109,7 @@ def kit_tables(metadata: MetaData) -> KitTables:
         Column("request_hash", String(64), nullable=False),
         Column("status", Integer, nullable=False),
         Column("body", JSON, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
     )
     return KitTables(
         outbox=outbox,

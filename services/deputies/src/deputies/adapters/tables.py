@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kit.db import kit_tables, make_metadata
+from kit.db import UtcDateTime, kit_tables, make_metadata
 from kit.db.tables import BigId
 
 
@@ -52,8 +51,8 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("code", String(9), primary_key=True),
         Column("name", String(100), nullable=False),
         Column("kind", String(20), nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("roster_verified_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("roster_verified_at", UtcDateTime(), nullable=True),
         Column("roster_verified_by", String(120), nullable=True),
     )
     stations = Table(
@@ -66,7 +65,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("address", String(300), nullable=False),
         Column("schedule", String(300), nullable=False),
         Column("content", Text, nullable=False),
-        Column("content_updated_at", DateTime(timezone=True), nullable=False),
+        Column("content_updated_at", UtcDateTime(), nullable=False),
         Column("version", Integer, nullable=False),
     )
     deputies = Table(
@@ -95,8 +94,8 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("id_number", String(18), nullable=True),
         Column("address", String(300), nullable=True),
         Column("version", Integer, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
         UniqueConstraint("id_number", "term", name="uq_deputies_id_number_term"),
     )
     Index("ix_deputies_township_name", deputies.c.township, deputies.c.name, deputies.c.id)
@@ -113,7 +112,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("reason", String(20), nullable=False),
         Column("effective_date", Date, nullable=False),
         Column("note", Text, nullable=True),
-        Column("recorded_at", DateTime(timezone=True), nullable=False),
+        Column("recorded_at", UtcDateTime(), nullable=False),
         Column("recorded_by", String(120), nullable=False),
     )
     roster_verifications = Table(
@@ -121,7 +120,7 @@ def define_tables(metadata: MetaData) -> Tables:
         metadata,
         Column("seq", BigId, primary_key=True, autoincrement=True),
         Column("township", String(9), ForeignKey("townships.code"), nullable=False, index=True),
-        Column("verified_at", DateTime(timezone=True), nullable=False),
+        Column("verified_at", UtcDateTime(), nullable=False),
         Column("verified_by", String(120), nullable=False),
         Column("deputy_count", Integer, nullable=False),
         Column("note", Text, nullable=True),
@@ -140,8 +139,8 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("station_id", String(36), nullable=True),
         Column("state", String(20), nullable=False),
         Column("version", Integer, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
     )
     Index("ix_activities_township_held_on", activities.c.township, activities.c.held_on)
     Index("ix_activities_type", activities.c.type)
@@ -162,7 +161,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("title", String(300), nullable=False),
         Column("summary", Text, nullable=False),
         Column("version", Integer, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
     )
     Index("ix_highlights_township_year", highlights.c.township, highlights.c.year)
     manuscripts = Table(
@@ -180,7 +179,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("published_on", Date, nullable=True),
         Column("evidence_url", String(1000), nullable=True),
         Column("version", Integer, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
     )
     Index(
         "ix_manuscripts_township_submitted_on", manuscripts.c.township, manuscripts.c.submitted_on
@@ -190,7 +189,7 @@ def define_tables(metadata: MetaData) -> Tables:
         metadata,
         Column("kind", String(40), primary_key=True),
         Column("key", String(200), primary_key=True),
-        Column("announced_at", DateTime(timezone=True), nullable=False),
+        Column("announced_at", UtcDateTime(), nullable=False),
     )
     return Tables(
         townships=townships,
