@@ -222,3 +222,12 @@ def test_a_foreign_model_cannot_pose_as_a_catalog_type() -> None:
     impostor = Impostor.model_validate(deputy().model_dump())
     with pytest.raises(TypeError):
         new_envelope(impostor, source="/s", correlationid="c")
+
+
+def test_a_township_code_is_ascii_digits_only() -> None:
+    """Full-width or Arabic-Indic digits and a trailing newline are not division codes."""
+    from contracts.envelope import DIVISION_CODE
+
+    assert DIVISION_CODE.fullmatch("990101001")
+    for bad in ("990101001\n", "９９０１０１００１", "٩٩٠١٠١٠٠١", "9", "9901010010011"):
+        assert not DIVISION_CODE.fullmatch(bad), bad

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 DataT = TypeVar("DataT")
 
 #: Division code prefix: 2 (province) to 12 (village) digits; a township is 9, a county 6.
-DIVISION_CODE = re.compile(r"^\d{2,12}$")
+DIVISION_CODE = re.compile(r"^[0-9]{2,12}$")
 
 #: Kafka header names carried next to the structured-mode JSON value (CloudEvents Kafka binding).
 HEADER_ID = "ce_id"
@@ -72,7 +72,7 @@ class Envelope(BaseModel, Generic[DataT]):
     @field_validator("township")
     @classmethod
     def _township_is_division_code(cls, value: str) -> str:
-        if not DIVISION_CODE.match(value):
+        if not DIVISION_CODE.fullmatch(value):
             raise ValueError("township must be a division code of 2 to 12 digits")
         return value
 
