@@ -84,6 +84,17 @@ def install_http_metrics(app: FastAPI, *, service: str, metrics: KitMetrics) -> 
 
 
 def _route_template(request: Request) -> str:
-    """Return the matched route's path template (set by the router), never the raw path."""
-    route = request.scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+    """Return the request path with its path parameters as ``{name}`` (bounded label values).
+
+    The router's own template is relative to nested routers' prefixes, so it is rebuilt from the
+    matched path parameters; a request no route matched is counted as ``unmatched``.
+    """
+    if request.scope.get("route") is None:
+        return "unmatched"
+    segments = str(request.scope.get("path", "")).split("/")
+    for name, value in (request.scope.get("path_params") or {}).items():
+        for index, segment in enumerate(segments):
+            if segment == str(value):
+                segments[index] = "{" + name + "}"
+                break
+    return "/".join(segments)

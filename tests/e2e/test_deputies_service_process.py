@@ -1,0 +1,137 @@
+"""The deputies service as operators run it: `python -m deputies`, real PostgreSQL and Kafka.
+
+Drives the public HTTP API of the running process and watches its topic; stops it with SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from kit.auth import AuthConfig, Principal, Role
+from kit.testing import bootstrap_servers, fresh_database, read_topic, unique, wait_until
+
+pytestmark = pytest.mark.integration
+
+SECRET = "e2e-secret-that-is-long-enough-for-hs256"
+TOWN = "990101002"
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bearer(role: Role, scope: str) -> dict[str, str]:
+    """Return the Authorization header of a user with one role."""
+    principal = Principal(subject=f"e2e-{role}", roles=frozenset({role}), scope=scope)
+    return {"Authorization": f"Bearer {AuthConfig(secret=SECRET).issue(principal)}"}
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[tuple[str, str]]:
+    """Start `python -m deputies` on a fresh database; yield its base URL and topic prefix."""
+    prefix = unique("e2e") + "."
+    port = free_port()
+    async with fresh_database() as url:
+        env = {
+            **os.environ,
+            "DEPUTIES_DATABASE_URL": url,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
+            "KAFKA_TOPIC_PREFIX": prefix,
+            "DEPUTIES_HTTP_PORT": str(port),
+            "JWT_SECRET": SECRET,
+            "RELAY_POLL_SECONDS": "0.2",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "deputies", env=env, stderr=asyncio.subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            async with httpx.AsyncClient(base_url=base) as client:
+
+                async def ready() -> bool:
+                    try:
+                        return (await client.get("/readyz")).status_code == 200
+                    except httpx.TransportError:
+                        return False
+
+                await wait_until(ready, within=60, interval=0.3)
+            yield base, prefix
+            process.send_signal(signal.SIGTERM)
+            # uvicorn shuts down gracefully, then re-raises the signal as its exit status
+            assert await asyncio.wait_for(process.wait(), timeout=40) in (0, -signal.SIGTERM)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+async def test_a_registered_deputy_is_served_masked_and_published(
+    service: tuple[str, str],
+) -> None:
+    base, prefix = service
+    admin = bearer(Role.county_admin, "990101")
+    staff = bearer(Role.township_staff, TOWN)
+    other = bearer(Role.township_staff, "990101001")
+    async with httpx.AsyncClient(base_url=base) as client:
+        created = await client.post(
+            "/api/v1/townships",
+            json={"code": TOWN, "name": "石桥镇", "kind": "town"},
+            headers=admin,
+        )
+        assert created.status_code == 201, created.text
+        body = {
+            "township": TOWN,
+            "name": "王秀英",
+            "gender": "female",
+            "levels": ["township"],
+            "term": 18,
+            "elected_on": "2021-12-28",
+            "birth_date": "1978-05-04",
+            "ethnicity": "汉族",
+            "party": "群众",
+            "occupation": "石桥镇卫生院医生",
+            "sector": "卫生",
+            "electoral_district": "第3选区",
+            "deputy_group": "第一代表小组",
+            "phone": "13812345678",
+            "id_number": "11010519491231002X",
+            "address": "青山县石桥镇新华村3组12号",
+        }
+        bad = await client.post("/api/v1/deputies", json={**body, "phone": "12345"}, headers=staff)
+        assert bad.status_code == 422
+        assert bad.headers["content-type"].startswith("application/problem+json")
+        deputy = await client.post(
+            "/api/v1/deputies", json=body, headers={**staff, "X-Correlation-ID": "e2e-flow"}
+        )
+        assert deputy.status_code == 201, deputy.text
+        deputy_id = deputy.json()["id"]
+        assert (await client.get(f"/api/v1/deputies/{deputy_id}", headers=other)).status_code == 403
+        listed = (await client.get(f"/api/v1/deputies?township={TOWN}", headers=admin)).json()
+        assert [d["phone"] for d in listed["items"]] == ["138****5678"]
+        metrics = (await client.get("/metrics")).text
+        http = [line for line in metrics.splitlines() if line.startswith("kit_http_requests_total")]
+        assert any('method="POST",route="/api/v1/deputies"' in line for line in http), http
+        assert not any(deputy_id in line for line in http)  # ids never become label values
+
+    records = await read_topic(prefix + "deputies.events", expected=2, within=30)
+    events = [json.loads(r.value or b"") for r in records]
+    assert [e["type"] for e in events] == [
+        "deputies.township.registered",
+        "deputies.deputy.registered",
+    ]
+    registered = events[1]
+    assert registered["subject"] == deputy_id
+    assert registered["correlationid"] == "e2e-flow"
+    assert "13812345678" not in json.dumps(registered, ensure_ascii=False)
