@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from contracts import new_envelope, parse, parse_data, to_bytes
 from contracts.catalog import SPECS, EventSpec

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from contracts import deputies as ev
-from contracts import vocabulary as vocab
+from contracts import deputies as ev, vocabulary as vocab
 from contracts.catalog import new_envelope
 from contracts.common import EventData
 from contracts.envelope import Envelope

@@ -16,9 +16,7 @@ from deputies.domain.model import (
     StationKind,
     TownshipKind,
 )
-from deputies.handlers import deputies as dep
-from deputies.handlers import stations as sta
-from deputies.handlers import townships as tw
+from deputies.handlers import deputies as dep, stations as sta, townships as tw
 from deputies.handlers.context import Caller, Services
 from deputies.testing.people import resident_id
 

@@ -20,9 +20,7 @@ from deputies.domain.model import (
     StatusReason,
     TownshipKind,
 )
-from deputies.handlers import activities as act
-from deputies.handlers import deputies as dep
-from deputies.handlers import records as rec
+from deputies.handlers import activities as act, deputies as dep, records as rec
 from deputies.handlers.context import Caller, Services
 
 

@@ -6,89 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-
-class TownshipKind(StrEnum):
-    """A 镇 has a township congress; a 街道 has a working committee and no congress."""
-
-    town = "town"
-    subdistrict = "subdistrict"
-
-
-class Level(StrEnum):
-    """The congress a deputy sits in, or the level that organises an activity."""
-
-    county = "county"
-    township = "township"
-
-
-class Gender(StrEnum):
-    """Gender as recorded on the roster."""
-
-    male = "male"
-    female = "female"
-
-
-class ElectedBy(StrEnum):
-    """How the mandate began: the general election or a by-election (补选)."""
-
-    general = "general"
-    by_election = "by_election"
-
-
-class DeputyStatus(StrEnum):
-    """Where a mandate stands."""
-
-    active = "active"
-    suspended = "suspended"
-    terminated = "terminated"
-
-
-class StatusReason(StrEnum):
-    """Why a deputy's status changed (代表法 Art. 61, 62; 选举法 Art. 50-57)."""
-
-    elected = "elected"
-    by_election = "by_election"
-    reinstated = "reinstated"
-    custody = "custody"
-    resignation = "resignation"
-    recall = "recall"
-    transfer = "transfer"
-    moved_out = "moved_out"
-    death = "death"
-    absence = "absence"
-    other = "other"
-
-
-class StationKind(StrEnum):
-    """代表之家 / 代表联络站 / 代表联系点."""
-
-    home = "home"
-    station = "station"
-    point = "point"
-
-
-class ActivityType(StrEnum):
-    """What deputies did together."""
-
-    training = "training"
-    reception_day = "reception_day"
-    inspection = "inspection"
-    research = "research"
-    law_inspection = "law_inspection"
-    work_evaluation = "work_evaluation"
-    congress_session = "congress_session"
-    deputy_group = "deputy_group"
-    report_to_voters = "report_to_voters"
-    public_welfare = "public_welfare"
-    other = "other"
-
-
-class Attendance(StrEnum):
-    """One deputy at one activity: present, excused leave (请假) or unexcused absence (无故缺席)."""
-
-    present = "present"
-    excused = "excused"
-    unexcused_absence = "unexcused_absence"
+from contracts.vocabulary import (  # the domain speaks the contract's vocabulary
+    ActivityType as ActivityType,
+    Attendance as Attendance,
+    DeputyStatus as DeputyStatus,
+    ElectedBy as ElectedBy,
+    Gender as Gender,
+    Level as Level,
+    OutletLevel as OutletLevel,
+    Placement as Placement,
+    StationKind as StationKind,
+    StatusReason as StatusReason,
+    TownshipKind as TownshipKind,
+)
 
 
 class ActivityState(StrEnum):
@@ -96,24 +26,6 @@ class ActivityState(StrEnum):
 
     logged = "logged"
     cancelled = "cancelled"
-
-
-class OutletLevel(StrEnum):
-    """Where a manuscript was published."""
-
-    central = "central"
-    provincial = "provincial"
-    city = "city"
-    county = "county"
-    npc_system = "npc_system"
-
-
-class Placement(StrEnum):
-    """头版头条, a single piece, or part of a combined piece."""
-
-    front_page_headline = "front_page_headline"
-    single = "single"
-    combined = "combined"
 
 
 class ManuscriptState(StrEnum):
