@@ -31,6 +31,7 @@ from kit.runner import ConsumerRunner, Subscription
 from kit.scheduler import Lease, instance_id, run_periodically
 from kit.settings import ServiceSettings
 from kit.uow import UnitOfWorkFactory, uow_factory
+from kit.web.domain_errors import install_domain_errors
 from kit.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,7 @@ def build_app(
     app.state.runtime = runtime
     install_auth(app, runtime.settings)
     install_problem_handlers(app)
+    install_domain_errors(app)
     install_http_metrics(app, service=runtime.settings.service_name, metrics=runtime.metrics)
     install_correlation(app)
     app.include_router(

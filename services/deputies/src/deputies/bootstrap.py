@@ -9,7 +9,6 @@ from prometheus_client import CollectorRegistry
 
 from deputies.adapters.migrations import MIGRATIONS, migrate
 from deputies.entrypoints.api import routers
-from deputies.entrypoints.api.errors import install_domain_errors
 from deputies.handlers.context import Services
 from deputies.settings import DeputiesSettings
 from deputies.wiring import wire
@@ -36,5 +35,4 @@ def build(settings: DeputiesSettings, *, registry: CollectorRegistry | None = No
         description="Townships, liaison stations, deputy rosters, activities and work records",
         routers=routers(core.services, settings),
     )
-    install_domain_errors(app)
     return Service(core.runtime, core.services, app)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from deputies.domain.errors import DomainError
+from deputies.domain.errors import ForbiddenError
 
 COUNTY_ROLES = frozenset({"county_admin", "county_leader", "auditor"})
 WRITERS = frozenset({"county_admin", "township_staff"})
 CLEAR_VIEWERS = frozenset({"county_admin", "township_staff"})
 
 
-class ScopeError(DomainError):
+class ScopeError(ForbiddenError):
     """The caller's role or township scope does not reach the record (HTTP 403)."""
 
 

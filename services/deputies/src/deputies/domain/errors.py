@@ -1,46 +1,14 @@
-"""Domain errors; the entrypoints map them to HTTP problems."""
+"""Domain errors (the kit's, shared by every service); the entrypoints map them to HTTP problems."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One invalid field: where (``loc``), why (``msg``) and a machine-readable ``type``."""
-
-    loc: tuple[str | int, ...]
-    msg: str
-    type: str = "value_error"
-
-
-class DomainError(Exception):
-    """Base of every rule the domain refuses."""
-
-
-@dataclass
-class InputError(DomainError):
-    """The request breaks a rule about its fields (HTTP 422); nothing was written."""
-
-    errors: list[FieldError] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in self.errors)
-
-
-class TransitionError(DomainError):
-    """The requested state change is not allowed from the current state (HTTP 409)."""
-
-
-class VersionConflictError(DomainError):
-    """The record changed since the client read it (HTTP 409)."""
-
-
-class NotFoundError(DomainError):
-    """The record does not exist, or not in the caller's scope (HTTP 404)."""
-
-
-def invalid(loc: str | tuple[str | int, ...], msg: str, type_: str = "value_error") -> InputError:
-    """Return an ``InputError`` with a single field error."""
-    where = (loc,) if isinstance(loc, str) else loc
-    return InputError([FieldError(where, msg, type_)])
+from kit.errors import (
+    DomainError as DomainError,
+    FieldError as FieldError,
+    ForbiddenError as ForbiddenError,
+    InputError as InputError,
+    NotFoundError as NotFoundError,
+    TransitionError as TransitionError,
+    VersionConflictError as VersionConflictError,
+    invalid as invalid,
+)

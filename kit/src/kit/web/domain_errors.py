@@ -1,13 +1,13 @@
-"""Map domain errors to the kit's RFC 9457 problems (422 fields, 409 state, 403 scope, 404)."""
+"""Render the domain's refusals (``kit.errors``) as RFC 9457 problems, the same in every service."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from deputies.domain.access import ScopeError
-from deputies.domain.errors import (
+from kit.errors import (
     DomainError,
+    ForbiddenError,
     InputError,
     NotFoundError,
     TransitionError,
@@ -17,7 +17,7 @@ from kit.web.problems import Conflict, Forbidden, NotFound, ProblemError, Unproc
 
 
 def as_problem(error: DomainError) -> ProblemError:
-    """Return the problem a domain error is for the client."""
+    """Return the problem a domain error is for the client (422, 409, 403, 404 or 400)."""
     if isinstance(error, InputError):
         return Unprocessable(
             [
@@ -31,10 +31,15 @@ def as_problem(error: DomainError) -> ProblemError:
             detail=str(error),
         )
     if isinstance(error, TransitionError):
-        return Conflict(str(error), title="Illegal state change")
+        return Conflict(
+            str(error),
+            title="Illegal state change",
+            current_state=error.state,
+            allowed_actions=error.allowed if error.state is not None else None,
+        )
     if isinstance(error, VersionConflictError):
         return Conflict(str(error), title="Version conflict")
-    if isinstance(error, ScopeError):
+    if isinstance(error, ForbiddenError):
         return Forbidden(str(error))
     if isinstance(error, NotFoundError):
         return NotFound(str(error))
@@ -42,7 +47,7 @@ def as_problem(error: DomainError) -> ProblemError:
 
 
 def install_domain_errors(app: FastAPI) -> None:
-    """Render the domain's refusals as problems."""
+    """Let routes raise domain errors; clients get the matching problem."""
 
     async def handle(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, DomainError)
