@@ -1,0 +1,148 @@
+"""Deadline clocks per kind and category: reply, re-handling, return window, assignment, extension.
+
+A due date that lands on a non-working day moves to the next working day, as statutory periods do
+(民事诉讼法 Art. 85: a period ending on a holiday ends on the first day after it).
+"""
+
+from __future__ import annotations
+
+import calendar as gregorian
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+from types import MappingProxyType
+
+from cases.domain.workdays import WorkCalendar
+from contracts.vocabulary import CaseKind, Clock
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""China has one time zone and no daylight saving; days are counted on its calendar."""
+
+
+def china_day(at: datetime) -> date:
+    """Return the calendar day in China of an aware timestamp."""
+    if at.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return at.astimezone(CHINA).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """Add calendar months, clamping to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = gregorian.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+class SpanUnit(StrEnum):
+    """How a clock's length is counted."""
+
+    months = "months"
+    days = "days"
+    workdays = "workdays"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A clock length such as 3 months or 7 working days."""
+
+    amount: int
+    unit: SpanUnit
+
+    def __post_init__(self) -> None:
+        if self.amount < 0:
+            raise ValueError("a clock length must not be negative")
+
+
+def months(amount: int) -> Span:
+    """Return a span of calendar months."""
+    return Span(amount, SpanUnit.months)
+
+
+def days(amount: int) -> Span:
+    """Return a span of calendar days."""
+    return Span(amount, SpanUnit.days)
+
+
+def workdays(amount: int) -> Span:
+    """Return a span of working days."""
+    return Span(amount, SpanUnit.workdays)
+
+
+def _no_overrides() -> Mapping[tuple[Clock, str], Span]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ClockPolicy:
+    """Configurable clock lengths; defaults follow 代表法 Art. 51 and the Shanghai rules (domain §4.1)."""
+
+    suggestion: Span = Span(3, SpanUnit.months)
+    complex_suggestion: Span = Span(6, SpanUnit.months)
+    rehandling: Span = Span(1, SpanUnit.months)
+    opinion: Span = Span(30, SpanUnit.days)  # no statute: each township configures its own
+    return_window: Span = Span(7, SpanUnit.workdays)
+    assign_window: Span = Span(7, SpanUnit.workdays)
+    extension_limit: Span = Span(3, SpanUnit.months)
+    by_category: Mapping[tuple[Clock, str], Span] = field(default_factory=_no_overrides)
+
+    def span(self, clock: Clock, category: str = "") -> Span:
+        """Return the length of a handling clock, a category override first."""
+        override = self.by_category.get((clock, category))
+        if override is not None:
+            return override
+        return {
+            Clock.suggestion: self.suggestion,
+            Clock.complex_suggestion: self.complex_suggestion,
+            Clock.rehandling: self.rehandling,
+            Clock.opinion: self.opinion,
+        }[clock]
+
+
+def handling_clock(kind: CaseKind, *, complex_: bool = False, rehandling: bool = False) -> Clock:
+    """Choose the clock a case runs on."""
+    if rehandling:
+        return Clock.rehandling
+    if kind is CaseKind.opinion:
+        return Clock.opinion
+    return Clock.complex_suggestion if complex_ else Clock.suggestion
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """A clock policy applied on a working-day calendar."""
+
+    calendar: WorkCalendar
+    policy: ClockPolicy = field(default_factory=ClockPolicy)
+
+    def after(self, start: date, span: Span) -> date:
+        """Return the end of ``span`` counted from ``start``, moved onto a working day."""
+        if span.unit is SpanUnit.workdays:
+            return self.calendar.add(start, span.amount)
+        if span.unit is SpanUnit.months:
+            end = add_months(start, span.amount)
+        else:
+            end = start + timedelta(days=span.amount)
+        return self.calendar.on_or_after(end)
+
+    def due_on(self, clock: Clock, start: date, category: str = "") -> date:
+        """Return the due date of a handling clock started on ``start``."""
+        return self.after(start, self.policy.span(clock, category))
+
+    def assign_by(self, received_on: date) -> date:
+        """Return the last day to assign (交办) an item received on ``received_on``."""
+        return self.after(received_on, self.policy.assign_window)
+
+    def return_by(self, assigned_on: date) -> date:
+        """Return the last day a unit may ask to return (退办) a case assigned on ``assigned_on``."""
+        return self.after(assigned_on, self.policy.return_window)
+
+    def extension_limit(self, due_on: date) -> date:
+        """Return the latest due date an extension may grant: never beyond the limit itself."""
+        span = self.policy.extension_limit
+        if span.unit is SpanUnit.workdays:
+            return self.calendar.add(due_on, span.amount)
+        if span.unit is SpanUnit.months:
+            return self.calendar.on_or_before(add_months(due_on, span.amount))
+        return self.calendar.on_or_before(due_on + timedelta(days=span.amount))

@@ -1,0 +1,232 @@
+"""Handling (办理): assign, return, extend, key-chase, reply, feedback, follow-up and reopening."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from cases.domain.clocks import Clocks, handling_clock
+from cases.domain.errors import ForbiddenError, invalid
+from cases.domain.model import MAX_ROUNDS, Case, day_of, required_text
+from cases.domain.records import COUNTY_ROLES, Actor, CoOpinion, Extension, Feedback, Reply, Unit
+from cases.domain.states import Action, State
+from contracts.vocabulary import HandlingRole, ReopenReason, ReplyClass, Satisfaction
+
+FOLLOW_UP_CLASSES = frozenset({ReplyClass.B, ReplyClass.C})
+"""Replies that promise a date and stay in follow-up (跟踪办理) until solved."""
+
+
+def assign(
+    case: Case,
+    *,
+    lead: Unit,
+    co: Sequence[Unit] = (),
+    by: Actor,
+    at: datetime,
+    clocks: Clocks,
+    comment: str = "",
+) -> None:
+    """Assign (交办) to one lead unit and any co-handlers; the reply clock starts today."""
+    case.require(Action.assign)
+    day = day_of(at)
+    units = (lead, *co)
+    if lead.role is not HandlingRole.lead or any(u.role is not HandlingRole.co for u in co):
+        raise invalid("units", "exactly one lead unit (主办); the others co-handle", "unit_roles")
+    if len({u.unit_id for u in units}) != len(units):
+        raise invalid("units", "each unit appears once", "duplicate_unit")
+    if any(not u.unit_id or not u.name.strip() for u in units):
+        raise invalid("units", "every unit needs an id and a name", "missing_unit")
+    before = case.state
+    case.units = units
+    case.assignment += 1
+    case.assigned_on = day
+    case.clock = handling_clock(case.kind, complex_=case.complex_)
+    case.clock_start = day
+    case.due_on = clocks.due_on(case.clock, day, case.category)
+    case.state = State.assigned
+    case.record(Action.assign, before, by, at, comment)
+
+
+def return_(
+    case: Case, *, unit_id: str, reason: str, by: Actor, at: datetime, clocks: Clocks
+) -> None:
+    """Return (退办) within the window: a lead sends the case back, a co-handler just leaves."""
+    case.require(Action.return_)
+    day = day_of(at)
+    unit = next((u for u in case.units if u.unit_id == unit_id), None)
+    if unit is None:
+        raise invalid("unit_id", "the unit does not handle this case", "unknown_unit")
+    text = required_text("reason", reason, 2000)
+    assert case.assigned_on is not None  # set by assign, the only way into `assigned`
+    last_day = clocks.return_by(case.assigned_on)
+    if day > last_day:
+        raise invalid("at", f"the return window closed on {last_day.isoformat()}", "too_late")
+    before = case.state
+    if unit.role is HandlingRole.co:
+        case.units = tuple(u for u in case.units if u.unit_id != unit_id)
+    else:
+        case.units = ()
+        case.clock = case.clock_start = case.due_on = None
+        case.state = State.returned
+    case.record(Action.return_, before, by, at, f"{unit_id}: {text}")
+
+
+def extend(
+    case: Case, *, due_on: date, reason: str, by: Actor, at: datetime, clocks: Clocks
+) -> None:
+    """Grant the one extension (延期), approved by a county role, to at most the policy's limit."""
+    case.require(Action.extend)
+    day = day_of(at)
+    if not by.has(*COUNTY_ROLES):
+        raise ForbiddenError("an extension is approved by the county standing committee")
+    text = required_text("reason", reason, 2000)
+    assert case.due_on is not None  # every handling state has a due date
+    limit = clocks.extension_limit(case.due_on)
+    if due_on <= case.due_on:
+        raise invalid("due_on", "an extension moves the due date later", "not_later")
+    if due_on > limit:
+        raise invalid("due_on", f"at most until {limit.isoformat()}", "beyond_limit")
+    if not clocks.calendar.is_workday(due_on):
+        raise invalid("due_on", "a due date falls on a working day", "not_workday")
+    case.extension = Extension(case.due_on, due_on, text, by.user_id, day)
+    case.due_on = due_on
+    case.record(Action.extend, case.state, by, at, text)
+
+
+def designate_key_chase(case: Case, *, by: Actor, at: datetime, comment: str = "") -> None:
+    """Flag the case for key chasing (重点督办); county leaders only."""
+    case.require(Action.designate_key_chase)
+    day_of(at)
+    if not by.has("county_leader"):
+        raise ForbiddenError("key chasing is designated by county leaders")
+    case.key_chase = True
+    case.record(Action.designate_key_chase, case.state, by, at, comment)
+
+
+def reply(
+    case: Case,
+    *,
+    unit_id: str,
+    reply_class: ReplyClass,
+    text: str,
+    by: Actor,
+    at: datetime,
+    co_opinions: Sequence[CoOpinion] = (),
+    follow_up_due_on: date | None = None,
+) -> None:
+    """Record the lead unit's reply (答复) with its class; B and C promise a date."""
+    case.require(Action.reply)
+    day = day_of(at)
+    lead = case.lead
+    if lead is None or unit_id != lead.unit_id:
+        raise invalid("unit_id", "the lead unit (主办) replies", "not_lead")
+    body = required_text("text", text)
+    co_ids = {u.unit_id for u in case.co_units}
+    seen: set[str] = set()
+    for i, opinion in enumerate(co_opinions):
+        if opinion.unit_id not in co_ids or opinion.unit_id in seen:
+            raise invalid(("co_opinions", i, "unit_id"), "one opinion per co-handler", "co_unit")
+        required_text("co_opinions", opinion.text)
+        seen.add(opinion.unit_id)
+    if reply_class in FOLLOW_UP_CLASSES and (follow_up_due_on is None or follow_up_due_on < day):
+        raise invalid("follow_up_due_on", "B and C replies promise a date", "missing_date")
+    if reply_class not in FOLLOW_UP_CLASSES and follow_up_due_on is not None:
+        raise invalid("follow_up_due_on", "only B and C replies promise a date", "unexpected")
+    assert case.due_on is not None
+    before = case.state
+    case.replies.append(
+        Reply(
+            case.round,
+            unit_id,
+            reply_class,
+            body,
+            day,
+            case.due_on,
+            tuple(co_opinions),
+            follow_up_due_on,
+        )
+    )
+    case.state = State.replied
+    case.record(Action.reply, before, by, at, f"class {reply_class.value}")
+
+
+def give_feedback(
+    case: Case,
+    *,
+    process: Satisfaction,
+    result: Satisfaction,
+    by: Actor,
+    at: datetime,
+    clocks: Clocks,
+    comment: str = "",
+) -> None:
+    """Take the submitting deputy's rating; 不满意 reopens once, B/C go to follow-up, else close."""
+    case.require(Action.feedback)
+    day = day_of(at)
+    if by.deputy_id != case.submitter:
+        raise ForbiddenError("only the submitting deputy gives feedback on this case")
+    rating = Feedback(case.round, case.submitter, process, result, day)
+    if rating.unsatisfied and comment.strip() == "":
+        raise invalid("comment", "say why when unsatisfied", "missing_text")
+    case.feedback.append(rating)
+    note = f"process {process.value}, result {result.value}" + (f": {comment}" if comment else "")
+    if rating.unsatisfied and case.round < MAX_ROUNDS:
+        _next_round(case, Action.feedback, by, at, clocks, note)
+        return
+    before = case.state
+    if case.reply_class in FOLLOW_UP_CLASSES:
+        case.state = State.follow_up
+    else:
+        case.state = State.closed
+        case.solved = case.reply_class is ReplyClass.A
+    case.record(Action.feedback, before, by, at, note)
+
+
+def resolve(case: Case, *, by: Actor, at: datetime, comment: str = "") -> None:
+    """Close a follow-up item that is now actually solved (办成)."""
+    case.require(Action.resolve)
+    day_of(at)
+    before = case.state
+    case.state = State.closed
+    case.solved = True
+    case.record(Action.resolve, before, by, at, comment)
+
+
+def carry_over(case: Case, *, into_year: int, by: Actor, at: datetime) -> None:
+    """Carry an unsolved follow-up item into the next year's follow-up (跟踪办理)."""
+    case.require(Action.carry_over)
+    day = day_of(at)
+    last = case.last_reply
+    current = case.carried_into or (last.replied_on.year if last else day.year)
+    if into_year != current + 1:
+        raise invalid("into_year", f"carry over into {current + 1}", "not_next_year")
+    case.carried_into = into_year
+    case.record(Action.carry_over, case.state, by, at, f"carried into {into_year}")
+
+
+def reopen(
+    case: Case, *, reason: ReopenReason, by: Actor, at: datetime, clocks: Clocks, comment: str
+) -> None:
+    """Hand a closed or follow-up case back for re-handling, e.g. on a leader's 批示."""
+    case.require(Action.reopen)
+    day_of(at)
+    if not by.has(*COUNTY_ROLES, "township_staff"):
+        raise ForbiddenError("cases are reopened by township or county staff")
+    if reason is ReopenReason.unsatisfied:
+        raise invalid("reason", "unsatisfied feedback reopens by itself", "feedback_only")
+    text = required_text("comment", comment, 2000)
+    _next_round(case, Action.reopen, by, at, clocks, f"{reason.value}: {text}")
+
+
+def _next_round(
+    case: Case, action: Action, by: Actor, at: datetime, clocks: Clocks, note: str
+) -> None:
+    day = day_of(at)
+    before = case.state
+    case.round += 1
+    case.solved = False
+    case.clock = handling_clock(case.kind, rehandling=True)
+    case.clock_start = day
+    case.due_on = clocks.due_on(case.clock, day, case.category)
+    case.state = State.rehandling
+    case.record(action, before, by, at, note)

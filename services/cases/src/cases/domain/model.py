@@ -1,0 +1,134 @@
+"""The case aggregate: what a suggestion or opinion is and where it stands, with its guards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from cases.domain.chasing import RunningClock
+from cases.domain.clocks import china_day
+from cases.domain.errors import IllegalTransitionError, invalid
+from cases.domain.records import Actor, Extension, Feedback, Reply, TimelineEntry, Unit
+from cases.domain.states import FINAL, HANDLING, TRANSITIONS, Action, State
+from contracts.vocabulary import CaseKind, Clock, HandlingRole, NotAcceptedReason, ReplyClass
+
+MAX_ROUNDS = 2
+"""Unsatisfied feedback reopens a case once (Shanghai Art. 21); later ratings are recorded as given."""
+
+
+@dataclass(eq=False)
+class Case:
+    """A suggestion (代表建议) or a constituent's opinion (选民意见), from intake to closure."""
+
+    case_id: str
+    kind: CaseKind
+    township: str
+    title: str
+    content: str
+    category: str
+    deputy_ids: tuple[str, ...]  # the first one gives feedback: 领衔代表 or the receiving deputy
+    received_on: date
+    assign_by: date
+    confidential: bool = False
+    state: State = State.received
+    complex_: bool = False
+    key_chase: bool = False
+    not_accepted_reason: NotAcceptedReason | None = None
+    merged_into: str | None = None
+    suggestion_case_id: str | None = None
+    units: tuple[Unit, ...] = ()
+    assignment: int = 0
+    assigned_on: date | None = None
+    round: int = 1
+    clock: Clock | None = None
+    clock_start: date | None = None
+    due_on: date | None = None
+    extension: Extension | None = None
+    replies: list[Reply] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)
+    solved: bool = False
+    carried_into: int | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    version: int = 0
+
+    @property
+    def submitter(self) -> str:
+        """Return the deputy whose feedback counts."""
+        return self.deputy_ids[0]
+
+    @property
+    def lead(self) -> Unit | None:
+        """Return the lead unit (主办), if assigned."""
+        return next((u for u in self.units if u.role is HandlingRole.lead), None)
+
+    @property
+    def co_units(self) -> tuple[Unit, ...]:
+        """Return the co-handlers (会办)."""
+        return tuple(u for u in self.units if u.role is HandlingRole.co)
+
+    @property
+    def last_reply(self) -> Reply | None:
+        """Return the latest reply, if any."""
+        return self.replies[-1] if self.replies else None
+
+    @property
+    def reply_class(self) -> ReplyClass | None:
+        """Return the class of the latest reply, if any."""
+        return self.last_reply.reply_class if self.last_reply else None
+
+    @property
+    def on_time(self) -> bool:
+        """Tell whether every reply so far came on time."""
+        return all(r.on_time for r in self.replies)
+
+    @property
+    def ended(self) -> bool:
+        """Tell whether the case is closed or was ended at triage."""
+        return self.state is State.closed or self.state in FINAL
+
+    def running_clock(self) -> RunningClock | None:
+        """Return the handling clock while one runs, for chasing."""
+        if self.state not in HANDLING or self.clock_start is None or self.due_on is None:
+            return None
+        return RunningClock(self.clock_start, self.due_on, self.round)
+
+    def allowed_actions(self) -> frozenset[Action]:
+        """Return the actions possible now, given the state and what this case has used."""
+        allowed = set(TRANSITIONS[self.state])
+        if self.kind is not CaseKind.opinion:
+            allowed.discard(Action.to_suggestion)
+        if self.extension is not None:
+            allowed.discard(Action.extend)
+        if self.key_chase:
+            allowed.discard(Action.designate_key_chase)
+        return frozenset(allowed)
+
+    def require(self, action: Action) -> None:
+        """Raise ``IllegalTransitionError`` unless ``action`` is possible now."""
+        allowed = self.allowed_actions()
+        if action not in allowed:
+            raise IllegalTransitionError(self.state, action, sorted(allowed))
+
+    def record(
+        self, action: Action, before: State | None, by: Actor, at: datetime, comment: str = ""
+    ) -> None:
+        """Append a timeline entry for a step just taken and bump the version."""
+        self.timeline.append(TimelineEntry(at, by.user_id, action, before, self.state, comment))
+        self.version += 1
+
+
+def day_of(at: datetime) -> date:
+    """Return the Chinese calendar day of an action's timestamp (aware timestamps only)."""
+    if at.tzinfo is None:
+        raise invalid("at", "timestamps must carry a time zone", "timezone_missing")
+    return china_day(at)
+
+
+def required_text(loc: str, value: str, max_length: int = 20_000) -> str:
+    """Return ``value`` stripped, or raise ``InputError`` when it is empty or too long."""
+    text = value.strip()
+    if not text:
+        raise invalid(loc, "must not be empty", "missing_text")
+    if len(text) > max_length:
+        raise invalid(loc, f"must be at most {max_length} characters", "too_long")
+    return text
