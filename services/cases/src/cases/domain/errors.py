@@ -1,51 +1,29 @@
-"""Domain errors; the entrypoints map them to HTTP problems."""
+"""Domain errors: the kit's shared ones, plus the case-specific illegal transition (HTTP 409)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from enum import StrEnum
 
-
-@dataclass(frozen=True)
-class FieldError:
-    """One invalid field: where (``loc``), why (``msg``) and a machine-readable ``type``."""
-
-    loc: tuple[str | int, ...]
-    msg: str
-    type: str = "value_error"
-
-
-class DomainError(Exception):
-    """Base of every rule the domain refuses."""
+from kit.errors import (
+    DomainError as DomainError,
+    FieldError as FieldError,
+    ForbiddenError as ForbiddenError,
+    InputError as InputError,
+    TransitionError,
+    invalid as invalid,
+)
 
 
-@dataclass
-class InputError(DomainError):
-    """The request breaks a rule about its fields (HTTP 422); nothing was written."""
-
-    errors: list[FieldError] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in self.errors)
-
-
-class IllegalTransitionError(DomainError):
-    """The action is not allowed in the case's current state (HTTP 409)."""
+class IllegalTransitionError(TransitionError):
+    """The action is not allowed in the case's current state (HTTP 409, with the allowed actions)."""
 
     def __init__(self, state: StrEnum, action: StrEnum, allowed: Iterable[StrEnum]) -> None:
-        self.state = state
+        permitted = tuple(allowed)
+        names = ", ".join(a.value for a in permitted) or "none"
+        super().__init__(
+            f"cannot {action.value} a case in state {state.value}; allowed: {names}",
+            state=state,
+            allowed=permitted,
+        )
         self.action = action
-        self.allowed = tuple(allowed)
-        names = ", ".join(a.value for a in self.allowed) or "none"
-        super().__init__(f"cannot {action.value} a case in state {state.value}; allowed: {names}")
-
-
-class ForbiddenError(DomainError):
-    """The actor's role does not allow this action on the case (HTTP 403)."""
-
-
-def invalid(loc: str | tuple[str | int, ...], msg: str, type_: str = "value_error") -> InputError:
-    """Return an ``InputError`` with a single field error."""
-    where = (loc,) if isinstance(loc, str) else loc
-    return InputError([FieldError(where, msg, type_)])
