@@ -1,6 +1,6 @@
 """Read side: lists with filters and pages, single records, masking of restricted fields by role."""
 
-from deputies.views.common import Page, reads_all, scope_condition, within
+from deputies.views.common import Page, reads_all, scope_condition
 from deputies.views.deputies import (
     CONTACT,
     DeputyFilter,
@@ -19,6 +19,7 @@ from deputies.views.places import (
     station_names,
 )
 from deputies.views.work import get_activity, list_activities, list_highlights, list_manuscripts
+from kit.db.ranges import within
 
 __all__ = [
     "CONTACT",

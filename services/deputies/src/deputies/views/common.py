@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, true
+from sqlalchemy import ColumnElement, Select
 
 from deputies.domain.access import ScopeError, Viewer, can_read
+from kit.db.ranges import within
 
 
 @dataclass
@@ -24,24 +25,6 @@ class Page:
 def reads_all(viewer: Viewer) -> bool:
     """Tell whether the viewer reads whole townships (not only a deputy's own record)."""
     return viewer.has({"county_admin", "county_leader", "auditor", "township_staff"})
-
-
-def _successor(prefix: str) -> str | None:
-    """Return the smallest digit string after every string starting with ``prefix``."""
-    stem = prefix.rstrip("9")
-    return stem[:-1] + str(int(stem[-1]) + 1) if stem else None
-
-
-def within(column: Any, prefix: str) -> ColumnElement[bool]:
-    """Return ``column`` starts with the division-code ``prefix``, as an index-friendly range.
-
-    (``LIKE :prefix || '%'`` with a bound parameter defeats the b-tree on PostgreSQL.)
-    """
-    if not prefix:
-        return true()
-    upper = _successor(prefix)
-    lower = column >= prefix
-    return and_(lower, column < upper) if upper is not None else lower
 
 
 def scope_condition(column: Any, viewer: Viewer, township: str | None) -> ColumnElement[bool]:

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deputies.adapters.tables import Tables
 from deputies.domain.access import ScopeError, Viewer
 from deputies.domain.errors import NotFoundError
-from deputies.views.common import reads_all, require_readable, scoped, within
+from deputies.views.common import reads_all, require_readable, scoped
+from kit.db.ranges import within
 
 
 async def list_townships(session: AsyncSession, t: Tables, viewer: Viewer) -> list[dict[str, Any]]:

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Header, Query, Response
+from fastapi import Depends
 from pydantic import BaseModel
 
 from deputies.domain.access import Viewer
-from deputies.domain.errors import invalid
 from deputies.handlers.context import Caller
 from kit.auth.dependencies import current_principal
 from kit.auth.principal import Principal
-
-_VERSION = re.compile(r'^(?:W/)?"?(\d+)"?$')
+from kit.web.requests import (
+    IdempotencyKey,
+    IfMatch,
+    OptionalIfMatch,
+    Paging,
+    PagingDep,
+    etag,
+    if_match,
+    optional_if_match,
+    page_body,
+)
 
 
 def viewer_of(principal: Principal) -> Viewer:
@@ -36,73 +43,23 @@ def get_caller(principal: Annotated[Principal, Depends(current_principal)]) -> C
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def if_match(
-    value: Annotated[
-        str | None, Header(alias="If-Match", description='Version read, e.g. "3"')
-    ] = None,
-) -> int:
-    """Return the version the client read, from `If-Match`; required on updates."""
-    match = _VERSION.match((value or "").strip())
-    if not match:
-        raise invalid(
-            ("header", "If-Match"), 'send the version you read as If-Match, e.g. "3"', "missing"
-        )
-    return int(match.group(1))
-
-
-IfMatch = Annotated[int, Depends(if_match)]
-
-
-def optional_if_match(
-    value: Annotated[
-        str | None, Header(alias="If-Match", description='Version read, e.g. "3"')
-    ] = None,
-) -> int | None:
-    """Return the version the client read, when it sent one."""
-    return None if value is None else if_match(value)
-
-
-OptionalIfMatch = Annotated[int | None, Depends(optional_if_match)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Retry-safe creation: the same key returns the first result",
-    ),
-]
-
-
 def keyed(caller: Caller, key: str | None, body: BaseModel) -> Caller:
     """Return the caller carrying a creating request's Idempotency-Key and body."""
     return replace(caller, idempotency_key=key, request=body.model_dump(mode="json"))
 
 
-def etag(response: Response, version: int) -> None:
-    """Set the ETag of a versioned record."""
-    response.headers["ETag"] = f'"{version}"'
-
-
-class Paging:
-    """Page number and size from the query string."""
-
-    def __init__(
-        self,
-        page: Annotated[int, Query(ge=1)] = 1,
-        page_size: Annotated[int, Query(ge=1, le=200)] = 50,
-    ) -> None:
-        self.page = page
-        self.page_size = page_size
-
-
-PagingDep = Annotated[Paging, Depends()]
-
-
-def page_body(page: Any) -> dict[str, Any]:
-    """Return a view page as a response body."""
-    return {
-        "items": page.items,
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
+__all__ = [
+    "CallerDep",
+    "IdempotencyKey",
+    "IfMatch",
+    "OptionalIfMatch",
+    "Paging",
+    "PagingDep",
+    "etag",
+    "get_caller",
+    "if_match",
+    "keyed",
+    "optional_if_match",
+    "page_body",
+    "viewer_of",
+]
