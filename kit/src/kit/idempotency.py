@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.errors import invalid
+
 
 @dataclass(frozen=True)
 class StoredResponse:
@@ -66,4 +68,26 @@ class IdempotencyKeys:
                 body=json.loads(json.dumps(body, default=str)),
                 created_at=datetime.now(UTC),
             )
+        )
+
+    async def created_id(
+        self, session: AsyncSession, *, subject: str, key: str, payload: Any
+    ) -> str | None:
+        """Return the id a creating request with this key made before; refuse a reused key."""
+        try:
+            stored = await self.lookup(session, subject=subject, key=key, payload=payload)
+        except KeyReusedError:
+            raise invalid(
+                ("header", "Idempotency-Key"),
+                "this key was used with a different request",
+                "reused",
+            ) from None
+        return str(stored.body["id"]) if stored else None
+
+    async def remember_id(
+        self, session: AsyncSession, *, subject: str, key: str, payload: Any, record_id: str
+    ) -> None:
+        """Record the id a creating request made, in its transaction."""
+        await self.remember(
+            session, subject=subject, key=key, payload=payload, status=201, body={"id": record_id}
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
@@ -154,3 +154,23 @@ def _warnings(
     ):
         return []
     return [Announcement(Notice.warning, key, clock.round, threshold=reached[-1])]
+
+
+def next_chase_day(
+    clock: RunningClock, on_or_after: date, calendar: WorkCalendar, policy: ChasePolicy
+) -> date:
+    """Return the first day from ``on_or_after`` on which the clock may owe an announcement.
+
+    The scheduler looks only at cases whose chase day has come (an indexed column), so this must
+    never be later than a day ``due_announcements`` returns something; an early day only costs
+    one look at the case.
+    """
+    breach = clock.due + timedelta(days=1)
+    if on_or_after > breach:  # the breach day itself brings the overdue notice, workday or not
+        return calendar.on_or_after(on_or_after)
+    length = (clock.due - clock.start).days
+    candidates = [breach]
+    for threshold in policy.warnings:
+        used = -(-length * threshold // 100)  # ceil: the first day the share reaches it
+        candidates.append(clock.start + timedelta(days=used))
+    return min(day for day in candidates if day >= on_or_after)

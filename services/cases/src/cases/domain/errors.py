@@ -10,7 +10,9 @@ from kit.errors import (
     FieldError as FieldError,
     ForbiddenError as ForbiddenError,
     InputError as InputError,
+    NotFoundError as NotFoundError,
     TransitionError,
+    VersionConflictError as VersionConflictError,
     invalid as invalid,
 )
 

@@ -10,7 +10,16 @@ from cases.domain.clocks import china_day
 from cases.domain.errors import IllegalTransitionError, invalid
 from cases.domain.records import Actor, Extension, Feedback, Reply, TimelineEntry, Unit
 from cases.domain.states import FINAL, HANDLING, TRANSITIONS, Action, State
-from contracts.vocabulary import CaseKind, Clock, HandlingRole, NotAcceptedReason, ReplyClass
+from contracts.vocabulary import (
+    CaseKind,
+    Clock,
+    HandlingRole,
+    Level,
+    NotAcceptedReason,
+    OpinionOrigin,
+    ReplyClass,
+    SuggestionTiming,
+)
 
 MAX_ROUNDS = 2
 """Unsatisfied feedback reopens a case once (Shanghai Art. 21); later ratings are recorded as given."""
@@ -30,6 +39,11 @@ class Case:
     received_on: date
     assign_by: date
     confidential: bool = False
+    level: Level | None = None  # suggestions: the congress it is filed with
+    timing: SuggestionTiming | None = None  # suggestions: during or between sessions
+    origin: OpinionOrigin | None = None  # opinions: reception day, a deputy, 人大代表之声
+    station_id: str | None = None  # opinions: the liaison station that received it
+    activity_id: str | None = None  # opinions: the reception-day activity
     state: State = State.received
     complex_: bool = False
     key_chase: bool = False

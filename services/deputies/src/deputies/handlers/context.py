@@ -13,10 +13,9 @@ from sqlalchemy import text
 from deputies.adapters.repository import Repository
 from deputies.adapters.tables import Tables
 from deputies.domain.access import Viewer
-from deputies.domain.errors import invalid
 from kit import correlation
 from kit.audit import Actor, AuditLog
-from kit.idempotency import IdempotencyKeys, KeyReusedError
+from kit.idempotency import IdempotencyKeys
 from kit.uow import UnitOfWork, UnitOfWorkFactory
 
 
@@ -66,33 +65,21 @@ async def replayed(svc: Services, caller: Caller) -> str | None:
     if svc.idempotency is None or caller.idempotency_key is None:
         return None
     async with svc.uow() as uow:
-        try:
-            stored = await svc.idempotency.lookup(
-                uow.session,
-                subject=caller.subject,
-                key=caller.idempotency_key,
-                payload=caller.request,
-            )
-        except KeyReusedError:
-            raise invalid(
-                ("header", "Idempotency-Key"),
-                "this key was used with a different request",
-                "reused",
-            ) from None
-    return str(stored.body["id"]) if stored else None
+        return await svc.idempotency.created_id(
+            uow.session, subject=caller.subject, key=caller.idempotency_key, payload=caller.request
+        )
 
 
 async def remember_creation(svc: Services, uow: UnitOfWork, caller: Caller, record_id: str) -> None:
     """Record what a creating request made, in its transaction (with the Idempotency-Key)."""
     if svc.idempotency is None or caller.idempotency_key is None:
         return
-    await svc.idempotency.remember(
+    await svc.idempotency.remember_id(
         uow.session,
         subject=caller.subject,
         key=caller.idempotency_key,
         payload=caller.request,
-        status=201,
-        body={"id": record_id},
+        record_id=record_id,
     )
 
 

@@ -1,0 +1,1 @@
+"""Persistence of cases, supervision topics and digests (SQLAlchemy Core, async)."""

@@ -1,0 +1,274 @@
+"""Load and save cases, units and clocks inside the caller's session (never commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.adapters.codec import case_from_doc, case_to_doc
+from cases.adapters.tables import Tables
+from cases.domain.errors import VersionConflictError
+from cases.domain.model import Case
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """A handling unit (承办单位) registered with the service."""
+
+    unit_id: str
+    name: str
+    scope: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Constituent:
+    """The constituent behind an opinion: restricted personal data."""
+
+    name: str
+    phone: str | None = None
+    address: str | None = None
+
+
+def case_columns(case: Case, chase_on: date | None) -> dict[str, Any]:
+    """Return the indexed columns of a case row, derived from the aggregate."""
+    last = case.last_reply
+    rating = case.feedback[-1] if case.feedback else None
+    lead = case.lead
+    return {
+        "kind": case.kind.value,
+        "township": case.township,
+        "state": case.state.value,
+        "category": case.category,
+        "title": case.title,
+        "submitter": case.submitter,
+        "lead_unit_id": lead.unit_id if lead else None,
+        "received_on": case.received_on,
+        "due_on": case.due_on,
+        "chase_on": chase_on,
+        "key_chase": case.key_chase,
+        "solved": case.solved,
+        "replied_on": last.replied_on if last else None,
+        "reply_class": last.reply_class.value if last else None,
+        "on_time": case.on_time if last else None,
+        "result": rating.result.value if rating else None,
+        "doc": case_to_doc(case),
+        "version": case.version,
+    }
+
+
+class CaseStore:
+    """Cases, their units, deputies, constituents, timelines and chase announcements."""
+
+    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+        self.session = session
+        self.t = tables
+
+    # units and clocks
+    async def units(self, ids: Iterable[str]) -> dict[str, UnitRecord]:
+        """Return the registered units among ``ids``."""
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(self.t.units).where(self.t.units.c.unit_id.in_(wanted))
+        )
+        return {r.unit_id: UnitRecord(r.unit_id, r.name, r.scope, r.active) for r in rows.all()}
+
+    async def add_unit(self, unit: UnitRecord, at: datetime) -> None:
+        """Register a handling unit."""
+        await self.session.execute(
+            insert(self.t.units).values(
+                unit_id=unit.unit_id,
+                name=unit.name,
+                scope=unit.scope,
+                active=unit.active,
+                created_at=at,
+            )
+        )
+
+    async def opinion_days(self, township: str) -> int | None:
+        """Return the township's own opinion clock in days, if it set one."""
+        value = await self.session.scalar(
+            select(self.t.township_clocks.c.opinion_days).where(
+                self.t.township_clocks.c.township == township
+            )
+        )
+        return None if value is None else int(value)
+
+    async def set_opinion_days(self, township: str, days: int, *, at: datetime, by: str) -> None:
+        """Set the township's opinion clock (applies to opinions assigned from now on)."""
+        table = self.t.township_clocks
+        done = await self.session.execute(
+            update(table)
+            .where(table.c.township == township)
+            .values(opinion_days=days, updated_at=at, updated_by=by)
+        )
+        if not getattr(done, "rowcount", 0):
+            await self.session.execute(
+                insert(table).values(
+                    township=township, opinion_days=days, updated_at=at, updated_by=by
+                )
+            )
+
+    # cases
+    async def case(self, case_id: str, *, lock: bool = False) -> Case | None:
+        """Return a case (with an empty timeline: only new steps are appended on save)."""
+        query = select(self.t.cases.c.doc, self.t.cases.c.version).where(
+            self.t.cases.c.case_id == case_id
+        )
+        if lock and self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).one_or_none()
+        return None if row is None else case_from_doc(row.doc, row.version)
+
+    async def add_case(self, case: Case, *, chase_on: date | None, at: datetime) -> None:
+        """Insert a new case with its deputies and first timeline steps."""
+        await self.session.execute(
+            insert(self.t.cases).values(
+                case_id=case.case_id, created_at=at, updated_at=at, **case_columns(case, chase_on)
+            )
+        )
+        await self._links(case, replace=False)
+        await self._timeline(case, first_seq=1)
+
+    async def save_case(
+        self, case: Case, *, expected_version: int, chase_on: date | None, at: datetime
+    ) -> None:
+        """Write a changed case if nobody changed it since ``expected_version`` was read."""
+        done = await self.session.execute(
+            update(self.t.cases)
+            .where(
+                self.t.cases.c.case_id == case.case_id,
+                self.t.cases.c.version == expected_version,
+            )
+            .values(updated_at=at, **case_columns(case, chase_on))
+        )
+        if getattr(done, "rowcount", 0) != 1:
+            raise VersionConflictError(f"case {case.case_id} changed meanwhile; read it again")
+        await self._links(case, replace=True)
+        await self._timeline(case, first_seq=expected_version + 1)
+
+    async def _links(self, case: Case, *, replace: bool) -> None:
+        cid = case.case_id
+        if replace:
+            await self.session.execute(
+                delete(self.t.case_units).where(self.t.case_units.c.case_id == cid)
+            )
+            await self.session.execute(
+                delete(self.t.case_deputies).where(self.t.case_deputies.c.case_id == cid)
+            )
+        if case.units:
+            await self.session.execute(
+                insert(self.t.case_units),
+                [{"unit_id": u.unit_id, "case_id": cid, "role": u.role.value} for u in case.units],
+            )
+        await self.session.execute(
+            insert(self.t.case_deputies),
+            [
+                {"deputy_id": d, "case_id": cid, "position": i}
+                for i, d in enumerate(case.deputy_ids)
+            ],
+        )
+
+    async def _timeline(self, case: Case, *, first_seq: int) -> None:
+        rows = [
+            {
+                "case_id": case.case_id,
+                "seq": first_seq + i,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action.value,
+                "before": e.before.value if e.before else None,
+                "after": e.after.value,
+                "comment": e.comment,
+            }
+            for i, e in enumerate(case.timeline)
+        ]
+        if rows:
+            await self.session.execute(insert(self.t.timeline), rows)
+
+    async def timeline(self, case_id: str) -> list[dict[str, Any]]:
+        """Return every step of a case, oldest first."""
+        t = self.t.timeline
+        rows = await self.session.execute(
+            select(t.c.seq, t.c.at, t.c.actor, t.c.action, t.c.before, t.c.after, t.c.comment)
+            .where(t.c.case_id == case_id)
+            .order_by(t.c.seq)
+        )
+        return [dict(r._mapping) for r in rows.all()]
+
+    # constituents
+    async def add_constituent(self, case_id: str, person: Constituent) -> None:
+        """Store the constituent behind an opinion."""
+        await self.session.execute(
+            insert(self.t.constituents).values(
+                case_id=case_id, name=person.name, phone=person.phone, address=person.address
+            )
+        )
+
+    async def constituents(self, case_ids: Sequence[str]) -> dict[str, Constituent]:
+        """Return the constituents behind the given cases."""
+        if not case_ids:
+            return {}
+        rows = await self.session.execute(
+            select(self.t.constituents).where(self.t.constituents.c.case_id.in_(case_ids))
+        )
+        return {r.case_id: Constituent(r.name, r.phone, r.address) for r in rows.all()}
+
+    # chasing
+    async def due_for_chase(self, today: date, limit: int) -> list[tuple[str, int]]:
+        """Return (case id, version) of cases whose chase day has come (index range scan)."""
+        c = self.t.cases.c
+        rows = await self.session.execute(
+            select(c.case_id, c.version)
+            .where(c.chase_on.isnot(None), c.chase_on <= today)
+            .order_by(c.chase_on, c.case_id)
+            .limit(limit)
+        )
+        return [(r.case_id, r.version) for r in rows.all()]
+
+    async def announced(self, case_ids: Sequence[str]) -> dict[str, set[str]]:
+        """Return the chase announcements already made, per case."""
+        found: dict[str, set[str]] = {cid: set() for cid in case_ids}
+        if not case_ids:
+            return found
+        a = self.t.announcements
+        rows = await self.session.execute(
+            select(a.c.case_id, a.c.key).where(a.c.case_id.in_(case_ids))
+        )
+        for case_id, key in rows.all():
+            found[case_id].add(key)
+        return found
+
+    async def claim(self, rows: Sequence[tuple[str, str]], day: date) -> None:
+        """Record announcements; a duplicate (case, key) violates the primary key."""
+        if rows:
+            await self.session.execute(
+                insert(self.t.announcements),
+                [{"case_id": c, "key": k, "announced_on": day} for c, k in rows],
+            )
+
+    async def set_chase_on(self, case_id: str, version: int, chase_on: date | None) -> bool:
+        """Move a case's next chase day, if the case is still at ``version``."""
+        c = self.t.cases.c
+        done = await self.session.execute(
+            update(self.t.cases)
+            .where(c.case_id == case_id, c.version == version)
+            .values(chase_on=chase_on)
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+    async def all_units(self, scope: str) -> list[UnitRecord]:
+        """Return the units serving places inside (or around) a scope."""
+        rows = await self.session.execute(select(self.t.units).order_by(self.t.units.c.unit_id))
+        return [
+            UnitRecord(r.unit_id, r.name, r.scope, r.active)
+            for r in rows.all()
+            if r.scope.startswith(scope) or scope.startswith(r.scope)
+        ]

@@ -1,0 +1,78 @@
+"""Who may see and do what to a case: role, township scope and the caller's place on the case."""
+
+from __future__ import annotations
+
+from cases.domain.errors import ForbiddenError
+from cases.domain.model import Case
+from kit.auth.principal import Principal, Role
+
+OVERSIGHT = frozenset({Role.county_admin, Role.county_leader, Role.auditor})
+"""Roles that read every case in their scope."""
+
+TRIAGE = frozenset({Role.county_admin, Role.township_staff})
+"""Roles that enter, triage, assign, follow up and close cases in their scope."""
+
+
+def on_case(principal: Principal, case: Case) -> bool:
+    """Tell whether the caller is a deputy behind the case or a unit handling it."""
+    if principal.has(Role.deputy) and principal.deputy_id in case.deputy_ids:
+        return True
+    units = {u.unit_id for u in case.units}
+    return principal.has(Role.handling_unit) and principal.unit_id in units
+
+
+def can_read(principal: Principal, case: Case) -> bool:
+    """Tell whether the caller may see the case at all."""
+    if principal.has(*OVERSIGHT, Role.township_staff) and principal.covers(case.township):
+        return True
+    return on_case(principal, case)
+
+
+def require_read(principal: Principal, case: Case) -> None:
+    """Refuse a caller who may not see the case."""
+    if not can_read(principal, case):
+        raise ForbiddenError(f"case {case.case_id} is not yours to see")
+
+
+def require_staff(principal: Principal, township: str) -> None:
+    """Refuse anyone but county or township staff whose scope covers the township."""
+    if not (principal.has(*TRIAGE) and principal.covers(township)):
+        raise ForbiddenError("only county or township staff of this township do this")
+
+
+def require_county(principal: Principal, township: str, *roles: Role) -> None:
+    """Refuse anyone but the given county roles whose scope covers the township."""
+    if not (principal.has(*roles) and principal.covers(township)):
+        raise ForbiddenError("this is decided by the county standing committee")
+
+
+def require_unit(principal: Principal, case: Case, unit_id: str) -> None:
+    """Refuse a handling-unit user acting for another unit; staff act for units on paper."""
+    if principal.has(*TRIAGE) and principal.covers(case.township):
+        return
+    on_it = unit_id in {u.unit_id for u in case.units}
+    if principal.has(Role.handling_unit) and principal.unit_id == unit_id and on_it:
+        return
+    raise ForbiddenError("only the handling unit itself (or staff on its behalf) does this")
+
+
+def contacts_in_clear(principal: Principal, case: Case) -> bool:
+    """Tell whether the caller sees a constituent's contacts unmasked.
+
+    Only the receiving deputy, the township's staff and the assigned lead unit need them.
+    """
+    if principal.has(Role.township_staff) and principal.covers(case.township):
+        return True
+    if principal.has(Role.deputy) and principal.deputy_id in case.deputy_ids:
+        return True
+    lead = case.lead
+    return bool(principal.has(Role.handling_unit) and lead and principal.unit_id == lead.unit_id)
+
+
+def require_submit(principal: Principal, township: str, deputy_ids: tuple[str, ...]) -> None:
+    """Let a deputy file for themselves, and staff enter items for deputies of their scope."""
+    if principal.has(*TRIAGE) and principal.covers(township):
+        return
+    if principal.has(Role.deputy) and principal.deputy_id in deputy_ids:
+        return
+    raise ForbiddenError("deputies file their own items; staff enter them within their scope")

@@ -1,0 +1,1 @@
+"""Ways into the service: the HTTP API."""

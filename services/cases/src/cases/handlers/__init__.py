@@ -1,0 +1,1 @@
+"""Use cases: load, decide in the domain, save with events in one transaction, audit."""

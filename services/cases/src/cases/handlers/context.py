@@ -1,0 +1,113 @@
+"""What every handler needs: the wiring (``Services``) and who acts (``Caller``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from cases.adapters.store import CaseStore
+from cases.adapters.tables import Tables
+from cases.domain.chasing import ChasePolicy, next_chase_day
+from cases.domain.clocks import ClockPolicy, Clocks, china_day, days
+from cases.domain.model import Case
+from cases.domain.records import Actor
+from cases.domain.workdays import WorkCalendar
+from kit import correlation
+from kit.audit import AuditLog
+from kit.auth.principal import Principal
+from kit.idempotency import IdempotencyKeys
+from kit.uow import UnitOfWork, UnitOfWorkFactory
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """Return a new record id."""
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Services:
+    """The wiring handlers run on; built once at start-up."""
+
+    uow: UnitOfWorkFactory
+    tables: Tables
+    audit: AuditLog
+    calendar: WorkCalendar
+    idempotency: IdempotencyKeys | None = None
+    policy: ClockPolicy = field(default_factory=ClockPolicy)
+    chase: ChasePolicy = field(default_factory=ChasePolicy)
+    similar_threshold: float = 0.25
+    chase_batch: int = 500
+    clock: Callable[[], datetime] = utcnow
+
+    def store(self, uow: UnitOfWork) -> CaseStore:
+        """Return the store over a unit of work's session."""
+        return CaseStore(uow.session, self.tables)
+
+    def today(self) -> date:
+        """Return today on the Chinese calendar."""
+        return china_day(self.clock())
+
+    async def clocks(self, store: CaseStore, township: str) -> Clocks:
+        """Return the clocks of a township (its own opinion clock when it set one)."""
+        own = await store.opinion_days(township)
+        policy = self.policy if own is None else replace(self.policy, opinion=days(own))
+        return Clocks(self.calendar, policy)
+
+    def chase_on(self, case: Case, today: date) -> date | None:
+        """Return the next day the chase scheduler must look at the case, if a clock runs."""
+        clock = case.running_clock()
+        return None if clock is None else next_chase_day(clock, today, self.calendar, self.chase)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who acts, the flow's correlation id and a creating request's Idempotency-Key."""
+
+    principal: Principal
+    correlation_id: str = field(default_factory=correlation.current)
+    idempotency_key: str | None = None
+    request: Any = None
+
+    @property
+    def subject(self) -> str:
+        """Return the acting user's id."""
+        return self.principal.subject
+
+    @property
+    def actor(self) -> Actor:
+        """Return the caller as the domain sees an actor."""
+        p = self.principal
+        return Actor(
+            p.subject, frozenset(str(r) for r in p.roles), deputy_id=p.deputy_id, unit_id=p.unit_id
+        )
+
+
+async def replayed(svc: Services, caller: Caller) -> str | None:
+    """Return the id a creating request with the same Idempotency-Key made before, if any."""
+    if svc.idempotency is None or caller.idempotency_key is None:
+        return None
+    async with svc.uow() as uow:
+        return await svc.idempotency.created_id(
+            uow.session, subject=caller.subject, key=caller.idempotency_key, payload=caller.request
+        )
+
+
+async def remember_creation(svc: Services, uow: UnitOfWork, caller: Caller, record_id: str) -> None:
+    """Record what a creating request made, in its transaction (with the Idempotency-Key)."""
+    if svc.idempotency is None or caller.idempotency_key is None:
+        return
+    await svc.idempotency.remember_id(
+        uow.session,
+        subject=caller.subject,
+        key=caller.idempotency_key,
+        payload=caller.request,
+        record_id=record_id,
+    )

@@ -1,0 +1,206 @@
+"""File suggestions and record opinions; triage them (answer, refuse, merge, convert, accept)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cases import events
+from cases.adapters.store import CaseStore, Constituent
+from cases.domain import intake
+from cases.domain.access import require_staff, require_submit
+from cases.domain.errors import NotFoundError, invalid
+from cases.domain.model import Case, day_of
+from cases.handlers.context import Caller, Services, new_id, remember_creation, replayed
+from cases.handlers.steps import audit, load, step
+from contracts.envelope import Envelope
+from contracts.vocabulary import CaseKind, Level, NotAcceptedReason, OpinionOrigin, SuggestionTiming
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a deputy files (a suggestion) or a deputy or staff records (an opinion)."""
+
+    kind: CaseKind
+    township: str
+    title: str
+    content: str
+    category: str
+    deputy_ids: tuple[str, ...]
+    confidential: bool = False
+    level: Level | None = None
+    timing: SuggestionTiming | None = None
+    origin: OpinionOrigin | None = None
+    station_id: str | None = None
+    activity_id: str | None = None
+    constituent: Constituent | None = None
+
+
+def _receive(svc: Services, caller: Caller, draft: Draft, clocks: Any, case_id: str) -> Case:
+    case = intake.receive(
+        case_id=case_id,
+        kind=draft.kind,
+        township=draft.township,
+        title=draft.title,
+        content=draft.content,
+        category=draft.category,
+        deputy_ids=draft.deputy_ids,
+        by=caller.actor,
+        at=svc.clock(),
+        clocks=clocks,
+        confidential=draft.confidential,
+    )
+    case.level, case.timing = draft.level, draft.timing
+    case.origin, case.station_id, case.activity_id = (
+        draft.origin,
+        draft.station_id,
+        draft.activity_id,
+    )
+    return case
+
+
+async def _insert(svc: Services, store: CaseStore, case: Case, draft: Draft) -> None:
+    await store.add_case(case, chase_on=None, at=svc.clock())
+    if draft.constituent is not None:
+        await store.add_constituent(case.case_id, draft.constituent)
+
+
+async def submit(svc: Services, caller: Caller, draft: Draft) -> str:
+    """File a suggestion or record an opinion; return its case id (the same on a retried key)."""
+    require_submit(caller.principal, draft.township, draft.deputy_ids)
+    if draft.kind is CaseKind.suggestion and draft.constituent is not None:
+        raise invalid(
+            "constituent", "a suggestion is the deputy's own; no constituent", "unexpected"
+        )
+    earlier = await replayed(svc, caller)
+    if earlier is not None:
+        return earlier
+    async with svc.uow() as uow:
+        store = svc.store(uow)
+        case = _receive(svc, caller, draft, await svc.clocks(store, draft.township), new_id())
+        await _insert(svc, store, case, draft)
+        await audit(svc, uow, caller, case, "submit")
+        uow.stage(events.submitted(case))
+        await remember_creation(svc, uow, caller, case.case_id)
+        await uow.commit()
+    return case.case_id
+
+
+async def answer_on_spot(
+    svc: Services, caller: Caller, case_id: str, version: int, answer: str
+) -> Case:
+    """End the case at triage: answered on the spot."""
+
+    def decide(case: Case, _: Any) -> list[Envelope[Any]]:
+        require_staff(caller.principal, case.township)
+        intake.answer_on_spot(case, answer=answer, by=caller.actor, at=svc.clock())
+        return [events.triaged(case)]
+
+    return await step(svc, caller, case_id, version, "answer_on_spot", decide)
+
+
+async def not_accept(
+    svc: Services,
+    caller: Caller,
+    case_id: str,
+    version: int,
+    reason: NotAcceptedReason,
+    comment: str,
+) -> Case:
+    """End the case at triage: not accepted, with a reason from the fixed list."""
+
+    def decide(case: Case, _: Any) -> list[Envelope[Any]]:
+        require_staff(caller.principal, case.township)
+        intake.not_accept(case, reason=reason, comment=comment, by=caller.actor, at=svc.clock())
+        return [events.triaged(case)]
+
+    return await step(svc, caller, case_id, version, "not_accept", decide)
+
+
+async def accept(
+    svc: Services, caller: Caller, case_id: str, version: int, complex_: bool, comment: str
+) -> Case:
+    """Accept the case for assignment."""
+
+    def decide(case: Case, _: Any) -> list[Envelope[Any]]:
+        require_staff(caller.principal, case.township)
+        intake.accept(case, complex_=complex_, comment=comment, by=caller.actor, at=svc.clock())
+        return [events.triaged(case)]
+
+    return await step(svc, caller, case_id, version, "accept", decide)
+
+
+async def merge(
+    svc: Services, caller: Caller, case_id: str, version: int, into: str, comment: str
+) -> Case:
+    """Merge the case into a similar open one; the survivor keeps every submitter."""
+    async with svc.uow() as uow:
+        store = svc.store(uow)
+        first, second = sorted((case_id, into))  # lock in one order: no deadlock between merges
+        locked = {cid: await store.case(cid, lock=True) for cid in (first, second)}
+        duplicate = await load(caller, locked[case_id], case_id, version)
+        survivor = locked[into]
+        if survivor is None or into == case_id:
+            raise invalid("merged_into", "name another open case of the same township", "unknown")
+        require_staff(caller.principal, duplicate.township)
+        survivor_version = survivor.version
+        before = duplicate.state
+        intake.merge(duplicate, survivor=survivor, by=caller.actor, at=svc.clock(), comment=comment)
+        today = svc.today()
+        await store.save_case(duplicate, expected_version=version, chase_on=None, at=svc.clock())
+        await store.save_case(
+            survivor,
+            expected_version=survivor_version,
+            chase_on=svc.chase_on(survivor, today),
+            at=svc.clock(),
+        )
+        await audit(svc, uow, caller, duplicate, "merge", {"merged_into": into})
+        uow.stage(events.triaged(duplicate), *events.after_step(duplicate, before, today))
+        await uow.commit()
+    return duplicate
+
+
+async def to_suggestion(
+    svc: Services, caller: Caller, case_id: str, version: int, comment: str
+) -> tuple[Case, str]:
+    """Turn an opinion into a suggestion of its receiving deputies; return both ids."""
+    async with svc.uow() as uow:
+        store = svc.store(uow)
+        opinion = await load(caller, await store.case(case_id, lock=True), case_id, version)
+        require_staff(caller.principal, opinion.township)
+        at = svc.clock()
+        suggestion_id = new_id()
+        before = opinion.state
+        intake.to_suggestion(
+            opinion, suggestion_case_id=suggestion_id, by=caller.actor, at=at, comment=comment
+        )
+        draft = Draft(
+            kind=CaseKind.suggestion,
+            township=opinion.township,
+            title=opinion.title,
+            content=opinion.content,
+            category=opinion.category,
+            deputy_ids=opinion.deputy_ids,
+            level=Level.township,
+        )
+        suggestion = _receive(
+            svc, caller, draft, await svc.clocks(store, opinion.township), suggestion_id
+        )
+        await store.save_case(opinion, expected_version=version, chase_on=None, at=at)
+        await _insert(svc, store, suggestion, draft)
+        await audit(svc, uow, caller, opinion, "to_suggestion", {"suggestion": suggestion_id})
+        uow.stage(
+            events.triaged(opinion),
+            *events.after_step(opinion, before, day_of(at)),
+            events.submitted(suggestion),
+        )
+        await uow.commit()
+    return opinion, suggestion_id
+
+
+async def case_or_404(store: CaseStore, case_id: str) -> Case:
+    """Return a case or raise ``NotFoundError``."""
+    case = await store.case(case_id)
+    if case is None:
+        raise NotFoundError(f"case {case_id}")
+    return case

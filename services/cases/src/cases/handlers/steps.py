@@ -1,0 +1,74 @@
+"""One step on one case: load at the version read, decide, save with its events, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cases import events
+from cases.domain.access import require_read
+from cases.domain.clocks import Clocks
+from cases.domain.errors import NotFoundError, VersionConflictError
+from cases.domain.model import Case
+from cases.handlers.context import Caller, Services
+from contracts.envelope import Envelope
+from kit.uow import UnitOfWork
+
+Decision = Callable[[Case, Clocks], list[Envelope[Any]]]
+"""Checks the caller, applies a domain step, returns the step's own events."""
+
+
+async def load(caller: Caller, case: Case | None, case_id: str, version: int) -> Case:
+    """Return a case the caller may see, at the version the caller read."""
+    if case is None:
+        raise NotFoundError(f"case {case_id}")
+    require_read(caller.principal, case)
+    if case.version != version:
+        raise VersionConflictError(f"case {case_id} is at version {case.version}; read it again")
+    return case
+
+
+async def step(
+    svc: Services,
+    caller: Caller,
+    case_id: str,
+    version: int,
+    action: str,
+    decide: Decision,
+    detail: dict[str, Any] | None = None,
+) -> Case:
+    """Run one step on a case in one transaction; the events go out through the outbox."""
+    async with svc.uow() as uow:
+        store = svc.store(uow)
+        case = await load(caller, await store.case(case_id, lock=True), case_id, version)
+        before = case.state
+        staged = decide(case, await svc.clocks(store, case.township))
+        today = svc.today()
+        staged += events.after_step(case, before, today)
+        await store.save_case(
+            case, expected_version=version, chase_on=svc.chase_on(case, today), at=svc.clock()
+        )
+        await audit(svc, uow, caller, case, action, detail)
+        uow.stage(*staged)
+        await uow.commit()
+    return case
+
+
+async def audit(
+    svc: Services,
+    uow: UnitOfWork,
+    caller: Caller,
+    case: Case,
+    action: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record who did what to which case."""
+    await svc.audit.record(
+        uow.session,
+        actor=caller.principal,
+        action=action,
+        resource_type="case",
+        resource_id=case.case_id,
+        township=case.township,
+        detail=detail,
+    )

@@ -1,0 +1,72 @@
+"""The chase scheduler (督办): warnings, overdue notices, reminders and escalations, once each.
+
+A tick reads only the cases whose chase day has come (an indexed column), decides what each owes
+with the pure chasing rules, and in one transaction per batch records each announcement's key
+(unique per case), stages its event and moves the case's chase day on. A second instance or a
+restart finds the keys and announces nothing twice; the lease only keeps instances from racing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from cases import events
+from cases.domain.chasing import due_announcements, next_chase_day
+from cases.handlers.context import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TickReport:
+    """What one tick did."""
+
+    looked_at: int
+    announced: int
+
+
+async def chase(svc: Services, today: date | None = None) -> TickReport:
+    """Announce everything the running clocks owe today; return how much was looked at and said."""
+    day = today or svc.today()
+    looked = announced = 0
+    while True:
+        batch, said, more = await _batch(svc, day)
+        looked += batch
+        announced += said
+        if not more:
+            break
+    if announced:
+        log.info("chase: %d announcements over %d cases", announced, looked)
+    return TickReport(looked, announced)
+
+
+async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
+    try:
+        async with svc.uow() as uow:
+            store = svc.store(uow)
+            due = await store.due_for_chase(day, svc.chase_batch)
+            announced = await store.announced([cid for cid, _ in due])
+            claims: list[tuple[str, str]] = []
+            for case_id, version in due:
+                case = await store.case(case_id)
+                clock = case.running_clock() if case else None
+                if case is None or clock is None:
+                    await store.set_chase_on(case_id, version, None)
+                    continue
+                for item in due_announcements(
+                    clock, day, announced[case_id], svc.calendar, svc.chase
+                ):
+                    claims.append((case_id, item.key))
+                    uow.stage(events.chased(case, item))
+                later = next_chase_day(clock, day + timedelta(days=1), svc.calendar, svc.chase)
+                await store.set_chase_on(case_id, version, later)
+            await store.claim(claims, day)
+            await uow.commit()
+    except IntegrityError:
+        log.warning("chase: another instance announced part of this batch; looking again")
+        return 0, 0, True
+    return len(due), len(claims), len(due) == svc.chase_batch

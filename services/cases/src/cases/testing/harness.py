@@ -1,0 +1,120 @@
+"""A cases service on the real broker and database: settings, a running app, tokens, events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cases.bootstrap import Service, build, migrate
+from cases.settings import CasesSettings
+from cases.wiring import Core, wire
+from contracts import topics
+from kit.auth.tokens import issue_token
+from kit.testing import bootstrap_servers, read_topic
+
+COUNTY = "990101"
+TOWNSHIP = "990101001"
+OTHER_TOWNSHIP = "990101002"
+
+
+def settings_for(database_url: str, topic_prefix: str, **overrides: Any) -> CasesSettings:
+    """Settings of a test instance on the real broker and a fresh database."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "kafka_bootstrap_servers": bootstrap_servers(),
+        "kafka_topic_prefix": topic_prefix,
+        "kafka_topic_partitions": 3,
+        "relay_poll_seconds": 0.2,
+        "job_interval_seconds": 0.3,
+        "job_lease_seconds": 5.0,
+        "jwt_secret": "cases-tests-hs256-secret-of-32-bytes-long",
+    }
+    values.update(overrides)
+    return CasesSettings.for_service("cases", **values)
+
+
+def headers(
+    settings: CasesSettings,
+    role: str,
+    scope: str,
+    *,
+    deputy_id: str | None = None,
+    unit_id: str | None = None,
+) -> dict[str, str]:
+    """Return the Authorization header of a user with one role and a scope."""
+    token = issue_token(
+        settings,
+        subject=f"{role}-{scope}-{deputy_id or unit_id or 'user'}",
+        roles=[role],
+        scope=scope,
+        deputy_id=deputy_id,
+        unit_id=unit_id,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def running_core(
+    settings: CasesSettings, *, relay: bool = True, jobs: bool = False, migrated: bool = False
+) -> AsyncIterator[Core]:
+    """Migrate (unless done), wire and start an instance without HTTP; stop it afterwards."""
+    if not migrated:
+        await migrate(settings)
+    core = wire(settings)
+    await core.runtime.start(relay=relay, consumers=False, jobs=jobs)
+    try:
+        yield core
+    finally:
+        await core.runtime.stop()
+
+
+@asynccontextmanager
+async def running_app(
+    settings: CasesSettings, *, jobs: bool = False, relay: bool = True
+) -> AsyncIterator[tuple[Service, httpx.AsyncClient]]:
+    """Migrate, build and start an instance; yield it with a client talking to its app."""
+    await migrate(settings)
+    service = build(settings)
+    await service.runtime.start(relay=relay, consumers=False, jobs=jobs)
+    transport = httpx.ASGITransport(app=service.app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://cases") as client:
+            yield service, client
+    finally:
+        await service.runtime.stop()
+
+
+async def count(engine: AsyncEngine, table: Table, *where: Any) -> int:
+    """Return how many rows of a table match."""
+    async with engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+async def outbox_types(engine: AsyncEngine, table: Table) -> list[str]:
+    """Return the event types in the outbox, in order."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(table.c.event_type).order_by(table.c.seq))
+        return [r[0] for r in rows]
+
+
+async def published(
+    topic_prefix: str, *, expected: int, within: float = 15.0
+) -> list[dict[str, Any]]:
+    """Read the cases topic; return each record's key, partition, offset and envelope."""
+    unordered = await read_topic(topic_prefix + topics.CASES, expected=expected, within=within)
+    records = sorted(unordered, key=lambda r: (r.partition, r.offset))
+    return [
+        {
+            "key": r.key.decode() if r.key else None,
+            "partition": r.partition,
+            "offset": r.offset,
+            "envelope": json.loads(r.value) if r.value else None,
+        }
+        for r in records
+    ]

@@ -1,0 +1,1 @@
+"""The read side: case records masked by role, lists, timelines, duplicates, statistics."""

@@ -1,0 +1,42 @@
+"""Wire one instance's runtime and handlers' services from settings (no HTTP here)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+
+from cases.adapters.tables import make_schema
+from cases.domain.clocks import ClockPolicy, days
+from cases.domain.workdays import WorkCalendar
+from cases.handlers.context import Services
+from cases.jobs import chase
+from cases.settings import CasesSettings
+from kit.runtime import ServiceRuntime, build_runtime
+
+
+@dataclass(frozen=True)
+class Core:
+    """The runtime (database, outbox, relay, broker, jobs) and the handlers' wiring."""
+
+    runtime: ServiceRuntime
+    services: Services
+
+
+def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) -> Core:
+    """Build the runtime, the handlers' services and the chase scheduler."""
+    schema = make_schema()
+    runtime = build_runtime(settings, metadata=schema.metadata, registry=registry)
+    services = Services(
+        uow=runtime.uow,
+        tables=schema.tables,
+        audit=runtime.audit,
+        idempotency=runtime.idempotency,
+        calendar=WorkCalendar(),
+        policy=ClockPolicy(opinion=days(settings.opinion_days)),
+        similar_threshold=settings.similar_threshold,
+        chase_batch=settings.chase_batch,
+    )
+    runtime.schedule("chase", functools.partial(chase, services))
+    return Core(runtime, services)
