@@ -49,10 +49,12 @@ async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
         async with svc.uow() as uow:
             store = svc.store(uow)
             due = await store.due_for_chase(day, svc.chase_batch)
-            announced = await store.announced([cid for cid, _ in due])
+            ids = [cid for cid, _ in due]
+            announced = await store.announced(ids)
+            loaded = await store.cases(ids)
             claims: list[tuple[str, str]] = []
             for case_id, version in due:
-                case = await store.case(case_id)
+                case = loaded.get(case_id)
                 clock = case.running_clock() if case else None
                 if case is None or clock is None:
                     await store.set_chase_on(case_id, version, None)

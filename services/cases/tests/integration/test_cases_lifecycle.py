@@ -31,7 +31,9 @@ async def _post(
     return result
 
 
-async def test_a_suggestion_goes_from_filing_to_solved(database_url: str, topic_prefix: str) -> None:
+async def test_a_suggestion_goes_from_filing_to_solved(
+    database_url: str, topic_prefix: str
+) -> None:
     settings = settings_for(database_url, topic_prefix)
     admin = headers(settings, "county_admin", COUNTY)
     staff = headers(settings, "township_staff", TOWNSHIP)
@@ -68,7 +70,11 @@ async def test_a_suggestion_goes_from_filing_to_solved(database_url: str, topic_
         assert case["state"] == "assigned"
         assert case["due_on"] is not None
         case = await _post(
-            client, f"/api/v1/cases/{case_id}/key-chase", {"comment": "重点"}, leader, case["version"]
+            client,
+            f"/api/v1/cases/{case_id}/key-chase",
+            {"comment": "重点"},
+            leader,
+            case["version"],
         )
         assert case["key_chase"] is True
         mine = await client.get("/api/v1/cases", headers=unit)
@@ -96,7 +102,10 @@ async def test_a_suggestion_goes_from_filing_to_solved(database_url: str, topic_
         assert case["state"] == "follow_up"
         assert case["solved"] is False  # B is being solved, not solved
         case = await _post(
-            client, f"/api/v1/cases/{case_id}/resolve", {"comment": "道路已拓宽"}, staff,
+            client,
+            f"/api/v1/cases/{case_id}/resolve",
+            {"comment": "道路已拓宽"},
+            staff,
             case["version"],
         )
         assert case["state"] == "closed"
@@ -104,7 +113,13 @@ async def test_a_suggestion_goes_from_filing_to_solved(database_url: str, topic_
 
         steps = (await client.get(f"/api/v1/cases/{case_id}/timeline", headers=deputy)).json()
         assert [s["action"] for s in steps] == [
-            "receive", "accept", "assign", "designate_key_chase", "reply", "feedback", "resolve",
+            "receive",
+            "accept",
+            "assign",
+            "designate_key_chase",
+            "reply",
+            "feedback",
+            "resolve",
         ]
         assert steps[2]["actor"].startswith("county_admin")
         assert [s["seq"] for s in steps] == list(range(1, 8))

@@ -127,6 +127,16 @@ class CaseStore:
         row = (await self.session.execute(query)).one_or_none()
         return None if row is None else case_from_doc(row.doc, row.version)
 
+    async def cases(self, case_ids: Sequence[str]) -> dict[str, Case]:
+        """Return several cases at once (timelines empty)."""
+        if not case_ids:
+            return {}
+        c = self.t.cases.c
+        rows = await self.session.execute(
+            select(c.case_id, c.doc, c.version).where(c.case_id.in_(case_ids))
+        )
+        return {r.case_id: case_from_doc(r.doc, r.version) for r in rows.all()}
+
     async def add_case(self, case: Case, *, chase_on: date | None, at: datetime) -> None:
         """Insert a new case with its deputies and first timeline steps."""
         await self.session.execute(
