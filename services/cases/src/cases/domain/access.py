@@ -73,6 +73,7 @@ def require_submit(principal: Principal, township: str, deputy_ids: tuple[str, .
     """Let a deputy file for themselves, and staff enter items for deputies of their scope."""
     if principal.has(*TRIAGE) and principal.covers(township):
         return
-    if principal.has(Role.deputy) and principal.deputy_id in deputy_ids:
+    mine = principal.deputy_id in deputy_ids and principal.covers(township)
+    if principal.has(Role.deputy) and mine:
         return
     raise ForbiddenError("deputies file their own items; staff enter them within their scope")

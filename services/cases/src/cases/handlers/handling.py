@@ -57,11 +57,14 @@ async def assign(
 
 
 async def return_(
-    svc: Services, caller: Caller, case_id: str, version: int, unit_id: str, reason: str
+    svc: Services, caller: Caller, case_id: str, version: int, unit_id: str | None, reason: str
 ) -> Case:
     """Return the case (退办) within the window; a co-handler just leaves it."""
 
     def decide(case: Case, clocks: Clocks) -> list[Envelope[Any]]:
+        nonlocal unit_id
+        lead = case.lead
+        unit_id = unit_id or caller.principal.unit_id or (lead.unit_id if lead else "")
         require_unit(caller.principal, case, unit_id)
         unit = next((u for u in case.units if u.unit_id == unit_id), None)
         handling.return_(
@@ -71,7 +74,7 @@ async def return_(
         contract_unit = ev.HandlingUnit(unit_id=unit.unit_id, name=unit.name, role=unit.role)
         return [events.returned(case, contract_unit, reason.strip(), svc.today())]
 
-    return await step(svc, caller, case_id, version, "return", decide, {"unit": unit_id})
+    return await step(svc, caller, case_id, version, "return", decide)
 
 
 async def extend(

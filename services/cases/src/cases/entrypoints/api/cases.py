@@ -205,8 +205,7 @@ def router(svc: Services) -> APIRouter:
     async def return_case(
         case_id: str, body: ReturnIn, version: IfMatch, caller: CallerDep, response: Response
     ) -> dict[str, Any]:
-        unit_id = body.unit_id or caller.principal.unit_id or ""
-        case = await handling.return_(svc, caller, case_id, version, unit_id, body.reason)
+        case = await handling.return_(svc, caller, case_id, version, body.unit_id, body.reason)
         etag(response, case.version)
         return {"case_id": case.case_id, "state": case.state.value, "version": case.version}
 

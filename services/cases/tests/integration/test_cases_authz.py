@@ -1,0 +1,239 @@
+"""The authorisation matrix: every route x role x a case of one's own county/township or not.
+
+A denied call is exactly 403 and changes nothing; an allowed one is never 401/403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from cases.domain.workdays import WorkCalendar
+from cases.settings import CasesSettings
+from cases.testing import bodies
+from cases.testing.harness import headers, running_app, settings_for
+
+pytestmark = pytest.mark.integration
+
+PROVINCE = "99"
+PLACES = {
+    "own": {"county": "990101", "township": "990101001", "deputy": "dep-1", "unit": "traffic"},
+    "other": {"county": "990102", "township": "990102001", "deputy": "dep-9", "unit": "water"},
+}
+ROLES = (
+    "county_admin",
+    "county_leader",
+    "auditor",
+    "township_staff",
+    "deputy",
+    "handling_unit",
+    "operator",
+)
+STAFF = {"county_admin", "township_staff"}
+OVERSIGHT = {"county_admin", "county_leader", "auditor", "township_staff"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route, the state its case must be in, and who may call it on a case of their own."""
+
+    name: str
+    state: str | None  # None: no case needed
+    allowed: frozenset[str]
+    call: Callable[[httpx.AsyncClient, dict[str, Any], dict[str, str]], Any]
+
+
+def _step(
+    path: str, body: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
+) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        case = ctx["case"]
+        return client.post(
+            f"/api/v1/cases/{case['case_id']}/{path}",
+            json=body(case) if callable(body) else body,
+            headers={**auth, "If-Match": f'"{case["version"]}"'},
+        )
+
+    return call
+
+
+def _get(path: str) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.get(path.format(case_id=ctx["case"]["case_id"]), headers=auth)
+
+    return call
+
+
+def _file(kind: str) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        place = ctx["place"]
+        if kind == "suggestion":
+            body = bodies.suggestion(place["deputy"], place["township"])
+            return client.post("/api/v1/suggestions", json=body, headers=auth)
+        body = bodies.opinion(place["deputy"], place["township"])
+        return client.post("/api/v1/opinions", json=body, headers=auth)
+
+    return call
+
+
+def _extension(case: dict[str, Any]) -> dict[str, Any]:
+    later = WorkCalendar().on_or_after(date.fromisoformat(case["due_on"]) + timedelta(days=30))
+    return {"due_on": later.isoformat(), "reason": "工程复杂"}
+
+
+def _clock(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    township = ctx["place"]["township"]
+    return client.put(
+        f"/api/v1/townships/{township}/opinion-clock", json={"opinion_days": 15}, headers=auth
+    )
+
+
+def _unit(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    county = ctx["place"]["county"]
+    body = bodies.unit(f"new-{county}-{ctx['n']}", "县新单位", county)
+    return client.post("/api/v1/units", json=body, headers=auth)
+
+
+ON_CASE = frozenset({"deputy", "handling_unit"})
+ROUTES = (
+    Route("read case", "assigned", frozenset(OVERSIGHT | ON_CASE), _get("/api/v1/cases/{case_id}")),
+    Route(
+        "read timeline",
+        "assigned",
+        frozenset(OVERSIGHT | ON_CASE),
+        _get("/api/v1/cases/{case_id}/timeline"),
+    ),
+    Route(
+        "similar cases",
+        "received",
+        frozenset(OVERSIGHT | {"deputy"}),
+        _get("/api/v1/cases/{case_id}/similar"),
+    ),
+    Route("file suggestion", None, frozenset(STAFF | {"deputy"}), _file("suggestion")),
+    Route("record opinion", None, frozenset(STAFF | {"deputy"}), _file("opinion")),
+    Route("accept", "received", frozenset(STAFF), _step("accept", {})),
+    Route("answer", "received", frozenset(STAFF), _step("answer", {"answer": "已当场解释"})),
+    Route(
+        "not accept",
+        "received",
+        frozenset(STAFF),
+        _step("not-accept", {"reason": "personal_matter"}),
+    ),
+    Route("assign", "accepted", frozenset(STAFF), _step("assign", {"lead_unit_id": "traffic"})),
+    Route("key chase", "assigned", frozenset({"county_leader"}), _step("key-chase", {})),
+    Route(
+        "extend",
+        "assigned",
+        frozenset({"county_admin", "county_leader"}),
+        _step("extend", _extension),
+    ),
+    Route(
+        "reply",
+        "assigned",
+        frozenset(STAFF | {"handling_unit"}),
+        _step("reply", {"reply_class": "A", "text": "已完成"}),
+    ),
+    Route(
+        "return",
+        "assigned",
+        frozenset(STAFF | {"handling_unit"}),
+        _step("return", {"reason": "不属于本单位职责"}),
+    ),
+    Route(
+        "feedback",
+        "replied",
+        frozenset({"deputy"}),
+        _step("feedback", {"process": "satisfied", "result": "satisfied"}),
+    ),
+    Route("resolve", "follow_up", frozenset(STAFF), _step("resolve", {"comment": "已解决"})),
+    Route(
+        "reopen",
+        "follow_up",
+        frozenset(STAFF | {"county_leader"}),
+        _step("reopen", {"reason": "instruction", "comment": "领导批示"}),
+    ),
+    Route("opinion clock", None, frozenset(STAFF), _clock),
+    Route("register unit", None, frozenset({"county_admin"}), _unit),
+)
+
+
+def _auth(settings: CasesSettings, role: str, place: dict[str, str]) -> dict[str, str]:
+    own = PLACES["own"]
+    if role == "township_staff":
+        return headers(settings, role, own["township"])
+    if role == "deputy":
+        return headers(settings, role, own["township"], deputy_id=own["deputy"])
+    if role == "handling_unit":
+        return headers(settings, role, own["county"], unit_id=own["unit"])
+    return headers(settings, role, own["county"])
+
+
+async def _drive(
+    client: httpx.AsyncClient, settings: CasesSettings, place: dict[str, str], state: str
+) -> dict[str, Any]:
+    root = headers(settings, "county_admin", PROVINCE)
+    deputy = headers(settings, "deputy", place["township"], deputy_id=place["deputy"])
+    body = bodies.suggestion(place["deputy"], place["township"])
+    case = (await client.post("/api/v1/suggestions", json=body, headers=root)).json()
+    plan = [
+        ("accept", {}, root),
+        ("assign", {"lead_unit_id": place["unit"]}, root),
+        ("reply", {"reply_class": "B", "text": "正在办理", "follow_up_due_on": "2030-06-30"}, root),
+        ("feedback", {"process": "satisfied", "result": "satisfied"}, deputy),
+    ]
+    order = ["received", "accepted", "assigned", "replied", "follow_up"]
+    for path, payload, auth in plan[: order.index(state)]:
+        response = await client.post(
+            f"/api/v1/cases/{case['case_id']}/{path}",
+            json=payload,
+            headers={**auth, "If-Match": f'"{case["version"]}"'},
+        )
+        assert response.status_code == 200, response.text
+        case = response.json()
+    assert case["state"] == state
+    return dict(case)
+
+
+async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    root = headers(settings, "county_admin", PROVINCE)
+    wrong: list[str] = []
+    calls = 0
+    async with running_app(settings, relay=False) as (_, client):
+        for unit_id, name in bodies.UNITS:
+            await client.post("/api/v1/units", json=bodies.unit(unit_id, name, "99"), headers=root)
+        for route in [r for r in ROUTES if r.name != "similar cases"]:
+            for where, place in PLACES.items():
+                for role in ROLES:
+                    calls += 1
+                    ctx: dict[str, Any] = {"place": place, "n": calls}
+                    if route.state is not None:
+                        ctx["case"] = await _drive(client, settings, place, route.state)
+                    response = await route.call(client, ctx, _auth(settings, role, place))
+                    allowed = where == "own" and role in route.allowed
+                    denied = response.status_code == 403
+                    if allowed == denied or response.status_code == 401:
+                        wrong.append(f"{route.name} / {role} / {where}: {response.status_code}")
+                    if not denied and response.status_code >= 400 and allowed:
+                        wrong.append(
+                            f"{route.name} / {role}: allowed but {response.status_code} "
+                            f"{response.text[:200]}"
+                        )
+        for role in ROLES:
+            listed = await client.get("/api/v1/cases", headers=_auth(settings, role, PLACES["own"]))
+            expected = 403 if role == "operator" else 200
+            if listed.status_code != expected:
+                wrong.append(f"list / {role}: {listed.status_code}")
+            elif role != "operator":
+                townships = {c["township"] for c in listed.json()["items"]}
+                if "990102001" in townships:
+                    wrong.append(f"list / {role}: sees the other county")
+        anonymous = await client.get("/api/v1/cases")
+        assert anonymous.status_code == 401
+    assert not wrong, "\n".join(wrong)
+    assert calls == (len(ROUTES) - 1) * 2 * len(ROLES)
