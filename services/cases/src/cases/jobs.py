@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from cases import events
 from cases.domain.chasing import due_announcements, next_chase_day
 from cases.handlers.context import Services
+from cases.metrics import refresh_gauges
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ async def chase(svc: Services, today: date | None = None) -> TickReport:
             break
     if announced:
         log.info("chase: %d announcements over %d cases", announced, looked)
+    if svc.metrics is not None:
+        await refresh_gauges(svc.uow, svc.tables, svc.metrics, day)
     return TickReport(looked, announced)
 
 
@@ -53,6 +56,7 @@ async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
             announced = await store.announced(ids)
             loaded = await store.cases(ids)
             claims: list[tuple[str, str]] = []
+            notices: list[str] = []
             for case_id, version in due:
                 case = loaded.get(case_id)
                 clock = case.running_clock() if case else None
@@ -64,6 +68,7 @@ async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
                 ):
                     claims.append((case_id, item.key))
                     uow.stage(events.chased(case, item))
+                    notices.append(item.notice.value)
                 later = next_chase_day(clock, day + timedelta(days=1), svc.calendar, svc.chase)
                 await store.set_chase_on(case_id, version, later)
             await store.claim(claims, day)
@@ -71,4 +76,7 @@ async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
     except IntegrityError:
         log.warning("chase: another instance announced part of this batch; looking again")
         return 0, 0, True
+    if svc.metrics is not None:
+        for notice in notices:
+            svc.metrics.announcements.labels(notice=notice).inc()
     return len(due), len(claims), len(due) == svc.chase_batch

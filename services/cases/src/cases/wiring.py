@@ -12,6 +12,7 @@ from cases.domain.clocks import ClockPolicy, days
 from cases.domain.workdays import WorkCalendar
 from cases.handlers.context import Services
 from cases.jobs import chase
+from cases.metrics import make_case_metrics
 from cases.settings import CasesSettings
 from kit.runtime import ServiceRuntime, build_runtime
 
@@ -37,6 +38,7 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
         policy=ClockPolicy(opinion=days(settings.opinion_days)),
         similar_threshold=settings.similar_threshold,
         chase_batch=settings.chase_batch,
+        metrics=make_case_metrics(runtime.registry),
     )
     runtime.schedule("chase", functools.partial(chase, services))
     return Core(runtime, services)

@@ -136,6 +136,16 @@ async def test_a_case_that_is_replied_is_no_longer_chased(
         assert report.looked_at == CASES - 1
         rows = await _announcements(service_core(service))
         assert ids[0] not in {key for t, key in rows if t.endswith("overdue")}
+        registry = service.runtime.registry
+        assert registry.get_sample_value(
+            "cases_chase_announcements_total", {"notice": "overdue"}
+        ) == float(CASES - 1)
+        open_now = registry.get_sample_value(
+            "cases_open_cases", {"township": TOWNSHIP, "kind": "suggestion"}
+        )
+        assert open_now == float(CASES)  # replied is not closed
+        metrics = (await client.get("/metrics")).text
+        assert "cases_overdue_cases" in metrics
 
 
 def service_core(service: Any) -> Core:

@@ -15,6 +15,7 @@ from cases.domain.clocks import ClockPolicy, Clocks, china_day, days
 from cases.domain.model import Case
 from cases.domain.records import Actor
 from cases.domain.workdays import WorkCalendar
+from cases.metrics import CaseMetrics
 from kit import correlation
 from kit.audit import AuditLog
 from kit.auth.principal import Principal
@@ -45,6 +46,7 @@ class Services:
     chase: ChasePolicy = field(default_factory=ChasePolicy)
     similar_threshold: float = 0.25
     chase_batch: int = 500
+    metrics: CaseMetrics | None = None
     clock: Callable[[], datetime] = utcnow
 
     def store(self, uow: UnitOfWork) -> CaseStore:
