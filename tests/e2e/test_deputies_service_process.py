@@ -5,76 +5,26 @@ Drives the public HTTP API of the running process and watches its topic; stops i
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from processes import bearer, service_process
 
-from kit.auth import AuthConfig, Principal, Role
-from kit.testing import bootstrap_servers, fresh_database, read_topic, unique, wait_until
+from kit.auth import Role
+from kit.testing import read_topic
 
 pytestmark = pytest.mark.integration
 
-SECRET = "e2e-secret-that-is-long-enough-for-hs256"
 TOWN = "990101002"
-
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def bearer(role: Role, scope: str) -> dict[str, str]:
-    """Return the Authorization header of a user with one role."""
-    principal = Principal(subject=f"e2e-{role}", roles=frozenset({role}), scope=scope)
-    return {"Authorization": f"Bearer {AuthConfig(secret=SECRET).issue(principal)}"}
 
 
 @pytest.fixture
 async def service() -> AsyncIterator[tuple[str, str]]:
     """Start `python -m deputies` on a fresh database; yield its base URL and topic prefix."""
-    prefix = unique("e2e") + "."
-    port = free_port()
-    async with fresh_database() as url:
-        env = {
-            **os.environ,
-            "DEPUTIES_DATABASE_URL": url,
-            "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
-            "KAFKA_TOPIC_PREFIX": prefix,
-            "DEPUTIES_HTTP_PORT": str(port),
-            "JWT_SECRET": SECRET,
-            "RELAY_POLL_SECONDS": "0.2",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "deputies", env=env, stderr=asyncio.subprocess.DEVNULL
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            async with httpx.AsyncClient(base_url=base) as client:
-
-                async def ready() -> bool:
-                    try:
-                        return (await client.get("/readyz")).status_code == 200
-                    except httpx.TransportError:
-                        return False
-
-                await wait_until(ready, within=60, interval=0.3)
-            yield base, prefix
-            process.send_signal(signal.SIGTERM)
-            # uvicorn shuts down gracefully, then re-raises the signal as its exit status
-            assert await asyncio.wait_for(process.wait(), timeout=40) in (0, -signal.SIGTERM)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+    async with service_process("deputies") as running:
+        yield running.base, running.prefix
 
 
 async def test_a_registered_deputy_is_served_masked_and_published(

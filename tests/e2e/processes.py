@@ -1,0 +1,88 @@
+"""Run a service as operators do (`python -m <service>`) on a fresh database and topic prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from kit.auth import AuthConfig, Principal, Role
+from kit.testing import bootstrap_servers, fresh_database, unique, wait_until
+
+SECRET = "e2e-secret-that-is-long-enough-for-hs256"
+
+
+@dataclass(frozen=True)
+class Running:
+    """A started service process: its base URL and the topic prefix it publishes under."""
+
+    base: str
+    prefix: str
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bearer(
+    role: Role, scope: str, *, deputy_id: str | None = None, unit_id: str | None = None
+) -> dict[str, str]:
+    """Return the Authorization header of a user with one role."""
+    principal = Principal(
+        subject=f"e2e-{role}-{deputy_id or unit_id or scope}",
+        roles=frozenset({role}),
+        scope=scope,
+        deputy_id=deputy_id,
+        unit_id=unit_id,
+    )
+    return {"Authorization": f"Bearer {AuthConfig(secret=SECRET).issue(principal)}"}
+
+
+@asynccontextmanager
+async def service_process(name: str) -> AsyncIterator[Running]:
+    """Start `python -m <name>` on a fresh database; stop it with SIGTERM and check it exits."""
+    prefix = unique("e2e") + "."
+    port = free_port()
+    upper = name.upper()
+    async with fresh_database() as url:
+        env = {
+            **os.environ,
+            f"{upper}_DATABASE_URL": url,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
+            "KAFKA_TOPIC_PREFIX": prefix,
+            f"{upper}_HTTP_PORT": str(port),
+            "JWT_SECRET": SECRET,
+            "RELAY_POLL_SECONDS": "0.2",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", name, env=env, stderr=asyncio.subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            async with httpx.AsyncClient(base_url=base) as client:
+
+                async def ready() -> bool:
+                    try:
+                        return (await client.get("/readyz")).status_code == 200
+                    except httpx.TransportError:
+                        return False
+
+                await wait_until(ready, within=60, interval=0.3)
+            yield Running(base, prefix)
+            process.send_signal(signal.SIGTERM)
+            # uvicorn shuts down gracefully, then re-raises the signal as its exit status
+            assert await asyncio.wait_for(process.wait(), timeout=40) in (0, -signal.SIGTERM)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()

@@ -1,0 +1,87 @@
+"""The cases service as operators run it: `python -m cases`, real PostgreSQL and Kafka.
+
+A deputy files a suggestion, staff accept and assign it, the unit replies, the deputy rates it;
+the events reach Kafka keyed by the case id, in order; SIGTERM stops the process cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from processes import bearer, service_process
+
+from kit.auth import Role
+from kit.testing import read_topic
+
+pytestmark = pytest.mark.integration
+
+TOWN = "990101002"
+
+
+async def test_a_suggestion_is_filed_handled_and_published() -> None:
+    async with service_process("cases") as running:
+        admin = bearer(Role.county_admin, "990101")
+        deputy = bearer(Role.deputy, TOWN, deputy_id="dep-7")
+        unit = bearer(Role.handling_unit, "990101", unit_id="water")
+        async with httpx.AsyncClient(base_url=running.base) as client:
+            created = await client.post(
+                "/api/v1/units",
+                json={"unit_id": "water", "name": "县水利局", "scope": "990101"},
+                headers=admin,
+            )
+            assert created.status_code == 201, created.text
+            body = {
+                "township": TOWN,
+                "title": "关于解决石桥镇饮水安全问题的建议",
+                "content": "部分村庄自来水水压不足，夏季经常停水，建议改造供水管网。",
+                "category": "饮水安全",
+                "lead_deputy_id": "dep-7",
+            }
+            case = await client.post(
+                "/api/v1/suggestions",
+                json=body,
+                headers={**deputy, "X-Correlation-ID": "e2e-case", "Idempotency-Key": "k1"},
+            )
+            assert case.status_code == 201, case.text
+            case_id = case.json()["case_id"]
+            version = case.json()["version"]
+            for path, payload, auth in (
+                ("accept", {}, admin),
+                ("assign", {"lead_unit_id": "water"}, admin),
+                ("reply", {"reply_class": "A", "text": "已完成管网改造。"}, unit),
+                ("feedback", {"process": "satisfied", "result": "satisfied"}, deputy),
+            ):
+                step = await client.post(
+                    f"/api/v1/cases/{case_id}/{path}",
+                    json=payload,
+                    headers={**auth, "If-Match": f'"{version}"'},
+                )
+                assert step.status_code == 200, step.text
+                version = step.json()["version"]
+            assert step.json()["state"] == "closed"
+            illegal = await client.post(
+                f"/api/v1/cases/{case_id}/reply",
+                json={"reply_class": "A", "text": "again"},
+                headers={**unit, "If-Match": f'"{version}"'},
+            )
+            assert illegal.status_code == 409
+            assert illegal.json()["current_state"] == "closed"
+            assert illegal.json()["allowed_actions"] == ["reopen"]
+            metrics = (await client.get("/metrics")).text
+            assert 'route="/api/v1/cases/{case_id}/reply"' in metrics
+            assert case_id not in metrics
+
+        records = await read_topic(running.prefix + "cases.events", expected=6, within=30)
+        envelopes = [json.loads(r.value or b"") for r in sorted(records, key=lambda r: r.offset)]
+        assert {r.key for r in records} == {case_id.encode()}
+        assert [e["type"] for e in envelopes] == [
+            "cases.suggestion.submitted",
+            "cases.case.triaged",
+            "cases.case.assigned",
+            "cases.case.replied",
+            "cases.case.feedback_given",
+            "cases.case.closed",
+        ]
+        assert envelopes[0]["correlationid"] == "e2e-case"
