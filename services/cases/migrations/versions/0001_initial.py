@@ -110,6 +110,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('instruction_id', name=op.f('pk_instructions'))
     )
     op.create_index(op.f('ix_instructions_digest_id'), 'instructions', ['digest_id'], unique=False)
+    op.create_table('townships',
+    sa.Column('code', sa.String(length=9), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_townships'))
+    )
+    op.create_table('deputies',
+    sa.Column('deputy_id', sa.String(length=64), nullable=False),
+    sa.Column('township', sa.String(length=9), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('deputy_id', name=op.f('pk_deputies'))
+    )
     op.create_table('topics',
     sa.Column('topic_id', sa.String(length=64), nullable=False),
     sa.Column('township', sa.String(length=9), nullable=False),
@@ -161,4 +175,6 @@ def downgrade() -> None:
     op.drop_index('ix_case_deputies_case', table_name='case_deputies')
     op.drop_table('case_deputies')
     op.drop_table('case_announcements')
+    op.drop_table('deputies')
+    op.drop_table('townships')
     drop_kit_tables(op)

@@ -11,6 +11,7 @@ from cases.adapters.tables import make_schema
 from cases.domain.clocks import ClockPolicy, days
 from cases.domain.workdays import WorkCalendar
 from cases.handlers.context import Services
+from cases.handlers.roster import roster_subscription
 from cases.jobs import chase
 from cases.metrics import make_case_metrics
 from cases.settings import CasesSettings
@@ -28,7 +29,12 @@ class Core:
 def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) -> Core:
     """Build the runtime, the handlers' services and the chase scheduler."""
     schema = make_schema()
-    runtime = build_runtime(settings, metadata=schema.metadata, registry=registry)
+    runtime = build_runtime(
+        settings,
+        metadata=schema.metadata,
+        subscriptions=[roster_subscription(schema.tables)],
+        registry=registry,
+    )
     services = Services(
         uow=runtime.uow,
         tables=schema.tables,

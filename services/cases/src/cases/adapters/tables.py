@@ -1,6 +1,7 @@
 """The service's tables, declared on the metadata that also carries the kit's tables.
 
-A case is stored as one JSON document (the aggregate) plus the columns lists, statistics and
+Townships and deputies are a projection of ``deputies.events`` (names for reports, mandates
+that ended). A case is stored as one JSON document (the aggregate) plus the columns lists, statistics and
 the chase scheduler filter on; its timeline is an append-only table of its own.
 """
 
@@ -41,6 +42,8 @@ class Tables:
     topics: Table
     digests: Table
     instructions: Table
+    townships: Table
+    deputies: Table
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,25 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("recorded_by", String(120), nullable=False),
         Column("recorded_at", UtcDateTime(), nullable=False),
     )
+    townships = Table(
+        "townships",
+        metadata,
+        Column("code", String(9), primary_key=True),
+        Column("name", String(100), nullable=False),
+        Column("kind", String(20), nullable=False),
+    )
+    deputies = Table(
+        "deputies",
+        metadata,
+        Column("deputy_id", String(64), primary_key=True),
+        Column("township", String(9), nullable=False),
+        Column("name", String(100), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("version", Integer, nullable=False),
+    )
     return Tables(
+        townships=townships,
+        deputies=deputies,
         units=units,
         township_clocks=township_clocks,
         cases=cases,

@@ -12,6 +12,7 @@ from cases.domain.access import require_staff, require_submit
 from cases.domain.errors import NotFoundError, invalid
 from cases.domain.model import Case, day_of
 from cases.handlers.context import Caller, Services, new_id, remember_creation, replayed
+from cases.handlers.roster import ended_mandates
 from cases.handlers.steps import audit, load, step
 from contracts.envelope import Envelope
 from contracts.vocabulary import CaseKind, Level, NotAcceptedReason, OpinionOrigin, SuggestionTiming
@@ -77,6 +78,9 @@ async def submit(svc: Services, caller: Caller, draft: Draft) -> str:
         return earlier
     async with svc.uow() as uow:
         store = svc.store(uow)
+        ended = await ended_mandates(uow, svc.tables, draft.deputy_ids)
+        if ended:
+            raise invalid("deputy_ids", f"mandate ended: {', '.join(ended)}", "mandate_ended")
         case = _receive(svc, caller, draft, await svc.clocks(store, draft.township), new_id())
         await _insert(svc, store, case, draft)
         await audit(svc, uow, caller, case, "submit")

@@ -61,13 +61,18 @@ def headers(
 
 @asynccontextmanager
 async def running_core(
-    settings: CasesSettings, *, relay: bool = True, jobs: bool = False, migrated: bool = False
+    settings: CasesSettings,
+    *,
+    relay: bool = True,
+    jobs: bool = False,
+    migrated: bool = False,
+    consumers: bool = False,
 ) -> AsyncIterator[Core]:
     """Migrate (unless done), wire and start an instance without HTTP; stop it afterwards."""
     if not migrated:
         await migrate(settings)
     core = wire(settings)
-    await core.runtime.start(relay=relay, consumers=False, jobs=jobs)
+    await core.runtime.start(relay=relay, consumers=consumers, jobs=jobs)
     try:
         yield core
     finally:
@@ -76,12 +81,12 @@ async def running_core(
 
 @asynccontextmanager
 async def running_app(
-    settings: CasesSettings, *, jobs: bool = False, relay: bool = True
+    settings: CasesSettings, *, jobs: bool = False, relay: bool = True, consumers: bool = False
 ) -> AsyncIterator[tuple[Service, httpx.AsyncClient]]:
     """Migrate, build and start an instance; yield it with a client talking to its app."""
     await migrate(settings)
     service = build(settings)
-    await service.runtime.start(relay=relay, consumers=False, jobs=jobs)
+    await service.runtime.start(relay=relay, consumers=consumers, jobs=jobs)
     transport = httpx.ASGITransport(app=service.app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://cases") as client:
