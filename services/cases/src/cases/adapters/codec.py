@@ -1,26 +1,45 @@
-"""A case aggregate to and from its stored JSON document (the timeline is stored apart)."""
+"""Aggregates to and from their stored JSON documents (a case's timeline is stored apart)."""
 
 from __future__ import annotations
 
-import functools
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
 from cases.domain.model import Case
 
-
-@functools.cache
-def _adapter() -> TypeAdapter[Case]:
-    return TypeAdapter(Case)
+T = TypeVar("T")
 
 
-def case_to_doc(case: Case) -> dict[str, Any]:
-    """Return the aggregate as a JSON-ready document, without its timeline."""
-    doc: dict[str, Any] = _adapter().dump_python(case, mode="json", exclude={"timeline"})
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: type[Any]) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+    return adapter
+
+
+def to_doc(record: object, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return a dataclass record as a JSON-ready document."""
+    doc: dict[str, Any] = _adapter(type(record)).dump_python(
+        record, mode="json", exclude=set(exclude) or None
+    )
     return doc
 
 
+def from_doc(kind: type[T], doc: dict[str, Any]) -> T:
+    """Rebuild a dataclass record from its document."""
+    record: T = _adapter(kind).validate_python(doc)
+    return record
+
+
+def case_to_doc(case: Case) -> dict[str, Any]:
+    """Return the case as a JSON-ready document, without its timeline."""
+    return to_doc(case, exclude=frozenset({"timeline"}))
+
+
 def case_from_doc(doc: dict[str, Any], version: int) -> Case:
-    """Rebuild the aggregate from its document; its timeline starts empty (new steps only)."""
-    return _adapter().validate_python({**doc, "timeline": [], "version": version})
+    """Rebuild the case from its document; its timeline starts empty (new steps only)."""
+    return from_doc(Case, {**doc, "timeline": [], "version": version})
