@@ -23,6 +23,3 @@ class CasesSettings(ServiceSettings):
     similar_threshold: float = Field(
         default=0.25, ge=0.0, le=1.0, description="Lowest similarity proposed as a duplicate"
     )
-    digest_county: str = Field(
-        default="", description="County code the digest (人大代表之声) is addressed to"
-    )

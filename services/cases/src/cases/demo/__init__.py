@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from cases.adapters.store import UnitRecord
 from cases.bootstrap import migrate
-from cases.demo.county import COUNTY, COUNTY_NAME, SHORT_CLOCK, UNITS, cast_of
+from cases.demo.county import COUNTY, COUNTY_NAME, SHORT_CLOCK, TOWNSHIPS, UNITS, cast_of
 from cases.demo.year import Year
 from cases.domain.states import HANDLING
 from cases.handlers.context import Caller, Services
@@ -51,6 +51,7 @@ async def load(svc: Services, *, today: date | None = None) -> bool:
     admin = Caller(principal=cast.admin, correlation_id="demo-setup")
     for unit_id, name in UNITS:
         await register_unit(first, admin, UnitRecord(unit_id, name, COUNTY, active=True))
+    await _township_names(svc)
     township, days = SHORT_CLOCK
     staff = Caller(principal=cast.staff[township], correlation_id="demo-setup")
     await set_opinion_clock(first, staff, township, days)
@@ -66,6 +67,25 @@ async def load(svc: Services, *, today: date | None = None) -> bool:
         day.isoformat(),
     )
     return True
+
+
+async def _township_names(svc: Services) -> None:
+    """Seed the roster projection with the townships' names, as deputies.events would."""
+    t = svc.tables.townships
+    async with svc.uow() as uow:
+        known = set((await uow.session.execute(select(t.c.code))).scalars().all())
+        rows = [
+            {
+                "code": tw.code,
+                "name": tw.name,
+                "kind": "subdistrict" if tw.session is None else "town",
+            }
+            for tw in TOWNSHIPS
+            if tw.code not in known
+        ]
+        if rows:
+            await uow.session.execute(t.insert(), rows)
+        await uow.commit()
 
 
 async def _summary(svc: Services, today: date) -> tuple[Counter[str], int]:

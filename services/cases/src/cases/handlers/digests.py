@@ -1,0 +1,228 @@
+"""人大代表之声: publish a digest for a period and scope; record leaders' instructions (批示).
+
+An instruction on a case turns it into follow-up work: a closed or followed-up case is reopened
+for re-handling, a case still being handled is flagged for key chasing (重点督办).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from cases import events
+from cases.adapters.codec import to_doc
+from cases.digest.model import build_digest, theme_counts
+from cases.digest.render import render_docx, render_markdown
+from cases.domain import handling
+from cases.domain.access import OVERSIGHT
+from cases.domain.errors import ForbiddenError, NotFoundError, invalid
+from cases.domain.states import Action
+from cases.handlers.context import Caller, Services, new_id
+from cases.views.facts import case_facts, names
+from contracts import cases as ev
+from contracts.vocabulary import ReopenReason
+from kit.auth.principal import Principal, Role
+from kit.events import event
+from kit.uow import UnitOfWork
+
+SOURCE = "/services/cases"
+MAX_THEMES = 200
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    """What a digest covers."""
+
+    scope: str
+    period_start: date
+    period_end: date
+    title: str
+
+
+def require_digest_reader(principal: Principal, scope: str) -> None:
+    """Let county staff, leaders and auditors whose scope covers the digest read it."""
+    if not (principal.has(*OVERSIGHT) and principal.covers(scope)):
+        raise ForbiddenError("the digest is addressed to the county's leaders")
+
+
+async def publish_digest(svc: Services, caller: Caller, request: DigestRequest) -> str:
+    """Count, render (Markdown and DOCX), store and announce a digest; return its id."""
+    p = caller.principal
+    if not (p.has(Role.county_admin) and p.covers(request.scope)):
+        raise ForbiddenError("digests are compiled by county staff of the area")
+    if request.period_end < request.period_start:
+        raise invalid("period_end", "the period ends after it starts", "order")
+    digest_id = new_id()
+    now = svc.clock()
+    async with svc.uow() as uow:
+        facts = await case_facts(
+            uow, svc.tables, scope=request.scope, start=request.period_start, end=request.period_end
+        )
+        townships, units = await names(uow, svc.tables)
+        digest = build_digest(
+            facts,
+            digest_id=digest_id,
+            title=request.title,
+            scope=request.scope,
+            period_start=request.period_start,
+            period_end=request.period_end,
+            today=svc.today(),
+        )
+        markdown = render_markdown(digest, township_names=townships, unit_names=units)
+        docx = render_docx(digest, township_names=townships, unit_names=units)
+        await uow.session.execute(
+            insert(svc.tables.digests).values(
+                digest_id=digest_id,
+                scope=request.scope,
+                title=request.title,
+                period_start=request.period_start,
+                period_end=request.period_end,
+                case_count=digest.case_count,
+                markdown=markdown,
+                docx=docx,
+                summary=to_doc(digest),
+                published_at=now,
+                published_by=caller.subject,
+            )
+        )
+        await svc.audit.record(
+            uow.session,
+            actor=p,
+            action="publish_digest",
+            resource_type="digest",
+            resource_id=digest_id,
+            township=request.scope,
+        )
+        themes = [
+            ev.ThemeCount(theme=category, township=township, count=count)
+            for category, township, count in theme_counts(digest)[:MAX_THEMES]
+        ]
+        uow.stage(
+            event(
+                ev.DigestPublished(
+                    digest_id=digest_id,
+                    scope=request.scope,
+                    title=request.title,
+                    period_start=request.period_start,
+                    period_end=request.period_end,
+                    case_count=digest.case_count,
+                    themes=tuple(themes),
+                    published_at=now,
+                ),
+                source=SOURCE,
+            )
+        )
+        await uow.commit()
+    return digest_id
+
+
+async def digest_row(svc: Services, uow: UnitOfWork, digest_id: str) -> Any:
+    """Return a stored digest row or raise ``NotFoundError``."""
+    t = svc.tables.digests
+    row = (await uow.session.execute(select(t).where(t.c.digest_id == digest_id))).one_or_none()
+    if row is None:
+        raise NotFoundError(f"digest {digest_id}")
+    return row
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """A leader's instruction (批示) on a case the digest reported."""
+
+    leader: str
+    text: str
+    case_id: str
+
+
+async def record_instruction(
+    svc: Services, caller: Caller, digest_id: str, instruction: Instruction
+) -> dict[str, Any]:
+    """Record a 批示 and turn it into follow-up work on the case; return what happened."""
+    p = caller.principal
+    async with svc.uow() as uow:
+        row = await digest_row(svc, uow, digest_id)
+        if not (p.has(Role.county_leader) and p.covers(row.scope)):
+            raise ForbiddenError("instructions are given by the county's leaders")
+        store = svc.store(uow)
+        case = await store.case(instruction.case_id, lock=True)
+        if case is None or not case.township.startswith(row.scope):
+            raise invalid("case_id", "name a case of the digest's area", "unknown")
+        text = instruction.text.strip()
+        if not text:
+            raise invalid("text", "must not be empty", "missing_text")
+        version, before, at = case.version, case.state, svc.clock()
+        allowed = case.allowed_actions()
+        staged = []
+        if Action.reopen in allowed:
+            clocks = await svc.clocks(store, case.township)
+            handling.reopen(
+                case,
+                reason=ReopenReason.instruction,
+                by=caller.actor,
+                at=at,
+                clocks=clocks,
+                comment=f"{instruction.leader}批示：{text}",
+            )
+            staged.append(events.reopened(case, ReopenReason.instruction))
+            outcome = "reopened"
+        elif Action.designate_key_chase in allowed:
+            handling.designate_key_chase(
+                case, by=caller.actor, at=at, comment=f"{instruction.leader}批示：{text}"
+            )
+            staged.append(events.key_chase_designated(case, caller.subject, svc.today()))
+            outcome = "key_chase"
+        else:
+            outcome = "noted"  # already chased, or ended at triage: the instruction is on record
+        if case.version != version:
+            staged += events.after_step(case, before, svc.today())
+            await store.save_case(
+                case, expected_version=version, chase_on=svc.chase_on(case, svc.today()), at=at
+            )
+        instruction_id = new_id()
+        await uow.session.execute(
+            insert(svc.tables.instructions).values(
+                instruction_id=instruction_id,
+                digest_id=digest_id,
+                leader=instruction.leader,
+                text=text,
+                case_id=case.case_id,
+                follow_up_case_id=case.case_id,
+                outcome=outcome,
+                given_on=svc.today(),
+                recorded_by=caller.subject,
+                recorded_at=at,
+            )
+        )
+        await svc.audit.record(
+            uow.session,
+            actor=p,
+            action="instruction",
+            resource_type="case",
+            resource_id=case.case_id,
+            township=case.township,
+            detail={"digest": digest_id, "outcome": outcome},
+        )
+        uow.stage(*staged)
+        await uow.commit()
+    return {
+        "instruction_id": instruction_id,
+        "case_id": case.case_id,
+        "outcome": outcome,
+        "state": case.state.value,
+        "version": case.version,
+    }
+
+
+async def instructions_of(svc: Services, caller: Caller, digest_id: str) -> list[dict[str, Any]]:
+    """Return the instructions recorded on a digest."""
+    async with svc.uow() as uow:
+        row = await digest_row(svc, uow, digest_id)
+        require_digest_reader(caller.principal, row.scope)
+        t = svc.tables.instructions
+        rows = await uow.session.execute(
+            select(t).where(t.c.digest_id == digest_id).order_by(t.c.recorded_at)
+        )
+        return [dict(r._mapping) for r in rows.all()]
