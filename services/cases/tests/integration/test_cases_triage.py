@@ -45,6 +45,15 @@ async def test_merging_keeps_every_submitter_and_ends_the_duplicate(
         second = (
             await client.post("/api/v1/suggestions", json=bodies.suggestion("dep-2"), headers=staff)
         ).json()
+        other = bodies.suggestion(
+            "dep-3", title="关于改善中心小学食堂的建议", content="中心小学食堂卫生条件差。"
+        )
+        await client.post("/api/v1/suggestions", json=other, headers=staff)
+        proposed = (
+            await client.get(f"/api/v1/cases/{second['case_id']}/similar", headers=staff)
+        ).json()
+        assert [p["case_id"] for p in proposed] == [first["case_id"]]  # not the school canteen
+        assert proposed[0]["score"] > 0.9
         merged = await _do(client, second, "merge", {"merged_into": first["case_id"]}, staff)
         assert merged["state"] == "merged"
         assert merged["merged_into"] == first["case_id"]

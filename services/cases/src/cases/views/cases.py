@@ -13,7 +13,8 @@ from cases.adapters.store import Constituent
 from cases.domain.access import OVERSIGHT, can_read, contacts_in_clear, require_read
 from cases.domain.errors import ForbiddenError, NotFoundError
 from cases.domain.model import Case
-from cases.domain.states import HANDLING, State
+from cases.domain.similarity import Candidate, similar
+from cases.domain.states import FINAL, HANDLING, State
 from cases.handlers.context import Caller, Services
 from kit.auth.principal import Principal, Role
 from kit.db.ranges import within
@@ -190,8 +191,6 @@ async def similar_cases(
     svc: Services, caller: Caller, case_id: str, limit: int = 10
 ) -> list[dict[str, Any]]:
     """Propose open cases of the same township that look like this one, with a similarity score."""
-    from cases.domain.similarity import Candidate, similar
-
     async with svc.uow() as uow:
         store = svc.store(uow)
         case = await store.case(case_id)
@@ -199,18 +198,7 @@ async def similar_cases(
             raise NotFoundError(f"case {case_id}")
         require_read(caller.principal, case)
         c = svc.tables.cases.c
-        ended = [
-            State.closed.value,
-            *(
-                s.value
-                for s in (
-                    State.answered_on_spot,
-                    State.not_accepted,
-                    State.merged,
-                    State.to_suggestion,
-                )
-            ),
-        ]
+        ended = [State.closed.value, *(s.value for s in FINAL)]
         rows = (
             await uow.session.execute(
                 select(c.case_id, c.title, c.doc, c.state, c.kind, c.received_on).where(
