@@ -45,7 +45,7 @@ async def test_a_topic_from_a_cluster_of_cases_is_rectified_voted_and_closed(
         case = (
             await client.post("/api/v1/suggestions", json=bodies.suggestion(), headers=deputy)
         ).json()
-        body = {
+        body: dict[str, Any] = {
             "township": TOWNSHIP,
             "title": "农村饮用水安全",
             "origin": "case_cluster",

@@ -1,0 +1,747 @@
+"""Bench of the cases service on real PostgreSQL (and Kafka for the relay).
+
+1. Chase scheduler tick with N open assigned cases (default 1,000,000), bulk-loaded with COPY, of
+   which ~0.1 % owe a warning today (target: a tick finds and announces them in < 1 s).
+2. POST /api/v1/suggestions on one ``python -m cases`` process (PostgreSQL, outbox, relay to
+   Kafka) driven over HTTP by C concurrent clients (target >= 300 requests/s, p99 < 100 ms), next
+   to raw asyncpg writing a case row and an outbox row per transaction at the same concurrency.
+
+Run: ``.venv/bin/python services/cases/bench_cases.py [--cases 1000000] [--due 0.1]
+[--concurrency 16] [--seconds 20] [--skip-tick] [--skip-post]`` with ``TEST_DATABASE_URL`` (a
+fresh database is created next to it, and dropped) and ``KAFKA_BOOTSTRAP_SERVERS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time as clock_time, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+
+from cases import events
+from cases.adapters.codec import case_to_doc
+from cases.adapters.store import case_columns
+from cases.adapters.tables import make_schema
+from cases.bootstrap import migrate
+from cases.domain import handling, intake
+from cases.domain.chasing import Notice, RunningClock, due_announcements, next_chase_day
+from cases.domain.clocks import CHINA, Clocks
+from cases.domain.model import Case
+from cases.domain.records import Actor, Unit
+from cases.domain.workdays import WorkCalendar
+from cases.handlers.context import Services
+from cases.jobs import chase
+from cases.metrics import refresh_gauges
+from cases.testing import bodies
+from cases.testing.harness import COUNTY, TOWNSHIP, headers, settings_for
+from cases.wiring import wire
+from contracts.vocabulary import CaseKind, Clock, HandlingRole
+from kit.outbox import Outbox
+from kit.testing import bootstrap_servers, fresh_database, unique
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "cases-bench-hs256-secret-of-at-least-32-bytes"  # noqa: S105 (a bench-only secret)
+TOWNSHIPS = tuple(f"{COUNTY}{n:03d}" for n in range(1, 9))
+STAFF = Actor("bench-staff", frozenset({"township_staff"}))
+ADMIN = Actor("bench-county", frozenset({"county_admin"}))
+CHUNK = 50_000
+SPREAD_DAYS = 200
+REPEATS = 5
+WARMUP_S = 3.0
+TICK_TARGET_S = 1.0
+RPS_TARGET = 300.0
+P99_TARGET_MS = 100.0
+DUE_QUERY = (
+    "SELECT case_id, version FROM cases WHERE chase_on IS NOT NULL AND chase_on <= $1"
+    " ORDER BY chase_on, case_id LIMIT 500"
+)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    print(f"  {stage:<6} {done:>9}/{total}", file=sys.stderr, flush=True)
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def _raw_dsn(url: str) -> str:
+    """Return the asyncpg DSN of a SQLAlchemy URL."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _at(day: date) -> datetime:
+    """Return 10 o'clock in China on ``day``, in UTC."""
+    return datetime.combine(day, clock_time(10), CHINA).astimezone(UTC)
+
+
+# 1. the chase tick ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A handling clock one loaded case runs on, and the day the scheduler must look at it next."""
+
+    complex_: bool
+    start: date
+    due: date
+    chase_on: date
+
+
+def _template(clocks: Clocks, day: date) -> Case:
+    """Return one realistic assigned suggestion, driven through the domain."""
+    case = intake.receive(
+        case_id="bench-template",
+        kind=CaseKind.suggestion,
+        township=TOWNSHIP,
+        title="关于拓宽青石村至镇区道路的建议",
+        content="青石村至镇区道路狭窄，会车困难，雨天积水严重，建议拓宽改造并完善排水设施。",
+        category="交通",
+        deputy_ids=("dep-1", "dep-2"),
+        by=STAFF,
+        at=_at(day),
+        clocks=clocks,
+    )
+    intake.accept(case, by=STAFF, at=_at(day))
+    lead, co = bodies.UNITS[0], bodies.UNITS[1]
+    handling.assign(
+        case,
+        lead=Unit(lead[0], lead[1], HandlingRole.lead),
+        co=(Unit(co[0], co[1], HandlingRole.co),),
+        by=ADMIN,
+        at=_at(day),
+        clocks=clocks,
+    )
+    return case
+
+
+def _slots(svc: Services, clocks: Clocks, today: date) -> tuple[list[Slot], list[Slot]]:
+    """Return clocks whose next chase day is after ``today``, and clocks owing a warning today."""
+    later: list[Slot] = []
+    due: list[Slot] = []
+    for complex_ in (False, True):
+        kind = Clock.complex_suggestion if complex_ else Clock.suggestion
+        for back in range(400):
+            start = today - timedelta(days=back)
+            due_on = clocks.due_on(kind, start)
+            clock = RunningClock(start, due_on)
+            if due_on >= today:
+                nxt = next_chase_day(clock, today + timedelta(days=1), svc.calendar, svc.chase)
+                later.append(Slot(complex_, start, due_on, nxt))
+            first = next_chase_day(clock, start, svc.calendar, svc.chase)
+            owed = due_announcements(clock, today, set(), svc.calendar, svc.chase)
+            if today - timedelta(days=2) <= first <= today and [a.notice for a in owed] == [
+                Notice.warning
+            ]:
+                due.append(Slot(complex_, start, due_on, first))
+    return later, due
+
+
+class Loader:
+    """Builds the rows of N assigned cases from one template case (timeline rows skipped)."""
+
+    def __init__(self, svc: Services, clocks: Clocks, today: date, due_share: float) -> None:
+        template = _template(clocks, today)
+        self.columns = case_columns(template, None)
+        self.doc = case_to_doc(template)
+        later, due = _slots(svc, clocks, today)
+        assert due, "no clock owes a warning on the tick day"
+        by_day: dict[date, list[Slot]] = {}
+        for slot in later:
+            by_day.setdefault(slot.chase_on, []).append(slot)
+        last = today + timedelta(days=SPREAD_DAYS)
+        self.days = sorted(d for d in by_day if d <= last)
+        self.by_day = by_day
+        self.due = due
+        self.every = max(1, round(100 / due_share)) if due_share > 0 else 0
+        self.assign_by = {
+            today - timedelta(days=n): clocks.assign_by(today - timedelta(days=n))
+            for n in range(420)
+        }
+        self.units = [
+            (
+                bodies.UNITS[k][0],
+                bodies.UNITS[(k + 1) % len(bodies.UNITS)][0],
+                [
+                    {"unit_id": bodies.UNITS[k][0], "name": bodies.UNITS[k][1], "role": "lead"},
+                    {
+                        "unit_id": bodies.UNITS[(k + 1) % len(bodies.UNITS)][0],
+                        "name": bodies.UNITS[(k + 1) % len(bodies.UNITS)][1],
+                        "role": "co",
+                    },
+                ],
+            )
+            for k in range(len(bodies.UNITS))
+        ]
+
+    def is_due(self, n: int) -> bool:
+        """Tell whether the n-th case owes a warning on the tick day."""
+        return self.every > 0 and n % self.every == self.every // 2
+
+    def chunk(self, first: int, last: int, seed: int) -> tuple[list[tuple[Any, ...]], list[Any]]:
+        """Return the case rows and the case_units rows of cases ``first`` to ``last - 1``."""
+        rng = random.Random(seed)  # noqa: S311 (synthetic data, not secrets)
+        base, doc = self.columns, self.doc
+        cases: list[tuple[Any, ...]] = []
+        links: list[tuple[str, str, str]] = []
+        for n in range(first, last):
+            if self.is_due(n):
+                slot = self.due[n % len(self.due)]
+            else:
+                slot = rng.choice(self.by_day[rng.choice(self.days)])
+            case_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            township = TOWNSHIPS[n % len(TOWNSHIPS)]
+            received = slot.start - timedelta(days=rng.randrange(0, 6))
+            lead, co, units = self.units[n % len(self.units)]
+            body = dict(doc)
+            body.update(
+                case_id=case_id,
+                township=township,
+                received_on=received.isoformat(),
+                assign_by=self.assign_by[received].isoformat(),
+                complex_=slot.complex_,
+                units=units,
+                assigned_on=slot.start.isoformat(),
+                clock=(Clock.complex_suggestion if slot.complex_ else Clock.suggestion).value,
+                clock_start=slot.start.isoformat(),
+                due_on=slot.due.isoformat(),
+            )
+            at = _at(slot.start)
+            cases.append(
+                (
+                    case_id,
+                    base["kind"],
+                    township,
+                    base["state"],
+                    base["category"],
+                    base["title"],
+                    base["submitter"],
+                    lead,
+                    received,
+                    slot.due,
+                    slot.chase_on,
+                    base["key_chase"],
+                    base["solved"],
+                    None,
+                    None,
+                    None,
+                    None,
+                    json.dumps(body, ensure_ascii=False),
+                    base["version"],
+                    at,
+                    at,
+                )
+            )
+            links.append((lead, case_id, "lead"))
+            links.append((co, case_id, "co"))
+        return cases, links
+
+
+CASE_COLUMNS = (
+    "case_id",
+    "kind",
+    "township",
+    "state",
+    "category",
+    "title",
+    "submitter",
+    "lead_unit_id",
+    "received_on",
+    "due_on",
+    "chase_on",
+    "key_chase",
+    "solved",
+    "replied_on",
+    "reply_class",
+    "on_time",
+    "result",
+    "doc",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+async def load(url: str, loader: Loader, total: int) -> None:
+    """COPY ``total`` cases and their units in chunks; generating a chunk overlaps the last COPY."""
+    cases_conn = await asyncpg.connect(_raw_dsn(url))
+    units_conn = await asyncpg.connect(_raw_dsn(url))
+    try:
+        pending: list[asyncio.Task[Any]] = []
+        done = 0
+        for first in range(0, total, CHUNK):
+            last = min(total, first + CHUNK)
+            rows, links = await asyncio.to_thread(loader.chunk, first, last, first)
+            await asyncio.gather(*pending)
+            if pending:
+                _progress("loaded", done, total)
+            pending = [
+                asyncio.create_task(
+                    cases_conn.copy_records_to_table("cases", records=rows, columns=CASE_COLUMNS)
+                ),
+                asyncio.create_task(
+                    units_conn.copy_records_to_table(
+                        "case_units", records=links, columns=("unit_id", "case_id", "role")
+                    )
+                ),
+            ]
+            done = last
+        await asyncio.gather(*pending)
+        _progress("loaded", done, total)
+    finally:
+        await cases_conn.close()
+        await units_conn.close()
+
+
+async def _timed(action: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = await action()
+    return time.perf_counter() - started, result
+
+
+async def bench_tick(total: int, due_share: float) -> dict[str, Any]:
+    """Load N cases, then time the chase ticks on the day the due ones owe their warning."""
+    results: dict[str, Any] = {}
+    async with fresh_database() as url:
+        settings = settings_for(url, unique("bench") + ".")
+        await migrate(settings)
+        core = wire(settings)
+        svc = core.services
+        try:
+            today = svc.today()
+            clocks = Clocks(svc.calendar, svc.policy)
+            loader = Loader(svc, clocks, today, due_share)
+            expected = sum(1 for n in range(total) if loader.is_due(n))
+            print(
+                f"loading {total} assigned cases (+{2 * total} case_units rows) with COPY;"
+                f" {expected} owe a warning on {today}, the others' chase days spread over"
+                f" {loader.days[0]}..{loader.days[-1]} ({len(loader.days)} days)"
+            )
+            started = time.perf_counter()
+            await load(url, loader, total)
+            results["load_s"] = time.perf_counter() - started
+            conn = await asyncpg.connect(_raw_dsn(url))
+            try:
+                analyze_s, _ = await _timed(
+                    lambda: conn.execute("ANALYZE cases; ANALYZE case_units")
+                )
+                rows = int(await conn.fetchval("SELECT count(*) FROM cases"))
+                size = str(
+                    await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('cases'))")
+                )
+                results["rows_loaded"] = rows
+                print(
+                    f"loaded {rows} cases ({size} with indexes) in {results['load_s']:.1f} s"
+                    f" ({rows / results['load_s']:.0f} rows/s), ANALYZE {analyze_s:.1f} s"
+                )
+                plan = [r[0] for r in await conn.fetch("EXPLAIN " + DUE_QUERY, today)]
+                analyzed = [
+                    r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + DUE_QUERY, today)
+                ]
+            finally:
+                await conn.close()
+            results["plan_first_line"] = plan[0].strip()
+            print("EXPLAIN of the due query:\n    " + "\n    ".join(plan))
+            print("    " + next(line for line in analyzed if "Execution Time" in line).strip())
+            assert "Seq Scan" not in plan[0], plan
+            assert any("ix_cases_chase_on" in line for line in plan), plan
+
+            statements: Counter[str] = Counter()
+
+            def counted(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+                words = sql.split()
+                verb = words[0].upper()
+                target = next(
+                    (w for i, w in enumerate(words[1:]) if words[i].upper() in ("FROM", "INTO")),
+                    words[1] if verb == "UPDATE" else "",
+                )
+                statements[f"{verb} {target}".strip()] += 1
+
+            async with svc.uow() as uow:  # open a pooled connection before timing
+                await uow.session.execute(text("SELECT 1"))
+            event.listen(core.runtime.engine.sync_engine, "before_cursor_execute", counted)
+            first_s, report = await _timed(lambda: chase(svc, today))
+            event.remove(core.runtime.engine.sync_engine, "before_cursor_execute", counted)
+            results.update(
+                looked_at=report.looked_at, announced=report.announced, first_tick_s=first_s
+            )
+            print(
+                f"first tick: looked at {report.looked_at} cases, made {report.announced}"
+                f" announcements in {first_s:.3f} s (target < {TICK_TARGET_S:.0f} s:"
+                f" {_verdict(first_s < TICK_TARGET_S)})"
+            )
+            print(f"  SQL statements of the first tick: {dict(statements.most_common())}")
+            assert report.announced == expected, (report, expected)
+
+            repeated: list[float] = []
+            for _ in range(REPEATS):
+                took, again = await _timed(lambda: chase(svc, today))
+                assert again.announced == 0, again
+                repeated.append(took)
+            results["repeat_tick_p50_s"] = statistics.median(repeated)
+            metrics = svc.metrics
+            assert metrics is not None
+            gauges = [
+                (await _timed(lambda: refresh_gauges(svc.uow, svc.tables, metrics, today)))[0]
+                for _ in range(REPEATS)
+            ]
+            results["gauges_p50_s"] = statistics.median(gauges)
+            bare = dataclasses.replace(svc, metrics=None)
+            without = [(await _timed(lambda: chase(bare, today)))[0] for _ in range(REPEATS)]
+            results["repeat_tick_without_gauges_p50_s"] = statistics.median(without)
+            print(
+                f"repeated ticks (announce 0): p50 {results['repeat_tick_p50_s'] * 1000:.1f} ms;"
+                f" of which refresh_gauges p50 {results['gauges_p50_s'] * 1000:.1f} ms;"
+                f" tick without gauges p50 {results['repeat_tick_without_gauges_p50_s'] * 1000:.1f} ms"
+            )
+        finally:
+            await core.runtime.stop()
+    return results
+
+
+# 2. POST /api/v1/suggestions ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU seconds a process used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> tuple[float, float]:
+    """Return the machine's busy and total CPU jiffies so far."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+@dataclass
+class Load:
+    """What the workers measured."""
+
+    latencies_ms: list[float] = dataclasses.field(default_factory=list)
+    errors: int = 0
+    statuses: Counter[int] = dataclasses.field(default_factory=Counter)
+
+
+async def _drive(
+    workers: int, until: float, one: Callable[[int], Awaitable[bool]], load_: Load
+) -> None:
+    async def worker(w: int) -> None:
+        n = w
+        while time.perf_counter() < until:
+            started = time.perf_counter()
+            ok = await one(n)
+            if ok:
+                load_.latencies_ms.append((time.perf_counter() - started) * 1000)
+            else:
+                load_.errors += 1
+            n += workers
+
+    await asyncio.gather(*(worker(w) for w in range(workers)))
+
+
+async def _window(
+    workers: int, seconds: float, one: Callable[[int], Awaitable[bool]], pid: int | None
+) -> tuple[Load, float, dict[str, float]]:
+    """Warm up, then run ``workers`` loops for ``seconds``; return the load, its length and CPU."""
+    await _drive(workers, time.perf_counter() + WARMUP_S, one, Load())
+    load_ = Load()
+    cpu0, own0, (busy0, all0) = (
+        _cpu_seconds(pid) if pid else 0.0,
+        time.process_time(),
+        _machine_busy(),
+    )
+    started = time.perf_counter()
+    await _drive(workers, started + seconds, one, load_)
+    elapsed = time.perf_counter() - started
+    busy1, all1 = _machine_busy()
+    cpu = {
+        "service_cpu_pct": ((_cpu_seconds(pid) - cpu0) / elapsed * 100) if pid else 0.0,
+        "bench_cpu_pct": (time.process_time() - own0) / elapsed * 100,
+        "machine_busy_pct": (busy1 - busy0) / max(1, all1 - all0) * 100,
+    }
+    return load_, elapsed, cpu
+
+
+async def _start_service(url: str, prefix: str, port: int, log: Any) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "CASES_DATABASE_URL": url,
+        "CASES_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
+        "CASES_KAFKA_TOPIC_PREFIX": prefix,
+        "CASES_HTTP_PORT": str(port),
+        "CASES_JWT_SECRET": SECRET,
+        "CASES_LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cases", env=env, cwd=ROOT, stdout=log, stderr=log
+    )
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        while True:
+            if process.returncode is not None:
+                raise RuntimeError(f"python -m cases exited with {process.returncode}")
+            try:
+                if (await client.get("/readyz")).status_code == 200:
+                    return process
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("python -m cases was not ready within 60 s")
+            await asyncio.sleep(0.2)
+
+
+async def _stop_service(process: asyncio.subprocess.Process) -> int:
+    """SIGTERM the service, wait for its graceful exit; kill it after 40 s."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), timeout=40)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    return int(process.returncode or 0)
+
+
+def _summarise(name: str, load_: Load, elapsed: float, results: dict[str, Any]) -> None:
+    ok = len(load_.latencies_ms)
+    results[f"{name}_requests"] = ok
+    results[f"{name}_errors"] = load_.errors
+    results[f"{name}_rps"] = ok / elapsed
+    if ok:
+        results[f"{name}_p50_ms"] = statistics.median(load_.latencies_ms)
+        results[f"{name}_p95_ms"] = _percentile(load_.latencies_ms, 95)
+        results[f"{name}_p99_ms"] = _percentile(load_.latencies_ms, 99)
+
+
+async def _backlog(conn: Any) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+
+
+async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
+    """Drive one service process over HTTP, then raw asyncpg with the same concurrency."""
+    results: dict[str, Any] = {}
+    async with fresh_database() as url:
+        prefix = unique("bench") + "."
+        port = _free_port()
+        settings = settings_for(url, prefix, jwt_secret=SECRET, http_port=port)
+        auth = headers(settings, "deputy", TOWNSHIP, deputy_id="dep-1")
+        with tempfile.TemporaryFile() as log:
+            process = await _start_service(url, prefix, port, log)
+            try:
+                limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
+                async with httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
+                ) as client:
+
+                    async def post(n: int) -> bool:
+                        body = bodies.suggestion(
+                            "dep-1", title=f"关于拓宽青石村至镇区道路的建议（第{n}号）"
+                        )
+                        try:
+                            response = await client.post(
+                                "/api/v1/suggestions", json=body, headers=auth
+                            )
+                        except httpx.HTTPError:
+                            return False
+                        load_.statuses[response.status_code] += 1
+                        return response.status_code == 201
+
+                    load_ = Load()
+                    print(
+                        f"POST /api/v1/suggestions: {workers} workers, {WARMUP_S:.0f} s warm-up,"
+                        f" then {seconds:.0f} s measured (service pid {process.pid}, port {port})"
+                    )
+                    measured, elapsed, cpu = await _window(workers, seconds, post, process.pid)
+                    measured.statuses = load_.statuses
+                _summarise("post", measured, elapsed, results)
+                results.update({f"post_{k}": v for k, v in cpu.items()})
+                conn = await asyncpg.connect(_raw_dsn(url))
+                try:
+                    results["outbox_backlog_at_end"] = await _backlog(conn)
+                    started = time.perf_counter()
+                    for _ in range(300):  # wait up to 30 s for the relay to catch up
+                        if not await _backlog(conn):
+                            break
+                        await asyncio.sleep(0.1)
+                    results["outbox_drained_after_s"] = time.perf_counter() - started
+                    results["outbox_rows"] = int(await conn.fetchval("SELECT count(*) FROM outbox"))
+                    results["cases_rows"] = int(await conn.fetchval("SELECT count(*) FROM cases"))
+                finally:
+                    await conn.close()
+            finally:
+                results["service_exit_code"] = await _stop_service(process)
+                if results["service_exit_code"] not in (0, -signal.SIGTERM):
+                    log.seek(0)
+                    print(log.read().decode(errors="replace")[-4000:], file=sys.stderr)
+        statuses = dict(load_.statuses)
+        print(
+            f"  ours: {results['post_rps']:.0f} requests/s, p50 {results.get('post_p50_ms', 0):.1f}"
+            f" ms, p95 {results.get('post_p95_ms', 0):.1f} ms, p99 {results.get('post_p99_ms', 0):.1f}"
+            f" ms, {results['post_errors']} errors (statuses incl. warm-up {statuses});"
+            f" CPU: service {cpu['service_cpu_pct']:.0f} %, bench client {cpu['bench_cpu_pct']:.0f} %,"
+            f" machine {cpu['machine_busy_pct']:.0f} % of {os.cpu_count()} cores"
+        )
+        print(
+            f"  outbox backlog at the end: {results['outbox_backlog_at_end']} unpublished rows"
+            f" (0 after {results['outbox_drained_after_s']:.1f} s); {results['outbox_rows']}"
+            f" outbox rows for {results['cases_rows']} cases; service exit {results['service_exit_code']}"
+        )
+        results.update(await _raw(url, prefix, workers, seconds))
+        results["ratio"] = results["post_rps"] / results["raw_rps"] if results["raw_rps"] else 0.0
+    return results
+
+
+async def _raw(url: str, prefix: str, workers: int, seconds: float) -> dict[str, Any]:
+    """Insert a received case row and its outbox row per transaction with plain asyncpg."""
+    clocks_ = Clocks(WorkCalendar())
+    case = intake.receive(
+        case_id="raw",
+        kind=CaseKind.suggestion,
+        township=TOWNSHIP,
+        title="关于拓宽青石村至镇区道路的建议",
+        content="青石村至镇区道路狭窄，会车困难，雨天积水严重，建议拓宽改造并完善排水设施。",
+        category="交通",
+        deputy_ids=("dep-1",),
+        by=STAFF,
+        at=datetime.now(UTC),
+        clocks=clocks_,
+    )
+    columns = case_columns(case, None)
+    doc = case_to_doc(case)
+    schema = make_schema()
+    outbox_row = Outbox(
+        table=schema.metadata.tables["outbox"], service="cases", topic_prefix=prefix
+    ).row(events.submitted(case))
+    insert_case = (
+        "INSERT INTO cases (case_id, kind, township, state, category, title, submitter,"
+        " lead_unit_id, received_on, due_on, chase_on, key_chase, solved, replied_on, reply_class,"
+        " on_time, result, doc, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6,"
+        " $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+    )
+    insert_event = (
+        "INSERT INTO outbox (event_id, event_type, topic, key, headers, payload, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    )
+    pool = await asyncpg.create_pool(_raw_dsn(url), min_size=workers, max_size=workers)
+    try:
+
+        async def one(_: int) -> bool:
+            case_id = str(uuid.uuid4())
+            now = datetime.now(UTC)
+            values = {**columns, "doc": json.dumps({**doc, "case_id": case_id}, ensure_ascii=False)}
+            row = (case_id, *(values[c] for c in CASE_COLUMNS[1:-2]), now, now)
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute(insert_case, *row)
+                await conn.execute(
+                    insert_event,
+                    str(uuid.uuid4()),
+                    outbox_row["event_type"],
+                    outbox_row["topic"],
+                    case_id,
+                    json.dumps(outbox_row["headers"]),
+                    outbox_row["payload"],
+                    now,
+                )
+            return True
+
+        load_, elapsed, cpu = await _window(workers, seconds, one, None)
+    finally:
+        await pool.close()
+    results: dict[str, Any] = {}
+    _summarise("raw", load_, elapsed, results)
+    print(
+        f"  raw asyncpg (case row + outbox row per transaction, {workers} connections):"
+        f" {results['raw_rps']:.0f} requests/s, p50 {results.get('raw_p50_ms', 0):.1f} ms,"
+        f" p99 {results.get('raw_p99_ms', 0):.1f} ms; CPU: bench {cpu['bench_cpu_pct']:.0f} %,"
+        f" machine {cpu['machine_busy_pct']:.0f} %"
+    )
+    return results
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the chosen measurements, each on a fresh database; print and return the numbers."""
+    results: dict[str, Any] = {}
+    started = time.perf_counter()
+    if not args.skip_tick:
+        results.update(await bench_tick(args.cases, args.due))
+    if not args.skip_post:
+        results.update(await bench_post(args.concurrency, args.seconds))
+    results["total_s"] = time.perf_counter() - started
+    print("\n== summary ==")
+    if not args.skip_tick:
+        first = results["first_tick_s"]
+        print(
+            f"tick: {results['rows_loaded']} open cases loaded in {results['load_s']:.1f} s;"
+            f" looked at {results['looked_at']}, announced {results['announced']};"
+            f" first tick {first * 1000:.0f} ms, repeated ticks p50"
+            f" {results['repeat_tick_p50_s'] * 1000:.0f} ms (refresh_gauges p50"
+            f" {results['gauges_p50_s'] * 1000:.0f} ms, without gauges"
+            f" {results['repeat_tick_without_gauges_p50_s'] * 1000:.1f} ms);"
+            f" plan: {results['plan_first_line']}"
+        )
+        print(f"  tick < {TICK_TARGET_S:.0f} s: {_verdict(first < TICK_TARGET_S)}")
+    if not args.skip_post:
+        rps, p99 = results["post_rps"], results.get("post_p99_ms", float("inf"))
+        print(
+            f"POST /api/v1/suggestions ({args.concurrency} workers, {args.seconds:.0f} s):"
+            f" {rps:.0f} requests/s, p50 {results.get('post_p50_ms', 0):.1f} ms,"
+            f" p95 {results.get('post_p95_ms', 0):.1f} ms, p99 {p99:.1f} ms,"
+            f" {results['post_errors']} errors; outbox backlog at the end"
+            f" {results['outbox_backlog_at_end']}; raw asyncpg {results['raw_rps']:.0f}"
+            f" requests/s; ours/raw {results['ratio']:.2f}"
+        )
+        ok = rps >= RPS_TARGET and p99 < P99_TARGET_MS and results["post_errors"] == 0
+        print(f"  >= {RPS_TARGET:.0f} requests/s with p99 < {P99_TARGET_MS:.0f} ms: {_verdict(ok)}")
+    print(f"total {results['total_s']:.0f} s")
+    return results
+
+
+def main() -> None:
+    """Parse arguments and run the bench."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000, help="open cases to load")
+    parser.add_argument(
+        "--due", type=float, default=0.1, help="percent of them owing a warning on the tick day"
+    )
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds of load")
+    parser.add_argument("--skip-tick", action="store_true", help="skip the chase tick bench")
+    parser.add_argument("--skip-post", action="store_true", help="skip the POST bench")
+    asyncio.run(bench(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
