@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import json
+from typing import Any
+
+from pydantic import Field, field_validator
 
 from kit.settings import ServiceSettings
 
@@ -23,3 +26,17 @@ class CasesSettings(ServiceSettings):
     similar_threshold: float = Field(
         default=0.25, ge=0.0, le=1.0, description="Lowest similarity proposed as a duplicate"
     )
+    clock_overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            'Reply clocks per kind and category, e.g. {"suggestion:城乡建设": "4 months", '
+            '"opinion:民生": "15 workdays"} (clock: suggestion, complex_suggestion, rehandling, '
+            "opinion; units: months, days, workdays)"
+        ),
+    )
+
+    @field_validator("clock_overrides", mode="before")
+    @classmethod
+    def _json(cls, value: Any) -> Any:
+        """Accept the overrides as a JSON object in an environment variable."""
+        return json.loads(value) if isinstance(value, str) else value

@@ -140,3 +140,20 @@ def test_extension_limits_fall_on_working_days_within_three_months(due: date) ->
     limit = c.extension_limit(due)
     assert c.calendar.is_workday(limit)
     assert due < limit <= add_months(due, 3)
+
+
+def test_category_clocks_come_from_settings() -> None:
+    from cases.domain.clocks import parse_overrides
+
+    overrides = parse_overrides({"suggestion:城乡建设": "4 months", "opinion:民生": "15 workdays"})
+    policy = ClockPolicy(by_category=overrides)
+    assert policy.span(Clock.suggestion, "城乡建设") == Span(4, SpanUnit.months)
+    assert policy.span(Clock.suggestion, "交通") == Span(3, SpanUnit.months)
+    assert policy.span(Clock.opinion, "民生") == Span(15, SpanUnit.workdays)
+    for bad in (
+        {"suggestion": "4 months"},
+        {"suggestion:交通": "four months"},
+        {"x:交通": "1 days"},
+    ):
+        with pytest.raises(ValueError, match="clock override"):
+            parse_overrides(bad)

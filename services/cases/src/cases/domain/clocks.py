@@ -146,3 +146,22 @@ class Clocks:
         if span.unit is SpanUnit.months:
             return self.calendar.on_or_before(add_months(due_on, span.amount))
         return self.calendar.on_or_before(due_on + timedelta(days=span.amount))
+
+
+def parse_overrides(values: Mapping[str, str]) -> Mapping[tuple[Clock, str], Span]:
+    """Read per-category clock lengths such as ``{"suggestion:交通": "4 months"}``."""
+    found: dict[tuple[Clock, str], Span] = {}
+    for key, length in values.items():
+        clock, sep, category = key.partition(":")
+        amount, _, unit = length.strip().partition(" ")
+        try:
+            span = Span(int(amount), SpanUnit(unit.strip()))
+            found[(Clock(clock.strip()), category.strip())] = span
+        except ValueError:
+            raise ValueError(
+                f"clock override {key!r}: {length!r} is not '<clock>:<category>' = "
+                "'<n> months|days|workdays'"
+            ) from None
+        if not sep or not category.strip():
+            raise ValueError(f"clock override {key!r} names no category")
+    return MappingProxyType(found)
