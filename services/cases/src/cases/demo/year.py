@@ -548,7 +548,7 @@ class Year:
         )
 
         async def act(svc: Services) -> Case | None:
-            item.case_id = await intake.submit(svc, self._as(principal, item), draft)
+            item.case_id, _ = await intake.submit(svc, self._as(principal, item), draft)
             return await self._read(svc, item.case_id)
 
         return act

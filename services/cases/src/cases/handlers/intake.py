@@ -66,8 +66,8 @@ async def _insert(svc: Services, store: CaseStore, case: Case, draft: Draft) -> 
         await store.add_constituent(case.case_id, draft.constituent)
 
 
-async def submit(svc: Services, caller: Caller, draft: Draft) -> str:
-    """File a suggestion or record an opinion; return its case id (the same on a retried key)."""
+async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case | None]:
+    """File a suggestion or record an opinion; return its id and the case (None on a replay)."""
     require_submit(caller.principal, draft.township, draft.deputy_ids)
     if draft.kind is CaseKind.suggestion and draft.constituent is not None:
         raise invalid(
@@ -75,7 +75,7 @@ async def submit(svc: Services, caller: Caller, draft: Draft) -> str:
         )
     earlier = await replayed(svc, caller)
     if earlier is not None:
-        return earlier
+        return earlier, None
     async with svc.uow() as uow:
         store = svc.store(uow)
         ended = await ended_mandates(uow, svc.tables, draft.deputy_ids)
@@ -87,7 +87,7 @@ async def submit(svc: Services, caller: Caller, draft: Draft) -> str:
         uow.stage(events.submitted(case))
         await remember_creation(svc, uow, caller, case.case_id)
         await uow.commit()
-    return case.case_id
+    return case.case_id, case
 
 
 async def answer_on_spot(

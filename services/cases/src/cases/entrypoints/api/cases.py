@@ -52,6 +52,13 @@ def router(svc: Services) -> APIRouter:
     async def after(caller: Caller, case: Case, response: Response) -> dict[str, Any]:
         return await shown(caller, case.case_id, response)
 
+    async def filed(caller: Caller, draft: intake.Draft, response: Response) -> dict[str, Any]:
+        case_id, case = await intake.submit(svc, caller, draft)
+        if case is None:  # a retried Idempotency-Key: the case as it is now
+            return await shown(caller, case_id, response)
+        etag(response, case.version)
+        return views.case_view(case, caller.principal, draft.constituent, svc.today())
+
     @api.post(
         "/suggestions",
         response_model=CaseOut,
@@ -73,7 +80,7 @@ def router(svc: Services) -> APIRouter:
             level=body.level,
             timing=body.timing,
         )
-        return await shown(caller, await intake.submit(svc, caller, draft), response)
+        return await filed(caller, draft, response)
 
     @api.post(
         "/opinions",
@@ -98,7 +105,7 @@ def router(svc: Services) -> APIRouter:
             activity_id=body.activity_id,
             constituent=Constituent(person.name, person.phone, person.address) if person else None,
         )
-        return await shown(caller, await intake.submit(svc, caller, draft), response)
+        return await filed(caller, draft, response)
 
     @api.get("/cases", response_model=CasePage, summary="List the cases you may see")
     async def list_cases(
