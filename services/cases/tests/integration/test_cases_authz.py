@@ -99,7 +99,77 @@ def _unit(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) 
     return client.post("/api/v1/units", json=body, headers=auth)
 
 
+def _topic_body(place: dict[str, str]) -> dict[str, Any]:
+    return {
+        "township": place["township"],
+        "title": "农村饮用水安全",
+        "origin": "plan",
+        "year": 2026,
+        "measures": [{"description": "改造管网", "owner_unit_id": "water", "due_on": "2026-12-31"}],
+    }
+
+
+def _open_topic(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.post("/api/v1/topics", json=_topic_body(ctx["place"]), headers=auth)
+
+
+def _topic_step(path: str, body: dict[str, Any]) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        topic = ctx["topic"]
+        return client.post(
+            f"/api/v1/topics/{topic['topic_id']}/{path}",
+            json=body,
+            headers={**auth, "If-Match": f'"{topic["version"]}"'},
+        )
+
+    return call
+
+
+def _read_topic(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.get(f"/api/v1/topics/{ctx['topic']['topic_id']}", headers=auth)
+
+
+def _list_topics(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.get("/api/v1/topics", params={"township": ctx["place"]["township"]}, headers=auth)
+
+
+def _statistics(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.get(
+        "/api/v1/statistics", params={"scope": ctx["place"]["township"]}, headers=auth
+    )
+
+
+def _digest_body(place: dict[str, str]) -> dict[str, Any]:
+    today = date.today()
+    return {
+        "scope": place["county"],
+        "period_start": (today - timedelta(days=90)).isoformat(),
+        "period_end": today.isoformat(),
+        "title": "人大代表之声",
+    }
+
+
+def _publish(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.post("/api/v1/digests", json=_digest_body(ctx["place"]), headers=auth)
+
+
+def _digest_get(suffix: str) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.get(f"/api/v1/digests/{ctx['digest']['digest_id']}{suffix}", headers=auth)
+
+    return call
+
+
+def _instruct(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    body = {"leader": "张主任", "text": "抓紧办理", "case_id": ctx["case"]["case_id"]}
+    return client.post(
+        f"/api/v1/digests/{ctx['digest']['digest_id']}/instructions", json=body, headers=auth
+    )
+
+
 ON_CASE = frozenset({"deputy", "handling_unit"})
+TOPIC_READERS = frozenset(OVERSIGHT | {"deputy"})
+DIGEST_READERS = frozenset({"county_admin", "county_leader", "auditor"})
 ROUTES = (
     Route("read case", "assigned", frozenset(OVERSIGHT | ON_CASE), _get("/api/v1/cases/{case_id}")),
     Route(
@@ -159,6 +229,25 @@ ROUTES = (
     ),
     Route("opinion clock", None, frozenset(STAFF), _clock),
     Route("register unit", None, frozenset({"county_admin"}), _unit),
+    Route("open topic", None, frozenset(STAFF), _open_topic),
+    Route("list topics", None, TOPIC_READERS, _list_topics),
+    Route("read topic", "topic", TOPIC_READERS, _read_topic),
+    Route("log follow-up", "topic", frozenset(STAFF), _topic_step("followups", {"note": "已开工"})),
+    Route(
+        "add measure",
+        "topic",
+        frozenset(STAFF),
+        _topic_step(
+            "measures",
+            {"description": "水质检测", "owner_unit_id": "water", "due_on": "2026-12-31"},
+        ),
+    ),
+    Route("statistics", None, frozenset(OVERSIGHT), _statistics),
+    Route("publish digest", None, frozenset({"county_admin"}), _publish),
+    Route("read digest", "digest", DIGEST_READERS, _digest_get("")),
+    Route("digest markdown", "digest", DIGEST_READERS, _digest_get("/markdown")),
+    Route("digest docx", "digest", DIGEST_READERS, _digest_get("/docx")),
+    Route("instruction", "digest", frozenset({"county_leader"}), _instruct),
 )
 
 
@@ -171,6 +260,22 @@ def _auth(settings: CasesSettings, role: str, place: dict[str, str]) -> dict[str
     if role == "handling_unit":
         return headers(settings, role, own["county"], unit_id=own["unit"])
     return headers(settings, role, own["county"])
+
+
+async def _prepare(
+    client: httpx.AsyncClient, settings: CasesSettings, place: dict[str, str], state: str
+) -> dict[str, Any]:
+    root = headers(settings, "county_admin", PROVINCE)
+    if state == "topic":
+        topic = await client.post("/api/v1/topics", json=_topic_body(place), headers=root)
+        assert topic.status_code == 201, topic.text
+        return {"topic": topic.json()}
+    if state == "digest":
+        case = await _drive(client, settings, place, "assigned")
+        digest = await client.post("/api/v1/digests", json=_digest_body(place), headers=root)
+        assert digest.status_code == 201, digest.text
+        return {"case": case, "digest": digest.json()}
+    return {"case": await _drive(client, settings, place, state)}
 
 
 async def _drive(
@@ -213,7 +318,7 @@ async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) ->
                     calls += 1
                     ctx: dict[str, Any] = {"place": place, "n": calls}
                     if route.state is not None:
-                        ctx["case"] = await _drive(client, settings, place, route.state)
+                        ctx.update(await _prepare(client, settings, place, route.state))
                     response = await route.call(client, ctx, _auth(settings, role, place))
                     allowed = where == "own" and role in route.allowed
                     denied = response.status_code == 403
