@@ -19,7 +19,9 @@ import jieba
 
 _STOP_TEXT = (
     "的 了 和 与 及 在 是 对 为 有 我 我们 你 他 她 它 这 那 其 并 将 把 被 让 请 望 要 也 都 "
-    "就 又 或 等 之 于 以 由 从 向 个 些 啊 吧 呢 "
+    "就 又 或 等 之 于 以 由 从 向 至 个 些 啊 吧 呢 "
+    # what is left of a date once its digits are dropped (2026年3月5日)
+    "年 月 日 号 "
     # words every suggestion uses, which say nothing about its subject
     "建议 希望 问题 关于 进一步 加强 尽快 相关 有关 部门 情况 工作 解决 目前 存在 进行 实施 "
     "要求 反映 提出 意见 群众 百姓 老百姓"
@@ -94,6 +96,7 @@ def similar(
     scored = [
         Match(c.case_id, round(_cosine(wanted, _weights(doc, idf)), 3))
         for c, doc in zip(corpus, documents, strict=True)
+        if doc  # a candidate with no meaningful words matches nothing, even at threshold 0
     ]
     hits = [m for m in scored if m.score >= threshold]
     return sorted(hits, key=lambda m: (-m.score, m.case_id))[:limit]

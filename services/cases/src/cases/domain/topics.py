@@ -167,6 +167,8 @@ def _check_measure(measure: Measure, loc: tuple[str | int, ...]) -> list[FieldEr
         errors.append(FieldError((*loc, "weight"), "must be at least 1", "too_small"))
     if measure.progress is not None and not 0 <= measure.progress <= 100:
         errors.append(FieldError((*loc, "progress"), "must be 0 to 100", "range"))
+    elif measure.progress == 100 and measure.status is not MeasureStatus.done:
+        errors.append(FieldError((*loc, "progress"), "100 means done", "inconsistent"))
     return errors
 
 
@@ -246,17 +248,20 @@ def log_followup(
         raise invalid("note", "say what was found or done", "missing_text")
     if progress is not None and not 0 <= progress <= 100:
         raise invalid("progress", "must be 0 to 100", "range")
+    if status is MeasureStatus.done and progress not in (None, 100):
+        raise invalid("progress", "a done measure is at 100", "inconsistent")
     if measure_id is not None:
         measure = topic.measure(measure_id)
         if status is not None:
             measure.status = status
-            if status is not MeasureStatus.in_progress:
+            if status is not MeasureStatus.in_progress or measure.progress == 100:
                 measure.progress = None
         if progress is not None:
             measure.progress = progress
             if progress == 100:
                 measure.status = MeasureStatus.done
-            elif measure.status is MeasureStatus.planned and progress > 0:
+            elif measure.status is MeasureStatus.done or progress > 0:
+                # below 100 a done measure is reopened, a planned one has started
                 measure.status = MeasureStatus.in_progress
     entry = FollowUp(entry_id, logged_on, by, note.strip(), measure_id, topic.progress)
     topic.followups.append(entry)
