@@ -320,6 +320,10 @@ async def load(url: str, loader: Loader, total: int) -> None:
         await units_conn.close()
 
 
+def _loadavg() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def _ms(values: list[float]) -> str:
     return " ".join(f"{v * 1000:.1f}" for v in values)
 
@@ -471,6 +475,9 @@ async def bench_tick(total: int, due_share: float) -> dict[str, Any]:
             print("  SQL of the first tick (statements, wall time incl. round trips):")
             for key, n, spent in statements.rows():
                 print(f"    {key:<60} {n:>5} x {spent * 1000:8.1f} ms")
+            in_sql = sum(spent for _, _, spent in statements.rows())
+            outside = "outside SQL (Python in the service)"
+            print(f"    {outside:<60} {'':>5}   {(first_s - in_sql) * 1000:8.1f} ms")
             assert report.announced == expected, (report, expected)
 
             metrics = svc.metrics
@@ -674,6 +681,11 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
                     measured.statuses = load_.statuses
                 _summarise("post", measured, elapsed, results)
                 results.update({f"post_{k}": v for k, v in cpu.items()})
+                results["post_service_cpu_ms_per_request"] = (
+                    cpu["service_cpu_pct"] * 10 / results["post_rps"]
+                    if results["post_rps"]
+                    else 0.0
+                )
                 conn = await asyncpg.connect(_raw_dsn(url))
                 try:
                     results["outbox_backlog_at_end"] = await _backlog(conn)
@@ -698,7 +710,8 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
             f" ms, p95 {results.get('post_p95_ms', 0):.1f} ms, p99 {results.get('post_p99_ms', 0):.1f}"
             f" ms, {results['post_errors']} errors (statuses incl. warm-up {statuses});"
             f" CPU: service {cpu['service_cpu_pct']:.0f} %, bench client {cpu['bench_cpu_pct']:.0f} %,"
-            f" machine {cpu['machine_busy_pct']:.0f} % of {os.cpu_count()} cores"
+            f" machine {cpu['machine_busy_pct']:.0f} % of {os.cpu_count()} cores;"
+            f" {results['post_service_cpu_ms_per_request']:.1f} ms of service CPU per request"
         )
         print(
             f"  outbox backlog at the end: {results['outbox_backlog_at_end']} unpublished rows"
@@ -782,8 +795,10 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     started = time.perf_counter()
     if not args.skip_tick:
+        print(f"load average before the tick bench: {_loadavg()} on {os.cpu_count()} cores")
         results.update(await bench_tick(args.cases, args.due))
     if not args.skip_post:
+        print(f"load average before the POST bench: {_loadavg()} on {os.cpu_count()} cores")
         results.update(await bench_post(args.concurrency, args.seconds))
     results["total_s"] = time.perf_counter() - started
     print("\n== summary ==")
@@ -807,7 +822,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             f" p95 {results.get('post_p95_ms', 0):.1f} ms, p99 {p99:.1f} ms,"
             f" {results['post_errors']} errors; outbox backlog at the end"
             f" {results['outbox_backlog_at_end']}; raw asyncpg {results['raw_rps']:.0f}"
-            f" requests/s; ours/raw {results['ratio']:.2f}"
+            f" requests/s; ours/raw {results['ratio']:.2f}; service CPU"
+            f" {results['post_service_cpu_ms_per_request']:.1f} ms per request"
         )
         ok = rps >= RPS_TARGET and p99 < P99_TARGET_MS and results["post_errors"] == 0
         print(f"  >= {RPS_TARGET:.0f} requests/s with p99 < {P99_TARGET_MS:.0f} ms: {_verdict(ok)}")
