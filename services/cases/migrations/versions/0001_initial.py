@@ -72,7 +72,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_cases_chase_on', 'cases', ['chase_on'], unique=False, postgresql_where=sa.text('chase_on IS NOT NULL'), sqlite_where=sa.text('chase_on IS NOT NULL'))
     op.create_index('ix_cases_lead_unit', 'cases', ['lead_unit_id'], unique=False)
-    op.create_index('ix_cases_state_township', 'cases', ['state', 'township'], unique=False)
+    op.create_index('ix_cases_state_township_due', 'cases', ['state', 'township', 'due_on'], unique=False)
     op.create_index('ix_cases_township_received', 'cases', ['township', 'received_on'], unique=False)
     op.create_table('constituents',
     sa.Column('case_id', sa.String(length=64), nullable=False),
@@ -165,7 +165,7 @@ def downgrade() -> None:
     op.drop_table('digests')
     op.drop_table('constituents')
     op.drop_index('ix_cases_township_received', table_name='cases')
-    op.drop_index('ix_cases_state_township', table_name='cases')
+    op.drop_index('ix_cases_state_township_due', table_name='cases')
     op.drop_index('ix_cases_lead_unit', table_name='cases')
     op.drop_index('ix_cases_chase_on', table_name='cases', postgresql_where=sa.text('chase_on IS NOT NULL'), sqlite_where=sa.text('chase_on IS NOT NULL'))
     op.drop_table('cases')

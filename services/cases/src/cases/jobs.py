@@ -42,9 +42,13 @@ async def chase(svc: Services, today: date | None = None) -> TickReport:
             break
     if announced:
         log.info("chase: %d announcements over %d cases", announced, looked)
-    if svc.metrics is not None:
-        await refresh_gauges(svc.uow, svc.tables, svc.metrics, day)
     return TickReport(looked, announced)
+
+
+async def count_cases(svc: Services) -> None:
+    """Recount the open and overdue gauges (a job of its own: it reads every open case)."""
+    if svc.metrics is not None:
+        await refresh_gauges(svc.uow, svc.tables, svc.metrics, svc.today())
 
 
 async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
@@ -57,11 +61,12 @@ async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
             loaded = await store.cases(ids)
             claims: list[tuple[str, str]] = []
             notices: list[str] = []
+            moves: list[tuple[str, int, date | None]] = []
             for case_id, version in due:
                 case = loaded.get(case_id)
                 clock = case.running_clock() if case else None
                 if case is None or clock is None:
-                    await store.set_chase_on(case_id, version, None)
+                    moves.append((case_id, version, None))
                     continue
                 for item in due_announcements(
                     clock, day, announced[case_id], svc.calendar, svc.chase
@@ -70,7 +75,8 @@ async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
                     uow.stage(events.chased(case, item))
                     notices.append(item.notice.value)
                 later = next_chase_day(clock, day + timedelta(days=1), svc.calendar, svc.chase)
-                await store.set_chase_on(case_id, version, later)
+                moves.append((case_id, version, later))
+            await store.move_chase_days(moves)
             await store.claim(claims, day)
             await uow.commit()
     except IntegrityError:

@@ -27,8 +27,8 @@ def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
     return CaseMetrics(
         open=Gauge(
             "cases_open_cases",
-            "Suggestions and opinions not yet closed, per township and kind",
-            ["township", "kind"],
+            "Suggestions and opinions not yet closed, per township",
+            ["township"],
             registry=registry,
         ),
         overdue=Gauge(
@@ -49,15 +49,13 @@ def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
 async def refresh_gauges(
     uow: UnitOfWorkFactory, tables: Tables, metrics: CaseMetrics, today: date
 ) -> None:
-    """Recount open and overdue cases per township (two grouped index scans)."""
+    """Recount open and overdue cases per township (index-only scans of (state, township, due))."""
     c = tables.cases.c
     ended = [State.closed.value, *(s.value for s in FINAL)]
     handling = [s.value for s in HANDLING]
     async with uow() as work:
         opened = await work.session.execute(
-            select(c.township, c.kind, func.count())
-            .where(c.state.not_in(ended))
-            .group_by(c.township, c.kind)
+            select(c.township, func.count()).where(c.state.not_in(ended)).group_by(c.township)
         )
         late = await work.session.execute(
             select(c.township, func.count())
@@ -66,8 +64,8 @@ async def refresh_gauges(
         )
         open_rows, late_rows = opened.all(), late.all()
     metrics.open.clear()
-    for township, kind, n in open_rows:
-        metrics.open.labels(township=township, kind=kind).set(n)
+    for township, n in open_rows:
+        metrics.open.labels(township=township).set(n)
     metrics.overdue.clear()
     for township, n in late_rows:
         metrics.overdue.labels(township=township).set(n)

@@ -12,7 +12,7 @@ from cases.domain.clocks import ClockPolicy, days, parse_overrides
 from cases.domain.workdays import WorkCalendar
 from cases.handlers.context import Services
 from cases.handlers.roster import roster_subscription
-from cases.jobs import chase
+from cases.jobs import chase, count_cases
 from cases.metrics import make_case_metrics
 from cases.settings import CasesSettings
 from kit.runtime import ServiceRuntime, build_runtime
@@ -50,4 +50,5 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
         metrics=make_case_metrics(runtime.registry),
     )
     runtime.schedule("chase", functools.partial(chase, services))
+    runtime.schedule("case_gauges", functools.partial(count_cases, services))
     return Core(runtime, services)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.adapters.codec import case_from_doc, case_to_doc
@@ -264,15 +264,17 @@ class CaseStore:
                 [{"case_id": c, "key": k, "announced_on": day} for c, k in rows],
             )
 
-    async def set_chase_on(self, case_id: str, version: int, chase_on: date | None) -> bool:
-        """Move a case's next chase day, if the case is still at ``version``."""
+    async def move_chase_days(self, moves: Sequence[tuple[str, int, date | None]]) -> None:
+        """Set each case's next chase day, if it is still at the version read (one executemany)."""
+        if not moves:
+            return
         c = self.t.cases.c
-        done = await self.session.execute(
+        await self.session.execute(
             update(self.t.cases)
-            .where(c.case_id == case_id, c.version == version)
-            .values(chase_on=chase_on)
+            .where(c.case_id == bindparam("b_case"), c.version == bindparam("b_version"))
+            .values(chase_on=bindparam("b_chase_on")),
+            [{"b_case": cid, "b_version": v, "b_chase_on": on} for cid, v, on in moves],
         )
-        return bool(getattr(done, "rowcount", 0))
 
     async def all_units(self, scope: str) -> list[UnitRecord]:
         """Return the units serving places inside (or around) a scope."""

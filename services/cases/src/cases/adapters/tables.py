@@ -98,7 +98,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("created_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
         Index("ix_cases_township_received", "township", "received_on"),
-        Index("ix_cases_state_township", "state", "township"),
+        Index("ix_cases_state_township_due", "state", "township", "due_on"),
         Index("ix_cases_lead_unit", "lead_unit_id"),
         Index(
             "ix_cases_chase_on",
