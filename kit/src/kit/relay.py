@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +39,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 1.0,
         retention: timedelta = timedelta(days=7),
+        linger_seconds: float = 0.005,
     ) -> None:
         self.engine = engine
         self.outbox = outbox
@@ -45,6 +48,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.retention = retention
+        self.linger_seconds = linger_seconds
         self.lock_key = zlib.crc32(f"outbox-relay:{outbox.service}".encode())
         self.is_leader = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
@@ -96,18 +100,26 @@ class OutboxRelay:
                     await conn.scalar(text("SELECT pg_advisory_unlock(:k)"), {"k": self.lock_key})
 
     async def _relay_loop(self, stop: asyncio.Event, lock_conn: AsyncConnection | None) -> None:
+        housekept = -math.inf
         while not stop.is_set():
             self.outbox.wakeup.clear()
             published = await self.publish_once()
             if published >= self.batch_size:
                 continue
-            await self._update_gauges()
-            if lock_conn is not None:
-                await lock_conn.scalar(text("SELECT 1"))  # a lost leader connection raises here
-            await self._purge_published()
+            # Under a stream of commits, gauges, the leader check and the purge run once per
+            # poll period rather than once per wake-up.
+            now = time.monotonic()
+            if published == 0 or now - housekept >= self.poll_seconds:
+                await self._update_gauges()
+                if lock_conn is not None:
+                    await lock_conn.scalar(text("SELECT 1"))  # a lost leader connection raises
+                await self._purge_published()
+                housekept = now
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll_seconds):
                     await _first(stop.wait(), self.outbox.wakeup.wait())
+            if self.linger_seconds and not stop.is_set():
+                await asyncio.sleep(self.linger_seconds)  # let concurrent commits join the batch
 
     async def publish_once(self) -> int:
         """Publish one batch of unpublished rows in `seq` order; return how many."""

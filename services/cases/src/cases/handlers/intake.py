@@ -9,6 +9,7 @@ from cases import events
 from cases.adapters.store import CaseStore, Constituent
 from cases.domain import intake
 from cases.domain.access import require_staff, require_submit
+from cases.domain.clocks import Clocks
 from cases.domain.errors import NotFoundError, invalid
 from cases.domain.model import Case, day_of
 from cases.handlers.context import Caller, Services, new_id, remember_creation, replayed
@@ -81,7 +82,8 @@ async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case
         ended = await ended_mandates(uow, svc.tables, draft.deputy_ids)
         if ended:
             raise invalid("deputy_ids", f"mandate ended: {', '.join(ended)}", "mandate_ended")
-        case = _receive(svc, caller, draft, await svc.clocks(store, draft.township), new_id())
+        # receiving sets only the assignment deadline: the township's opinion clock is not needed
+        case = _receive(svc, caller, draft, Clocks(svc.calendar, svc.policy), new_id())
         await _insert(svc, store, case, draft)
         await audit(svc, uow, caller, case, "submit")
         uow.stage(events.submitted(case))
