@@ -38,6 +38,12 @@ class ServiceSettings(BaseSettings):
     )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    http_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes of one instance (each runs the app; one relay leads)",
+    )
     jwt_secret: SecretStr = SecretStr("dev-secret-change-me")
     jwt_issuer: str = "npc-platform"
     jwt_audience: str = "npc-platform"

@@ -1,0 +1,25 @@
+"""Serve a service's app with uvicorn: in-process, or in several worker processes."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from kit.settings import ServiceSettings
+
+
+def serve(settings: ServiceSettings, factory: str) -> None:
+    """Serve the app ``factory`` ("package.module:function") with ``settings.http_workers``.
+
+    Each worker builds its own runtime from the environment: the outbox relay elects one leader
+    through a PostgreSQL advisory lock and scheduled jobs take a lease, so extra workers add
+    request capacity without doubling publications or announcements.
+    """
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=settings.http_host,
+        port=settings.http_port,
+        workers=settings.http_workers,
+        log_config=None,
+        access_log=False,
+    )
