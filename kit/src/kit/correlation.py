@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.logging import correlation_id
 
@@ -21,19 +22,31 @@ def current() -> str:
     return value
 
 
-def install_correlation(app: FastAPI) -> None:
-    """Adopt the caller's `X-Correlation-ID` (or make one) and echo it on the response."""
+class CorrelationMiddleware:
+    """Plain ASGI middleware: adopt or make the correlation id, echo it on the response."""
 
-    @app.middleware("http")
-    async def correlate(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get(HEADER, "")
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(HEADER, "")
         value = given if 0 < len(given) <= 120 else uuid.uuid4().hex
+
+        async def echo(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[HEADER] = value
+            await send(message)
+
         token = correlation_id.set(value)
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, echo)
         finally:
             correlation_id.reset(token)
-        response.headers[HEADER] = value
-        return response
+
+
+def install_correlation(app: FastAPI) -> None:
+    """Adopt the caller's `X-Correlation-ID` (or make one) and echo it on the response."""
+    app.add_middleware(CorrelationMiddleware)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kit.metrics import KitMetrics
 
@@ -62,37 +62,53 @@ async def _broker_ok(broker: KafkaBroker) -> bool:
         return False
 
 
-def install_http_metrics(app: FastAPI, *, service: str, metrics: KitMetrics) -> None:
-    """Count requests and time them per route template (not per raw path)."""
+class HttpMetricsMiddleware:
+    """Plain ASGI middleware: count and time requests per route template."""
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    def __init__(self, app: ASGIApp, *, service: str, metrics: KitMetrics) -> None:
+        self.app = app
+        self.service = service
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
         status = 500
+
+        async def observe(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, observe)
         finally:
-            route = _route_template(request)
-            metrics.http_requests.labels(service, request.method, route, str(status)).inc()
-            metrics.http_request_seconds.labels(service, route).observe(
+            route = _route_template(scope)
+            method = str(scope.get("method", ""))
+            self.metrics.http_requests.labels(self.service, method, route, str(status)).inc()
+            self.metrics.http_request_seconds.labels(self.service, route).observe(
                 time.perf_counter() - started
             )
 
 
-def _route_template(request: Request) -> str:
+def install_http_metrics(app: FastAPI, *, service: str, metrics: KitMetrics) -> None:
+    """Count requests and time them per route template (not per raw path)."""
+    app.add_middleware(HttpMetricsMiddleware, service=service, metrics=metrics)
+
+
+def _route_template(scope: Scope) -> str:
     """Return the request path with its path parameters as ``{name}`` (bounded label values).
 
     The router's own template is relative to nested routers' prefixes, so it is rebuilt from the
     matched path parameters; a request no route matched is counted as ``unmatched``.
     """
-    if request.scope.get("route") is None:
+    if scope.get("route") is None:
         return "unmatched"
-    segments = str(request.scope.get("path", "")).split("/")
-    for name, value in (request.scope.get("path_params") or {}).items():
+    segments = str(scope.get("path", "")).split("/")
+    for name, value in (scope.get("path_params") or {}).items():
         for index, segment in enumerate(segments):
             if segment == str(value):
                 segments[index] = "{" + name + "}"
