@@ -44,17 +44,16 @@ class AuditLog:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append one entry; ``action`` is e.g. create, update, export, read_restricted."""
-        await session.execute(
-            insert(self.table).values(
-                at=datetime.now(UTC),
-                actor=actor.subject if actor else "system",
-                roles=",".join(sorted(str(r) for r in actor.roles)) if actor else "",
-                action=action,
-                resource_type=resource_type,
-                resource_id=resource_id,
-                township=township,
-                outcome=outcome,
-                correlation_id=correlation_id.get(),
-                detail=detail or {},
-            )
-        )
+        row = {
+            "at": datetime.now(UTC),
+            "actor": actor.subject if actor else "system",
+            "roles": ",".join(sorted(str(r) for r in actor.roles)) if actor else "",
+            "action": action,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "township": township,
+            "outcome": outcome,
+            "correlation_id": correlation_id.get(),
+            "detail": detail or {},
+        }
+        await session.execute(insert(self.table), [row])  # parameters, not a new statement

@@ -139,11 +139,8 @@ class CaseStore:
 
     async def add_case(self, case: Case, *, chase_on: date | None, at: datetime) -> None:
         """Insert a new case with its deputies and first timeline steps."""
-        await self.session.execute(
-            insert(self.t.cases).values(
-                case_id=case.case_id, created_at=at, updated_at=at, **case_columns(case, chase_on)
-            )
-        )
+        row = {"case_id": case.case_id, "created_at": at, "updated_at": at}
+        await self.session.execute(insert(self.t.cases), [{**row, **case_columns(case, chase_on)}])
         await self._links(case, replace=False)
         await self._timeline(case, first_seq=1)
 
