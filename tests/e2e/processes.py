@@ -7,11 +7,17 @@ import os
 import signal
 import socket
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.case import Case
 
 from kit.auth import AuthConfig, Principal, Role
 from kit.testing import bootstrap_servers, fresh_database, unique, wait_until
@@ -86,3 +92,36 @@ async def service_process(name: str) -> AsyncIterator[Running]:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
+
+
+async def fuzz(name: str, headers: dict[str, str], *, examples: int = 8) -> Counter[int]:
+    """Fuzz every operation of `python -m <name>` from its OpenAPI document; fail on any 5xx.
+
+    Returns how many responses of each status class (200, 400, ...) the fuzzer saw.
+    """
+    failures: list[str] = []
+    statuses: Counter[int] = Counter()
+    async with service_process(name) as running:
+        schema = schemathesis.openapi.from_url(running.base + "/openapi.json")
+        operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
+        for operation in operations:
+
+            @given(case=operation.as_strategy())
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def probe(case: Case[Any]) -> None:
+                response = case.call(base_url=running.base, headers=headers, timeout=30)
+                statuses[response.status_code // 100 * 100] += 1
+                case.validate_response(response, checks=[not_a_server_error])
+
+            try:
+                probe()
+            except Exception as error:
+                failures.append(f"{operation.label}: {str(error)[:600]}")
+    assert not failures, "\n\n".join(failures)
+    assert sum(statuses.values()) >= 2 * len(operations), statuses
+    return statuses
