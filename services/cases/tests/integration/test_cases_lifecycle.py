@@ -69,6 +69,16 @@ async def test_a_suggestion_goes_from_filing_to_solved(
         )
         assert case["state"] == "assigned"
         assert case["due_on"] is not None
+        co_unit = headers(settings, "handling_unit", COUNTY, unit_id="water")
+        for auth, expected in (
+            (admin, ["extend", "reply", "return"]),
+            (leader, ["designate_key_chase", "extend"]),
+            (unit, ["reply", "return"]),
+            (co_unit, ["return"]),
+            (deputy, []),
+        ):
+            seen = (await client.get(f"/api/v1/cases/{case_id}", headers=auth)).json()
+            assert seen["your_actions"] == expected, (auth, seen["your_actions"])
         case = await _post(
             client,
             f"/api/v1/cases/{case_id}/key-chase",

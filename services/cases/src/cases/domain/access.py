@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cases.domain.errors import ForbiddenError
 from cases.domain.model import Case
 from kit.auth.principal import Principal, Role
@@ -77,3 +79,45 @@ def require_submit(principal: Principal, township: str, deputy_ids: tuple[str, .
     if principal.has(Role.deputy) and mine:
         return
     raise ForbiddenError("deputies file their own items; staff enter them within their scope")
+
+
+def _staff(p: Principal, case: Case) -> bool:
+    return p.has(*TRIAGE) and p.covers(case.township)
+
+
+def _unit(p: Principal, case: Case, *, lead_only: bool) -> bool:
+    units = [case.lead] if lead_only else list(case.units)
+    mine = any(u is not None and u.unit_id == p.unit_id for u in units)
+    return _staff(p, case) or (p.has(Role.handling_unit) and mine)
+
+
+def _county(p: Principal, case: Case, *roles: Role) -> bool:
+    return p.has(*roles) and p.covers(case.township)
+
+
+_MAY: dict[str, Callable[[Principal, Case], bool]] = {
+    "answer_on_spot": _staff,
+    "not_accept": _staff,
+    "merge": _staff,
+    "to_suggestion": _staff,
+    "accept": _staff,
+    "assign": _staff,
+    "resolve": _staff,
+    "carry_over": _staff,
+    "return": lambda p, c: _unit(p, c, lead_only=False),
+    "reply": lambda p, c: _unit(p, c, lead_only=True),
+    "extend": lambda p, c: _county(p, c, Role.county_admin, Role.county_leader),
+    "designate_key_chase": lambda p, c: _county(p, c, Role.county_leader),
+    "feedback": lambda p, c: p.has(Role.deputy) and p.deputy_id == c.submitter,
+    "reopen": lambda p, c: _staff(p, c) or _county(p, c, Role.county_leader),
+}
+"""Who may take each action a case's state allows (``absorb`` happens only through a merge)."""
+
+
+def actions_for(principal: Principal, case: Case) -> list[str]:
+    """Return the actions the caller may take on the case now (state and role together)."""
+    return sorted(
+        a.value
+        for a in case.allowed_actions()
+        if (may := _MAY.get(a.value)) is not None and may(principal, case)
+    )

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 
 from cases.adapters.codec import case_to_doc
 from cases.adapters.store import Constituent
-from cases.domain.access import OVERSIGHT, can_read, contacts_in_clear, require_read
+from cases.domain.access import OVERSIGHT, actions_for, can_read, contacts_in_clear, require_read
 from cases.domain.errors import ForbiddenError, NotFoundError
 from cases.domain.model import Case
 from cases.domain.similarity import Candidate, similar
@@ -66,6 +66,7 @@ def case_view(
     doc["version"] = case.version
     doc["overdue"] = case.state in HANDLING and case.due_on is not None and today > case.due_on
     doc["allowed_actions"] = sorted(a.value for a in case.allowed_actions())
+    doc["your_actions"] = actions_for(principal, case)
     doc["constituent"] = constituent_view(person, contacts_in_clear(principal, case))
     doc["contacts_in_clear"] = person is not None and contacts_in_clear(principal, case)
     return doc

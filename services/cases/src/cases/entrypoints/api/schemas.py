@@ -230,7 +230,8 @@ class CaseOut(BaseModel):
     suggestion_case_id: str | None
     version: int
     overdue: bool
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(description="What the case's state allows")
+    your_actions: list[str] = Field(description="What you may do now (state and role)")
     constituent: ConstituentOut | None
     contacts_in_clear: bool
 
