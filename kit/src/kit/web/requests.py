@@ -59,7 +59,7 @@ class Paging:
 
     def __init__(
         self,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> None:
         self.page = page

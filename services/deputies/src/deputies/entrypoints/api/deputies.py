@@ -74,7 +74,7 @@ def router(svc: Services) -> APIRouter:
         level: Level | None = None,
         status_: Annotated[DeputyStatus | None, Query(alias="status")] = None,
         deputy_group: str | None = None,
-        term: Annotated[int | None, Query(ge=1)] = None,
+        term: Annotated[int | None, Query(ge=1, le=99)] = None,
         station_id: str | None = None,
         name: str | None = None,
     ) -> dict[str, Any]:

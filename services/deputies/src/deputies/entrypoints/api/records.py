@@ -35,7 +35,7 @@ def router(svc: Services) -> APIRouter:
     async def list_highlights(
         caller: CallerDep,
         township: Annotated[str | None, Query(pattern=r"^\d{2,9}$")] = None,
-        year: int | None = None,
+        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     ) -> list[dict[str, Any]]:
         async with svc.uow() as uow:
             return await views.list_highlights(

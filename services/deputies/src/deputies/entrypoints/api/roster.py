@@ -128,7 +128,7 @@ def router(svc: Services, *, max_bytes: int) -> APIRouter:
         township: Annotated[str | None, Query(pattern=r"^\d{2,9}$")] = None,
         level: Level | None = None,
         status_: Annotated[DeputyStatus | None, Query(alias="status")] = None,
-        term: Annotated[int | None, Query(ge=1)] = None,
+        term: Annotated[int | None, Query(ge=1, le=99)] = None,
     ) -> Response:
         if not views.reads_all(caller.viewer):
             raise ScopeError("exports are for staff")
