@@ -14,6 +14,20 @@ ROOT="$(cd "$SCRIPT_DIR/../.." && pwd -P)"
 HOME_DIR="${PG_HOME_DIR:-$ROOT/.local/postgres}"
 mkdir -p "$HOME_DIR"
 HOME_DIR="$(cd "$HOME_DIR" && pwd -P)"
+
+searchable() { # every folder from $1 up to / lets other users (the postgres user) through
+  local dir="$1"
+  while [ "$dir" != "/" ]; do
+    [ $((8#$(stat -c %a "$dir") & 1)) -ne 0 ] || return 1
+    dir="$(dirname "$dir")"
+  done
+}
+# As root the cluster runs as "postgres", which cannot enter a private checkout (mktemp -d is 0700):
+# keep the cluster beside it in /var/tmp then, under a name derived from the checkout.
+if [ -z "${PG_HOME_DIR:-}" ] && [ "$(id -u)" -eq 0 ] && ! searchable "$(dirname "$HOME_DIR")"; then
+  HOME_DIR="/var/tmp/npc-postgres-$(cksum <<<"$ROOT" | cut -d' ' -f1)"
+  mkdir -p "$HOME_DIR"
+fi
 DATA="$HOME_DIR/data"
 LOG="$HOME_DIR/postgres.log"
 PORT="${PGPORT_NPC:-5433}"
