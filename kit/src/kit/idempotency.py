@@ -6,12 +6,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import invalid
+from kit.uow import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,49 @@ class IdempotencyKeys:
         await self.remember(
             session, subject=subject, key=key, payload=payload, status=201, body={"id": record_id}
         )
+
+
+class KeyedCaller(Protocol):
+    """Who makes a creating request, with its Idempotency-Key and body."""
+
+    @property
+    def subject(self) -> str:
+        """Return the caller's user id."""
+        ...
+
+    @property
+    def idempotency_key(self) -> str | None:
+        """Return the request's Idempotency-Key, if any."""
+        ...
+
+    @property
+    def request(self) -> Any:
+        """Return the request body the key stands for."""
+        ...
+
+
+async def replayed(
+    keys: IdempotencyKeys | None, uow: UnitOfWorkFactory, caller: KeyedCaller
+) -> str | None:
+    """Return the id a creating request with the same Idempotency-Key made before, if any."""
+    if keys is None or caller.idempotency_key is None:
+        return None
+    async with uow() as work:
+        return await keys.created_id(
+            work.session, subject=caller.subject, key=caller.idempotency_key, payload=caller.request
+        )
+
+
+async def remember_creation(
+    keys: IdempotencyKeys | None, uow: UnitOfWork, caller: KeyedCaller, record_id: str
+) -> None:
+    """Record what a creating request made, in its transaction (with the Idempotency-Key)."""
+    if keys is None or caller.idempotency_key is None:
+        return
+    await keys.remember_id(
+        uow.session,
+        subject=caller.subject,
+        key=caller.idempotency_key,
+        payload=caller.request,
+        record_id=record_id,
+    )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kit.broker import topic_partitions
 
@@ -92,3 +96,31 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
+
+
+async def count(engine: AsyncEngine, table: Table, *where: Any) -> int:
+    """Return how many rows of a table match."""
+    async with engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+async def outbox_types(engine: AsyncEngine, table: Table) -> list[str]:
+    """Return the event types in the outbox, in order."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(table.c.event_type).order_by(table.c.seq))
+        return [r[0] for r in rows]
+
+
+async def published(topic: str, *, expected: int, within: float = 15.0) -> list[dict[str, Any]]:
+    """Read a topic; return each record's key, partition, offset and envelope, per partition."""
+    unordered = await read_topic(topic, expected=expected, within=within)
+    records = sorted(unordered, key=lambda r: (r.partition, r.offset))
+    return [
+        {
+            "key": r.key.decode() if r.key else None,
+            "partition": r.partition,
+            "offset": r.offset,
+            "envelope": json.loads(r.value) if r.value else None,
+        }
+        for r in records
+    ]

@@ -16,7 +16,7 @@ from cases.domain.model import Case
 from cases.domain.records import Actor
 from cases.domain.workdays import WorkCalendar
 from cases.metrics import CaseMetrics
-from kit import correlation
+from kit import correlation, idempotency
 from kit.audit import AuditLog
 from kit.auth.principal import Principal
 from kit.idempotency import IdempotencyKeys
@@ -94,22 +94,9 @@ class Caller:
 
 async def replayed(svc: Services, caller: Caller) -> str | None:
     """Return the id a creating request with the same Idempotency-Key made before, if any."""
-    if svc.idempotency is None or caller.idempotency_key is None:
-        return None
-    async with svc.uow() as uow:
-        return await svc.idempotency.created_id(
-            uow.session, subject=caller.subject, key=caller.idempotency_key, payload=caller.request
-        )
+    return await idempotency.replayed(svc.idempotency, svc.uow, caller)
 
 
 async def remember_creation(svc: Services, uow: UnitOfWork, caller: Caller, record_id: str) -> None:
     """Record what a creating request made, in its transaction (with the Idempotency-Key)."""
-    if svc.idempotency is None or caller.idempotency_key is None:
-        return
-    await svc.idempotency.remember_id(
-        uow.session,
-        subject=caller.subject,
-        key=caller.idempotency_key,
-        payload=caller.request,
-        record_id=record_id,
-    )
+    await idempotency.remember_creation(svc.idempotency, uow, caller, record_id)

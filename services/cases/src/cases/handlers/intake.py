@@ -10,7 +10,7 @@ from cases.adapters.store import CaseStore, Constituent
 from cases.domain import intake
 from cases.domain.access import require_staff, require_submit
 from cases.domain.clocks import Clocks
-from cases.domain.errors import NotFoundError, invalid
+from cases.domain.errors import invalid
 from cases.domain.model import Case, day_of
 from cases.handlers.context import Caller, Services, new_id, remember_creation, replayed
 from cases.handlers.roster import ended_mandates
@@ -202,11 +202,3 @@ async def to_suggestion(
         )
         await uow.commit()
     return opinion, suggestion_id
-
-
-async def case_or_404(store: CaseStore, case_id: str) -> Case:
-    """Return a case or raise ``NotFoundError``."""
-    case = await store.case(case_id)
-    if case is None:
-        raise NotFoundError(f"case {case_id}")
-    return case

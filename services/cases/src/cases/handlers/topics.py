@@ -25,6 +25,7 @@ from contracts import cases as ev
 from contracts.envelope import Envelope
 from contracts.vocabulary import TopicOrigin
 from kit.auth.principal import Principal, Role
+from kit.db.ranges import within
 from kit.events import event
 from kit.uow import UnitOfWork
 
@@ -333,8 +334,6 @@ async def list_topics(
         raise ForbiddenError("your role reads no supervision topics")
     if township and not township.startswith(p.scope):
         raise ForbiddenError(f"{township} is outside your scope")
-    from kit.db.ranges import within
-
     t = svc.tables.topics
     query = select(t.c.doc).where(within(t.c.township, township or p.scope))
     if year is not None:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import Table, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cases.bootstrap import Service, build, migrate
 from cases.settings import CasesSettings
 from cases.wiring import Core, wire
 from contracts import topics
+from kit import testing as kit_testing
 from kit.auth.tokens import issue_token
-from kit.testing import bootstrap_servers, read_topic
+from kit.testing import bootstrap_servers, count as count, outbox_types as outbox_types
 
 COUNTY = "990101"
 TOWNSHIP = "990101001"
@@ -95,31 +93,10 @@ async def running_app(
         await service.runtime.stop()
 
 
-async def count(engine: AsyncEngine, table: Table, *where: Any) -> int:
-    """Return how many rows of a table match."""
-    async with engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(table).where(*where)) or 0)
-
-
-async def outbox_types(engine: AsyncEngine, table: Table) -> list[str]:
-    """Return the event types in the outbox, in order."""
-    async with engine.connect() as conn:
-        rows = await conn.execute(select(table.c.event_type).order_by(table.c.seq))
-        return [r[0] for r in rows]
-
-
 async def published(
     topic_prefix: str, *, expected: int, within: float = 15.0
 ) -> list[dict[str, Any]]:
     """Read the cases topic; return each record's key, partition, offset and envelope."""
-    unordered = await read_topic(topic_prefix + topics.CASES, expected=expected, within=within)
-    records = sorted(unordered, key=lambda r: (r.partition, r.offset))
-    return [
-        {
-            "key": r.key.decode() if r.key else None,
-            "partition": r.partition,
-            "offset": r.offset,
-            "envelope": json.loads(r.value) if r.value else None,
-        }
-        for r in records
-    ]
+    return await kit_testing.published(
+        topic_prefix + topics.CASES, expected=expected, within=within
+    )

@@ -67,8 +67,9 @@ def case_view(
     doc["overdue"] = case.state in HANDLING and case.due_on is not None and today > case.due_on
     doc["allowed_actions"] = sorted(a.value for a in case.allowed_actions())
     doc["your_actions"] = actions_for(principal, case)
-    doc["constituent"] = constituent_view(person, contacts_in_clear(principal, case))
-    doc["contacts_in_clear"] = person is not None and contacts_in_clear(principal, case)
+    clear = contacts_in_clear(principal, case)
+    doc["constituent"] = constituent_view(person, clear)
+    doc["contacts_in_clear"] = person is not None and clear
     return doc
 
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-
-from sqlalchemy import Table, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts import topics
 from deputies.adapters.migrations import migrate
 from deputies.settings import DeputiesSettings
 from deputies.wiring import Core, wire
-from kit.testing import bootstrap_servers, read_topic
+from kit import testing as kit_testing
+from kit.testing import bootstrap_servers, count as count, outbox_types as outbox_types
 
 
 def settings_for(database_url: str, topic_prefix: str, **overrides: Any) -> DeputiesSettings:
@@ -48,34 +45,13 @@ async def running_core(
         await core.runtime.stop()
 
 
-async def count(engine: AsyncEngine, table: Table, *where: Any) -> int:
-    """Return how many rows of a table match."""
-    async with engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(table).where(*where)) or 0)
-
-
-async def outbox_types(engine: AsyncEngine, table: Table) -> list[str]:
-    """Return the event types in the outbox, in order."""
-    async with engine.connect() as conn:
-        rows = await conn.execute(select(table.c.event_type).order_by(table.c.seq))
-        return [r[0] for r in rows]
-
-
 async def published(
     topic_prefix: str, *, expected: int, within: float = 15.0
 ) -> list[dict[str, Any]]:
     """Read the deputies topic; return each record's key, partition, offset and envelope."""
-    unordered = await read_topic(topic_prefix + topics.DEPUTIES, expected=expected, within=within)
-    records = sorted(unordered, key=lambda r: (r.partition, r.offset))
-    return [
-        {
-            "key": r.key.decode() if r.key else None,
-            "partition": r.partition,
-            "offset": r.offset,
-            "envelope": json.loads(r.value) if r.value else None,
-        }
-        for r in records
-    ]
+    return await kit_testing.published(
+        topic_prefix + topics.DEPUTIES, expected=expected, within=within
+    )
 
 
 @asynccontextmanager

@@ -37,7 +37,7 @@ from cases.handlers import handling, intake
 from cases.handlers.context import Caller, Services
 from cases.views import cases as views
 from contracts.vocabulary import CaseKind
-from kit.web.requests import IdempotencyKey, IfMatch, PagingDep, etag
+from kit.web.requests import IdempotencyKey, IfMatch, PagingDep, etag, page_body
 
 
 def router(svc: Services) -> APIRouter:
@@ -130,13 +130,7 @@ def router(svc: Services) -> APIRouter:
             key_chase=key_chase,
             overdue=overdue,
         )
-        page = await views.list_cases(svc, caller, flt, paging.page, paging.page_size)
-        return {
-            "items": page.items,
-            "total": page.total,
-            "page": page.page,
-            "page_size": page.page_size,
-        }
+        return page_body(await views.list_cases(svc, caller, flt, paging.page, paging.page_size))
 
     @api.get("/cases/{case_id}", response_model=CaseOut, summary="Read a case")
     async def read_case(case_id: str, caller: CallerDep, response: Response) -> dict[str, Any]:

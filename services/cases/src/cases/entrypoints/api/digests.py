@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy import select
 
 from cases.domain.access import OVERSIGHT
 from cases.domain.errors import ForbiddenError
@@ -73,8 +74,6 @@ def router(svc: Services) -> APIRouter:
         if not p.has(*OVERSIGHT):
             raise ForbiddenError("the digest is addressed to the county's leaders")
         t = svc.tables.digests
-        from sqlalchemy import select
-
         async with svc.uow() as uow:
             rows = await uow.session.execute(
                 select(t).order_by(t.c.period_end.desc(), t.c.published_at.desc())
