@@ -248,6 +248,7 @@ ROUTES = (
     Route("digest markdown", "digest", DIGEST_READERS, _digest_get("/markdown")),
     Route("digest docx", "digest", DIGEST_READERS, _digest_get("/docx")),
     Route("instruction", "digest", frozenset({"county_leader"}), _instruct),
+    Route("list instructions", "digest", DIGEST_READERS, _digest_get("/instructions")),
 )
 
 
