@@ -46,7 +46,7 @@ from cases.adapters.tables import make_schema
 from cases.bootstrap import migrate
 from cases.domain import handling, intake
 from cases.domain.chasing import Notice, RunningClock, due_announcements, next_chase_day
-from cases.domain.clocks import CHINA, Clocks
+from cases.domain.clocks import Clocks
 from cases.domain.model import Case
 from cases.domain.records import Actor, Unit
 from cases.domain.states import FINAL, State
@@ -58,6 +58,7 @@ from cases.testing import bodies
 from cases.testing.harness import COUNTY, TOWNSHIP, headers, settings_for
 from cases.wiring import wire
 from contracts.vocabulary import CaseKind, Clock, HandlingRole
+from kit.clock import CHINA
 from kit.outbox import Outbox
 from kit.testing import bootstrap_servers, fresh_database, unique
 

@@ -1,4 +1,4 @@
-"""Authentication and authorisation: principals, roles, scopes, JWTs and FastAPI dependencies."""
+"""Authentication: JWTs and FastAPI dependencies (principals and roles live in kit.principal)."""
 
 from kit.auth.dependencies import (
     Auth,
@@ -9,7 +9,6 @@ from kit.auth.dependencies import (
     make_auth,
     require_roles,
 )
-from kit.auth.principal import Principal, Role, ScopeError
 from kit.auth.tokens import (
     AuthConfig,
     InvalidToken,
@@ -19,6 +18,7 @@ from kit.auth.tokens import (
     issue_token,
     principal_from_claims,
 )
+from kit.principal import Principal, Role, ScopeError
 
 __all__ = [
     "Auth",

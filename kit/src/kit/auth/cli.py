@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import jwt
 
-from kit.auth.principal import Principal, Role, ScopeError
 from kit.auth.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER, AuthConfig
+from kit.principal import Principal, Role, ScopeError
 
 DEV_SECRET = "dev-secret-change-me"  # noqa: S105 - the documented local default, warned about
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key of at least the hash size

@@ -20,8 +20,8 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from kit.auth.principal import Principal, Role
 from kit.auth.tokens import AuthConfig, InvalidToken, JwtSettings
+from kit.principal import Principal, Role
 from kit.web.problems import Forbidden, Unauthorized
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol
 import jwt
 from pydantic import SecretStr
 
-from kit.auth.principal import Principal, Role, ScopeError
+from kit.principal import Principal, Role, ScopeError
 
 ALGORITHM = "HS256"
 # The one algorithm we accept, listed explicitly: "none" and every other alg header is refused.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from faker import Faker
 
 from contracts.vocabulary import NotAcceptedReason
-from kit.auth.principal import Principal, Role
+from kit.principal import Principal, Role
 
 COUNTY = "990101"
 COUNTY_NAME = "青山县"

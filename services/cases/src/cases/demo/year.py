@@ -36,7 +36,6 @@ from cases.demo.county import (
     opinion_text,
     suggestion_text,
 )
-from cases.domain.clocks import CHINA
 from cases.domain.model import Case
 from cases.domain.records import CoOpinion
 from cases.domain.states import State
@@ -51,7 +50,8 @@ from contracts.vocabulary import (
     Satisfaction,
     SuggestionTiming,
 )
-from kit.auth.principal import Principal
+from kit.clock import CHINA
+from kit.principal import Principal
 
 Act = Callable[[Services], Awaitable[Case | None]]
 Triage = Literal["accept", "on_spot", "refuse", "merge", "to_suggestion"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from cases.domain.errors import ForbiddenError
 from cases.domain.model import Case
-from kit.auth.principal import Principal, Role
+from kit.principal import Principal, Role
 
 OVERSIGHT = frozenset({Role.county_admin, Role.county_leader, Role.auditor})
 """Roles that read every case in their scope."""

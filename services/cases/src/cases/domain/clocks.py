@@ -9,22 +9,12 @@ from __future__ import annotations
 import calendar as gregorian
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
 from cases.domain.workdays import WorkCalendar
 from contracts.vocabulary import CaseKind, Clock
-
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-"""China has one time zone and no daylight saving; days are counted on its calendar."""
-
-
-def china_day(at: datetime) -> date:
-    """Return the calendar day in China of an aware timestamp."""
-    if at.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    return at.astimezone(CHINA).date()
 
 
 def add_months(day: date, months: int) -> date:

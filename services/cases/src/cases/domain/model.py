@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from cases.domain.chasing import RunningClock
-from cases.domain.clocks import china_day
 from cases.domain.errors import IllegalTransitionError, invalid
 from cases.domain.records import Actor, Extension, Feedback, Reply, TimelineEntry, Unit
 from cases.domain.states import FINAL, HANDLING, TRANSITIONS, Action, State
@@ -20,6 +19,7 @@ from contracts.vocabulary import (
     ReplyClass,
     SuggestionTiming,
 )
+from kit.clock import china_day
 
 MAX_ROUNDS = 2
 """Unsatisfied feedback reopens a case once (Shanghai Art. 21); later ratings are recorded as given."""

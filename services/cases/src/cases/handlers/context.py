@@ -11,15 +11,16 @@ from typing import Any
 from cases.adapters.store import CaseStore
 from cases.adapters.tables import Tables
 from cases.domain.chasing import ChasePolicy, next_chase_day
-from cases.domain.clocks import ClockPolicy, Clocks, china_day, days
+from cases.domain.clocks import ClockPolicy, Clocks, days
 from cases.domain.model import Case
 from cases.domain.records import Actor
 from cases.domain.workdays import WorkCalendar
 from cases.metrics import CaseMetrics
 from kit import correlation, idempotency
 from kit.audit import AuditLog
-from kit.auth.principal import Principal
+from kit.clock import china_day
 from kit.idempotency import IdempotencyKeys
+from kit.principal import Principal
 from kit.uow import UnitOfWork, UnitOfWorkFactory
 
 

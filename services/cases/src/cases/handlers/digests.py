@@ -24,8 +24,8 @@ from cases.handlers.context import Caller, Services, new_id
 from cases.views.facts import case_facts, names
 from contracts import cases as ev
 from contracts.vocabulary import ReopenReason
-from kit.auth.principal import Principal, Role
 from kit.events import event
+from kit.principal import Principal, Role
 from kit.uow import UnitOfWork
 
 SOURCE = "/services/cases"

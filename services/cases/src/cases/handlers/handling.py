@@ -18,7 +18,7 @@ from cases.handlers.steps import step
 from contracts import cases as ev
 from contracts.envelope import Envelope
 from contracts.vocabulary import HandlingRole, ReopenReason, ReplyClass, Satisfaction
-from kit.auth.principal import Role
+from kit.principal import Role
 
 
 async def assign(

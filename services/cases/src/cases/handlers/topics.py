@@ -24,9 +24,9 @@ from cases.handlers.context import Caller, Services, new_id, remember_creation, 
 from contracts import cases as ev
 from contracts.envelope import Envelope
 from contracts.vocabulary import TopicOrigin
-from kit.auth.principal import Principal, Role
 from kit.db.ranges import within
 from kit.events import event
+from kit.principal import Principal, Role
 from kit.uow import UnitOfWork
 
 SOURCE = "/services/cases"

@@ -6,7 +6,7 @@ from cases.adapters.store import UnitRecord
 from cases.domain.access import require_staff
 from cases.domain.errors import ForbiddenError, invalid
 from cases.handlers.context import Caller, Services
-from kit.auth.principal import Role
+from kit.principal import Role
 
 
 async def register_unit(svc: Services, caller: Caller, unit: UnitRecord) -> UnitRecord:

@@ -16,9 +16,9 @@ from cases.domain.model import Case
 from cases.domain.similarity import Candidate, similar
 from cases.domain.states import FINAL, HANDLING, State
 from cases.handlers.context import Caller, Services
-from kit.auth.principal import Principal, Role
 from kit.db.ranges import within
 from kit.masking import mask_address, mask_phone, surname_only
+from kit.principal import Principal, Role
 
 
 @dataclass(frozen=True)

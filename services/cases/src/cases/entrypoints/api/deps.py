@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from cases.handlers.context import Caller
 from kit.auth.dependencies import current_principal
-from kit.auth.principal import Principal
+from kit.principal import Principal
 
 
 def get_caller(principal: Annotated[Principal, Depends(current_principal)]) -> Caller:

@@ -22,7 +22,7 @@ from cases.entrypoints.api.oversight_schemas import (
 from cases.handlers import digests as handlers
 from cases.handlers.context import Services
 from cases.views.facts import case_facts
-from kit.auth.principal import Role
+from kit.principal import Role
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from deputies.domain.access import Viewer
 from deputies.handlers.context import Caller
 from kit.auth.dependencies import current_principal
-from kit.auth.principal import Principal
+from kit.principal import Principal
 from kit.web.requests import (
     IdempotencyKey,
     IfMatch,

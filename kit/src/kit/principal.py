@@ -27,6 +27,13 @@ class Role(StrEnum):
     operator = "operator"  # runs the platform: dead letters, jobs; no business data
 
 
+COUNTY_ROLES = frozenset({Role.county_admin, Role.county_leader, Role.auditor})
+"""The county roles: they read every record in a county-wide scope (only county_admin writes)."""
+
+STAFF_ROLES = frozenset({Role.county_admin, Role.township_staff})
+"""The roles that keep records: county administration and township staff, each in scope."""
+
+
 class ScopeError(ValueError):
     """A scope that is not 2 to 12 digits."""
 

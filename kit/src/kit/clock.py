@@ -1,0 +1,29 @@
+"""The one calendar day of the platform: the day in Asia/Shanghai (pure, no framework).
+
+Due dates, "today", periods and years are China days, whatever the server's time zone: a UTC date
+is wrong from 00:00 to 08:00 China time. Every service takes the day from here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""China Standard Time (no daylight saving since 1991, so a fixed offset is exact)."""
+
+
+def utcnow() -> datetime:
+    """Return the current instant, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def china_day(at: datetime) -> date:
+    """Return the calendar day in China of an aware instant."""
+    if at.tzinfo is None:
+        raise ValueError("china_day needs an aware datetime")
+    return at.astimezone(CHINA).date()
+
+
+def today(now: datetime | None = None) -> date:
+    """Return today's date in China (of ``now`` when given, for tests and replays)."""
+    return china_day(now or utcnow())
