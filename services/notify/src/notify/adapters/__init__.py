@@ -1,0 +1,1 @@
+"""Channel adapters: SMTP e-mail, the SMS HTTP gateway and group-robot webhooks, behind one interface."""

@@ -1,0 +1,1 @@
+"""Notify's pure rules: routing, preferences and hours, delivery keys, retries, throttling, digests."""

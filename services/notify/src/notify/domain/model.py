@@ -1,0 +1,109 @@
+"""Who hears, on which channel, and the one key a delivery is known by (pure)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from types import MappingProxyType
+from uuid import UUID, uuid5
+
+from contracts.vocabulary import Channel as ContractChannel, RecipientKind
+
+
+class Channel(StrEnum):
+    """Where a message goes: e-mail, SMS gateway, group-robot webhook, or the in-app inbox.
+
+    The first three have the values of ``contracts.vocabulary.Channel``; ``in_app`` is notify's own
+    (the inbox is local, so no ``notification.*`` event names it until the contract learns it).
+    """
+
+    email = "email"
+    sms = "sms"
+    webhook = "webhook"
+    in_app = "in_app"
+
+    @property
+    def interrupts(self) -> bool:
+        """Tell whether the channel buzzes a phone or a group (held in quiet hours)."""
+        return self in (Channel.sms, Channel.webhook)
+
+    def contract(self) -> ContractChannel | None:
+        """Return the contract's channel, or None for the in-app inbox (not in the contract yet)."""
+        return None if self is Channel.in_app else ContractChannel(self.value)
+
+
+class Timing(StrEnum):
+    """When a routed notice may go: now, in working hours, or in the recipient's daily digest."""
+
+    now = "now"
+    working_hours = "working_hours"
+    digest = "digest"
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientRef:
+    """A recipient by kind and id, as the routing names them (no address)."""
+
+    kind: RecipientKind
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A person, unit or office with a display name and an address per channel.
+
+    Addresses are restricted data: they go to the channel adapter and nowhere else (not into a
+    template, a log line or an event). A webhook address is the key of a configured robot.
+    """
+
+    ref: RecipientRef
+    name: str
+    township: str
+    addresses: Mapping[Channel, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def address(self, channel: Channel) -> str | None:
+        """Return the usable address on a channel, or None (the inbox needs none)."""
+        if channel is Channel.in_app:
+            return self.ref.id
+        value = self.addresses.get(channel, "").strip()
+        return value or None
+
+
+_DELIVERY_NAMESPACE = UUID("6f1d3c2e-8a4b-5c7d-9e0f-1a2b3c4d5e6f")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryKey:
+    """One delivery: (event id, recipient, channel). The database makes it unique."""
+
+    event_id: UUID
+    recipient: RecipientRef
+    channel: Channel
+
+    def text(self) -> str:
+        """Return an injective text of the key (JSON, so no separator inside an id can collide)."""
+        return json.dumps(
+            [str(self.event_id), self.recipient.kind.value, self.recipient.id, self.channel.value],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    def delivery_id(self) -> str:
+        """Return the stable delivery id: the gateway's idempotency key and the Message-ID's left part."""
+        return str(uuid5(_DELIVERY_NAMESPACE, self.text()))
+
+
+_DIGEST_NAMESPACE = UUID("0b8e7c1a-2d3f-5a6b-8c9d-0e1f2a3b4c5d")
+
+
+def digest_event_id(recipient: RecipientRef, day: date) -> UUID:
+    """Return the id of a recipient's digest of one China day: the same across restarts and instances."""
+    return uuid5(
+        _DIGEST_NAMESPACE, json.dumps([recipient.kind.value, recipient.id, day.isoformat()])
+    )

@@ -1,0 +1,1 @@
+"""Chinese message templates per event type and channel, their rendering and sample payloads."""

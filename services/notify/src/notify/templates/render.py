@@ -1,0 +1,160 @@
+"""Rendering of the Chinese templates: one file per template key, one block per channel part.
+
+A template extends ``_base.j2`` and fills ``title`` (e-mail subject, robot and inbox title),
+``text`` (e-mail and inbox body), ``sms`` and ``markdown`` (robot); ``sms`` and ``markdown`` have
+defaults. A folder given as ``overrides`` wins over the built-in files; an override can extend
+``builtin/<key>.j2`` and replace one block. The environment is sandboxed (templates may come from
+operators), undefined names fail, and the render context holds the event payload and display names
+only: never an address, a phone number or an ID number, and a rendered text that looks like one
+is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from notify.domain.digest import DigestGroup, count
+from notify.domain.model import Channel
+from notify.templates.labels import FILTERS
+from notify.templates.sms import sms_segments
+
+BUILTIN: Final = Path(__file__).parent / "zh"
+PARTS: Final = ("title", "text", "sms", "markdown")
+DIGEST: Final = "_digest"
+_LEAKS: Final = (
+    ("a mobile number", re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)", re.ASCII)),
+    ("an ID number", re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])", re.ASCII)),
+)
+
+
+class RenderError(ValueError):
+    """A template is missing, fails to render, or its output is unfit for the channel."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A message ready for a channel: a title (subject) and a body; ``segments`` for SMS."""
+
+    channel: Channel
+    title: str
+    body: str
+    segments: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Channel limits: subject length, SMS segments, robot markdown bytes (WeCom takes 4096)."""
+
+    title_chars: int = 60
+    sms_segments: int = 3
+    markdown_bytes: int = 4096
+
+
+class Renderer:
+    """Renders template keys for channels with the event's data and display names."""
+
+    def __init__(
+        self,
+        overrides: Path | None = None,
+        *,
+        sender: str = "县人大常委会代表工作平台",
+        sms_signature: str = "【县人大】",
+        app_url: str = "",
+        limits: Limits | None = None,
+    ) -> None:
+        builtin = FileSystemLoader(BUILTIN)
+        loaders: list[Any] = [builtin, PrefixLoader({"builtin": builtin})]
+        if overrides is not None:
+            loaders.insert(0, FileSystemLoader(overrides))
+        self._env = SandboxedEnvironment(
+            loader=ChoiceLoader(loaders),
+            undefined=StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._env.filters.update(FILTERS)
+        self._globals = {"sender": sender, "app_url": app_url.rstrip("/")}
+        self._signature = sms_signature
+        self.limits = limits or Limits()
+
+    def _part(self, key: str, part: str, context: Mapping[str, Any]) -> str:
+        try:
+            template = self._env.get_template(f"{key}.j2")
+            text = template.render({**self._globals, **context, "part": part})
+        except TemplateError as exc:
+            raise RenderError(f"{key}/{part}: {type(exc).__name__}: {exc}") from exc
+        text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+        for what, pattern in _LEAKS:
+            if pattern.search(text):
+                raise RenderError(f"{key}/{part}: the text looks like it holds {what}")
+        return text
+
+    def render(self, key: str, channel: Channel, context: Mapping[str, Any]) -> Rendered:
+        """Return the message of a template key for a channel; raise ``RenderError`` when unfit."""
+        title = self._part(key, "title", context)
+        if not title or "\n" in title or len(title) > self.limits.title_chars:
+            raise RenderError(f"{key}/title: one line of 1 to {self.limits.title_chars} chars")
+        if channel is Channel.sms:
+            body = self._signature + self._part(key, "sms", context).replace("\n", "")
+            segments = sms_segments(body)
+            if segments > self.limits.sms_segments:
+                raise RenderError(
+                    f"{key}/sms: {segments} segments (at most {self.limits.sms_segments})"
+                )
+            return Rendered(channel, title, body, segments)
+        part = "markdown" if channel is Channel.webhook else "text"
+        body = self._part(key, part, context)
+        if not body:
+            raise RenderError(f"{key}/{part}: empty")
+        if channel is Channel.webhook and len(body.encode()) > self.limits.markdown_bytes:
+            raise RenderError(f"{key}/markdown: over {self.limits.markdown_bytes} bytes")
+        return Rendered(channel, title, body)
+
+    def render_digest(
+        self,
+        channel: Channel,
+        groups: Sequence[DigestGroup],
+        *,
+        day: date,
+        recipient_name: str,
+    ) -> Rendered:
+        """Return one day's digest for a recipient on a channel."""
+        values = {"groups": groups, "total": count(groups), "day": day}
+        return self.render(DIGEST, channel, {**values, "recipient_name": recipient_name})
+
+    def keys(self) -> list[str]:
+        """Return the template keys the loader can find (built-in and overrides)."""
+        names = self._env.list_templates(filter_func=lambda n: n.endswith(".j2"))
+        return sorted(
+            {n.removesuffix(".j2") for n in names if "/" not in n and not n.startswith("_")}
+        )
+
+
+def context(
+    data: Any,
+    *,
+    event_type: str,
+    recipient_name: str,
+    township_name: str | None = None,
+    subject_title: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return the render context of an event: the payload and display names, no addresses."""
+    return {
+        "event": data,
+        "event_type": event_type,
+        "recipient_name": recipient_name,
+        "township_name": township_name or data.event_township(),
+        "subject_title": subject_title,
+        "subject_label": subject_title or data.event_subject(),
+        **(extra or {}),
+    }
