@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -49,8 +50,12 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def _national(number: str) -> str:
-    digits = "".join(c for c in number if c.isdigit())
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+    """Return a mainland number without separators and +86 / 0086; another country gives ""."""
+    compact = re.sub(r"[\s\-()（）]", "", number)
+    for prefix in ("+86", "0086"):
+        if compact.startswith(prefix):
+            return compact[len(prefix) :]
+    return "" if compact.startswith("+") else compact
 
 
 class _Signing(httpx.Auth):

@@ -1,0 +1,1 @@
+"""Helpers shared by notify's tests, benches and demos (need the development dependencies)."""

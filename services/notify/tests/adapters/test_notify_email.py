@@ -1,0 +1,110 @@
+"""SMTP e-mail against a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from notify.adapters.base import Outgoing
+from notify.adapters.email import SmtpSender, SmtpSettings
+from notify.domain.model import Channel
+from notify.domain.retry import Delivered, Failed, Failure
+from notify.templates.render import Rendered
+from notify.testing.servers import free_port, smtp_server
+
+MESSAGE = Rendered(
+    Channel.email, "交办：关于东湖镇老街排水管网改造的建议", "县交通运输局：\n\n请按期办理。"
+)
+
+
+def outgoing(address: str, delivery_id: str = "4b7c1e2a-0000-5000-8000-000000000001") -> Outgoing:
+    """Return an outgoing e-mail."""
+    return Outgoing(delivery_id, address, MESSAGE)
+
+
+async def test_an_email_arrives_with_chinese_subject_body_and_the_stable_message_id() -> None:
+    with smtp_server() as (sink, port):
+        sender = SmtpSender(SmtpSettings(port=port))
+        outcome = await sender.send(outgoing("jtj@county.gov.cn"))
+        await sender.close()
+    assert outcome == Delivered("<4b7c1e2a-0000-5000-8000-000000000001@notify.npc.localhost>")
+    [mail] = sink.received()
+    assert mail["To"] == "jtj@county.gov.cn"
+    assert mail["Subject"] == MESSAGE.title
+    assert mail["Message-ID"] == "<4b7c1e2a-0000-5000-8000-000000000001@notify.npc.localhost>"
+    assert mail["X-Notify-Delivery"] == "4b7c1e2a-0000-5000-8000-000000000001"
+    body = mail.get_body(("plain",))
+    assert body is not None
+    assert body.get_content().replace("\r\n", "\n").strip() == MESSAGE.body
+
+
+async def test_one_connection_carries_many_messages() -> None:
+    with smtp_server() as (sink, port):
+        sender = SmtpSender(SmtpSettings(port=port))
+        for n in range(5):
+            assert isinstance(
+                await sender.send(outgoing(f"u{n}@county.gov.cn", f"id-{n}")), Delivered
+            )
+        await sender.close()
+    assert [m["To"] for m in sink.received()] == [f"u{n}@county.gov.cn" for n in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("reply", "failure"),
+    [
+        ("550 5.1.1 No such user", Failure.permanent),
+        ("553 5.1.3 Bad address syntax", Failure.permanent),
+        ("450 4.2.1 Mailbox busy, try later", Failure.transient),
+        ("451 4.7.1 Greylisted", Failure.transient),
+    ],
+)
+async def test_refused_recipients_are_classified_by_reply_code(
+    reply: str, failure: Failure
+) -> None:
+    with smtp_server() as (sink, port):
+        sink.refuse["nobody@county.gov.cn"] = reply
+        sender = SmtpSender(SmtpSettings(port=port))
+        outcome = await sender.send(outgoing("nobody@county.gov.cn"))
+        # the connection recovers: the next message goes out
+        after = await sender.send(outgoing("jtj@county.gov.cn"))
+        await sender.close()
+    assert isinstance(outcome, Failed)
+    assert outcome.failure is failure
+    assert "nobody" not in outcome.reason  # no address in the reason
+    assert reply[:3] in outcome.reason
+    assert isinstance(after, Delivered)
+
+
+async def test_a_malformed_address_is_permanent_without_a_connection() -> None:
+    sender = SmtpSender(SmtpSettings(port=free_port()))
+    outcome = await sender.send(outgoing("not-an-address"))
+    assert outcome == Failed(Failure.permanent, "not an e-mail address")
+
+
+async def test_no_server_is_transient() -> None:
+    sender = SmtpSender(SmtpSettings(port=free_port(), timeout=2))
+    outcome = await sender.send(outgoing("jtj@county.gov.cn"))
+    assert isinstance(outcome, Failed)
+    assert outcome.failure is Failure.transient
+
+
+async def test_a_server_that_went_away_is_a_transient_failure() -> None:
+    with smtp_server() as (_, first_port):
+        sender = SmtpSender(SmtpSettings(port=first_port, timeout=2))
+        assert isinstance(await sender.send(outgoing("a@county.gov.cn")), Delivered)
+    # the server stopped: the kept connection is dead, and nothing listens
+    down = await sender.send(outgoing("b@county.gov.cn"))
+    assert isinstance(down, Failed)
+    assert down.failure is Failure.transient
+
+
+async def test_a_connection_the_server_closed_when_idle_is_reopened_at_once() -> None:
+    with smtp_server(idle_timeout=0.3) as (sink, port):
+        sender = SmtpSender(SmtpSettings(port=port))
+        assert isinstance(await sender.send(outgoing("a@county.gov.cn", "id-a")), Delivered)
+        await asyncio.sleep(1.0)  # longer than the server's idle timeout: it hangs up
+        outcome = await sender.send(outgoing("b@county.gov.cn", "id-b"))
+        await sender.close()
+    assert isinstance(outcome, Delivered)
+    assert [m["To"] for m in sink.received()] == ["a@county.gov.cn", "b@county.gov.cn"]
