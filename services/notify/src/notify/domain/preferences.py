@@ -125,7 +125,9 @@ def plan(
             planned.append(Planned(key, notice, channel, base))
             continue
         when = digest_at or start
-        quiet_end = when if may_interrupt else outside_quiet(when, prefs.quiet)
+        quiet_end = (
+            when if may_interrupt or not channel.interrupts else outside_quiet(when, prefs.quiet)
+        )
         day = digest_at.astimezone(CHINA).date() if digest_at else None
         planned.append(
             Planned(key, notice, channel, quiet_end, day, quiet_end != when, problem=problem)

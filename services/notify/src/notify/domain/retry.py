@@ -102,7 +102,7 @@ class RetryPolicy:
     def ceiling(self, attempt: int) -> timedelta:
         """Return the largest delay after failed attempt number ``attempt`` (1-based)."""
         seconds = self.base.total_seconds() * self.factor ** min(attempt - 1, 64)
-        return min(timedelta(seconds=seconds), self.cap)
+        return timedelta(seconds=min(seconds, self.cap.total_seconds()))
 
     def delay(self, attempt: int, rng: random.Random) -> timedelta:
         """Return the jittered delay after failed attempt ``attempt``: in [ceiling/2, ceiling]."""
