@@ -18,7 +18,7 @@ from notify.domain.preferences import NIGHT, FieldProblem, Preferences, check_pr
 from notify.domain.routing import Event, Notice
 from notify.templates.samples import typical
 
-E, S, W, I = Channel.email, Channel.sms, Channel.webhook, Channel.in_app
+E, S, W, IN = Channel.email, Channel.sms, Channel.webhook, Channel.in_app
 DATA = typical("cases.case.overdue")
 EVENT = Event(UUID(int=7), "cases.case.overdue", datetime(2025, 3, 3, 2, tzinfo=UTC), DATA)
 ALL = MappingProxyType({E: "jtj@example.cn", S: "13800001234", W: "jtj-group"})
@@ -52,14 +52,14 @@ NOON = cn("2025-03-03 12:00")
 @pytest.mark.parametrize(
     ("prefs", "addresses", "expected"),
     [
-        (Preferences((E, S)), ALL, [(E, None), (I, None)]),
-        (Preferences((S, E)), ALL, [(S, None), (I, None)]),
-        (Preferences((S, E)), {E: "jtj@example.cn"}, [(E, None), (I, None)]),  # no phone: next
-        (Preferences((S, E), fan_out=True), {E: "a@b.cn"}, [(S, "no usable address"), (E, None), (I, None)]),
-        (Preferences((S, W)), {}, [(S, "no usable address"), (I, None)]),  # visible failure
-        (Preferences(()), ALL, [(I, None)]),  # inbox only
-        (Preferences((E,), per_event={"cases.case.overdue": (W,)}), ALL, [(W, None), (I, None)]),
-        (Preferences((E,)), {E: "   "}, [(E, "no usable address"), (I, None)]),
+        (Preferences((E, S)), ALL, [(E, None), (IN, None)]),
+        (Preferences((S, E)), ALL, [(S, None), (IN, None)]),
+        (Preferences((S, E)), {E: "jtj@example.cn"}, [(E, None), (IN, None)]),  # no phone: next
+        (Preferences((S, E), fan_out=True), {E: "a@b.cn"}, [(S, "no usable address"), (E, None), (IN, None)]),
+        (Preferences((S, W)), {}, [(S, "no usable address"), (IN, None)]),  # visible failure
+        (Preferences(()), ALL, [(IN, None)]),  # inbox only
+        (Preferences((E,), per_event={"cases.case.overdue": (W,)}), ALL, [(W, None), (IN, None)]),
+        (Preferences((E,)), {E: "   "}, [(E, "no usable address"), (IN, None)]),
     ],
 )  # fmt: skip
 def test_channels_in_order_first_usable_and_the_inbox_always(
@@ -71,7 +71,8 @@ def test_channels_in_order_first_usable_and_the_inbox_always(
 def test_each_delivery_has_the_key_of_event_recipient_and_channel() -> None:
     planned = plan(notice(), Preferences((S,), fan_out=True), NOON)
     assert [p.key for p in planned] == [
-        DeliveryKey(EVENT.id, RecipientRef(RecipientKind.handling_unit, "U-jtj"), c) for c in (S, I)
+        DeliveryKey(EVENT.id, RecipientRef(RecipientKind.handling_unit, "U-jtj"), c)
+        for c in (S, IN)
     ]
 
 
@@ -100,7 +101,7 @@ def test_when_a_delivery_goes(
 ) -> None:
     [planned, inbox] = plan(notice(timing, urgent), Preferences((channel,)), cn(now))
     assert (planned.channel, planned.send_at, planned.held) == (channel, cn(send_at), held)
-    assert (inbox.channel, inbox.send_at, inbox.held) == (I, cn(now), False)  # never held
+    assert (inbox.channel, inbox.send_at, inbox.held) == (IN, cn(now), False)  # never held
 
 
 def test_urgent_ones_wait_too_when_the_recipient_says_so() -> None:

@@ -170,7 +170,7 @@ def test_every_catalog_event_type_is_routed_or_deliberately_silent() -> None:
 def test_the_default_table_fits_the_catalog_and_every_routed_type_has_a_sample() -> None:
     assert check_table(DEFAULT_ROUTES, MODELS) == []
     for event_type in DEFAULT_ROUTES:
-        assert typical(event_type).EVENT_TYPE == event_type
+        assert event_type == typical(event_type).EVENT_TYPE
 
 
 def test_configuration_replaces_or_silences_the_routes_of_an_event_type() -> None:

@@ -131,7 +131,7 @@ class Renderer:
         values = {"groups": groups, "total": count(groups), "day": day}
         return self.render(DIGEST, channel, {**values, "recipient_name": recipient_name})
 
-    def keys(self) -> list[str]:
+    def templates(self) -> list[str]:
         """Return the template keys the loader can find (built-in and overrides)."""
         names = self._env.list_templates(filter_func=lambda n: n.endswith(".j2"))
         return sorted(
