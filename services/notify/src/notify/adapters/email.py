@@ -99,29 +99,21 @@ class SmtpSender:
             return permanent("not an e-mail address")
         message = build_message(self._settings, outgoing)
         async with self._lock:
-            for _ in range(2):
-                reused = self._client is not None and self._client.is_connected
-                try:
-                    client = await self._connected()
-                    await client.send_message(message)
-                except aiosmtplib.SMTPServerDisconnected:
-                    await self._drop()
-                    if reused:
-                        continue  # an idle connection the server closed: one fresh try at once
-                    return transient("SMTP connection closed")
-                except aiosmtplib.SMTPRecipientsRefused as exc:
-                    await self._drop()
-                    return _refused(exc)
-                except aiosmtplib.SMTPResponseException as exc:
-                    await self._drop()
-                    return Failed(classify_smtp(exc.code), f"SMTP {exc.code}")
-                except (TimeoutError, aiosmtplib.SMTPTimeoutError):
-                    await self._drop()
-                    return transient("SMTP timeout")
-                except (aiosmtplib.SMTPException, OSError) as exc:
-                    await self._drop()
-                    return transient(f"SMTP connection: {type(exc).__name__}")
-                break
+            try:
+                client = await self._connected()  # reopened when the server hung up meanwhile
+                await client.send_message(message)
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                await self._drop()
+                return _refused(exc)
+            except aiosmtplib.SMTPResponseException as exc:
+                await self._drop()
+                return Failed(classify_smtp(exc.code), f"SMTP {exc.code}")
+            except (TimeoutError, aiosmtplib.SMTPTimeoutError):
+                await self._drop()
+                return transient("SMTP timeout")
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                await self._drop()
+                return transient(f"SMTP connection: {type(exc).__name__}")
         return Delivered(message["Message-ID"])
 
     async def close(self) -> None:
