@@ -108,3 +108,20 @@ async def test_a_connection_the_server_closed_when_idle_is_reopened_at_once() ->
         await sender.close()
     assert isinstance(outcome, Delivered)
     assert [m["To"] for m in sink.received()] == ["a@county.gov.cn", "b@county.gov.cn"]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
+async def test_credentials_are_used_and_wrong_ones_fail_permanently() -> None:
+    with smtp_server(credentials=("notify", "pw-1")) as (sink, port):
+        good = SmtpSender(SmtpSettings(port=port, username="notify", password="pw-1"))
+        delivered = await good.send(outgoing("a@county.gov.cn"))
+        await good.close()
+        bad = SmtpSender(SmtpSettings(port=port, username="notify", password="wrong"))
+        refused = await bad.send(outgoing("b@county.gov.cn"))
+        anonymous = SmtpSender(SmtpSettings(port=port))
+        unauthenticated = await anonymous.send(outgoing("c@county.gov.cn"))
+    assert isinstance(delivered, Delivered)
+    assert refused == Failed(Failure.permanent, "SMTP 535")
+    assert isinstance(unauthenticated, Failed)
+    assert unauthenticated.failure is Failure.permanent  # 530 authentication required
+    assert [m["To"] for m in sink.received()] == ["a@county.gov.cn"]

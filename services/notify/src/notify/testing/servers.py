@@ -11,7 +11,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 def free_port() -> int:
@@ -63,12 +63,40 @@ class MailSink:
             return list(self.messages)
 
 
+def _authenticator(credentials: tuple[str, str]) -> Callable[..., AuthResult]:
+    user, password = credentials
+
+    def check(
+        server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            user.encode(),
+            password.encode(),
+        )
+        return AuthResult(success=ok, handled=False)  # the server sends 235 or 535 itself
+
+    return check
+
+
 @contextmanager
-def smtp_server(idle_timeout: float = 300) -> Iterator[tuple[MailSink, int]]:
-    """Run an SMTP server on loopback (closing connections idle ``idle_timeout`` s); yield its sink and port."""
+def smtp_server(
+    idle_timeout: float = 300, credentials: tuple[str, str] | None = None
+) -> Iterator[tuple[MailSink, int]]:
+    """Run an SMTP server on loopback; yield its sink and port.
+
+    It hangs up connections idle for ``idle_timeout`` seconds; with ``credentials`` it requires
+    AUTH (over plain TCP: loopback only).
+    """
     sink = MailSink()
     port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port, timeout=idle_timeout)
+    auth: dict[str, Any] = {}
+    if credentials is not None:
+        auth = {
+            "auth_required": True,
+            "auth_require_tls": False,
+            "authenticator": _authenticator(credentials),
+        }
+    controller = Controller(sink, hostname="127.0.0.1", port=port, timeout=idle_timeout, **auth)
     controller.start()
     try:
         yield sink, port
