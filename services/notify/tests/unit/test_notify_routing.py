@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from uuid import UUID
@@ -209,3 +210,9 @@ def test_a_bad_routing_configuration_names_the_field(config: Any, problem: str) 
     with pytest.raises(RoutesError) as raised:
         parse_routes(config, MODELS)
     assert any(p.startswith(problem) for p in raised.value.problems), raised.value.problems
+
+
+def test_the_readme_table_names_every_routed_event_type() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = [t for t in DEFAULT_ROUTES if f"`{t}`" not in readme]
+    assert missing == []
