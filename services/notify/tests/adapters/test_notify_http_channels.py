@@ -195,6 +195,18 @@ async def test_robot_errcodes_are_classified(
     assert "SEC" not in outcome.reason
 
 
+async def test_a_slow_or_absent_robot_is_transient(client: httpx.AsyncClient) -> None:
+    with http_endpoint(Scripted(200, {"errcode": 0}, delay=1.5)) as hook:
+        slow = {"g": Robot(RobotKind.wecom, hook.url("/send?key=K"))}
+        timed_out = await RobotSender(slow, client).send(robot_message("g"))
+    absent = {"g": Robot(RobotKind.dingtalk, f"http://127.0.0.1:{free_port()}/send", "SEC")}
+    refused = await RobotSender(absent, client).send(robot_message("g"))
+    assert timed_out == Failed(Failure.transient, "wecom robot: timeout")
+    assert isinstance(refused, Failed)
+    assert refused.failure is Failure.transient
+    assert "SEC" not in refused.reason
+
+
 async def test_a_robot_key_nobody_configured_is_permanent(client: httpx.AsyncClient) -> None:
     outcome = await RobotSender({}, client).send(robot_message("missing"))
     assert outcome == Failed(Failure.permanent, "no robot configured under that key")

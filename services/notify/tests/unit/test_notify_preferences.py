@@ -86,14 +86,7 @@ def test_each_delivery_has_the_key_of_event_recipient_and_channel() -> None:
         ("2025-03-03 23:00", Timing.now, True, S, "2025-03-03 23:00", False),  # urgent passes
         ("2025-03-03 23:00", Timing.working_hours, False, S, "2025-03-04 08:30", False),
         ("2025-03-08 10:00", Timing.working_hours, False, E, "2025-03-10 08:30", False),  # Saturday
-        (
-            "2025-03-08 10:00",
-            Timing.working_hours,
-            True,
-            S,
-            "2025-03-08 10:00",
-            False,
-        ),  # urgent: now
+        ("2025-03-08 10:00", Timing.working_hours, True, S, "2025-03-08 10:00", False),  # urgent
     ],
 )
 def test_when_a_delivery_goes(

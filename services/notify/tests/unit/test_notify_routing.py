@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import given, strategies as st
 
 from contracts.catalog import CATALOG, model_for
 from contracts.vocabulary import RecipientKind as K
@@ -216,3 +217,22 @@ def test_the_readme_table_names_every_routed_event_type() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     missing = [t for t in DEFAULT_ROUTES if f"`{t}`" not in readme]
     assert missing == []
+
+
+unit_ids = st.lists(st.sampled_from(["U-jtj", "U-zjj", "U-gone"]), min_size=1, max_size=6)
+
+
+@given(units=unit_ids, level=st.sampled_from(["township_chair", "county_committee", "vice_chair"]))
+def test_nobody_hears_twice_about_one_event_and_nobody_named_is_lost(
+    units: list[str], level: str
+) -> None:
+    routed = route_event(
+        event("cases.case.escalated", unit_ids=units, level=level), DEFAULT_ROUTES, DIRECTORY
+    )
+    refs = [n.recipient.ref for n in routed.notices]
+    assert len(refs) == len(set(refs))
+    named = {u for u in units if u != "U-gone"}
+    assert {r.id for r in refs if r.kind is K.handling_unit} == named
+    assert [u.recipient for u in routed.unresolved] == (
+        [RecipientRef(K.handling_unit, "U-gone")] if "U-gone" in units else []
+    )
