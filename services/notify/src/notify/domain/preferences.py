@@ -18,6 +18,7 @@ from notify.domain.hours import DigestTime, QuietHours, WorkingHours, outside_qu
 from notify.domain.model import Channel, DeliveryKey, Timing
 from notify.domain.routing import Notice
 
+_MINUTES_PER_DAY = 24 * 60
 NIGHT = QuietHours(time(22, 0), time(7, 0))
 """Default quiet hours: no SMS or robot message from 22:00 to 07:00 China time."""
 
@@ -67,6 +68,9 @@ def check_preferences(prefs: Preferences, event_types: Collection[str]) -> list[
         for j in range(i + 1, len(prefs.quiet)):
             if first.overlaps(prefs.quiet[j]):
                 problems.append(FieldProblem(("quiet", j), f"overlaps quiet hours {i}"))
+    quiet_minutes = {m for w in prefs.quiet for a, b in w.minute_ranges() for m in range(a, b)}
+    if len(quiet_minutes) == _MINUTES_PER_DAY:
+        problems.append(FieldProblem(("quiet",), "quiet hours cover the whole day"))
     return problems
 
 
