@@ -1,7 +1,7 @@
 """Write the JSON Schemas of the rule documents (for editors) or check the committed ones are current.
 
-    uv run python -m scoring.rule_schemas           # write what changed
-    uv run python -m scoring.rule_schemas --check   # exit 1 listing files out of date
+uv run python -m scoring.rule_schemas           # write what changed
+uv run python -m scoring.rule_schemas --check   # exit 1 listing files out of date
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in stale:
             print(f"out of date: {path}", file=sys.stderr)
         if stale:
-            print("run `uv run python -m scoring.rule_schemas` and commit the result", file=sys.stderr)
+            print(
+                "run `uv run python -m scoring.rule_schemas` and commit the result", file=sys.stderr
+            )
         return 1 if stale else 0
     for path, text in stale.items():
         path.parent.mkdir(parents=True, exist_ok=True)
