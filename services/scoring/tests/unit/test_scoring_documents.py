@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from scoring_harness import COUNTY, YEAR
 
-from scoring.domain.clauses import clauses
+from contracts.vocabulary import PointsCategory
+from scoring.domain.clauses import clauses, points_category
 from scoring.domain.documents import (
     InvalidDocumentError,
     assessment_rules_from,
@@ -139,3 +140,17 @@ def test_a_line_that_does_not_apply_to_every_kind_needs_a_max() -> None:
     with pytest.raises(InvalidDocumentError) as caught:
         assessment_rules_from(data)
     assert caught.value.errors[0].loc == ("dimensions", "basic_work", "measures", 3)
+
+
+def test_every_clause_maps_to_a_category_of_the_contract() -> None:
+    found = {rule_id: points_category(rule_id) for rule_id in clauses(SEED)}
+    assert found["base"] is PointsCategory.base
+    assert found["activity.inspection.present"] is PointsCategory.activity
+    assert found["activity.congress_session.present"] is PointsCategory.attendance
+    assert found["activity.congress_session.excused"] is PointsCategory.attendance
+    assert found["activity.research.unexcused_absence"] is PointsCategory.unexcused_absence
+    assert found["suggestion.co_signer"] is PointsCategory.suggestion
+    assert found["quality.reply_class_a.lead"] is PointsCategory.reply
+    assert found["quality.satisfied_feedback"] is PointsCategory.reply
+    assert found["quality.key_chase.co_signer"] is PointsCategory.key_chase
+    assert PointsCategory.other not in found.values()

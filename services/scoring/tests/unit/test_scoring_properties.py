@@ -99,18 +99,13 @@ def deputy_history(draw: st.DrawFn, deputy_id: str) -> list[Fact]:
             facts.append(suggestion(cases[-1], deputy_id, on=draw(days)))
         else:
             case_id = draw(st.sampled_from(cases))
-            facts.append(
-                draw(
-                    st.sampled_from(
-                        [
-                            reply(case_id, ReplyClass.A),
-                            reply(case_id, ReplyClass.C),
-                            key_chase(case_id),
-                            feedback(case_id, deputy_id, Satisfaction.satisfied),
-                        ]
-                    )
-                )
-            )
+            options: list[Fact] = [
+                reply(case_id, ReplyClass.A),
+                reply(case_id, ReplyClass.C),
+                key_chase(case_id),
+                feedback(case_id, deputy_id, Satisfaction.satisfied),
+            ]
+            facts.append(draw(st.sampled_from(options)))
     return facts
 
 

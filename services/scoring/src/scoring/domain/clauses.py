@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from contracts.vocabulary import ActivityType
+from contracts.vocabulary import ActivityType, PointsCategory
 from scoring.domain.rules import ActivityRule, Award, RuleSet, Signers
 
 BASE = "base"
@@ -103,3 +103,22 @@ def clauses(rules: RuleSet) -> dict[str, Clause]:
         )
     )
     return {clause.id: clause for clause in found}
+
+
+def points_category(rule_id: str) -> PointsCategory:
+    """Return the contract's category (``scoring.points.recorded``) for an entry of a rule."""
+    if rule_id == BASE:
+        return PointsCategory.base
+    if rule_id.startswith("suggestion."):
+        return PointsCategory.suggestion
+    if rule_id.startswith("quality.key_chase."):
+        return PointsCategory.key_chase
+    if rule_id.startswith("quality."):
+        return PointsCategory.reply
+    if rule_id.endswith(".unexcused_absence"):
+        return PointsCategory.unexcused_absence
+    if rule_id.startswith("activity.congress_session.") or rule_id.endswith(".excused"):
+        return PointsCategory.attendance
+    if rule_id.startswith("activity."):
+        return PointsCategory.activity
+    return PointsCategory.other
