@@ -207,3 +207,8 @@ def test_townships_of_the_county_are_ranked_ties_sharing_a_place() -> None:
 
 def test_every_metric_has_a_reader() -> None:
     assert set(READERS) == set(Metric)
+
+
+def test_redelivered_facts_change_no_assessment() -> None:
+    facts = [*town_facts(), *street_facts()]
+    assert assess([*facts, *reversed(facts)], RULES) == assess(facts, RULES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,7 +27,7 @@ from scoring.domain.clauses import clauses
 from scoring.domain.documents import rule_set_from
 from scoring.domain.entries import Entry
 from scoring.domain.facts import ActivityHeld, Fact, Presence
-from scoring.domain.ledger import derive
+from scoring.domain.ledger import Ledger, LedgerState, derive
 from scoring.domain.preview import preview
 from scoring.domain.rules import RuleSet
 
@@ -210,3 +211,45 @@ def test_a_correction_nets_to_the_corrected_record_and_a_cancellation_to_nothing
 @given(histories)
 def test_previewing_the_active_rules_is_an_empty_diff(lists: tuple[list[Fact], ...]) -> None:
     assert preview(flat(lists), TIGHT, TIGHT).empty
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), histories)
+def test_a_ledger_restored_from_its_entries_carries_on_as_if_never_stopped(
+    data: st.DataObject, lists: tuple[list[Fact], ...]
+) -> None:
+    facts = flat(lists)
+    cut = data.draw(st.integers(0, len(facts)))
+    first = Ledger(TIGHT)
+    written = [e for fact in facts[:cut] for e in first.apply(fact)]
+    state = LedgerState.restore(
+        written,
+        seen=first.state.seen,
+        versions=first.state.versions,
+        signers=first.state.signers,
+    )
+    resumed = Ledger(TIGHT, state)
+    written += [e for fact in facts[cut:] for e in resumed.apply(fact)]
+    assert written == derive(facts, TIGHT)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(DEPUTIES), presence, max_size=4), min_size=1, max_size=4
+    ),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_versions_of_one_activity_in_any_order_net_to_the_latest(
+    versions: list[dict[str, Presence]], cancelled: bool, rnd: random.Random
+) -> None:
+    history: list[Fact] = [
+        activity("a", T.inspection, attendance, version=i + 1)
+        for i, attendance in enumerate(versions)
+    ]
+    if cancelled:
+        history.append(cancel("a", len(versions) + 1))
+    shuffled = list(history)
+    rnd.shuffle(shuffled)
+    assert net(derive(shuffled, TIGHT)) == net(derive(history, TIGHT))

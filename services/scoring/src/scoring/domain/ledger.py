@@ -17,7 +17,7 @@ from uuid import UUID
 
 from contracts.vocabulary import CaseKind, ReplyClass, Satisfaction
 from scoring.domain import clauses as cl, facts as f
-from scoring.domain.entries import Entry, award_id, reversal_id
+from scoring.domain.entries import Entry, award_id, live, reversal_id
 from scoring.domain.periods import period_of
 from scoring.domain.rules import Award, Per, RuleSet
 
@@ -31,6 +31,25 @@ class LedgerState:
     live: dict[str, list[Entry]] = field(default_factory=dict)
     sums: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
     signers: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def restore(
+        cls,
+        entries: Iterable[Entry],
+        *,
+        seen: set[UUID],
+        versions: dict[str, int],
+        signers: dict[str, tuple[str, tuple[str, ...]]],
+    ) -> LedgerState:
+        """Rebuild the state from stored entries plus what entries cannot tell (ids, versions, signers)."""
+        written = list(entries)
+        state = cls(seen=set(seen), versions=dict(versions), signers=dict(signers))
+        for e in live(written):
+            state.live.setdefault(e.subject, []).append(e)
+        for e in written:
+            key = (e.deputy_id, e.year, e.rule_id)
+            state.sums[key] = state.sums.get(key, Decimal(0)) + e.points
+        return state
 
 
 class Ledger:
