@@ -154,3 +154,12 @@ def test_every_clause_maps_to_a_category_of_the_contract() -> None:
     assert found["quality.satisfied_feedback"] is PointsCategory.reply
     assert found["quality.key_chase.co_signer"] is PointsCategory.key_chase
     assert PointsCategory.other not in found.values()
+
+
+def test_a_key_given_twice_is_refused_with_its_line() -> None:
+    text = "title: 规则\nbase_points: 60\nbase_points: 70\n"
+    with pytest.raises(InvalidDocumentError) as caught:
+        parse_rule_set(text)
+    (error,) = caught.value.errors
+    assert error.type == "yaml"
+    assert "'base_points' given twice at line 3" in error.msg

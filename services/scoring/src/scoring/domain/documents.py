@@ -40,13 +40,29 @@ class InvalidDocumentError(ValueError):
         super().__init__(f"invalid rule document: {lines}")
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InvalidDocumentError([FieldError((), f"not valid YAML{where}", "yaml")]) from None
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise InvalidDocumentError([FieldError((), f"{problem}{where}", "yaml")]) from None
 
 
 def _validate(model: type[D], data: Any, check: Callable[[D], list[FieldError]]) -> D:
