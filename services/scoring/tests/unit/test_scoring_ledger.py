@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from uuid import uuid5
 
 import pytest
+from hypothesis import given, strategies as st
 from scoring_harness import (
     COUNTY_ONLY,
     JOINT,
@@ -24,7 +26,7 @@ from scoring_harness import (
 
 from contracts.vocabulary import ActivityType as T, CaseKind, ReplyClass, Satisfaction
 from scoring.domain.documents import rule_set_from
-from scoring.domain.entries import Entry, award_id
+from scoring.domain.entries import NAMESPACE, Entry, award_id, name_uuid
 from scoring.domain.facts import Fact
 from scoring.domain.ledger import Ledger, derive
 
@@ -238,3 +240,8 @@ def test_entry_ids_are_fixed_by_rule_event_and_deputy() -> None:
     assert one[0].entry_id == award_id("suggestion.lead", fact.source.event_id, "d1")
     assert len({e.entry_id for e in one}) == len(one)
     assert all(e.rule_set_version == 1 and e.source_event_id == fact.source.event_id for e in one)
+
+
+@given(st.text(max_size=80))
+def test_entry_ids_are_rfc_name_based_uuids(name: str) -> None:
+    assert name_uuid(name) == str(uuid5(NAMESPACE, name))

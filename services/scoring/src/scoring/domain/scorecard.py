@@ -129,13 +129,14 @@ def score_cards(
     entries: Iterable[Entry], rules: RuleSet, deputy_ids: Iterable[str] = ()
 ) -> dict[str, ScoreCard]:
     """Return the cards of every deputy in the entries (and ``deputy_ids``), graded together."""
-    all_entries = [e for e in entries if e.year == rules.year]
-    ids = sorted({e.deputy_id for e in all_entries} | set(deputy_ids))
-    totals = dict.fromkeys(ids, rules.base_points)
-    for e in all_entries:
-        totals[e.deputy_id] += e.points
+    mine: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        if e.year == rules.year:
+            mine[e.deputy_id].append(e)
+    ids = sorted(set(mine) | set(deputy_ids))
+    totals = {d: rules.base_points + sum((e.points for e in mine[d]), Decimal(0)) for d in ids}
     best = max(totals.values(), default=Decimal(0))
-    return {d: score_card(d, all_entries, rules, best_total=best) for d in ids}
+    return {d: score_card(d, mine[d], rules, best_total=best) for d in ids}
 
 
 def rank(totals: Mapping[str, Decimal]) -> dict[str, int]:
