@@ -38,7 +38,7 @@ from contracts.vocabulary import (
 from scoring.domain import facts as f
 from scoring.domain.assessment import TownshipAssessment, assess
 from scoring.domain.assessment_rules import Metric
-from scoring.domain.documents import default_assessment_rules
+from scoring.domain.documents import assessment_rules_from, default_assessment_rules
 from scoring.domain.metrics import READERS
 
 D = Decimal
@@ -212,3 +212,25 @@ def test_every_metric_has_a_reader() -> None:
 def test_redelivered_facts_change_no_assessment() -> None:
     facts = [*town_facts(), *street_facts()]
     assert assess([*facts, *reversed(facts)], RULES) == assess(facts, RULES)
+
+
+def test_a_county_can_count_submitted_manuscripts() -> None:
+    data = RULES.model_dump(mode="json")
+    data["dimensions"]["bonus"]["measures"].append(
+        {
+            "id": "submitted",
+            "label": "报送稿件",
+            "metric": "manuscripts_submitted",
+            "points": 0.5,
+            "max": 2,
+        }
+    )
+    counted = assessment_rules_from(data)
+    facts: list[f.Fact] = [
+        township(TOWN),
+        *(f.ManuscriptSubmitted(src(), f"m{i}", TOWN, date(YEAR, 2, i + 1)) for i in range(3)),
+        f.ManuscriptSubmitted(src(), "old", TOWN, date(YEAR - 1, 12, 1)),
+    ]
+    (town,) = assess(facts, counted)
+    line = next(x for d in town.dimensions for x in d.lines if x.measure_id == "submitted")
+    assert (line.value, line.points, line.evidence) == (D(3), D("1.5"), ("m0", "m1", "m2"))

@@ -33,7 +33,6 @@ AT = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 2027-01-01 01:00 in China
 IGNORED = {
     d.StationUpdated,  # content freshness arrives as StationStale
     d.ActivityScheduled,  # a plan earns nothing; the logged activity does
-    d.ManuscriptSubmitted,  # only publication (用稿) counts
     d.MandateTerminationFlagged,  # a legal trigger beside the points, decided by a person
     c.OpinionSubmitted,
     c.CaseTriaged,
@@ -237,3 +236,17 @@ def test_roster_and_case_facts_carry_what_the_assessment_needs() -> None:
     )
     assert isinstance(paper, f.ManuscriptPublished)
     assert paper.outlet_level is OutletLevel.npc_system
+
+
+def test_a_submitted_manuscript_is_a_fact_for_the_assessment() -> None:
+    fact = cut(
+        d.ManuscriptSubmitted(
+            manuscript_id="m1",
+            township=TOWN,
+            title="人大代表在行动",
+            author="通讯员",
+            submitted_on=date(2026, 5, 1),
+        )
+    )
+    assert isinstance(fact, f.ManuscriptSubmitted)
+    assert (fact.manuscript_id, fact.submitted_on) == ("m1", date(2026, 5, 1))

@@ -36,6 +36,7 @@ class Metric(StrEnum):
     solved_rate = "solved_rate"
     topics_closed_passing = "topics_closed_passing"
     highlights = "highlights"
+    manuscripts_submitted = "manuscripts_submitted"
     manuscript_points = "manuscript_points"
 
     @property

@@ -30,6 +30,7 @@ class TownshipBook:
     closed: dict[str, f.CaseClosed] = field(default_factory=dict)
     topics: dict[str, f.TopicClosed] = field(default_factory=dict)
     highlights: dict[str, f.HighlightReported] = field(default_factory=dict)
+    submitted: dict[str, f.ManuscriptSubmitted] = field(default_factory=dict)
     manuscripts: dict[str, list[f.ManuscriptPublished]] = field(default_factory=dict)
 
 
@@ -72,6 +73,8 @@ class Books:
             book.topics[fact.topic_id] = fact
         elif isinstance(fact, f.HighlightReported):
             book.highlights[fact.highlight_id] = fact
+        elif isinstance(fact, f.ManuscriptSubmitted):
+            book.submitted[fact.manuscript_id] = fact
         elif isinstance(fact, f.ManuscriptPublished):
             book.manuscripts.setdefault(fact.manuscript_id, []).append(fact)
 

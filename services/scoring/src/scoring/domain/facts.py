@@ -194,6 +194,16 @@ class HighlightReported:
 
 
 @dataclass(frozen=True, slots=True)
+class ManuscriptSubmitted:
+    """A manuscript (稿件) was submitted (报送) to an outlet."""
+
+    source: Source
+    manuscript_id: str
+    township: str
+    submitted_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class ManuscriptPublished:
     """A manuscript (稿件) was published at an outlet level and placement."""
 
@@ -219,5 +229,6 @@ Fact = (
     | RosterVerified
     | Stale
     | HighlightReported
+    | ManuscriptSubmitted
     | ManuscriptPublished
 )

@@ -170,6 +170,9 @@ READERS: dict[Metric, Callable[[Year], Reading]] = {
     Metric.highlights: lambda y: _count(
         [h.highlight_id for _, h in sorted(y.book.highlights.items()) if h.year == y.year]
     ),
+    Metric.manuscripts_submitted: lambda y: _count(
+        [m for m, x in sorted(y.book.submitted.items()) if x.submitted_on.year == y.year]
+    ),
     Metric.manuscript_points: lambda y: manuscript_points(y.book, y.year, y.publicity),
 }
 """How each metric is read; every metric has a reader (a test checks it)."""

@@ -110,6 +110,10 @@ def _highlight(e: d.HighlightReported, s: f.Source) -> f.HighlightReported:
     return f.HighlightReported(s, e.highlight_id, e.township, e.year)
 
 
+def _submitted(e: d.ManuscriptSubmitted, s: f.Source) -> f.ManuscriptSubmitted:
+    return f.ManuscriptSubmitted(s, e.manuscript_id, e.township, e.submitted_on)
+
+
 def _manuscript(e: d.ManuscriptPublished, s: f.Source) -> f.ManuscriptPublished:
     return f.ManuscriptPublished(
         s, e.manuscript_id, e.township, e.outlet_level, e.placement, e.published_on
@@ -129,6 +133,7 @@ CUTTERS: dict[type[EventData], Cutter] = {
     d.RosterStale: _roster_stale,
     d.StationStale: _station_stale,
     d.HighlightReported: _highlight,
+    d.ManuscriptSubmitted: _submitted,
     d.ManuscriptPublished: _manuscript,
     c.SuggestionSubmitted: _suggestion,
     c.CaseAssigned: _assigned,
