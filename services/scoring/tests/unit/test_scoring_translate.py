@@ -7,9 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from scoring_harness import TOWN
 
-from contracts import cases as c, deputies as d, new_envelope
+from contracts import (
+    RawEnvelope,
+    UnknownEventVersion,
+    cases as c,
+    deputies as d,
+    new_envelope,
+    schema_uri,
+)
 from contracts.common import EventData
 from contracts.vocabulary import (
     ActivityType,
@@ -250,3 +258,27 @@ def test_a_submitted_manuscript_is_a_fact_for_the_assessment() -> None:
     )
     assert isinstance(fact, f.ManuscriptSubmitted)
     assert (fact.manuscript_id, fact.submitted_on) == ("m1", date(2026, 5, 1))
+
+
+def raw(event_type: str, data: dict[str, Any], version: int = 1) -> RawEnvelope:
+    return RawEnvelope(
+        type=event_type,
+        source="/test",
+        subject="x",
+        township=TOWN,
+        correlationid="t",
+        dataschema=schema_uri(event_type, version),
+        data=data,
+    )
+
+
+def test_a_type_scoring_does_not_read_is_skipped_unparsed() -> None:
+    assert fact_of(raw("deputies.future.thing", {"anything": 1})) is None
+    assert fact_of(raw("cases.case.reminded", {"not": "valid"})) is None
+
+
+def test_a_type_it_reads_must_be_valid_at_a_known_version() -> None:
+    with pytest.raises(ValidationError):
+        fact_of(raw("cases.case.replied", {"case_id": "c1"}))
+    with pytest.raises(UnknownEventVersion):
+        fact_of(raw("cases.case.replied", {"case_id": "c1"}, version=2))

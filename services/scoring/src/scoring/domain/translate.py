@@ -146,8 +146,17 @@ CUTTERS: dict[type[EventData], Cutter] = {
 """Every contract event type scoring reads, and how it becomes a fact."""
 
 
+READ_TYPES = frozenset(model.EVENT_TYPE for model in CUTTERS)
+
+
 def fact_of(envelope: Envelope[Any]) -> f.Fact | None:
-    """Return the fact an event gives, or None when scoring does not act on its type."""
+    """Return the fact an event gives, or None when scoring does not read its type.
+
+    A type scoring does not read is skipped unparsed (tolerant reader, new types included); a
+    type it reads must validate at a known version, or this raises (the consumer dead-letters it).
+    """
+    if envelope.type not in READ_TYPES:
+        return None
     data = parse_data(envelope)
     cutter = CUTTERS.get(type(data))
     if cutter is None:
