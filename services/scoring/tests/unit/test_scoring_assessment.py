@@ -234,3 +234,22 @@ def test_a_county_can_count_submitted_manuscripts() -> None:
     (town,) = assess(facts, counted)
     line = next(x for d in town.dimensions for x in d.lines if x.measure_id == "submitted")
     assert (line.value, line.points, line.evidence) == (D(3), D("1.5"), ("m0", "m1", "m2"))
+
+
+def test_a_deputy_who_moved_counts_on_the_new_roster_only() -> None:
+    facts: list[f.Fact] = [
+        township(TOWN),
+        township(STREET, TownshipKind.subdistrict),
+        deputy("d1"),
+        deputy("d2"),
+        deputy("d2", STREET, version=2),  # moved to the subdistrict
+        deputy("d1", version=1),  # an old record redelivered under a new event id: ignored
+        activity("tr", T.training, {"d1": P.present}),
+    ]
+    result = {a.township: a for a in assess(facts, RULES)}
+    coverage = {
+        code: next(x for d in a.dimensions for x in d.lines if x.measure_id == "training_coverage")
+        for code, a in result.items()
+    }
+    assert (coverage[TOWN].value, coverage[TOWN].evidence) == (D(1), ("d1",))
+    assert (coverage[STREET].value, coverage[STREET].evidence) == (D(0), ())
