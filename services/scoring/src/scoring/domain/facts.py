@@ -154,7 +154,7 @@ class CaseClosed:
 
 @dataclass(frozen=True, slots=True)
 class TopicClosed:
-    """A supervision topic closed; ``passed`` when rectified and the vote passed."""
+    """A supervision topic closed: rectified or not, and its vote (None when none was held)."""
 
     source: Source
     topic_id: str

@@ -89,7 +89,8 @@ def _topic(e: c.SupervisionTopicClosed, s: f.Source) -> f.TopicClosed:
     passed = None
     if e.vote is not None:
         votes = e.vote.satisfied + e.vote.basically_satisfied + e.vote.unsatisfied
-        # 石泉县: the report passes only with more than half of the votes (§1.3).
+        # 石泉县 passes a report with more than half voting 满意 (§1.3); here 基本满意 counts
+        # with 满意, as the usual 满意率 does: a county wanting the strict reading changes this.
         passed = 2 * (e.vote.satisfied + e.vote.basically_satisfied) > votes
     return f.TopicClosed(s, e.topic_id, e.township, e.rectified, passed, e.closed_on)
 
