@@ -1,0 +1,110 @@
+"""The township books: what the assessment counts, folded from the facts of every year.
+
+Activities keep their latest version and disappear when cancelled; the roster keeps each deputy's
+latest record; a case counts its last closure; a manuscript keeps every publication (the measure
+picks its best).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from contracts.vocabulary import TownshipKind
+from scoring.domain import facts as f
+
+
+@dataclass
+class TownshipBook:
+    """One township's record for the assessment."""
+
+    township: str
+    county: str
+    kind: TownshipKind = TownshipKind.town
+    roster_verified: list[f.RosterVerified] = field(default_factory=list)
+    stale: list[f.Stale] = field(default_factory=list)
+    activities: dict[str, f.ActivityHeld] = field(default_factory=dict)
+    deputies: dict[str, f.DeputyOnRoster] = field(default_factory=dict)
+    replies: list[f.CaseReplied] = field(default_factory=list)
+    closed: dict[str, f.CaseClosed] = field(default_factory=dict)
+    topics: dict[str, f.TopicClosed] = field(default_factory=dict)
+    highlights: dict[str, f.HighlightReported] = field(default_factory=dict)
+    submitted: dict[str, f.ManuscriptSubmitted] = field(default_factory=dict)
+    manuscripts: dict[str, list[f.ManuscriptPublished]] = field(default_factory=dict)
+
+
+@dataclass
+class Books:
+    """Every township's book; ``where`` tells which book holds a deputy or an activity."""
+
+    townships: dict[str, TownshipBook] = field(default_factory=dict)
+    seen: set[UUID] = field(default_factory=set)
+    versions: dict[str, int] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)
+
+    def book(self, township: str) -> TownshipBook:
+        """Return a township's book, opening it when first seen."""
+        if township not in self.townships:
+            self.townships[township] = TownshipBook(township, township[:6])
+        return self.townships[township]
+
+    def apply(self, fact: f.Fact) -> None:
+        """Fold one fact in (a fact seen before changes nothing)."""
+        if fact.source.event_id in self.seen:
+            return
+        self.seen.add(fact.source.event_id)
+        book = self.book(fact.township)
+        if isinstance(fact, f.TownshipKnown):
+            book.county, book.kind = fact.county, fact.kind
+        elif isinstance(fact, f.DeputyOnRoster):
+            self._deputy(fact)
+        elif isinstance(fact, f.ActivityHeld | f.ActivityCancelled):
+            self._activity(fact)
+        elif isinstance(fact, f.RosterVerified):
+            book.roster_verified.append(fact)
+        elif isinstance(fact, f.Stale):
+            book.stale.append(fact)
+        elif isinstance(fact, f.CaseReplied):
+            book.replies.append(fact)
+        elif isinstance(fact, f.CaseClosed):
+            book.closed[fact.case_id] = fact
+        elif isinstance(fact, f.TopicClosed):
+            book.topics[fact.topic_id] = fact
+        elif isinstance(fact, f.HighlightReported):
+            book.highlights[fact.highlight_id] = fact
+        elif isinstance(fact, f.ManuscriptSubmitted):
+            book.submitted[fact.manuscript_id] = fact
+        elif isinstance(fact, f.ManuscriptPublished):
+            book.manuscripts.setdefault(fact.manuscript_id, []).append(fact)
+
+    def _deputy(self, fact: f.DeputyOnRoster) -> None:
+        key = f"deputy:{fact.deputy_id}"
+        if fact.version <= self.versions.get(key, 0):
+            return
+        self.versions[key] = fact.version
+        previous = self.where.get(key)
+        if previous is not None and previous != fact.township:
+            self.townships[previous].deputies.pop(fact.deputy_id, None)
+        self.where[key] = fact.township
+        self.book(fact.township).deputies[fact.deputy_id] = fact
+
+    def _activity(self, fact: f.ActivityHeld | f.ActivityCancelled) -> None:
+        key = f"activity:{fact.activity_id}"
+        if fact.version <= self.versions.get(key, 0):
+            return
+        self.versions[key] = fact.version
+        previous = self.where.pop(key, None)
+        if previous is not None:
+            self.townships[previous].activities.pop(fact.activity_id, None)
+        if isinstance(fact, f.ActivityHeld):
+            self.where[key] = fact.township
+            self.book(fact.township).activities[fact.activity_id] = fact
+
+
+def books_of(facts: Iterable[f.Fact]) -> Books:
+    """Return the books the facts give."""
+    books = Books()
+    for fact in facts:
+        books.apply(fact)
+    return books

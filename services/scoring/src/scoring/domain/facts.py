@@ -1,0 +1,234 @@
+"""The facts scoring reacts to: small, frozen records cut from the contract events.
+
+One event gives at most one fact. Every fact carries the id and type of the event it came from,
+which is the ``source_event_id`` of every ledger entry derived from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from contracts.vocabulary import (
+    ActivityType,
+    CaseKind,
+    DeputyStatus,
+    Level,
+    OutletLevel,
+    Placement,
+    ReplyClass,
+    Satisfaction,
+    TownshipKind,
+)
+
+
+class Presence(StrEnum):
+    """A deputy at an activity; ``partial`` (部分参加) is ready for when the events carry it."""
+
+    present = "present"
+    partial = "partial"
+    excused = "excused"
+    unexcused_absence = "unexcused_absence"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The event a fact was cut from, and the China day it was published."""
+
+    event_id: UUID
+    event_type: str
+    published_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipKnown:
+    """A township joined: its county and kind (镇 has a congress, 街道 has not)."""
+
+    source: Source
+    township: str
+    county: str
+    kind: TownshipKind
+
+
+@dataclass(frozen=True, slots=True)
+class DeputyOnRoster:
+    """A deputy's roster record: township, levels and status, as of an aggregate version."""
+
+    source: Source
+    deputy_id: str
+    township: str
+    levels: frozenset[Level]
+    status: DeputyStatus
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityHeld:
+    """An activity as logged or corrected (``corrects`` tells which), with attendance."""
+
+    source: Source
+    activity_id: str
+    township: str
+    activity_type: ActivityType
+    levels: frozenset[Level]
+    held_on: date
+    hours: Decimal
+    attendance: tuple[tuple[str, Presence], ...]
+    version: int
+    corrects: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityCancelled:
+    """A logged activity was cancelled: all derived from it is reversed."""
+
+    source: Source
+    activity_id: str
+    township: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionFiled:
+    """A suggestion (代表建议) with its first signatory and joint signatories."""
+
+    source: Source
+    case_id: str
+    township: str
+    lead: str
+    co_signers: tuple[str, ...]
+    filed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class CaseReplied:
+    """A reply (答复) with its class and whether it came on time."""
+
+    source: Source
+    case_id: str
+    township: str
+    kind: CaseKind
+    reply_class: ReplyClass
+    on_time: bool
+    replied_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class KeyChaseDesignated:
+    """A case was flagged for 重点督办 (at assignment or later)."""
+
+    source: Source
+    case_id: str
+    township: str
+    designated_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackGiven:
+    """A deputy's rating of a reply's result (满意/基本满意/不满意)."""
+
+    source: Source
+    case_id: str
+    township: str
+    deputy_id: str
+    result: Satisfaction
+    given_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class CaseClosed:
+    """A case was closed (办结): answered or not, solved (class A) or not, on time or not."""
+
+    source: Source
+    case_id: str
+    township: str
+    kind: CaseKind
+    replied: bool
+    solved: bool
+    on_time: bool
+    closed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class TopicClosed:
+    """A supervision topic closed: rectified or not, and its vote (None when none was held)."""
+
+    source: Source
+    topic_id: str
+    township: str
+    rectified: bool
+    vote_passed: bool | None
+    closed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class RosterVerified:
+    """Township staff confirmed the roster current (on a China day)."""
+
+    source: Source
+    township: str
+    verified_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """A roster (``station_id`` None) or a station went one more period without refresh."""
+
+    source: Source
+    township: str
+    station_id: str | None
+    stale_since: date
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightReported:
+    """A township reported its highlight work (一镇街一特色) for a year."""
+
+    source: Source
+    highlight_id: str
+    township: str
+    year: int
+
+
+@dataclass(frozen=True, slots=True)
+class ManuscriptSubmitted:
+    """A manuscript (稿件) was submitted (报送) to an outlet."""
+
+    source: Source
+    manuscript_id: str
+    township: str
+    submitted_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ManuscriptPublished:
+    """A manuscript (稿件) was published at an outlet level and placement."""
+
+    source: Source
+    manuscript_id: str
+    township: str
+    outlet_level: OutletLevel
+    placement: Placement
+    published_on: date
+
+
+Fact = (
+    TownshipKnown
+    | DeputyOnRoster
+    | ActivityHeld
+    | ActivityCancelled
+    | SuggestionFiled
+    | CaseReplied
+    | KeyChaseDesignated
+    | FeedbackGiven
+    | CaseClosed
+    | TopicClosed
+    | RosterVerified
+    | Stale
+    | HighlightReported
+    | ManuscriptSubmitted
+    | ManuscriptPublished
+)

@@ -1,0 +1,249 @@
+"""Derive the ledger from facts under one rule set: awards, caps in event order, reversals.
+
+A correction or cancellation reverses every live entry of the activity with compensating entries
+(never an edit) before the corrected record earns again. Caps hold per deputy, rule and year, and
+are applied in the order the facts arrive, so the same facts in the same order give the same
+ledger. Quality markers count once per case and deputy. An event seen before, or an activity
+version older than one applied, changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+from uuid import UUID
+
+from contracts.vocabulary import CaseKind, ReplyClass, Satisfaction
+from scoring.domain import clauses as cl, facts as f
+from scoring.domain.entries import Entry, award_id, live, reversal_id
+from scoring.domain.periods import period_of
+from scoring.domain.rules import Award, Per, RuleSet
+
+
+@dataclass
+class LedgerState:
+    """What derivation remembers between facts (a consumer persists it beside the entries)."""
+
+    seen: set[UUID] = field(default_factory=set)
+    versions: dict[str, int] = field(default_factory=dict)
+    live: dict[str, list[Entry]] = field(default_factory=dict)
+    sums: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
+    signers: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def restore(
+        cls,
+        entries: Iterable[Entry],
+        *,
+        seen: set[UUID],
+        versions: dict[str, int],
+        signers: dict[str, tuple[str, tuple[str, ...]]],
+    ) -> LedgerState:
+        """Rebuild the state from stored entries plus what entries cannot tell (ids, versions, signers)."""
+        written = list(entries)
+        state = cls(seen=set(seen), versions=dict(versions), signers=dict(signers))
+        for e in live(written):
+            state.live.setdefault(e.subject, []).append(e)
+        for e in written:
+            key = (e.deputy_id, e.year, e.rule_id)
+            state.sums[key] = state.sums.get(key, Decimal(0)) + e.points
+        return state
+
+
+class Ledger:
+    """Applies facts one at a time under a rule set and returns the entries each one writes."""
+
+    def __init__(self, rules: RuleSet, state: LedgerState | None = None) -> None:
+        self.rules = rules
+        self.state = state or LedgerState()
+        self._clauses = cl.clauses(rules)
+
+    def apply(self, fact: f.Fact) -> list[Entry]:
+        """Return the entries a fact writes (none for a fact seen before or not about points)."""
+        if fact.source.event_id in self.state.seen:
+            return []
+        self.state.seen.add(fact.source.event_id)
+        if isinstance(fact, f.ActivityHeld):
+            return self._activity(fact)
+        if isinstance(fact, f.ActivityCancelled):
+            return self._cancel(fact)
+        if isinstance(fact, f.SuggestionFiled):
+            return self._suggestion(fact)
+        if isinstance(fact, f.CaseReplied):
+            if fact.reply_class is ReplyClass.A and fact.kind is CaseKind.suggestion:
+                pair = (cl.REPLY_A_LEAD, cl.REPLY_A_CO)
+                return self._signers(fact.case_id, fact, fact.replied_on, pair, once=True)
+            return []
+        if isinstance(fact, f.KeyChaseDesignated):
+            pair = (cl.KEY_CHASE_LEAD, cl.KEY_CHASE_CO)
+            return self._signers(fact.case_id, fact, fact.designated_on, pair, once=True)
+        if isinstance(fact, f.FeedbackGiven):
+            return self._feedback(fact)
+        return []
+
+    # --- activities ------------------------------------------------------------------------
+
+    def _activity(self, fact: f.ActivityHeld) -> list[Entry]:
+        subject = f"activity:{fact.activity_id}"
+        if not self._newer(subject, fact.version):
+            return []
+        out = self._reverse(subject, fact.source)
+        rule = self.rules.activities.get(fact.activity_type)
+        if rule is None or not self._in_scope(fact.township, fact.held_on):
+            return out
+        for deputy_id, presence in dict(fact.attendance).items():
+            award: Award | None = getattr(rule, presence.value)
+            if award is None:
+                continue
+            points = award.points_for(fact.levels) * self._units(award, fact.hours)
+            rule_id = cl.activity_rule_id(fact.activity_type, presence.value)
+            out += self._post(rule_id, deputy_id, points, fact, fact.held_on, subject)
+        return out
+
+    def _cancel(self, fact: f.ActivityCancelled) -> list[Entry]:
+        subject = f"activity:{fact.activity_id}"
+        if not self._newer(subject, fact.version):
+            return []
+        return self._reverse(subject, fact.source)
+
+    def _newer(self, subject: str, version: int) -> bool:
+        if version <= self.state.versions.get(subject, 0):
+            return False
+        self.state.versions[subject] = version
+        return True
+
+    def _units(self, award: Award, hours: Decimal) -> Decimal:
+        if award.per is not Per.half_day:
+            return Decimal(1)
+        halves = (hours / self.rules.half_day_hours).to_integral_value(rounding=ROUND_CEILING)
+        return max(Decimal(1), halves)
+
+    # --- cases -----------------------------------------------------------------------------
+
+    def _suggestion(self, fact: f.SuggestionFiled) -> list[Entry]:
+        self.state.signers[fact.case_id] = (fact.lead, fact.co_signers)
+        pair = (cl.SUGGESTION_LEAD, cl.SUGGESTION_CO)
+        return self._signers(fact.case_id, fact, fact.filed_on, pair, once=False)
+
+    def _signers(
+        self, case_id: str, fact: f.Fact, day: date, pair: tuple[str, str], *, once: bool
+    ) -> list[Entry]:
+        found = self.state.signers.get(case_id)
+        if found is None or not self._in_scope(fact.township, day):
+            return []
+        lead, co_signers = found
+        subject = f"case:{case_id}"
+        out = []
+        for deputy_id, rule_id in [(lead, pair[0]), *((c, pair[1]) for c in co_signers)]:
+            if once and self._given(subject, rule_id, deputy_id):
+                continue
+            points = self._points(rule_id)
+            out += self._post(rule_id, deputy_id, points, fact, day, subject)
+        return out
+
+    def _feedback(self, fact: f.FeedbackGiven) -> list[Entry]:
+        found = self.state.signers.get(fact.case_id)
+        if found is None or fact.result is not Satisfaction.satisfied:
+            return []
+        if fact.deputy_id not in (found[0], *found[1]):
+            return []
+        if not self._in_scope(fact.township, fact.given_on):
+            return []
+        subject = f"case:{fact.case_id}"
+        if self._given(subject, cl.SATISFIED, fact.deputy_id):
+            return []
+        points = self.rules.quality.satisfied_feedback
+        return self._post(cl.SATISFIED, fact.deputy_id, points, fact, fact.given_on, subject)
+
+    def _points(self, rule_id: str) -> Decimal:
+        q = self.rules.quality
+        return {
+            cl.SUGGESTION_LEAD: self.rules.suggestion.lead,
+            cl.SUGGESTION_CO: self.rules.suggestion.co_signer,
+            cl.REPLY_A_LEAD: q.reply_class_a.lead,
+            cl.REPLY_A_CO: q.reply_class_a.co_signer,
+            cl.KEY_CHASE_LEAD: q.key_chase.lead,
+            cl.KEY_CHASE_CO: q.key_chase.co_signer,
+        }[rule_id]
+
+    def _given(self, subject: str, rule_id: str, deputy_id: str) -> bool:
+        return any(
+            e.rule_id == rule_id and e.deputy_id == deputy_id
+            for e in self.state.live.get(subject, ())
+        )
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _in_scope(self, township: str, day: date) -> bool:
+        return township.startswith(self.rules.county) and day.year == self.rules.year
+
+    def _post(
+        self, rule_id: str, deputy_id: str, points: Decimal, fact: f.Fact, day: date, subject: str
+    ) -> list[Entry]:
+        if points == 0:
+            return []
+        clause = self._clauses[rule_id]
+        key = (deputy_id, day.year, rule_id)
+        so_far = self.state.sums.get(key, Decimal(0))
+        allowed = _capped(points, so_far, clause.cap_per_year)
+        entry = Entry(
+            entry_id=award_id(rule_id, fact.source.event_id, deputy_id),
+            deputy_id=deputy_id,
+            township=fact.township,
+            year=day.year,
+            period=period_of(day, self.rules.cadence.publication),
+            occurred_on=day,
+            rule_id=rule_id,
+            rule_set_version=self.rules.version,
+            category=clause.category,
+            points=allowed,
+            subject=subject,
+            source_event_id=fact.source.event_id,
+            source_event_type=fact.source.event_type,
+            capped_from=points if allowed != points else None,
+        )
+        self.state.sums[key] = so_far + allowed
+        self.state.live.setdefault(subject, []).append(entry)
+        return [entry]
+
+    def _reverse(self, subject: str, source: f.Source) -> list[Entry]:
+        out = []
+        for e in self.state.live.pop(subject, []):
+            key = (e.deputy_id, e.year, e.rule_id)
+            self.state.sums[key] = self.state.sums.get(key, Decimal(0)) - e.points
+            out.append(
+                Entry(
+                    entry_id=reversal_id(e.entry_id, source.event_id),
+                    deputy_id=e.deputy_id,
+                    township=e.township,
+                    year=e.year,
+                    period=e.period,
+                    occurred_on=e.occurred_on,
+                    rule_id=e.rule_id,
+                    rule_set_version=self.rules.version,
+                    category=e.category,
+                    points=-e.points,
+                    subject=subject,
+                    source_event_id=source.event_id,
+                    source_event_type=source.event_type,
+                    compensates=e.entry_id,
+                )
+            )
+        return out
+
+
+def _capped(points: Decimal, so_far: Decimal, cap: Decimal | None) -> Decimal:
+    """Return how much of ``points`` fits under ``cap`` (in size) after ``so_far``."""
+    if cap is None:
+        return points
+    if points >= 0:
+        return max(Decimal(0), min(points, cap - so_far))
+    return min(Decimal(0), max(points, -cap - so_far))
+
+
+def derive(facts: Iterable[f.Fact], rules: RuleSet) -> list[Entry]:
+    """Return the whole ledger the facts give under a rule set, in the order written."""
+    ledger = Ledger(rules)
+    return [entry for fact in facts for entry in ledger.apply(fact)]

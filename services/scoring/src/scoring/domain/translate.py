@@ -1,0 +1,165 @@
+"""Contract events → facts: which events can earn or lose points or feed the township assessment.
+
+Events not listed here (scheduling, warnings, reminders, digests, …) give no fact: scoring is a
+tolerant reader and counts them as not covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from contracts import Envelope, cases as c, deputies as d, parse_data
+from contracts.common import EventData
+from contracts.vocabulary import Attendance
+from kit.clock import china_day
+from scoring.domain import facts as f
+
+_PRESENCE = {
+    Attendance.present: f.Presence.present,
+    Attendance.excused: f.Presence.excused,
+    Attendance.unexcused_absence: f.Presence.unexcused_absence,
+}
+
+
+def _township(e: d.TownshipRegistered, s: f.Source) -> f.TownshipKnown:
+    return f.TownshipKnown(s, e.township, e.county, e.kind)
+
+
+def _deputy(e: d.DeputyRegistered | d.DeputyUpdated, s: f.Source) -> f.DeputyOnRoster:
+    return f.DeputyOnRoster(
+        s, e.deputy_id, e.township, frozenset(e.levels), e.status, e.aggregate_version
+    )
+
+
+def _status(e: d.DeputyStatusChanged, s: f.Source) -> f.DeputyOnRoster:
+    return f.DeputyOnRoster(
+        s, e.deputy_id, e.township, frozenset(e.levels), e.to_status, e.aggregate_version
+    )
+
+
+def _activity(e: d.ActivityLogged | d.ActivityCorrected, s: f.Source) -> f.ActivityHeld:
+    return f.ActivityHeld(
+        source=s,
+        activity_id=e.activity_id,
+        township=e.township,
+        activity_type=e.activity_type,
+        levels=frozenset(e.levels),
+        held_on=e.held_on,
+        hours=Decimal(str(e.duration_hours)),
+        attendance=tuple((m.deputy_id, _PRESENCE[m.attendance]) for m in e.attendance),
+        version=e.aggregate_version,
+        corrects=isinstance(e, d.ActivityCorrected),
+    )
+
+
+def _cancelled(e: d.ActivityCancelled, s: f.Source) -> f.ActivityCancelled:
+    return f.ActivityCancelled(s, e.activity_id, e.township, e.aggregate_version)
+
+
+def _suggestion(e: c.SuggestionSubmitted, s: f.Source) -> f.SuggestionFiled:
+    co = tuple(dict.fromkeys(x for x in e.co_deputy_ids if x != e.lead_deputy_id))
+    return f.SuggestionFiled(s, e.case_id, e.township, e.lead_deputy_id, co, e.submitted_on)
+
+
+def _replied(e: c.CaseReplied, s: f.Source) -> f.CaseReplied:
+    return f.CaseReplied(s, e.case_id, e.township, e.kind, e.reply_class, e.on_time, e.replied_on)
+
+
+def _assigned(e: c.CaseAssigned, s: f.Source) -> f.KeyChaseDesignated | None:
+    return f.KeyChaseDesignated(s, e.case_id, e.township, e.assigned_on) if e.key_chase else None
+
+
+def _key_chase(e: c.CaseKeyChaseDesignated, s: f.Source) -> f.KeyChaseDesignated:
+    return f.KeyChaseDesignated(s, e.case_id, e.township, e.designated_on)
+
+
+def _feedback(e: c.CaseFeedbackGiven, s: f.Source) -> f.FeedbackGiven:
+    # The event has no day of its own: the deputy's rating counts on the day it was published.
+    return f.FeedbackGiven(s, e.case_id, e.township, e.deputy_id, e.result, s.published_on)
+
+
+def _closed(e: c.CaseClosed, s: f.Source) -> f.CaseClosed:
+    replied = e.reply_class is not None
+    return f.CaseClosed(s, e.case_id, e.township, e.kind, replied, e.solved, e.on_time, e.closed_on)
+
+
+def _topic(e: c.SupervisionTopicClosed, s: f.Source) -> f.TopicClosed:
+    passed = None
+    if e.vote is not None:
+        votes = e.vote.satisfied + e.vote.basically_satisfied + e.vote.unsatisfied
+        # 石泉县 passes a report with more than half voting 满意 (§1.3); here 基本满意 counts
+        # with 满意, as the usual 满意率 does: a county wanting the strict reading changes this.
+        passed = 2 * (e.vote.satisfied + e.vote.basically_satisfied) > votes
+    return f.TopicClosed(s, e.topic_id, e.township, e.rectified, passed, e.closed_on)
+
+
+def _verified(e: d.RosterVerified, s: f.Source) -> f.RosterVerified:
+    return f.RosterVerified(s, e.township, china_day(e.verified_at))
+
+
+def _roster_stale(e: d.RosterStale, s: f.Source) -> f.Stale:
+    return f.Stale(s, e.township, None, e.stale_since)
+
+
+def _station_stale(e: d.StationStale, s: f.Source) -> f.Stale:
+    return f.Stale(s, e.township, e.station_id, e.stale_since)
+
+
+def _highlight(e: d.HighlightReported, s: f.Source) -> f.HighlightReported:
+    return f.HighlightReported(s, e.highlight_id, e.township, e.year)
+
+
+def _submitted(e: d.ManuscriptSubmitted, s: f.Source) -> f.ManuscriptSubmitted:
+    return f.ManuscriptSubmitted(s, e.manuscript_id, e.township, e.submitted_on)
+
+
+def _manuscript(e: d.ManuscriptPublished, s: f.Source) -> f.ManuscriptPublished:
+    return f.ManuscriptPublished(
+        s, e.manuscript_id, e.township, e.outlet_level, e.placement, e.published_on
+    )
+
+
+Cutter = Callable[[Any, f.Source], f.Fact | None]
+CUTTERS: dict[type[EventData], Cutter] = {
+    d.TownshipRegistered: _township,
+    d.DeputyRegistered: _deputy,
+    d.DeputyUpdated: _deputy,
+    d.DeputyStatusChanged: _status,
+    d.ActivityLogged: _activity,
+    d.ActivityCorrected: _activity,
+    d.ActivityCancelled: _cancelled,
+    d.RosterVerified: _verified,
+    d.RosterStale: _roster_stale,
+    d.StationStale: _station_stale,
+    d.HighlightReported: _highlight,
+    d.ManuscriptSubmitted: _submitted,
+    d.ManuscriptPublished: _manuscript,
+    c.SuggestionSubmitted: _suggestion,
+    c.CaseAssigned: _assigned,
+    c.CaseKeyChaseDesignated: _key_chase,
+    c.CaseReplied: _replied,
+    c.CaseFeedbackGiven: _feedback,
+    c.CaseClosed: _closed,
+    c.SupervisionTopicClosed: _topic,
+}
+"""Every contract event type scoring reads, and how it becomes a fact."""
+
+
+READ_TYPES = frozenset(model.EVENT_TYPE for model in CUTTERS)
+
+
+def fact_of(envelope: Envelope[Any]) -> f.Fact | None:
+    """Return the fact an event gives, or None when scoring does not read its type.
+
+    A type scoring does not read is skipped unparsed (tolerant reader, new types included); a
+    type it reads must validate at a known version, or this raises (the consumer dead-letters it).
+    """
+    if envelope.type not in READ_TYPES:
+        return None
+    data = parse_data(envelope)
+    cutter = CUTTERS.get(type(data))
+    if cutter is None:
+        return None
+    return cutter(data, f.Source(envelope.id, envelope.type, china_day(envelope.time)))

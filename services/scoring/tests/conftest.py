@@ -1,0 +1,1 @@
+"""Pytest set-up for the scoring tests; its folder holds the shared ``scoring_harness`` module."""

@@ -1,0 +1,255 @@
+"""The township assessment on two hand-computed townships: every line, the grade and the rank."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from scoring_harness import (
+    COUNTY,
+    COUNTY_ONLY,
+    JOINT,
+    STREET,
+    TOWN,
+    TOWNSHIP_ONLY,
+    YEAR,
+    P,
+    activity,
+    cancel,
+    closed,
+    deputy,
+    published,
+    reply,
+    src,
+    township,
+)
+
+from contracts.vocabulary import (
+    ActivityType as T,
+    AssessmentDimension as Dim,
+    AssessmentGrade,
+    CaseKind,
+    DeputyStatus,
+    OutletLevel as L,
+    Placement as Pl,
+    ReplyClass,
+    TownshipKind,
+)
+from scoring.domain import facts as f
+from scoring.domain.assessment import TownshipAssessment, assess
+from scoring.domain.assessment_rules import Metric
+from scoring.domain.documents import assessment_rules_from, default_assessment_rules
+from scoring.domain.metrics import READERS
+
+D = Decimal
+RULES = default_assessment_rules(COUNTY, YEAR)
+EMPTY_A, EMPTY_B = "330102003", "330102004"
+
+
+def topic(
+    topic_id: str, code: str, *, passed: bool | None, on: date = date(YEAR, 10, 1)
+) -> f.TopicClosed:
+    return f.TopicClosed(src("cases.supervision.topic_closed"), topic_id, code, True, passed, on)
+
+
+def town_facts() -> list[f.Fact]:
+    """东湖镇: a town with a patchy year."""
+    return [
+        township(TOWN),
+        *(deputy(x) for x in ("d1", "d2", "d3", "d4")),
+        deputy("d5", status=DeputyStatus.terminated),
+        f.RosterVerified(src(), TOWN, date(YEAR, 3, 1)),
+        f.Stale(src(), TOWN, None, date(YEAR, 9, 1)),
+        f.Stale(src(), TOWN, "st1", date(YEAR, 9, 1)),
+        activity("s1", T.congress_session, {}, levels=TOWNSHIP_ONLY),
+        activity("s2", T.congress_session, {}, levels=TOWNSHIP_ONLY, on=date(YEAR, 12, 1)),
+        activity("tr", T.training, {"d1": P.present, "d2": P.partial, "d3": P.excused}),
+        activity("i1", T.inspection, {}, levels=JOINT),
+        activity("i2", T.research, {}),
+        activity("i3", T.law_inspection, {}),
+        activity("i4", T.inspection, {}),
+        cancel("i4", 2),
+        activity("r1", T.reception_day, {}),
+        activity("r2", T.reception_day, {}),
+        *(reply(f"o{i}", ReplyClass.B, kind=CaseKind.opinion, on_time=i < 3) for i in range(4)),
+        closed("c1", solved=True, on_time=True),
+        closed("c2", solved=True, on_time=False),
+        closed("c3", solved=False, on_time=True),
+        closed("c4", solved=False, on_time=True),
+        closed("c5", solved=False, on_time=True, replied=False),  # closed at triage
+        topic("t1", TOWN, passed=True),
+        topic("t2", TOWN, passed=False),
+        topic("t3", TOWN, passed=True, on=date(YEAR - 1, 10, 1)),
+        f.HighlightReported(src(), "h1", TOWN, YEAR),
+        f.HighlightReported(src(), "h0", TOWN, YEAR - 1),
+        published("m1", L.city, Pl.single),
+        published("m1", L.provincial, Pl.front_page_headline),  # the same piece, higher: 20 once
+        published("m2", L.central, Pl.combined),
+        published("m3", L.county, Pl.single),
+        published("m4", L.central, Pl.single, on=date(YEAR - 1, 7, 1)),
+    ]
+
+
+def street_facts() -> list[f.Fact]:
+    """城关街道: a subdistrict (no congress of its own) with a full year."""
+    return [
+        township(STREET, TownshipKind.subdistrict),
+        deputy("e1", STREET),
+        deputy("e2", STREET),
+        f.RosterVerified(src(), STREET, date(YEAR, 1, 5)),
+        activity("str", T.training, {"e1": P.present, "e2": P.present}, township=STREET),
+        *(
+            activity(
+                f"si{i}", T.inspection, {}, township=STREET, levels=JOINT if i < 6 else COUNTY_ONLY
+            )
+            for i in range(10)
+        ),
+        *(activity(f"sr{i}", T.reception_day, {}, township=STREET) for i in range(12)),
+        closed("sc1", solved=True, on_time=True, township=STREET),
+        closed("sc2", solved=True, on_time=True, township=STREET),
+        *(topic(f"st{i}", STREET, passed=True) for i in range(3)),
+        f.HighlightReported(src(), "sh", STREET, YEAR),
+        *(published(f"sm{i}", L.central, Pl.single, STREET) for i in range(3)),
+        township("330103001"),  # another county: not assessed here
+        township(EMPTY_A),
+        township(EMPTY_B),
+    ]
+
+
+def results() -> dict[str, TownshipAssessment]:
+    return {a.township: a for a in assess([*town_facts(), *street_facts()], RULES)}
+
+
+def dims(a: TownshipAssessment) -> dict[Dim, Decimal]:
+    return {d.dimension: d.points for d in a.dimensions}
+
+
+def lines(a: TownshipAssessment) -> dict[str, Decimal]:
+    return {x.measure_id: x.points for d in a.dimensions for x in d.lines}
+
+
+def test_the_town_scores_every_line_as_computed_by_hand() -> None:
+    town = results()[TOWN]
+    assert lines(town) == {
+        "roster_verified": D(4),
+        "roster_stale": D(-2),
+        "station_stale": D(-1),
+        "congress_sessions": D(16),  # 2 sessions × 8
+        "topics_passing": D(5),  # t1 only: t2 failed its vote, t3 was last year
+        "training_coverage": D(5),  # d1, d2 of 4 active (d5 terminated) = 0.5 × 10
+        "activities": D(3),  # i1–i3; i4 cancelled
+        "joint_activities": D(1),  # i1
+        "reception_days": D(1),  # 2 × 0.5
+        "opinions_on_time": D(3),  # 3 of 4 = 0.75 × 4
+        "cases_on_time": D("3.75"),  # 3 of the 4 answered = 0.75 × 5 (c5 closed at triage)
+        "solved_rate": D("2.5"),  # 2 of 4 = 0.5 × 5
+        "highlight": D(10),
+        "manuscripts": D(8),  # m1 20 (provincial headline) + m2 10 + m3 2 = 32 × 0.25
+        "manuscripts_beyond_quota": D(0),
+    }
+    assert dims(town) == {
+        Dim.basic_work: D(17),
+        Dim.supervision: D(5),
+        Dim.deputy_work: D(9),
+        Dim.reception_and_cases: D("10.25"),
+        Dim.highlight: D(10),
+        Dim.publicity: D(8),
+        Dim.bonus: D(0),
+    }
+    assert town.total == D("59.25")
+    assert town.grade is AssessmentGrade.criticised
+    assert town.solved_rate == D("0.5")
+
+
+def test_the_subdistrict_gets_the_congress_line_in_full_and_caps_hold() -> None:
+    street = results()[STREET]
+    assert lines(street)["congress_sessions"] == D(16)
+    line = next(
+        x for d in street.dimensions for x in d.lines if x.measure_id == "congress_sessions"
+    )
+    assert "not applicable" in line.note
+    assert dims(street) == {
+        Dim.basic_work: D(20),
+        Dim.supervision: D(15),
+        Dim.deputy_work: D(25),  # coverage 10 + activities 10 (cap) + joint 5 (cap, 6 held)
+        Dim.reception_and_cases: D(16),  # 6 (cap) + no opinions: 0 + 5 + 5
+        Dim.highlight: D(10),
+        Dim.publicity: D(10),  # 60 manuscript points, capped
+        Dim.bonus: D(2),  # (60 − 40) × 0.1
+    }
+    assert street.total == D(98)
+    assert street.grade is AssessmentGrade.excellent
+
+
+def test_every_line_shows_its_evidence() -> None:
+    town = results()[TOWN]
+    evidence = {x.measure_id: x.evidence for d in town.dimensions for x in d.lines}
+    assert evidence["activities"] == ("i1", "i2", "i3")
+    assert evidence["training_coverage"] == ("d1", "d2")
+    assert evidence["manuscripts"] == (
+        "m1: provincial/front_page_headline 20",
+        "m2: central/combined 10",
+        "m3: county/single 2",
+    )
+
+
+def test_townships_of_the_county_are_ranked_ties_sharing_a_place() -> None:
+    ranked = assess([*town_facts(), *street_facts()], RULES)
+    assert [(a.township, a.rank, a.ranked) for a in ranked] == [
+        (STREET, 1, 4),
+        (TOWN, 2, 4),
+        (EMPTY_A, 3, 4),
+        (EMPTY_B, 3, 4),
+    ]
+    assert ranked[2].total == 0
+    assert ranked[2].solved_rate is None
+
+
+def test_every_metric_has_a_reader() -> None:
+    assert set(READERS) == set(Metric)
+
+
+def test_redelivered_facts_change_no_assessment() -> None:
+    facts = [*town_facts(), *street_facts()]
+    assert assess([*facts, *reversed(facts)], RULES) == assess(facts, RULES)
+
+
+def test_a_county_can_count_submitted_manuscripts() -> None:
+    data = RULES.model_dump(mode="json")
+    data["dimensions"]["bonus"]["measures"].append(
+        {
+            "id": "submitted",
+            "label": "报送稿件",
+            "metric": "manuscripts_submitted",
+            "points": 0.5,
+            "max": 2,
+        }
+    )
+    counted = assessment_rules_from(data)
+    facts: list[f.Fact] = [
+        township(TOWN),
+        *(f.ManuscriptSubmitted(src(), f"m{i}", TOWN, date(YEAR, 2, i + 1)) for i in range(3)),
+        f.ManuscriptSubmitted(src(), "old", TOWN, date(YEAR - 1, 12, 1)),
+    ]
+    (town,) = assess(facts, counted)
+    line = next(x for d in town.dimensions for x in d.lines if x.measure_id == "submitted")
+    assert (line.value, line.points, line.evidence) == (D(3), D("1.5"), ("m0", "m1", "m2"))
+
+
+def test_a_deputy_who_moved_counts_on_the_new_roster_only() -> None:
+    facts: list[f.Fact] = [
+        township(TOWN),
+        township(STREET, TownshipKind.subdistrict),
+        deputy("d1"),
+        deputy("d2"),
+        deputy("d2", STREET, version=2),  # moved to the subdistrict
+        deputy("d1", version=1),  # an old record redelivered under a new event id: ignored
+        activity("tr", T.training, {"d1": P.present}),
+    ]
+    result = {a.township: a for a in assess(facts, RULES)}
+    coverage = {
+        code: next(x for d in a.dimensions for x in d.lines if x.measure_id == "training_coverage")
+        for code, a in result.items()
+    }
+    assert (coverage[TOWN].value, coverage[TOWN].evidence) == (D(1), ("d1",))
+    assert (coverage[STREET].value, coverage[STREET].evidence) == (D(0), ())

@@ -1,0 +1,255 @@
+"""Properties of the ledger over generated histories: replay, independence, caps, corrections, preview."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings, strategies as st
+from scoring_harness import (
+    COUNTY_ONLY,
+    JOINT,
+    TOWNSHIP_ONLY,
+    YEAR,
+    activity,
+    cancel,
+    feedback,
+    key_chase,
+    reply,
+    rules,
+    suggestion,
+)
+
+from contracts.vocabulary import ActivityType as T, ReplyClass, Satisfaction
+from scoring.domain.clauses import clauses
+from scoring.domain.documents import rule_set_from
+from scoring.domain.entries import Entry
+from scoring.domain.facts import ActivityHeld, Fact, Presence
+from scoring.domain.ledger import Ledger, LedgerState, derive
+from scoring.domain.preview import preview
+from scoring.domain.rules import RuleSet
+
+D = Decimal
+DEPUTIES = ("d0", "d1", "d2", "d3")
+KINDS = (T.inspection, T.public_welfare, T.congress_session, T.training, T.report_to_voters)
+
+
+def tight_rules() -> RuleSet:
+    """The seed with small caps on several rules, so generated histories hit them often."""
+    data = rules().model_dump(mode="json")
+    data["activities"]["inspection"]["present"]["cap_per_year"] = 7
+    data["activities"]["public_welfare"]["present"]["cap_per_year"] = 5
+    data["activities"]["congress_session"]["present"]["cap_per_year"] = 25
+    data["activities"]["congress_session"]["excused"]["cap_per_year"] = 3
+    data["activities"]["inspection"]["unexcused_absence"]["cap_per_year"] = 4
+    data["suggestion"]["cap_per_year"] = 7
+    data["quality"]["key_chase"]["cap_per_year"] = 6
+    return rule_set_from(data)
+
+
+TIGHT = tight_rules()
+days = st.integers(0, 364).map(lambda n: date(YEAR, 1, 1) + timedelta(days=n))
+presence = st.sampled_from(list(Presence))
+levels = st.sampled_from([COUNTY_ONLY, TOWNSHIP_ONLY, JOINT])
+hours = st.sampled_from(["1", "3.5", "4", "6", "8"])
+
+
+@st.composite
+def deputy_history(draw: st.DrawFn, deputy_id: str) -> list[Fact]:
+    """Facts that concern one deputy only: activities, corrections, cancellations, suggestions."""
+    facts: list[Fact] = []
+    versions: dict[str, int] = {}
+    kinds: dict[str, T] = {}
+    cases: list[str] = []
+    for step in range(draw(st.integers(0, 14))):
+        move = draw(st.sampled_from(["log", "log", "correct", "cancel", "suggest", "case"]))
+        if move == "log" or (move in ("correct", "cancel") and not versions):
+            activity_id = f"{deputy_id}-a{step}"
+            kinds[activity_id] = draw(st.sampled_from(KINDS))
+            versions[activity_id] = 1
+            facts.append(
+                activity(
+                    activity_id,
+                    kinds[activity_id],
+                    {deputy_id: draw(presence)},
+                    on=draw(days),
+                    hours=draw(hours),
+                    levels=draw(levels),
+                )
+            )
+        elif move in ("correct", "cancel"):
+            activity_id = draw(st.sampled_from(sorted(versions)))
+            versions[activity_id] += 1
+            if move == "cancel":
+                facts.append(cancel(activity_id, versions[activity_id]))
+                continue
+            facts.append(
+                activity(
+                    activity_id,
+                    kinds[activity_id],
+                    {deputy_id: draw(presence)},
+                    on=draw(days),
+                    hours=draw(hours),
+                    version=versions[activity_id],
+                )
+            )
+        elif move == "suggest" or not cases:
+            cases.append(f"{deputy_id}-c{step}")
+            facts.append(suggestion(cases[-1], deputy_id, on=draw(days)))
+        else:
+            case_id = draw(st.sampled_from(cases))
+            options: list[Fact] = [
+                reply(case_id, ReplyClass.A),
+                reply(case_id, ReplyClass.C),
+                key_chase(case_id),
+                feedback(case_id, deputy_id, Satisfaction.satisfied),
+            ]
+            facts.append(draw(st.sampled_from(options)))
+    return facts
+
+
+histories = st.tuples(*(deputy_history(d) for d in DEPUTIES))
+
+
+@st.composite
+def interleaved(draw: st.DrawFn, lists: tuple[list[Fact], ...]) -> list[Fact]:
+    """Merge per-deputy histories in a drawn order that keeps each deputy's own order."""
+    queues = [list(x) for x in lists if x]
+    merged: list[Fact] = []
+    while queues:
+        i = draw(st.integers(0, len(queues) - 1))
+        merged.append(queues[i].pop(0))
+        if not queues[i]:
+            queues.pop(i)
+    return merged
+
+
+def flat(lists: tuple[list[Fact], ...]) -> list[Fact]:
+    return [fact for history in lists for fact in history]
+
+
+def net(entries: list[Entry]) -> dict[tuple[str, str], Decimal]:
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for e in entries:
+        totals[e.deputy_id, e.rule_id] += e.points
+    return {k: v for k, v in totals.items() if v != 0}
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories)
+def test_replaying_the_same_facts_gives_the_same_ledger(lists: tuple[list[Fact], ...]) -> None:
+    facts = flat(lists)
+    assert derive(facts, TIGHT) == derive(facts, TIGHT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), histories)
+def test_the_order_of_independent_deputies_facts_does_not_matter(
+    data: st.DataObject, lists: tuple[list[Fact], ...]
+) -> None:
+    one = derive(data.draw(interleaved(lists)), TIGHT)
+    other = derive(data.draw(interleaved(lists)), TIGHT)
+    assert sorted(one, key=lambda e: e.entry_id) == sorted(other, key=lambda e: e.entry_id)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), histories)
+def test_redelivered_events_anywhere_later_change_nothing(
+    data: st.DataObject, lists: tuple[list[Fact], ...]
+) -> None:
+    facts = flat(lists)
+    redelivered = list(facts)
+    for _ in range(data.draw(st.integers(0, 10))):
+        if not facts:
+            break
+        i = data.draw(st.integers(0, len(redelivered) - 1))
+        j = data.draw(st.integers(i + 1, len(redelivered)))
+        redelivered.insert(j, redelivered[i])
+    assert derive(redelivered, TIGHT) == derive(facts, TIGHT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories)
+def test_caps_are_never_exceeded_at_any_point(lists: tuple[list[Fact], ...]) -> None:
+    caps = {c.id: c.cap_per_year for c in clauses(TIGHT).values() if c.cap_per_year}
+    running: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
+    for entry in derive(flat(lists), TIGHT):
+        key = (entry.deputy_id, entry.year, entry.rule_id)
+        running[key] += entry.points
+        if entry.rule_id in caps:
+            assert abs(running[key]) <= caps[entry.rule_id], entry
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(KINDS),
+    st.lists(
+        st.dictionaries(st.sampled_from(DEPUTIES), presence, max_size=4), min_size=1, max_size=5
+    ),
+    st.lists(days, min_size=5, max_size=5),
+    st.booleans(),
+)
+def test_a_correction_nets_to_the_corrected_record_and_a_cancellation_to_nothing(
+    kind: T, versions: list[dict[str, Presence]], on: list[date], cancelled: bool
+) -> None:
+    history: list[Fact] = [
+        activity("a", kind, attendance, on=on[i], version=i + 1)
+        for i, attendance in enumerate(versions)
+    ]
+    if cancelled:
+        history.append(cancel("a", len(versions) + 1))
+    last = history[len(versions) - 1]
+    assert isinstance(last, ActivityHeld)
+    alone = activity("a", kind, dict(last.attendance), on=last.held_on)
+    expected = {} if cancelled else net(derive([alone], TIGHT))
+    assert net(derive(history, TIGHT)) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(histories)
+def test_previewing_the_active_rules_is_an_empty_diff(lists: tuple[list[Fact], ...]) -> None:
+    assert preview(flat(lists), TIGHT, TIGHT).empty
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), histories)
+def test_a_ledger_restored_from_its_entries_carries_on_as_if_never_stopped(
+    data: st.DataObject, lists: tuple[list[Fact], ...]
+) -> None:
+    facts = flat(lists)
+    cut = data.draw(st.integers(0, len(facts)))
+    first = Ledger(TIGHT)
+    written = [e for fact in facts[:cut] for e in first.apply(fact)]
+    state = LedgerState.restore(
+        written,
+        seen=first.state.seen,
+        versions=first.state.versions,
+        signers=first.state.signers,
+    )
+    resumed = Ledger(TIGHT, state)
+    written += [e for fact in facts[cut:] for e in resumed.apply(fact)]
+    assert written == derive(facts, TIGHT)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(DEPUTIES), presence, max_size=4), min_size=1, max_size=4
+    ),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_versions_of_one_activity_in_any_order_net_to_the_latest(
+    versions: list[dict[str, Presence]], cancelled: bool, rnd: random.Random
+) -> None:
+    history: list[Fact] = [
+        activity("a", T.inspection, attendance, version=i + 1)
+        for i, attendance in enumerate(versions)
+    ]
+    if cancelled:
+        history.append(cancel("a", len(versions) + 1))
+    shuffled = list(history)
+    rnd.shuffle(shuffled)
+    assert net(derive(shuffled, TIGHT)) == net(derive(history, TIGHT))
