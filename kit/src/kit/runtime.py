@@ -16,6 +16,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import topics as contract_topics
+from kit.announcements import Announcements
 from kit.audit import AuditLog
 from kit.auth import install_auth
 from kit.broker import BrokerPublisher, ProducerPublisher, ensure_topics, make_broker
@@ -51,6 +52,7 @@ class ServiceRuntime:
     inbox: Inbox
     audit: AuditLog
     idempotency: IdempotencyKeys
+    announcements: Announcements
     broker: KafkaBroker
     publisher: BrokerPublisher | ProducerPublisher
     uow: UnitOfWorkFactory
@@ -136,6 +138,7 @@ def build_runtime(
             audit_log=metadata.tables["audit_log"],
             leases=metadata.tables["leases"],
             idempotency_keys=metadata.tables["idempotency_keys"],
+            announcements=metadata.tables["announcements_made"],
         )
         if "outbox" in metadata.tables
         else kit_tables(metadata)
@@ -181,6 +184,7 @@ def build_runtime(
         inbox=inbox,
         audit=AuditLog(tables.audit_log),
         idempotency=IdempotencyKeys(tables.idempotency_keys),
+        announcements=Announcements(tables.announcements),
         broker=broker,
         publisher=publisher,
         uow=uow,

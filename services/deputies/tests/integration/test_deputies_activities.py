@@ -105,7 +105,7 @@ async def test_two_unexcused_session_absences_are_flagged_once(
             )
         assert sorted(results) == [0, 1]
         assert await check_absences(service.services) == 0
-        assert await count(service.runtime.engine, service.services.tables.announcements) == 1
+        assert await count(service.runtime.engine, service.runtime.tables.announcements) == 1
         await asyncio.sleep(1.0)
     records = await published(topic_prefix, expected=6, within=5)
     flagged = [

@@ -59,7 +59,7 @@ async def test_stale_roster_and_station_announced_once_per_period(
     ):
         records = await published(topic_prefix, expected=4)
         await asyncio.sleep(2.0)
-        assert await count(a.runtime.engine, a.services.tables.announcements) == 2
+        assert await count(a.runtime.engine, a.runtime.tables.announcements) == 2
     # A restart announces nothing new in the same period.
     async with running_core(settings, jobs=True, migrated=True) as again:
         await asyncio.sleep(1.5)
