@@ -30,6 +30,12 @@ async def upgrade(script_location: Path, database_url: str, revision: str = "hea
     await asyncio.to_thread(command.upgrade, config, revision)
 
 
+async def downgrade(script_location: Path, database_url: str, revision: str) -> None:
+    """Migrate a database back to an earlier revision (for a rollback, and tests across one)."""
+    config = alembic_config(script_location, database_url)
+    await asyncio.to_thread(command.downgrade, config, revision)
+
+
 def run_env(target_metadata: MetaData) -> None:
     """The body of every service's ``migrations/env.py``: offline SQL or an online async run."""
     config = context.config
