@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from contracts import topics
 from kit.broker import topic_partitions
 from kit.runner import Subscription
-from kit.testing import bootstrap_servers, read_topic, wait_until
+from kit.testing import bootstrap_servers, read_topic, unique, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -28,8 +28,9 @@ async def test_every_committed_event_is_applied_once_in_order_per_key(
     database_url: str, topic_prefix: str
 ) -> None:
     schema = make_schema()
+    group = unique("kittest.roundtrip.")  # a group of this test's own on the shared broker
     subscription = Subscription(
-        group="kittest.roundtrip",
+        group=group,
         topics=(topics.DEPUTIES,),
         handlers={"deputies.township.registered": recording_handler(schema)},
     )
@@ -74,7 +75,7 @@ async def test_every_committed_event_is_applied_once_in_order_per_key(
                     "kit_consumer_lag_messages",
                     {
                         "service": "kittest",
-                        "group": "kittest.roundtrip",
+                        "group": group,
                         "topic": topic,
                         "partition": str(p),
                     },
@@ -113,7 +114,7 @@ async def test_redelivered_events_are_skipped_by_the_inbox(
     database_url: str, topic_prefix: str
 ) -> None:
     schema = make_schema()
-    group = "kittest.redelivery"
+    group = unique("kittest.redelivery.")
     subscription = Subscription(
         group, (topics.DEPUTIES,), {"deputies.township.registered": recording_handler(schema)}
     )
