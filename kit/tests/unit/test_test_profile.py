@@ -13,9 +13,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_the_ci_profile_is_loaded_by_default() -> None:
-    assert settings.default.deadline is None
-    assert settings.default.derandomize
-    assert settings.default.database is None
+    current = settings.default
+    assert current is not None
+    assert (current.deadline, current.derandomize, current.database) == (None, True, None)
 
 
 def _draw() -> list[int]:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from kit import correlation, idempotency
 from kit.announcements import Announcements
@@ -18,6 +18,9 @@ from kit.audit import AuditLog
 from kit.clock import china_day, utcnow
 from kit.idempotency import IdempotencyKeys, KeyedCaller
 from kit.uow import UnitOfWork, UnitOfWorkFactory
+
+if TYPE_CHECKING:  # the runtime brings the web framework; the context does not need it
+    from kit.runtime import ServiceRuntime
 
 
 def new_id() -> str:
@@ -34,6 +37,17 @@ class HandlerContext:
     idempotency: IdempotencyKeys | None = None
     announcements: Announcements = field(default_factory=Announcements)
     clock: Callable[[], datetime] = utcnow
+
+    @classmethod
+    def on(cls, runtime: ServiceRuntime, **own: Any) -> Self:
+        """Return the context over a runtime's parts, with the service's ``own`` fields."""
+        return cls(
+            uow=runtime.uow,
+            audit=runtime.audit,
+            idempotency=runtime.idempotency,
+            announcements=runtime.announcements,
+            **own,
+        )
 
     def now(self) -> datetime:
         """Return the current instant (aware, UTC) from the context's clock."""

@@ -32,12 +32,9 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
         subscriptions=[roster_subscription(schema.tables)],
         registry=registry,
     )
-    services = Services(
-        uow=runtime.uow,
+    services = Services.on(
+        runtime,
         tables=schema.tables,
-        audit=runtime.audit,
-        idempotency=runtime.idempotency,
-        announcements=runtime.announcements,
         calendar=WorkCalendar(),
         policy=ClockPolicy(
             opinion=days(settings.opinion_days),

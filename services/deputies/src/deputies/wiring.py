@@ -23,13 +23,7 @@ def wire(settings: DeputiesSettings, *, registry: CollectorRegistry | None = Non
     """Build the runtime, the handlers' services and the scheduled checks."""
     schema = make_schema()
     runtime = build_runtime(settings, metadata=schema.metadata, registry=registry)
-    services = Services(
-        uow=runtime.uow,
-        tables=schema.tables,
-        audit=runtime.audit,
-        idempotency=runtime.idempotency,
-        announcements=runtime.announcements,
-    )
+    services = Services.on(runtime, tables=schema.tables)
     thresholds = Thresholds(
         roster_days=settings.roster_stale_days, station_days=settings.station_stale_days
     )
