@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic import command, context
 from alembic.config import Config
 from alembic.operations import Operations
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
@@ -34,6 +35,15 @@ async def downgrade(script_location: Path, database_url: str, revision: str) -> 
     """Migrate a database back to an earlier revision (for a rollback, and tests across one)."""
     config = alembic_config(script_location, database_url)
     await asyncio.to_thread(command.downgrade, config, revision)
+
+
+def revision_before(script_location: Path, revision: str) -> str:
+    """Return the revision a migration step follows (to test data across that one step)."""
+    script = ScriptDirectory.from_config(alembic_config(script_location, "sqlite://"))
+    down = script.get_revision(revision).down_revision
+    if not isinstance(down, str):
+        raise ValueError(f"{revision} does not follow exactly one revision")
+    return down
 
 
 def run_env(target_metadata: MetaData) -> None:

@@ -14,9 +14,11 @@ from cases.testing import bodies
 from cases.testing.harness import COUNTY, TOWNSHIP, headers, running_app, running_core, settings_for
 from kit.clock import CHINA, today
 from kit.db import make_engine
-from kit.migrate import downgrade, upgrade
+from kit.migrate import downgrade, revision_before, upgrade
 
 pytestmark = pytest.mark.integration
+
+STEP = "0002_announced"  # the migration that moves case_announcements into the kit's table
 
 
 async def test_announcements_made_before_the_upgrade_are_not_made_again(
@@ -50,7 +52,7 @@ async def test_announcements_made_before_the_upgrade_are_not_made_again(
         assert first.announced == 2 * len(ids)
     # Back to the service's own table as it was before the kit's, with one row written the old
     # way (the last case's overdue notice of the next round), then forward again.
-    await downgrade(MIGRATIONS, database_url, "0001")
+    await downgrade(MIGRATIONS, database_url, revision_before(MIGRATIONS, STEP))
     engine = make_engine(database_url)
     try:
         async with engine.begin() as conn:
