@@ -1,7 +1,5 @@
 """Request plumbing every service's routes share: the caller from the token, keyed requests."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, TypeVar
