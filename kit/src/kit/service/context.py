@@ -1,7 +1,7 @@
 """What every handler runs on: units of work, audit, idempotency, announcements and the clock.
 
 A service subclasses ``HandlerContext`` with its own tables and policies, and ``CallerBase`` with
-how its domain sees the acting principal. Imports no web framework.
+how its domain sees the acting principal.
 """
 
 from __future__ import annotations
