@@ -19,7 +19,7 @@ from kit.clock import china_day, utcnow
 from kit.idempotency import IdempotencyKeys, KeyedCaller
 from kit.uow import UnitOfWork, UnitOfWorkFactory
 
-if TYPE_CHECKING:  # the runtime brings the web framework; the context does not need it
+if TYPE_CHECKING:  # for the annotation only: handlers need not load the whole runtime
     from kit.runtime import ServiceRuntime
 
 
