@@ -19,7 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.case import Case
 
+from kit import testing as kit_testing
 from kit.auth import AuthConfig, Principal, Role
+from kit.db import kit_tables, make_engine, make_metadata
 from kit.testing import bootstrap_servers, fresh_database, unique, wait_until
 
 SECRET = "e2e-secret-that-is-long-enough-for-hs256"
@@ -27,10 +29,21 @@ SECRET = "e2e-secret-that-is-long-enough-for-hs256"
 
 @dataclass(frozen=True)
 class Running:
-    """A started service process: its base URL and the topic prefix it publishes under."""
+    """A started service process: its base URL, the topic prefix it publishes under, its database."""
 
     base: str
     prefix: str
+    database_url: str
+
+
+async def drained(running: Running, *, within: float = 60.0) -> None:
+    """Wait until the process's relay has published every outbox row (then read topics to the end)."""
+    engine = make_engine(running.database_url)
+    try:
+        outbox = kit_tables(make_metadata()).outbox
+        await kit_testing.drained(engine, outbox, within=within)
+    finally:
+        await engine.dispose()
 
 
 def free_port() -> int:
@@ -84,7 +97,7 @@ async def service_process(name: str) -> AsyncIterator[Running]:
                         return False
 
                 await wait_until(ready, within=60, interval=0.3)
-            yield Running(base, prefix)
+            yield Running(base, prefix, url)
             process.send_signal(signal.SIGTERM)
             # uvicorn shuts down gracefully, then re-raises the signal as its exit status
             assert await asyncio.wait_for(process.wait(), timeout=40) in (0, -signal.SIGTERM)

@@ -10,10 +10,10 @@ import json
 
 import httpx
 import pytest
-from processes import bearer, service_process
+from processes import bearer, drained, service_process
 
 from kit.auth import Role
-from kit.testing import read_topic
+from kit.testing import read_all
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +73,8 @@ async def test_a_suggestion_is_filed_handled_and_published() -> None:
             assert 'route="/api/v1/cases/{case_id}/reply"' in metrics
             assert case_id not in metrics
 
-        records = await read_topic(running.prefix + "cases.events", expected=6, within=30)
+        await drained(running)
+        records = await read_all(running.prefix + "cases.events")  # exactly these six
         envelopes = [json.loads(r.value or b"") for r in sorted(records, key=lambda r: r.offset)]
         assert {r.key for r in records} == {case_id.encode()}
         assert [e["type"] for e in envelopes] == [

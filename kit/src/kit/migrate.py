@@ -9,11 +9,12 @@ from pathlib import Path
 from alembic import command, context
 from alembic.config import Config
 from alembic.operations import Operations
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from kit.db.tables import append_only_ddl
+from kit.db.tables import FIRST_TABLES, append_only_ddl
 
 
 def alembic_config(script_location: Path, database_url: str) -> Config:
@@ -28,6 +29,21 @@ async def upgrade(script_location: Path, database_url: str, revision: str = "hea
     """Migrate a database to a revision (Alembic runs its own loop, so in a worker thread)."""
     config = alembic_config(script_location, database_url)
     await asyncio.to_thread(command.upgrade, config, revision)
+
+
+async def downgrade(script_location: Path, database_url: str, revision: str) -> None:
+    """Migrate a database back to an earlier revision (for a rollback, and tests across one)."""
+    config = alembic_config(script_location, database_url)
+    await asyncio.to_thread(command.downgrade, config, revision)
+
+
+def revision_before(script_location: Path, revision: str) -> str:
+    """Return the revision a migration step follows (to test data across that one step)."""
+    script = ScriptDirectory.from_config(alembic_config(script_location, "sqlite://"))
+    down = script.get_revision(revision).down_revision
+    if not isinstance(down, str):
+        raise ValueError(f"{revision} does not follow exactly one revision")
+    return down
 
 
 def run_env(target_metadata: MetaData) -> None:
@@ -79,11 +95,25 @@ def create_kit_tables(op: Operations) -> None:
 
     metadata = make_metadata()
     kit_tables(metadata)
-    metadata.create_all(bind=op.get_bind())
+    first = [metadata.tables[name] for name in FIRST_TABLES]
+    metadata.create_all(bind=op.get_bind(), tables=first)
     guard_audit_log(op)
 
 
 def drop_kit_tables(op: Operations) -> None:
     """Drop the kit's tables; the downgrade of ``create_kit_tables``."""
-    for name in ("idempotency_keys", "leases", "audit_log", "inbox", "outbox"):
+    for name in reversed(FIRST_TABLES):
         op.drop_table(name)
+
+
+def create_announcements_made(op: Operations) -> None:
+    """Create the kit's ``announcements_made`` table (a service's migration after its first)."""
+    from kit.db.tables import announcement_table, make_metadata
+
+    metadata = make_metadata()
+    announcement_table(metadata).create(bind=op.get_bind())
+
+
+def drop_announcements_made(op: Operations) -> None:
+    """Drop ``announcements_made``; the downgrade of ``create_announcements_made``."""
+    op.drop_table("announcements_made")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,6 +18,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import topics as contract_topics
+from kit.announcements import Announcements
 from kit.audit import AuditLog
 from kit.auth import install_auth
 from kit.broker import BrokerPublisher, ProducerPublisher, ensure_topics, make_broker
@@ -51,6 +54,7 @@ class ServiceRuntime:
     inbox: Inbox
     audit: AuditLog
     idempotency: IdempotencyKeys
+    announcements: Announcements
     broker: KafkaBroker
     publisher: BrokerPublisher | ProducerPublisher
     uow: UnitOfWorkFactory
@@ -59,6 +63,8 @@ class ServiceRuntime:
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     jobs: dict[str, Callable[[], Awaitable[object]]] = field(default_factory=dict)
+    job_runs: Counter[str] = field(default_factory=Counter)
+    """How many times each job finished on this instance (tests wait on it, never on a sleep)."""
     holder: str = field(default_factory=instance_id)
 
     def schedule(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
@@ -93,12 +99,17 @@ class ServiceRuntime:
                     ttl=timedelta(seconds=self.settings.job_lease_seconds),
                 )
                 run = run_periodically(
-                    job,
+                    functools.partial(self._counted, name, job),
                     lease=lease,
                     interval=self.settings.job_interval_seconds,
                     stop=self.stop_event,
                 )
                 self.tasks.append(asyncio.create_task(run, name=f"job:{name}"))
+
+    async def _counted(self, name: str, job: Callable[[], Awaitable[object]]) -> object:
+        result = await job()
+        self.job_runs[name] += 1
+        return result
 
     async def stop(self) -> None:
         """Stop background work, then close the broker and the database."""
@@ -136,6 +147,7 @@ def build_runtime(
             audit_log=metadata.tables["audit_log"],
             leases=metadata.tables["leases"],
             idempotency_keys=metadata.tables["idempotency_keys"],
+            announcements=metadata.tables["announcements_made"],
         )
         if "outbox" in metadata.tables
         else kit_tables(metadata)
@@ -181,6 +193,7 @@ def build_runtime(
         inbox=inbox,
         audit=AuditLog(tables.audit_log),
         idempotency=IdempotencyKeys(tables.idempotency_keys),
+        announcements=Announcements(tables.announcements),
         broker=broker,
         publisher=publisher,
         uow=uow,

@@ -1,7 +1,8 @@
 """Periodic jobs that run on one instance at a time (a lease row), safe with several instances.
 
 A lease keeps two instances from doing the same work at once; the job itself must still be
-idempotent (e.g. a unique row per announcement), which makes "exactly once" hold across restarts.
+idempotent (``kit.announcements``: one row per announcement, with its event), which makes "exactly
+once" hold across restarts.
 """
 
 from __future__ import annotations

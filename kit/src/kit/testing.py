@@ -98,6 +98,57 @@ async def read_topic(
         await consumer.stop()
 
 
+async def read_all(
+    topic: str, *, within: float = 30.0, servers: str | None = None
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read a topic from the beginning to its end as of now: an exact count, no window to wait.
+
+    Call it after ``drained`` (every outbox row published) to assert exactly what reached Kafka.
+    """
+    servers = servers or bootstrap_servers()
+    deadline = time.monotonic() + within
+    partitions = await topic_partitions(servers, topic, wait=min(within, 10.0))
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    if not partitions:
+        return records
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=servers, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        assigned = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        ends = await consumer.end_offsets(assigned)
+        left = {tp for tp, end in ends.items() if end > 0}
+        while left:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{topic}: could not read to the end within {within} s")
+            batches = await consumer.getmany(*left, timeout_ms=200)
+            for batch in batches.values():
+                records.extend(
+                    r for r in batch if r.offset < ends[TopicPartition(topic, r.partition)]
+                )
+            left = {tp for tp in left if await consumer.position(tp) < ends[tp]}
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def unpublished(engine: AsyncEngine, outbox: Table) -> int:
+    """Return how many outbox rows the relay has not published yet."""
+    return await count(engine, outbox, outbox.c.published_at.is_(None))
+
+
+async def drained(engine: AsyncEngine, outbox: Table, *, within: float = 30.0) -> None:
+    """Wait until the relay has published (and marked) every outbox row; fail after ``within``."""
+
+    async def empty() -> bool:
+        return await unpublished(engine, outbox) == 0
+
+    await wait_until(empty, within=within)
+
+
 async def count(engine: AsyncEngine, table: Table, *where: Any) -> int:
     """Return how many rows of a table match."""
     async with engine.connect() as conn:
@@ -113,7 +164,16 @@ async def outbox_types(engine: AsyncEngine, table: Table) -> list[str]:
 
 async def published(topic: str, *, expected: int, within: float = 15.0) -> list[dict[str, Any]]:
     """Read a topic; return each record's key, partition, offset and envelope, per partition."""
-    unordered = await read_topic(topic, expected=expected, within=within)
+    return described(await read_topic(topic, expected=expected, within=within))
+
+
+async def published_all(topic: str, *, within: float = 30.0) -> list[dict[str, Any]]:
+    """Read a topic to its current end; each record's key, partition, offset and envelope."""
+    return described(await read_all(topic, within=within))
+
+
+def described(unordered: list[ConsumerRecord[bytes, bytes]]) -> list[dict[str, Any]]:
+    """Return records as key, partition, offset and decoded envelope, in partition order."""
     records = sorted(unordered, key=lambda r: (r.partition, r.offset))
     return [
         {

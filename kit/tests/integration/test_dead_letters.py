@@ -19,12 +19,12 @@ from contracts import topics
 from contracts.envelope import Envelope
 from kit.runner import Delivery, PermanentError, Subscription
 from kit.runtime import build_runtime
-from kit.testing import bootstrap_servers, read_topic, wait_until
+from kit.testing import bootstrap_servers, read_topic, unique, wait_until
 from kit.uow import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
-GROUP = "kittest.poison"
+GROUP = unique("kittest.poison.")  # this module's own group on the shared broker
 
 
 async def produce(topic: str, messages: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> None:

@@ -32,7 +32,7 @@ async def test_upgrade_creates_the_kit_tables_as_declared(database_url: str) -> 
         async with engine.connect() as conn:
             assert await conn.run_sync(diff) == []
             version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-        assert version == "0001"
+        assert version == "0002"
         async with engine.begin() as conn:
             await conn.execute(
                 text(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from kit.settings import ServiceSettings
 
 
@@ -13,7 +17,12 @@ def test_wiring_a_runtime_needs_no_event_loop() -> None:
     metadata = make_metadata()
     kit_tables(metadata)
     runtime = build_runtime(ServiceSettings.for_service("wiring"), metadata=metadata)
-    assert runtime.relay is not None
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        asyncio.get_running_loop()
+    assert (runtime.tasks, runtime.jobs, runtime.runners) == ([], {}, [])
+    assert runtime.tables.outbox is metadata.tables["outbox"]
+    assert runtime.announcements.table is metadata.tables["announcements_made"]
+    assert runtime.idempotency.table is metadata.tables["idempotency_keys"]
 
 
 def test_events_carry_the_flow_and_name_their_cause() -> None:

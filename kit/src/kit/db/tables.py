@@ -1,4 +1,4 @@
-"""The kit's tables, added to each service's own metadata (outbox, inbox, audit, leases)."""
+"""The kit's tables, added to each service's own metadata (outbox, inbox, audit, leases, announcements made)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -45,6 +46,24 @@ class KitTables:
     audit_log: Table
     leases: Table
     idempotency_keys: Table
+    announcements: Table
+
+
+#: The kit's tables a service's first migration creates (``create_kit_tables``); later ones
+#: arrive by their own migration step (``announcements_made``: ``create_announcements_made``).
+FIRST_TABLES = ("outbox", "inbox", "audit_log", "leases", "idempotency_keys")
+
+
+def announcement_table(metadata: MetaData) -> Table:
+    """Define ``announcements_made``: one row per announcement made (scope, key, made_at)."""
+    return Table(
+        "announcements_made",
+        metadata,
+        Column("scope", String(120), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("made_at", UtcDateTime(), nullable=False),
+        PrimaryKeyConstraint("scope", "key", name="pk_announcements_made"),
+    )
 
 
 def kit_tables(metadata: MetaData) -> KitTables:
@@ -117,6 +136,7 @@ def kit_tables(metadata: MetaData) -> KitTables:
         audit_log=audit_log,
         leases=leases,
         idempotency_keys=idempotency_keys,
+        announcements=announcement_table(metadata),
     )
 
 

@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 
-from cases.bootstrap import build, migrate
+from cases.bootstrap import MIGRATIONS, build
 from cases.settings import CasesSettings
-from kit.logging import configure_logging
-from kit.serve import serve
+from kit.service import process
 
 
-def _settings() -> CasesSettings:
-    settings = CasesSettings.for_service("cases")
-    configure_logging(
-        service=settings.service_name, level=settings.log_level, fmt=settings.log_format
-    )
-    return settings
+def settings() -> CasesSettings:
+    """Read the service's settings and configure logging."""
+    return process.configured(lambda: CasesSettings.for_service("cases"))
 
 
 def create_app() -> FastAPI:
     """Build the app of one worker (uvicorn calls this in each worker process)."""
-    return build(_settings()).app
+    return build(settings()).app
 
 
 def main() -> None:
-    """Read settings, migrate the database, serve the API with the relay and the scheduler."""
-    settings = _settings()
-    asyncio.run(migrate(settings))
-    serve(settings, "cases.__main__:create_app")
+    """Migrate the database, serve the API with the relay and the chase scheduler."""
+    process.main(settings, app="cases.__main__:create_app", migrations=MIGRATIONS)
 
 
 if __name__ == "__main__":

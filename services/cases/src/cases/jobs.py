@@ -1,8 +1,9 @@
 """The chase scheduler (督办): warnings, overdue notices, reminders and escalations, once each.
 
 A tick reads only the cases whose chase day has come (an indexed column), decides what each owes
-with the pure chasing rules, and in one transaction per batch records each announcement's key
-(unique per case), stages its event and moves the case's chase day on. A second instance or a
+with the pure chasing rules, and in one transaction per batch records each announcement's key in
+the kit's ``announcements_made`` (scope: the case id), stages its event and moves the case's chase
+day on. A second instance or a
 restart finds the keys and announces nothing twice; the lease only keeps instances from racing.
 """
 
@@ -57,7 +58,7 @@ async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
             store = svc.store(uow)
             due = await store.due_for_chase(day, svc.chase_batch)
             ids = [cid for cid, _ in due]
-            announced = await store.announced(ids)
+            announced = await svc.announcements.made(uow.session, ids)
             loaded = await store.cases(ids)
             claims: list[tuple[str, str]] = []
             notices: list[str] = []
@@ -77,7 +78,7 @@ async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
                 later = next_chase_day(clock, day + timedelta(days=1), svc.calendar, svc.chase)
                 moves.append((case_id, version, later))
             await store.move_chase_days(moves)
-            await store.claim(claims, day)
+            await svc.announcements.record(uow.session, claims, svc.now())
             await uow.commit()
     except IntegrityError:
         log.warning("chase: another instance announced part of this batch; looking again")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
@@ -15,15 +14,13 @@ from cases.handlers.roster import roster_subscription
 from cases.jobs import chase, count_cases
 from cases.metrics import make_case_metrics
 from cases.settings import CasesSettings
-from kit.runtime import ServiceRuntime, build_runtime
+from kit.runtime import build_runtime
+from kit.service import shape
 
+__all__ = ["Core", "wire"]
 
-@dataclass(frozen=True)
-class Core:
-    """The runtime (database, outbox, relay, broker, jobs) and the handlers' wiring."""
-
-    runtime: ServiceRuntime
-    services: Services
+Core = shape.Core[Services]
+"""This service's runtime and handlers' context."""
 
 
 def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) -> Core:
@@ -35,11 +32,9 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
         subscriptions=[roster_subscription(schema.tables)],
         registry=registry,
     )
-    services = Services(
-        uow=runtime.uow,
+    services = Services.on(
+        runtime,
         tables=schema.tables,
-        audit=runtime.audit,
-        idempotency=runtime.idempotency,
         calendar=WorkCalendar(),
         policy=ClockPolicy(
             opinion=days(settings.opinion_days),

@@ -37,7 +37,7 @@ async def test_the_demo_year_loads_once_with_every_state(tmp_path: Path) -> None
         path, f"select count(*) from cases where state in ({handling}) and due_on < '{today}'"
     )
     assert overdue[0][0] >= 1
-    assert _rows(path, "select count(*) from case_announcements")[0][0] >= 1
+    assert _rows(path, "select count(*) from announcements_made")[0][0] >= 1
     classes = Counter(
         {
             str(c): int(n)

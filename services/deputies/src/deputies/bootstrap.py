@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from deputies.adapters.migrations import MIGRATIONS, migrate
@@ -12,27 +9,20 @@ from deputies.entrypoints.api import routers
 from deputies.handlers.context import Services
 from deputies.settings import DeputiesSettings
 from deputies.wiring import wire
-from kit.runtime import ServiceRuntime, build_app
+from kit.service import shape
 
 __all__ = ["MIGRATIONS", "Service", "build", "migrate"]
 
-
-@dataclass(frozen=True)
-class Service:
-    """One wired instance: the runtime (database, outbox, broker, jobs), handlers' wiring, app."""
-
-    runtime: ServiceRuntime
-    services: Services
-    app: FastAPI
+Service = shape.Service[Services]
+"""One wired instance of this service: runtime, handlers' context, app."""
 
 
 def build(settings: DeputiesSettings, *, registry: CollectorRegistry | None = None) -> Service:
     """Wire the service: runtime, scheduled checks, HTTP routes."""
     core = wire(settings, registry=registry)
-    app = build_app(
-        core.runtime,
+    return shape.assemble(
+        core,
         title="deputies",
         description="Townships, liaison stations, deputy rosters, activities and work records",
         routers=routers(core.services, settings),
     )
-    return Service(core.runtime, core.services, app)

@@ -1,7 +1,8 @@
 """Scheduled checks: stale rosters and stations, and mandates two session absences put at risk.
 
-Each announcement claims a unique row (kind, key) in the same transaction as its event, so it
-happens exactly once across restarts and instances; the lease only keeps instances from racing.
+Each announcement claims its (kind, key) in the kit's ``announcements_made`` in the same
+transaction as its event, so it happens exactly once across restarts, instances and upgrades; the
+lease only keeps instances from racing.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from contracts.envelope import Envelope
 from deputies import events
@@ -31,20 +31,12 @@ class Thresholds:
 
 async def _announce(svc: Services, kind: str, key: str, envelope: Envelope[object]) -> bool:
     """Claim the announcement and stage its event in one transaction; False if made before."""
-    try:
-        async with svc.uow() as uow:
-            if not await svc.repository(uow).claim_announcement(kind, key):
-                return False
-            uow.stage(envelope)
-            await uow.commit()
-    except IntegrityError:
-        return False  # another instance claimed it first
-    return True
+    return await svc.announcements.announce_once(svc.uow, kind, key, envelope)
 
 
 async def check_staleness(svc: Services, thresholds: Thresholds) -> int:
     """Announce every roster and station that became stale in its current period; return how many."""
-    now = svc.clock()
+    now = svc.now()
     t = svc.tables
     async with svc.uow() as uow:
         townships = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
@@ -11,27 +10,20 @@ from deputies.adapters.tables import make_schema
 from deputies.handlers.context import Services
 from deputies.jobs import Thresholds, check_absences, check_staleness
 from deputies.settings import DeputiesSettings
-from kit.runtime import ServiceRuntime, build_runtime
+from kit.runtime import build_runtime
+from kit.service import shape
 
+__all__ = ["Core", "wire"]
 
-@dataclass(frozen=True)
-class Core:
-    """The runtime (database, outbox, relay, broker, jobs) and the handlers' wiring."""
-
-    runtime: ServiceRuntime
-    services: Services
+Core = shape.Core[Services]
+"""This service's runtime and handlers' context."""
 
 
 def wire(settings: DeputiesSettings, *, registry: CollectorRegistry | None = None) -> Core:
     """Build the runtime, the handlers' services and the scheduled checks."""
     schema = make_schema()
     runtime = build_runtime(settings, metadata=schema.metadata, registry=registry)
-    services = Services(
-        uow=runtime.uow,
-        tables=schema.tables,
-        audit=runtime.audit,
-        idempotency=runtime.idempotency,
-    )
+    services = Services.on(runtime, tables=schema.tables)
     thresholds = Thresholds(
         roster_days=settings.roster_stale_days, station_days=settings.station_stale_days
     )

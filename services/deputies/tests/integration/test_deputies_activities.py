@@ -9,7 +9,7 @@ import pytest
 from deputies.jobs import check_absences
 from deputies.testing import bodies
 from deputies.testing.api import headers, running_app
-from deputies.testing.harness import count, published, running_core, settings_for
+from deputies.testing.harness import count, drained, published_all, running_core, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -105,9 +105,9 @@ async def test_two_unexcused_session_absences_are_flagged_once(
             )
         assert sorted(results) == [0, 1]
         assert await check_absences(service.services) == 0
-        assert await count(service.runtime.engine, service.services.tables.announcements) == 1
-        await asyncio.sleep(1.0)
-    records = await published(topic_prefix, expected=6, within=5)
+        assert await count(service.runtime.engine, service.runtime.tables.announcements) == 1
+        await drained(service.runtime)
+    records = await published_all(topic_prefix)
     flagged = [
         r for r in records if r["envelope"]["type"] == "deputies.mandate.termination_flagged"
     ]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from deputies.testing import bodies
 from deputies.testing.api import headers, running_app
-from deputies.testing.harness import count, published, settings_for
+from deputies.testing.harness import count, drained, published_all, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +20,7 @@ async def test_lifecycle_events_exactly_once_and_in_order_per_deputy(
     admin = headers(settings, "county_admin", "990101")
     staff = headers(settings, "township_staff", TOWN)
     leader = headers(settings, "county_leader", "990101")
-    async with running_app(settings) as (_, client):
+    async with running_app(settings) as (service, client):
         assert (
             await client.post("/api/v1/townships", json=bodies.township(TOWN), headers=admin)
         ).status_code == 201
@@ -91,9 +89,8 @@ async def test_lifecycle_events_exactly_once_and_in_order_per_deputy(
         assert page["total"] == 1
         assert page["items"][0]["id"] == deputy["id"]
 
-        records = await published(topic_prefix, expected=5)
-        await asyncio.sleep(1.0)
-    records = await published(topic_prefix, expected=6, within=3)
+        await drained(service.runtime)
+    records = await published_all(topic_prefix)
     types = [r["envelope"]["type"] for r in records if r["key"] == deputy["id"]]
     assert types == [
         "deputies.deputy.registered",

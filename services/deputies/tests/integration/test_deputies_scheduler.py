@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,8 +11,16 @@ from deputies.domain.model import StationKind, TownshipKind
 from deputies.handlers.stations import CreateStation, create_station
 from deputies.handlers.townships import RegisterTownship, register_township
 from deputies.testing.actors import county_admin
-from deputies.testing.harness import count, published, running_core, settings_for
+from deputies.testing.harness import (
+    count,
+    drained,
+    published,
+    published_all,
+    running_core,
+    settings_for,
+)
 from deputies.wiring import Core
+from kit.testing import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -55,17 +62,21 @@ async def test_stale_roster_and_station_announced_once_per_period(
     # Two instances at once, each running the jobs every 0.3 s.
     async with (
         running_core(settings, jobs=True, migrated=True) as a,
-        running_core(settings, jobs=True, migrated=True),
+        running_core(settings, jobs=True, migrated=True) as b,
     ):
-        records = await published(topic_prefix, expected=4)
-        await asyncio.sleep(2.0)
-        assert await count(a.runtime.engine, a.services.tables.announcements) == 2
-    # A restart announces nothing new in the same period.
+        await published(topic_prefix, expected=4)
+        await _ticks(a, b, more=3)  # three more checks after the announcements: nothing new
+        assert await count(a.runtime.engine, a.runtime.tables.announcements) == 2
+        await drained(a.runtime)
+    # A restart announces nothing new in the same period, then once in the next.
     async with running_core(settings, jobs=True, migrated=True) as again:
-        await asyncio.sleep(1.5)
+        await _ticks(again, more=2)
+        assert await count(again.runtime.engine, again.runtime.tables.announcements) == 2
         await _backdate(again, days=65)  # now in the second period
-        await asyncio.sleep(1.5)
-    records = await published(topic_prefix, expected=6, within=10)
+        await _ticks(again, more=2)
+        assert await count(again.runtime.engine, again.runtime.tables.announcements) == 4
+        await drained(again.runtime)
+    records = await published_all(topic_prefix)
     stale = _stale(records)
     periods = sorted(
         (r["envelope"]["type"], r["envelope"]["data"]["period"])  # type: ignore[index]
@@ -79,5 +90,18 @@ async def test_stale_roster_and_station_announced_once_per_period(
     ]
     keys = {r["key"] for r in stale}
     assert keys == {TOWN, station.id}
-    await asyncio.sleep(1.0)
-    assert len(await published(topic_prefix, expected=7, within=2)) == 6
+    assert len(records) == 6  # the township, the station and the four announcements
+
+
+async def _ticks(*cores: Core, more: int) -> None:
+    """Wait until the staleness check has finished ``more`` further times on these instances."""
+
+    def runs() -> int:
+        return sum(c.runtime.job_runs["roster_staleness"] for c in cores)
+
+    target = runs() + more
+
+    async def done() -> bool:
+        return runs() >= target
+
+    await wait_until(done, within=30)

@@ -63,7 +63,7 @@ def case_columns(case: Case, chase_on: date | None) -> dict[str, Any]:
 
 
 class CaseStore:
-    """Cases, their units, deputies, constituents, timelines and chase announcements."""
+    """Cases, their units, deputies, constituents and timelines."""
 
     def __init__(self, session: AsyncSession, tables: Tables) -> None:
         self.session = session
@@ -239,27 +239,6 @@ class CaseStore:
             .limit(limit)
         )
         return [(r.case_id, r.version) for r in rows.all()]
-
-    async def announced(self, case_ids: Sequence[str]) -> dict[str, set[str]]:
-        """Return the chase announcements already made, per case."""
-        found: dict[str, set[str]] = {cid: set() for cid in case_ids}
-        if not case_ids:
-            return found
-        a = self.t.announcements
-        rows = await self.session.execute(
-            select(a.c.case_id, a.c.key).where(a.c.case_id.in_(case_ids))
-        )
-        for case_id, key in rows.all():
-            found[case_id].add(key)
-        return found
-
-    async def claim(self, rows: Sequence[tuple[str, str]], day: date) -> None:
-        """Record announcements; a duplicate (case, key) violates the primary key."""
-        if rows:
-            await self.session.execute(
-                insert(self.t.announcements),
-                [{"case_id": c, "key": k, "announced_on": day} for c, k in rows],
-            )
 
     async def move_chase_days(self, moves: Sequence[tuple[str, int, date | None]]) -> None:
         """Set each case's next chase day, if it is still at the version read (one executemany)."""

@@ -38,7 +38,6 @@ class Tables:
     case_deputies: Table
     constituents: Table
     timeline: Table
-    announcements: Table
     topics: Table
     digests: Table
     instructions: Table
@@ -146,14 +145,6 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("comment", Text, nullable=False),
         PrimaryKeyConstraint("case_id", "seq"),
     )
-    announcements = Table(
-        "case_announcements",
-        metadata,
-        Column("case_id", String(64), nullable=False),
-        Column("key", String(80), nullable=False),
-        Column("announced_on", Date, nullable=False),
-        PrimaryKeyConstraint("case_id", "key"),
-    )
     topics = Table(
         "topics",
         metadata,
@@ -223,7 +214,6 @@ def define_tables(metadata: MetaData) -> Tables:
         case_deputies=case_deputies,
         constituents=constituents,
         timeline=timeline,
-        announcements=announcements,
         topics=topics,
         digests=digests,
         instructions=instructions,

@@ -1,12 +1,13 @@
-"""What every handler needs: the wiring (``Services``) and who acts (``Caller``)."""
+"""What every handler needs: the wiring (``Services``) and who acts (``Caller``).
+
+The kit's ``HandlerContext`` gives ``uow``, ``audit``, ``idempotency``, ``announcements``,
+``clock``, ``now()`` and ``today()`` (the China day); this adds the service's tables and policies.
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date
 
 from cases.adapters.store import CaseStore
 from cases.adapters.tables import Tables
@@ -16,47 +17,28 @@ from cases.domain.model import Case
 from cases.domain.records import Actor
 from cases.domain.workdays import WorkCalendar
 from cases.metrics import CaseMetrics
-from kit import correlation, idempotency
-from kit.audit import AuditLog
-from kit.clock import china_day
-from kit.idempotency import IdempotencyKeys
 from kit.principal import Principal
-from kit.uow import UnitOfWork, UnitOfWorkFactory
+from kit.service.context import CallerBase, HandlerContext, new_id, remember_creation, replayed
+from kit.uow import UnitOfWork
 
-
-def utcnow() -> datetime:
-    """Return the current time in UTC."""
-    return datetime.now(UTC)
-
-
-def new_id() -> str:
-    """Return a new record id."""
-    return str(uuid.uuid4())
+__all__ = ["Caller", "Services", "new_id", "remember_creation", "replayed"]
 
 
 @dataclass(frozen=True)
-class Services:
+class Services(HandlerContext):
     """The wiring handlers run on; built once at start-up."""
 
-    uow: UnitOfWorkFactory
     tables: Tables
-    audit: AuditLog
     calendar: WorkCalendar
-    idempotency: IdempotencyKeys | None = None
     policy: ClockPolicy = field(default_factory=ClockPolicy)
     chase: ChasePolicy = field(default_factory=ChasePolicy)
     similar_threshold: float = 0.25
     chase_batch: int = 500
     metrics: CaseMetrics | None = None
-    clock: Callable[[], datetime] = utcnow
 
     def store(self, uow: UnitOfWork) -> CaseStore:
         """Return the store over a unit of work's session."""
         return CaseStore(uow.session, self.tables)
-
-    def today(self) -> date:
-        """Return today on the Chinese calendar."""
-        return china_day(self.clock())
 
     async def clocks(self, store: CaseStore, township: str) -> Clocks:
         """Return the clocks of a township (its own opinion clock when it set one)."""
@@ -71,13 +53,10 @@ class Services:
 
 
 @dataclass(frozen=True)
-class Caller:
+class Caller(CallerBase):
     """Who acts, the flow's correlation id and a creating request's Idempotency-Key."""
 
     principal: Principal
-    correlation_id: str = field(default_factory=correlation.current)
-    idempotency_key: str | None = None
-    request: Any = None
 
     @property
     def subject(self) -> str:
@@ -91,13 +70,3 @@ class Caller:
         return Actor(
             p.subject, frozenset(str(r) for r in p.roles), deputy_id=p.deputy_id, unit_id=p.unit_id
         )
-
-
-async def replayed(svc: Services, caller: Caller) -> str | None:
-    """Return the id a creating request with the same Idempotency-Key made before, if any."""
-    return await idempotency.replayed(svc.idempotency, svc.uow, caller)
-
-
-async def remember_creation(svc: Services, uow: UnitOfWork, caller: Caller, record_id: str) -> None:
-    """Record what a creating request made, in its transaction (with the Idempotency-Key)."""
-    await idempotency.remember_creation(svc.idempotency, uow, caller, record_id)

@@ -14,6 +14,7 @@ from cases.wiring import Core, wire
 from contracts import topics
 from kit import testing as kit_testing
 from kit.auth.tokens import issue_token
+from kit.runtime import ServiceRuntime
 from kit.testing import bootstrap_servers, count as count, outbox_types as outbox_types
 
 COUNTY = "990101"
@@ -100,3 +101,13 @@ async def published(
     return await kit_testing.published(
         topic_prefix + topics.CASES, expected=expected, within=within
     )
+
+
+async def published_all(topic_prefix: str, *, within: float = 30.0) -> list[dict[str, Any]]:
+    """Read the cases topic to its current end (exact; call after ``drained``)."""
+    return await kit_testing.published_all(topic_prefix + topics.CASES, within=within)
+
+
+async def drained(runtime: ServiceRuntime, *, within: float = 30.0) -> None:
+    """Wait until the instance's relay has published every outbox row."""
+    await kit_testing.drained(runtime.engine, runtime.tables.outbox, within=within)

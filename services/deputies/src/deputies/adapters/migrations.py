@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from deputies.settings import DeputiesSettings
-from kit.migrate import upgrade
+from kit.service import process
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
 
 async def migrate(settings: DeputiesSettings) -> None:
     """Bring the service's database to the latest revision (SQLite or PostgreSQL)."""
-    await upgrade(MIGRATIONS, settings.database_url)
+    await process.migrate(MIGRATIONS, settings)

@@ -215,18 +215,3 @@ class RosterStore(Store):
 
 class Repository(RosterStore, WorkStore):
     """The service's records in one session; writes join the caller's transaction."""
-
-    # announcements (exactly-once scheduled events)
-    async def claim_announcement(self, kind: str, key: str) -> bool:
-        """Insert the unique row of an announcement; False when it was made before."""
-        exists = await self.session.scalar(
-            select(func.count()).where(
-                self.t.announcements.c.kind == kind, self.t.announcements.c.key == key
-            )
-        )
-        if exists:
-            return False
-        await self.session.execute(
-            self.t.announcements.insert().values(kind=kind, key=key, announced_at=now())
-        )
-        return True

@@ -36,7 +36,6 @@ class Tables:
     attendance: Table
     highlights: Table
     manuscripts: Table
-    announcements: Table
 
 
 def _id() -> Column[str]:
@@ -184,13 +183,6 @@ def define_tables(metadata: MetaData) -> Tables:
     Index(
         "ix_manuscripts_township_submitted_on", manuscripts.c.township, manuscripts.c.submitted_on
     )
-    announcements = Table(
-        "announcements",
-        metadata,
-        Column("kind", String(40), primary_key=True),
-        Column("key", String(200), primary_key=True),
-        Column("announced_at", UtcDateTime(), nullable=False),
-    )
     return Tables(
         townships=townships,
         stations=stations,
@@ -201,7 +193,6 @@ def define_tables(metadata: MetaData) -> Tables:
         attendance=attendance,
         highlights=highlights,
         manuscripts=manuscripts,
-        announcements=announcements,
     )
 
 

@@ -17,9 +17,19 @@ TOWNSHIPS = {
 }
 
 
+SEED = 990101
+
+
 @functools.cache
 def _fake() -> Faker:
-    return Faker("zh_CN")
+    fake = Faker("zh_CN")
+    fake.seed_instance(SEED)  # the same people in every run: a failure can be replayed
+    return fake
+
+
+def reseed() -> None:
+    """Start the generated people over from the seed (the same sequence as a fresh run)."""
+    _fake().seed_instance(SEED)
 
 
 def township(code: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from deputies.adapters.migrations import migrate
 from deputies.settings import DeputiesSettings
 from deputies.wiring import Core, wire
 from kit import testing as kit_testing
+from kit.runtime import ServiceRuntime
 from kit.testing import bootstrap_servers, count as count, outbox_types as outbox_types
 
 
@@ -52,6 +53,16 @@ async def published(
     return await kit_testing.published(
         topic_prefix + topics.DEPUTIES, expected=expected, within=within
     )
+
+
+async def published_all(topic_prefix: str, *, within: float = 30.0) -> list[dict[str, Any]]:
+    """Read the deputies topic to its current end (exact; call after ``drained``)."""
+    return await kit_testing.published_all(topic_prefix + topics.DEPUTIES, within=within)
+
+
+async def drained(runtime: ServiceRuntime, *, within: float = 30.0) -> None:
+    """Wait until the instance's relay has published every outbox row."""
+    await kit_testing.drained(runtime.engine, runtime.tables.outbox, within=within)
 
 
 @asynccontextmanager

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends
-from pydantic import BaseModel
 
 from deputies.domain.access import Viewer
 from deputies.handlers.context import Caller
-from kit.auth.dependencies import current_principal
 from kit.principal import Principal
+from kit.service.api import caller_dependency, keyed
 from kit.web.requests import (
     IdempotencyKey,
     IfMatch,
@@ -35,17 +33,13 @@ def viewer_of(principal: Principal) -> Viewer:
     )
 
 
-def get_caller(principal: Annotated[Principal, Depends(current_principal)]) -> Caller:
-    """Return who calls, from the bearer token."""
+def caller_of(principal: Principal) -> Caller:
+    """Return the service's caller for a verified principal."""
     return Caller(viewer=viewer_of(principal), principal=principal)
 
 
+get_caller = caller_dependency(caller_of)
 CallerDep = Annotated[Caller, Depends(get_caller)]
-
-
-def keyed(caller: Caller, key: str | None, body: BaseModel) -> Caller:
-    """Return the caller carrying a creating request's Idempotency-Key and body."""
-    return replace(caller, idempotency_key=key, request=body.model_dump(mode="json"))
 
 
 __all__ = [
