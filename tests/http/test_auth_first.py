@@ -40,7 +40,9 @@ class Built:
 
 
 @asynccontextmanager
-async def both_services(cases_url: str, deputies_url: str, prefix: str) -> AsyncIterator[list[Built]]:
+async def both_services(
+    cases_url: str, deputies_url: str, prefix: str
+) -> AsyncIterator[list[Built]]:
     """Build both services from their bootstrap against fresh, migrated databases."""
     cases_settings = cases_harness.settings_for(cases_url, prefix)
     deputies_settings = deputies_harness.settings_for(deputies_url, prefix)
