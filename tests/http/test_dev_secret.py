@@ -47,6 +47,9 @@ def test_settings_with_the_built_in_secret_are_refused_unless_in_dev_mode(
     monkeypatch.setenv("DEV_MODE", "true")
     install_auth(FastAPI(), ServiceSettings(_env_file=None))
     monkeypatch.delenv("DEV_MODE")
+    compose_fallback = ServiceSettings(_env_file=None, jwt_secret="change-me")
+    with pytest.raises(InsecureSecretError):
+        install_auth(FastAPI(), compose_fallback)
     own = ServiceSettings(_env_file=None, jwt_secret="a-secret-of-our-own-32-bytes-long!")
     install_auth(FastAPI(), own)
 

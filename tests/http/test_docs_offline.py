@@ -72,7 +72,7 @@ async def test_swagger_ui_renders_the_operations_with_no_network() -> None:
                 "--no-first-run",
                 f"--user-data-dir={profile}",
                 f"--host-resolver-rules={OFFLINE}",
-                "--virtual-time-budget=15000",
+                "--virtual-time-budget=8000",
                 "--dump-dom",
                 f"http://127.0.0.1:{port}/docs",
                 stdout=asyncio.subprocess.PIPE,

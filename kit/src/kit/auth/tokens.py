@@ -23,7 +23,8 @@ DEFAULT_LEEWAY = timedelta(seconds=30)
 # The one development secret: ``./dev run``, ``./dev token``/``kit-token`` and the settings' default.
 # A service refuses to start with it (or the older default) unless development mode is on.
 DEV_SECRET = "dev-secret-change-me-32-bytes-long!"  # noqa: S105 - refused outside development mode
-BUILT_IN_SECRETS = frozenset({DEV_SECRET, "dev-secret-change-me"})
+# Also refused: the older default and docker-compose's fallback when JWT_SECRET is not exported.
+BUILT_IN_SECRETS = frozenset({DEV_SECRET, "dev-secret-change-me", "change-me"})
 _REQUIRED = ["sub", "iat", "exp", "iss", "aud"]
 
 Reason = Literal[

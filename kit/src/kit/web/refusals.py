@@ -17,7 +17,7 @@ from kit.web.routes import asked_township, route_template
 
 security_log = logging.getLogger("kit.security")
 log = logging.getLogger(__name__)
-AUDIT_TIMEOUT_SECONDS = 1.0
+AUDIT_TIMEOUT_SECONDS = 2.0
 
 # Bounded label values of ``kit_http_refusals_total{reason}``.
 REASONS = ("no_token", "expired_token", "invalid_token", "role", "scope", "forbidden", "hidden")
