@@ -112,11 +112,20 @@ async def test_every_route_of_both_services_authenticates_first(
                 async with service.runtime.sessionmaker() as session:
                     rows = (
                         await session.execute(
-                            select(audit.c.actor, audit.c.outcome).where(audit.c.action == "refuse")
+                            select(audit.c.actor, audit.c.outcome, audit.c.resource_id).where(
+                                audit.c.action == "refuse"
+                            )
                         )
                     ).all()
                 assert len(rows) == 3 * len(ops), service.name
-                assert {tuple(r) for r in rows} == {("anonymous", "refused_401")}
+                assert {(r.actor, r.outcome) for r in rows} == {("anonymous", "refused_401")}
+                templates = {
+                    f"{method.upper()} {template}"
+                    for template, item in schema["paths"].items()
+                    for method in item
+                    if method in {"get", "post", "put", "patch", "delete"}
+                }
+                assert {r.resource_id for r in rows} == templates  # the route template, recorded
 
 
 async def test_if_match_is_required_in_openapi_and_missing_means_428_after_authentication(
