@@ -34,6 +34,9 @@ SEVERITIES = frozenset({"critical", "warning", "info"})
 METRICS: dict[str, frozenset[str]] = {
     "up": frozenset(),
     "kit_ready": frozenset({"service"}),
+    "kit_broker_up": frozenset({"service"}),
+    "kit_http_refusals_total": frozenset({"service", "reason"}),
+    "kit_http_unavailable_total": frozenset({"service", "cause"}),
     "kit_outbox_backlog": frozenset({"service"}),
     "kit_outbox_oldest_age_seconds": frozenset({"service"}),
     "kit_relay_published_total": frozenset({"service", "topic"}),

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.logging import correlation_id
 
+ANONYMOUS = "anonymous"
+
 
 class Actor(Protocol):
     """Who acted: any principal with a subject and roles."""
@@ -57,3 +59,35 @@ class AuditLog:
             "detail": detail or {},
         }
         await session.execute(insert(self.table), [row])  # parameters, not a new statement
+
+    async def record_refusal(
+        self,
+        session: AsyncSession,
+        *,
+        principal: Any | None,
+        status: int,
+        reason: str,
+        detail: str,
+        method: str,
+        route: str,
+        township: str | None,
+    ) -> None:
+        """Append one refused request: who (or ``anonymous``), the route template and why."""
+        row = {
+            "at": datetime.now(UTC),
+            "actor": (principal.subject if principal else ANONYMOUS)[:120],
+            "roles": ",".join(sorted(str(r) for r in principal.roles))[:200] if principal else "",
+            "action": "refuse",
+            "resource_type": "http",
+            "resource_id": f"{method} {route}"[:120],
+            "township": township,
+            "outcome": f"refused_{status}",
+            "correlation_id": correlation_id.get(),
+            "detail": {
+                "reason": reason,
+                "detail": detail,
+                "scope": principal.scope if principal else None,
+                "status": status,
+            },
+        }
+        await session.execute(insert(self.table), [row])

@@ -48,11 +48,36 @@ class NotFoundError(DomainError):
     """The record does not exist, or not in the caller's scope (HTTP 404)."""
 
 
+class OutOfScopeError(NotFoundError):
+    """A record outside the caller's scope, answered as not found (404) and recorded as a refusal."""
+
+    def __init__(self, message: str, *, township: str | None = None) -> None:
+        super().__init__(message)
+        self.township = township
+
+
 class ForbiddenError(DomainError):
     """The caller's role or scope does not allow the action (HTTP 403)."""
+
+    def __init__(self, message: str = "", *, township: str | None = None) -> None:
+        super().__init__(message)
+        self.township = township
+
+
+class ConcurrentRequestError(DomainError):
+    """Another request with the same Idempotency-Key won the race (HTTP 409, retry to replay)."""
+
+
+class PreconditionRequiredError(DomainError):
+    """A write that needs the version the client read came without ``If-Match`` (HTTP 428)."""
 
 
 def invalid(loc: str | tuple[str | int, ...], msg: str, type_: str = "value_error") -> InputError:
     """Return an ``InputError`` with a single field error."""
     where = (loc,) if isinstance(loc, str) else loc
     return InputError([FieldError(where, msg, type_)])
+
+
+def out_of_scope(what: str, township: str | None = None) -> OutOfScopeError:
+    """Return the 404 that hides a record outside the caller's scope (recorded as a refusal)."""
+    return OutOfScopeError(f"no such {what}", township=township)

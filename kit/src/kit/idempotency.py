@@ -1,4 +1,11 @@
-"""Idempotency keys for creating requests: a retried request gets the first answer, not a second effect."""
+"""Idempotency keys for creating requests: a retried request gets the first answer, not a second effect.
+
+The answer is remembered in the transaction of the effect. Two requests with one key at the same
+time both pass the lookup; the second's insert waits for the first transaction and then finds the
+key taken (``ON CONFLICT DO NOTHING``): it raises ``ConcurrentRequestError``, its transaction rolls
+back (no second effect) and the client gets 409 "in progress" with ``Retry-After``; the retry
+gets the first answer.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.errors import invalid
+from kit.errors import ConcurrentRequestError, invalid
 from kit.uow import UnitOfWork, UnitOfWorkFactory
 
 
@@ -59,17 +68,25 @@ class IdempotencyKeys:
     async def remember(
         self, session: AsyncSession, *, subject: str, key: str, payload: Any, status: int, body: Any
     ) -> None:
-        """Record the answer with the effects; a concurrent duplicate fails on the primary key."""
-        await session.execute(
-            self.table.insert().values(
-                subject=subject,
-                key=key,
-                request_hash=request_hash(payload),
-                status=status,
-                body=json.loads(json.dumps(body, default=str)),
-                created_at=datetime.now(UTC),
-            )
+        """Record the answer with the effects; raise ``ConcurrentRequestError`` if the key is taken."""
+        values = {
+            "subject": subject,
+            "key": key,
+            "request_hash": request_hash(payload),
+            "status": status,
+            "body": json.loads(json.dumps(body, default=str)),
+            "created_at": datetime.now(UTC),
+        }
+        dialect = session.get_bind().dialect.name
+        insert = (
+            postgresql.insert(self.table) if dialect == "postgresql" else sqlite.insert(self.table)
         )
+        result = await session.execute(insert.values(**values).on_conflict_do_nothing())
+        if isinstance(result, CursorResult) and result.rowcount == 0:
+            raise ConcurrentRequestError(
+                "a request with this Idempotency-Key was being processed at the same time; "
+                "retry to get its answer"
+            )
 
     async def created_id(
         self, session: AsyncSession, *, subject: str, key: str, payload: Any

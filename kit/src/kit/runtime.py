@@ -34,8 +34,11 @@ from kit.runner import ConsumerRunner, Subscription
 from kit.scheduler import Lease, instance_id, run_periodically
 from kit.settings import ServiceSettings
 from kit.uow import UnitOfWorkFactory, uow_factory
+from kit.web.docs import install_docs
 from kit.web.domain_errors import install_domain_errors
 from kit.web.problems import install_problem_handlers
+from kit.web.refusals import install_refusals
+from kit.web.requests import install_precondition_docs
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +225,14 @@ def build_app(
 
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.runtime = runtime
-    install_auth(app, runtime.settings)
+    install_auth(app, runtime.settings)  # innermost middleware: authenticate before routing
+    install_refusals(
+        app,
+        service=runtime.settings.service_name,
+        registry=runtime.registry,
+        audit=runtime.audit,
+        sessionmaker=runtime.sessionmaker,
+    )
     install_problem_handlers(app)
     install_domain_errors(app)
     install_http_metrics(app, service=runtime.settings.service_name, metrics=runtime.metrics)
@@ -238,4 +248,6 @@ def build_app(
     )
     for router in routers:
         app.include_router(router, prefix="/api/v1")
+    install_docs(app)
+    install_precondition_docs(app)
     return app

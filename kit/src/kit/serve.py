@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
+from kit.auth.tokens import check_secret
 from kit.settings import ServiceSettings
 
 
@@ -12,8 +13,10 @@ def serve(settings: ServiceSettings, factory: str) -> None:
 
     Each worker builds its own runtime from the environment: the outbox relay elects one leader
     through a PostgreSQL advisory lock and scheduled jobs take a lease, so extra workers add
-    request capacity without doubling publications or announcements.
+    request capacity without doubling publications or announcements. The built-in development
+    secret is refused here already (unless ``dev_mode``), before any worker starts.
     """
+    check_secret(settings.jwt_secret.get_secret_value(), dev_mode=settings.dev_mode)
     uvicorn.run(
         factory,
         factory=True,

@@ -8,6 +8,8 @@ from typing import Any, Literal, Self
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kit.auth.tokens import DEV_SECRET
+
 
 class ServiceSettings(BaseSettings):
     """Everything a service needs to reach its database, the broker and its callers.
@@ -44,9 +46,16 @@ class ServiceSettings(BaseSettings):
         le=64,
         description="Worker processes of one instance (each runs the app; one relay leads)",
     )
-    jwt_secret: SecretStr = SecretStr("dev-secret-change-me")
+    jwt_secret: SecretStr = Field(
+        default=SecretStr(DEV_SECRET),
+        description="HS256 secret; the built-in default is refused unless dev_mode is on",
+    )
     jwt_issuer: str = "npc-platform"
     jwt_audience: str = "npc-platform"
+    dev_mode: bool = Field(
+        default=False,
+        description="Development mode (DEV_MODE=true, set by ./dev run): allows the dev secret",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     relay_batch_size: int = Field(default=500, ge=1, description="Outbox rows published per round")

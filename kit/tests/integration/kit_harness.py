@@ -83,6 +83,7 @@ def settings_for(database_url: str, topic_prefix: str, **overrides: object) -> S
         "consumer_retry_backoff_seconds": 0.05,
         "consumer_retry_backoff_max_seconds": 0.2,
         "consumer_retry_attempts": 3,
+        "jwt_secret": "kit-tests-hs256-secret-of-32-bytes-long",
     }
     values.update(overrides)
     return ServiceSettings.for_service("kittest", **values)

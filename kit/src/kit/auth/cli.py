@@ -12,10 +12,9 @@ from datetime import timedelta
 
 import jwt
 
-from kit.auth.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER, AuthConfig
+from kit.auth.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_SECRET, AuthConfig
 from kit.principal import Principal, Role, ScopeError
 
-DEV_SECRET = "dev-secret-change-me"  # noqa: S105 - the documented local default, warned about
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key of at least the hash size
 _TTL = re.compile(r"^(\d+)([smhd]?)$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -75,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     secret = os.environ.get("JWT_SECRET") or DEV_SECRET
     if secret == DEV_SECRET:
         print(
-            "kit-token: warning: JWT_SECRET is not set; signing with the development secret",
+            "kit-token: warning: JWT_SECRET is not set; signing with the development secret "
+            "(what ./dev run starts the services with, in development mode)",
             file=sys.stderr,
         )
     elif len(secret.encode()) < MIN_SECRET_BYTES:

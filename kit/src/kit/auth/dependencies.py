@@ -1,4 +1,9 @@
-"""FastAPI dependencies: the caller from ``Authorization: Bearer``, role checks, scope checks.
+"""Authentication first, then FastAPI dependencies: the caller, role checks, scope checks.
+
+``install_auth`` puts ``AuthenticationMiddleware`` in front of every route: a request to a
+non-public path without a valid bearer token is answered 401 (and recorded as a refusal) before
+routing, so no validation error, missing ``If-Match`` or lookup can answer first. The dependencies
+below then read the principal the middleware found.
 
 Nothing is created from configuration at import time. A service either builds an ``Auth`` from
 its settings and writes ``Depends(auth.require(Role.county_admin))``, or uses the app-bound
@@ -19,10 +24,19 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kit.auth.tokens import AuthConfig, InvalidToken, JwtSettings
+from kit.auth.tokens import AuthConfig, InvalidToken, JwtSettings, check_secret
 from kit.principal import Principal, Role
 from kit.web.problems import Forbidden, Unauthorized
+from kit.web.refusals import refusals_of, token_reason
+
+# Reachable without a token: probes, metrics and the API documentation (and its own assets).
+PUBLIC_PATHS = frozenset(
+    {"/livez", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
+)
+PUBLIC_PREFIXES = ("/docs/assets/",)
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +54,20 @@ class Auth:
 
     def authenticate(self, credentials: HTTPAuthorizationCredentials | None) -> Principal:
         """Return the principal of bearer credentials; raise a 401 problem without a good one."""
-        if credentials is None:
-            raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
+        return self.from_token(credentials.credentials if credentials else None)
+
+    def from_token(self, token: str | None) -> Principal:
+        """Return the principal of a bearer token; raise a 401 problem without a good one."""
+        if not token:
+            raise Unauthorized(
+                "send a bearer token: Authorization: Bearer <token>", reason="no_token"
+            )
         try:
-            return self.config.decode(credentials.credentials)
+            return self.config.decode(token)
         except InvalidToken as error:
-            log.info("bearer token refused: %s", error.reason)
-            raise Unauthorized(f"invalid token ({error.reason})", error="invalid_token") from None
+            raise Unauthorized(
+                f"invalid token ({error.reason})", error="invalid_token", reason=error.reason
+            ) from None
 
     async def current_principal(self, credentials: Credentials) -> Principal:
         """Return the caller; 401 when the token is missing or cannot be trusted."""
@@ -62,11 +83,59 @@ def make_auth(config: AuthConfig | JwtSettings) -> Auth:
     return Auth(config if isinstance(config, AuthConfig) else AuthConfig.from_settings(config))
 
 
-def install_auth(app: FastAPI, config: AuthConfig | JwtSettings) -> Auth:
-    """Bind an ``Auth`` to the app, for ``current_principal`` and ``require_roles``."""
+def install_auth(
+    app: FastAPI,
+    config: AuthConfig | JwtSettings,
+    *,
+    public: frozenset[str] = PUBLIC_PATHS,
+) -> Auth:
+    """Authenticate every non-public request first; bind the ``Auth`` the dependencies use.
+
+    Settings with the built-in development secret are refused unless their ``dev_mode`` is on.
+    """
     auth = make_auth(config)
+    if not isinstance(config, AuthConfig):
+        check_secret(auth.config.secret, dev_mode=bool(getattr(config, "dev_mode", False)))
     app.state.auth = auth
+    app.add_middleware(AuthenticationMiddleware, public=public)
     return auth
+
+
+class AuthenticationMiddleware:
+    """Plain ASGI middleware: 401 before routing unless the path is public or the token is good."""
+
+    def __init__(self, app: ASGIApp, *, public: frozenset[str] = PUBLIC_PATHS) -> None:
+        self.app = app
+        self.public = public
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or path in self.public or path.startswith(PUBLIC_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        app = scope["app"]
+        try:
+            principal = auth_of(app).from_token(_bearer_token(Headers(scope=scope)))
+        except Unauthorized as refusal:
+            recorder = refusals_of(app)
+            if recorder is not None:
+                await recorder.record(
+                    scope,
+                    status=401,
+                    reason=token_reason(refusal.reason),
+                    principal=None,
+                    detail=refusal.reason,
+                )
+            await refusal.to_response(path)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def _bearer_token(headers: Headers) -> str | None:
+    """Return the token of an ``Authorization: Bearer <token>`` header, if there is one."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def auth_of(app: Any) -> Auth:
@@ -83,7 +152,10 @@ def auth_of(app: Any) -> Auth:
 
 
 async def current_principal(request: Request, credentials: Credentials) -> Principal:
-    """Return the caller, checked with the app's ``Auth``; 401 without a good token."""
+    """Return the caller the middleware authenticated (else check the token); 401 without one."""
+    found = getattr(request.state, "principal", None)
+    if isinstance(found, Principal):
+        return found
     return auth_of(request.app).authenticate(credentials)
 
 
@@ -97,6 +169,8 @@ def ensure_scope(principal: Principal, township_code: str) -> None:
     if not principal.covers(township_code):
         raise Forbidden(
             f"{township_code} is outside your scope ({principal.scope})",
+            reason="scope",
+            township=township_code,
             scope=principal.scope,
         )
 
@@ -110,7 +184,9 @@ def _requiring(roles: Iterable[Role], source: PrincipalDependency) -> PrincipalD
 
     async def principal_with_role(principal: Annotated[Principal, Depends(source)]) -> Principal:
         if not principal.has(*wanted):
-            raise Forbidden(f"this needs one of the roles: {names}", required_roles=list(wanted))
+            raise Forbidden(
+                f"this needs one of the roles: {names}", reason="role", required_roles=list(wanted)
+            )
         return principal
 
     return principal_with_role

@@ -20,6 +20,11 @@ DEFAULT_ISSUER = "npc-platform"
 DEFAULT_AUDIENCE = "npc-platform"
 DEFAULT_TTL = timedelta(hours=8)
 DEFAULT_LEEWAY = timedelta(seconds=30)
+# The one development secret: ``./dev run``, ``./dev token``/``kit-token`` and the settings' default.
+# A service refuses to start with it (or the older default) unless development mode is on.
+DEV_SECRET = "dev-secret-change-me-32-bytes-long!"  # noqa: S105 - refused outside development mode
+# Also refused: the older default and docker-compose's fallback when JWT_SECRET is not exported.
+BUILT_IN_SECRETS = frozenset({DEV_SECRET, "dev-secret-change-me", "change-me"})
 _REQUIRED = ["sub", "iat", "exp", "iss", "aud"]
 
 Reason = Literal[
@@ -45,6 +50,19 @@ class InvalidToken(Exception):  # noqa: N818 - the name the services know
     def __init__(self, reason: Reason, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason: Reason = reason
+
+
+class InsecureSecretError(RuntimeError):
+    """A service was asked to start with the built-in development secret outside development mode."""
+
+
+def check_secret(secret: str, *, dev_mode: bool) -> None:
+    """Refuse the built-in development secret unless development mode was asked for explicitly."""
+    if secret in BUILT_IN_SECRETS and not dev_mode:
+        raise InsecureSecretError(
+            "JWT_SECRET is the built-in development secret: set a secret of your own "
+            "(e.g. openssl rand -hex 32), or DEV_MODE=true for a local development run"
+        )
 
 
 class JwtSettings(Protocol):

@@ -6,18 +6,29 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from kit.errors import (
+    ConcurrentRequestError,
     DomainError,
     ForbiddenError,
     InputError,
     NotFoundError,
+    OutOfScopeError,
+    PreconditionRequiredError,
     TransitionError,
     VersionConflictError,
 )
-from kit.web.problems import Conflict, Forbidden, NotFound, ProblemError, Unprocessable
+from kit.web.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionRequired,
+    ProblemError,
+    Unprocessable,
+    record_refusal,
+)
 
 
 def as_problem(error: DomainError) -> ProblemError:
-    """Return the problem a domain error is for the client (422, 409, 403, 404 or 400)."""
+    """Return the problem a domain error is for the client (422, 409, 428, 403, 404 or 400)."""
     if isinstance(error, InputError):
         return Unprocessable(
             [
@@ -37,10 +48,15 @@ def as_problem(error: DomainError) -> ProblemError:
             current_state=error.state,
             allowed_actions=error.allowed if error.state is not None else None,
         )
+    if isinstance(error, ConcurrentRequestError):
+        return ProblemError(409, "Request in progress", str(error), headers={"Retry-After": "1"})
     if isinstance(error, VersionConflictError):
         return Conflict(str(error), title="Version conflict")
+    if isinstance(error, PreconditionRequiredError):
+        return PreconditionRequired(str(error) or None)
     if isinstance(error, ForbiddenError):
-        return Forbidden(str(error))
+        township = getattr(error, "township", None)
+        return Forbidden(str(error), reason="scope" if township else "forbidden", township=township)
     if isinstance(error, NotFoundError):
         return NotFound(str(error))
     return ProblemError(400, detail=str(error))
@@ -51,6 +67,20 @@ def install_domain_errors(app: FastAPI) -> None:
 
     async def handle(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, DomainError)
-        return as_problem(error).to_response(request.url.path)
+        problem = as_problem(error)
+        if isinstance(problem, Forbidden):
+            await record_refusal(
+                request,
+                status=403,
+                reason=problem.reason,
+                township=problem.township,
+                detail=problem.detail or "",
+            )
+        elif isinstance(error, OutOfScopeError):
+            township = getattr(error, "township", None)
+            await record_refusal(
+                request, status=404, reason="hidden", township=township, detail=str(error)
+            )
+        return problem.to_response(request.url.path)
 
     app.add_exception_handler(DomainError, handle)

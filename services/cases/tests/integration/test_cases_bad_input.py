@@ -77,7 +77,7 @@ BAD: list[tuple[str, Call, int, str]] = [
         422,
         "due_on",
     ),
-    ("missing If-Match", None, 422, "If-Match"),  # type: ignore[list-item]
+    ("missing If-Match", None, 428, "If-Match"),  # type: ignore[list-item]
     ("stale If-Match", None, 409, ""),  # type: ignore[list-item]
     ("illegal action", _step("accept", "admin", {}), 409, ""),
 ]

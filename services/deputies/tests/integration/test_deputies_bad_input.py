@@ -97,7 +97,7 @@ async def test_refused_inputs_name_the_field_and_change_nothing(
         no_version = await client.patch(
             f"/api/v1/deputies/{mine['id']}", json={"party": "群众"}, headers=staff
         )
-        assert no_version.status_code == 422
+        assert no_version.status_code == 428  # Precondition Required (issue 8, point 1)
 
         assert await _totals(service) == before
         check = await client.get(f"/api/v1/deputies/{mine['id']}", headers=staff)
