@@ -6,20 +6,20 @@ import pytest
 
 from deputies.domain.access import (
     ScopeError,
-    Viewer,
     can_read,
     can_read_deputy,
     can_write,
     require_county_admin,
     sees_contact,
 )
+from kit.principal import Principal, Role
 
 OWN = "990101001"
 OTHER = "990101002"
 
 
-def viewer(role: str, scope: str = "990101", deputy_id: str | None = None) -> Viewer:
-    return Viewer(subject="u", roles=frozenset({role}), scope=scope, deputy_id=deputy_id)
+def viewer(role: str, scope: str = "990101", deputy_id: str | None = None) -> Principal:
+    return Principal(subject="u", roles=frozenset({Role(role)}), scope=scope, deputy_id=deputy_id)
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def viewer(role: str, scope: str = "990101", deputy_id: str | None = None) -> Vi
         (viewer("operator"), False, False, False),
     ],
 )
-def test_roles_on_their_own_township(who: Viewer, read: bool, write: bool, clear: bool) -> None:
+def test_roles_on_their_own_township(who: Principal, read: bool, write: bool, clear: bool) -> None:
     assert can_read(who, OWN) is read
     assert can_write(who, OWN) is write
     assert sees_contact(who, OWN, "d2") is clear

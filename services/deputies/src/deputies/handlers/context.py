@@ -12,10 +12,10 @@ from sqlalchemy import text
 
 from deputies.adapters.repository import Repository
 from deputies.adapters.tables import Tables
-from deputies.domain.access import Viewer
 from kit import correlation, idempotency
 from kit.audit import Actor, AuditLog
 from kit.idempotency import IdempotencyKeys
+from kit.principal import Principal
 from kit.uow import UnitOfWork, UnitOfWorkFactory
 
 
@@ -48,7 +48,7 @@ class Services:
 class Caller:
     """Who acts (with the principal the audit log records) and the flow's correlation id."""
 
-    viewer: Viewer
+    viewer: Principal
     principal: Actor
     correlation_id: str = field(default_factory=correlation.current)
     idempotency_key: str | None = None

@@ -17,6 +17,7 @@ from deputies.handlers.context import Caller, Services
 from deputies.handlers.deputies import register_deputies
 from deputies.roster_io import columns as col
 from deputies.roster_io.reading import Header, UnreadableFileError, find_header, is_blank, read_grid
+from kit import clock
 
 Progress = Callable[[str, int, int], None]
 
@@ -206,7 +207,7 @@ async def import_roster(
     stations = await _station_names(svc, req.township)
     body = [(n, v) for n, v in grid.rows if n > header.row]
     tell("read", len(body), len(body))
-    today = svc.clock().date()
+    today = clock.today(svc.clock())
     drafts: list[DeputyDraft] = []
     numbers: list[int] = []
     for done, (number, values) in enumerate(body, start=1):

@@ -8,13 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deputies.adapters.tables import Tables
-from deputies.domain.access import ScopeError, Viewer
+from deputies.domain.access import ScopeError
 from deputies.domain.errors import NotFoundError
 from deputies.views.common import reads_all, require_readable, scoped
 from kit.db.ranges import within
+from kit.principal import Principal
 
 
-async def list_townships(session: AsyncSession, t: Tables, viewer: Viewer) -> list[dict[str, Any]]:
+async def list_townships(
+    session: AsyncSession, t: Tables, viewer: Principal
+) -> list[dict[str, Any]]:
     """Return the townships in the viewer's scope, by code."""
     if not reads_all(viewer):
         raise ScopeError("no read access to townships")
@@ -26,7 +29,7 @@ async def list_townships(session: AsyncSession, t: Tables, viewer: Viewer) -> li
 
 
 async def get_township(
-    session: AsyncSession, t: Tables, viewer: Viewer, code: str
+    session: AsyncSession, t: Tables, viewer: Principal, code: str
 ) -> dict[str, Any]:
     """Return one township."""
     require_readable(viewer, code)
@@ -39,7 +42,7 @@ async def get_township(
 
 
 async def roster_verifications(
-    session: AsyncSession, t: Tables, viewer: Viewer, code: str
+    session: AsyncSession, t: Tables, viewer: Principal, code: str
 ) -> list[dict[str, Any]]:
     """Return a township's roster verifications, newest first."""
     await get_township(session, t, viewer, code)
@@ -53,7 +56,7 @@ async def roster_verifications(
 
 
 async def list_stations(
-    session: AsyncSession, t: Tables, viewer: Viewer, township: str | None
+    session: AsyncSession, t: Tables, viewer: Principal, township: str | None
 ) -> list[dict[str, Any]]:
     """Return the stations in scope, by township and name."""
     if not reads_all(viewer):
@@ -66,7 +69,7 @@ async def list_stations(
 
 
 async def get_station(
-    session: AsyncSession, t: Tables, viewer: Viewer, station_id: str
+    session: AsyncSession, t: Tables, viewer: Principal, station_id: str
 ) -> dict[str, Any]:
     """Return one station."""
     row = (
@@ -78,7 +81,7 @@ async def get_station(
     return dict(row._mapping)
 
 
-async def station_names(session: AsyncSession, t: Tables, viewer: Viewer) -> dict[str, str]:
+async def station_names(session: AsyncSession, t: Tables, viewer: Principal) -> dict[str, str]:
     """Return the names of the stations in the viewer's scope, by id."""
     s = t.stations
     rows = await session.execute(select(s.c.id, s.c.name).where(within(s.c.township, viewer.scope)))

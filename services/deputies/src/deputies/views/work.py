@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deputies.adapters.rows import levels_of
 from deputies.adapters.tables import Tables
-from deputies.domain.access import ScopeError, Viewer
+from deputies.domain.access import ScopeError
 from deputies.domain.errors import NotFoundError
 from deputies.views.common import Page, reads_all, require_readable, scoped
+from kit.principal import Principal
 
 
 def _activity_dict(m: Any) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def _activity_dict(m: Any) -> dict[str, Any]:
 async def list_activities(
     session: AsyncSession,
     t: Tables,
-    viewer: Viewer,
+    viewer: Principal,
     *,
     township: str | None,
     type_: str | None,
@@ -61,7 +62,7 @@ async def list_activities(
 
 
 async def get_activity(
-    session: AsyncSession, t: Tables, viewer: Viewer, activity_id: str
+    session: AsyncSession, t: Tables, viewer: Principal, activity_id: str
 ) -> dict[str, Any]:
     """Return one activity with its attendance."""
     row = (
@@ -82,7 +83,7 @@ async def get_activity(
 
 
 async def list_highlights(
-    session: AsyncSession, t: Tables, viewer: Viewer, township: str | None, year: int | None
+    session: AsyncSession, t: Tables, viewer: Principal, township: str | None, year: int | None
 ) -> list[dict[str, Any]]:
     """Return highlight reports in scope, newest year first."""
     if not reads_all(viewer):
@@ -96,7 +97,7 @@ async def list_highlights(
 
 
 async def list_manuscripts(
-    session: AsyncSession, t: Tables, viewer: Viewer, township: str | None, state: str | None
+    session: AsyncSession, t: Tables, viewer: Principal, township: str | None, state: str | None
 ) -> list[dict[str, Any]]:
     """Return manuscripts in scope, newest submission first."""
     if not reads_all(viewer):

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends
 from pydantic import BaseModel
 
-from deputies.domain.access import Viewer
 from deputies.handlers.context import Caller
 from kit.auth.dependencies import current_principal
 from kit.principal import Principal
@@ -25,14 +24,9 @@ from kit.web.requests import (
 )
 
 
-def viewer_of(principal: Principal) -> Viewer:
-    """Return the part of a principal the access rules look at."""
-    return Viewer(
-        subject=principal.subject,
-        roles=frozenset(str(r) for r in principal.roles),
-        scope=principal.scope,
-        deputy_id=principal.deputy_id,
-    )
+def viewer_of(principal: Principal) -> Principal:
+    """Return who the access rules look at: the kit's principal itself."""
+    return principal
 
 
 def get_caller(principal: Annotated[Principal, Depends(current_principal)]) -> Caller:
