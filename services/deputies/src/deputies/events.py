@@ -11,6 +11,7 @@ from contracts.common import EventData
 from contracts.envelope import Envelope
 from deputies.domain.model import (
     Activity,
+    Attendance,
     Deputy,
     Highlight,
     Level,
@@ -19,7 +20,7 @@ from deputies.domain.model import (
     StatusChange,
     Township,
 )
-from deputies.domain.rules import AbsenceKey, StalePeriod
+from deputies.domain.rules import AbsenceKey, Flag, StalePeriod
 from deputies.handlers.context import Caller
 
 SOURCE = "/services/deputies"
@@ -150,6 +151,8 @@ def _activity(activity: Activity) -> dict[str, Any]:
             for d, m in sorted(activity.attendance.items())
         ),
         "aggregate_version": activity.version,
+        "host": activity.host,
+        "participating_townships": tuple(sorted(activity.townships)),
     }
 
 
@@ -173,6 +176,29 @@ def activity_cancelled(activity: Activity, reason: str, caller: Caller) -> Envel
             reason=reason,
             aggregate_version=activity.version,
         ),
+    )
+
+
+def attendance_recorded(
+    activity: Activity, deputy: Deputy, previous: Attendance | None, caller: Caller
+) -> Envelope[Any]:
+    """A deputy's attendance was recorded (first mark) or corrected (a mark replaced)."""
+    mark = activity.attendance[deputy.id]
+    fields: dict[str, Any] = {
+        "activity_id": activity.id,
+        "deputy_id": deputy.id,
+        "township": deputy.township,
+        "attendance": vocab.Attendance(mark.value),
+        "activity_type": vocab.ActivityType(activity.type.value),
+        "levels": _levels(activity.levels),
+        "held_on": activity.held_on,
+        "aggregate_version": activity.version,
+    }
+    if previous is None:
+        return _from(caller, ev.AttendanceRecorded(**fields))
+    return _from(
+        caller,
+        ev.AttendanceCorrected(**fields, previous_attendance=vocab.Attendance(previous.value)),
     )
 
 
@@ -260,6 +286,24 @@ def station_stale(
             threshold_days=days,
         ),
         station_id,
+    )
+
+
+def mandate_termination_flag_withdrawn(
+    deputy: Deputy, key: AbsenceKey, flag: Flag, remaining: list[str]
+) -> Envelope[Any]:
+    """A standing termination flag no longer holds: it is withdrawn, naming the flag's event."""
+    return _scheduled(
+        ev.MandateTerminationFlagWithdrawn(
+            deputy_id=deputy.id,
+            township=deputy.township,
+            level=vocab.Level(key.level.value),
+            term=key.term,
+            flag_event_id=flag.event_id,
+            session_activity_ids=flag.session_ids,
+            remaining_session_activity_ids=tuple(remaining),
+        ),
+        f"{deputy.id}:{flag.event_id}",
     )
 
 

@@ -15,7 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from contracts.envelope import Envelope
 from deputies import events
 from deputies.adapters.rows import aware, maybe_aware
-from deputies.domain.rules import AbsenceKey, mandates_to_flag, stale_period
+from deputies.domain.model import DeputyStatus
+from deputies.domain.rules import (
+    ABSENCES_ENDING_MANDATE,
+    AbsenceKey,
+    Flag,
+    mandates_to_flag,
+    session_absences,
+    stale_period,
+)
 from deputies.handlers.context import Services
 
 log = logging.getLogger(__name__)
@@ -85,23 +93,58 @@ async def check_staleness(svc: Services, thresholds: Thresholds) -> int:
 
 
 async def check_absences(svc: Services) -> int:
-    """Flag each mandate with two unexcused congress-session absences in a term, once."""
+    """Flag each mandate with two unexcused absences from its congress's sessions, once; withdraw
+    a standing flag whose sessions were cancelled or whose marks were corrected. Return the
+    number of flags raised and withdrawn.
+    """
     async with svc.uow() as uow:
         repo = svc.repository(uow)
         sessions = await repo.session_activities()
-        absent = {d for a in sessions for d in a.attendance}
+        standing = await repo.standing_flags()
+        absent = {d for a in sessions for d in a.attendance} | {k.deputy_id for k in standing}
         deputies = await repo.deputies(absent)
-    terms = {d.id: d.term for d in deputies.values() if d.status.value != "terminated"}
+    running = {i: d for i, d in deputies.items() if d.status is not DeputyStatus.terminated}
+    counted = session_absences(sessions, running)
     flagged = 0
-    for key, session_ids in sorted(mandates_to_flag(sessions, terms).items(), key=_order):
-        deputy = deputies[key.deputy_id]
-        envelope = events.mandate_termination_flagged(deputy, key, session_ids)
-        flagged += await _announce(
-            svc, "termination_flag", f"{key.deputy_id}:{key.level.value}:{key.term}", envelope
+    for key, session_ids in sorted(mandates_to_flag(sessions, running).items(), key=_order):
+        if key in standing:
+            continue
+        envelope = events.mandate_termination_flagged(deputies[key.deputy_id], key, session_ids)
+        flagged += await _flag(svc, key, session_ids, envelope)
+    for key, flag in sorted(standing.items(), key=lambda item: _order((item[0], []))):
+        remaining = counted.get(key, [])
+        if len(remaining) >= ABSENCES_ENDING_MANDATE or key.deputy_id not in deputies:
+            continue
+        envelope = events.mandate_termination_flag_withdrawn(
+            deputies[key.deputy_id], key, flag, remaining
         )
+        flagged += await _withdraw(svc, key, flag, envelope)
     if flagged:
-        log.info("flagged %d mandates for two unexcused session absences", flagged)
+        log.info("raised or withdrew %d termination flags", flagged)
     return flagged
+
+
+async def _flag(
+    svc: Services, key: AbsenceKey, session_ids: list[str], envelope: Envelope[object]
+) -> bool:
+    try:
+        async with svc.uow() as uow:
+            if not await svc.repository(uow).raise_flag(key, str(envelope.id), session_ids):
+                return False
+            uow.stage(envelope)
+            await uow.commit()
+    except IntegrityError:
+        return False  # another instance raised it first
+    return True
+
+
+async def _withdraw(svc: Services, key: AbsenceKey, flag: Flag, envelope: Envelope[object]) -> bool:
+    async with svc.uow() as uow:
+        if not await svc.repository(uow).withdraw_flag(key, flag.event_id):
+            return False  # another instance withdrew it first
+        uow.stage(envelope)
+        await uow.commit()
+    return True
 
 
 def _order(item: tuple[AbsenceKey, list[str]]) -> tuple[str, str, int]:

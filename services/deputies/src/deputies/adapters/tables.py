@@ -37,6 +37,9 @@ class Tables:
     highlights: Table
     manuscripts: Table
     announcements: Table
+    activity_townships: Table
+    termination_flags: Table
+    highlight_rules: Table
 
 
 def _id() -> Column[str]:
@@ -89,7 +92,8 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("elected_by", String(20), nullable=False),
         Column("status", String(20), nullable=False),
         Column("status_reason", String(20), nullable=False),
-        Column("status_since", Date, nullable=False),
+        Column("status_since", Date, nullable=True),
+        Column("elected_on", Date, nullable=True),
         Column("phone", String(20), nullable=True),
         Column("id_number", String(18), nullable=True),
         Column("address", String(300), nullable=True),
@@ -112,6 +116,9 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("reason", String(20), nullable=False),
         Column("effective_date", Date, nullable=False),
         Column("note", Text, nullable=True),
+        Column("level", String(10), nullable=True),
+        Column("state", String(20), nullable=False, server_default="applied"),
+        Column("corrects_seq", BigId, nullable=True),
         Column("recorded_at", UtcDateTime(), nullable=False),
         Column("recorded_by", String(120), nullable=False),
     )
@@ -160,6 +167,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("year", Integer, nullable=False),
         Column("title", String(300), nullable=False),
         Column("summary", Text, nullable=False),
+        Column("state", String(20), nullable=False, server_default="reported"),
         Column("version", Integer, nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
     )
@@ -191,6 +199,32 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("key", String(200), primary_key=True),
         Column("announced_at", UtcDateTime(), nullable=False),
     )
+    activity_townships = Table(
+        "activity_townships",
+        metadata,
+        Column("activity_id", String(36), ForeignKey("activities.id"), primary_key=True),
+        Column("township", String(9), primary_key=True),
+    )
+    Index("ix_activity_townships_township", activity_townships.c.township)
+    termination_flags = Table(
+        "termination_flags",
+        metadata,
+        Column("deputy_id", String(36), ForeignKey("deputies.id"), primary_key=True),
+        Column("level", String(10), primary_key=True),
+        Column("term", Integer, primary_key=True),
+        Column("state", String(20), nullable=False),
+        Column("event_id", String(64), nullable=False),
+        Column("session_ids", Text, nullable=False),
+        Column("changed_at", UtcDateTime(), nullable=False),
+    )
+    highlight_rules = Table(
+        "highlight_rules",
+        metadata,
+        Column("township", String(9), ForeignKey("townships.code"), primary_key=True),
+        Column("year", Integer, primary_key=True),
+        Column("max_highlights", Integer, nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+    )
     return Tables(
         townships=townships,
         stations=stations,
@@ -202,6 +236,9 @@ def define_tables(metadata: MetaData) -> Tables:
         highlights=highlights,
         manuscripts=manuscripts,
         announcements=announcements,
+        activity_townships=activity_townships,
+        termination_flags=termination_flags,
+        highlight_rules=highlight_rules,
     )
 
 

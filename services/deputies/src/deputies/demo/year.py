@@ -164,7 +164,7 @@ async def log_year(
         for kind, title, day, hours, people, levels, station in plan:
             if day > today:
                 continue
-            marks = marks_for(rng, [p for p in people if p.status_since <= day])
+            marks = marks_for(rng, [p for p in people if (p.elected_on or day) <= day])
             if kind is ActivityType.congress_session:
                 marks = {
                     d: (Attendance.excused if m is Attendance.unexcused_absence else m)
@@ -206,7 +206,7 @@ async def change_rosters(
         roster.deputies = [d for d in roster.deputies if d.id not in gone]
         draft = draft_for(fake, rng, roster.place, {Level.township}, 99)
         draft.elected_by = ElectedBy.by_election
-        draft.status_since = date(YEAR, 4, 10)
+        draft.elected_on = date(YEAR, 4, 10)
         draft.station_id = roster.stations[0]
         result = await dep.register_deputies(svc, caller, [draft], source="demo")
         roster.deputies.extend(result.created)

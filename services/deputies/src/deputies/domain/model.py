@@ -33,6 +33,22 @@ class ManuscriptState(StrEnum):
 
     submitted = "submitted"
     published = "published"
+    withdrawn = "withdrawn"
+
+
+class HighlightState(StrEnum):
+    """A highlight report stands until it is withdrawn."""
+
+    reported = "reported"
+    withdrawn = "withdrawn"
+
+
+class ChangeState(StrEnum):
+    """A status history entry: in force, waiting for its day, or undone by a correction."""
+
+    applied = "applied"
+    scheduled = "scheduled"
+    corrected = "corrected"
 
 
 @dataclass
@@ -88,7 +104,7 @@ class Deputy:
     term: int
     status: DeputyStatus
     status_reason: StatusReason
-    status_since: date
+    status_since: date | None
     birth_date: date | None = None
     ethnicity: str | None = None
     party: str | None = None
@@ -99,11 +115,15 @@ class Deputy:
     station_id: str | None = None
     elected_by: ElectedBy = ElectedBy.general
     contact: Contact = field(default_factory=Contact)
+    elected_on: date | None = None
     version: int = 1
 
     def on_roster_at(self, day: date) -> bool:
-        """Tell whether the mandate was running (not yet terminated) on a day."""
-        return not (self.status is DeputyStatus.terminated and self.status_since <= day)
+        """Tell whether the mandate was running (elected, not yet terminated) on a day."""
+        if self.elected_on is not None and day < self.elected_on:
+            return False
+        ended = self.status is DeputyStatus.terminated
+        return not (ended and (self.status_since is None or self.status_since <= day))
 
 
 @dataclass(frozen=True)
@@ -116,6 +136,10 @@ class StatusChange:
     reason: StatusReason
     effective_date: date
     note: str | None = None
+    level: Level | None = None
+    state: ChangeState = ChangeState.applied
+    corrects_seq: int | None = None
+    seq: int | None = None
 
 
 @dataclass
@@ -132,12 +156,23 @@ class Activity:
     station_id: str | None = None
     attendance: dict[str, Attendance] = field(default_factory=dict)
     state: ActivityState = ActivityState.logged
+    participants: frozenset[str] = frozenset()
     version: int = 1
 
     @property
     def joint(self) -> bool:
         """Tell whether county and township organise it together."""
         return self.levels == frozenset(Level)
+
+    @property
+    def host(self) -> str:
+        """Return who hosts it: the county (6 digits) for a county or joint activity, else the town."""
+        return self.township[:6] if Level.county in self.levels else self.township
+
+    @property
+    def townships(self) -> frozenset[str]:
+        """Return every township taking part: where it is held and the participants."""
+        return self.participants | {self.township}
 
 
 @dataclass
@@ -149,6 +184,7 @@ class Highlight:
     year: int
     title: str
     summary: str
+    state: HighlightState = HighlightState.reported
     version: int = 1
 
 

@@ -57,10 +57,10 @@ def change_status(
     if reason not in TRANSITIONS[deputy.status][to_status]:
         reasons = ", ".join(sorted(TRANSITIONS[deputy.status][to_status]))
         raise invalid("reason", f"{reason} does not lead to {to_status}; use one of: {reasons}")
-    if effective_date < deputy.status_since:
+    since = deputy.status_since or deputy.elected_on
+    if since is not None and effective_date < since:
         raise invalid(
-            "effective_date",
-            f"must not precede the current status date {deputy.status_since.isoformat()}",
+            "effective_date", f"must not precede the current status date {since.isoformat()}"
         )
     change = StatusChange(
         deputy_id=deputy.id,

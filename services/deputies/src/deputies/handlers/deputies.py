@@ -31,6 +31,7 @@ from deputies.handlers.context import (
     refresh_statistics,
     remember_creation,
 )
+from kit import clock
 from kit.masking import valid_id_number, valid_mobile
 
 RowErrors = dict[int, list[FieldError]]
@@ -53,7 +54,11 @@ class Registration:
 
 
 async def check_drafts(
-    repo: Repository, drafts: Sequence[DeputyDraft], *, exclude_id: str | None = None
+    repo: Repository,
+    drafts: Sequence[DeputyDraft],
+    *,
+    today: date,
+    exclude_id: str | None = None,
 ) -> RowErrors:
     """Return the errors of each draft (by position), against each other and the roster."""
     kinds: dict[str, TownshipKind | None] = {}
@@ -68,6 +73,7 @@ async def check_drafts(
         found = check_draft(
             draft,
             township_kind=kinds[draft.township],
+            today=today,
             valid_id_number=valid_id_number,
             valid_mobile=valid_mobile,
         )
@@ -101,7 +107,8 @@ def deputy_from_draft(draft: DeputyDraft) -> Deputy:
         term=draft.term,
         status=DeputyStatus.active,
         status_reason=initial_reason(draft.elected_by is ElectedBy.by_election),
-        status_since=draft.status_since,
+        status_since=draft.elected_on,
+        elected_on=draft.elected_on,
         birth_date=draft.birth_date,
         ethnicity=draft.ethnicity,
         party=draft.party,
@@ -132,7 +139,7 @@ async def register_deputies(
         require_write(caller.viewer, township)
     async with svc.uow() as uow:
         repo = svc.repository(uow)
-        errors = await check_drafts(repo, drafts)
+        errors = await check_drafts(repo, drafts, today=clock.today(svc.clock()))
         if (errors and all_or_nothing) or not write:
             return Registration([], errors)
         created = [deputy_from_draft(d) for i, d in enumerate(drafts) if i not in errors]
@@ -141,7 +148,11 @@ async def register_deputies(
         except IntegrityError:  # a concurrent registration took an ID number first
             raise InputError([DUPLICATE_NOW]) from None
         await repo.add_history(
-            [StatusChange(d.id, None, d.status, d.status_reason, d.status_since) for d in created],
+            [
+                StatusChange(d.id, None, d.status, d.status_reason, d.elected_on)
+                for d in created
+                if d.elected_on is not None  # unknown: no dated entry
+            ],
             by=caller.subject,
         )
         for deputy in created:
@@ -221,7 +232,7 @@ def _as_draft(deputy: Deputy) -> DeputyDraft:
         gender=deputy.gender,
         levels=deputy.levels,
         term=deputy.term,
-        status_since=deputy.status_since,
+        elected_on=deputy.elected_on,
         birth_date=deputy.birth_date,
         ethnicity=deputy.ethnicity,
         party=deputy.party,
@@ -255,7 +266,9 @@ async def update_deputy(
         for name in set(changes) - CONTACT_FIELDS:
             setattr(deputy, name, changes[name])
         deputy.contact = contact
-        errors = await check_drafts(repo, [_as_draft(deputy)], exclude_id=deputy.id)
+        errors = await check_drafts(
+            repo, [_as_draft(deputy)], today=clock.today(svc.clock()), exclude_id=deputy.id
+        )
         if errors:
             raise InputError(errors[0])
         if not changed:

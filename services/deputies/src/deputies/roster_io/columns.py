@@ -44,7 +44,9 @@ COLUMNS: Final = (
     Column("deputy_group", "代表小组", ("代表小组", "所属代表小组", "小组", "deputy_group")),
     Column("station", "联络站", ("联络站", "代表联络站", "所属联络站", "station")),
     Column("elected_by", "当选方式", ("当选方式", "elected_by")),
-    Column("status_since", "当选日期", ("当选日期", "当选时间", "任职日期", "status_since")),
+    Column(
+        "elected_on", "当选日期", ("当选日期", "当选时间", "任职日期", "elected_on", "status_since")
+    ),
     Column("phone", "手机号码", ("手机号码", "手机", "联系电话", "电话", "phone", "mobile")),
     Column(
         "id_number",

@@ -134,7 +134,7 @@ def _parse_row(
         raw = values[index] if index < len(values) else None
         letter = get_column_letter(index + 1)
         try:
-            if name in {"birth_date", "status_since"}:
+            if name in {"birth_date", "elected_on"}:
                 parsed[name] = None if col.as_text(raw) is None else col.as_date(raw)
                 continue
             text = col.as_text(raw)
@@ -161,7 +161,7 @@ def _parse_row(
         gender=parsed["gender"],
         levels=parsed["levels"],
         term=parsed.get("term") or req.term or 0,
-        status_since=parsed.get("status_since") or req.elected_on or today,
+        elected_on=parsed.get("elected_on") or req.elected_on,
         birth_date=parsed.get("birth_date"),
         ethnicity=parsed.get("ethnicity"),
         party=parsed.get("party"),

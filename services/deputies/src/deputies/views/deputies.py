@@ -61,6 +61,7 @@ def deputy_dict(m: Any, viewer: Principal, *, reveal: bool = True) -> tuple[dict
         "status": m["status"],
         "status_reason": m["status_reason"],
         "status_since": m["status_since"],
+        "elected_on": m["elected_on"],
         "version": m["version"],
         "contact_masked": not clear,
     }

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deputies.adapters.rows import levels_of
 from deputies.adapters.tables import Tables
-from deputies.domain.access import ScopeError
+from deputies.domain.access import ScopeError, can_read
 from deputies.domain.errors import NotFoundError
-from deputies.views.common import Page, reads_all, require_readable, scoped
+from deputies.views.common import Page, reads_all, scope_condition, scoped
 from kit.principal import Principal
 
 
@@ -27,6 +27,7 @@ def _activity_dict(m: Any) -> dict[str, Any]:
         "duration_hours": m["duration_hours"],
         "station_id": m["station_id"],
         "state": m["state"],
+        "host": m["township"][:6] if m["level_county"] else m["township"],
         "version": m["version"],
     }
 
@@ -46,8 +47,11 @@ async def list_activities(
     """Return a page of activities in scope (county-wide ones included), newest first."""
     if not reads_all(viewer):
         raise ScopeError("no read access to activities")
-    a = t.activities
-    query = scoped(select(a), a.c.township, viewer, township)
+    a, p = t.activities, t.activity_townships
+    taking_part = exists().where(
+        p.c.activity_id == a.c.id, scope_condition(p.c.township, viewer, township)
+    )
+    query = select(a).where(or_(scope_condition(a.c.township, viewer, township), taking_part))
     if type_:
         query = query.where(a.c.type == type_)
     if held_from:
@@ -70,7 +74,15 @@ async def get_activity(
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"activity {activity_id}")
-    require_readable(viewer, row.township)
+    townships = set(
+        await session.scalars(
+            select(t.activity_townships.c.township).where(
+                t.activity_townships.c.activity_id == activity_id
+            )
+        )
+    ) | {row.township}
+    if not any(can_read(viewer, code) for code in townships):
+        raise ScopeError(f"no read access to activity {activity_id}")
     at = t.attendance
     marks = await session.execute(
         select(at.c.deputy_id, at.c.mark)
@@ -79,6 +91,7 @@ async def get_activity(
     )
     item = _activity_dict(row._mapping)
     item["attendance"] = [{"deputy_id": d, "mark": m} for d, m in marks]
+    item["participating_townships"] = sorted(townships)
     return item
 
 

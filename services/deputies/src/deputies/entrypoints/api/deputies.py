@@ -39,7 +39,7 @@ from deputies.handlers.deputies import (
 def draft_of(body: DeputyIn) -> DeputyDraft:
     """Return the draft a registration request describes."""
     fields = body.model_dump(exclude={"elected_on", "levels"})
-    return DeputyDraft(**fields, levels=frozenset(body.levels), status_since=body.elected_on)
+    return DeputyDraft(**fields, levels=frozenset(body.levels), elected_on=body.elected_on)
 
 
 async def read_deputy(

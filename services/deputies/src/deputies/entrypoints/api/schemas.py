@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from deputies.domain.model import (
     ActivityState,
@@ -178,7 +178,8 @@ class DeputyOut(BaseModel):
     term: int
     status: DeputyStatus
     status_reason: StatusReason
-    status_since: date
+    status_since: date | None = Field(description="Day the current status began (None: unknown)")
+    elected_on: date | None = Field(description="Election day (当选日期), None when not known")
     elected_by: ElectedBy
     birth_date: date | None = Field(description="Restricted: only for those who see contacts")
     birth_year: int | None
@@ -235,12 +236,41 @@ class ActivityIn(Body):
     duration_hours: Annotated[float, Field(gt=0, le=240)]
     station_id: str | None = None
     attendance: list[AttendanceIn] = Field(default_factory=list)
+    participants: Annotated[
+        set[TownshipCode],
+        Field(
+            max_length=100,
+            description="Other townships taking part in a county or joint (县乡联动) activity",
+        ),
+    ] = Field(default_factory=set)
+
+    @model_validator(mode="after")
+    def _each_deputy_once(self) -> ActivityIn:
+        seen: set[str] = set()
+        for mark in self.attendance:
+            if mark.deputy_id in seen:
+                raise ValueError(f"deputy {mark.deputy_id} appears more than once in attendance")
+            seen.add(mark.deputy_id)
+        return self
 
 
-class ActivityCorrection(ActivityIn):
-    """A corrected activity and why it was corrected."""
+class ActivityPatch(Body):
+    """Some details of an activity and why they change (attendance has its own resource)."""
 
+    type: ActivityType | None = None
+    title: Title | None = None
+    levels: Annotated[set[Level], Field(min_length=1)] | None = None
+    held_on: date | None = None
+    duration_hours: Annotated[float, Field(gt=0, le=240)] | None = None
+    station_id: str | None = None
+    participants: Annotated[set[TownshipCode], Field(max_length=100)] | None = None
     reason: Title
+
+
+class MarkIn(Body):
+    """One deputy's attendance at an activity."""
+
+    mark: Attendance
 
 
 class CancelIn(Body):
@@ -268,8 +298,10 @@ class ActivityOut(BaseModel):
     duration_hours: float
     station_id: str | None
     state: ActivityState
+    host: str = Field(description="Who hosts: the county code for a county or joint activity")
     version: int
     attendance: list[AttendanceOut] | None = None
+    participating_townships: list[str] | None = None
 
 
 class HighlightIn(Body):
