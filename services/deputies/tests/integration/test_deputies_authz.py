@@ -35,7 +35,7 @@ class Route:
     """One route, how to call it for a township's records, and what kind of access it needs."""
 
     name: str
-    kind: str  # read | write | admin | self (a deputy's own record)
+    kind: str  # read | write | admin | county (county-hosted) | self (a deputy's own record)
     call: Callable[[httpx.AsyncClient, dict[str, Any], dict[str, str]], Any]
 
 
@@ -135,13 +135,62 @@ ROUTES = (
     ),
     Route("read activity", "read", _json("GET", "/api/v1/activities/{activity}")),
     Route(
-        "correct activity",
+        "change activity",
+        "write",
+        _json(
+            "PATCH",
+            "/api/v1/activities/{activity}",
+            lambda p: {"duration_hours": 3, "reason": "更正"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "log county session",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/activities",
+            lambda p: bodies.activity(
+                p["code"], {}, type="congress_session", levels=["county"], title="县人代会"
+            ),
+        ),
+    ),
+    Route(
+        "log joint activity",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/activities",
+            lambda p: bodies.activity(p["code"], {}, levels=["county", "township"], title="联动"),
+        ),
+    ),
+    Route(
+        "change joint activity",
+        "county",
+        _json(
+            "PATCH",
+            "/api/v1/activities/{joint}",
+            lambda p: {"title": "县镇联动视察", "reason": "更正"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "cancel joint activity",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/activities/{joint}/cancel",
+            lambda p: {"reason": "取消"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "record attendance at a joint activity",
         "write",
         _json(
             "PUT",
-            "/api/v1/activities/{activity}",
-            lambda p: {**bodies.activity(p["code"], {}), "reason": "更正"},
-            **{"If-Match": '"1"'},
+            "/api/v1/activities/{joint}/attendance/{deputy}",
+            lambda p: {"mark": "excused"},
         ),
     ),
     Route(
@@ -201,6 +250,8 @@ def allowed(route: Route, role: str, own: bool) -> bool:
     """The policy under test, written out plainly."""
     if role == "county_admin":
         return True
+    if route.kind == "county":
+        return False
     if role in {"county_leader", "auditor"}:
         return route.kind in {"read", "list", "self"}
     if role == "township_staff":
@@ -223,6 +274,15 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
             headers=admin,
         )
     ).json()
+    joint = (
+        await client.post(
+            "/api/v1/activities",
+            json=bodies.activity(
+                code, {}, levels=["county", "township"], title=f"县镇联动{code}", participants=[code]
+            ),
+            headers=admin,
+        )
+    ).json()
     manuscript = (
         await client.post(
             "/api/v1/manuscripts",
@@ -240,6 +300,7 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
         "station": station["id"],
         "deputy": deputy["id"],
         "activity": activity["id"],
+        "joint": joint["id"],
         "manuscript": manuscript["id"],
     }
 

@@ -35,6 +35,7 @@ def row(**overrides: Any) -> dict[str, Any]:
         "status": "active",
         "status_reason": "elected",
         "status_since": date(2021, 12, 28),
+        "elected_on": date(2021, 12, 28),
         "version": 1,
         "phone": "13812345678",
         "id_number": ID_NUMBER,

@@ -131,7 +131,7 @@ def test_two_unexcused_session_absences_flag_the_mandate() -> None:
         session("s1", {"a": Attendance.unexcused_absence, "b": Attendance.excused}),
         session("s2", {"a": Attendance.unexcused_absence, "b": Attendance.unexcused_absence}),
     ]
-    flagged = mandates_to_flag(sessions, {"a": 18, "b": 18})
+    flagged = mandates_to_flag(sessions, {"a": deputy("a"), "b": deputy("b")})
     assert flagged == {AbsenceKey("a", Level.township, 18): ["s1", "s2"]}
 
 
@@ -140,7 +140,7 @@ def test_excused_absences_cancelled_sessions_and_other_activities_do_not_count()
     cancelled.state = ActivityState.cancelled
     other = activity(TOWN, attendance={"a": Attendance.unexcused_absence}, activity_id="x1")
     sessions = [session("s1", {"a": Attendance.unexcused_absence}), cancelled, other]
-    assert mandates_to_flag(sessions, {"a": 18}) == {}
+    assert mandates_to_flag(sessions, {"a": deputy("a", levels=JOINT)}) == {}
 
 
 def test_absences_count_per_level() -> None:
@@ -148,4 +148,22 @@ def test_absences_count_per_level() -> None:
         session("s1", {"a": Attendance.unexcused_absence}, TOWN),
         session("s2", {"a": Attendance.unexcused_absence}, COUNTY),
     ]
-    assert mandates_to_flag(sessions, {"a": 18}) == {}
+    assert mandates_to_flag(sessions, {"a": deputy("a", levels=JOINT)}) == {}
+
+
+def test_only_sessions_of_a_congress_the_deputy_sits_in_count() -> None:
+    sessions = [
+        session("s1", {"a": Attendance.unexcused_absence}, TOWN),
+        session("s2", {"a": Attendance.unexcused_absence}, TOWN),
+    ]
+    assert mandates_to_flag(sessions, {"a": deputy("a", levels=COUNTY)}) == {}
+
+
+def test_sessions_before_the_election_do_not_count() -> None:
+    sessions = [
+        session("s1", {"a": Attendance.unexcused_absence}, TOWN),
+        session("s2", {"a": Attendance.unexcused_absence}, TOWN),
+    ]
+    later = deputy("a")
+    later.elected_on = date(2026, 6, 1)
+    assert mandates_to_flag(sessions, {"a": later}) == {}
