@@ -278,7 +278,11 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
         await client.post(
             "/api/v1/activities",
             json=bodies.activity(
-                code, {}, levels=["county", "township"], title=f"县镇联动{code}", participants=[code]
+                code,
+                {},
+                levels=["county", "township"],
+                title=f"县镇联动{code}",
+                participants=[code],
             ),
             headers=admin,
         )

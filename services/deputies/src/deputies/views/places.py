@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deputies.adapters.rows import aware
 from deputies.adapters.tables import Tables
 from deputies.domain.access import ScopeError
 from deputies.domain.errors import NotFoundError
@@ -56,16 +58,28 @@ async def roster_verifications(
 
 
 async def list_stations(
-    session: AsyncSession, t: Tables, viewer: Principal, township: str | None
+    session: AsyncSession,
+    t: Tables,
+    viewer: Principal,
+    township: str | None,
+    *,
+    stale: bool | None = None,
+    cutoff: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Return the stations in scope, by township and name."""
+    """Return the stations in scope, by township and name; ``stale`` filters on the cutoff."""
     if not reads_all(viewer):
         raise ScopeError("no read access to stations")
     s = t.stations
-    rows = await session.execute(
-        scoped(select(s), s.c.township, viewer, township).order_by(s.c.township, s.c.name, s.c.id)
-    )
-    return [dict(r._mapping) for r in rows]
+    query = scoped(select(s), s.c.township, viewer, township)
+    if stale is not None and cutoff is not None:
+        old = s.c.content_updated_at <= cutoff
+        query = query.where(old if stale else ~old)
+    rows = await session.execute(query.order_by(s.c.township, s.c.name, s.c.id))
+    return [{**r._mapping, "stale": _older(r.content_updated_at, cutoff)} for r in rows]
+
+
+def _older(at: datetime, cutoff: datetime | None) -> bool | None:
+    return None if cutoff is None else aware(at) <= cutoff
 
 
 async def get_station(

@@ -102,6 +102,7 @@ class StationOut(BaseModel):
     schedule: str
     content: str
     content_updated_at: datetime
+    stale: bool | None = Field(default=None, description="Content older than the freshness period")
     version: int
 
 
