@@ -12,6 +12,7 @@ from contracts.envelope import Envelope
 from deputies.domain.model import (
     Activity,
     Attendance,
+    ChangeState,
     Deputy,
     Highlight,
     Level,
@@ -126,7 +127,7 @@ def deputy_status_changed(deputy: Deputy, change: StatusChange, caller: Caller) 
         ev.DeputyStatusChanged(
             deputy_id=deputy.id,
             township=deputy.township,
-            levels=_levels(deputy.levels),
+            levels=_levels(frozenset({change.level}) if change.level else deputy.levels),
             from_status=vocab.DeputyStatus(change.from_status.value),
             to_status=vocab.DeputyStatus(change.to_status.value),
             reason=vocab.StatusReason(change.reason.value),
@@ -134,6 +135,47 @@ def deputy_status_changed(deputy: Deputy, change: StatusChange, caller: Caller) 
             aggregate_version=deputy.version,
         ),
     )
+
+
+def status_change_scheduled(deputy: Deputy, change: StatusChange, caller: Caller) -> Envelope[Any]:
+    """A status change was recorded for a day still to come."""
+    assert change.seq is not None
+    return _from(
+        caller,
+        ev.DeputyStatusChangeScheduled(
+            deputy_id=deputy.id,
+            township=deputy.township,
+            level=vocab.Level((change.level or _main_level(deputy)).value),
+            change_id=change.seq,
+            to_status=vocab.DeputyStatus(change.to_status.value),
+            reason=vocab.StatusReason(change.reason.value),
+            effective_date=change.effective_date,
+        ),
+    )
+
+
+def status_corrected(
+    deputy: Deputy, corrected: StatusChange, reason: str, caller: Caller
+) -> Envelope[Any]:
+    """A wrong status change was undone (or a scheduled one dropped)."""
+    assert corrected.seq is not None
+    return _from(
+        caller,
+        ev.DeputyStatusCorrected(
+            deputy_id=deputy.id,
+            township=deputy.township,
+            level=vocab.Level((corrected.level or _main_level(deputy)).value),
+            corrected_change_id=corrected.seq,
+            was_scheduled=corrected.state is ChangeState.scheduled,
+            status=vocab.DeputyStatus(deputy.status.value),
+            reason=reason,
+            aggregate_version=deputy.version,
+        ),
+    )
+
+
+def _main_level(deputy: Deputy) -> Level:
+    return Level.county if Level.county in deputy.levels else Level.township
 
 
 def _activity(activity: Activity) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from contracts.envelope import Envelope
 from deputies import events
 from deputies.adapters.rows import aware, maybe_aware
+from deputies.domain.errors import DomainError
 from deputies.domain.model import DeputyStatus
 from deputies.domain.rules import (
     ABSENCES_ENDING_MANDATE,
@@ -24,7 +25,10 @@ from deputies.domain.rules import (
     session_absences,
     stale_period,
 )
-from deputies.handlers.context import Services
+from deputies.handlers.context import Caller, Services
+from deputies.handlers.deputies import apply_due_change
+from kit import clock
+from kit.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +149,22 @@ async def _withdraw(svc: Services, key: AbsenceKey, flag: Flag, envelope: Envelo
         uow.stage(envelope)
         await uow.commit()
     return True
+
+
+async def apply_status_changes(svc: Services) -> int:
+    """Apply each scheduled status change whose day (in China) has come, once, with its event."""
+    today = clock.today(svc.clock())
+    async with svc.uow() as uow:
+        due = await svc.repository(uow).due_changes(today)
+    applied = 0
+    for change in due:
+        job = Principal(subject="job:status_changes", roles=frozenset(), scope="00")
+        caller = Caller(viewer=job, principal=job, correlation_id=f"job:status:{change.seq}")
+        try:
+            applied += await apply_due_change(svc, change, caller)
+        except DomainError as error:  # the mandate moved meanwhile: leave it for a person
+            log.warning("scheduled status change %s cannot apply: %s", change.seq, error)
+    return applied
 
 
 def _order(item: tuple[AbsenceKey, list[str]]) -> tuple[str, str, int]:

@@ -119,6 +119,7 @@ ROUTES = (
             "POST",
             "/api/v1/deputies/{deputy}/status",
             lambda p: {"status": "suspended", "reason": "custody", "effective_date": "2026-06-01"},
+            **{"If-Match": '"1"'},
         ),
     ),
     Route("import roster", "write", _import),

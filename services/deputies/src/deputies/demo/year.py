@@ -200,6 +200,7 @@ async def change_rosters(
                     DeputyStatus.terminated,
                     rng.choice(reasons),
                     date(YEAR, rng.randint(1, 3), rng.randint(1, 28)),
+                    expected_version=deputy.version,
                 ),
             )
         gone = {d.id for d in leaving}

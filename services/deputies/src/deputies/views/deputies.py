@@ -170,7 +170,10 @@ async def deputy_history(
     h = t.status_history
     rows = await session.execute(
         select(
+            h.c.seq.label("id"),
             h.c.from_status,
+            h.c.level,
+            h.c.state,
             h.c.to_status,
             h.c.reason,
             h.c.effective_date,

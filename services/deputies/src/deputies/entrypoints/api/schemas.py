@@ -11,6 +11,7 @@ from deputies.domain.model import (
     ActivityState,
     ActivityType,
     Attendance,
+    ChangeState,
     DeputyStatus,
     ElectedBy,
     Gender,
@@ -164,8 +165,18 @@ class StatusIn(Body):
 
     status: DeputyStatus
     reason: StatusReason
-    effective_date: date
+    effective_date: date = Field(description="A day still to come schedules the change")
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    level: Level | None = Field(
+        default=None,
+        description="The mandate: county or township congress (ends only that one of two)",
+    )
+
+
+class StatusCorrectionIn(Body):
+    """Why the latest status change was wrong (a county role undoes it)."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class DeputyOut(BaseModel):
@@ -201,10 +212,13 @@ class DeputyOut(BaseModel):
 class HistoryOut(BaseModel):
     """One entry of a deputy's status history."""
 
+    id: int = Field(description="The change's id (a correction names it)")
     from_status: DeputyStatus | None
     to_status: DeputyStatus
     reason: StatusReason
     effective_date: date
+    level: Level | None
+    state: ChangeState
     note: str | None
     recorded_at: datetime
     recorded_by: str
