@@ -21,6 +21,7 @@ from deputies.domain.model import (
     Placement,
 )
 from deputies.handlers.context import Caller, Services, new_id, remember_creation
+from kit import clock
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,10 @@ class SubmitManuscript:
 
 
 async def submit_manuscript(svc: Services, caller: Caller, cmd: SubmitManuscript) -> Manuscript:
-    """Record a submitted manuscript."""
+    """Record a submitted manuscript (not on a day still to come)."""
     require_write(caller.viewer, cmd.township)
+    if cmd.submitted_on > clock.today(svc.clock()):
+        raise invalid("submitted_on", "a manuscript cannot be submitted on a day still to come")
     manuscript = Manuscript(
         id=new_id(),
         township=cmd.township,
@@ -126,6 +129,8 @@ async def publish_manuscript(svc: Services, caller: Caller, cmd: PublishManuscri
             raise VersionConflictError(f"manuscript is at version {manuscript.version}")
         if cmd.published_on < manuscript.submitted_on:
             raise invalid("published_on", "must not precede the submission date")
+        if cmd.published_on > clock.today(svc.clock()):
+            raise invalid("published_on", "a day still to come")
         before = manuscript.version
         manuscript.state = ManuscriptState.published
         manuscript.outlet = cmd.outlet
