@@ -17,6 +17,7 @@ from deputies.domain.model import (
     Highlight,
     Level,
     Manuscript,
+    ManuscriptState,
     Station,
     StatusChange,
     Township,
@@ -254,6 +255,77 @@ def highlight_reported(highlight: Highlight, caller: Caller) -> Envelope[Any]:
             year=highlight.year,
             title=highlight.title,
             summary=highlight.summary,
+        ),
+    )
+
+
+def highlight_corrected(highlight: Highlight, reason: str, caller: Caller) -> Envelope[Any]:
+    """A highlight report was corrected (the whole report travels)."""
+    return _from(
+        caller,
+        ev.HighlightCorrected(
+            highlight_id=highlight.id,
+            township=highlight.township,
+            year=highlight.year,
+            title=highlight.title,
+            summary=highlight.summary,
+            reason=reason,
+            aggregate_version=highlight.version,
+        ),
+    )
+
+
+def highlight_withdrawn(highlight: Highlight, reason: str, caller: Caller) -> Envelope[Any]:
+    """A highlight report was withdrawn."""
+    return _from(
+        caller,
+        ev.HighlightWithdrawn(
+            highlight_id=highlight.id,
+            township=highlight.township,
+            year=highlight.year,
+            reason=reason,
+            aggregate_version=highlight.version,
+        ),
+    )
+
+
+def manuscript_corrected(
+    ms: Manuscript, changed: list[str], reason: str, caller: Caller
+) -> Envelope[Any]:
+    """A manuscript's record was corrected (the whole record travels)."""
+    return _from(
+        caller,
+        ev.ManuscriptCorrected(
+            manuscript_id=ms.id,
+            township=ms.township,
+            title=ms.title,
+            author=ms.author,
+            submitted_on=ms.submitted_on,
+            published=ms.state is ManuscriptState.published,
+            outlet=ms.outlet,
+            outlet_level=vocab.OutletLevel(ms.outlet_level.value) if ms.outlet_level else None,
+            placement=vocab.Placement(ms.placement.value) if ms.placement else None,
+            published_on=ms.published_on,
+            evidence_url=ms.evidence_url,
+            changed=changed,
+            reason=reason,
+            aggregate_version=ms.version,
+        ),
+    )
+
+
+def manuscript_withdrawn(
+    ms: Manuscript, was_published: bool, reason: str, caller: Caller
+) -> Envelope[Any]:
+    """A manuscript (and its publication, if any) was withdrawn."""
+    return _from(
+        caller,
+        ev.ManuscriptWithdrawn(
+            manuscript_id=ms.id,
+            township=ms.township,
+            was_published=was_published,
+            reason=reason,
+            aggregate_version=ms.version,
         ),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 
 from deputies.adapters.rows import levels_of
 from deputies.adapters.store import Store, now
@@ -15,6 +15,7 @@ from deputies.domain.model import (
     ActivityType,
     Attendance,
     Highlight,
+    HighlightState,
     Level,
     Manuscript,
     ManuscriptState,
@@ -244,8 +245,86 @@ class WorkStore(Store):
                 year=highlight.year,
                 title=highlight.title,
                 summary=highlight.summary,
+                state=highlight.state.value,
                 version=highlight.version,
                 created_at=now(),
+            )
+        )
+
+    async def same_highlight(self, highlight: Highlight) -> str | None:
+        """Return the id of a standing highlight report identical to this one, if any."""
+        h = self.t.highlights
+        return await self.session.scalar(
+            select(h.c.id)
+            .where(
+                h.c.township == highlight.township,
+                h.c.year == highlight.year,
+                h.c.title == highlight.title,
+                h.c.summary == highlight.summary,
+                h.c.state == HighlightState.reported.value,
+            )
+            .limit(1)
+        )
+
+    async def highlight(self, highlight_id: str) -> Highlight | None:
+        """Return a highlight report by id."""
+        row = (
+            await self.session.execute(
+                select(self.t.highlights).where(self.t.highlights.c.id == highlight_id)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        m = row._mapping
+        return Highlight(
+            id=m["id"],
+            township=m["township"],
+            year=m["year"],
+            title=m["title"],
+            summary=m["summary"],
+            state=HighlightState(m["state"]),
+            version=m["version"],
+        )
+
+    async def save_highlight(self, highlight: Highlight, *, expected_version: int) -> None:
+        """Update a highlight report at a version."""
+        values = {
+            "year": highlight.year,
+            "title": highlight.title,
+            "summary": highlight.summary,
+            "state": highlight.state.value,
+            "version": highlight.version,
+        }
+        await self._update_versioned(self.t.highlights, highlight.id, expected_version, values)
+
+    async def standing_highlights(self, township: str, year: int) -> int:
+        """Return how many highlight reports of a township and year stand (not withdrawn)."""
+        h = self.t.highlights
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(
+                    h.c.township == township,
+                    h.c.year == year,
+                    h.c.state == HighlightState.reported.value,
+                )
+            )
+            or 0
+        )
+
+    async def highlight_rule(self, township: str, year: int) -> int | None:
+        """Return how many highlight reports the township may have standing in a year, if set."""
+        r = self.t.highlight_rules
+        return await self.session.scalar(
+            select(r.c.max_highlights).where(r.c.township == township, r.c.year == year)
+        )
+
+    async def put_highlight_rule(self, township: str, year: int, max_highlights: int) -> None:
+        """Set (insert or replace) a township's highlight rule for a year."""
+        r = self.t.highlight_rules
+        await self.session.execute(r.delete().where(r.c.township == township, r.c.year == year))
+        await self.session.execute(
+            r.insert().values(
+                township=township, year=year, max_highlights=max_highlights, updated_at=now()
             )
         )
 

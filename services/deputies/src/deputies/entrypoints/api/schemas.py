@@ -15,6 +15,7 @@ from deputies.domain.model import (
     DeputyStatus,
     ElectedBy,
     Gender,
+    HighlightState,
     Level,
     ManuscriptState,
     OutletLevel,
@@ -25,6 +26,7 @@ from deputies.domain.model import (
 )
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Long = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
@@ -328,6 +330,54 @@ class HighlightIn(Body):
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
+class HighlightPatch(Body):
+    """A correction of a highlight report, and why."""
+
+    year: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    title: Title | None = None
+    summary: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+        | None
+    ) = None
+    reason: Reason
+
+
+class WithdrawalIn(Body):
+    """Why a record is withdrawn."""
+
+    reason: Reason
+
+
+class HighlightRuleIn(Body):
+    """How many highlight reports a township may have standing in a year."""
+
+    max_highlights: Annotated[int, Field(ge=1, le=20)]
+
+
+class HighlightRuleOut(BaseModel):
+    """A township's highlight rule for a year."""
+
+    township: str
+    year: int
+    max_highlights: int
+
+
+class ManuscriptPatch(Body):
+    """A correction of a manuscript's record (e.g. a wrong outlet level), and why."""
+
+    title: Title | None = None
+    author: Name | None = None
+    submitted_on: date | None = None
+    outlet: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    outlet_level: OutletLevel | None = None
+    placement: Placement | None = None
+    published_on: date | None = None
+    evidence_url: (
+        Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=1000)] | None
+    ) = None
+    reason: Reason
+
+
 class HighlightOut(BaseModel):
     """A highlight work report."""
 
@@ -336,6 +386,7 @@ class HighlightOut(BaseModel):
     year: int
     title: str
     summary: str
+    state: HighlightState
     version: int
     created_at: datetime
 
