@@ -156,4 +156,4 @@ async def test_openapi_documents_every_route(database_url: str, topic_prefix: st
         "/api/v1/highlights",
         "/api/v1/manuscripts/{manuscript_id}/publish",
     } <= paths
-    assert "multipart/form-data" not in str(spec["paths"]["/api/v1/roster/import"])
+    assert "multipart/form-data" in str(spec["paths"]["/api/v1/roster/import"])
