@@ -122,6 +122,46 @@ ROUTES = (
             **{"If-Match": '"1"'},
         ),
     ),
+    Route(
+        "change a county mandate",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/deputies/{county_deputy}/status",
+            lambda p: {
+                "status": "terminated",
+                "reason": "moved_out",
+                "effective_date": "2026-06-01",
+                "level": "county",
+            },
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "change a township mandate of a county deputy",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/deputies/{county_deputy}/status",
+            lambda p: {
+                "status": "terminated",
+                "reason": "moved_out",
+                "effective_date": "2026-06-01",
+                "level": "township",
+            },
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "correct a status change",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/deputies/{county_deputy}/status/corrections",
+            lambda p: {"reason": "录入错误"},
+            **{"If-Match": '"2"'},
+        ),
+    ),
     Route("import roster", "write", _import),
     Route("export roster", "read", _json("GET", "/api/v1/roster/export?township={code}")),
     Route("list activities", "read", _json("GET", "/api/v1/activities?township={code}")),
@@ -214,6 +254,35 @@ ROUTES = (
             lambda p: {"township": p["code"], "year": 2026, "title": "特色", "summary": "亮点"},
         ),
     ),
+    Route(
+        "correct highlight",
+        "write",
+        _json(
+            "PATCH",
+            "/api/v1/highlights/{highlight}",
+            lambda p: {"summary": "更正", "reason": "更正"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "withdraw highlight",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/highlights/{highlight}/withdraw",
+            lambda p: {"reason": "撤回"},
+            **{"If-Match": '"2"'},
+        ),
+    ),
+    Route(
+        "set highlight rule",
+        "admin",
+        _json(
+            "PUT",
+            "/api/v1/townships/{code}/highlight-rules/2026",
+            lambda p: {"max_highlights": 2},
+        ),
+    ),
     Route("list manuscripts", "read", _json("GET", "/api/v1/manuscripts?township={code}")),
     Route(
         "submit manuscript",
@@ -230,6 +299,16 @@ ROUTES = (
         ),
     ),
     Route(
+        "correct manuscript",
+        "write",
+        _json(
+            "PATCH",
+            "/api/v1/manuscripts/{manuscript}",
+            lambda p: {"author": "特约通讯员", "reason": "署名更正"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
         "publish manuscript",
         "write",
         _json(
@@ -242,6 +321,16 @@ ROUTES = (
                 "published_on": "2026-05-09",
                 "evidence_url": "https://news.example.cn/1",
             },
+        ),
+    ),
+    Route(
+        "withdraw manuscript",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/manuscripts/{manuscript}/withdraw",
+            lambda p: {"reason": "撤稿"},
+            **{"If-Match": '"3"'},
         ),
     ),
 )
@@ -300,8 +389,24 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
             headers=admin,
         )
     ).json()
+    county_deputy = (
+        await client.post(
+            "/api/v1/deputies",
+            json=bodies.deputy(code, levels=["county", "township"]),
+            headers=admin,
+        )
+    ).json()
+    highlight = (
+        await client.post(
+            "/api/v1/highlights",
+            json={"township": code, "year": 2025, "title": "亮点", "summary": "一镇一特色"},
+            headers=admin,
+        )
+    ).json()
     return {
         "code": code,
+        "county_deputy": county_deputy["id"],
+        "highlight": highlight["id"],
         "station": station["id"],
         "deputy": deputy["id"],
         "activity": activity["id"],
