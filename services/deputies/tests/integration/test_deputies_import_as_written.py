@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from deputies.entrypoints.api import roster as roster_routes
-from deputies.roster_io import importing
+from deputies.roster_io.export import roster_xlsx
+from deputies.roster_io.reading import read_grid
 from deputies.testing import bodies
 from deputies.testing.api import headers, running_app
 from deputies.testing.harness import settings_for
@@ -83,8 +83,8 @@ async def test_parsing_and_export_run_off_the_event_loop(
 
         return call
 
-    monkeypatch.setattr(importing, "read_grid", spy("read", importing.read_grid))
-    monkeypatch.setattr(roster_routes, "roster_xlsx", spy("export", roster_routes.roster_xlsx))
+    monkeypatch.setattr("deputies.roster_io.importing.read_grid", spy("read", read_grid))
+    monkeypatch.setattr("deputies.entrypoints.api.roster.roster_xlsx", spy("export", roster_xlsx))
     settings = settings_for(database_url, topic_prefix)
     admin = headers(settings, "county_admin", "990101")
     async with running_app(settings, relay=False) as (_, client):
