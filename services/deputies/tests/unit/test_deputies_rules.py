@@ -43,6 +43,15 @@ def test_a_refresh_starts_a_new_basis() -> None:
     assert period.basis == later.date()
 
 
+def test_the_basis_is_the_day_in_china() -> None:
+    # 01:00 on 1 January in China is still 31 December in UTC.
+    refreshed = datetime(2025, 12, 31, 17, 0, tzinfo=UTC)
+    period = stale_period(refreshed, refreshed + timedelta(days=90), 90)
+    assert period is not None
+    assert period.basis == date(2026, 1, 1)
+    assert period.started_on == date(2026, 4, 1)
+
+
 def test_the_threshold_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         stale_period(T0, T0, 0)

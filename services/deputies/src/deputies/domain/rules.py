@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from deputies.domain.errors import FieldError
 from deputies.domain.model import Activity, ActivityState, ActivityType, Attendance, Deputy, Level
+from kit import clock
 
 #: Two unapproved absences from the congress session end the mandate (代表法 Art. 62(3)).
 ABSENCES_ENDING_MANDATE = 2
@@ -39,7 +40,7 @@ def stale_period(last_refreshed: datetime, now: datetime, days: int) -> StalePer
     elapsed = (now - last_refreshed) // timedelta(days=days)
     if elapsed < 1:
         return None
-    basis = last_refreshed.date()
+    basis = clock.china_day(last_refreshed)  # the day in China, not in UTC
     return StalePeriod(
         basis=basis, number=int(elapsed), started_on=basis + timedelta(days=days * int(elapsed))
     )
