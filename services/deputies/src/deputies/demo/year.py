@@ -164,15 +164,16 @@ async def log_year(
         for kind, title, day, hours, people, levels, station in plan:
             if day > today:
                 continue
-            marks = marks_for(rng, [p for p in people if (p.elected_on or day) <= day])
+            present = [p for p in people if (p.elected_on or day) <= day]
+            marks = marks_for(rng, present)
             if kind is ActivityType.congress_session:
                 marks = {
                     d: (Attendance.excused if m is Attendance.unexcused_absence else m)
                     for d, m in marks.items()
                 }
-                if roster is rosters[0] and people:
+                if roster is rosters[0] and present:
                     # One deputy misses both sessions without leave: the absence rule flags it.
-                    marks[people[-1].id] = Attendance.unexcused_absence
+                    marks[present[0].id] = Attendance.unexcused_absence
             await log_one(svc, caller, roster, kind, title, day, hours, marks, levels, station)
             logged += 1
     return logged
