@@ -176,3 +176,11 @@ def test_sessions_before_the_election_do_not_count() -> None:
     later = deputy("a")
     later.elected_on = date(2026, 6, 1)
     assert mandates_to_flag(sessions, {"a": later}) == {}
+
+
+def test_a_deputy_attends_only_within_the_term() -> None:
+    elected = deputy("d")
+    elected.elected_on = date(2021, 12, 28)
+    assert attendance_allowed(elected, activity(TOWN, held_on=date(2026, 12, 1)))
+    assert not attendance_allowed(elected, activity(TOWN, held_on=date(2021, 12, 1)))
+    assert not attendance_allowed(elected, activity(TOWN, held_on=date(2028, 1, 1)))

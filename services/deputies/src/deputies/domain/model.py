@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from contracts.vocabulary import (  # the domain speaks the contract's vocabulary
@@ -19,6 +19,9 @@ from contracts.vocabulary import (  # the domain speaks the contract's vocabular
     StatusReason as StatusReason,
     TownshipKind as TownshipKind,
 )
+
+#: A congress's term is five years (宪法 Art. 98); the next election may come some months late.
+TERM_WITH_GRACE = timedelta(days=5 * 366 + 183)
 
 
 class ActivityState(StrEnum):
@@ -119,8 +122,10 @@ class Deputy:
     version: int = 1
 
     def on_roster_at(self, day: date) -> bool:
-        """Tell whether the mandate was running (elected, not yet terminated) on a day."""
-        if self.elected_on is not None and day < self.elected_on:
+        """Tell whether the mandate was running on a day: elected, within the term, not ended."""
+        if self.elected_on is not None and not (
+            self.elected_on <= day < self.elected_on + TERM_WITH_GRACE
+        ):
             return False
         ended = self.status is DeputyStatus.terminated
         return not (ended and (self.status_since is None or self.status_since <= day))

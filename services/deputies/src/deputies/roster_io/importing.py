@@ -282,16 +282,17 @@ async def import_roster(
     parsed = await asyncio.to_thread(parse_file, req, stations, report, tell)
     if parsed is None:
         return report
-    rows = parsed.rows
-    checked = await register_deputies(
-        svc, caller, [r.draft for r in rows], source="import", write=False
-    )
-    _report_checks(report, parsed, rows, checked.errors)
-    valid = [r for i, r in enumerate(rows) if not r.failed and i not in checked.errors]
-    report.rows_valid = len(valid)
-    if not valid or (report.errors and req.all_or_nothing):
-        report.errors.sort(key=lambda e: (e["row"] or 0, e["column"] or ""))
-        return report
+    rows = valid = parsed.rows
+    if report.errors:  # some cells unreadable: check the rest of those rows too, write none
+        checked = await register_deputies(
+            svc, caller, [r.draft for r in rows], source="import", write=False
+        )
+        _report_checks(report, parsed, rows, checked.errors)
+        valid = [r for i, r in enumerate(rows) if not r.failed and i not in checked.errors]
+        report.rows_valid = len(valid)
+        if not valid or req.all_or_nothing:
+            report.errors.sort(key=lambda e: (e["row"] or 0, e["column"] or ""))
+            return report
     result = await register_deputies(
         svc, caller, [r.draft for r in valid], all_or_nothing=req.all_or_nothing, source="import"
     )
