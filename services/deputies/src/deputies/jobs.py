@@ -117,11 +117,12 @@ async def check_absences(svc: Services) -> int:
         flagged += await _flag(svc, key, session_ids, envelope)
     for key, flag in sorted(standing.items(), key=lambda item: _order((item[0], []))):
         remaining = counted.get(key, [])
-        if len(remaining) >= ABSENCES_ENDING_MANDATE or key.deputy_id not in deputies:
+        deputy = running.get(key.deputy_id)
+        if deputy is None or key.level not in deputy.levels or deputy.term != key.term:
+            continue  # the mandate ended (maybe for these absences): the flag stays on record
+        if len(remaining) >= ABSENCES_ENDING_MANDATE:
             continue
-        envelope = events.mandate_termination_flag_withdrawn(
-            deputies[key.deputy_id], key, flag, remaining
-        )
+        envelope = events.mandate_termination_flag_withdrawn(deputy, key, flag, remaining)
         flagged += await _withdraw(svc, key, flag, envelope)
     if flagged:
         log.info("raised or withdrew %d termination flags", flagged)

@@ -181,7 +181,10 @@ async def test_a_flag_whose_session_is_cancelled_is_withdrawn_and_only_own_congr
             await client.post("/api/v1/townships", json=bodies.township(code), headers=admin)
         county_deputy = await _deputy(client, admin, OTHER, levels=["county"])
         county_only_here = await _deputy(client, admin, TOWN, levels=["county"])
+        leaving = await _deputy(client, staff, TOWN)
+        corrected = await _deputy(client, staff, TOWN)
         sessions = []
+        town_sessions = []
         for n, day in enumerate(("2026-01-08", "2026-03-20"), start=1):
             body = bodies.activity(
                 OTHER,
@@ -201,9 +204,10 @@ async def test_a_flag_whose_session_is_cancelled_is_withdrawn_and_only_own_congr
             assert (await client.put(url, json=mark, headers=staff)).status_code == 403
             assert (await client.put(url, json=mark, headers=other_staff)).status_code == 200
             # A county-only deputy absent at the town's own sessions holds no township mandate.
+            absent = {county_only_here: "unexcused_absence", leaving: "unexcused_absence"}
             town_session = bodies.activity(
                 TOWN,
-                {county_only_here: "unexcused_absence"},
+                {**absent, corrected: "unexcused_absence"},
                 type="congress_session",
                 title=f"东湖镇第十八届人民代表大会第{n}次会议",
                 held_on=day,
@@ -211,8 +215,10 @@ async def test_a_flag_whose_session_is_cancelled_is_withdrawn_and_only_own_congr
             )
             answer = await client.post("/api/v1/activities", json=town_session, headers=staff)
             assert answer.status_code == 201, answer.text
+            town_sessions.append(answer.json()["id"])
 
-        assert await check_absences(service.services) == 1
+        # Flagged: the county deputy and two town deputies (not the county-only one in town).
+        assert await check_absences(service.services) == 3
         assert await check_absences(service.services) == 0
         cancelled = await client.post(
             f"/api/v1/activities/{sessions[1]}/cancel",
@@ -220,7 +226,20 @@ async def test_a_flag_whose_session_is_cancelled_is_withdrawn_and_only_own_congr
             headers={**admin, "If-Match": '"2"'},
         )
         assert cancelled.status_code == 200, cancelled.text
-        assert await check_absences(service.services) == 1
+        excused = await client.put(
+            f"/api/v1/activities/{town_sessions[0]}/attendance/{corrected}",
+            json={"mark": "excused"},
+            headers=staff,
+        )
+        assert excused.status_code == 200, excused.text
+        ended = await client.post(
+            f"/api/v1/deputies/{leaving}/status",
+            json={"status": "terminated", "reason": "absence", "effective_date": "2026-04-01"},
+            headers={**staff, "If-Match": '"1"'},
+        )
+        assert ended.status_code == 200, ended.text
+        # Withdrawn: the cancelled session's and the corrected mark's; the ended mandate's stays.
+        assert await check_absences(service.services) == 2
         assert await check_absences(service.services) == 0
         types = await outbox_types(service.runtime.engine, service.runtime.tables.outbox)
         records = await published(topic_prefix, expected=len(types))  # the relay still runs
@@ -228,11 +247,16 @@ async def test_a_flag_whose_session_is_cancelled_is_withdrawn_and_only_own_congr
     flags = [
         r["envelope"] for r in records if r["envelope"]["type"].startswith("deputies.mandate.")
     ]
-    assert [f["type"] for f in flags] == [
-        "deputies.mandate.termination_flagged",
-        "deputies.mandate.termination_flag_withdrawn",
-    ]
-    flagged, withdrawn = flags
+    assert sorted((f["data"]["deputy_id"], f["type"]) for f in flags) == sorted(
+        [
+            (county_deputy, "deputies.mandate.termination_flagged"),
+            (county_deputy, "deputies.mandate.termination_flag_withdrawn"),
+            (leaving, "deputies.mandate.termination_flagged"),
+            (corrected, "deputies.mandate.termination_flagged"),
+            (corrected, "deputies.mandate.termination_flag_withdrawn"),
+        ]
+    )
+    flagged, withdrawn = [f for f in flags if f["data"]["deputy_id"] == county_deputy]
     assert flagged["data"]["deputy_id"] == county_deputy
     assert flagged["data"]["level"] == "county"
     assert withdrawn["data"]["flag_event_id"] == flagged["id"]
