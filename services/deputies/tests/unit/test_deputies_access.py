@@ -60,3 +60,17 @@ def test_a_county_scope_does_not_reach_another_county() -> None:
     with pytest.raises(ScopeError):
         require_county_admin(admin, "990102001")
     require_county_admin(admin, OWN)
+
+
+def test_the_access_rules_use_the_kits_principal_and_county_roles() -> None:
+    from deputies.domain import access
+    from kit import principal
+
+    assert not hasattr(access, "Viewer")
+    assert not hasattr(access, "COUNTY_ROLES") or access.COUNTY_ROLES is principal.COUNTY_ROLES
+    for role in principal.COUNTY_ROLES:
+        county = Principal(subject="u", roles=frozenset({role}), scope="990101")
+        assert can_read(county, OWN)
+        assert can_write(county, OWN) is (role is Role.county_admin)
+    staff = Principal(subject="s", roles=frozenset({Role.township_staff}), scope=OWN)
+    assert not can_write(staff, OWN[:6])  # a county record (joint activity, county mandate)
