@@ -181,8 +181,11 @@ async def update_activity(
     async with svc.uow() as uow:
         repo = svc.repository(uow)
         activity = await _load(repo, caller, activity_id, expected_version)
+        clearable = {"station_id"}  # null clears it; null elsewhere keeps the field
         changed = sorted(
-            n for n, v in changes.items() if v is not None and getattr(activity, n) != v
+            n
+            for n, v in changes.items()
+            if (v is not None or n in clearable) and getattr(activity, n) != v
         )
         if not changed:
             return activity
