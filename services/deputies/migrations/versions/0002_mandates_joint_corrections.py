@@ -4,6 +4,8 @@ Revision ID: 0002
 Revises: 0001
 """
 
+import json
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -50,6 +52,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("township", "year", name=op.f("pk_highlight_rules")),
     )
+    _carry_over_flags()
     with op.batch_alter_table("deputies") as batch:
         batch.add_column(sa.Column("elected_on", sa.Date(), nullable=True))
         batch.alter_column("status_since", existing_type=sa.Date(), nullable=True)
@@ -70,6 +73,41 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("state", sa.String(length=20), nullable=False, server_default="reported")
         )
+
+
+def _carry_over_flags() -> None:
+    """Move flags announced before 0002 into termination_flags, with their event when kept."""
+    bind = op.get_bind()
+    keys = bind.execute(
+        sa.text("SELECT key, announced_at FROM announcements WHERE kind = 'termination_flag'")
+    ).all()
+    for key, announced_at in keys:
+        deputy_id, level, term = key.rsplit(":", 2)
+        found = bind.execute(
+            sa.text(
+                "SELECT event_id, payload FROM outbox WHERE key = :key"
+                " AND event_type = 'deputies.mandate.termination_flagged'"
+                " ORDER BY seq DESC LIMIT 1"
+            ),
+            {"key": deputy_id},
+        ).first()
+        sessions = json.loads(found[1])["data"]["session_activity_ids"] if found else []
+        bind.execute(
+            sa.text(
+                "INSERT INTO termination_flags"
+                " (deputy_id, level, term, state, event_id, session_ids, changed_at)"
+                " VALUES (:deputy_id, :level, :term, 'flagged', :event_id, :sessions, :at)"
+            ),
+            {
+                "deputy_id": deputy_id,
+                "level": level,
+                "term": int(term),
+                "event_id": found[0] if found else "announced-before-0002",
+                "sessions": json.dumps(sessions),
+                "at": announced_at,
+            },
+        )
+    op.execute("DELETE FROM announcements WHERE kind = 'termination_flag'")
 
 
 def downgrade() -> None:
