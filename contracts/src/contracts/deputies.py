@@ -43,6 +43,14 @@ AggregateVersion = Annotated[
     int, Field(ge=1, description="Version of the aggregate after the change; drop older ones")
 ]
 Term = Annotated[int, Field(ge=1, le=99, description="Term (届次) of the congress")]
+HostCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{6}([0-9]{3})?$",
+        description="Who hosts: the county (6 digits) for a county or joint activity, else the town",
+    ),
+]
+Reason = Annotated[str, Field(min_length=1, max_length=500, description="Why, as the user gave it")]
 
 
 class TownshipRegistered(EventData):
@@ -200,6 +208,12 @@ class ActivityRecord(EventData):
     station_id: StationId | None = Field(default=None, description="Station, for a reception day")
     attendance: tuple[AttendanceMark, ...] = Field(default=(), description="Per deputy")
     aggregate_version: AggregateVersion
+    host: HostCode | None = Field(
+        default=None, description="Who hosts it (decides who may log, change or cancel it)"
+    )
+    participating_townships: tuple[TownshipCode, ...] = Field(
+        default=(), description="Every township taking part (each records its own deputies)"
+    )
 
 
 class ActivityScheduled(EventData):
@@ -248,6 +262,31 @@ class ActivityCancelled(EventData):
     aggregate_version: AggregateVersion
 
 
+class AttendanceRecorded(EventData):
+    """One deputy's attendance at an activity was recorded for the first time."""
+
+    EVENT_TYPE = "deputies.attendance.recorded"
+    AGGREGATE = "activity"
+    SUBJECT = "activity_id"
+
+    activity_id: ActivityId
+    deputy_id: DeputyId
+    township: TownshipCode = Field(description="The deputy's township (whose staff recorded it)")
+    attendance: Attendance = Field(description="出席 / 请假 / 无故缺席")
+    activity_type: ActivityType = Field(description="Kind of activity (履职活动类型)")
+    levels: LevelSet = Field(description="Organising level(s) of the activity")
+    held_on: date = Field(description="Day the activity was held")
+    aggregate_version: AggregateVersion
+
+
+class AttendanceCorrected(AttendanceRecorded):
+    """A deputy's recorded attendance was changed; ``previous_attendance`` is what it replaces."""
+
+    EVENT_TYPE = "deputies.attendance.corrected"
+
+    previous_attendance: Attendance = Field(description="The mark this correction replaces")
+
+
 class HighlightReported(EventData):
     """A township reported its highlight work (特色亮点工作, 一镇街一特色) for a year."""
 
@@ -260,6 +299,36 @@ class HighlightReported(EventData):
     year: Year = Field(description="Assessment year it is reported for")
     title: Text = Field(description="Title of the highlight work")
     summary: str = Field(max_length=2000, description="Short public summary")
+
+
+class HighlightCorrected(EventData):
+    """A highlight report was corrected; carries the whole corrected report."""
+
+    EVENT_TYPE = "deputies.highlight.corrected"
+    AGGREGATE = "highlight"
+    SUBJECT = "highlight_id"
+
+    highlight_id: Id = Field(description="The highlight report corrected")
+    township: TownshipCode
+    year: Year = Field(description="Assessment year it is reported for")
+    title: Text = Field(description="Title of the highlight work")
+    summary: str = Field(max_length=2000, description="Short public summary")
+    reason: Reason
+    aggregate_version: AggregateVersion
+
+
+class HighlightWithdrawn(EventData):
+    """A highlight report was withdrawn: it no longer counts."""
+
+    EVENT_TYPE = "deputies.highlight.withdrawn"
+    AGGREGATE = "highlight"
+    SUBJECT = "highlight_id"
+
+    highlight_id: Id = Field(description="The highlight report withdrawn")
+    township: TownshipCode
+    year: Year = Field(description="Assessment year it was reported for")
+    reason: Reason
+    aggregate_version: AggregateVersion
 
 
 class ManuscriptSubmitted(EventData):
@@ -296,6 +365,76 @@ class ManuscriptPublished(EventData):
     )
 
 
+class ManuscriptCorrected(EventData):
+    """A manuscript's record was corrected (e.g. the outlet level); carries the whole record."""
+
+    EVENT_TYPE = "deputies.manuscript.corrected"
+    AGGREGATE = "manuscript"
+    SUBJECT = "manuscript_id"
+
+    manuscript_id: Id = Field(description="The manuscript corrected")
+    township: TownshipCode
+    title: Text = Field(description="Title of the piece")
+    author: Text = Field(description="Byline as printed")
+    submitted_on: date = Field(description="Day it was submitted (报送)")
+    published: bool = Field(description="Whether it stands as published (用稿)")
+    outlet: str | None = Field(default=None, max_length=200, description="Outlet")
+    outlet_level: OutletLevel | None = Field(default=None, description="Level of the outlet")
+    placement: Placement | None = Field(default=None, description="头版头条 / single / combined")
+    published_on: date | None = Field(default=None, description="Day it was published (用稿)")
+    evidence_url: str | None = Field(default=None, max_length=1000, description="Evidence link")
+    changed: list[str] = Field(default_factory=list, description="Names of the changed fields")
+    reason: Reason
+    aggregate_version: AggregateVersion
+
+
+class ManuscriptWithdrawn(EventData):
+    """A manuscript (and its publication, if any) was withdrawn: it no longer counts."""
+
+    EVENT_TYPE = "deputies.manuscript.withdrawn"
+    AGGREGATE = "manuscript"
+    SUBJECT = "manuscript_id"
+
+    manuscript_id: Id = Field(description="The manuscript withdrawn")
+    township: TownshipCode
+    was_published: bool = Field(description="Whether a publication is withdrawn with it")
+    reason: Reason
+    aggregate_version: AggregateVersion
+
+
+class DeputyStatusChangeScheduled(EventData):
+    """A status change with a future effective date was recorded; it applies on that day."""
+
+    EVENT_TYPE = "deputies.deputy.status_change_scheduled"
+    AGGREGATE = "deputy"
+    SUBJECT = "deputy_id"
+
+    deputy_id: DeputyId
+    township: TownshipCode
+    level: Level = Field(description="The mandate (county or township congress) it concerns")
+    change_id: int = Field(ge=1, description="History entry of the scheduled change")
+    to_status: DeputyStatus
+    reason: StatusReason = Field(description="Why (代表法 Art. 61, 62; 选举法)")
+    effective_date: date = Field(description="Day the change will take effect")
+
+
+class DeputyStatusCorrected(EventData):
+    """A wrong status change was undone by a county role; the mandate is back where it was."""
+
+    EVENT_TYPE = "deputies.deputy.status_corrected"
+    AGGREGATE = "deputy"
+    SUBJECT = "deputy_id"
+
+    deputy_id: DeputyId
+    township: TownshipCode
+    level: Level = Field(description="The mandate the corrected change concerned")
+    corrected_change_id: int = Field(ge=1, description="History entry that is undone")
+    was_scheduled: bool = Field(description="True when the undone change had not taken effect")
+    status: DeputyStatus = Field(description="The mandate's status after the correction")
+    reason: Reason
+    aggregate_version: AggregateVersion
+
+
 class MandateTerminationFlagged(EventData):
     """Two unapproved absences from the congress session: the mandate ends (代表法 Art. 62); a person decides."""
 
@@ -309,6 +448,26 @@ class MandateTerminationFlagged(EventData):
     term: Term
     session_activity_ids: tuple[ActivityId, ...] = Field(
         min_length=2, description="The congress sessions missed without approval"
+    )
+
+
+class MandateTerminationFlagWithdrawn(EventData):
+    """A termination flag no longer holds (sessions cancelled or marks corrected): withdrawn."""
+
+    EVENT_TYPE = "deputies.mandate.termination_flag_withdrawn"
+    AGGREGATE = "deputy"
+    SUBJECT = "deputy_id"
+
+    deputy_id: DeputyId
+    township: TownshipCode
+    level: Level = Field(description="Congress of the withdrawn flag")
+    term: Term
+    flag_event_id: Id = Field(description="Id of the termination_flagged event withdrawn")
+    session_activity_ids: tuple[ActivityId, ...] = Field(
+        description="The sessions the withdrawn flag named"
+    )
+    remaining_session_activity_ids: tuple[ActivityId, ...] = Field(
+        default=(), description="Unexcused absences that still count (fewer than two)"
     )
 
 
@@ -329,5 +488,14 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     ManuscriptSubmitted,
     ManuscriptPublished,
     MandateTerminationFlagged,
+    AttendanceRecorded,
+    AttendanceCorrected,
+    HighlightCorrected,
+    HighlightWithdrawn,
+    ManuscriptCorrected,
+    ManuscriptWithdrawn,
+    DeputyStatusChangeScheduled,
+    DeputyStatusCorrected,
+    MandateTerminationFlagWithdrawn,
 )
 """Every event type this service publishes, current versions."""

@@ -11,15 +11,18 @@ from contracts.common import EventData
 from contracts.envelope import Envelope
 from deputies.domain.model import (
     Activity,
+    Attendance,
+    ChangeState,
     Deputy,
     Highlight,
     Level,
     Manuscript,
+    ManuscriptState,
     Station,
     StatusChange,
     Township,
 )
-from deputies.domain.rules import AbsenceKey, StalePeriod
+from deputies.domain.rules import AbsenceKey, Flag, StalePeriod
 from deputies.handlers.context import Caller
 
 SOURCE = "/services/deputies"
@@ -125,7 +128,7 @@ def deputy_status_changed(deputy: Deputy, change: StatusChange, caller: Caller) 
         ev.DeputyStatusChanged(
             deputy_id=deputy.id,
             township=deputy.township,
-            levels=_levels(deputy.levels),
+            levels=_levels(frozenset({change.level}) if change.level else deputy.levels),
             from_status=vocab.DeputyStatus(change.from_status.value),
             to_status=vocab.DeputyStatus(change.to_status.value),
             reason=vocab.StatusReason(change.reason.value),
@@ -133,6 +136,47 @@ def deputy_status_changed(deputy: Deputy, change: StatusChange, caller: Caller) 
             aggregate_version=deputy.version,
         ),
     )
+
+
+def status_change_scheduled(deputy: Deputy, change: StatusChange, caller: Caller) -> Envelope[Any]:
+    """A status change was recorded for a day still to come."""
+    assert change.seq is not None
+    return _from(
+        caller,
+        ev.DeputyStatusChangeScheduled(
+            deputy_id=deputy.id,
+            township=deputy.township,
+            level=vocab.Level((change.level or _main_level(deputy)).value),
+            change_id=change.seq,
+            to_status=vocab.DeputyStatus(change.to_status.value),
+            reason=vocab.StatusReason(change.reason.value),
+            effective_date=change.effective_date,
+        ),
+    )
+
+
+def status_corrected(
+    deputy: Deputy, corrected: StatusChange, reason: str, caller: Caller
+) -> Envelope[Any]:
+    """A wrong status change was undone (or a scheduled one dropped)."""
+    assert corrected.seq is not None
+    return _from(
+        caller,
+        ev.DeputyStatusCorrected(
+            deputy_id=deputy.id,
+            township=deputy.township,
+            level=vocab.Level((corrected.level or _main_level(deputy)).value),
+            corrected_change_id=corrected.seq,
+            was_scheduled=corrected.state is ChangeState.scheduled,
+            status=vocab.DeputyStatus(deputy.status.value),
+            reason=reason,
+            aggregate_version=deputy.version,
+        ),
+    )
+
+
+def _main_level(deputy: Deputy) -> Level:
+    return Level.county if Level.county in deputy.levels else Level.township
 
 
 def _activity(activity: Activity) -> dict[str, Any]:
@@ -150,6 +194,8 @@ def _activity(activity: Activity) -> dict[str, Any]:
             for d, m in sorted(activity.attendance.items())
         ),
         "aggregate_version": activity.version,
+        "host": activity.host,
+        "participating_townships": tuple(sorted(activity.townships)),
     }
 
 
@@ -176,6 +222,29 @@ def activity_cancelled(activity: Activity, reason: str, caller: Caller) -> Envel
     )
 
 
+def attendance_recorded(
+    activity: Activity, deputy: Deputy, previous: Attendance | None, caller: Caller
+) -> Envelope[Any]:
+    """A deputy's attendance was recorded (first mark) or corrected (a mark replaced)."""
+    mark = activity.attendance[deputy.id]
+    fields: dict[str, Any] = {
+        "activity_id": activity.id,
+        "deputy_id": deputy.id,
+        "township": deputy.township,
+        "attendance": vocab.Attendance(mark.value),
+        "activity_type": vocab.ActivityType(activity.type.value),
+        "levels": _levels(activity.levels),
+        "held_on": activity.held_on,
+        "aggregate_version": activity.version,
+    }
+    if previous is None:
+        return _from(caller, ev.AttendanceRecorded(**fields))
+    return _from(
+        caller,
+        ev.AttendanceCorrected(**fields, previous_attendance=vocab.Attendance(previous.value)),
+    )
+
+
 def highlight_reported(highlight: Highlight, caller: Caller) -> Envelope[Any]:
     """A highlight report was made."""
     return _from(
@@ -186,6 +255,77 @@ def highlight_reported(highlight: Highlight, caller: Caller) -> Envelope[Any]:
             year=highlight.year,
             title=highlight.title,
             summary=highlight.summary,
+        ),
+    )
+
+
+def highlight_corrected(highlight: Highlight, reason: str, caller: Caller) -> Envelope[Any]:
+    """A highlight report was corrected (the whole report travels)."""
+    return _from(
+        caller,
+        ev.HighlightCorrected(
+            highlight_id=highlight.id,
+            township=highlight.township,
+            year=highlight.year,
+            title=highlight.title,
+            summary=highlight.summary,
+            reason=reason,
+            aggregate_version=highlight.version,
+        ),
+    )
+
+
+def highlight_withdrawn(highlight: Highlight, reason: str, caller: Caller) -> Envelope[Any]:
+    """A highlight report was withdrawn."""
+    return _from(
+        caller,
+        ev.HighlightWithdrawn(
+            highlight_id=highlight.id,
+            township=highlight.township,
+            year=highlight.year,
+            reason=reason,
+            aggregate_version=highlight.version,
+        ),
+    )
+
+
+def manuscript_corrected(
+    ms: Manuscript, changed: list[str], reason: str, caller: Caller
+) -> Envelope[Any]:
+    """A manuscript's record was corrected (the whole record travels)."""
+    return _from(
+        caller,
+        ev.ManuscriptCorrected(
+            manuscript_id=ms.id,
+            township=ms.township,
+            title=ms.title,
+            author=ms.author,
+            submitted_on=ms.submitted_on,
+            published=ms.state is ManuscriptState.published,
+            outlet=ms.outlet,
+            outlet_level=vocab.OutletLevel(ms.outlet_level.value) if ms.outlet_level else None,
+            placement=vocab.Placement(ms.placement.value) if ms.placement else None,
+            published_on=ms.published_on,
+            evidence_url=ms.evidence_url,
+            changed=changed,
+            reason=reason,
+            aggregate_version=ms.version,
+        ),
+    )
+
+
+def manuscript_withdrawn(
+    ms: Manuscript, was_published: bool, reason: str, caller: Caller
+) -> Envelope[Any]:
+    """A manuscript (and its publication, if any) was withdrawn."""
+    return _from(
+        caller,
+        ev.ManuscriptWithdrawn(
+            manuscript_id=ms.id,
+            township=ms.township,
+            was_published=was_published,
+            reason=reason,
+            aggregate_version=ms.version,
         ),
     )
 
@@ -260,6 +400,24 @@ def station_stale(
             threshold_days=days,
         ),
         station_id,
+    )
+
+
+def mandate_termination_flag_withdrawn(
+    deputy: Deputy, key: AbsenceKey, flag: Flag, remaining: list[str]
+) -> Envelope[Any]:
+    """A standing termination flag no longer holds: it is withdrawn, naming the flag's event."""
+    return _scheduled(
+        ev.MandateTerminationFlagWithdrawn(
+            deputy_id=deputy.id,
+            township=deputy.township,
+            level=vocab.Level(key.level.value),
+            term=key.term,
+            flag_event_id=flag.event_id,
+            session_activity_ids=flag.session_ids,
+            remaining_session_activity_ids=tuple(remaining),
+        ),
+        f"{deputy.id}:{flag.event_id}",
     )
 
 

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from deputies.adapters.tables import make_schema
 from deputies.handlers.context import Services
-from deputies.jobs import Thresholds, check_absences, check_staleness
+from deputies.jobs import Thresholds, apply_status_changes, check_absences, check_staleness
 from deputies.settings import DeputiesSettings
 from kit.runtime import build_runtime
 from kit.service import shape
@@ -29,4 +29,5 @@ def wire(settings: DeputiesSettings, *, registry: CollectorRegistry | None = Non
     )
     runtime.schedule("roster_staleness", functools.partial(check_staleness, services, thresholds))
     runtime.schedule("mandate_absences", functools.partial(check_absences, services))
+    runtime.schedule("status_changes", functools.partial(apply_status_changes, services))
     return Core(runtime, services)

@@ -35,7 +35,7 @@ class Route:
     """One route, how to call it for a township's records, and what kind of access it needs."""
 
     name: str
-    kind: str  # read | write | admin | self (a deputy's own record)
+    kind: str  # read | write | admin | county (county-hosted) | self (a deputy's own record)
     call: Callable[[httpx.AsyncClient, dict[str, Any], dict[str, str]], Any]
 
 
@@ -119,6 +119,47 @@ ROUTES = (
             "POST",
             "/api/v1/deputies/{deputy}/status",
             lambda p: {"status": "suspended", "reason": "custody", "effective_date": "2026-06-01"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "change a county mandate",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/deputies/{county_deputy}/status",
+            lambda p: {
+                "status": "terminated",
+                "reason": "moved_out",
+                "effective_date": "2026-06-01",
+                "level": "county",
+            },
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "change a township mandate of a county deputy",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/deputies/{county_deputy}/status",
+            lambda p: {
+                "status": "terminated",
+                "reason": "moved_out",
+                "effective_date": "2026-06-01",
+                "level": "township",
+            },
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "correct a status change",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/deputies/{county_deputy}/status/corrections",
+            lambda p: {"reason": "录入错误"},
+            **{"If-Match": '"2"'},
         ),
     ),
     Route("import roster", "write", _import),
@@ -135,13 +176,62 @@ ROUTES = (
     ),
     Route("read activity", "read", _json("GET", "/api/v1/activities/{activity}")),
     Route(
-        "correct activity",
+        "change activity",
+        "write",
+        _json(
+            "PATCH",
+            "/api/v1/activities/{activity}",
+            lambda p: {"duration_hours": 3, "reason": "更正"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "log county session",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/activities",
+            lambda p: bodies.activity(
+                p["code"], {}, type="congress_session", levels=["county"], title="县人代会"
+            ),
+        ),
+    ),
+    Route(
+        "log joint activity",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/activities",
+            lambda p: bodies.activity(p["code"], {}, levels=["county", "township"], title="联动"),
+        ),
+    ),
+    Route(
+        "change joint activity",
+        "county",
+        _json(
+            "PATCH",
+            "/api/v1/activities/{joint}",
+            lambda p: {"title": "县镇联动视察", "reason": "更正"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "cancel joint activity",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/activities/{joint}/cancel",
+            lambda p: {"reason": "取消"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "record attendance at a joint activity",
         "write",
         _json(
             "PUT",
-            "/api/v1/activities/{activity}",
-            lambda p: {**bodies.activity(p["code"], {}), "reason": "更正"},
-            **{"If-Match": '"1"'},
+            "/api/v1/activities/{joint}/attendance/{deputy}",
+            lambda p: {"mark": "excused"},
         ),
     ),
     Route(
@@ -164,6 +254,35 @@ ROUTES = (
             lambda p: {"township": p["code"], "year": 2026, "title": "特色", "summary": "亮点"},
         ),
     ),
+    Route(
+        "correct highlight",
+        "write",
+        _json(
+            "PATCH",
+            "/api/v1/highlights/{highlight}",
+            lambda p: {"summary": "更正", "reason": "更正"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "withdraw highlight",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/highlights/{highlight}/withdraw",
+            lambda p: {"reason": "撤回"},
+            **{"If-Match": '"2"'},
+        ),
+    ),
+    Route(
+        "set highlight rule",
+        "admin",
+        _json(
+            "PUT",
+            "/api/v1/townships/{code}/highlight-rules/2026",
+            lambda p: {"max_highlights": 2},
+        ),
+    ),
     Route("list manuscripts", "read", _json("GET", "/api/v1/manuscripts?township={code}")),
     Route(
         "submit manuscript",
@@ -177,6 +296,16 @@ ROUTES = (
                 "author": "通讯员",
                 "submitted_on": "2026-05-01",
             },
+        ),
+    ),
+    Route(
+        "correct manuscript",
+        "write",
+        _json(
+            "PATCH",
+            "/api/v1/manuscripts/{manuscript}",
+            lambda p: {"author": "特约通讯员", "reason": "署名更正"},
+            **{"If-Match": '"1"'},
         ),
     ),
     Route(
@@ -194,6 +323,16 @@ ROUTES = (
             },
         ),
     ),
+    Route(
+        "withdraw manuscript",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/manuscripts/{manuscript}/withdraw",
+            lambda p: {"reason": "撤稿"},
+            **{"If-Match": '"3"'},
+        ),
+    ),
 )
 
 
@@ -201,6 +340,8 @@ def allowed(route: Route, role: str, own: bool) -> bool:
     """The policy under test, written out plainly."""
     if role == "county_admin":
         return True
+    if route.kind == "county":
+        return False
     if role in {"county_leader", "auditor"}:
         return route.kind in {"read", "list", "self"}
     if role == "township_staff":
@@ -223,6 +364,19 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
             headers=admin,
         )
     ).json()
+    joint = (
+        await client.post(
+            "/api/v1/activities",
+            json=bodies.activity(
+                code,
+                {},
+                levels=["county", "township"],
+                title=f"县镇联动{code}",
+                participants=[code],
+            ),
+            headers=admin,
+        )
+    ).json()
     manuscript = (
         await client.post(
             "/api/v1/manuscripts",
@@ -235,11 +389,28 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
             headers=admin,
         )
     ).json()
+    county_deputy = (
+        await client.post(
+            "/api/v1/deputies",
+            json=bodies.deputy(code, levels=["county", "township"]),
+            headers=admin,
+        )
+    ).json()
+    highlight = (
+        await client.post(
+            "/api/v1/highlights",
+            json={"township": code, "year": 2025, "title": "亮点", "summary": "一镇一特色"},
+            headers=admin,
+        )
+    ).json()
     return {
         "code": code,
+        "county_deputy": county_deputy["id"],
+        "highlight": highlight["id"],
         "station": station["id"],
         "deputy": deputy["id"],
         "activity": activity["id"],
+        "joint": joint["id"],
         "manuscript": manuscript["id"],
     }
 

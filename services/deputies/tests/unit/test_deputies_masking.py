@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from deputies.domain.access import Viewer
 from deputies.views import deputy_dict
+from kit.principal import Principal, Role
 
 OWN = "990101001"
 ID_NUMBER = "11010519491231002X"
@@ -35,6 +35,7 @@ def row(**overrides: Any) -> dict[str, Any]:
         "status": "active",
         "status_reason": "elected",
         "status_since": date(2021, 12, 28),
+        "elected_on": date(2021, 12, 28),
         "version": 1,
         "phone": "13812345678",
         "id_number": ID_NUMBER,
@@ -44,15 +45,15 @@ def row(**overrides: Any) -> dict[str, Any]:
     return values
 
 
-def viewer(role: str, scope: str = "990101", deputy_id: str | None = None) -> Viewer:
-    return Viewer(subject="u", roles=frozenset({role}), scope=scope, deputy_id=deputy_id)
+def viewer(role: str, scope: str = "990101", deputy_id: str | None = None) -> Principal:
+    return Principal(subject="u", roles=frozenset({Role(role)}), scope=scope, deputy_id=deputy_id)
 
 
 @pytest.mark.parametrize(
     "who",
     [viewer("county_admin"), viewer("township_staff", OWN), viewer("deputy", OWN, "d1")],
 )
-def test_entitled_viewers_see_contact_data_in_clear(who: Viewer) -> None:
+def test_entitled_viewers_see_contact_data_in_clear(who: Principal) -> None:
     item, shown = deputy_dict(row(), who)
     assert (item["phone"], item["id_number"]) == ("13812345678", ID_NUMBER)
     assert item["birth_date"] == date(1970, 1, 1)
@@ -64,7 +65,7 @@ def test_entitled_viewers_see_contact_data_in_clear(who: Viewer) -> None:
     "who",
     [viewer("county_leader"), viewer("auditor"), viewer("township_staff", "990101002")],
 )
-def test_everyone_else_sees_masks(who: Viewer) -> None:
+def test_everyone_else_sees_masks(who: Principal) -> None:
     item, shown = deputy_dict(row(), who)
     assert item["phone"] == "138****5678"
     assert item["id_number"].startswith("110105")

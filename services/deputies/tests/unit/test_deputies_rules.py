@@ -43,6 +43,15 @@ def test_a_refresh_starts_a_new_basis() -> None:
     assert period.basis == later.date()
 
 
+def test_the_basis_is_the_day_in_china() -> None:
+    # 01:00 on 1 January in China is still 31 December in UTC.
+    refreshed = datetime(2025, 12, 31, 17, 0, tzinfo=UTC)
+    period = stale_period(refreshed, refreshed + timedelta(days=90), 90)
+    assert period is not None
+    assert period.basis == date(2026, 1, 1)
+    assert period.started_on == date(2026, 4, 1)
+
+
 def test_the_threshold_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         stale_period(T0, T0, 0)
@@ -131,7 +140,7 @@ def test_two_unexcused_session_absences_flag_the_mandate() -> None:
         session("s1", {"a": Attendance.unexcused_absence, "b": Attendance.excused}),
         session("s2", {"a": Attendance.unexcused_absence, "b": Attendance.unexcused_absence}),
     ]
-    flagged = mandates_to_flag(sessions, {"a": 18, "b": 18})
+    flagged = mandates_to_flag(sessions, {"a": deputy("a"), "b": deputy("b")})
     assert flagged == {AbsenceKey("a", Level.township, 18): ["s1", "s2"]}
 
 
@@ -140,7 +149,7 @@ def test_excused_absences_cancelled_sessions_and_other_activities_do_not_count()
     cancelled.state = ActivityState.cancelled
     other = activity(TOWN, attendance={"a": Attendance.unexcused_absence}, activity_id="x1")
     sessions = [session("s1", {"a": Attendance.unexcused_absence}), cancelled, other]
-    assert mandates_to_flag(sessions, {"a": 18}) == {}
+    assert mandates_to_flag(sessions, {"a": deputy("a", levels=JOINT)}) == {}
 
 
 def test_absences_count_per_level() -> None:
@@ -148,4 +157,30 @@ def test_absences_count_per_level() -> None:
         session("s1", {"a": Attendance.unexcused_absence}, TOWN),
         session("s2", {"a": Attendance.unexcused_absence}, COUNTY),
     ]
-    assert mandates_to_flag(sessions, {"a": 18}) == {}
+    assert mandates_to_flag(sessions, {"a": deputy("a", levels=JOINT)}) == {}
+
+
+def test_only_sessions_of_a_congress_the_deputy_sits_in_count() -> None:
+    sessions = [
+        session("s1", {"a": Attendance.unexcused_absence}, TOWN),
+        session("s2", {"a": Attendance.unexcused_absence}, TOWN),
+    ]
+    assert mandates_to_flag(sessions, {"a": deputy("a", levels=COUNTY)}) == {}
+
+
+def test_sessions_before_the_election_do_not_count() -> None:
+    sessions = [
+        session("s1", {"a": Attendance.unexcused_absence}, TOWN),
+        session("s2", {"a": Attendance.unexcused_absence}, TOWN),
+    ]
+    later = deputy("a")
+    later.elected_on = date(2026, 6, 1)
+    assert mandates_to_flag(sessions, {"a": later}) == {}
+
+
+def test_a_deputy_attends_only_within_the_term() -> None:
+    elected = deputy("d")
+    elected.elected_on = date(2021, 12, 28)
+    assert attendance_allowed(elected, activity(TOWN, held_on=date(2026, 12, 1)))
+    assert not attendance_allowed(elected, activity(TOWN, held_on=date(2021, 12, 1)))
+    assert not attendance_allowed(elected, activity(TOWN, held_on=date(2028, 1, 1)))

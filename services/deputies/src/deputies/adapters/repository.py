@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -11,11 +12,14 @@ from deputies.adapters.rows import aware, deputy_from_row, deputy_values, maybe_
 from deputies.adapters.store import Store, now
 from deputies.adapters.work import WorkStore
 from deputies.domain.model import (
+    ChangeState,
     Deputy,
     DeputyStatus,
+    Level,
     Station,
     StationKind,
     StatusChange,
+    StatusReason,
     Township,
     TownshipKind,
 )
@@ -185,20 +189,48 @@ class RosterStore(Store):
         at = now()
         await self.session.execute(
             self.t.status_history.insert(),
-            [
-                {
-                    "deputy_id": c.deputy_id,
-                    "from_status": c.from_status.value if c.from_status else None,
-                    "to_status": c.to_status.value,
-                    "reason": c.reason.value,
-                    "effective_date": c.effective_date,
-                    "note": c.note,
-                    "recorded_at": at,
-                    "recorded_by": by,
-                }
-                for c in changes
-            ],
+            [_history_values(c, at, by) for c in changes],
         )
+
+    async def add_change(self, change: StatusChange, *, by: str) -> int:
+        """Append one status history entry; return its sequence number (the change's id)."""
+        seq = await self.session.scalar(
+            self.t.status_history.insert()
+            .values(**_history_values(change, now(), by))
+            .returning(self.t.status_history.c.seq)
+        )
+        return int(seq or 0)
+
+    async def history(self, deputy_id: str) -> list[StatusChange]:
+        """Return a deputy's status history entries, oldest first."""
+        h = self.t.status_history
+        rows = await self.session.execute(
+            select(h).where(h.c.deputy_id == deputy_id).order_by(h.c.seq)
+        )
+        return [_change_from_row(r._mapping) for r in rows]
+
+    async def due_changes(self, today: date) -> list[StatusChange]:
+        """Return the scheduled status changes whose day has come, oldest first."""
+        h = self.t.status_history
+        rows = await self.session.execute(
+            select(h)
+            .where(h.c.state == ChangeState.scheduled.value, h.c.effective_date <= today)
+            .order_by(h.c.effective_date, h.c.seq)
+        )
+        return [_change_from_row(r._mapping) for r in rows]
+
+    async def set_change_state(
+        self, seq: int, state: ChangeState, *, was: ChangeState, note: str | None = None
+    ) -> bool:
+        """Move a history entry from one state to another; False if it moved meanwhile."""
+        h = self.t.status_history
+        values: dict[str, Any] = {"state": state.value}
+        if note is not None:
+            values["note"] = note
+        result = await self.session.execute(
+            update(h).where(h.c.seq == seq, h.c.state == was.value).values(**values)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def active_count(self, township: str) -> int:
         """Return how many deputies of a township are not terminated."""
@@ -211,6 +243,37 @@ class RosterStore(Store):
             )
             or 0
         )
+
+
+def _history_values(c: StatusChange, at: datetime, by: str) -> dict[str, Any]:
+    return {
+        "deputy_id": c.deputy_id,
+        "from_status": c.from_status.value if c.from_status else None,
+        "to_status": c.to_status.value,
+        "reason": c.reason.value,
+        "effective_date": c.effective_date,
+        "note": c.note,
+        "level": c.level.value if c.level else None,
+        "state": c.state.value,
+        "corrects_seq": c.corrects_seq,
+        "recorded_at": at,
+        "recorded_by": by,
+    }
+
+
+def _change_from_row(m: Any) -> StatusChange:
+    return StatusChange(
+        deputy_id=m["deputy_id"],
+        from_status=DeputyStatus(m["from_status"]) if m["from_status"] else None,
+        to_status=DeputyStatus(m["to_status"]),
+        reason=StatusReason(m["reason"]),
+        effective_date=m["effective_date"],
+        note=m["note"],
+        level=Level(m["level"]) if m["level"] else None,
+        state=ChangeState(m["state"]),
+        corrects_seq=m["corrects_seq"],
+        seq=m["seq"],
+    )
 
 
 class Repository(RosterStore, WorkStore):

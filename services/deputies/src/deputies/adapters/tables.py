@@ -36,6 +36,9 @@ class Tables:
     attendance: Table
     highlights: Table
     manuscripts: Table
+    activity_townships: Table
+    termination_flags: Table
+    highlight_rules: Table
 
 
 def _id() -> Column[str]:
@@ -88,7 +91,8 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("elected_by", String(20), nullable=False),
         Column("status", String(20), nullable=False),
         Column("status_reason", String(20), nullable=False),
-        Column("status_since", Date, nullable=False),
+        Column("status_since", Date, nullable=True),
+        Column("elected_on", Date, nullable=True),
         Column("phone", String(20), nullable=True),
         Column("id_number", String(18), nullable=True),
         Column("address", String(300), nullable=True),
@@ -111,6 +115,9 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("reason", String(20), nullable=False),
         Column("effective_date", Date, nullable=False),
         Column("note", Text, nullable=True),
+        Column("level", String(10), nullable=True),
+        Column("state", String(20), nullable=False, server_default="applied"),
+        Column("corrects_seq", BigId, nullable=True),
         Column("recorded_at", UtcDateTime(), nullable=False),
         Column("recorded_by", String(120), nullable=False),
     )
@@ -159,6 +166,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("year", Integer, nullable=False),
         Column("title", String(300), nullable=False),
         Column("summary", Text, nullable=False),
+        Column("state", String(20), nullable=False, server_default="reported"),
         Column("version", Integer, nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
     )
@@ -183,6 +191,32 @@ def define_tables(metadata: MetaData) -> Tables:
     Index(
         "ix_manuscripts_township_submitted_on", manuscripts.c.township, manuscripts.c.submitted_on
     )
+    activity_townships = Table(
+        "activity_townships",
+        metadata,
+        Column("activity_id", String(36), ForeignKey("activities.id"), primary_key=True),
+        Column("township", String(9), primary_key=True),
+    )
+    Index("ix_activity_townships_township", activity_townships.c.township)
+    termination_flags = Table(
+        "termination_flags",
+        metadata,
+        Column("deputy_id", String(36), ForeignKey("deputies.id"), primary_key=True),
+        Column("level", String(10), primary_key=True),
+        Column("term", Integer, primary_key=True),
+        Column("state", String(20), nullable=False),
+        Column("event_id", String(64), nullable=False),
+        Column("session_ids", Text, nullable=False),
+        Column("changed_at", UtcDateTime(), nullable=False),
+    )
+    highlight_rules = Table(
+        "highlight_rules",
+        metadata,
+        Column("township", String(9), ForeignKey("townships.code"), primary_key=True),
+        Column("year", Integer, primary_key=True),
+        Column("max_highlights", Integer, nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+    )
     return Tables(
         townships=townships,
         stations=stations,
@@ -193,6 +227,9 @@ def define_tables(metadata: MetaData) -> Tables:
         attendance=attendance,
         highlights=highlights,
         manuscripts=manuscripts,
+        activity_townships=activity_townships,
+        termination_flags=termination_flags,
+        highlight_rules=highlight_rules,
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select, update
 
 from deputies.adapters.rows import levels_of
 from deputies.adapters.store import Store, now
@@ -14,12 +15,14 @@ from deputies.domain.model import (
     ActivityType,
     Attendance,
     Highlight,
+    HighlightState,
     Level,
     Manuscript,
     ManuscriptState,
     OutletLevel,
     Placement,
 )
+from deputies.domain.rules import AbsenceKey, Flag
 
 
 class WorkStore(Store):
@@ -40,7 +43,55 @@ class WorkStore(Store):
                 self.t.attendance.c.activity_id == activity_id
             )
         )
-        return self._activity(row, {d: Attendance(m) for d, m in marks})
+        townships = await self.session.scalars(
+            select(self.t.activity_townships.c.township).where(
+                self.t.activity_townships.c.activity_id == activity_id
+            )
+        )
+        found = self._activity(row, {d: Attendance(m) for d, m in marks})
+        found.participants = frozenset(townships)
+        return found
+
+    async def same_activity(self, activity: Activity) -> str | None:
+        """Return the id of a logged activity identical to this one (a double post), if any."""
+        a = self.t.activities
+        return await self.session.scalar(
+            select(a.c.id)
+            .where(
+                a.c.township == activity.township,
+                a.c.type == activity.type.value,
+                a.c.title == activity.title,
+                a.c.held_on == activity.held_on,
+                a.c.level_county == (Level.county in activity.levels),
+                a.c.level_township == (Level.township in activity.levels),
+                a.c.state == ActivityState.logged.value,
+            )
+            .limit(1)
+        )
+
+    async def put_mark(self, activity: Activity, deputy: Any, mark: Attendance) -> int:
+        """Insert or replace one deputy's mark, add their township; return the new version."""
+        at, a = self.t.attendance, self.t.activities
+        await self.session.execute(
+            at.delete().where(at.c.activity_id == activity.id, at.c.deputy_id == deputy.id)
+        )
+        await self.session.execute(
+            at.insert().values(activity_id=activity.id, deputy_id=deputy.id, mark=mark.value)
+        )
+        if deputy.township not in activity.participants:
+            await self.session.execute(
+                self.t.activity_townships.insert().values(
+                    activity_id=activity.id, township=deputy.township
+                )
+            )
+            activity.participants = activity.participants | {deputy.township}
+        version = await self.session.scalar(
+            update(a)
+            .where(a.c.id == activity.id)
+            .values(version=a.c.version + 1, updated_at=now())
+            .returning(a.c.version)
+        )
+        return int(version or 0)
 
     @staticmethod
     def _activity(row: Row[Any], attendance: dict[str, Attendance]) -> Activity:
@@ -59,8 +110,14 @@ class WorkStore(Store):
             version=m["version"],
         )
 
-    async def save_activity(self, activity: Activity, *, expected_version: int | None) -> None:
-        """Insert an activity or update it (and replace its attendance) at a version."""
+    async def save_activity(
+        self, activity: Activity, *, expected_version: int | None, marks: bool = True
+    ) -> None:
+        """Insert an activity with its attendance, or update its details at a version.
+
+        An update never touches the attendance (``marks`` is for the insert only); new
+        participating townships are added, none removed.
+        """
         values = {
             "township": activity.township,
             "type": activity.type.value,
@@ -80,10 +137,20 @@ class WorkStore(Store):
             )
         else:
             await self._update_versioned(self.t.activities, activity.id, expected_version, values)
-            await self.session.execute(
-                self.t.attendance.delete().where(self.t.attendance.c.activity_id == activity.id)
+        known = set(
+            await self.session.scalars(
+                select(self.t.activity_townships.c.township).where(
+                    self.t.activity_townships.c.activity_id == activity.id
+                )
             )
-        if activity.attendance:
+        )
+        added = sorted(activity.townships - known)
+        if added:
+            await self.session.execute(
+                self.t.activity_townships.insert(),
+                [{"activity_id": activity.id, "township": code} for code in added],
+            )
+        if marks and expected_version is None and activity.attendance:
             await self.session.execute(
                 self.t.attendance.insert(),
                 [
@@ -116,6 +183,58 @@ class WorkStore(Store):
             by_activity.setdefault(activity_id, {})[deputy_id] = Attendance(mark)
         return [self._activity(r, by_activity.get(r.id, {})) for r in rows]
 
+    # termination flags
+    async def standing_flags(self) -> dict[AbsenceKey, Flag]:
+        """Return every termination flag raised and not withdrawn."""
+        f = self.t.termination_flags
+        rows = await self.session.execute(select(f).where(f.c.state == "flagged"))
+        return {
+            AbsenceKey(r.deputy_id, Level(r.level), r.term): Flag(
+                r.event_id, tuple(json.loads(r.session_ids))
+            )
+            for r in rows
+        }
+
+    async def raise_flag(self, key: AbsenceKey, event_id: str, session_ids: list[str]) -> bool:
+        """Record a raised flag (new, or again after a withdrawal); False if it stands already."""
+        f = self.t.termination_flags
+        values = {
+            "state": "flagged",
+            "event_id": event_id,
+            "session_ids": json.dumps(session_ids),
+            "changed_at": now(),
+        }
+        where = (f.c.deputy_id == key.deputy_id, f.c.level == key.level.value, f.c.term == key.term)
+        result = await self.session.execute(
+            update(f).where(*where, f.c.state == "withdrawn").values(**values)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return True
+        if await self.session.scalar(select(f.c.state).where(*where)) is not None:
+            return False
+        await self.session.execute(
+            f.insert().values(
+                deputy_id=key.deputy_id, level=key.level.value, term=key.term, **values
+            )
+        )
+        return True
+
+    async def withdraw_flag(self, key: AbsenceKey, event_id: str) -> bool:
+        """Mark the flag raised by an event withdrawn; False if it is no longer standing."""
+        f = self.t.termination_flags
+        result = await self.session.execute(
+            update(f)
+            .where(
+                f.c.deputy_id == key.deputy_id,
+                f.c.level == key.level.value,
+                f.c.term == key.term,
+                f.c.state == "flagged",
+                f.c.event_id == event_id,
+            )
+            .values(state="withdrawn", changed_at=now())
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
     # highlights and manuscripts
     async def add_highlight(self, highlight: Highlight) -> None:
         """Insert a highlight report."""
@@ -126,8 +245,86 @@ class WorkStore(Store):
                 year=highlight.year,
                 title=highlight.title,
                 summary=highlight.summary,
+                state=highlight.state.value,
                 version=highlight.version,
                 created_at=now(),
+            )
+        )
+
+    async def same_highlight(self, highlight: Highlight) -> str | None:
+        """Return the id of a standing highlight report identical to this one, if any."""
+        h = self.t.highlights
+        return await self.session.scalar(
+            select(h.c.id)
+            .where(
+                h.c.township == highlight.township,
+                h.c.year == highlight.year,
+                h.c.title == highlight.title,
+                h.c.summary == highlight.summary,
+                h.c.state == HighlightState.reported.value,
+            )
+            .limit(1)
+        )
+
+    async def highlight(self, highlight_id: str) -> Highlight | None:
+        """Return a highlight report by id."""
+        row = (
+            await self.session.execute(
+                select(self.t.highlights).where(self.t.highlights.c.id == highlight_id)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        m = row._mapping
+        return Highlight(
+            id=m["id"],
+            township=m["township"],
+            year=m["year"],
+            title=m["title"],
+            summary=m["summary"],
+            state=HighlightState(m["state"]),
+            version=m["version"],
+        )
+
+    async def save_highlight(self, highlight: Highlight, *, expected_version: int) -> None:
+        """Update a highlight report at a version."""
+        values = {
+            "year": highlight.year,
+            "title": highlight.title,
+            "summary": highlight.summary,
+            "state": highlight.state.value,
+            "version": highlight.version,
+        }
+        await self._update_versioned(self.t.highlights, highlight.id, expected_version, values)
+
+    async def standing_highlights(self, township: str, year: int) -> int:
+        """Return how many highlight reports of a township and year stand (not withdrawn)."""
+        h = self.t.highlights
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(
+                    h.c.township == township,
+                    h.c.year == year,
+                    h.c.state == HighlightState.reported.value,
+                )
+            )
+            or 0
+        )
+
+    async def highlight_rule(self, township: str, year: int) -> int | None:
+        """Return how many highlight reports the township may have standing in a year, if set."""
+        r = self.t.highlight_rules
+        return await self.session.scalar(
+            select(r.c.max_highlights).where(r.c.township == township, r.c.year == year)
+        )
+
+    async def put_highlight_rule(self, township: str, year: int, max_highlights: int) -> None:
+        """Set (insert or replace) a township's highlight rule for a year."""
+        r = self.t.highlight_rules
+        await self.session.execute(r.delete().where(r.c.township == township, r.c.year == year))
+        await self.session.execute(
+            r.insert().values(
+                township=township, year=year, max_highlights=max_highlights, updated_at=now()
             )
         )
 

@@ -17,11 +17,12 @@ from deputies.adapters.migrations import migrate
 from deputies.adapters.tables import make_schema
 from deputies.demo.county import COUNTY, PLACES, SystemActor, register_place
 from deputies.demo.year import change_rosters, log_year, report_records
-from deputies.domain.access import Viewer
 from deputies.handlers import townships as tw
 from deputies.handlers.context import Caller, Services
 from deputies.settings import DeputiesSettings
+from kit import clock
 from kit.logging import configure_logging
+from kit.principal import Principal, Role
 from kit.runtime import build_runtime
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,14 @@ async def load(svc: Services, *, today: date | None = None) -> bool:
         if await svc.repository(uow).township(PLACES[0].code) is not None:
             return False
     caller = Caller(
-        viewer=Viewer(subject="demo-loader", roles=frozenset({"county_admin"}), scope=COUNTY),
+        viewer=Principal(subject="demo-loader", roles=frozenset({Role.county_admin}), scope=COUNTY),
         principal=SystemActor(),
         correlation_id="demo-load",
     )
     rng = random.Random(990101)  # noqa: S311 - demo data, not security
     Faker.seed(990101)
     fake = Faker("zh_CN")
-    day = today or date.today()
+    day = today or clock.today()
     rosters = [await register_place(svc, caller, place, rng, fake) for place in PLACES]
     await change_rosters(svc, caller, rosters, rng, fake)
     count = await log_year(svc, caller, rosters, rng, day)

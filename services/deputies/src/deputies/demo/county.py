@@ -95,7 +95,7 @@ def draft_for(
         gender=gender,
         levels=frozenset(levels),
         term=TERM,
-        status_since=TERM_START,
+        elected_on=TERM_START,
         birth_date=date(rng.randint(1962, 1995), rng.randint(1, 12), rng.randint(1, 28)),
         ethnicity=rng.choice(("汉族",) * 9 + ("畲族",)),
         party=rng.choice(PARTIES),

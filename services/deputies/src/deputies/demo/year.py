@@ -164,15 +164,16 @@ async def log_year(
         for kind, title, day, hours, people, levels, station in plan:
             if day > today:
                 continue
-            marks = marks_for(rng, [p for p in people if p.status_since <= day])
+            present = [p for p in people if (p.elected_on or day) <= day]
+            marks = marks_for(rng, present)
             if kind is ActivityType.congress_session:
                 marks = {
                     d: (Attendance.excused if m is Attendance.unexcused_absence else m)
                     for d, m in marks.items()
                 }
-                if roster is rosters[0] and people:
+                if roster is rosters[0] and present:
                     # One deputy misses both sessions without leave: the absence rule flags it.
-                    marks[people[-1].id] = Attendance.unexcused_absence
+                    marks[present[0].id] = Attendance.unexcused_absence
             await log_one(svc, caller, roster, kind, title, day, hours, marks, levels, station)
             logged += 1
     return logged
@@ -200,13 +201,14 @@ async def change_rosters(
                     DeputyStatus.terminated,
                     rng.choice(reasons),
                     date(YEAR, rng.randint(1, 3), rng.randint(1, 28)),
+                    expected_version=deputy.version,
                 ),
             )
         gone = {d.id for d in leaving}
         roster.deputies = [d for d in roster.deputies if d.id not in gone]
         draft = draft_for(fake, rng, roster.place, {Level.township}, 99)
         draft.elected_by = ElectedBy.by_election
-        draft.status_since = date(YEAR, 4, 10)
+        draft.elected_on = date(YEAR, 4, 10)
         draft.station_id = roster.stations[0]
         result = await dep.register_deputies(svc, caller, [draft], source="demo")
         roster.deputies.extend(result.created)

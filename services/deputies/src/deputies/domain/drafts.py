@@ -19,7 +19,7 @@ class DeputyDraft:
     gender: Gender
     levels: frozenset[Level]
     term: int
-    status_since: date
+    elected_on: date | None
     birth_date: date | None = None
     ethnicity: str | None = None
     party: str | None = None
@@ -39,6 +39,7 @@ def check_draft(
     draft: DeputyDraft,
     *,
     township_kind: TownshipKind | None,
+    today: date,
     valid_id_number: Callable[[str], bool],
     valid_mobile: Callable[[str], bool],
 ) -> list[FieldError]:
@@ -62,6 +63,40 @@ def check_draft(
         )
     if draft.phone is not None and not valid_mobile(draft.phone):
         errors.append(FieldError(("phone",), "not a valid mobile phone number", "phone"))
-    if draft.birth_date is not None and draft.birth_date >= draft.status_since:
-        errors.append(FieldError(("birth_date",), "must precede the mandate", "value_error"))
+    errors.extend(date_errors(draft, today))
+    return errors
+
+
+#: 选举法 Art. 4: a citizen of 18 or more may be elected.
+ELECTION_AGE = 18
+#: A roster holds the current and the previous terms, not dates decades ago.
+OLDEST_ELECTION = 1949
+
+
+def _adult_on(birth: date, day: date) -> bool:
+    try:
+        came_of_age = birth.replace(year=birth.year + ELECTION_AGE)
+    except ValueError:  # born on 29 February
+        came_of_age = date(birth.year + ELECTION_AGE, 3, 1)
+    return came_of_age <= day
+
+
+def date_errors(draft: DeputyDraft, today: date) -> list[FieldError]:
+    """Return the implausible dates of a draft: a future election, a minor elected."""
+    errors: list[FieldError] = []
+    if draft.elected_on is not None and draft.elected_on > today:
+        errors.append(FieldError(("elected_on",), "an election date cannot be in the future"))
+    elif draft.elected_on is not None and draft.elected_on.year < OLDEST_ELECTION:
+        errors.append(FieldError(("elected_on",), f"must not be before {OLDEST_ELECTION}"))
+    if draft.birth_date is not None:
+        day = draft.elected_on or today
+        if draft.birth_date > today:
+            errors.append(FieldError(("birth_date",), "a birth date cannot be in the future"))
+        elif not _adult_on(draft.birth_date, day):
+            errors.append(
+                FieldError(
+                    ("birth_date",),
+                    f"a deputy must be at least {ELECTION_AGE} on the election day (选举法)",
+                )
+            )
     return errors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from contracts.vocabulary import (  # the domain speaks the contract's vocabulary
@@ -20,6 +20,9 @@ from contracts.vocabulary import (  # the domain speaks the contract's vocabular
     TownshipKind as TownshipKind,
 )
 
+#: A congress's term is five years (宪法 Art. 98); the next election may come some months late.
+TERM_WITH_GRACE = timedelta(days=5 * 366 + 183)
+
 
 class ActivityState(StrEnum):
     """An activity stays logged until it is cancelled."""
@@ -33,6 +36,22 @@ class ManuscriptState(StrEnum):
 
     submitted = "submitted"
     published = "published"
+    withdrawn = "withdrawn"
+
+
+class HighlightState(StrEnum):
+    """A highlight report stands until it is withdrawn."""
+
+    reported = "reported"
+    withdrawn = "withdrawn"
+
+
+class ChangeState(StrEnum):
+    """A status history entry: in force, waiting for its day, or undone by a correction."""
+
+    applied = "applied"
+    scheduled = "scheduled"
+    corrected = "corrected"
 
 
 @dataclass
@@ -88,7 +107,7 @@ class Deputy:
     term: int
     status: DeputyStatus
     status_reason: StatusReason
-    status_since: date
+    status_since: date | None
     birth_date: date | None = None
     ethnicity: str | None = None
     party: str | None = None
@@ -99,11 +118,17 @@ class Deputy:
     station_id: str | None = None
     elected_by: ElectedBy = ElectedBy.general
     contact: Contact = field(default_factory=Contact)
+    elected_on: date | None = None
     version: int = 1
 
     def on_roster_at(self, day: date) -> bool:
-        """Tell whether the mandate was running (not yet terminated) on a day."""
-        return not (self.status is DeputyStatus.terminated and self.status_since <= day)
+        """Tell whether the mandate was running on a day: elected, within the term, not ended."""
+        if self.elected_on is not None and not (
+            self.elected_on <= day < self.elected_on + TERM_WITH_GRACE
+        ):
+            return False
+        ended = self.status is DeputyStatus.terminated
+        return not (ended and (self.status_since is None or self.status_since <= day))
 
 
 @dataclass(frozen=True)
@@ -116,6 +141,10 @@ class StatusChange:
     reason: StatusReason
     effective_date: date
     note: str | None = None
+    level: Level | None = None
+    state: ChangeState = ChangeState.applied
+    corrects_seq: int | None = None
+    seq: int | None = None
 
 
 @dataclass
@@ -132,12 +161,23 @@ class Activity:
     station_id: str | None = None
     attendance: dict[str, Attendance] = field(default_factory=dict)
     state: ActivityState = ActivityState.logged
+    participants: frozenset[str] = frozenset()
     version: int = 1
 
     @property
     def joint(self) -> bool:
         """Tell whether county and township organise it together."""
         return self.levels == frozenset(Level)
+
+    @property
+    def host(self) -> str:
+        """Return who hosts it: the county (6 digits) for a county or joint activity, else the town."""
+        return self.township[:6] if Level.county in self.levels else self.township
+
+    @property
+    def townships(self) -> frozenset[str]:
+        """Return every township taking part: where it is held and the participants."""
+        return self.participants | {self.township}
 
 
 @dataclass
@@ -149,6 +189,7 @@ class Highlight:
     year: int
     title: str
     summary: str
+    state: HighlightState = HighlightState.reported
     version: int = 1
 
 

@@ -1,9 +1,16 @@
-"""Log activities with attendance, correct them, cancel them."""
+"""Log activities, change their details, record each deputy's attendance, cancel them.
+
+Who may do what follows the host: a county or joint (县乡联动) activity is the county's, so only
+a county role logs, changes or cancels it; a township activity is its township's. Each deputy's
+attendance is recorded by that deputy's own township staff or a county role, never by another
+township (the host included), and changing an activity never touches its attendance.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,16 +29,18 @@ from deputies.domain.model import (
     ActivityState,
     ActivityType,
     Attendance,
+    Deputy,
     Level,
     TownshipKind,
 )
-from deputies.domain.rules import attendance_allowed
+from deputies.domain.rules import attendance_allowed, held_on_errors, mark_errors
 from deputies.handlers.context import Caller, Services, new_id, remember_creation
+from kit import clock
 
 
 @dataclass(frozen=True)
 class ActivityDetails:
-    """What an activity is: the fields a log entry or a correction gives in full."""
+    """What an activity is: the fields a log entry gives in full."""
 
     township: str
     type: ActivityType
@@ -41,30 +50,17 @@ class ActivityDetails:
     duration_hours: float
     station_id: str | None = None
     attendance: dict[str, Attendance] = field(default_factory=dict)
+    participants: frozenset[str] = frozenset()
 
 
-async def _check(repo: Repository, details: ActivityDetails) -> None:
-    errors: list[FieldError] = []
-    if not details.levels:
-        errors.append(FieldError(("levels",), "give at least one organising level", "missing"))
-    township = await repo.township(details.township)
-    if township is None:
-        errors.append(FieldError(("township",), f"unknown township {details.township}", "unknown"))
-    elif (
-        township.kind is TownshipKind.subdistrict
-        and details.type is ActivityType.congress_session
-        and Level.township in details.levels
-    ):
-        errors.append(FieldError(("type",), "a subdistrict holds no township congress"))
-    if details.station_id:
-        stations = await repo.station_townships({details.station_id})
-        if stations.get(details.station_id) != details.township:
-            errors.append(
-                FieldError(("station_id",), "no such station in this township", "unknown")
-            )
-    if details.type is ActivityType.congress_session and len(details.levels) != 1:
-        errors.append(FieldError(("levels",), "a congress session belongs to one level"))
-    probe = Activity(
+#: The details a PATCH may change (attendance has its own resource).
+CHANGEABLE = frozenset(
+    {"type", "title", "levels", "held_on", "duration_hours", "station_id", "participants"}
+)
+
+
+def _probe(details: ActivityDetails) -> Activity:
+    return Activity(
         id="",
         township=details.township,
         type=details.type,
@@ -72,39 +68,80 @@ async def _check(repo: Repository, details: ActivityDetails) -> None:
         levels=details.levels,
         held_on=details.held_on,
         duration_hours=details.duration_hours,
+        station_id=details.station_id,
+        participants=details.participants,
     )
-    roster = await repo.deputies(details.attendance)
-    for deputy_id in details.attendance:
+
+
+async def _check(repo: Repository, activity: Activity, today: date) -> dict[str, Deputy]:
+    """Refuse an implausible activity or mark; return the deputies of its attendance."""
+    errors: list[FieldError] = []
+    if not activity.levels:
+        errors.append(FieldError(("levels",), "give at least one organising level", "missing"))
+    township = await repo.township(activity.township)
+    if township is None:
+        errors.append(FieldError(("township",), f"unknown township {activity.township}", "unknown"))
+    elif (
+        township.kind is TownshipKind.subdistrict
+        and activity.type is ActivityType.congress_session
+        and Level.township in activity.levels
+    ):
+        errors.append(FieldError(("type",), "a subdistrict holds no township congress"))
+    if activity.station_id:
+        stations = await repo.station_townships({activity.station_id})
+        if stations.get(activity.station_id) not in activity.townships:
+            errors.append(
+                FieldError(
+                    ("station_id",), "no such station in a participating township", "unknown"
+                )
+            )
+    if activity.type is ActivityType.congress_session and len(activity.levels) != 1:
+        errors.append(FieldError(("levels",), "a congress session belongs to one level"))
+    outside = sorted(p for p in activity.participants if p[:6] != activity.township[:6])
+    if outside:
+        errors.append(FieldError(("participants",), f"not in this county: {', '.join(outside)}"))
+    elif activity.participants - {activity.township} and Level.county not in activity.levels:
+        errors.append(
+            FieldError(("participants",), "only a county or joint activity spans townships")
+        )
+    errors.extend(held_on_errors(activity.held_on, today))
+    roster = await repo.deputies(activity.attendance)
+    for deputy_id, mark in activity.attendance.items():
         deputy = roster.get(deputy_id)
-        if deputy is None or not attendance_allowed(deputy, probe):
+        if deputy is None or not attendance_allowed(deputy, activity):
             errors.append(
                 FieldError(
                     ("attendance", deputy_id),
-                    "this deputy is not on a roster the activity draws from",
+                    "this deputy is not on a roster the activity draws from on that day",
                     "not_on_roster",
                 )
             )
+        errors.extend(mark_errors(deputy_id, mark, activity.held_on, today))
     if errors:
         raise InputError(errors)
+    return roster
+
+
+def _require_marks(caller: Caller, roster: dict[str, Deputy]) -> None:
+    """Refuse marks of deputies the caller's township does not keep (county roles keep all)."""
+    for deputy in roster.values():
+        require_write(caller.viewer, deputy.township)
 
 
 async def log_activity(svc: Services, caller: Caller, details: ActivityDetails) -> Activity:
-    """Log an activity with its attendance."""
-    require_write(caller.viewer, details.township)
-    activity = Activity(
-        id=new_id(),
-        township=details.township,
-        type=details.type,
-        title=details.title,
-        levels=details.levels,
-        held_on=details.held_on,
-        duration_hours=details.duration_hours,
-        station_id=details.station_id,
-        attendance=dict(details.attendance),
-    )
+    """Log an activity (with the attendance its host may record); refuse an identical one."""
+    activity = _probe(details)
+    require_write(caller.viewer, activity.host)
+    activity = replace(activity, id=new_id(), attendance=dict(details.attendance))
+    today = clock.today(svc.clock())
     async with svc.uow() as uow:
         repo = svc.repository(uow)
-        await _check(repo, details)
+        roster = await _check(repo, activity, today)
+        _require_marks(caller, roster)
+        activity.participants = activity.townships | {d.township for d in roster.values()}
+        same = await repo.same_activity(activity)
+        if same is not None:
+            raise TransitionError(f"the same activity is already logged as {same}")
         await repo.save_activity(activity, expected_version=None)
         await _audit(svc, uow.session, caller, activity, "create")
         uow.stage(events.activity_logged(activity, caller))
@@ -113,44 +150,98 @@ async def log_activity(svc: Services, caller: Caller, details: ActivityDetails) 
     return activity
 
 
-async def _load(repo: Repository, caller: Caller, activity_id: str, version: int) -> Activity:
+async def _load(
+    repo: Repository, caller: Caller, activity_id: str, version: int | None
+) -> Activity:
+    """Load an activity its host's scope may change: authorise, then state, then version."""
     activity = await repo.activity(activity_id)
     if activity is None:
         raise NotFoundError(f"activity {activity_id}")
-    require_write(caller.viewer, activity.township)
+    require_write(caller.viewer, activity.host)
     if activity.state is ActivityState.cancelled:
-        raise TransitionError("the activity is cancelled")
-    if activity.version != version:
+        raise TransitionError("the activity is cancelled", state=activity.state.value)
+    if version is not None and activity.version != version:
         raise VersionConflictError(f"activity is at version {activity.version}")
     return activity
 
 
-async def correct_activity(
+async def update_activity(
     svc: Services,
     caller: Caller,
     activity_id: str,
     expected_version: int,
-    details: ActivityDetails,
+    changes: dict[str, Any],
     reason: str,
 ) -> Activity:
-    """Replace an activity's details and attendance at the version the caller read."""
+    """Change some details at the version the caller read; the attendance stays as it is."""
+    unknown = sorted(set(changes) - CHANGEABLE)
+    if unknown:
+        raise InputError([FieldError((n,), "cannot be changed here", "forbidden") for n in unknown])
+    today = clock.today(svc.clock())
     async with svc.uow() as uow:
         repo = svc.repository(uow)
         activity = await _load(repo, caller, activity_id, expected_version)
-        if details.township != activity.township:
-            raise InputError([FieldError(("township",), "an activity cannot move township")])
-        await _check(repo, details)
-        activity.type = details.type
-        activity.title = details.title
-        activity.levels = details.levels
-        activity.held_on = details.held_on
-        activity.duration_hours = details.duration_hours
-        activity.station_id = details.station_id
-        activity.attendance = dict(details.attendance)
-        activity.version += 1
-        await repo.save_activity(activity, expected_version=expected_version)
-        await _audit(svc, uow.session, caller, activity, "correct", {"reason": reason})
-        uow.stage(events.activity_corrected(activity, reason, caller))
+        clearable = {"station_id"}  # null clears it; null elsewhere keeps the field
+        changed = sorted(
+            n
+            for n, v in changes.items()
+            if (v is not None or n in clearable) and getattr(activity, n) != v
+        )
+        if not changed:
+            return activity
+        updated = replace(activity, **{n: changes[n] for n in changed})
+        updated.participants = updated.participants | activity.participants
+        require_write(caller.viewer, updated.host)  # e.g. made joint: now the county's
+        await _check(repo, updated, today)
+        updated.version += 1
+        await repo.save_activity(updated, expected_version=expected_version, marks=False)
+        await _audit(svc, uow.session, caller, updated, "correct", {"reason": reason})
+        uow.stage(events.activity_corrected(updated, reason, caller))
+        await uow.commit()
+    return updated
+
+
+async def record_attendance(
+    svc: Services, caller: Caller, activity_id: str, deputy_id: str, mark: Attendance
+) -> Activity:
+    """Record one deputy's attendance: their township's staff or a county role, once per deputy."""
+    today = clock.today(svc.clock())
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        activity = await repo.activity(activity_id)
+        if activity is None:
+            raise NotFoundError(f"activity {activity_id}")
+        deputy = (await repo.deputies([deputy_id])).get(deputy_id)
+        if deputy is None:
+            raise NotFoundError(f"deputy {deputy_id}")
+        require_write(caller.viewer, deputy.township)
+        if activity.state is ActivityState.cancelled:
+            raise TransitionError("the activity is cancelled", state=activity.state.value)
+        errors = mark_errors(deputy_id, mark, activity.held_on, today)
+        if not attendance_allowed(deputy, activity):
+            errors.append(
+                FieldError(
+                    ("attendance", deputy_id),
+                    "this deputy is not on a roster the activity draws from on that day",
+                    "not_on_roster",
+                )
+            )
+        if errors:
+            raise InputError(errors)
+        previous = activity.attendance.get(deputy_id)
+        if previous is mark:
+            return activity
+        activity.attendance[deputy_id] = mark
+        activity.version = await repo.put_mark(activity, deputy, mark)
+        await _audit(
+            svc,
+            uow.session,
+            caller,
+            activity,
+            "record_attendance" if previous is None else "correct_attendance",
+            {"deputy_id": deputy_id, "mark": mark.value, "previous": str(previous or "")},
+        )
+        uow.stage(events.attendance_recorded(activity, deputy, previous, caller))
         await uow.commit()
     return activity
 
@@ -164,7 +255,7 @@ async def cancel_activity(
         activity = await _load(repo, caller, activity_id, expected_version)
         activity.state = ActivityState.cancelled
         activity.version += 1
-        await repo.save_activity(activity, expected_version=expected_version)
+        await repo.save_activity(activity, expected_version=expected_version, marks=False)
         await _audit(svc, uow.session, caller, activity, "cancel", {"reason": reason})
         uow.stage(events.activity_cancelled(activity, reason, caller))
         await uow.commit()

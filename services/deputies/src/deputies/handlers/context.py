@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from deputies.adapters.repository import Repository
 from deputies.adapters.tables import Tables
-from deputies.domain.access import Viewer
 from kit.audit import Actor
+from kit.principal import Principal
 from kit.service.context import CallerBase, HandlerContext, new_id, remember_creation, replayed
 from kit.uow import UnitOfWork
 
@@ -42,7 +42,7 @@ class Services(HandlerContext):
 class Caller(CallerBase):
     """Who acts (with the principal the audit log records) and the flow's correlation id."""
 
-    viewer: Viewer
+    viewer: Principal
     principal: Actor
 
     @property

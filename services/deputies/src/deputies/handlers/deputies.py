@@ -11,19 +11,27 @@ from sqlalchemy.exc import IntegrityError
 
 from deputies import events
 from deputies.adapters.repository import Repository
-from deputies.domain.access import require_write
+from deputies.domain.access import require_county_admin, require_write
 from deputies.domain.drafts import DeputyDraft, check_draft
-from deputies.domain.errors import FieldError, InputError, NotFoundError, VersionConflictError
+from deputies.domain.errors import (
+    FieldError,
+    InputError,
+    NotFoundError,
+    TransitionError,
+    VersionConflictError,
+)
 from deputies.domain.model import (
+    ChangeState,
     Contact,
     Deputy,
     DeputyStatus,
     ElectedBy,
+    Level,
     StatusChange,
     StatusReason,
     TownshipKind,
 )
-from deputies.domain.status import change_status, initial_reason
+from deputies.domain.status import change_status, initial_reason, mandates_affected, undo
 from deputies.handlers.context import (
     Caller,
     Services,
@@ -31,6 +39,7 @@ from deputies.handlers.context import (
     refresh_statistics,
     remember_creation,
 )
+from kit import clock
 from kit.masking import valid_id_number, valid_mobile
 
 RowErrors = dict[int, list[FieldError]]
@@ -53,7 +62,11 @@ class Registration:
 
 
 async def check_drafts(
-    repo: Repository, drafts: Sequence[DeputyDraft], *, exclude_id: str | None = None
+    repo: Repository,
+    drafts: Sequence[DeputyDraft],
+    *,
+    today: date,
+    exclude_id: str | None = None,
 ) -> RowErrors:
     """Return the errors of each draft (by position), against each other and the roster."""
     kinds: dict[str, TownshipKind | None] = {}
@@ -68,6 +81,7 @@ async def check_drafts(
         found = check_draft(
             draft,
             township_kind=kinds[draft.township],
+            today=today,
             valid_id_number=valid_id_number,
             valid_mobile=valid_mobile,
         )
@@ -101,7 +115,8 @@ def deputy_from_draft(draft: DeputyDraft) -> Deputy:
         term=draft.term,
         status=DeputyStatus.active,
         status_reason=initial_reason(draft.elected_by is ElectedBy.by_election),
-        status_since=draft.status_since,
+        status_since=draft.elected_on,
+        elected_on=draft.elected_on,
         birth_date=draft.birth_date,
         ethnicity=draft.ethnicity,
         party=draft.party,
@@ -132,7 +147,7 @@ async def register_deputies(
         require_write(caller.viewer, township)
     async with svc.uow() as uow:
         repo = svc.repository(uow)
-        errors = await check_drafts(repo, drafts)
+        errors = await check_drafts(repo, drafts, today=clock.today(svc.clock()))
         if (errors and all_or_nothing) or not write:
             return Registration([], errors)
         created = [deputy_from_draft(d) for i, d in enumerate(drafts) if i not in errors]
@@ -141,7 +156,11 @@ async def register_deputies(
         except IntegrityError:  # a concurrent registration took an ID number first
             raise InputError([DUPLICATE_NOW]) from None
         await repo.add_history(
-            [StatusChange(d.id, None, d.status, d.status_reason, d.status_since) for d in created],
+            [
+                StatusChange(d.id, None, d.status, d.status_reason, d.elected_on)
+                for d in created
+                if d.elected_on is not None  # unknown: no dated entry
+            ],
             by=caller.subject,
         )
         for deputy in created:
@@ -221,7 +240,7 @@ def _as_draft(deputy: Deputy) -> DeputyDraft:
         gender=deputy.gender,
         levels=deputy.levels,
         term=deputy.term,
-        status_since=deputy.status_since,
+        elected_on=deputy.elected_on,
         birth_date=deputy.birth_date,
         ethnicity=deputy.ethnicity,
         party=deputy.party,
@@ -255,7 +274,9 @@ async def update_deputy(
         for name in set(changes) - CONTACT_FIELDS:
             setattr(deputy, name, changes[name])
         deputy.contact = contact
-        errors = await check_drafts(repo, [_as_draft(deputy)], exclude_id=deputy.id)
+        errors = await check_drafts(
+            repo, [_as_draft(deputy)], today=clock.today(svc.clock()), exclude_id=deputy.id
+        )
         if errors:
             raise InputError(errors[0])
         if not changed:
@@ -287,40 +308,135 @@ def _current(deputy: Deputy, name: str) -> object:
 
 @dataclass(frozen=True)
 class ChangeStatus:
-    """Move a deputy to another status, for a reason, from a date."""
+    """Move a deputy's mandate(s) to another status, for a reason, from a date."""
 
     deputy_id: str
     to_status: DeputyStatus
     reason: StatusReason
     effective_date: date
+    expected_version: int
     note: str | None = None
-    expected_version: int | None = None
+    level: Level | None = None
+
+
+def _require_mandates(caller: Caller, deputy: Deputy, levels: frozenset[Level]) -> None:
+    """A county mandate is the county's to change; a township mandate its township's too."""
+    require_write(caller.viewer, deputy.township[:6] if Level.county in levels else deputy.township)
 
 
 async def change_deputy_status(svc: Services, caller: Caller, cmd: ChangeStatus) -> Deputy:
-    """Apply a status change and append it to the deputy's history."""
+    """Apply a status change now, or schedule it when its effective date is still to come."""
+    today = clock.today(svc.clock())
     async with svc.uow() as uow:
         repo = svc.repository(uow)
-        deputy = await _load_for_change(repo, caller, cmd.deputy_id, cmd.expected_version)
+        deputy = await repo.deputy(cmd.deputy_id)
+        if deputy is None:
+            raise NotFoundError(f"deputy {cmd.deputy_id}")
+        _require_mandates(caller, deputy, mandates_affected(deputy, cmd.to_status, cmd.level))
+        if deputy.version != cmd.expected_version:
+            raise VersionConflictError(f"deputy is at version {deputy.version}")
+        history = await repo.history(deputy.id)
+        if any(c.state is ChangeState.scheduled for c in history):
+            raise TransitionError("a scheduled change is pending; correct it first")
         before = deputy.version
+        probe = replace(deputy) if cmd.effective_date > today else deputy
         change = change_status(
-            deputy,
+            probe,
             cmd.to_status,
             reason=cmd.reason,
             effective_date=cmd.effective_date,
             note=cmd.note,
+            level=cmd.level,
         )
+        if probe is not deputy:  # a day still to come: the job applies it then
+            change = replace(change, state=ChangeState.scheduled)
+            deputy.version += 1
         await repo.save_deputy(deputy, expected_version=before)
-        await repo.add_history([change], by=caller.subject)
+        seq = await repo.add_change(change, by=caller.subject)
         await svc.audit.record(
             uow.session,
             actor=caller.principal,
-            action="change_status",
+            action="schedule_status" if probe is not deputy else "change_status",
             resource_type="deputy",
             resource_id=deputy.id,
             township=deputy.township,
-            detail={"to": change.to_status.value, "reason": change.reason.value},
+            detail={
+                "to": change.to_status.value,
+                "reason": change.reason.value,
+                "level": change.level.value if change.level else "all",
+                "effective_date": change.effective_date.isoformat(),
+            },
         )
-        uow.stage(events.deputy_status_changed(deputy, change, caller))
+        if probe is not deputy:
+            uow.stage(events.status_change_scheduled(deputy, replace(change, seq=seq), caller))
+        else:
+            uow.stage(events.deputy_status_changed(deputy, change, caller))
         await uow.commit()
     return deputy
+
+
+async def correct_status(
+    svc: Services, caller: Caller, deputy_id: str, expected_version: int, reason: str
+) -> Deputy:
+    """Undo the latest status change (in force or scheduled): a county role, with a reason."""
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        deputy = await repo.deputy(deputy_id)
+        if deputy is None:
+            raise NotFoundError(f"deputy {deputy_id}")
+        require_county_admin(caller.viewer, deputy.township)
+        if deputy.version != expected_version:
+            raise VersionConflictError(f"deputy is at version {deputy.version}")
+        history = [c for c in await repo.history(deputy.id) if c.state is not ChangeState.corrected]
+        changes = [c for c in history if c.from_status is not None]
+        if not changes:
+            raise TransitionError("there is no status change to correct")
+        last = changes[-1]
+        assert last.seq is not None
+        if last.state is ChangeState.applied:
+            earlier = [c for c in history if c.state is ChangeState.applied and c is not last]
+            undo(deputy, last, earlier[-1] if earlier else None)
+        else:
+            deputy.version += 1
+        await repo.save_deputy(deputy, expected_version=expected_version)
+        await repo.set_change_state(
+            last.seq, ChangeState.corrected, was=last.state, note=f"corrected: {reason}"
+        )
+        await svc.audit.record(
+            uow.session,
+            actor=caller.principal,
+            action="correct_status",
+            resource_type="deputy",
+            resource_id=deputy.id,
+            township=deputy.township,
+            detail={"corrected_change": str(last.seq), "reason": reason},
+        )
+        uow.stage(events.status_corrected(deputy, last, reason, caller))
+        await uow.commit()
+    return deputy
+
+
+async def apply_due_change(svc: Services, change: StatusChange, caller: Caller) -> bool:
+    """Apply one scheduled change whose day has come, once; False if it moved or no longer fits."""
+    assert change.seq is not None
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        if not await repo.set_change_state(
+            change.seq, ChangeState.applied, was=ChangeState.scheduled
+        ):
+            return False
+        deputy = await repo.deputy(change.deputy_id)
+        assert deputy is not None
+        before = deputy.version
+        applied = change_status(
+            deputy,
+            change.to_status,
+            reason=change.reason,
+            effective_date=change.effective_date,
+            note=change.note,
+            level=change.level if change.level and len(deputy.levels) > 1 else None,
+        )
+        await repo.save_deputy(deputy, expected_version=before)
+        uow.stage(events.deputy_status_changed(deputy, applied, caller))
+        await uow.commit()
+    return True

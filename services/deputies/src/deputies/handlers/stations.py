@@ -83,8 +83,9 @@ async def update_station(svc: Services, caller: Caller, cmd: UpdateStation) -> S
             if value is not None and value != getattr(station, name):
                 setattr(station, name, value)
                 changed.append(name)
-        # Confirming the content unchanged still counts as keeping it up to date.
-        if cmd.content is not None:
+        if not changed:  # a save that changes nothing: no version, no event, not fresher
+            return station
+        if "content" in changed:
             station.content_updated_at = svc.clock()
         station.version += 1
         await repo.save_station(station, expected_version=cmd.expected_version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Final
 
 from deputies.domain.model import ElectedBy, Gender, Level
@@ -44,7 +44,9 @@ COLUMNS: Final = (
     Column("deputy_group", "代表小组", ("代表小组", "所属代表小组", "小组", "deputy_group")),
     Column("station", "联络站", ("联络站", "代表联络站", "所属联络站", "station")),
     Column("elected_by", "当选方式", ("当选方式", "elected_by")),
-    Column("status_since", "当选日期", ("当选日期", "当选时间", "任职日期", "status_since")),
+    Column(
+        "elected_on", "当选日期", ("当选日期", "当选时间", "任职日期", "elected_on", "status_since")
+    ),
     Column("phone", "手机号码", ("手机号码", "手机", "联系电话", "电话", "phone", "mobile")),
     Column(
         "id_number",
@@ -134,13 +136,21 @@ def as_term(text: str) -> int:
 _DATE: Final = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)$")
 
 
+#: Day 0 of Excel's serial dates (1900 system, with its phantom 29 February 1900).
+_EXCEL_EPOCH: Final = date(1899, 12, 30)
+_SERIAL: Final = re.compile(r"^\d{5}(\.0+)?$")  # 10000 is 1927-05-18: years stay text
+
+
 def as_date(value: object) -> date:
-    """Read a date cell: a real date, 1975-03-02, 1975/3/2, 1975年3月2日 or 1975.03 (month)."""
+    """Read a date cell: a real date, an Excel serial number (44558), 1975-03-02, 1975/3/2,
+    1975年3月2日 or 1975.03 (month)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = as_text(value) or ""
+    if _SERIAL.match(text):  # a date cell stored as a number (no date format on the cell)
+        return _EXCEL_EPOCH + timedelta(days=int(float(text)))
     match = _DATE.match(text)
     if not match:
         raise CellError("write a date as 1975-03-02 or 1975年3月")

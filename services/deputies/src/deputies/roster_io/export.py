@@ -27,7 +27,7 @@ HEADERS: Final = (
     ("deputy_group", "代表小组"),
     ("station", "联络站"),
     ("elected_by", "当选方式"),
-    ("status_since", "当选日期"),
+    ("elected_on", "当选日期"),
     ("phone", "手机号码"),
     ("id_number", "公民身份号码"),
     ("address", "家庭住址"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from deputies.domain.access import Viewer
 from deputies.handlers.context import Caller
+from kit.principal import Principal, Role
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,9 @@ def caller(
     """Return a caller with one role and a scope."""
     name = subject or f"{role}@{scope}"
     return Caller(
-        viewer=Viewer(subject=name, roles=frozenset({role}), scope=scope, deputy_id=deputy_id),
+        viewer=Principal(
+            subject=name, roles=frozenset({Role(role)}), scope=scope, deputy_id=deputy_id
+        ),
         principal=Actor(name, frozenset({role})),
     )
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select
 
-from deputies.domain.access import ScopeError, Viewer, can_read
+from deputies.domain.access import READERS, ScopeError, can_read
 from kit.db.ranges import within
+from kit.principal import Principal
 
 
 @dataclass
@@ -22,12 +23,12 @@ class Page:
     clear_contacts: list[str] = field(default_factory=list)
 
 
-def reads_all(viewer: Viewer) -> bool:
+def reads_all(viewer: Principal) -> bool:
     """Tell whether the viewer reads whole townships (not only a deputy's own record)."""
-    return viewer.has({"county_admin", "county_leader", "auditor", "township_staff"})
+    return viewer.has(*READERS)
 
 
-def scope_condition(column: Any, viewer: Viewer, township: str | None) -> ColumnElement[bool]:
+def scope_condition(column: Any, viewer: Principal, township: str | None) -> ColumnElement[bool]:
     """Return the viewer's scope narrowed by a township filter; refuse a filter outside it."""
     if township and not (township.startswith(viewer.scope) or viewer.scope.startswith(township)):
         raise ScopeError(f"{township} is outside your scope")
@@ -35,11 +36,11 @@ def scope_condition(column: Any, viewer: Viewer, township: str | None) -> Column
     return within(column, narrowest)
 
 
-def scoped(query: Select[Any], column: Any, viewer: Viewer, township: str | None) -> Select[Any]:
+def scoped(query: Select[Any], column: Any, viewer: Principal, township: str | None) -> Select[Any]:
     """Return the query limited to the viewer's scope (and a township filter inside it)."""
     return query.where(scope_condition(column, viewer, township))
 
 
-def require_readable(viewer: Viewer, code: str) -> None:
+def require_readable(viewer: Principal, code: str) -> None:
     if not can_read(viewer, code):
         raise ScopeError(f"no read access to {code}")

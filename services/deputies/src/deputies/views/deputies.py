@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deputies.adapters.rows import levels_of
 from deputies.adapters.tables import Tables
-from deputies.domain.access import ScopeError, Viewer, can_read_deputy, sees_contact
+from deputies.domain.access import ScopeError, can_read_deputy, sees_contact
 from deputies.domain.errors import NotFoundError
 from deputies.views.common import Page, reads_all, scope_condition
 from kit.masking import mask_address, mask_id_number, mask_phone
+from kit.principal import Principal
 
 CONTACT = ("phone", "id_number", "address")  # and the birth date, shown as a year when masked
 _MASKS = {"phone": mask_phone, "id_number": mask_id_number, "address": mask_address}
@@ -32,7 +33,7 @@ class DeputyFilter:
     name: str | None = None
 
 
-def deputy_dict(m: Any, viewer: Viewer, *, reveal: bool = True) -> tuple[dict[str, Any], bool]:
+def deputy_dict(m: Any, viewer: Principal, *, reveal: bool = True) -> tuple[dict[str, Any], bool]:
     """Return a deputy as the viewer may see it, and whether restricted data is in clear.
 
     Lists pass ``reveal=False``: restricted data is in clear only on one record at a time, for a
@@ -60,6 +61,7 @@ def deputy_dict(m: Any, viewer: Viewer, *, reveal: bool = True) -> tuple[dict[st
         "status": m["status"],
         "status_reason": m["status_reason"],
         "status_since": m["status_since"],
+        "elected_on": m["elected_on"],
         "version": m["version"],
         "contact_masked": not clear,
     }
@@ -76,7 +78,7 @@ def deputy_dict(m: Any, viewer: Viewer, *, reveal: bool = True) -> tuple[dict[st
     return item, shown
 
 
-def _deputy_conditions(t: Tables, viewer: Viewer, f: DeputyFilter) -> list[ColumnElement[bool]]:
+def _deputy_conditions(t: Tables, viewer: Principal, f: DeputyFilter) -> list[ColumnElement[bool]]:
     if not reads_all(viewer):
         raise ScopeError("the roster is for staff; a deputy reads their own record")
     d = t.deputies
@@ -98,7 +100,7 @@ def _deputy_conditions(t: Tables, viewer: Viewer, f: DeputyFilter) -> list[Colum
     return where
 
 
-def _items(rows: Any, viewer: Viewer, *, reveal: bool) -> tuple[list[dict[str, Any]], list[str]]:
+def _items(rows: Any, viewer: Principal, *, reveal: bool) -> tuple[list[dict[str, Any]], list[str]]:
     items, clear = [], []
     for row in rows:
         item, shown = deputy_dict(row._mapping, viewer, reveal=reveal)
@@ -109,7 +111,13 @@ def _items(rows: Any, viewer: Viewer, *, reveal: bool) -> tuple[list[dict[str, A
 
 
 async def list_deputies(
-    session: AsyncSession, t: Tables, viewer: Viewer, f: DeputyFilter, *, page: int, page_size: int
+    session: AsyncSession,
+    t: Tables,
+    viewer: Principal,
+    f: DeputyFilter,
+    *,
+    page: int,
+    page_size: int,
 ) -> Page:
     """Return one page of the deputies the viewer may read, ordered by township, name and id."""
     d = t.deputies
@@ -131,7 +139,7 @@ async def list_deputies(
 
 
 async def all_deputies(
-    session: AsyncSession, t: Tables, viewer: Viewer, f: DeputyFilter
+    session: AsyncSession, t: Tables, viewer: Principal, f: DeputyFilter
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Return every deputy of a filter (for exports), masked for the viewer."""
     d = t.deputies
@@ -141,7 +149,7 @@ async def all_deputies(
 
 
 async def get_deputy(
-    session: AsyncSession, t: Tables, viewer: Viewer, deputy_id: str
+    session: AsyncSession, t: Tables, viewer: Principal, deputy_id: str
 ) -> tuple[dict[str, Any], bool]:
     """Return one deputy as the viewer may see it."""
     row = (
@@ -155,14 +163,17 @@ async def get_deputy(
 
 
 async def deputy_history(
-    session: AsyncSession, t: Tables, viewer: Viewer, deputy_id: str
+    session: AsyncSession, t: Tables, viewer: Principal, deputy_id: str
 ) -> list[dict[str, Any]]:
     """Return a deputy's status history, oldest first."""
     await get_deputy(session, t, viewer, deputy_id)
     h = t.status_history
     rows = await session.execute(
         select(
+            h.c.seq.label("id"),
             h.c.from_status,
+            h.c.level,
+            h.c.state,
             h.c.to_status,
             h.c.reason,
             h.c.effective_date,

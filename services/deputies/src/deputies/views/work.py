@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deputies.adapters.rows import levels_of
 from deputies.adapters.tables import Tables
-from deputies.domain.access import ScopeError, Viewer
+from deputies.domain.access import ScopeError, can_read
 from deputies.domain.errors import NotFoundError
-from deputies.views.common import Page, reads_all, require_readable, scoped
+from deputies.views.common import Page, reads_all, scope_condition, scoped
+from kit.principal import Principal
 
 
 def _activity_dict(m: Any) -> dict[str, Any]:
@@ -26,6 +27,7 @@ def _activity_dict(m: Any) -> dict[str, Any]:
         "duration_hours": m["duration_hours"],
         "station_id": m["station_id"],
         "state": m["state"],
+        "host": m["township"][:6] if m["level_county"] else m["township"],
         "version": m["version"],
     }
 
@@ -33,7 +35,7 @@ def _activity_dict(m: Any) -> dict[str, Any]:
 async def list_activities(
     session: AsyncSession,
     t: Tables,
-    viewer: Viewer,
+    viewer: Principal,
     *,
     township: str | None,
     type_: str | None,
@@ -45,8 +47,11 @@ async def list_activities(
     """Return a page of activities in scope (county-wide ones included), newest first."""
     if not reads_all(viewer):
         raise ScopeError("no read access to activities")
-    a = t.activities
-    query = scoped(select(a), a.c.township, viewer, township)
+    a, p = t.activities, t.activity_townships
+    taking_part = exists().where(
+        p.c.activity_id == a.c.id, scope_condition(p.c.township, viewer, township)
+    )
+    query = select(a).where(or_(scope_condition(a.c.township, viewer, township), taking_part))
     if type_:
         query = query.where(a.c.type == type_)
     if held_from:
@@ -61,7 +66,7 @@ async def list_activities(
 
 
 async def get_activity(
-    session: AsyncSession, t: Tables, viewer: Viewer, activity_id: str
+    session: AsyncSession, t: Tables, viewer: Principal, activity_id: str
 ) -> dict[str, Any]:
     """Return one activity with its attendance."""
     row = (
@@ -69,7 +74,15 @@ async def get_activity(
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"activity {activity_id}")
-    require_readable(viewer, row.township)
+    townships = set(
+        await session.scalars(
+            select(t.activity_townships.c.township).where(
+                t.activity_townships.c.activity_id == activity_id
+            )
+        )
+    ) | {row.township}
+    if not any(can_read(viewer, code) for code in townships):
+        raise ScopeError(f"no read access to activity {activity_id}")
     at = t.attendance
     marks = await session.execute(
         select(at.c.deputy_id, at.c.mark)
@@ -78,11 +91,12 @@ async def get_activity(
     )
     item = _activity_dict(row._mapping)
     item["attendance"] = [{"deputy_id": d, "mark": m} for d, m in marks]
+    item["participating_townships"] = sorted(townships)
     return item
 
 
 async def list_highlights(
-    session: AsyncSession, t: Tables, viewer: Viewer, township: str | None, year: int | None
+    session: AsyncSession, t: Tables, viewer: Principal, township: str | None, year: int | None
 ) -> list[dict[str, Any]]:
     """Return highlight reports in scope, newest year first."""
     if not reads_all(viewer):
@@ -96,7 +110,7 @@ async def list_highlights(
 
 
 async def list_manuscripts(
-    session: AsyncSession, t: Tables, viewer: Viewer, township: str | None, state: str | None
+    session: AsyncSession, t: Tables, viewer: Principal, township: str | None, state: str | None
 ) -> list[dict[str, Any]]:
     """Return manuscripts in scope, newest submission first."""
     if not reads_all(viewer):

@@ -13,7 +13,7 @@ def routers(svc: Services, settings: DeputiesSettings) -> list[APIRouter]:
     """Return every router of the service, bound to its wiring."""
     return [
         townships.router(svc),
-        stations.router(svc),
+        stations.router(svc, stale_days=settings.station_stale_days),
         roster.router(svc, max_bytes=settings.import_max_bytes),
         deputies.router(svc),
         activities.router(svc),

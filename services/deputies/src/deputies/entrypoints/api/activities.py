@@ -19,17 +19,19 @@ from deputies.entrypoints.api.deps import (
     page_body,
 )
 from deputies.entrypoints.api.schemas import (
-    ActivityCorrection,
     ActivityIn,
     ActivityOut,
+    ActivityPatch,
     CancelIn,
+    MarkIn,
     PageOut,
 )
 from deputies.handlers.activities import (
     ActivityDetails,
     cancel_activity,
-    correct_activity,
     log_activity,
+    record_attendance,
+    update_activity,
 )
 from deputies.handlers.context import Caller, Services, replayed
 
@@ -45,6 +47,7 @@ def details_of(body: ActivityIn) -> ActivityDetails:
         duration_hours=body.duration_hours,
         station_id=body.station_id,
         attendance={a.deputy_id: a.mark for a in body.attendance},
+        participants=frozenset(body.participants),
     )
 
 
@@ -107,17 +110,35 @@ def router(svc: Services) -> APIRouter:
         etag(response, item["version"])
         return item
 
-    @api.put("/{activity_id}", response_model=ActivityOut, summary="Correct an activity (If-Match)")
-    async def correct(
+    @api.patch(
+        "/{activity_id}",
+        response_model=ActivityOut,
+        summary="Change an activity's details (If-Match); the attendance stays",
+    )
+    async def patch(
         activity_id: str,
-        body: ActivityCorrection,
+        body: ActivityPatch,
         version: IfMatch,
         caller: CallerDep,
         response: Response,
     ) -> dict[str, Any]:
-        activity = await correct_activity(
-            svc, caller, activity_id, version, details_of(body), body.reason
-        )
+        changes = body.model_dump(exclude_unset=True, exclude={"reason"})
+        for name in ("levels", "participants"):
+            if changes.get(name) is not None:
+                changes[name] = frozenset(changes[name])
+        activity = await update_activity(svc, caller, activity_id, version, changes, body.reason)
+        etag(response, activity.version)
+        return await _read(svc, caller, activity.id)
+
+    @api.put(
+        "/{activity_id}/attendance/{deputy_id}",
+        response_model=ActivityOut,
+        summary="Record one deputy's attendance (their township's staff or a county role)",
+    )
+    async def put_mark(
+        activity_id: str, deputy_id: str, body: MarkIn, caller: CallerDep, response: Response
+    ) -> dict[str, Any]:
+        activity = await record_attendance(svc, caller, activity_id, deputy_id, body.mark)
         etag(response, activity.version)
         return await _read(svc, caller, activity.id)
 

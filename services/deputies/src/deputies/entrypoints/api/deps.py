@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from deputies.domain.access import Viewer
 from deputies.handlers.context import Caller
 from kit.principal import Principal
 from kit.service.api import caller_dependency, keyed
@@ -23,14 +22,9 @@ from kit.web.requests import (
 )
 
 
-def viewer_of(principal: Principal) -> Viewer:
-    """Return the part of a principal the access rules look at."""
-    return Viewer(
-        subject=principal.subject,
-        roles=frozenset(str(r) for r in principal.roles),
-        scope=principal.scope,
-        deputy_id=principal.deputy_id,
-    )
+def viewer_of(principal: Principal) -> Principal:
+    """Return who the access rules look at: the kit's principal itself."""
+    return principal
 
 
 def caller_of(principal: Principal) -> Caller:

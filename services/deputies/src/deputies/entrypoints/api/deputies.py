@@ -13,7 +13,6 @@ from deputies.entrypoints.api.deps import (
     CallerDep,
     IdempotencyKey,
     IfMatch,
-    OptionalIfMatch,
     PagingDep,
     etag,
     keyed,
@@ -25,12 +24,14 @@ from deputies.entrypoints.api.schemas import (
     DeputyPatch,
     HistoryOut,
     PageOut,
+    StatusCorrectionIn,
     StatusIn,
 )
 from deputies.handlers.context import Caller, Services, replayed
 from deputies.handlers.deputies import (
     ChangeStatus,
     change_deputy_status,
+    correct_status,
     register_deputy,
     update_deputy,
 )
@@ -39,7 +40,7 @@ from deputies.handlers.deputies import (
 def draft_of(body: DeputyIn) -> DeputyDraft:
     """Return the draft a registration request describes."""
     fields = body.model_dump(exclude={"elected_on", "levels"})
-    return DeputyDraft(**fields, levels=frozenset(body.levels), status_since=body.elected_on)
+    return DeputyDraft(**fields, levels=frozenset(body.levels), elected_on=body.elected_on)
 
 
 async def read_deputy(
@@ -143,13 +144,17 @@ def router(svc: Services) -> APIRouter:
         etag(response, deputy.version)
         return await read_deputy(svc, caller, deputy.id, audit=False)
 
-    @api.post("/{deputy_id}/status", response_model=DeputyOut, summary="Change a deputy's status")
+    @api.post(
+        "/{deputy_id}/status",
+        response_model=DeputyOut,
+        summary="Change (or schedule) a mandate's status (If-Match)",
+    )
     async def post_status(
         deputy_id: str,
         body: StatusIn,
+        version: IfMatch,
         caller: CallerDep,
         response: Response,
-        version: OptionalIfMatch,
     ) -> dict[str, Any]:
         cmd = ChangeStatus(
             deputy_id=deputy_id,
@@ -158,8 +163,25 @@ def router(svc: Services) -> APIRouter:
             effective_date=body.effective_date,
             note=body.note,
             expected_version=version,
+            level=body.level,
         )
         deputy = await change_deputy_status(svc, caller, cmd)
+        etag(response, deputy.version)
+        return await read_deputy(svc, caller, deputy.id, audit=False)
+
+    @api.post(
+        "/{deputy_id}/status/corrections",
+        response_model=DeputyOut,
+        summary="Undo the latest status change, with a reason (county_admin, If-Match)",
+    )
+    async def correct(
+        deputy_id: str,
+        body: StatusCorrectionIn,
+        version: IfMatch,
+        caller: CallerDep,
+        response: Response,
+    ) -> dict[str, Any]:
+        deputy = await correct_status(svc, caller, deputy_id, version, body.reason)
         etag(response, deputy.version)
         return await read_deputy(svc, caller, deputy.id, audit=False)
 

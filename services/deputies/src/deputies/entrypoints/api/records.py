@@ -4,26 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from deputies import views
 from deputies.domain.model import ManuscriptState
-from deputies.entrypoints.api.deps import CallerDep, IdempotencyKey, keyed
+from deputies.entrypoints.api.deps import CallerDep, IdempotencyKey, IfMatch, etag, keyed
 from deputies.entrypoints.api.schemas import (
     HighlightIn,
     HighlightOut,
+    HighlightPatch,
+    HighlightRuleIn,
+    HighlightRuleOut,
     ManuscriptIn,
     ManuscriptOut,
+    ManuscriptPatch,
     PublicationIn,
+    WithdrawalIn,
 )
-from deputies.handlers.context import Services, replayed
+from deputies.handlers.context import Caller, Services, replayed
 from deputies.handlers.records import (
     PublishManuscript,
     ReportHighlight,
     SubmitManuscript,
+    correct_highlight,
+    correct_manuscript,
     publish_manuscript,
     report_highlight,
+    set_highlight_rule,
     submit_manuscript,
+    withdraw_highlight,
+    withdraw_manuscript,
 )
 
 
@@ -98,5 +108,92 @@ def router(svc: Services) -> APIRouter:
         return await publish_manuscript(
             svc, caller, PublishManuscript(manuscript_id=manuscript_id, **body.model_dump())
         )
+
+    async def _highlight(caller: Caller, township: str, year: int, hid: str) -> dict[str, Any]:
+        async with svc.uow() as uow:
+            items = await views.list_highlights(
+                uow.session, svc.tables, caller.viewer, township, year
+            )
+        return next(i for i in items if i["id"] == hid)
+
+    @api.patch(
+        "/highlights/{highlight_id}",
+        response_model=HighlightOut,
+        summary="Correct a highlight report, with a reason (If-Match)",
+    )
+    async def patch_highlight(
+        highlight_id: str,
+        body: HighlightPatch,
+        version: IfMatch,
+        caller: CallerDep,
+        response: Response,
+    ) -> dict[str, Any]:
+        changes = body.model_dump(exclude_unset=True, exclude={"reason"})
+        item = await correct_highlight(svc, caller, highlight_id, version, changes, body.reason)
+        etag(response, item.version)
+        return await _highlight(caller, item.township, item.year, item.id)
+
+    @api.post(
+        "/highlights/{highlight_id}/withdraw",
+        response_model=HighlightOut,
+        summary="Withdraw a highlight report, with a reason (If-Match)",
+    )
+    async def withdraw_highlight_route(
+        highlight_id: str,
+        body: WithdrawalIn,
+        version: IfMatch,
+        caller: CallerDep,
+        response: Response,
+    ) -> dict[str, Any]:
+        item = await withdraw_highlight(svc, caller, highlight_id, version, body.reason)
+        etag(response, item.version)
+        return await _highlight(caller, item.township, item.year, item.id)
+
+    @api.put(
+        "/townships/{code}/highlight-rules/{year}",
+        response_model=HighlightRuleOut,
+        summary="Set how many highlight reports a township may have in a year (county_admin)",
+    )
+    async def put_rule(
+        code: Annotated[str, Path(pattern=r"^\d{9}$")],
+        year: Annotated[int, Path(ge=2000, le=2100)],
+        body: HighlightRuleIn,
+        caller: CallerDep,
+    ) -> dict[str, Any]:
+        await set_highlight_rule(svc, caller, code, year, body.max_highlights)
+        return {"township": code, "year": year, "max_highlights": body.max_highlights}
+
+    @api.patch(
+        "/manuscripts/{manuscript_id}",
+        response_model=ManuscriptOut,
+        summary="Correct a manuscript's record, with a reason (If-Match)",
+    )
+    async def patch_manuscript(
+        manuscript_id: str,
+        body: ManuscriptPatch,
+        version: IfMatch,
+        caller: CallerDep,
+        response: Response,
+    ) -> Any:
+        changes = body.model_dump(exclude_unset=True, exclude={"reason"})
+        item = await correct_manuscript(svc, caller, manuscript_id, version, changes, body.reason)
+        etag(response, item.version)
+        return item
+
+    @api.post(
+        "/manuscripts/{manuscript_id}/withdraw",
+        response_model=ManuscriptOut,
+        summary="Withdraw a manuscript (and its publication), with a reason (If-Match)",
+    )
+    async def withdraw_manuscript_route(
+        manuscript_id: str,
+        body: WithdrawalIn,
+        version: IfMatch,
+        caller: CallerDep,
+        response: Response,
+    ) -> Any:
+        item = await withdraw_manuscript(svc, caller, manuscript_id, version, body.reason)
+        etag(response, item.version)
+        return item
 
     return api

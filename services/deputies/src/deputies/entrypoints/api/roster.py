@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from deputies.entrypoints.api.schemas import ImportReportOut
 from deputies.handlers.context import Services
 from deputies.roster_io.export import roster_xlsx
 from deputies.roster_io.importing import ImportReport, ImportRequest, import_roster
+from deputies.roster_io.upload import UploadError, file_part, is_multipart
 from kit.web.problems import ProblemError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,6 +29,13 @@ _FILE_BODY = {
         "content": {
             XLSX: {"schema": {"type": "string", "format": "binary"}},
             "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
         },
     }
 }
@@ -101,12 +110,20 @@ def router(svc: Services, *, max_bytes: int) -> APIRouter:
         filename: str = "",
     ) -> Any:
         content = await _read_limited(request, max_bytes)
+        content_type = request.headers.get("content-type", "")
+        if is_multipart(content_type):
+            try:
+                upload = await asyncio.to_thread(file_part, content, content_type)
+            except UploadError as error:
+                raise invalid(("body", "file"), str(error), "missing") from None
+            content, content_type = upload.content, upload.content_type
+            filename = filename or upload.filename
         if not content:
             raise invalid(("body",), "send the CSV or XLSX file as the request body", "missing")
         req = ImportRequest(
             township=township,
             content=content,
-            content_type=request.headers.get("content-type", ""),
+            content_type=content_type,
             filename=filename,
             all_or_nothing=mode is ImportMode.all_or_nothing,
             term=term,
@@ -157,7 +174,7 @@ def router(svc: Services, *, max_bytes: int) -> APIRouter:
             await uow.commit()
         name = f"roster-{township or caller.viewer.scope or 'all'}.xlsx"
         return Response(
-            roster_xlsx(items, stations),
+            await asyncio.to_thread(roster_xlsx, items, stations),
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from deputies.domain.model import (
     ActivityState,
     ActivityType,
     Attendance,
+    ChangeState,
     DeputyStatus,
     ElectedBy,
     Gender,
+    HighlightState,
     Level,
     ManuscriptState,
     OutletLevel,
@@ -24,6 +26,7 @@ from deputies.domain.model import (
 )
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Long = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
@@ -102,6 +105,7 @@ class StationOut(BaseModel):
     schedule: str
     content: str
     content_updated_at: datetime
+    stale: bool | None = Field(default=None, description="Content older than the freshness period")
     version: int
 
 
@@ -163,8 +167,18 @@ class StatusIn(Body):
 
     status: DeputyStatus
     reason: StatusReason
-    effective_date: date
+    effective_date: date = Field(description="A day still to come schedules the change")
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    level: Level | None = Field(
+        default=None,
+        description="The mandate: county or township congress (ends only that one of two)",
+    )
+
+
+class StatusCorrectionIn(Body):
+    """Why the latest status change was wrong (a county role undoes it)."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class DeputyOut(BaseModel):
@@ -178,7 +192,8 @@ class DeputyOut(BaseModel):
     term: int
     status: DeputyStatus
     status_reason: StatusReason
-    status_since: date
+    status_since: date | None = Field(description="Day the current status began (None: unknown)")
+    elected_on: date | None = Field(description="Election day (当选日期), None when not known")
     elected_by: ElectedBy
     birth_date: date | None = Field(description="Restricted: only for those who see contacts")
     birth_year: int | None
@@ -199,10 +214,13 @@ class DeputyOut(BaseModel):
 class HistoryOut(BaseModel):
     """One entry of a deputy's status history."""
 
+    id: int = Field(description="The change's id (a correction names it)")
     from_status: DeputyStatus | None
     to_status: DeputyStatus
     reason: StatusReason
     effective_date: date
+    level: Level | None
+    state: ChangeState
     note: str | None
     recorded_at: datetime
     recorded_by: str
@@ -235,12 +253,41 @@ class ActivityIn(Body):
     duration_hours: Annotated[float, Field(gt=0, le=240)]
     station_id: str | None = None
     attendance: list[AttendanceIn] = Field(default_factory=list)
+    participants: Annotated[
+        set[TownshipCode],
+        Field(
+            max_length=100,
+            description="Other townships taking part in a county or joint (县乡联动) activity",
+        ),
+    ] = Field(default_factory=set)
+
+    @model_validator(mode="after")
+    def _each_deputy_once(self) -> ActivityIn:
+        seen: set[str] = set()
+        for mark in self.attendance:
+            if mark.deputy_id in seen:
+                raise ValueError(f"deputy {mark.deputy_id} appears more than once in attendance")
+            seen.add(mark.deputy_id)
+        return self
 
 
-class ActivityCorrection(ActivityIn):
-    """A corrected activity and why it was corrected."""
+class ActivityPatch(Body):
+    """Some details of an activity and why they change (attendance has its own resource)."""
 
+    type: ActivityType | None = None
+    title: Title | None = None
+    levels: Annotated[set[Level], Field(min_length=1)] | None = None
+    held_on: date | None = None
+    duration_hours: Annotated[float, Field(gt=0, le=240)] | None = None
+    station_id: str | None = None
+    participants: Annotated[set[TownshipCode], Field(max_length=100)] | None = None
     reason: Title
+
+
+class MarkIn(Body):
+    """One deputy's attendance at an activity."""
+
+    mark: Attendance
 
 
 class CancelIn(Body):
@@ -268,8 +315,10 @@ class ActivityOut(BaseModel):
     duration_hours: float
     station_id: str | None
     state: ActivityState
+    host: str = Field(description="Who hosts: the county code for a county or joint activity")
     version: int
     attendance: list[AttendanceOut] | None = None
+    participating_townships: list[str] | None = None
 
 
 class HighlightIn(Body):
@@ -281,6 +330,54 @@ class HighlightIn(Body):
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
+class HighlightPatch(Body):
+    """A correction of a highlight report, and why."""
+
+    year: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    title: Title | None = None
+    summary: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+        | None
+    ) = None
+    reason: Reason
+
+
+class WithdrawalIn(Body):
+    """Why a record is withdrawn."""
+
+    reason: Reason
+
+
+class HighlightRuleIn(Body):
+    """How many highlight reports a township may have standing in a year."""
+
+    max_highlights: Annotated[int, Field(ge=1, le=20)]
+
+
+class HighlightRuleOut(BaseModel):
+    """A township's highlight rule for a year."""
+
+    township: str
+    year: int
+    max_highlights: int
+
+
+class ManuscriptPatch(Body):
+    """A correction of a manuscript's record (e.g. a wrong outlet level), and why."""
+
+    title: Title | None = None
+    author: Name | None = None
+    submitted_on: date | None = None
+    outlet: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    outlet_level: OutletLevel | None = None
+    placement: Placement | None = None
+    published_on: date | None = None
+    evidence_url: (
+        Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=1000)] | None
+    ) = None
+    reason: Reason
+
+
 class HighlightOut(BaseModel):
     """A highlight work report."""
 
@@ -289,6 +386,7 @@ class HighlightOut(BaseModel):
     year: int
     title: str
     summary: str
+    state: HighlightState
     version: int
     created_at: datetime
 

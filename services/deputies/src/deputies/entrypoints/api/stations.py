@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from deputies import views
 from deputies.entrypoints.api.deps import CallerDep, IdempotencyKey, IfMatch, etag, keyed
@@ -13,14 +14,24 @@ from deputies.handlers.context import Services, replayed
 from deputies.handlers.stations import CreateStation, UpdateStation, create_station, update_station
 
 
-def router(svc: Services) -> APIRouter:
-    """Return the station routes."""
+def router(svc: Services, *, stale_days: int) -> APIRouter:
+    """Return the station routes (stale: content older than ``stale_days``)."""
     api = APIRouter(prefix="/stations", tags=["stations"])
 
     @api.get("", response_model=list[StationOut], summary="List stations in scope")
-    async def list_stations(caller: CallerDep, township: str | None = None) -> list[dict[str, Any]]:
+    async def list_stations(
+        caller: CallerDep,
+        township: Annotated[str | None, Query(pattern=r"^\d{2,9}$")] = None,
+        stale: Annotated[
+            bool | None,
+            Query(description="true: only stations whose content is stale; false: only fresh"),
+        ] = None,
+    ) -> list[dict[str, Any]]:
+        cutoff = svc.clock() - timedelta(days=stale_days)
         async with svc.uow() as uow:
-            return await views.list_stations(uow.session, svc.tables, caller.viewer, township)
+            return await views.list_stations(
+                uow.session, svc.tables, caller.viewer, township, stale=stale, cutoff=cutoff
+            )
 
     @api.post(
         "", response_model=StationOut, status_code=status.HTTP_201_CREATED, summary="Open a station"
@@ -52,6 +63,7 @@ def router(svc: Services) -> APIRouter:
         cmd = UpdateStation(station_id, version, **body.model_dump(exclude_unset=True))
         station = await update_station(svc, caller, cmd)
         etag(response, station.version)
-        return station
+        async with svc.uow() as uow:
+            return await views.get_station(uow.session, svc.tables, caller.viewer, station.id)
 
     return api

@@ -9,7 +9,7 @@ from alembic import op
 from kit.migrate import create_announcements_made, drop_announcements_made
 
 revision = "0002_announced"
-down_revision = "0001"
+down_revision = "0002"
 
 
 def upgrade() -> None:
