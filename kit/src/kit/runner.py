@@ -20,7 +20,7 @@ from contracts.catalog import UnknownEventType, UnknownEventVersion, parse, pars
 from contracts.envelope import RawEnvelope
 from contracts.topics import dead_letter
 from kit.broker import Publisher, ensure_topics
-from kit.dead_letter import Failure, send_to_dead_letter, utcnow
+from kit.dead_letter import Failure, describe, send_to_dead_letter, utcnow
 from kit.inbox import Inbox
 from kit.logging import correlation_id
 from kit.metrics import KitMetrics
@@ -235,7 +235,7 @@ class ConsumerRunner:
                 return
             except _ItemFailedError as failed:
                 k, n = failed.index, failed.length
-                log.warning("event %s failed: %s", items[k].event_id, failed.error)
+                log.warning("event %s failed: %s", items[k].event_id, describe(failed.error))
                 if k:
                     await self._apply_all(items[:k], stop)
                 if n == 1:
@@ -297,7 +297,9 @@ class ConsumerRunner:
                 return
             except _ItemFailedError as failed:
                 error = failed.error
-                log.warning("event %s failed (attempt %d): %s", item.event_id, attempt, error)
+                log.warning(
+                    "event %s failed (attempt %d): %s", item.event_id, attempt, describe(error)
+                )
         await self._dead_letter(
             item.record, item.headers, "rejected", error, attempt, first_failure
         )
@@ -316,9 +318,14 @@ class ConsumerRunner:
                 return
             except _ItemFailedError:
                 raise
-            except Exception:
+            except Exception as error:
                 attempt += 1
-                log.exception("consumer %s cannot apply a batch; retrying", self._group)
+                log.error(
+                    "consumer %s cannot apply a batch (attempt %d); retrying: %s",
+                    self._group,
+                    attempt,
+                    describe(error),
+                )
                 await self._pause(attempt, stop)
 
     async def _pause(self, attempt: int, stop: asyncio.Event) -> None:
@@ -382,7 +389,7 @@ class ConsumerRunner:
             record.offset,
             target,
             reason,
-            error,
+            describe(error),
         )
         self.metrics.dead_letters.labels(self._service, self._group, record.topic, reason).inc()
         self._count("dead_lettered")
