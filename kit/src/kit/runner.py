@@ -151,7 +151,7 @@ class ConsumerRunner:
         )
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
-            group_id=self._group,
+            group_id=self.settings.consumer_group_id(self._group),
             client_id=f"{self._service}-{self._group}",
             enable_auto_commit=False,
             auto_offset_reset="earliest",

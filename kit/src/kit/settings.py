@@ -36,6 +36,10 @@ class ServiceSettings(BaseSettings):
         default="",
         description="Prefix of every topic name, e.g. to share a cluster between counties",
     )
+    kafka_group_prefix: str | None = Field(
+        default=None,
+        description="Prefix of every consumer group id; unset: the topic prefix",
+    )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     http_workers: int = Field(
@@ -70,6 +74,13 @@ class ServiceSettings(BaseSettings):
         settings = cls(**{"service_name": name, **specific, **overrides})
         settings.database_url = settings.database_url.replace("{service}", name)
         return settings
+
+    def consumer_group_id(self, group: str) -> str:
+        """Return the Kafka group id of a subscription's group (prefixed like the topics)."""
+        prefix = (
+            self.kafka_topic_prefix if self.kafka_group_prefix is None else self.kafka_group_prefix
+        )
+        return prefix + group
 
     @property
     def is_sqlite(self) -> bool:
