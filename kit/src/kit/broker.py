@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 
 from kit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+#: Domain event topics are the record that replays and new subscribers read from offset 0.
+KEEP_FOREVER = "-1"
+_DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source: set on the topic itself
 
 
 def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
@@ -105,26 +113,95 @@ class ProducerPublisher:
         return future
 
 
+def topic_configs(settings: ServiceSettings, name: str) -> dict[str, str]:
+    """Return the configs a platform topic must have: events kept forever, dead letters 30+ days."""
+    dead = ".dlq." in name
+    days = settings.kafka_dead_letter_retention_days
+    return {
+        "retention.ms": str(days * 86_400_000) if dead else KEEP_FOREVER,
+        "min.insync.replicas": str(settings.kafka_min_insync_replicas),
+    }
+
+
+async def ensure_platform_topics(settings: ServiceSettings, names: Iterable[str]) -> None:
+    """Create or correct the service's topics with the settings' partitions, replicas and configs."""
+    names = list(names)
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        names,
+        partitions=settings.kafka_topic_partitions,
+        replication=settings.kafka_replication_factor,
+        configs={n: topic_configs(settings, n) for n in names},
+    )
+
+
 async def ensure_topics(
-    bootstrap_servers: str, names: Iterable[str], *, partitions: int, replication: int = 1
+    bootstrap_servers: str,
+    names: Iterable[str],
+    *,
+    partitions: int,
+    replication: int = 1,
+    configs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
-    """Create topics that do not exist yet (existing ones are left as they are)."""
+    """Create missing topics with their configs; set configs that differ on existing ones.
+
+    Existing topics keep their partitions and replicas (changing those is an operator's
+    reassignment) and other configs set on them; only the given keys are corrected.
+    """
+    configs = configs or {}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        names = list(dict.fromkeys(names))
         missing = [n for n in names if n not in existing]
-        if not missing:
-            return
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(
-                [
-                    NewTopic(n, num_partitions=partitions, replication_factor=replication)
-                    for n in missing
-                ]
-            )
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [
+                        NewTopic(
+                            n,
+                            num_partitions=partitions,
+                            replication_factor=replication,
+                            topic_configs=dict(configs.get(n, {})),
+                        )
+                        for n in missing
+                    ]
+                )
+        present = [n for n in names if n in existing and configs.get(n)]
+        if present:
+            await _correct_configs(admin, {n: configs[n] for n in present})
     finally:
         await admin.close()
+
+
+async def _correct_configs(
+    admin: AIOKafkaAdminClient, wanted: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Alter the topics whose configs differ from ``wanted`` (keeping their other overrides)."""
+    described = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, n) for n in wanted]
+    )
+    changes: list[ConfigResource] = []
+    for response in described:
+        for resource in response.to_object()["resources"]:
+            name = resource["resource_name"]
+            entries = {e["config_names"]: e for e in resource["config_entries"]}
+            current = {k: e["config_value"] for k, e in entries.items()}
+            if all(current.get(k) == v for k, v in wanted[name].items()):
+                continue
+            # AlterConfigs replaces the topic's overrides: send the kept ones with the new values
+            kept = {
+                k: e["config_value"]
+                for k, e in entries.items()
+                if e["config_source"] == _DYNAMIC_TOPIC_CONFIG
+            }
+            log.info("topic %s: setting %s", name, dict(wanted[name]))
+            changes.append(
+                ConfigResource(ConfigResourceType.TOPIC, name, configs={**kept, **wanted[name]})
+            )
+    if changes:
+        await admin.alter_configs(changes)
 
 
 async def topic_partitions(bootstrap_servers: str, topic: str, *, wait: float = 10.0) -> list[int]:

@@ -19,7 +19,7 @@ from contracts import envelope as ce
 from contracts.catalog import UnknownEventType, UnknownEventVersion, parse, parse_data
 from contracts.envelope import RawEnvelope
 from contracts.topics import dead_letter
-from kit.broker import Publisher, ensure_topics
+from kit.broker import Publisher, ensure_platform_topics
 from kit.dead_letter import Failure, describe, send_to_dead_letter, utcnow
 from kit.inbox import Inbox
 from kit.logging import correlation_id
@@ -143,11 +143,8 @@ class ConsumerRunner:
     async def _consume(self, stop: asyncio.Event) -> None:
         prefix = self.settings.kafka_topic_prefix
         subscribed = [prefix + t for t in self.subscription.topics]
-        await ensure_topics(
-            self.settings.kafka_bootstrap_servers,
-            [*subscribed, *(dead_letter(t, self._group) for t in subscribed)],
-            partitions=self.settings.kafka_topic_partitions,
-            replication=self.settings.kafka_replication_factor,
+        await ensure_platform_topics(
+            self.settings, [*subscribed, *(dead_letter(t, self._group) for t in subscribed)]
         )
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,

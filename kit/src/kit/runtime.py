@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from contracts import topics as contract_topics
 from kit.audit import AuditLog
 from kit.auth import install_auth
-from kit.broker import BrokerPublisher, ProducerPublisher, ensure_topics, make_broker
+from kit.broker import BrokerPublisher, ProducerPublisher, ensure_platform_topics, make_broker
 from kit.correlation import install_correlation
 from kit.db import KitTables, kit_tables, make_engine, make_sessionmaker
 from kit.health import health_router, install_http_metrics
@@ -71,11 +71,8 @@ class ServiceRuntime:
         await self.broker.connect()
         if isinstance(self.publisher, ProducerPublisher):
             await self.publisher.start()
-        await ensure_topics(
-            self.settings.kafka_bootstrap_servers,
-            [self.settings.kafka_topic_prefix + t for t in contract_topics.ALL],
-            partitions=self.settings.kafka_topic_partitions,
-            replication=self.settings.kafka_replication_factor,
+        await ensure_platform_topics(
+            self.settings, [self.settings.kafka_topic_prefix + t for t in contract_topics.ALL]
         )
         if relay:
             self.tasks.append(asyncio.create_task(self.relay.run(self.stop_event), name="relay"))

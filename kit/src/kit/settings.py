@@ -28,7 +28,17 @@ class ServiceSettings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
     kafka_topic_partitions: int = Field(default=6, ge=1, description="Partitions of created topics")
-    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, description="Replicas of created topics (3 in production)"
+    )
+    kafka_min_insync_replicas: int = Field(
+        default=1,
+        ge=1,
+        description="min.insync.replicas of the platform's topics (2 in production, below replicas)",
+    )
+    kafka_dead_letter_retention_days: int = Field(
+        default=30, ge=30, description="How long dead-letter topics keep a message"
+    )
     kafka_publisher: Literal["aiokafka", "faststream"] = Field(
         default="aiokafka", description="What the relay publishes with (aiokafka is ~2x faster)"
     )
