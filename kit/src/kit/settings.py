@@ -65,6 +65,12 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     relay_batch_size: int = Field(default=500, ge=1, description="Outbox rows published per round")
     relay_poll_seconds: float = Field(default=1.0, gt=0, description="Outbox poll when not woken")
+    relay_send_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Wait for the broker's acknowledgement of a relay batch"
+    )
+    outbox_gauge_seconds: float = Field(
+        default=5.0, gt=0, description="Period of reading the outbox backlog gauges"
+    )
     job_interval_seconds: float = Field(default=60.0, gt=0, description="Scheduled jobs' period")
     job_lease_seconds: float = Field(default=120.0, gt=0, description="Scheduled jobs' lease")
     consumer_max_records: int = Field(default=500, ge=1, description="Messages per consumed batch")
