@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aiokafka.errors import KafkaError
 from sqlalchemy import Row, func, select, text, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.broker import Publisher
@@ -310,8 +310,8 @@ class OutboxRelay:
 
 
 def _is_database_error(error: Exception) -> bool:
-    """Tell whether a failed round is the database's (not the broker's)."""
-    return isinstance(error, DBAPIError | OSError) and not isinstance(error, BrokerUnavailableError)
+    """Tell whether a failed round may be the database's (the broker's errors are not)."""
+    return not isinstance(error, BrokerUnavailableError | KafkaError)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
