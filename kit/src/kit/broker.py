@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -25,8 +26,58 @@ KEEP_FOREVER = "-1"
 _DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source: set on the topic itself
 
 
+class RateLimitFilter(logging.Filter):
+    """Let a logger's lines through at most once per message per ``interval`` and ``burst`` per logger.
+
+    aiokafka logs every failed reconnect (thousands of ERROR lines in a minute of broker outage);
+    the kit logs the broker's state changes itself, so repeats carry no news. A line let through
+    after suppressed ones says how many were dropped.
+    """
+
+    def __init__(self, *, interval: float = 60.0, burst: int = 3) -> None:
+        super().__init__()
+        self.interval = interval
+        self.burst = burst
+        self._last: dict[tuple[str, str], float] = {}
+        self._window: dict[str, tuple[float, int]] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Tell whether the record is news (first of its kind in this interval)."""
+        if record.levelno >= logging.CRITICAL:
+            return True
+        now = time.monotonic()
+        key = (record.name, str(record.msg))
+        started, seen = self._window.get(record.name, (now, 0))
+        if now - started >= self.interval:
+            started, seen = now, 0
+        last = self._last.get(key)
+        if (last is not None and now - last < self.interval) or seen >= self.burst:
+            self._suppressed[record.name] = self._suppressed.get(record.name, 0) + 1
+            return False
+        self._last[key] = now
+        self._window[record.name] = (started, seen + 1)
+        dropped = self._suppressed.pop(record.name, 0)
+        if dropped:
+            record.msg = f"{record.msg} [{dropped} similar line(s) suppressed]"
+        return True
+
+
+_KAFKA_LOG_FILTER = RateLimitFilter()
+
+
+def quiet_kafka_logs() -> None:
+    """Rate-limit every aiokafka logger (a filter on each: loggers do not inherit filters)."""
+    for name in list(logging.Logger.manager.loggerDict):
+        if name == "aiokafka" or name.startswith("aiokafka."):
+            logger = logging.getLogger(name)
+            if _KAFKA_LOG_FILTER not in logger.filters:
+                logger.addFilter(_KAFKA_LOG_FILTER)
+
+
 def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
     """Create the service's broker: idempotent producer (acks=all), metrics on its registry."""
+    quiet_kafka_logs()
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
@@ -89,6 +140,7 @@ class ProducerPublisher:
 
     async def start(self) -> None:
         """Create and connect the producer."""
+        quiet_kafka_logs()
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             client_id=f"{self.settings.service_name}-outbox",

@@ -75,6 +75,7 @@ class OutboxRelay:
         self.gauge_seconds = gauge_seconds
         self._in_flight: _InFlight | None = None
         self._failed_rounds = 0
+        self._announced_leader = False
         self.lock_key = zlib.crc32(f"outbox-relay:{outbox.service}".encode())
         self.is_leader = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
@@ -170,10 +171,15 @@ class OutboxRelay:
             )
             if not locked:
                 self.is_leader = False
+                if self._announced_leader:
+                    log.info("outbox relay of %s is on standby", self.outbox.service)
+                    self._announced_leader = False
                 await _wait(stop, self.poll_seconds)
                 return
             self.is_leader = True
-            log.info("outbox relay of %s is the leader", self.outbox.service)
+            if not self._announced_leader:  # once per change, not after every failed round
+                log.info("outbox relay of %s is the leader", self.outbox.service)
+                self._announced_leader = True
             raw = await conn.get_raw_connection()
             driver = raw.driver_connection
             assert driver is not None

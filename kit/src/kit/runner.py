@@ -19,7 +19,7 @@ from contracts import envelope as ce
 from contracts.catalog import UnknownEventType, UnknownEventVersion, parse, parse_data
 from contracts.envelope import RawEnvelope
 from contracts.topics import dead_letter
-from kit.broker import Publisher, ensure_platform_topics
+from kit.broker import Publisher, ensure_platform_topics, quiet_kafka_logs
 from kit.dead_letter import Failure, describe, send_to_dead_letter, utcnow
 from kit.inbox import Inbox
 from kit.logging import correlation_id
@@ -126,16 +126,24 @@ class ConsumerRunner:
         self._service = settings.service_name
         self._group = subscription.group
         self._lag_checked = 0.0
+        self._failures = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until ``stop`` is set; reconnects after broker failures."""
+        """Consume until ``stop`` is set; reconnects after broker failures (logged once each)."""
+        quiet_kafka_logs()
         while not stop.is_set():
             try:
                 await self._consume(stop)
             except _StopRequestedError:
                 return
-            except Exception:
-                log.exception("consumer %s failed; restarting in 1 s", self._group)
+            except Exception as error:
+                self._failures += 1
+                log.log(
+                    logging.WARNING if self._failures == 1 else logging.DEBUG,
+                    "consumer %s cannot consume (%s); restarting in 1 s",
+                    self._group,
+                    describe(error),
+                )
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await stop.wait()
@@ -155,6 +163,11 @@ class ConsumerRunner:
         )
         consumer.subscribe(subscribed, listener=self.assigned)
         await consumer.start()
+        if self._failures:
+            log.warning(
+                "consumer %s consumes again after %d failed start(s)", self._group, self._failures
+            )
+            self._failures = 0
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(
