@@ -16,7 +16,15 @@ from aiokafka.errors import CommitFailedError
 from pydantic import BaseModel, ValidationError
 
 from contracts import envelope as ce
-from contracts.catalog import UnknownEventType, UnknownEventVersion, parse, parse_data
+from contracts.catalog import (
+    SPECS,
+    EventSpec,
+    UnknownEventType,
+    UnknownEventVersion,
+    parse,
+    parse_data,
+    version_of,
+)
 from contracts.envelope import RawEnvelope
 from contracts.topics import dead_letter
 from kit.broker import Publisher, ensure_platform_topics, quiet_kafka_logs
@@ -47,6 +55,16 @@ class Delivery:
 
 Handler = Callable[[Delivery, UnitOfWork], Awaitable[None]]
 BatchHandler = Callable[[Sequence[Delivery], UnitOfWork], Awaitable[None]]
+Upcaster = Callable[[Any], BaseModel]
+"""Turns the payload model of one version into the model a subscription's handler takes."""
+
+
+def as_parsed(data: BaseModel) -> BaseModel:
+    """The upcaster of the version a handler's model is: the payload as validated."""
+    return data
+
+
+V1_ONLY: Mapping[int, Upcaster] = {1: as_parsed}
 
 
 @dataclass(frozen=True)
@@ -55,16 +73,28 @@ class Subscription:
 
     A batch handler gets each run of consecutive new events of its type in one call, so it can
     write their effects with one statement; a failing run is retried one event at a time.
+
+    ``versions`` says, per event type, which major versions the subscription reads and how each
+    becomes the model its handler takes (``{1: as_parsed, 2: v2_to_mine}``); a type not listed
+    is read in version 1 only. An event in a version the subscription does not read goes to the
+    dead letter with reason ``unsupported_version`` (replay it after the upgrade). ``specs`` is
+    the catalog to validate against (the platform's; tests bring their own versions).
     """
 
     group: str
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+    versions: Mapping[str, Mapping[int, Upcaster]] = field(default_factory=dict)
+    specs: Mapping[tuple[str, int], EventSpec] = field(default_factory=lambda: SPECS)
 
     def handles(self, event_type: str) -> bool:
         """Tell whether this subscription has a handler for an event type."""
         return event_type in self.handlers or event_type in self.batch_handlers
+
+    def reads(self, event_type: str) -> Mapping[int, Upcaster]:
+        """Return the versions of a type this subscription reads, each with its upcaster."""
+        return self.versions.get(event_type, V1_ONLY)
 
 
 @dataclass
@@ -227,7 +257,19 @@ class ConsumerRunner:
                 or envelope.type != headers[ce.HEADER_TYPE]
             ):
                 raise PermanentError("ce_id/ce_type headers disagree with the envelope")
-            data = parse_data(envelope)
+            version = version_of(envelope)
+            readers = self.subscription.reads(envelope.type)
+            if version not in readers:
+                if (envelope.type, version) not in self.subscription.specs:
+                    raise UnknownEventVersion(f"unknown version v{version} of {envelope.type}")
+                unread = PermanentError(
+                    f"{self._group} reads {envelope.type} in "
+                    f"{', '.join(f'v{v}' for v in sorted(readers))}, not v{version}: "
+                    "deploy the upgraded consumer, then replay"
+                )
+                await self._dead_letter(record, headers, "unsupported_version", unread, 1, utcnow())
+                return None
+            data = readers[version](parse_data(envelope, self.subscription.specs))
         except UnknownEventVersion as error:  # a newer producer: replay after the upgrade
             await self._dead_letter(record, headers, "unknown_version", error, 1, utcnow())
             return None
