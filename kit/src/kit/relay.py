@@ -76,6 +76,7 @@ class OutboxRelay:
         self._in_flight: _InFlight | None = None
         self._failed_rounds = 0
         self._announced_leader = False
+        self._backoff = poll_seconds
         self.lock_key = zlib.crc32(f"outbox-relay:{outbox.service}".encode())
         self.is_leader = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
@@ -91,7 +92,7 @@ class OutboxRelay:
                 await gauges
 
     async def _relay(self, stop: asyncio.Event) -> None:
-        backoff = self.poll_seconds
+        self._backoff = self.poll_seconds
         while not stop.is_set():
             try:
                 if self.engine.dialect.name == "postgresql":
@@ -99,13 +100,13 @@ class OutboxRelay:
                 else:
                     self.is_leader = True
                     await self._relay_loop(stop, None)
-                backoff = self.poll_seconds
+                self._backoff = self.poll_seconds
             except Exception as error:
                 self.is_leader = False
                 self.metrics.relay_failures.labels(self.outbox.service).inc()
-                self._failed(error, backoff)
-                await self._back_off(stop, backoff, database=_is_database_error(error))
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                self._failed(error, self._backoff)
+                await self._back_off(stop, self._backoff, database=_is_database_error(error))
+                self._backoff = min(self._backoff * 2, MAX_BACKOFF_SECONDS)
 
     def _failed(self, error: Exception, backoff: float) -> None:
         """Log the first failed round of an outage (a state change); later ones at debug level."""
@@ -127,10 +128,10 @@ class OutboxRelay:
                 self._failed_rounds,
             )
             self._failed_rounds = 0
+            self._backoff = self.poll_seconds
 
     async def _back_off(self, stop: asyncio.Event, seconds: float, *, database: bool) -> None:
-        """Wait ``seconds``; a wake-up (commit, NOTIFY) or, after a database error, a database
-        that answers again ends the wait early."""
+        """Wait ``seconds``, less when woken or (after a database error) the database answers."""
         self.outbox.wakeup.clear()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
