@@ -131,7 +131,7 @@ class OutboxRelay:
             self._backoff = self.poll_seconds
 
     async def _back_off(self, stop: asyncio.Event, seconds: float, *, database: bool) -> None:
-        """Wait ``seconds``, less when woken or (after a database error) the database answers."""
+        """Wait ``seconds``, less when woken, the broker acknowledges or the database answers."""
         self.outbox.wakeup.clear()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
@@ -140,9 +140,15 @@ class OutboxRelay:
             if remaining <= 0:
                 return
             step = min(remaining, self.poll_seconds) if database else remaining
+            waits: list[Any] = [stop.wait(), self.outbox.wakeup.wait()]
+            pending = self._in_flight.futures if self._in_flight else []
+            if pending:  # the broker is back once it acknowledges the sends in flight
+                waits.append(asyncio.wait(pending))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(step):
-                    await _first(stop.wait(), self.outbox.wakeup.wait())
+                    await _first(*waits)
+            if pending and all(f.done() for f in pending):
+                return
             if database and not stop.is_set() and await self._database_answers():
                 return
 

@@ -18,7 +18,7 @@ from private_broker import PrivateBroker
 
 from contracts import topics
 from kit.runner import Subscription
-from kit.testing import unique, wait_until
+from kit.testing import count, unique, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -63,6 +63,12 @@ async def test_a_broker_outage_logs_a_handful_of_lines(
         await asyncio.sleep(5)  # the outage: clients retry many times a second
         await asyncio.to_thread(private_broker.start)
         await wait_until(lambda: applied(2), within=120)
+        outbox = runtime.tables.outbox
+
+        async def marked() -> bool:  # the relay saw the broker come back
+            return await count(runtime.engine, outbox, outbox.c.published_at.is_(None)) == 0
+
+        await wait_until(marked, within=60)
     finally:
         await asyncio.wait_for(runtime.stop(), 60)
     lines = [
@@ -71,3 +77,7 @@ async def test_a_broker_outage_logs_a_handful_of_lines(
         if r.name.startswith(WATCHED) and r.levelno >= logging.INFO
     ]
     assert len(lines) <= 12, "\n".join(lines)
+    relay = [line for line in lines if line.startswith("kit.relay")]
+    assert len(relay) == 2, relay  # down, then up
+    assert "cannot publish" in relay[0]
+    assert "publishes again" in relay[1]
