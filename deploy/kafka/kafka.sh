@@ -236,6 +236,8 @@ delete.topic.enable=true
 num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=2
+# The broker default only applies to topics the kit did not create: the kit creates (and corrects)
+# domain event topics with retention.ms=-1 and dead-letter topics with 30 days (KAFKA_* settings).
 log.retention.hours=168
 log.segment.bytes=104857600
 EOF

@@ -51,6 +51,10 @@ HostCode = Annotated[
     ),
 ]
 Reason = Annotated[str, Field(min_length=1, max_length=500, description="Why, as the user gave it")]
+# Limits equal to the columns that store these values (the producer's and its consumers'), so an
+# event valid under the contract is always one its consumers can keep.
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+StationName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class TownshipRegistered(EventData):
@@ -64,7 +68,7 @@ class TownshipRegistered(EventData):
     county: CountyCode = Field(
         description="County (县/区) the township belongs to: its first 6 digits"
     )
-    name: Text = Field(description="Official name, e.g. 东湖镇")
+    name: Name = Field(description="Official name, e.g. 东湖镇")
     kind: TownshipKind = Field(description="镇 (town) or 街道 (subdistrict)")
 
 
@@ -77,10 +81,10 @@ class StationUpdated(EventData):
 
     station_id: StationId
     township: TownshipCode
-    name: Text = Field(description="Name of the station, e.g. 东湖镇人大代表之家")
+    name: StationName = Field(description="Name of the station, e.g. 东湖镇人大代表之家")
     kind: StationKind = Field(description="代表之家 / 代表联络站 / 代表联系点")
-    location: str = Field(max_length=500, description="Public location of the station (a place)")
-    schedule: str = Field(max_length=500, description="Reception schedule as published")
+    location: str = Field(max_length=300, description="Public location of the station (a place)")
+    schedule: str = Field(max_length=300, description="Reception schedule as published")
     content_updated_at: UtcDatetime = Field(description="When its posted content was refreshed")
     aggregate_version: AggregateVersion
 
@@ -108,11 +112,11 @@ class DeputyProfile(EventData):
 
     deputy_id: DeputyId
     township: TownshipCode = Field(description="Township whose roster holds the deputy")
-    name: Text = Field(description="Full name as on the roster (姓名)")
+    name: Name = Field(description="Full name as on the roster (姓名)")
     gender: Gender = Field(description="性别")
     birth_date: date | None = Field(default=None, description="出生日期")
-    ethnicity: str | None = Field(default=None, max_length=50, description="民族")
-    party: str | None = Field(default=None, max_length=100, description="党派")
+    ethnicity: str | None = Field(default=None, max_length=40, description="民族")
+    party: str | None = Field(default=None, max_length=60, description="党派")
     occupation: str | None = Field(default=None, max_length=200, description="职业")
     sector: str | None = Field(default=None, max_length=100, description="界别 / 行业")
     levels: LevelSet = Field(description="County and/or township congress (one person can be both)")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -16,9 +19,65 @@ from prometheus_client import CollectorRegistry
 
 from kit.settings import ServiceSettings
 
+log = logging.getLogger(__name__)
+
+#: Domain event topics are the record that replays and new subscribers read from offset 0.
+KEEP_FOREVER = "-1"
+_DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source: set on the topic itself
+
+
+class RateLimitFilter(logging.Filter):
+    """Let a logger's lines through at most once per message per ``interval`` and ``burst`` per logger.
+
+    aiokafka logs every failed reconnect (thousands of ERROR lines in a minute of broker outage);
+    the kit logs the broker's state changes itself, so repeats carry no news. A line let through
+    after suppressed ones says how many were dropped.
+    """
+
+    def __init__(self, *, interval: float = 60.0, burst: int = 3) -> None:
+        super().__init__()
+        self.interval = interval
+        self.burst = burst
+        self._last: dict[tuple[str, str], float] = {}
+        self._window: dict[str, tuple[float, int]] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Tell whether the record is news (first of its kind in this interval)."""
+        if record.levelno >= logging.CRITICAL:
+            return True
+        now = time.monotonic()
+        key = (record.name, str(record.msg))
+        started, seen = self._window.get(record.name, (now, 0))
+        if now - started >= self.interval:
+            started, seen = now, 0
+        last = self._last.get(key)
+        if (last is not None and now - last < self.interval) or seen >= self.burst:
+            self._suppressed[record.name] = self._suppressed.get(record.name, 0) + 1
+            return False
+        self._last[key] = now
+        self._window[record.name] = (started, seen + 1)
+        dropped = self._suppressed.pop(record.name, 0)
+        if dropped:
+            record.msg = f"{record.msg} [{dropped} similar line(s) suppressed]"
+        return True
+
+
+_KAFKA_LOG_FILTER = RateLimitFilter()
+
+
+def quiet_kafka_logs() -> None:
+    """Rate-limit every aiokafka logger (a filter on each: loggers do not inherit filters)."""
+    for name in list(logging.Logger.manager.loggerDict):
+        if name == "aiokafka" or name.startswith("aiokafka."):
+            logger = logging.getLogger(name)
+            if _KAFKA_LOG_FILTER not in logger.filters:
+                logger.addFilter(_KAFKA_LOG_FILTER)
+
 
 def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
     """Create the service's broker: idempotent producer (acks=all), metrics on its registry."""
+    quiet_kafka_logs()
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
@@ -81,6 +140,7 @@ class ProducerPublisher:
 
     async def start(self) -> None:
         """Create and connect the producer."""
+        quiet_kafka_logs()
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             client_id=f"{self.settings.service_name}-outbox",
@@ -105,26 +165,95 @@ class ProducerPublisher:
         return future
 
 
+def topic_configs(settings: ServiceSettings, name: str) -> dict[str, str]:
+    """Return the configs a platform topic must have: events kept forever, dead letters 30+ days."""
+    dead = ".dlq." in name
+    days = settings.kafka_dead_letter_retention_days
+    return {
+        "retention.ms": str(days * 86_400_000) if dead else KEEP_FOREVER,
+        "min.insync.replicas": str(settings.kafka_min_insync_replicas),
+    }
+
+
+async def ensure_platform_topics(settings: ServiceSettings, names: Iterable[str]) -> None:
+    """Create or correct the service's topics with the settings' partitions, replicas and configs."""
+    names = list(names)
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        names,
+        partitions=settings.kafka_topic_partitions,
+        replication=settings.kafka_replication_factor,
+        configs={n: topic_configs(settings, n) for n in names},
+    )
+
+
 async def ensure_topics(
-    bootstrap_servers: str, names: Iterable[str], *, partitions: int, replication: int = 1
+    bootstrap_servers: str,
+    names: Iterable[str],
+    *,
+    partitions: int,
+    replication: int = 1,
+    configs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
-    """Create topics that do not exist yet (existing ones are left as they are)."""
+    """Create missing topics with their configs; set configs that differ on existing ones.
+
+    Existing topics keep their partitions and replicas (changing those is an operator's
+    reassignment) and other configs set on them; only the given keys are corrected.
+    """
+    configs = configs or {}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        names = list(dict.fromkeys(names))
         missing = [n for n in names if n not in existing]
-        if not missing:
-            return
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(
-                [
-                    NewTopic(n, num_partitions=partitions, replication_factor=replication)
-                    for n in missing
-                ]
-            )
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [
+                        NewTopic(
+                            n,
+                            num_partitions=partitions,
+                            replication_factor=replication,
+                            topic_configs=dict(configs.get(n, {})),
+                        )
+                        for n in missing
+                    ]
+                )
+        present = [n for n in names if n in existing and configs.get(n)]
+        if present:
+            await _correct_configs(admin, {n: configs[n] for n in present})
     finally:
         await admin.close()
+
+
+async def _correct_configs(
+    admin: AIOKafkaAdminClient, wanted: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Alter the topics whose configs differ from ``wanted`` (keeping their other overrides)."""
+    described = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, n) for n in wanted]
+    )
+    changes: list[ConfigResource] = []
+    for response in described:
+        for resource in response.to_object()["resources"]:
+            name = resource["resource_name"]
+            entries = {e["config_names"]: e for e in resource["config_entries"]}
+            current = {k: e["config_value"] for k, e in entries.items()}
+            if all(current.get(k) == v for k, v in wanted[name].items()):
+                continue
+            # AlterConfigs replaces the topic's overrides: send the kept ones with the new values
+            kept = {
+                k: e["config_value"]
+                for k, e in entries.items()
+                if e["config_source"] == _DYNAMIC_TOPIC_CONFIG
+            }
+            log.info("topic %s: setting %s", name, dict(wanted[name]))
+            changes.append(
+                ConfigResource(ConfigResourceType.TOPIC, name, configs={**kept, **wanted[name]})
+            )
+    if changes:
+        await admin.alter_configs(changes)
 
 
 async def topic_partitions(bootstrap_servers: str, topic: str, *, wait: float = 10.0) -> list[int]:

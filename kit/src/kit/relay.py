@@ -8,17 +8,34 @@ import logging
 import math
 import time
 import zlib
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from aiokafka.errors import KafkaError
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.broker import Publisher
+from kit.dead_letter import describe
 from kit.metrics import KitMetrics
 from kit.outbox import Outbox
 
 log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class BrokerUnavailableError(RuntimeError):
+    """The broker did not acknowledge the relay's sends within the send timeout."""
+
+
+@dataclass
+class _InFlight:
+    """Rows handed to the producer and their delivery futures, awaited across rounds."""
+
+    rows: list[Row[Any]]
+    futures: list[asyncio.Future[Any]] = field(default_factory=list)
 
 
 class OutboxRelay:
@@ -26,7 +43,10 @@ class OutboxRelay:
 
     On PostgreSQL the relay that holds a session advisory lock publishes; others wait and take
     over when its connection ends. It wakes on NOTIFY from committing transactions, on an
-    in-process signal, or after ``poll_seconds``.
+    in-process signal, or after ``poll_seconds``. Sends the broker does not acknowledge within
+    ``send_timeout`` fail the round (counted, backed off; the same sends are awaited again, not
+    repeated); the backlog gauges are read from the database every ``gauge_seconds`` by a task
+    of their own, so they move while the broker is gone.
     """
 
     def __init__(
@@ -40,6 +60,8 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         retention: timedelta = timedelta(days=7),
         linger_seconds: float = 0.005,
+        send_timeout: float = 10.0,
+        gauge_seconds: float = 5.0,
     ) -> None:
         self.engine = engine
         self.outbox = outbox
@@ -49,13 +71,28 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.retention = retention
         self.linger_seconds = linger_seconds
+        self.send_timeout = send_timeout
+        self.gauge_seconds = gauge_seconds
+        self._in_flight: _InFlight | None = None
+        self._failed_rounds = 0
+        self._announced_leader = False
+        self._backoff = poll_seconds
         self.lock_key = zlib.crc32(f"outbox-relay:{outbox.service}".encode())
         self.is_leader = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; survives broker and database outages."""
-        backoff = self.poll_seconds
+        gauges = asyncio.create_task(self._gauge_loop(stop), name="outbox-gauges")
+        try:
+            await self._relay(stop)
+        finally:
+            gauges.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await gauges
+
+    async def _relay(self, stop: asyncio.Event) -> None:
+        self._backoff = self.poll_seconds
         while not stop.is_set():
             try:
                 if self.engine.dialect.name == "postgresql":
@@ -63,13 +100,75 @@ class OutboxRelay:
                 else:
                     self.is_leader = True
                     await self._relay_loop(stop, None)
-                backoff = self.poll_seconds
-            except Exception:
+                self._backoff = self.poll_seconds
+            except Exception as error:
                 self.is_leader = False
                 self.metrics.relay_failures.labels(self.outbox.service).inc()
-                log.exception("outbox relay failed; retrying in %.1f s", backoff)
-                await _wait(stop, backoff)
-                backoff = min(backoff * 2, 30.0)
+                self._failed(error, self._backoff)
+                await self._back_off(stop, self._backoff, database=_is_database_error(error))
+                self._backoff = min(self._backoff * 2, MAX_BACKOFF_SECONDS)
+
+    def _failed(self, error: Exception, backoff: float) -> None:
+        """Log the first failed round of an outage (a state change); later ones at debug level."""
+        self._failed_rounds += 1
+        level = logging.WARNING if self._failed_rounds == 1 else logging.DEBUG
+        log.log(
+            level,
+            "outbox relay of %s cannot publish (%s); retrying in %.1f s",
+            self.outbox.service,
+            describe(error),
+            backoff,
+        )
+
+    def _recovered(self) -> None:
+        if self._failed_rounds:
+            log.warning(
+                "outbox relay of %s publishes again after %d failed round(s)",
+                self.outbox.service,
+                self._failed_rounds,
+            )
+            self._failed_rounds = 0
+            self._backoff = self.poll_seconds
+
+    async def _back_off(self, stop: asyncio.Event, seconds: float, *, database: bool) -> None:
+        """Wait ``seconds``, less when woken, the broker acknowledges or the database answers."""
+        self.outbox.wakeup.clear()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not stop.is_set() and not self.outbox.wakeup.is_set():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            step = min(remaining, self.poll_seconds) if database else remaining
+            waits: list[Any] = [stop.wait(), self.outbox.wakeup.wait()]
+            pending = self._in_flight.futures if self._in_flight else []
+            if pending:  # the broker is back once it acknowledges the sends in flight
+                waits.append(asyncio.wait(pending))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(step):
+                    await _first(*waits)
+            if pending and all(f.done() for f in pending):
+                return
+            if database and not stop.is_set() and await self._database_answers():
+                return
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with asyncio.timeout(self.poll_seconds), self.engine.connect() as conn:
+                await conn.scalar(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def _gauge_loop(self, stop: asyncio.Event) -> None:
+        """Read the backlog gauges from the database on their own schedule (any instance)."""
+        while not stop.is_set():
+            try:
+                async with asyncio.timeout(max(self.gauge_seconds, 1.0)):
+                    await self._update_gauges()
+            except Exception as error:  # the database is down: the relay logs that
+                log.debug("outbox gauges of %s not read: %s", self.outbox.service, describe(error))
+            await _wait(stop, self.gauge_seconds)
 
     async def _run_as_leader(self, stop: asyncio.Event) -> None:
         async with self.engine.connect() as conn:
@@ -79,10 +178,15 @@ class OutboxRelay:
             )
             if not locked:
                 self.is_leader = False
+                if self._announced_leader:
+                    log.info("outbox relay of %s is on standby", self.outbox.service)
+                    self._announced_leader = False
                 await _wait(stop, self.poll_seconds)
                 return
             self.is_leader = True
-            log.info("outbox relay of %s is the leader", self.outbox.service)
+            if not self._announced_leader:  # once per change, not after every failed round
+                log.info("outbox relay of %s is the leader", self.outbox.service)
+                self._announced_leader = True
             raw = await conn.get_raw_connection()
             driver = raw.driver_connection
             assert driver is not None
@@ -104,13 +208,13 @@ class OutboxRelay:
         while not stop.is_set():
             self.outbox.wakeup.clear()
             published = await self.publish_once()
+            self._recovered()
             if published >= self.batch_size:
                 continue
-            # Under a stream of commits, gauges, the leader check and the purge run once per
-            # poll period rather than once per wake-up.
+            # Under a stream of commits, the leader check and the purge run once per poll period
+            # rather than once per wake-up.
             now = time.monotonic()
             if published == 0 or now - housekept >= self.poll_seconds:
-                await self._update_gauges()
                 if lock_conn is not None:
                     await lock_conn.scalar(text("SELECT 1"))  # a lost leader connection raises
                 await self._purge_published()
@@ -122,28 +226,33 @@ class OutboxRelay:
                 await asyncio.sleep(self.linger_seconds)  # let concurrent commits join the batch
 
     async def publish_once(self) -> int:
-        """Publish one batch of unpublished rows in `seq` order; return how many."""
-        table = self.outbox.table
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(
-                        table.c.seq, table.c.topic, table.c.key, table.c.headers, table.c.payload
-                    )
-                    .where(table.c.published_at.is_(None))
-                    .order_by(table.c.seq)
-                    .limit(self.batch_size)
+        """Publish one batch of unpublished rows in `seq` order; return how many.
+
+        Raises ``BrokerUnavailableError`` when the broker has not acknowledged them within
+        ``send_timeout``; the next call awaits the same sends again instead of repeating them.
+        """
+        if self._in_flight is None:
+            rows = await self._unpublished()
+            if not rows:
+                return 0
+            self._in_flight = await self._send(rows)
+        in_flight = self._in_flight
+        if in_flight.futures:
+            _, pending = await asyncio.wait(in_flight.futures, timeout=self.send_timeout)
+            if pending:
+                raise BrokerUnavailableError(
+                    f"{len(pending)} of {len(in_flight.futures)} sends unacknowledged "
+                    f"after {self.send_timeout:g} s"
                 )
-            ).all()
+        self._in_flight = None
+        for future in in_flight.futures:
+            error = future.exception()
+            if error is not None:
+                raise error  # the rows are sent again in the next round
+        rows = in_flight.rows[: len(in_flight.futures)]
         if not rows:
-            return 0
-        futures = [
-            await self.publisher.send(
-                row.topic, key=row.key, value=row.payload.encode(), headers=row.headers
-            )
-            for row in rows
-        ]
-        await asyncio.gather(*futures)
+            raise BrokerUnavailableError(f"no send accepted within {self.send_timeout:g} s")
+        table = self.outbox.table
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(table)
@@ -153,6 +262,38 @@ class OutboxRelay:
         for row in rows:
             self.metrics.relay_published.labels(self.outbox.service, row.topic).inc()
         return len(rows)
+
+    async def _unpublished(self) -> list[Row[Any]]:
+        table = self.outbox.table
+        async with self.engine.connect() as conn:
+            return list(
+                (
+                    await conn.execute(
+                        select(
+                            table.c.seq,
+                            table.c.topic,
+                            table.c.key,
+                            table.c.headers,
+                            table.c.payload,
+                        )
+                        .where(table.c.published_at.is_(None))
+                        .order_by(table.c.seq)
+                        .limit(self.batch_size)
+                    )
+                ).all()
+            )
+
+    async def _send(self, rows: list[Row[Any]]) -> _InFlight:
+        """Hand rows to the producer in order; stop handing them over after ``send_timeout``."""
+        in_flight = _InFlight(rows)
+        with contextlib.suppress(TimeoutError):  # producer blocked on metadata or a full buffer
+            async with asyncio.timeout(self.send_timeout):
+                for row in rows:
+                    sent = await self.publisher.send(
+                        row.topic, key=row.key, value=row.payload.encode(), headers=row.headers
+                    )
+                    in_flight.futures.append(asyncio.ensure_future(sent))
+        return in_flight
 
     async def _update_gauges(self) -> None:
         table = self.outbox.table
@@ -179,6 +320,11 @@ class OutboxRelay:
         table = self.outbox.table
         async with self.engine.begin() as conn:
             await conn.execute(table.delete().where(table.c.published_at < now - self.retention))
+
+
+def _is_database_error(error: Exception) -> bool:
+    """Tell whether a failed round may be the database's (the broker's errors are not)."""
+    return not isinstance(error, BrokerUnavailableError | KafkaError)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

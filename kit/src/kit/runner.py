@@ -16,11 +16,19 @@ from aiokafka.errors import CommitFailedError
 from pydantic import BaseModel, ValidationError
 
 from contracts import envelope as ce
-from contracts.catalog import UnknownEventType, UnknownEventVersion, parse, parse_data
+from contracts.catalog import (
+    SPECS,
+    EventSpec,
+    UnknownEventType,
+    UnknownEventVersion,
+    parse,
+    parse_data,
+    version_of,
+)
 from contracts.envelope import RawEnvelope
 from contracts.topics import dead_letter
-from kit.broker import Publisher, ensure_topics
-from kit.dead_letter import Failure, send_to_dead_letter, utcnow
+from kit.broker import Publisher, ensure_platform_topics, quiet_kafka_logs
+from kit.dead_letter import Failure, describe, send_to_dead_letter, utcnow
 from kit.inbox import Inbox
 from kit.logging import correlation_id
 from kit.metrics import KitMetrics
@@ -47,6 +55,16 @@ class Delivery:
 
 Handler = Callable[[Delivery, UnitOfWork], Awaitable[None]]
 BatchHandler = Callable[[Sequence[Delivery], UnitOfWork], Awaitable[None]]
+Upcaster = Callable[[Any], BaseModel]
+"""Turns the payload model of one version into the model a subscription's handler takes."""
+
+
+def as_parsed(data: BaseModel) -> BaseModel:
+    """The upcaster of the version a handler's model is: the payload as validated."""
+    return data
+
+
+V1_ONLY: Mapping[int, Upcaster] = {1: as_parsed}
 
 
 @dataclass(frozen=True)
@@ -55,16 +73,28 @@ class Subscription:
 
     A batch handler gets each run of consecutive new events of its type in one call, so it can
     write their effects with one statement; a failing run is retried one event at a time.
+
+    ``versions`` says, per event type, which major versions the subscription reads and how each
+    becomes the model its handler takes (``{1: as_parsed, 2: v2_to_mine}``); a type not listed
+    is read in version 1 only. An event in a version the subscription does not read goes to the
+    dead letter with reason ``unsupported_version`` (replay it after the upgrade). ``specs`` is
+    the catalog to validate against (the platform's; tests bring their own versions).
     """
 
     group: str
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+    versions: Mapping[str, Mapping[int, Upcaster]] = field(default_factory=dict)
+    specs: Mapping[tuple[str, int], EventSpec] = field(default_factory=lambda: SPECS)
 
     def handles(self, event_type: str) -> bool:
         """Tell whether this subscription has a handler for an event type."""
         return event_type in self.handlers or event_type in self.batch_handlers
+
+    def reads(self, event_type: str) -> Mapping[int, Upcaster]:
+        """Return the versions of a type this subscription reads, each with its upcaster."""
+        return self.versions.get(event_type, V1_ONLY)
 
 
 @dataclass
@@ -126,16 +156,24 @@ class ConsumerRunner:
         self._service = settings.service_name
         self._group = subscription.group
         self._lag_checked = 0.0
+        self._failures = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until ``stop`` is set; reconnects after broker failures."""
+        """Consume until ``stop`` is set; reconnects after broker failures (logged once each)."""
+        quiet_kafka_logs()
         while not stop.is_set():
             try:
                 await self._consume(stop)
             except _StopRequestedError:
                 return
-            except Exception:
-                log.exception("consumer %s failed; restarting in 1 s", self._group)
+            except Exception as error:
+                self._failures += 1
+                log.log(
+                    logging.WARNING if self._failures == 1 else logging.DEBUG,
+                    "consumer %s cannot consume (%s); restarting in 1 s",
+                    self._group,
+                    describe(error),
+                )
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await stop.wait()
@@ -143,21 +181,23 @@ class ConsumerRunner:
     async def _consume(self, stop: asyncio.Event) -> None:
         prefix = self.settings.kafka_topic_prefix
         subscribed = [prefix + t for t in self.subscription.topics]
-        await ensure_topics(
-            self.settings.kafka_bootstrap_servers,
-            [*subscribed, *(dead_letter(t, self._group) for t in subscribed)],
-            partitions=self.settings.kafka_topic_partitions,
-            replication=self.settings.kafka_replication_factor,
+        await ensure_platform_topics(
+            self.settings, [*subscribed, *(dead_letter(t, self._group) for t in subscribed)]
         )
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
-            group_id=self._group,
+            group_id=self.settings.consumer_group_id(self._group),
             client_id=f"{self._service}-{self._group}",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
         consumer.subscribe(subscribed, listener=self.assigned)
         await consumer.start()
+        if self._failures:
+            log.warning(
+                "consumer %s consumes again after %d failed start(s)", self._group, self._failures
+            )
+            self._failures = 0
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(
@@ -217,7 +257,19 @@ class ConsumerRunner:
                 or envelope.type != headers[ce.HEADER_TYPE]
             ):
                 raise PermanentError("ce_id/ce_type headers disagree with the envelope")
-            data = parse_data(envelope)
+            version = version_of(envelope)
+            readers = self.subscription.reads(envelope.type)
+            if version not in readers:
+                if (envelope.type, version) not in self.subscription.specs:
+                    raise UnknownEventVersion(f"unknown version v{version} of {envelope.type}")
+                unread = PermanentError(
+                    f"{self._group} reads {envelope.type} in "
+                    f"{', '.join(f'v{v}' for v in sorted(readers))}, not v{version}: "
+                    "deploy the upgraded consumer, then replay"
+                )
+                await self._dead_letter(record, headers, "unsupported_version", unread, 1, utcnow())
+                return None
+            data = readers[version](parse_data(envelope, self.subscription.specs))
         except UnknownEventVersion as error:  # a newer producer: replay after the upgrade
             await self._dead_letter(record, headers, "unknown_version", error, 1, utcnow())
             return None
@@ -235,7 +287,7 @@ class ConsumerRunner:
                 return
             except _ItemFailedError as failed:
                 k, n = failed.index, failed.length
-                log.warning("event %s failed: %s", items[k].event_id, failed.error)
+                log.warning("event %s failed: %s", items[k].event_id, describe(failed.error))
                 if k:
                     await self._apply_all(items[:k], stop)
                 if n == 1:
@@ -297,7 +349,9 @@ class ConsumerRunner:
                 return
             except _ItemFailedError as failed:
                 error = failed.error
-                log.warning("event %s failed (attempt %d): %s", item.event_id, attempt, error)
+                log.warning(
+                    "event %s failed (attempt %d): %s", item.event_id, attempt, describe(error)
+                )
         await self._dead_letter(
             item.record, item.headers, "rejected", error, attempt, first_failure
         )
@@ -316,9 +370,14 @@ class ConsumerRunner:
                 return
             except _ItemFailedError:
                 raise
-            except Exception:
+            except Exception as error:
                 attempt += 1
-                log.exception("consumer %s cannot apply a batch; retrying", self._group)
+                log.error(
+                    "consumer %s cannot apply a batch (attempt %d); retrying: %s",
+                    self._group,
+                    attempt,
+                    describe(error),
+                )
                 await self._pause(attempt, stop)
 
     async def _pause(self, attempt: int, stop: asyncio.Event) -> None:
@@ -382,7 +441,7 @@ class ConsumerRunner:
             record.offset,
             target,
             reason,
-            error,
+            describe(error),
         )
         self.metrics.dead_letters.labels(self._service, self._group, record.topic, reason).inc()
         self._count("dead_lettered")

@@ -21,7 +21,7 @@ from contracts import topics as contract_topics
 from kit.announcements import Announcements
 from kit.audit import AuditLog
 from kit.auth import install_auth
-from kit.broker import BrokerPublisher, ProducerPublisher, ensure_topics, make_broker
+from kit.broker import BrokerPublisher, ProducerPublisher, ensure_platform_topics, make_broker
 from kit.correlation import install_correlation
 from kit.db import KitTables, kit_tables, make_engine, make_sessionmaker
 from kit.health import health_router, install_http_metrics
@@ -80,11 +80,8 @@ class ServiceRuntime:
         await self.broker.connect()
         if isinstance(self.publisher, ProducerPublisher):
             await self.publisher.start()
-        await ensure_topics(
-            self.settings.kafka_bootstrap_servers,
-            [self.settings.kafka_topic_prefix + t for t in contract_topics.ALL],
-            partitions=self.settings.kafka_topic_partitions,
-            replication=self.settings.kafka_replication_factor,
+        await ensure_platform_topics(
+            self.settings, [self.settings.kafka_topic_prefix + t for t in contract_topics.ALL]
         )
         if relay:
             self.tasks.append(asyncio.create_task(self.relay.run(self.stop_event), name="relay"))
@@ -173,6 +170,8 @@ def build_runtime(
         metrics=metrics,
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
+        send_timeout=settings.relay_send_timeout_seconds,
+        gauge_seconds=settings.outbox_gauge_seconds,
     )
     runners = [
         ConsumerRunner(

@@ -30,13 +30,27 @@ class ServiceSettings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
     kafka_topic_partitions: int = Field(default=6, ge=1, description="Partitions of created topics")
-    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, description="Replicas of created topics (3 in production)"
+    )
+    kafka_min_insync_replicas: int = Field(
+        default=1,
+        ge=1,
+        description="min.insync.replicas of the platform's topics (2 in production, below replicas)",
+    )
+    kafka_dead_letter_retention_days: int = Field(
+        default=30, ge=30, description="How long dead-letter topics keep a message"
+    )
     kafka_publisher: Literal["aiokafka", "faststream"] = Field(
         default="aiokafka", description="What the relay publishes with (aiokafka is ~2x faster)"
     )
     kafka_topic_prefix: str = Field(
         default="",
         description="Prefix of every topic name, e.g. to share a cluster between counties",
+    )
+    kafka_group_prefix: str | None = Field(
+        default=None,
+        description="Prefix of every consumer group id; unset: the topic prefix",
     )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
@@ -60,6 +74,12 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     relay_batch_size: int = Field(default=500, ge=1, description="Outbox rows published per round")
     relay_poll_seconds: float = Field(default=1.0, gt=0, description="Outbox poll when not woken")
+    relay_send_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Wait for the broker's acknowledgement of a relay batch"
+    )
+    outbox_gauge_seconds: float = Field(
+        default=5.0, gt=0, description="Period of reading the outbox backlog gauges"
+    )
     job_interval_seconds: float = Field(default=60.0, gt=0, description="Scheduled jobs' period")
     job_lease_seconds: float = Field(default=120.0, gt=0, description="Scheduled jobs' lease")
     consumer_max_records: int = Field(default=500, ge=1, description="Messages per consumed batch")
@@ -79,6 +99,13 @@ class ServiceSettings(BaseSettings):
         settings = cls(**{"service_name": name, **specific, **overrides})
         settings.database_url = settings.database_url.replace("{service}", name)
         return settings
+
+    def consumer_group_id(self, group: str) -> str:
+        """Return the Kafka group id of a subscription's group (prefixed like the topics)."""
+        prefix = (
+            self.kafka_topic_prefix if self.kafka_group_prefix is None else self.kafka_group_prefix
+        )
+        return prefix + group
 
     @property
     def is_sqlite(self) -> bool:

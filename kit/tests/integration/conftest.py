@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+import shutil
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from private_broker import PrivateBroker
 
 from kit.testing import fresh_database, unique
 
@@ -20,3 +23,17 @@ async def database_url() -> AsyncIterator[str]:
 def topic_prefix() -> str:
     """A topic prefix no other test uses, so tests never read each other's events."""
     return unique("t") + "."
+
+
+@pytest.fixture(scope="session")
+def private_broker() -> Iterator[PrivateBroker]:
+    """A Kafka broker the fault tests may stop and freeze (never the shared one)."""
+    broker = PrivateBroker()
+    broker.start()
+    try:
+        yield broker
+    finally:
+        with contextlib.suppress(Exception):
+            broker.thaw()
+        broker.stop()
+        shutil.rmtree(broker.home, ignore_errors=True)

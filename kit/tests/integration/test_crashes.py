@@ -97,7 +97,7 @@ async def test_consumer_killed_after_its_effect_but_before_the_offset_commit_app
         )
         assert await asyncio.wait_for(doomed.wait(), timeout=60) == -signal.SIGKILL
         assert [r[2] for r in await effect_rows(runtime.engine, schema)] == ["only once"]
-        assert await committed_offsets(group, topic) == 0
+        assert await committed_offsets(topic_prefix + group, topic) == 0
 
         survivor = await spawn(
             "consume", "--db", database_url, "--prefix", topic_prefix, "--group", group
@@ -105,7 +105,7 @@ async def test_consumer_killed_after_its_effect_but_before_the_offset_commit_app
         try:
 
             async def offset_committed() -> bool:
-                return await committed_offsets(group, topic) == 1
+                return await committed_offsets(topic_prefix + group, topic) == 1
 
             await wait_until(offset_committed, within=60)
         finally:

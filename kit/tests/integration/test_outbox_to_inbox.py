@@ -134,7 +134,7 @@ async def test_redelivered_events_are_skipped_by_the_inbox(
     finally:
         await runtime.stop()
     # Rewind the group to the start: every event is delivered to it a second time.
-    await rewind_group(group, topic_prefix + topics.DEPUTIES)
+    await rewind_group(settings.consumer_group_id(group), topic_prefix + topics.DEPUTIES)
     again = await start_runtime(settings, schema, [subscription], relay=False)
     try:
 
