@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from cases.domain import handling, intake
-from cases.domain.clocks import CHINA, Clocks, add_months
+from cases.domain.clocks import Clocks, add_months
 from cases.domain.model import Case
 from cases.domain.records import Actor, CoOpinion, Unit
 from cases.domain.states import FINAL, HANDLING, Action, State
@@ -19,6 +19,7 @@ from contracts.vocabulary import (
     ReplyClass,
     Satisfaction,
 )
+from kit.clock import CHINA
 
 TOWNSHIP = "330102001"
 SUBMITTER = "dep-1"

@@ -42,6 +42,7 @@ def submitted(case: Case) -> Envelope[Any]:
                 co_deputy_ids=case.deputy_ids[1:],
                 confidential=case.confidential,
                 submitted_on=case.received_on,
+                from_opinion_id=case.from_opinion_id,
             ),
             source=SOURCE,
         )
@@ -198,6 +199,36 @@ def reopened(case: Case, reason: ReopenReason) -> Envelope[Any]:
             reopened_on=case.clock_start,
             due_on=case.due_on,
             round=case.round,
+        ),
+        source=SOURCE,
+    )
+
+
+def instruction_given(
+    case: Case,
+    *,
+    instruction_id: str,
+    digest_id: str,
+    leader: str,
+    text: str,
+    outcome: str,
+    asked_case_id: str | None,
+    on: date,
+) -> Envelope[Any]:
+    """A leader's instruction (批示) on the case, with its text: the unit and notify act on it."""
+    return event(
+        ev.CaseInstructionGiven(
+            case_id=case.case_id,
+            township=case.township,
+            instruction_id=instruction_id,
+            digest_id=digest_id,
+            leader=leader,
+            text=text,
+            outcome=outcome,
+            asked_case_id=asked_case_id,
+            unit_ids=tuple(u.unit_id for u in case.units),
+            deputy_ids=case.deputy_ids,
+            given_on=on,
         ),
         source=SOURCE,
     )

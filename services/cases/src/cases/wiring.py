@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
+from cases import policy
 from cases.adapters.tables import make_schema
-from cases.domain.clocks import ClockPolicy, days, parse_overrides
 from cases.domain.workdays import WorkCalendar
 from cases.handlers.context import Services
 from cases.handlers.roster import roster_subscription
@@ -41,10 +41,9 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
         audit=runtime.audit,
         idempotency=runtime.idempotency,
         calendar=WorkCalendar(),
-        policy=ClockPolicy(
-            opinion=days(settings.opinion_days),
-            by_category=parse_overrides(settings.clock_overrides),
-        ),
+        policy=policy.clock_policy(settings),
+        chase=policy.chase_policy(settings),
+        categories=policy.categories(settings),
         similar_threshold=settings.similar_threshold,
         chase_batch=settings.chase_batch,
         metrics=make_case_metrics(runtime.registry),

@@ -15,7 +15,6 @@ from cases.domain.clocks import (
     Span,
     SpanUnit,
     add_months,
-    china_day,
     days,
     handling_clock,
     months,
@@ -23,6 +22,7 @@ from cases.domain.clocks import (
 )
 from cases.domain.workdays import WorkCalendar
 from contracts.vocabulary import CaseKind, Clock
+from kit.clock import china_day
 
 
 @pytest.mark.parametrize(

@@ -138,6 +138,15 @@ class Clocks:
         return self.calendar.on_or_before(due_on + timedelta(days=span.amount))
 
 
+def parse_span(length: str) -> Span:
+    """Read a clock length such as ``"3 months"``, ``"30 days"`` or ``"7 workdays"``."""
+    amount, _, unit = length.strip().partition(" ")
+    try:
+        return Span(int(amount), SpanUnit(unit.strip()))
+    except ValueError:
+        raise ValueError(f"{length!r} is not '<n> months|days|workdays'") from None
+
+
 def parse_overrides(values: Mapping[str, str]) -> Mapping[tuple[Clock, str], Span]:
     """Read per-category clock lengths such as ``{"suggestion:交通": "4 months"}``."""
     found: dict[tuple[Clock, str], Span] = {}

@@ -5,28 +5,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from cases.adapters.store import CaseStore
 from cases.adapters.tables import Tables
+from cases.domain.categories import Categories
 from cases.domain.chasing import ChasePolicy, next_chase_day
 from cases.domain.clocks import ClockPolicy, Clocks, days
 from cases.domain.model import Case
 from cases.domain.records import Actor
 from cases.domain.workdays import WorkCalendar
 from cases.metrics import CaseMetrics
-from kit import correlation, idempotency
+from kit import clock as kit_clock, correlation, idempotency
 from kit.audit import AuditLog
-from kit.clock import china_day
+from kit.clock import utcnow
 from kit.idempotency import IdempotencyKeys
 from kit.principal import Principal
 from kit.uow import UnitOfWork, UnitOfWorkFactory
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC."""
-    return datetime.now(UTC)
 
 
 def new_id() -> str:
@@ -45,6 +41,7 @@ class Services:
     idempotency: IdempotencyKeys | None = None
     policy: ClockPolicy = field(default_factory=ClockPolicy)
     chase: ChasePolicy = field(default_factory=ChasePolicy)
+    categories: Categories = field(default_factory=Categories)
     similar_threshold: float = 0.25
     chase_batch: int = 500
     metrics: CaseMetrics | None = None
@@ -55,8 +52,8 @@ class Services:
         return CaseStore(uow.session, self.tables)
 
     def today(self) -> date:
-        """Return today on the Chinese calendar."""
-        return china_day(self.clock())
+        """Return today on the Chinese calendar (kit.clock's day, of this wiring's clock)."""
+        return kit_clock.today(self.clock())
 
     async def clocks(self, store: CaseStore, township: str) -> Clocks:
         """Return the clocks of a township (its own opinion clock when it set one)."""

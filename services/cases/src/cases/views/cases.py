@@ -13,7 +13,7 @@ from cases.adapters.store import Constituent
 from cases.domain.access import OVERSIGHT, actions_for, can_read, contacts_in_clear, require_read
 from cases.domain.errors import ForbiddenError, NotFoundError
 from cases.domain.model import Case
-from cases.domain.similarity import Candidate, similar
+from cases.domain.similarity import similar_vectors, token_vector
 from cases.domain.states import FINAL, HANDLING, State
 from cases.handlers.context import Caller, Services
 from kit.db.ranges import within
@@ -201,18 +201,18 @@ async def similar_cases(
         require_read(caller.principal, case)
         c = svc.tables.cases.c
         ended = [State.closed.value, *(s.value for s in FINAL)]
-        rows = (
-            await uow.session.execute(
-                select(c.case_id, c.title, c.doc, c.state, c.kind, c.received_on).where(
-                    c.township == case.township, c.state.not_in(ended), c.case_id != case_id
-                )
-            )
-        ).all()
-    corpus = [Candidate(r.case_id, f"{r.title} {r.doc.get('content', '')}") for r in rows]
+        candidates = select(c.case_id, c.title, c.state, c.kind, c.received_on, c.tokens).where(
+            c.township == case.township, c.state.not_in(ended), c.case_id != case_id
+        )
+        # only cases the caller may open: a deputy sees no other deputy's case, not even its title
+        visible = _visible(svc, caller.principal, candidates, None)
+        rows = (await uow.session.execute(visible)).all()
+        own = await uow.session.scalar(select(c.tokens).where(c.case_id == case_id))
     by_id = {r.case_id: r for r in rows}
-    matches = similar(
-        f"{case.title} {case.content}", corpus, threshold=svc.similar_threshold, limit=limit
-    )
+    # vectors were kept at intake; a row from before that has none and matches nothing
+    corpus = [(r.case_id, r.tokens) for r in rows if r.tokens]
+    query = own if own is not None else token_vector(f"{case.title} {case.content}")
+    matches = similar_vectors(query, corpus, threshold=svc.similar_threshold, limit=limit)
     return [
         {
             "case_id": m.case_id,

@@ -128,10 +128,21 @@ class InstructionOut(BaseModel):
     """What an instruction turned into."""
 
     instruction_id: str
-    case_id: str
+    case_id: str = Field(description="The case the instruction works on (the survivor of a merge)")
+    asked_case_id: str = Field(description="The case the leader named")
     outcome: str
     state: str
     version: int
+
+
+class RateOut(BaseModel):
+    """A rate with what it is a share of."""
+
+    name: str
+    value: float | None = Field(description="numerator / of; null when of is 0")
+    numerator: int
+    denominator: str = Field(description="What the rate is taken over: replied, total, …")
+    of: int = Field(description="How many cases the denominator counts")
 
 
 class TallyOut(BaseModel):
@@ -147,10 +158,12 @@ class TallyOut(BaseModel):
     with_feedback: int
     satisfied: int
     overdue: int
-    on_time_rate: float | None
-    solved_rate: float | None
-    class_a_share: float | None
-    satisfaction_rate: float | None
+    on_time_rate: float | None = Field(description="on_time / replied")
+    solved_rate: float | None = Field(description="solved / replied")
+    solved_rate_of_all: float | None = Field(description="solved / total")
+    class_a_share: float | None = Field(description="class_a / replied")
+    satisfaction_rate: float | None = Field(description="satisfied / with_feedback")
+    rates: list[RateOut] = Field(description="Every rate with its numerator and denominator")
 
 
 class StatisticsOut(BaseModel):
@@ -160,5 +173,6 @@ class StatisticsOut(BaseModel):
     period_start: date | None
     period_end: date | None
     by: str
+    kind: str | None = None
     overall: TallyOut
     groups: list[TallyOut]
