@@ -380,7 +380,7 @@ class SupervisionMeasureAdded(EventData):
 
     topic_id: TopicId
     township: TownshipCode
-    measure: Measure
+    measure: Measure = Field(description="The measure as added")
     added_on: date = Field(description="Day it was added")
 
 
@@ -393,7 +393,7 @@ class SupervisionMeasureWithdrawn(EventData):
 
     topic_id: TopicId
     township: TownshipCode
-    measure_id: Id
+    measure_id: Id = Field(description="Measure withdrawn")
     reason: Text = Field(description="Why the measure was a mistake")
     withdrawn_on: date = Field(description="Day it was withdrawn")
 
@@ -421,7 +421,7 @@ class SupervisionVoteRecorded(EventData):
     topic_id: TopicId
     township: TownshipCode
     report_version: int = Field(ge=1, description="Report version voted on")
-    vote: VoteCount
+    vote: VoteCount = Field(description="How the votes fell")
     passed: bool = Field(description="满意 + 基本满意 are a majority of the votes cast")
     held_on: date = Field(description="Day of the vote")
     recorded_by: UserId

@@ -233,10 +233,15 @@ async def test_digest_counts_renders_and_instructions_become_follow_up(
         result = stats.json()
         assert result["overall"]["total"] == 3
         groups = {g["key"]: g for g in result["groups"]}
-        assert groups["交通"]["total"] == 2
+        assert groups["交通出行"]["total"] == 2  # filed as 交通: the controlled name counts
         assert groups["教育"]["replied"] == 0
         assert result["overall"]["solved"] == 0  # the solved case was reopened: no longer solved
         assert (await client.get("/api/v1/statistics", headers=deputy)).status_code == 403
         types = await outbox_types(service.runtime.engine, service.runtime.tables.outbox)
         assert "cases.digest.published" in types
-        assert types[-2:] == ["cases.case.reopened", "cases.case.key_chase_designated"]
+        assert types[-4:] == [
+            "cases.case.reopened",
+            "cases.case.instruction_given",
+            "cases.case.key_chase_designated",
+            "cases.case.instruction_given",
+        ]

@@ -47,7 +47,7 @@ RESULT: dict[Action, State | None] = {
 }
 """Where each action leads when it is legal, from the cases `case_in` builds."""
 
-ACTIONS = [a for a in Action if a is not Action.receive]
+ACTIONS = [a for a in Action if a not in (Action.receive, Action.instruction)]
 
 
 def perform(case: Case, action: Action, when: datetime) -> None:

@@ -81,11 +81,19 @@ def extend(
         raise ForbiddenError("an extension is approved by the county standing committee")
     text = required_text("reason", reason, 2000)
     assert case.due_on is not None  # every handling state has a due date
-    limit = clocks.extension_limit(case.due_on)
+    if day > case.due_on:
+        raise invalid(
+            "due_on",
+            f"an extension is granted before the due date ({case.due_on.isoformat()}), not after",
+            "too_late",
+        )
+    limit = clocks.extension_limit(case.due_on, case.clock, case.clock_start)
     if due_on <= case.due_on:
         raise invalid("due_on", "an extension moves the due date later", "not_later")
     if due_on > limit:
-        raise invalid("due_on", f"at most until {limit.isoformat()}", "beyond_limit")
+        raise invalid(
+            "due_on", f"at most until {limit.isoformat()} (the statutory limit)", "beyond_limit"
+        )
     if not clocks.calendar.is_workday(due_on):
         raise invalid("due_on", "a due date falls on a working day", "not_workday")
     case.extension = Extension(case.due_on, due_on, text, by.user_id, day)

@@ -109,9 +109,10 @@ class Case:
 
     def allowed_actions(self) -> frozenset[Action]:
         """Return the actions a caller may ask for now, given the state and what the case used."""
-        return self._possible() - INTERNAL
+        return self.possible_actions() - INTERNAL
 
-    def _possible(self) -> frozenset[Action]:
+    def possible_actions(self) -> frozenset[Action]:
+        """Return every action possible now, internal ones (a merge's absorb) included."""
         allowed = set(TRANSITIONS[self.state])
         if self.kind is not CaseKind.opinion:
             allowed.discard(Action.to_suggestion)
@@ -123,7 +124,7 @@ class Case:
 
     def require(self, action: Action) -> None:
         """Raise ``IllegalTransitionError`` unless ``action`` is possible now."""
-        if action in self._possible():
+        if action in self.possible_actions():
             return
         offered = sorted(self.allowed_actions())
         if action is Action.extend and self.extension is not None:
