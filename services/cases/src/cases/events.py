@@ -262,6 +262,21 @@ def after_step(case: Case, before: State, on: date) -> list[Envelope[Any]]:
     return []
 
 
+def assignment_chased(case: Case, announcement: Announcement) -> Envelope[Any]:
+    """The assignment deadline is near or past; the township office owes the assignment."""
+    return event(
+        ev.CaseAssignmentChased(
+            case_id=case.case_id,
+            township=case.township,
+            notice="overdue" if announcement.notice is Notice.overdue else "warning",
+            owed_by=case.township,
+            received_on=case.received_on,
+            assign_by=case.assign_by,
+        ),
+        source=SOURCE,
+    )
+
+
 def chased(case: Case, announcement: Announcement) -> Envelope[Any]:
     """A warning, overdue notice, reminder or escalation the chase scheduler owes."""
     assert case.due_on is not None

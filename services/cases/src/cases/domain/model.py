@@ -107,6 +107,12 @@ class Case:
             return None
         return RunningClock(self.clock_start, self.due_on, self.round)
 
+    def assignment_clock(self) -> RunningClock | None:
+        """Return the assignment deadline's clock (交办, from receipt) while it runs."""
+        if self.state not in (State.received, State.accepted) or self.assign_by < self.received_on:
+            return None
+        return RunningClock(self.received_on, self.assign_by, 0)
+
     def allowed_actions(self) -> frozenset[Action]:
         """Return the actions a caller may ask for now, given the state and what the case used."""
         return self.possible_actions() - INTERNAL

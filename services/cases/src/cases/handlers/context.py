@@ -11,7 +11,7 @@ from typing import Any
 from cases.adapters.store import CaseStore
 from cases.adapters.tables import Tables
 from cases.domain.categories import Categories
-from cases.domain.chasing import ChasePolicy, next_chase_day
+from cases.domain.chasing import ChasePolicy, next_assignment_chase_day, next_chase_day
 from cases.domain.clocks import ClockPolicy, Clocks, days
 from cases.domain.model import Case
 from cases.domain.records import Actor
@@ -64,7 +64,10 @@ class Services:
     def chase_on(self, case: Case, today: date) -> date | None:
         """Return the next day the chase scheduler must look at the case, if a clock runs."""
         clock = case.running_clock()
-        return None if clock is None else next_chase_day(clock, today, self.calendar, self.chase)
+        if clock is not None:
+            return next_chase_day(clock, today, self.calendar, self.chase)
+        waiting = case.assignment_clock()
+        return None if waiting is None else next_assignment_chase_day(waiting, today, self.chase)
 
 
 @dataclass(frozen=True)

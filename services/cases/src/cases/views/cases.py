@@ -11,6 +11,8 @@ from sqlalchemy import Select, func, select
 from cases.adapters.codec import case_to_doc
 from cases.adapters.store import Constituent
 from cases.domain.access import OVERSIGHT, actions_for, can_read, contacts_in_clear, require_read
+from cases.domain.clocks import Clocks
+from cases.domain.deadlines import deadlines
 from cases.domain.errors import ForbiddenError, NotFoundError
 from cases.domain.model import Case
 from cases.domain.similarity import similar_vectors, token_vector
@@ -59,10 +61,16 @@ def constituent_view(person: Constituent | None, clear: bool) -> dict[str, Any] 
 
 
 def case_view(
-    case: Case, principal: Principal, person: Constituent | None, today: date
+    case: Case,
+    principal: Principal,
+    person: Constituent | None,
+    today: date,
+    clocks: Clocks | None = None,
 ) -> dict[str, Any]:
-    """Return a case as the caller may see it, with the actions the caller may take next."""
+    """Return a case as the caller may see it, with its deadlines and the caller's next actions."""
     doc = case_to_doc(case)
+    if clocks is not None:
+        doc["deadlines"] = deadlines(case, clocks)
     doc["version"] = case.version
     doc["overdue"] = case.state in HANDLING and case.due_on is not None and today > case.due_on
     doc["allowed_actions"] = sorted(a.value for a in case.allowed_actions())
@@ -82,7 +90,8 @@ async def read_case(svc: Services, caller: Caller, case_id: str) -> tuple[dict[s
             raise NotFoundError(f"case {case_id}")
         require_read(caller.principal, case)
         person = (await store.constituents([case_id])).get(case_id)
-        view = case_view(case, caller.principal, person, svc.today())
+        clocks = await svc.clocks(store, case.township)
+        view = case_view(case, caller.principal, person, svc.today(), clocks)
         if view["contacts_in_clear"]:
             await svc.audit.record(
                 uow.session,

@@ -209,6 +209,17 @@ class ConstituentOut(BaseModel):
     address: str | None
 
 
+class DeadlinesOut(BaseModel):
+    """Every deadline the case has now (null when it does not apply)."""
+
+    assign_by: date | None = Field(description="Assignment (交办) due, while not yet assigned")
+    due_on: date | None = Field(description="Reply due")
+    return_by: date | None = Field(description="Last day a unit may return (退办) the case")
+    extension_until: date | None = Field(description="Latest due date an extension may grant")
+    outer_limit: date | None = Field(description="Statutory outer limit of the reply clock")
+    follow_up_due_on: date | None = Field(description="Date a B/C reply promised")
+
+
 class CaseOut(BaseModel):
     """A case as the reader may see it, with the actions possible next."""
 
@@ -239,6 +250,7 @@ class CaseOut(BaseModel):
     not_accepted_reason: NotAcceptedReason | None
     merged_into: str | None
     suggestion_case_id: str | None
+    deadlines: DeadlinesOut | None = None
     from_opinion_id: str | None = Field(
         default=None, description="The opinion this suggestion was turned from (转为建议)"
     )
