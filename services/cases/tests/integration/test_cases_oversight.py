@@ -21,6 +21,8 @@ from cases.testing.harness import (
 )
 
 pytestmark = pytest.mark.integration
+SOONER = (date.today() + timedelta(days=200)).isoformat()
+LATER = (date.today() + timedelta(days=400)).isoformat()
 
 
 async def _do(
@@ -56,10 +58,10 @@ async def test_a_topic_from_a_cluster_of_cases_is_rectified_voted_and_closed(
                 {
                     "description": "改造供水管网",
                     "owner_unit_id": "water",
-                    "due_on": "2026-12-31",
+                    "due_on": LATER,
                     "weight": 3,
                 },
-                {"description": "每月水质检测", "owner_unit_id": "water", "due_on": "2026-10-31"},
+                {"description": "每月水质检测", "owner_unit_id": "water", "due_on": SOONER},
             ],
         }
         bad = await client.post(

@@ -56,6 +56,13 @@ class VoteIn(Body):
     satisfied: Annotated[int, Field(ge=0)]
     basically_satisfied: Annotated[int, Field(ge=0)]
     unsatisfied: Annotated[int, Field(ge=0)]
+    held_on: date | None = Field(default=None, description="Day of the vote (default: today)")
+
+
+class WithdrawIn(Body):
+    """Why a rectification measure was a mistake."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class MeasureOut(BaseModel):
@@ -68,6 +75,8 @@ class MeasureOut(BaseModel):
     weight: int
     status: str
     percent: int
+    withdrawn_reason: str | None = None
+    withdrawn_on: date | None = None
 
 
 class TopicOut(BaseModel):
@@ -84,7 +93,8 @@ class TopicOut(BaseModel):
     measures: list[MeasureOut]
     followups: list[dict[str, object]]
     report: str
-    votes: list[dict[str, object]]
+    reports: list[dict[str, object]] = Field(description="Every version of the report submitted")
+    votes: list[dict[str, object]] = Field(description="Every vote, with date and recorder")
     opened_on: date
     closed_on: date | None
     progress: int
