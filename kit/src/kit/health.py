@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Mapping
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
@@ -23,8 +24,13 @@ def health_router(
     broker: KafkaBroker,
     registry: CollectorRegistry,
     metrics: KitMetrics,
+    details: Callable[[], Mapping[str, object]] | None = None,
 ) -> APIRouter:
-    """Return `/livez` (process only), `/readyz` (database and broker) and `/metrics`."""
+    """Return `/livez` (process only), `/readyz` (database and broker) and `/metrics`.
+
+    ``details`` adds what the service wants operators to see in the `/readyz` body (it does
+    not change readiness), e.g. a holiday calendar that does not cover the coming year.
+    """
     router = APIRouter(include_in_schema=False)
 
     @router.get("/livez")
@@ -36,7 +42,9 @@ def health_router(
         checks = {"database": await _database_ok(engine), "broker": await _broker_ok(broker)}
         ready = all(checks.values())
         metrics.ready.labels(service).set(1 if ready else 0)
-        body = {"status": "ok" if ready else "unavailable", "checks": checks}
+        body: dict[str, object] = {"status": "ok" if ready else "unavailable", "checks": checks}
+        if details is not None:
+            body["details"] = dict(details())
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/metrics")

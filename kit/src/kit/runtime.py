@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -60,6 +60,7 @@ class ServiceRuntime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     jobs: dict[str, Callable[[], Awaitable[object]]] = field(default_factory=dict)
     holder: str = field(default_factory=instance_id)
+    readiness_details: Callable[[], Mapping[str, object]] | None = None
 
     def schedule(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
         """Register a periodic job; it runs on one instance at a time once started."""
@@ -221,6 +222,7 @@ def build_app(
             broker=runtime.broker,
             registry=runtime.registry,
             metrics=runtime.metrics,
+            details=runtime.readiness_details,
         )
     )
     for router in routers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cases.domain.categories import DEFAULT_CATEGORIES, Categories
 from cases.domain.chasing import ChasePolicy
 from cases.domain.clocks import ClockPolicy, days, parse_overrides, parse_span
+from cases.domain.workdays import WorkCalendar, parse_official
 from cases.settings import CasesSettings
 from contracts.vocabulary import EscalationLevel
 
@@ -37,3 +38,8 @@ def chase_policy(settings: CasesSettings) -> ChasePolicy:
 def categories(settings: CasesSettings) -> Categories:
     """Return the controlled list of categories (the built-in one unless configured)."""
     return Categories(settings.categories or DEFAULT_CATEGORIES)
+
+
+def work_calendar(settings: CasesSettings) -> WorkCalendar:
+    """Return the working-day calendar: the official years loaded first, then the library."""
+    return WorkCalendar(official=parse_official(settings.official_calendars))

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from cases.domain.clocks import parse_span
+from cases.domain.workdays import parse_official
 from kit.settings import ServiceSettings
 
 
@@ -63,6 +64,21 @@ class CasesSettings(ServiceSettings):
         ),
     )
 
+    official_calendars: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict,
+        description=(
+            'Official holiday arrangements per year, e.g. {"2027": {"holidays": ["2027-01-01"], '
+            '"workdays": ["2027-02-06"]}}; a loaded year wins over the calendar library'
+        ),
+    )
+
+    @field_validator("official_calendars")
+    @classmethod
+    def _official(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        """Refuse an arrangement that does not hold together (dates, weekdays, overlaps)."""
+        parse_official(value)
+        return value
+
     @field_validator("assign_window", "return_window", "extension_limit")
     @classmethod
     def _span(cls, value: str) -> str:
@@ -71,7 +87,12 @@ class CasesSettings(ServiceSettings):
         return value
 
     @field_validator(
-        "clock_overrides", "chase_warnings", "escalation_days", "categories", mode="before"
+        "clock_overrides",
+        "chase_warnings",
+        "escalation_days",
+        "categories",
+        "official_calendars",
+        mode="before",
     )
     @classmethod
     def _json(cls, value: Any) -> Any:

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from cases import policy
 from cases.adapters.tables import make_schema
-from cases.domain.workdays import WorkCalendar
+from cases.handlers.calendar import apply_official_years, coverage, warn_uncovered
 from cases.handlers.context import Services
 from cases.handlers.roster import roster_subscription
 from cases.jobs import chase, count_cases
@@ -40,7 +40,7 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
         tables=schema.tables,
         audit=runtime.audit,
         idempotency=runtime.idempotency,
-        calendar=WorkCalendar(),
+        calendar=policy.work_calendar(settings),
         policy=policy.clock_policy(settings),
         chase=policy.chase_policy(settings),
         categories=policy.categories(settings),
@@ -50,4 +50,7 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
     )
     runtime.schedule("chase", functools.partial(chase, services))
     runtime.schedule("case_gauges", functools.partial(count_cases, services))
+    runtime.schedule("official_calendar", functools.partial(apply_official_years, services))
+    warn_uncovered(services.calendar, services.today())
+    runtime.readiness_details = lambda: coverage(services.calendar, services.today())
     return Core(runtime, services)

@@ -51,6 +51,7 @@ class Case:
     merged_into: str | None = None
     suggestion_case_id: str | None = None
     from_opinion_id: str | None = None  # a suggestion turned from a constituent's opinion
+    calendar_fallback: bool = False  # a deadline counted Monday-Friday: no official holidays
     units: tuple[Unit, ...] = ()
     assignment: int = 0
     assigned_on: date | None = None

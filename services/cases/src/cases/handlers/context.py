@@ -10,6 +10,7 @@ from typing import Any
 
 from cases.adapters.store import CaseStore
 from cases.adapters.tables import Tables
+from cases.domain.calendar import mark_calendar
 from cases.domain.categories import Categories
 from cases.domain.chasing import ChasePolicy, next_assignment_chase_day, next_chase_day
 from cases.domain.clocks import ClockPolicy, Clocks, days
@@ -60,6 +61,11 @@ class Services:
         own = await store.opinion_days(township)
         policy = self.policy if own is None else replace(self.policy, opinion=days(own))
         return Clocks(self.calendar, policy)
+
+    def mark_calendar(self, case: Case) -> None:
+        """Mark a case whose deadline was counted Monday–Friday (and count it in the metric)."""
+        if mark_calendar(case, self.calendar) and self.metrics is not None:
+            self.metrics.fallback_clocks.inc()
 
     def chase_on(self, case: Case, today: date) -> date | None:
         """Return the next day the chase scheduler must look at the case, if a clock runs."""

@@ -67,6 +67,7 @@ def _receive(svc: Services, caller: Caller, draft: Draft, clocks: Any, case_id: 
 
 
 async def _insert(svc: Services, store: CaseStore, case: Case, draft: Draft) -> None:
+    svc.mark_calendar(case)
     vector = token_vector(f"{case.title} {case.content}")  # once, at intake: duplicate search
     await store.add_case(
         case, chase_on=svc.chase_on(case, svc.today()), at=svc.clock(), tokens=vector

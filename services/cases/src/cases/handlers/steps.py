@@ -76,6 +76,7 @@ async def step(
         before = case.state
         clocks = await svc.clocks(store, case.township)
         staged = decide_at(case, version, lambda: decide(case, clocks))
+        svc.mark_calendar(case)
         today = svc.today()
         staged += events.after_step(case, before, today)
         await store.save_case(

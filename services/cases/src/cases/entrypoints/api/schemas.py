@@ -251,6 +251,10 @@ class CaseOut(BaseModel):
     merged_into: str | None
     suggestion_case_id: str | None
     deadlines: DeadlinesOut | None = None
+    calendar_fallback: bool = Field(
+        default=False,
+        description="A deadline was counted Monday-Friday: no official holidays for its year",
+    )
     from_opinion_id: str | None = Field(
         default=None, description="The opinion this suggestion was turned from (转为建议)"
     )
