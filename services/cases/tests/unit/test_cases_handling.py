@@ -422,3 +422,15 @@ def test_every_transition_is_on_the_timeline_with_who_and_when() -> None:
     ]
     assert case.timeline[-2].comment == "class B"
     assert case.version == len(case.timeline)
+
+
+def test_a_rehandling_round_is_extended_to_at_most_three_months_from_reopening() -> None:
+    case = assigned(date(2025, 7, 1))
+    reply(case, ReplyClass.A, date(2025, 8, 1))
+    rate(case, UNSAT, date(2025, 8, 5))  # re-handling from 5 Aug, due 5 Sep
+    assert case.due_on == date(2025, 9, 5)
+    limit = clocks().extension_limit(case.due_on, case.clock, case.clock_start)
+    assert limit == date(2025, 11, 5)  # three months from reopening, not 5 Dec
+    with pytest.raises(InputError) as caught:
+        extend(case, date(2025, 12, 5))
+    assert caught.value.errors[0].type == "beyond_limit"
