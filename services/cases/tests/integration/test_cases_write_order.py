@@ -39,6 +39,12 @@ async def test_a_role_that_may_not_write_is_refused_before_its_version_is_checke
                 f"{path}/assign", json={"lead_unit_id": "traffic"}, headers={**who, **stale}
             )
             assert refused.status_code == 403, (role, refused.text)
+        ghost = await client.post(
+            f"{path}/assign",
+            json={"lead_unit_id": "ghost"},
+            headers={**headers(settings, "auditor", COUNTY), **stale},
+        )
+        assert ghost.status_code == 403  # authorised before the unit is validated
         conflict = await client.post(
             f"{path}/assign", json={"lead_unit_id": "traffic"}, headers={**staff, **stale}
         )

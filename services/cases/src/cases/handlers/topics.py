@@ -233,12 +233,12 @@ async def add_measure(
     """Add a rectification measure to an open topic."""
     async with svc.uow() as uow:
         known = await svc.store(uow).units([draft.owner_unit_id])
-    if draft.owner_unit_id not in known:
-        raise InputError(
-            [FieldError(("owner_unit_id",), f"unknown unit {draft.owner_unit_id}", "unknown")]
-        )
 
     def decide(topic: Topic) -> list[Envelope[Any]]:
+        if draft.owner_unit_id not in known:  # after the caller was authorised (403 before 422)
+            raise InputError(
+                [FieldError(("owner_unit_id",), f"unknown unit {draft.owner_unit_id}", "unknown")]
+            )
         measure = _measure(draft)
         domain.add_measure(topic, measure, on=svc.today())
         return [
