@@ -651,6 +651,20 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
         with tempfile.TemporaryFile() as log:
             process = await _start_service(url, prefix, port, log)
             try:
+                seed = await asyncpg.connect(_raw_dsn(url))
+                try:  # intake refuses deputies and townships the roster projection does not know
+                    await seed.execute(
+                        "INSERT INTO townships (code, name, kind) VALUES ($1, '青石镇', 'town')"
+                        " ON CONFLICT DO NOTHING",
+                        TOWNSHIP,
+                    )
+                    await seed.execute(
+                        "INSERT INTO deputies (deputy_id, township, name, status, version)"
+                        " VALUES ('dep-1', $1, 'dep-1', 'active', 1) ON CONFLICT DO NOTHING",
+                        TOWNSHIP,
+                    )
+                finally:
+                    await seed.close()
                 limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
                 async with httpx.AsyncClient(
                     base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30

@@ -154,7 +154,9 @@ def test_app_service_environment(name: str) -> None:
     env = _env(services[name])
     assert env["DATABASE_URL"] == f"postgresql+asyncpg://npc:npc@postgres:5432/{name}"
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:19092"
-    assert env["JWT_SECRET"].startswith("${JWT_SECRET:?")  # no default: a missing secret stops compose
+    assert env["JWT_SECRET"].startswith(
+        "${JWT_SECRET:?"
+    )  # no default: a missing secret stops compose
     assert env["LOG_FORMAT"] == "json"
     # The settings default to 127.0.0.1 (unreachable from other containers) and, for deputies, 8001.
     assert env["HTTP_HOST"] == "0.0.0.0"

@@ -10,18 +10,53 @@ import json
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from processes import bearer, drained, service_process
 
+from contracts import deputies as dev, topics
+from contracts.vocabulary import DeputyStatus, Gender, Level, TownshipKind
 from kit.auth import Role
-from kit.testing import read_all
+from kit.events import event
+from kit.testing import bootstrap_servers, read_all, wait_until
 
 pytestmark = pytest.mark.integration
 
 TOWN = "990101002"
 
 
+async def _announce_roster(prefix: str) -> None:
+    """Publish the township and the deputy on deputies.events, as the deputies service would."""
+    town = dev.TownshipRegistered(
+        township=TOWN, county="990101", name="东湖镇", kind=TownshipKind.town
+    )
+    deputy = dev.DeputyRegistered(
+        deputy_id="dep-7",
+        township=TOWN,
+        name="王秀英",
+        gender=Gender.female,
+        levels=frozenset({Level.township}),
+        term=18,
+        status=DeputyStatus.active,
+        aggregate_version=1,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers())
+    await producer.start()
+    try:
+        for data, key in ((town, TOWN), (deputy, "dep-7")):
+            envelope = event(data, source="/services/deputies")
+            await producer.send_and_wait(
+                prefix + topics.DEPUTIES,
+                envelope.model_dump_json().encode(),
+                key=key.encode(),
+                headers=[(k, v.encode()) for k, v in envelope.headers().items()],
+            )
+    finally:
+        await producer.stop()
+
+
 async def test_a_suggestion_is_filed_handled_and_published() -> None:
     async with service_process("cases") as running:
+        await _announce_roster(running.prefix)
         admin = bearer(Role.county_admin, "990101")
         deputy = bearer(Role.deputy, TOWN, deputy_id="dep-7")
         unit = bearer(Role.handling_unit, "990101", unit_id="water")
@@ -39,11 +74,14 @@ async def test_a_suggestion_is_filed_handled_and_published() -> None:
                 "category": "饮水安全",
                 "lead_deputy_id": "dep-7",
             }
-            case = await client.post(
-                "/api/v1/suggestions",
-                json=body,
-                headers={**deputy, "X-Correlation-ID": "e2e-case", "Idempotency-Key": "k1"},
-            )
+            filing = {**deputy, "X-Correlation-ID": "e2e-case", "Idempotency-Key": "k1"}
+
+            async def roster_known() -> bool:  # the roster arrives over Kafka
+                known = await client.post("/api/v1/suggestions", json=body, headers=filing)
+                return known.status_code == 201
+
+            await wait_until(roster_known, within=30, interval=0.5)
+            case = await client.post("/api/v1/suggestions", json=body, headers=filing)
             assert case.status_code == 201, case.text
             case_id = case.json()["case_id"]
             version = case.json()["version"]

@@ -82,6 +82,9 @@ class SuggestionSubmitted(CaseEvent):
     co_deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Joint signatories (附议)")
     confidential: bool = Field(default=False, description="Deputy asked for confidentiality")
     submitted_on: date = Field(description="Day it was filed")
+    from_opinion_id: CaseId | None = Field(
+        default=None, description="The constituent's opinion it was turned from (转为建议), if any"
+    )
 
 
 class OpinionSubmitted(CaseEvent):
@@ -217,6 +220,48 @@ class CaseClosed(CaseEvent):
     closed_on: date = Field(description="Day of 办结")
 
 
+class CaseInstructionGiven(CaseEvent):
+    """A leader's instruction (批示) on a case, with its text and what it led to."""
+
+    EVENT_TYPE = "cases.case.instruction_given"
+
+    instruction_id: Id = Field(description="Instruction id")
+    digest_id: Id = Field(description="Digest (人大代表之声) the case was reported in")
+    leader: Text = Field(description="Leader who gave it, e.g. 县人大常委会主任")
+    text: str = Field(min_length=1, max_length=2000, description="The instruction as written")
+    outcome: Literal["reopened", "key_chase", "noted"] = Field(
+        description="Reopened for re-handling, flagged for key chasing, or noted on the case"
+    )
+    asked_case_id: CaseId | None = Field(
+        default=None, description="The case the leader named, when it was merged into this one"
+    )
+    unit_ids: tuple[UnitId, ...] = Field(default=(), description="Units handling the case")
+    deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Deputies behind the case")
+    given_on: date = Field(description="Day it was recorded")
+
+
+class CaseAssignmentChased(CaseEvent):
+    """The assignment deadline (交办, 7 working days from receipt) is near or past."""
+
+    EVENT_TYPE = "cases.case.assignment_chased"
+
+    notice: Literal["warning", "overdue"] = Field(description="Warning before, or overdue after")
+    owed_by: TownshipCode = Field(description="Township office that owes the assignment")
+    received_on: date = Field(description="Day the item was received")
+    assign_by: DueOn
+
+
+class CaseDueDateRecomputed(CaseEvent):
+    """A running due date moved because an official holiday arrangement was loaded."""
+
+    EVENT_TYPE = "cases.case.due_date_recomputed"
+
+    clock: Literal["reply", "assignment"] = Field(description="Which deadline moved")
+    previous_due_on: date = Field(description="Due date counted before")
+    due_on: DueOn
+    calendar_year: int = Field(ge=2000, le=2100, description="Year whose arrangement was loaded")
+
+
 class CaseWarning(CaseEvent):
     """A case used 50% or 75% of its clock (announced once per threshold)."""
 
@@ -326,6 +371,62 @@ class SupervisionTopicClosed(EventData):
     vote: VoteCount | None = Field(default=None, description="满意度测评 of the report, if held")
 
 
+class SupervisionMeasureAdded(EventData):
+    """A rectification measure was added to a supervision topic."""
+
+    EVENT_TYPE = "cases.supervision.measure_added"
+    AGGREGATE = _TOPIC
+    SUBJECT = "topic_id"
+
+    topic_id: TopicId
+    township: TownshipCode
+    measure: Measure = Field(description="The measure as added")
+    added_on: date = Field(description="Day it was added")
+
+
+class SupervisionMeasureWithdrawn(EventData):
+    """A mistaken rectification measure was withdrawn, with the reason."""
+
+    EVENT_TYPE = "cases.supervision.measure_withdrawn"
+    AGGREGATE = _TOPIC
+    SUBJECT = "topic_id"
+
+    topic_id: TopicId
+    township: TownshipCode
+    measure_id: Id = Field(description="Measure withdrawn")
+    reason: Text = Field(description="Why the measure was a mistake")
+    withdrawn_on: date = Field(description="Day it was withdrawn")
+
+
+class SupervisionReportSubmitted(EventData):
+    """The rectification report was submitted for the satisfaction vote."""
+
+    EVENT_TYPE = "cases.supervision.report_submitted"
+    AGGREGATE = _TOPIC
+    SUBJECT = "topic_id"
+
+    topic_id: TopicId
+    township: TownshipCode
+    report_version: int = Field(ge=1, description="1, then 2 after a failing vote, …")
+    submitted_on: date = Field(description="Day it was submitted")
+
+
+class SupervisionVoteRecorded(EventData):
+    """A satisfaction vote (满意度测评) on the report, passing or failing."""
+
+    EVENT_TYPE = "cases.supervision.vote_recorded"
+    AGGREGATE = _TOPIC
+    SUBJECT = "topic_id"
+
+    topic_id: TopicId
+    township: TownshipCode
+    report_version: int = Field(ge=1, description="Report version voted on")
+    vote: VoteCount = Field(description="How the votes fell")
+    passed: bool = Field(description="满意 + 基本满意 are a majority of the votes cast")
+    held_on: date = Field(description="Day of the vote")
+    recorded_by: UserId
+
+
 class ThemeCount(Part):
     """How many items of one theme, in one township, a digest reports."""
 
@@ -368,9 +469,16 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     CaseOverdue,
     CaseReminded,
     CaseEscalated,
+    CaseInstructionGiven,
+    CaseAssignmentChased,
+    CaseDueDateRecomputed,
     SupervisionTopicOpened,
     SupervisionFollowupLogged,
     SupervisionTopicClosed,
+    SupervisionMeasureAdded,
+    SupervisionMeasureWithdrawn,
+    SupervisionReportSubmitted,
+    SupervisionVoteRecorded,
     DigestPublished,
 )
 """Every event type this service publishes, current versions."""

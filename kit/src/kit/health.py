@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Mapping
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
@@ -58,8 +59,13 @@ def health_router(
     broker: KafkaBroker,
     registry: CollectorRegistry,
     metrics: KitMetrics,
+    details: Callable[[], Mapping[str, object]] | None = None,
 ) -> APIRouter:
-    """Return `/livez` (process), `/readyz` (database; broker reported) and `/metrics`."""
+    """Return `/livez` (process), `/readyz` (database; broker reported) and `/metrics`.
+
+    ``details`` adds what the service wants operators to see in the `/readyz` body (it does
+    not change readiness), e.g. a holiday calendar that does not cover the coming year.
+    """
     router = APIRouter(include_in_schema=False)
     probe = BrokerProbe(
         broker,
@@ -75,11 +81,13 @@ def health_router(
     async def readyz() -> JSONResponse:
         database, broker_up = await asyncio.gather(_database_ok(engine), probe.check())
         metrics.ready.labels(service).set(1 if database else 0)
-        body = {
+        body: dict[str, object] = {
             "status": "ok" if database else "unavailable",
             "checks": {"database": database, "broker": broker_up},
             "broker": "up" if broker_up else "down (writes wait in the outbox)",
         }
+        if details is not None:
+            body["details"] = dict(details())
         return JSONResponse(body, status_code=200 if database else 503)
 
     @router.get("/metrics")

@@ -7,7 +7,7 @@ import contextlib
 import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -69,6 +69,7 @@ class ServiceRuntime:
     job_runs: Counter[str] = field(default_factory=Counter)
     """How many times each job finished on this instance (tests wait on it, never on a sleep)."""
     holder: str = field(default_factory=instance_id)
+    readiness_details: Callable[[], Mapping[str, object]] | None = None
 
     def schedule(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
         """Register a periodic job; it runs on one instance at a time once started."""
@@ -243,6 +244,7 @@ def build_app(
             broker=runtime.broker,
             registry=runtime.registry,
             metrics=runtime.metrics,
+            details=runtime.readiness_details,
         )
     )
     for router in routers:

@@ -42,6 +42,7 @@ def submitted(case: Case) -> Envelope[Any]:
                 co_deputy_ids=case.deputy_ids[1:],
                 confidential=case.confidential,
                 submitted_on=case.received_on,
+                from_opinion_id=case.from_opinion_id,
             ),
             source=SOURCE,
         )
@@ -203,6 +204,36 @@ def reopened(case: Case, reason: ReopenReason) -> Envelope[Any]:
     )
 
 
+def instruction_given(
+    case: Case,
+    *,
+    instruction_id: str,
+    digest_id: str,
+    leader: str,
+    text: str,
+    outcome: str,
+    asked_case_id: str | None,
+    on: date,
+) -> Envelope[Any]:
+    """A leader's instruction (批示) on the case, with its text: the unit and notify act on it."""
+    return event(
+        ev.CaseInstructionGiven(
+            case_id=case.case_id,
+            township=case.township,
+            instruction_id=instruction_id,
+            digest_id=digest_id,
+            leader=leader,
+            text=text,
+            outcome=outcome,
+            asked_case_id=asked_case_id,
+            unit_ids=tuple(u.unit_id for u in case.units),
+            deputy_ids=case.deputy_ids,
+            given_on=on,
+        ),
+        source=SOURCE,
+    )
+
+
 def closed(case: Case, on: date) -> Envelope[Any]:
     """The case was closed (办结), at triage or after handling."""
     rating = case.feedback[-1] if case.feedback else None
@@ -229,6 +260,21 @@ def after_step(case: Case, before: State, on: date) -> list[Envelope[Any]]:
     if case.state in FINAL or case.state is State.closed:
         return [closed(case, on)]
     return []
+
+
+def assignment_chased(case: Case, announcement: Announcement) -> Envelope[Any]:
+    """The assignment deadline is near or past; the township office owes the assignment."""
+    return event(
+        ev.CaseAssignmentChased(
+            case_id=case.case_id,
+            township=case.township,
+            notice="overdue" if announcement.notice is Notice.overdue else "warning",
+            owed_by=case.township,
+            received_on=case.received_on,
+            assign_by=case.assign_by,
+        ),
+        source=SOURCE,
+    )
 
 
 def chased(case: Case, announcement: Announcement) -> Envelope[Any]:

@@ -16,7 +16,12 @@ from datetime import date, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from cases import events
-from cases.domain.chasing import due_announcements, next_chase_day
+from cases.domain.chasing import (
+    assignment_announcements,
+    due_announcements,
+    next_assignment_chase_day,
+    next_chase_day,
+)
 from cases.handlers.context import Services
 from cases.metrics import refresh_gauges
 
@@ -66,6 +71,19 @@ async def _batch(svc: Services, day: date) -> tuple[int, int, bool]:
             for case_id, version in due:
                 case = loaded.get(case_id)
                 clock = case.running_clock() if case else None
+                waiting = case.assignment_clock() if case else None
+                if case is not None and clock is None and waiting is not None:
+                    for item in assignment_announcements(
+                        waiting, day, announced[case_id], svc.chase
+                    ):
+                        claims.append((case_id, item.key))
+                        uow.stage(events.assignment_chased(case, item))
+                        notices.append(f"assignment_{item.notice.value}")
+                    later_day = next_assignment_chase_day(
+                        waiting, day + timedelta(days=1), svc.chase
+                    )
+                    moves.append((case_id, version, later_day))
+                    continue
                 if case is None or clock is None:
                     moves.append((case_id, version, None))
                     continue

@@ -20,6 +20,7 @@ class CaseMetrics:
     open: Gauge
     overdue: Gauge
     announcements: Counter
+    fallback_clocks: Counter
 
 
 def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
@@ -41,6 +42,11 @@ def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
             "cases_chase_announcements",
             "Chase announcements made (warning, overdue, reminder, escalation)",
             ["notice"],
+            registry=registry,
+        ),
+        fallback_clocks=Counter(
+            "cases_fallback_clocks",
+            "Clocks counted on the Monday-Friday fallback (no official holidays for the year)",
             registry=registry,
         ),
     )

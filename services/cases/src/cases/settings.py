@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from cases.domain.clocks import parse_span
+from cases.domain.workdays import parse_official
 from kit.settings import ServiceSettings
 
 
@@ -35,7 +37,63 @@ class CasesSettings(ServiceSettings):
         ),
     )
 
-    @field_validator("clock_overrides", mode="before")
+    assign_window: str = Field(
+        default="7 workdays", description="Assignment (交办) deadline counted from receipt"
+    )
+    return_window: str = Field(
+        default="7 workdays", description="Window for a unit to return (退办) a case"
+    )
+    extension_limit: str = Field(
+        default="3 months", description="Longest extension (延期) beyond the due date"
+    )
+    chase_warnings: list[int] = Field(
+        default=[50, 75], description="Warning thresholds, percent of the clock used"
+    )
+    escalation_days: dict[str, int] = Field(
+        default={"township_chair": 0, "county_committee": 5, "vice_chair": 10},
+        description="Escalation ladder: level -> working days overdue",
+    )
+    first_reminder_after: int = Field(
+        default=2, ge=1, le=60, description="Working days overdue before the first reminder"
+    )
+    categories: dict[str, list[str]] | None = Field(
+        default=None,
+        description=(
+            'Controlled list of categories with aliases, e.g. {"生态环境": ["环境保护", "环保"]}; '
+            "unset: the built-in list"
+        ),
+    )
+
+    official_calendars: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict,
+        description=(
+            'Official holiday arrangements per year, e.g. {"2027": {"holidays": ["2027-01-01"], '
+            '"workdays": ["2027-02-06"]}}; a loaded year wins over the calendar library'
+        ),
+    )
+
+    @field_validator("official_calendars")
+    @classmethod
+    def _official(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        """Refuse an arrangement that does not hold together (dates, weekdays, overlaps)."""
+        parse_official(value)
+        return value
+
+    @field_validator("assign_window", "return_window", "extension_limit")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        """Refuse a clock length that is not '<n> months|days|workdays'."""
+        parse_span(value)
+        return value
+
+    @field_validator(
+        "clock_overrides",
+        "chase_warnings",
+        "escalation_days",
+        "categories",
+        "official_calendars",
+        mode="before",
+    )
     @classmethod
     def _json(cls, value: Any) -> Any:
         """Accept the overrides as a JSON object in an environment variable."""

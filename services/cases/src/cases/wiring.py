@@ -6,9 +6,9 @@ import functools
 
 from prometheus_client import CollectorRegistry
 
+from cases import policy
 from cases.adapters.tables import make_schema
-from cases.domain.clocks import ClockPolicy, days, parse_overrides
-from cases.domain.workdays import WorkCalendar
+from cases.handlers.calendar import apply_official_years, coverage, warn_uncovered
 from cases.handlers.context import Services
 from cases.handlers.roster import roster_subscription
 from cases.jobs import chase, count_cases
@@ -35,15 +35,17 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
     services = Services.on(
         runtime,
         tables=schema.tables,
-        calendar=WorkCalendar(),
-        policy=ClockPolicy(
-            opinion=days(settings.opinion_days),
-            by_category=parse_overrides(settings.clock_overrides),
-        ),
+        calendar=policy.work_calendar(settings),
+        policy=policy.clock_policy(settings),
+        chase=policy.chase_policy(settings),
+        categories=policy.categories(settings),
         similar_threshold=settings.similar_threshold,
         chase_batch=settings.chase_batch,
         metrics=make_case_metrics(runtime.registry),
     )
     runtime.schedule("chase", functools.partial(chase, services))
     runtime.schedule("case_gauges", functools.partial(count_cases, services))
+    runtime.schedule("official_calendar", functools.partial(apply_official_years, services))
+    warn_uncovered(services.calendar, services.today())
+    runtime.readiness_details = lambda: coverage(services.calendar, services.today())
     return Core(runtime, services)

@@ -99,13 +99,16 @@ def _unit(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) 
     return client.post("/api/v1/units", json=body, headers=auth)
 
 
+DUE = (date.today() + timedelta(days=365)).isoformat()
+
+
 def _topic_body(place: dict[str, str]) -> dict[str, Any]:
     return {
         "township": place["township"],
         "title": "农村饮用水安全",
         "origin": "plan",
         "year": 2026,
-        "measures": [{"description": "改造管网", "owner_unit_id": "water", "due_on": "2026-12-31"}],
+        "measures": [{"description": "改造管网", "owner_unit_id": place["unit"], "due_on": DUE}],
     }
 
 
@@ -113,12 +116,15 @@ def _open_topic(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, 
     return client.post("/api/v1/topics", json=_topic_body(ctx["place"]), headers=auth)
 
 
-def _topic_step(path: str, body: dict[str, Any]) -> Callable[..., Any]:
+def _topic_step(
+    path: str, body: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
+) -> Callable[..., Any]:
     def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
         topic = ctx["topic"]
+        measure = topic["measures"][0]["measure_id"]
         return client.post(
-            f"/api/v1/topics/{topic['topic_id']}/{path}",
-            json=body,
+            f"/api/v1/topics/{topic['topic_id']}/{path.format(measure=measure)}",
+            json=body(topic) if callable(body) else body,
             headers={**auth, "If-Match": f'"{topic["version"]}"'},
         )
 
@@ -231,15 +237,30 @@ ROUTES = (
     Route("register unit", None, frozenset({"county_admin"}), _unit),
     Route("open topic", None, frozenset(STAFF), _open_topic),
     Route("list topics", None, TOPIC_READERS, _list_topics),
-    Route("read topic", "topic", TOPIC_READERS, _read_topic),
+    Route("read topic", "topic", TOPIC_READERS | {"handling_unit"}, _read_topic),
     Route("log follow-up", "topic", frozenset(STAFF), _topic_step("followups", {"note": "已开工"})),
+    Route(
+        "owner unit's follow-up",
+        "topic",
+        frozenset(STAFF | {"handling_unit"}),
+        _topic_step(
+            "followups",
+            lambda t: {"note": "管网已开工", "measure_id": t["measures"][0]["measure_id"]},
+        ),
+    ),
+    Route(
+        "withdraw measure",
+        "topic",
+        frozenset(STAFF),
+        _topic_step("measures/{measure}/withdraw", {"reason": "误录"}),
+    ),
     Route(
         "add measure",
         "topic",
         frozenset(STAFF),
         _topic_step(
             "measures",
-            {"description": "水质检测", "owner_unit_id": "water", "due_on": "2026-12-31"},
+            {"description": "水质检测", "owner_unit_id": "water", "due_on": DUE},
         ),
     ),
     Route("statistics", None, frozenset(OVERSIGHT), _statistics),

@@ -109,6 +109,7 @@ async def test_bad_input_changes_nothing(
     settings = settings_for(database_url, topic_prefix)
     ctx: dict[str, Any] = {
         "admin": headers(settings, "county_admin", COUNTY),
+        "leader": headers(settings, "county_leader", COUNTY),
         "deputy": headers(settings, "deputy", TOWNSHIP, deputy_id="dep-1"),
         "co_deputy": headers(settings, "deputy", TOWNSHIP, deputy_id="dep-2"),
         "other_deputy": headers(settings, "deputy", TOWNSHIP, deputy_id="dep-9"),
@@ -132,7 +133,7 @@ async def test_bad_input_changes_nothing(
             )
         elif name == "stale If-Match":
             ctx["case"] = {**ctx["case"], "version": ctx["case"]["version"] - 1}
-            response = await _step("key-chase", "admin", {})(client, ctx)
+            response = await _step("key-chase", "leader", {})(client, ctx)
         else:
             assert call is not None
             response = await call(client, ctx)

@@ -21,6 +21,8 @@ from cases.testing.harness import (
 )
 
 pytestmark = pytest.mark.integration
+SOONER = (date.today() + timedelta(days=200)).isoformat()
+LATER = (date.today() + timedelta(days=400)).isoformat()
 
 
 async def _do(
@@ -56,10 +58,10 @@ async def test_a_topic_from_a_cluster_of_cases_is_rectified_voted_and_closed(
                 {
                     "description": "改造供水管网",
                     "owner_unit_id": "water",
-                    "due_on": "2026-12-31",
+                    "due_on": LATER,
                     "weight": 3,
                 },
-                {"description": "每月水质检测", "owner_unit_id": "water", "due_on": "2026-10-31"},
+                {"description": "每月水质检测", "owner_unit_id": "water", "due_on": SOONER},
             ],
         }
         bad = await client.post(
@@ -233,10 +235,15 @@ async def test_digest_counts_renders_and_instructions_become_follow_up(
         result = stats.json()
         assert result["overall"]["total"] == 3
         groups = {g["key"]: g for g in result["groups"]}
-        assert groups["交通"]["total"] == 2
+        assert groups["交通出行"]["total"] == 2  # filed as 交通: the controlled name counts
         assert groups["教育"]["replied"] == 0
         assert result["overall"]["solved"] == 0  # the solved case was reopened: no longer solved
         assert (await client.get("/api/v1/statistics", headers=deputy)).status_code == 403
         types = await outbox_types(service.runtime.engine, service.runtime.tables.outbox)
         assert "cases.digest.published" in types
-        assert types[-2:] == ["cases.case.reopened", "cases.case.key_chase_designated"]
+        assert types[-4:] == [
+            "cases.case.reopened",
+            "cases.case.instruction_given",
+            "cases.case.key_chase_designated",
+            "cases.case.instruction_given",
+        ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +13,7 @@ from cases.testing import bodies
 from cases.testing.harness import COUNTY, TOWNSHIP, count, headers, running_app, settings_for
 
 pytestmark = pytest.mark.integration
+LATER = (date.today() + timedelta(days=400)).isoformat()
 
 Call = Callable[[httpx.AsyncClient, dict[str, Any]], Awaitable[httpx.Response]]
 
@@ -44,7 +45,7 @@ TOPIC = {
     "title": "农村饮用水安全",
     "origin": "plan",
     "year": 2026,
-    "measures": [{"description": "改造管网", "owner_unit_id": "water", "due_on": "2026-12-31"}],
+    "measures": [{"description": "改造管网", "owner_unit_id": "water", "due_on": LATER}],
 }
 TODAY = date.today().isoformat()
 BAD: list[tuple[str, Call, int, str]] = [

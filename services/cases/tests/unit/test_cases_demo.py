@@ -54,7 +54,9 @@ async def test_the_demo_year_loads_once_with_every_state(tmp_path: Path) -> None
     assert _rows(path, "select count(*) from units")[0][0] == 12
     assert _rows(path, "select township, opinion_days from township_clocks") == [("990101003", 20)]
     contacts = _rows(path, "select name, phone, address from constituents")
-    assert len(contacts) == kinds["opinion"]  # every opinion keeps its constituent
+    turned = _rows(path, "select count(*) from cases where state = 'to_suggestion'")[0][0]
+    # every opinion keeps its constituent, and so does the suggestion it was turned into
+    assert len(contacts) == kinds["opinion"] + turned
     assert all(
         name and phone and str(address).startswith("青山县") for name, phone, address in contacts
     )

@@ -186,10 +186,10 @@ def extend(case: Case, due: date, by: Actor = COUNTY) -> None:
     )
 
 
-def test_an_extension_moves_the_due_date_once_within_three_months() -> None:
-    case = assigned(date(2025, 7, 1))  # due 9 Oct 2025
-    extend(case, date(2026, 1, 9))
-    assert case.due_on == date(2026, 1, 9)
+def test_an_extension_moves_the_due_date_once_within_the_statutory_limit() -> None:
+    case = assigned(date(2025, 7, 1))  # due 9 Oct 2025; six months from assignment: 4 Jan 2026
+    extend(case, date(2026, 1, 4))
+    assert case.due_on == date(2026, 1, 4)
     assert case.extension is not None
     assert (case.extension.previous_due_on, case.extension.granted_by) == (
         date(2025, 10, 9),
@@ -200,7 +200,7 @@ def test_an_extension_moves_the_due_date_once_within_three_months() -> None:
 @pytest.mark.parametrize(
     ("due", "problem"),
     [
-        (date(2026, 1, 12), "beyond_limit"),  # past 9 Jan 2026
+        (date(2026, 1, 9), "beyond_limit"),  # 3 months past the due date, 6+ after assignment
         (date(2025, 10, 9), "not_later"),
         (date(2025, 10, 1), "not_later"),
         (date(2025, 11, 1), "not_workday"),  # a Saturday
@@ -213,6 +213,30 @@ def test_an_extension_beyond_the_limit_or_not_later_is_refused(due: date, proble
         extend(case, due)
     assert caught.value.errors[0].type == problem
     assert vars(case) == before
+
+
+def test_an_extension_never_takes_a_complex_suggestion_past_six_months() -> None:
+    case = assigned(date(2025, 7, 1), complex_=True)
+    assert case.due_on == date(2026, 1, 4)  # six months already: nothing left to extend
+    with pytest.raises(InputError) as caught:
+        extend(case, date(2026, 3, 31))  # within 3 months of the due date, past six months
+    assert caught.value.errors[0].type == "beyond_limit"
+    assert case.extension is None
+
+
+def test_an_extension_is_granted_before_the_due_date_only() -> None:
+    case = assigned(date(2025, 7, 1))  # due 9 Oct 2025
+    with pytest.raises(InputError) as caught:
+        handling.extend(
+            case,
+            due_on=date(2025, 11, 3),
+            reason="补批",
+            by=COUNTY,
+            at=at(date(2025, 10, 10)),
+            clocks=clocks(),
+        )
+    assert caught.value.errors[0].type == "too_late"
+    assert case.due_on == date(2025, 10, 9)
 
 
 def test_only_a_county_role_grants_an_extension() -> None:
@@ -328,7 +352,7 @@ def test_unsatisfied_reopens_once_on_a_one_month_clock() -> None:
     assert case.last_reply is not None
     assert case.last_reply.round == 2
     rate(case, UNSAT, date(2025, 9, 3))
-    assert (case.state, case.round, case.solved) == (State.closed, 2, True)
+    assert (case.state, case.round, case.solved) == (State.closed, 2, False)  # 不满意 ≠ 办成
     assert [f.round for f in case.feedback] == [1, 2]
 
 
@@ -398,3 +422,15 @@ def test_every_transition_is_on_the_timeline_with_who_and_when() -> None:
     ]
     assert case.timeline[-2].comment == "class B"
     assert case.version == len(case.timeline)
+
+
+def test_a_rehandling_round_is_extended_to_at_most_three_months_from_reopening() -> None:
+    case = assigned(date(2025, 7, 1))
+    reply(case, ReplyClass.A, date(2025, 8, 1))
+    rate(case, UNSAT, date(2025, 8, 5))  # re-handling from 5 Aug, due 5 Sep
+    assert case.due_on == date(2025, 9, 5)
+    limit = clocks().extension_limit(case.due_on, case.clock, case.clock_start)
+    assert limit == date(2025, 11, 5)  # three months from reopening, not 5 Dec
+    with pytest.raises(InputError) as caught:
+        extend(case, date(2025, 12, 5))
+    assert caught.value.errors[0].type == "beyond_limit"

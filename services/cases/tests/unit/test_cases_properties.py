@@ -132,7 +132,7 @@ def test_random_action_sequences_keep_every_invariant(
     calendar = clocks().calendar
     day = start
     for _ in range(length):
-        allowed = case.allowed_actions()
+        allowed = case.possible_actions()
         # Mostly possible actions, so runs reach deep states; sometimes anything at all.
         roll = data.draw(st.integers(0, 9))
         onward = sorted(allowed & MAIN_LINE)
@@ -223,6 +223,8 @@ def test_closed_is_never_counted_as_solved(cls: ReplyClass, ratings: list[Satisf
             clocks=clocks(),
             comment="理由",
         )
-    assert case.solved == (case.state is State.closed and cls is ReplyClass.A)
+    last = case.feedback[-1] if case.feedback else None
+    satisfied = last is not None and not last.unsatisfied
+    assert case.solved == (case.state is State.closed and cls is ReplyClass.A and satisfied)
     if cls is not ReplyClass.A:
         assert not case.solved

@@ -195,10 +195,15 @@ def test_by_category() -> None:
     assert rates(themes[LIVING]) == (0.5, 0.0, 0.0, 0.5)
 
 
-def test_by_lead_unit_leaves_out_unassigned_cases() -> None:
+def test_by_lead_unit_counts_unassigned_cases_as_their_own_group() -> None:
     units = tally(FACTS, by="unit", today=TODAY)
-    assert [(t.key, t.total) for t in units] == [("civil", 2), ("edu", 3), ("traffic", 5)]
-    assert sum(t.total for t in units) == 10  # c10 and c11 never got a lead unit
+    assert [(t.key, t.total) for t in units] == [
+        ("civil", 2),
+        ("edu", 3),
+        ("traffic", 5),
+        ("unassigned", 2),  # c10 and c11 never got a lead unit
+    ]
+    assert sum(t.total for t in units) == len(FACTS)
 
 
 def test_closed_is_never_solved_by_itself() -> None:
@@ -270,8 +275,7 @@ def test_groups_partition_every_count(facts: list[CaseFacts], by: Key) -> None:
     whole = overall(facts, TODAY)
     groups = tally(facts, by=by, today=TODAY)
     assert [t.key for t in groups] == sorted({t.key for t in groups})
-    kept = [f for f in facts if by != "unit" or f.lead_unit_id is not None]
-    kept_whole = overall(kept, TODAY)
+    kept_whole = whole  # every case is in one group, unassigned ones too
     assert whole.total == len(facts)
     for i, value in enumerate(counts(kept_whole)):
         assert sum(counts(t)[i] for t in groups) == value

@@ -108,11 +108,11 @@ def test_a_failing_vote_sends_the_report_back_and_a_second_report_can_pass() -> 
     t = topic(measure("a", status=MeasureStatus.done))
     submit_report(t, text="整改报告", on=DAY)
     assert allowed_actions(t) == ("record_vote",)
-    assert record_vote(t, Vote(1, 1, 3), on=DAY) is False
+    assert record_vote(t, Vote(1, 1, 3), on=DAY).passes is False
     assert t.state is TopicState.open
     assert t.report == ""
     submit_report(t, text="整改报告（修订）", on=DAY)
-    assert record_vote(t, Vote(4, 1, 1), on=DAY) is True
+    assert record_vote(t, Vote(4, 1, 1), on=DAY).passes is True
     assert allowed_actions(t) == ("close",)
     close(t, on=DAY)
     assert t.state.value == "closed"

@@ -110,7 +110,7 @@ ACTIONS: dict[str, Callable[[Topic], object]] = {
     "close": lambda t: close(t, on=DAY),
 }
 ALLOWED = {
-    "open": ("add_measure", "log_followup", "submit_report"),
+    "open": ("add_measure", "withdraw_measure", "log_followup", "submit_report"),
     "reporting": ("record_vote",),
     "voted": ("close",),
     "closed": (),
@@ -212,11 +212,11 @@ def test_a_failing_vote_sends_the_report_back_and_the_second_one_passes() -> Non
     follow(topic, "b", progress=100)
     submit_report(topic, text="整改报告", on=DAY)
     assert (topic.state, topic.report) == (TopicState.reporting, "整改报告")
-    assert record_vote(topic, Vote(5, 0, 5), on=DAY) is False  # 报告被退回
+    assert record_vote(topic, Vote(5, 0, 5), on=DAY).passes is False  # 报告被退回
     assert (topic.state, topic.report, topic.vote_passed) == (TopicState.open, "", False)
     follow(topic, note="补充整改")
     submit_report(topic, text="整改报告（第二稿）", on=DAY)
-    assert record_vote(topic, Vote(4, 2, 5), on=DAY) is True
+    assert record_vote(topic, Vote(4, 2, 5), on=DAY).passes is True
     assert topic.state is TopicState.reporting
     assert topic.vote_passed
     close(topic, on=date(2026, 7, 1))
@@ -245,7 +245,7 @@ def test_a_vote_passes_with_more_than_half_of_the_votes_cast(
     assert vote.passes is passes
     assert vote.total == sum(votes)
     topic = in_state("reporting")
-    assert record_vote(topic, vote, on=DAY) is passes
+    assert record_vote(topic, vote, on=DAY).passes is passes
 
 
 @pytest.mark.parametrize("votes", [(0, 0, 0), (-1, 2, 0), (1, 0, -1)])

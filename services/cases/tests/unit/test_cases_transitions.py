@@ -22,7 +22,7 @@ from cases_harness import (
 from cases.domain import handling, intake
 from cases.domain.errors import IllegalTransitionError
 from cases.domain.model import Case
-from cases.domain.states import FINAL, TRANSITIONS, Action, State
+from cases.domain.states import FINAL, INTERNAL, TRANSITIONS, Action, State
 from contracts.vocabulary import CaseKind, NotAcceptedReason, ReopenReason, ReplyClass, Satisfaction
 
 SAME = None
@@ -47,7 +47,7 @@ RESULT: dict[Action, State | None] = {
 }
 """Where each action leads when it is legal, from the cases `case_in` builds."""
 
-ACTIONS = [a for a in Action if a is not Action.receive]
+ACTIONS = [a for a in Action if a is not Action.receive and a not in INTERNAL - {Action.absorb}]
 
 
 def perform(case: Case, action: Action, when: datetime) -> None:

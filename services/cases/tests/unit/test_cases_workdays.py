@@ -114,3 +114,18 @@ def test_rounding_to_working_days_is_nearest_in_each_direction(day: date) -> Non
     assert calendar.is_workday(before)
     assert before <= day <= after
     assert calendar.between(before, after - timedelta(days=1)) == 0
+
+
+def test_a_loaded_official_year_wins_over_the_library_and_is_covered() -> None:
+    from cases.domain.workdays import OfficialYear, parse_official
+
+    years = parse_official({"2025": {"holidays": ["2025-03-03"], "workdays": ["2025-03-08"]}})
+    calendar = WorkCalendar(official=years)
+    assert not calendar.is_workday(date(2025, 3, 3))  # a Monday the library calls a workday
+    assert calendar.is_workday(date(2025, 3, 8))  # a Saturday made a working day
+    assert calendar.is_workday(date(2025, 10, 1))  # the loaded notice replaces the library whole
+    assert calendar.covers(2025)
+    assert WorkCalendar(covers=lambda year: year <= 2026).uncovered(2026, 2027) == [2027]
+    assert isinstance(years[2025], OfficialYear)
+    with pytest.raises(ValueError, match="both a holiday and a working day"):
+        parse_official({"2027": {"holidays": ["2027-02-06"], "workdays": ["2027-02-06"]}})

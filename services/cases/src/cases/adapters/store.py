@@ -137,9 +137,16 @@ class CaseStore:
         )
         return {r.case_id: case_from_doc(r.doc, r.version) for r in rows.all()}
 
-    async def add_case(self, case: Case, *, chase_on: date | None, at: datetime) -> None:
-        """Insert a new case with its deputies and first timeline steps."""
-        row = {"case_id": case.case_id, "created_at": at, "updated_at": at}
+    async def add_case(
+        self,
+        case: Case,
+        *,
+        chase_on: date | None,
+        at: datetime,
+        tokens: dict[str, int] | None = None,
+    ) -> None:
+        """Insert a new case with its deputies, first timeline steps and token vector."""
+        row = {"case_id": case.case_id, "created_at": at, "updated_at": at, "tokens": tokens}
         await self.session.execute(insert(self.t.cases), [{**row, **case_columns(case, chase_on)}])
         await self._links(case, replace=False)
         await self._timeline(case, first_seq=1)

@@ -43,6 +43,7 @@ class Tables:
     instructions: Table
     townships: Table
     deputies: Table
+    calendar_years: Table
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("version", Integer, nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
+        Column("tokens", JSON, nullable=True),  # term -> count of title and content, at intake
         Index("ix_cases_township_received", "township", "received_on"),
         Index("ix_cases_state_township_due", "state", "township", "due_on"),
         Index("ix_cases_lead_unit", "lead_unit_id"),
@@ -204,7 +206,15 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("status", String(20), nullable=False),
         Column("version", Integer, nullable=False),
     )
+    calendar_years = Table(
+        "calendar_years",
+        metadata,
+        Column("year", Integer, primary_key=True),
+        Column("digest", String(64), nullable=False),
+        Column("loaded_at", UtcDateTime(), nullable=False),
+    )
     return Tables(
+        calendar_years=calendar_years,
         townships=townships,
         deputies=deputies,
         units=units,

@@ -21,7 +21,15 @@ from sqlalchemy import func, select
 
 from cases.adapters.store import UnitRecord
 from cases.bootstrap import migrate
-from cases.demo.county import COUNTY, COUNTY_NAME, SHORT_CLOCK, TOWNSHIPS, UNITS, cast_of
+from cases.demo.county import (
+    COUNTY,
+    COUNTY_NAME,
+    SHORT_CLOCK,
+    TOWNSHIPS,
+    UNITS,
+    Cast,
+    cast_of,
+)
 from cases.demo.year import Year
 from cases.domain.states import HANDLING
 from cases.handlers.context import Caller, Services
@@ -51,7 +59,7 @@ async def load(svc: Services, *, today: date | None = None) -> bool:
     admin = Caller(principal=cast.admin, correlation_id="demo-setup")
     for unit_id, name in UNITS:
         await register_unit(first, admin, UnitRecord(unit_id, name, COUNTY, active=True))
-    await _township_names(svc)
+    await _roster(svc, cast)
     township, days = SHORT_CLOCK
     staff = Caller(principal=cast.staff[township], correlation_id="demo-setup")
     await set_opinion_clock(first, staff, township, days)
@@ -69,10 +77,26 @@ async def load(svc: Services, *, today: date | None = None) -> bool:
     return True
 
 
-async def _township_names(svc: Services) -> None:
-    """Seed the roster projection with the townships' names, as deputies.events would."""
+async def _roster(svc: Services, cast: Cast) -> None:
+    """Seed the roster projection with the townships and deputies, as deputies.events would."""
     t = svc.tables.townships
+    d = svc.tables.deputies
     async with svc.uow() as uow:
+        seen = set((await uow.session.execute(select(d.c.deputy_id))).scalars().all())
+        people = [
+            {
+                "deputy_id": p.deputy_id,
+                "township": p.township,
+                "name": p.name,
+                "status": "active",
+                "version": 0,
+            }
+            for group in cast.deputies.values()
+            for p in group
+            if p.deputy_id not in seen
+        ]
+        if people:
+            await uow.session.execute(d.insert(), people)
         known = set((await uow.session.execute(select(t.c.code))).scalars().all())
         rows = [
             {

@@ -1,8 +1,8 @@
 """The demo county's cast for cases: townships, handling units, the people who act, and what they write.
 
 Deputy ids are ``demo-dep-001``... here. The deputies service's demo gives its deputies random uuids,
-so these ids do not match that roster yet (the cases service accepts any deputy id it has not seen
-end its mandate).
+so these ids do not match that roster yet: the demo writes its own townships and deputies into the
+cases service's roster projection (intake refuses deputies and townships the roster does not know).
 """
 
 from __future__ import annotations

@@ -174,3 +174,43 @@ def next_chase_day(
         used = -(-length * threshold // 100)  # ceil: the first day the share reaches it
         candidates.append(clock.start + timedelta(days=used))
     return min(day for day in candidates if day >= on_or_after)
+
+
+ASSIGNMENT = "assign"
+"""Key prefix of the assignment deadline's announcements (交办, counted from receipt)."""
+
+
+def assignment_announcements(
+    clock: RunningClock, today: date, announced: Collection[str], policy: ChasePolicy
+) -> list[Announcement]:
+    """Return the warning or overdue notice the assignment deadline owes on ``today``, once each.
+
+    Like a reply clock: the highest warning threshold reached before the deadline, the overdue
+    notice after it; no reminders or escalations (the township office that owes it is named).
+    """
+    if is_overdue(clock, today):
+        key = f"{ASSIGNMENT}:{Notice.overdue.value}"
+        return [] if key in announced else [Announcement(Notice.overdue, key, 0)]
+    share = used_share(clock, today)
+    reached = [t for t in policy.warnings if share >= Fraction(t, 100)]
+    if not reached:
+        return []
+    key = f"{ASSIGNMENT}:{Notice.warning.value}:{reached[-1]}"
+    later = (f"{ASSIGNMENT}:{Notice.warning.value}:{t}" for t in policy.warnings if t > reached[-1])
+    if key in announced or any(k in announced for k in later):
+        return []
+    return [Announcement(Notice.warning, key, 0, threshold=reached[-1])]
+
+
+def next_assignment_chase_day(
+    clock: RunningClock, on_or_after: date, policy: ChasePolicy
+) -> date | None:
+    """Return the next day the assignment deadline may owe a notice; None once it was breached."""
+    breach = clock.due + timedelta(days=1)
+    if on_or_after > breach:
+        return None
+    length = (clock.due - clock.start).days
+    candidates = [breach]
+    for threshold in policy.warnings:
+        candidates.append(clock.start + timedelta(days=-(-length * threshold // 100)))
+    return min(day for day in candidates if day >= on_or_after)

@@ -64,6 +64,16 @@ def _no_overrides() -> Mapping[tuple[Clock, str], Span]:
     return MappingProxyType({})
 
 
+def _outer_limits() -> Mapping[Clock, Span]:
+    return MappingProxyType(
+        {
+            Clock.suggestion: Span(6, SpanUnit.months),  # 代表法 Art. 51: six months at most
+            Clock.complex_suggestion: Span(6, SpanUnit.months),
+            Clock.rehandling: Span(3, SpanUnit.months),  # never longer than a first reply term
+        }
+    )
+
+
 @dataclass(frozen=True)
 class ClockPolicy:
     """Configurable clock lengths; defaults follow 代表法 Art. 51 and the Shanghai rules (domain §4.1)."""
@@ -76,6 +86,7 @@ class ClockPolicy:
     assign_window: Span = Span(7, SpanUnit.workdays)
     extension_limit: Span = Span(3, SpanUnit.months)
     by_category: Mapping[tuple[Clock, str], Span] = field(default_factory=_no_overrides)
+    outer_limit: Mapping[Clock, Span] = field(default_factory=_outer_limits)
 
     def span(self, clock: Clock, category: str = "") -> Span:
         """Return the length of a handling clock, a category override first."""
@@ -128,14 +139,42 @@ class Clocks:
         """Return the last day a unit may ask to return (退办) a case assigned on ``assigned_on``."""
         return self.after(assigned_on, self.policy.return_window)
 
-    def extension_limit(self, due_on: date) -> date:
-        """Return the latest due date an extension may grant: never beyond the limit itself."""
-        span = self.policy.extension_limit
+    def extension_limit(
+        self, due_on: date, clock: Clock | None = None, start: date | None = None
+    ) -> date:
+        """Return the latest due date an extension may grant.
+
+        Never beyond the extension limit counted from the due date, nor beyond the outer limit
+        of the clock's kind counted from its start (代表法 Art. 51: a suggestion is answered
+        within six months of assignment, whatever was extended).
+        """
+        limit = self._before(due_on, self.policy.extension_limit)
+        outer = self.outer_limit(clock, start) if clock and start else None
+        return limit if outer is None else max(due_on, min(limit, outer))
+
+    def outer_limit(self, clock: Clock, start: date) -> date | None:
+        """Return the latest a reply on ``clock`` started on ``start`` may be due, if bounded.
+
+        Counted like a due date: a limit on a holiday ends on the next working day.
+        """
+        outer = self.policy.outer_limit.get(clock)
+        return None if outer is None else self.after(start, outer)
+
+    def _before(self, start: date, span: Span) -> date:
         if span.unit is SpanUnit.workdays:
-            return self.calendar.add(due_on, span.amount)
+            return self.calendar.add(start, span.amount)
         if span.unit is SpanUnit.months:
-            return self.calendar.on_or_before(add_months(due_on, span.amount))
-        return self.calendar.on_or_before(due_on + timedelta(days=span.amount))
+            return self.calendar.on_or_before(add_months(start, span.amount))
+        return self.calendar.on_or_before(start + timedelta(days=span.amount))
+
+
+def parse_span(length: str) -> Span:
+    """Read a clock length such as ``"3 months"``, ``"30 days"`` or ``"7 workdays"``."""
+    amount, _, unit = length.strip().partition(" ")
+    try:
+        return Span(int(amount), SpanUnit(unit.strip()))
+    except ValueError:
+        raise ValueError(f"{length!r} is not '<n> months|days|workdays'") from None
 
 
 def parse_overrides(values: Mapping[str, str]) -> Mapping[tuple[Clock, str], Span]:

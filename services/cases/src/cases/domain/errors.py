@@ -20,11 +20,18 @@ from kit.errors import (
 class IllegalTransitionError(TransitionError):
     """The action is not allowed in the case's current state (HTTP 409, with the allowed actions)."""
 
-    def __init__(self, state: StrEnum, action: StrEnum, allowed: Iterable[StrEnum]) -> None:
+    def __init__(
+        self,
+        state: StrEnum,
+        action: StrEnum,
+        allowed: Iterable[StrEnum],
+        reason: str | None = None,
+    ) -> None:
         permitted = tuple(allowed)
         names = ", ".join(a.value for a in permitted) or "none"
+        why = f": {reason}" if reason else f" a case in state {state.value}"
         super().__init__(
-            f"cannot {action.value} a case in state {state.value}; allowed: {names}",
+            f"cannot {action.value}{why}; allowed: {names}",
             state=state,
             allowed=permitted,
         )

@@ -81,11 +81,19 @@ def extend(
         raise ForbiddenError("an extension is approved by the county standing committee")
     text = required_text("reason", reason, 2000)
     assert case.due_on is not None  # every handling state has a due date
-    limit = clocks.extension_limit(case.due_on)
+    if day > case.due_on:
+        raise invalid(
+            "due_on",
+            f"an extension is granted before the due date ({case.due_on.isoformat()}), not after",
+            "too_late",
+        )
+    limit = clocks.extension_limit(case.due_on, case.clock, case.clock_start)
     if due_on <= case.due_on:
         raise invalid("due_on", "an extension moves the due date later", "not_later")
     if due_on > limit:
-        raise invalid("due_on", f"at most until {limit.isoformat()}", "beyond_limit")
+        raise invalid(
+            "due_on", f"at most until {limit.isoformat()} (the statutory limit)", "beyond_limit"
+        )
     if not clocks.calendar.is_workday(due_on):
         raise invalid("due_on", "a due date falls on a working day", "not_workday")
     case.extension = Extension(case.due_on, due_on, text, by.user_id, day)
@@ -178,7 +186,7 @@ def give_feedback(
         case.state = State.follow_up
     else:
         case.state = State.closed
-        case.solved = case.reply_class is ReplyClass.A
+        case.solved = case.reply_class is ReplyClass.A and not rating.unsatisfied  # 不满意 ≠ 办成
     case.record(Action.feedback, before, by, at, note)
 
 
@@ -216,6 +224,25 @@ def reopen(
         raise invalid("reason", "unsatisfied feedback reopens by itself", "feedback_only")
     text = required_text("comment", comment, 2000)
     _next_round(case, Action.reopen, by, at, clocks, f"{reason.value}: {text}")
+
+
+def instruct(case: Case, *, leader: str, text: str, by: Actor, at: datetime, clocks: Clocks) -> str:
+    """Turn a leader's 批示 into work; return the outcome (reopened, key_chase or noted).
+
+    A closed or followed-up case is reopened for re-handling, a case still being handled is
+    flagged for key chasing; otherwise (already key-chased, or ended at triage) the instruction
+    is noted on the timeline. Every outcome leaves the instruction's text on the timeline.
+    """
+    day_of(at)
+    note = f"{required_text('leader', leader, 100)}批示：{required_text('text', text, 2000)}"
+    if Action.reopen in case.allowed_actions():
+        reopen(case, reason=ReopenReason.instruction, by=by, at=at, clocks=clocks, comment=note)
+        return "reopened"
+    if Action.designate_key_chase in case.allowed_actions():
+        designate_key_chase(case, by=by, at=at, comment=note)
+        return "key_chase"
+    case.record(Action.instruction, case.state, by, at, note)
+    return "noted"
 
 
 def _next_round(

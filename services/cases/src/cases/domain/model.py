@@ -8,7 +8,7 @@ from datetime import date, datetime
 from cases.domain.chasing import RunningClock
 from cases.domain.errors import IllegalTransitionError, invalid
 from cases.domain.records import Actor, Extension, Feedback, Reply, TimelineEntry, Unit
-from cases.domain.states import FINAL, HANDLING, TRANSITIONS, Action, State
+from cases.domain.states import FINAL, HANDLING, INTERNAL, TRANSITIONS, Action, State
 from contracts.vocabulary import (
     CaseKind,
     Clock,
@@ -50,6 +50,8 @@ class Case:
     not_accepted_reason: NotAcceptedReason | None = None
     merged_into: str | None = None
     suggestion_case_id: str | None = None
+    from_opinion_id: str | None = None  # a suggestion turned from a constituent's opinion
+    calendar_fallback: bool = False  # a deadline counted Monday-Friday: no official holidays
     units: tuple[Unit, ...] = ()
     assignment: int = 0
     assigned_on: date | None = None
@@ -106,8 +108,18 @@ class Case:
             return None
         return RunningClock(self.clock_start, self.due_on, self.round)
 
+    def assignment_clock(self) -> RunningClock | None:
+        """Return the assignment deadline's clock (交办, from receipt) while it runs."""
+        if self.state not in (State.received, State.accepted) or self.assign_by < self.received_on:
+            return None
+        return RunningClock(self.received_on, self.assign_by, 0)
+
     def allowed_actions(self) -> frozenset[Action]:
-        """Return the actions possible now, given the state and what this case has used."""
+        """Return the actions a caller may ask for now, given the state and what the case used."""
+        return self.possible_actions() - INTERNAL
+
+    def possible_actions(self) -> frozenset[Action]:
+        """Return every action possible now, internal ones (a merge's absorb) included."""
         allowed = set(TRANSITIONS[self.state])
         if self.kind is not CaseKind.opinion:
             allowed.discard(Action.to_suggestion)
@@ -119,9 +131,16 @@ class Case:
 
     def require(self, action: Action) -> None:
         """Raise ``IllegalTransitionError`` unless ``action`` is possible now."""
-        allowed = self.allowed_actions()
-        if action not in allowed:
-            raise IllegalTransitionError(self.state, action, sorted(allowed))
+        if action in self.possible_actions():
+            return
+        offered = sorted(self.allowed_actions())
+        if action is Action.extend and self.extension is not None:
+            reason = f"the one extension was already granted (until {self.extension.due_on})"
+            raise IllegalTransitionError(self.state, action, offered, reason)
+        if action is Action.designate_key_chase and self.key_chase:
+            reason = "key chasing (重点督办) was already designated for this case"
+            raise IllegalTransitionError(self.state, action, offered, reason)
+        raise IllegalTransitionError(self.state, action, offered)
 
     def record(
         self, action: Action, before: State | None, by: Actor, at: datetime, comment: str = ""

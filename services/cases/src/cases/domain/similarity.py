@@ -12,7 +12,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import jieba
@@ -79,14 +79,31 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return 0.0 if norm == 0 else min(1.0, dot / norm)
 
 
+def token_vector(text: str) -> dict[str, int]:
+    """Return how often each meaningful token occurs in a text (kept with the case at intake)."""
+    return dict(Counter(tokens(text)))
+
+
 def similar(
     text: str, corpus: Sequence[Candidate], *, threshold: float = 0.25, limit: int = 10
 ) -> list[Match]:
     """Return the candidates most like ``text``, best first, scoring at least ``threshold``."""
-    query = Counter(tokens(text))
+    vectors = [(c.case_id, token_vector(c.text)) for c in corpus]
+    return similar_vectors(token_vector(text), vectors, threshold=threshold, limit=limit)
+
+
+def similar_vectors(
+    text: Mapping[str, int],
+    corpus: Sequence[tuple[str, Mapping[str, int]]],
+    *,
+    threshold: float = 0.25,
+    limit: int = 10,
+) -> list[Match]:
+    """Rank candidates by their token vectors (no tokenising: the vectors were kept at intake)."""
+    query = Counter(text)
     if not query or not corpus:
         return []
-    documents = [Counter(tokens(c.text)) for c in corpus]
+    documents = [Counter(vector) for _, vector in corpus]
     n = len(documents) + 1
     frequency: Counter[str] = Counter(query.keys())
     for doc in documents:
@@ -94,8 +111,8 @@ def similar(
     idf = {t: math.log((1 + n) / (1 + df)) + 1.0 for t, df in frequency.items()}
     wanted = _weights(query, idf)
     scored = [
-        Match(c.case_id, round(_cosine(wanted, _weights(doc, idf)), 3))
-        for c, doc in zip(corpus, documents, strict=True)
+        Match(case_id, round(_cosine(wanted, _weights(doc, idf)), 3))
+        for (case_id, _), doc in zip(corpus, documents, strict=True)
         if doc  # a candidate with no meaningful words matches nothing, even at threshold 0
     ]
     hits = [m for m in scored if m.score >= threshold]

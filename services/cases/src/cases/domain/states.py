@@ -43,6 +43,8 @@ class Action(StrEnum):
     resolve = "resolve"  # a follow-up item is reported solved
     carry_over = "carry_over"  # a follow-up item moves into the next year
     reopen = "reopen"  # handled again on a leader's instruction (批示) or another reason
+    instruction = "instruction"  # a leader's 批示 noted on a case it changes nothing else on
+    recalendar = "recalendar"  # a deadline recounted on an official holiday arrangement
 
 
 TRIAGE_OUTCOMES = frozenset(
@@ -55,6 +57,9 @@ FINAL = TRIAGE_OUTCOMES
 
 HANDLING = frozenset({State.assigned, State.rehandling})
 """States in which a handling clock runs."""
+
+INTERNAL = frozenset({Action.absorb, Action.instruction, Action.recalendar})
+"""Actions taken only as part of another one (a merge absorbs); never offered to a caller."""
 
 TRANSITIONS: Mapping[State, frozenset[Action]] = MappingProxyType(
     {

@@ -49,6 +49,25 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A rate and what it is a share of: ``numerator`` of the ``denominator`` cases."""
+
+    name: str
+    numerator: int
+    denominator: str
+    of: int
+
+    @property
+    def value(self) -> float | None:
+        """Return the share, None when there is nothing to take it over."""
+        return _rate(self.numerator, self.of)
+
+
+UNASSIGNED = "unassigned"
+"""The group of cases no unit handles yet, so per-unit groups add up to the total."""
+
+
+@dataclass(frozen=True)
 class Tally:
     """Counts of one group of cases, and the rates derived from them."""
 
@@ -70,8 +89,23 @@ class Tally:
 
     @property
     def solved_rate(self) -> float | None:
-        """Share of replied cases actually solved (解决率)."""
+        """Share of replied cases actually solved (解决率 over the replied cases)."""
         return _rate(self.solved, self.replied)
+
+    @property
+    def solved_rate_of_all(self) -> float | None:
+        """Share of all the cases counted that are actually solved (解决率 over every case)."""
+        return _rate(self.solved, self.total)
+
+    def rates(self) -> list[Rate]:
+        """Return every rate with its numerator and the denominator it is taken over."""
+        return [
+            Rate("on_time_rate", self.on_time, "replied", self.replied),
+            Rate("solved_rate", self.solved, "replied", self.replied),
+            Rate("solved_rate_of_all", self.solved, "total", self.total),
+            Rate("class_a_share", self.class_a, "replied", self.replied),
+            Rate("satisfaction_rate", self.satisfied, "with_feedback", self.with_feedback),
+        ]
 
     @property
     def class_a_share(self) -> float | None:
@@ -108,7 +142,7 @@ def _tally(key: str, facts: Iterable[CaseFacts], today: date) -> Tally:
 _KEYS: Mapping[str, Callable[[CaseFacts], str | None]] = {
     "township": lambda f: f.township,
     "category": lambda f: f.category,
-    "unit": lambda f: f.lead_unit_id,  # cases not yet assigned have no unit and are left out
+    "unit": lambda f: f.lead_unit_id or UNASSIGNED,
 }
 
 
@@ -118,7 +152,10 @@ def tally(
     by: Literal["township", "unit", "category"],
     today: date,
 ) -> list[Tally]:
-    """Return one tally per township, lead unit or category, ordered by key."""
+    """Return one tally per township, lead unit (or unassigned) or category, ordered by key.
+
+    Every case is in exactly one group, so the groups add up to the overall tally.
+    """
     key_of = _KEYS[by]
     groups: dict[str, list[CaseFacts]] = {}
     for f in facts:

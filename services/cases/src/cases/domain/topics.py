@@ -55,6 +55,13 @@ class Measure:
     weight: int = 1
     status: MeasureStatus = MeasureStatus.planned
     progress: int | None = None
+    withdrawn_reason: str | None = None  # a mistaken measure, withdrawn: counts no more
+    withdrawn_on: date | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        """Tell whether the measure was withdrawn as a mistake."""
+        return self.withdrawn_reason is not None
 
     @property
     def percent(self) -> int:
@@ -78,11 +85,14 @@ class FollowUp:
 
 @dataclass(frozen=True)
 class Vote:
-    """The satisfaction vote on a rectification report."""
+    """The satisfaction vote on a rectification report: when it was held and who recorded it."""
 
     satisfied: int
     basically_satisfied: int
     unsatisfied: int
+    held_on: date | None = None
+    recorded_by: str = ""
+    report_version: int = 0
 
     @property
     def total(self) -> int:
@@ -93,6 +103,16 @@ class Vote:
     def passes(self) -> bool:
         """Tell whether a majority of the votes cast is 满意 or 基本满意."""
         return (self.satisfied + self.basically_satisfied) * 2 > self.total
+
+
+@dataclass(frozen=True)
+class Report:
+    """One version of the rectification report (整改报告); a failed vote keeps it on record."""
+
+    version: int
+    text: str
+    submitted_on: date
+    by: str = ""
 
 
 @dataclass
@@ -111,27 +131,37 @@ class Topic:
     followups: list[FollowUp] = field(default_factory=list)
     state: TopicState = TopicState.open
     report: str = ""
+    reports: list[Report] = field(default_factory=list)
     votes: list[Vote] = field(default_factory=list)
     vote_passed: bool = False
     closed_on: date | None = None
     version: int = 1
 
     @property
+    def active(self) -> list[Measure]:
+        """Return the measures that count (not withdrawn)."""
+        return [m for m in self.measures if not m.withdrawn]
+
+    @property
     def progress(self) -> int:
-        """Return the weighted progress over the measures (0 without measures)."""
-        weight = sum(m.weight for m in self.measures)
+        """Return the weighted progress over the measures that count (0 without any)."""
+        weight = sum(m.weight for m in self.active)
         if weight == 0:
             return 0
-        return round(sum(m.weight * m.percent for m in self.measures) / weight)
+        return round(sum(m.weight * m.percent for m in self.active) / weight)
 
     @property
     def rectified(self) -> bool:
         """Tell whether there are measures and every one is done (整改到位)."""
-        return bool(self.measures) and all(m.status is MeasureStatus.done for m in self.measures)
+        return bool(self.active) and all(m.status is MeasureStatus.done for m in self.active)
+
+    def owners(self) -> frozenset[str]:
+        """Return the units that own a measure that counts."""
+        return frozenset(m.owner_unit_id for m in self.active)
 
     def measure(self, measure_id: str) -> Measure:
-        """Return a measure of the topic or raise ``InputError`` naming it."""
-        for m in self.measures:
+        """Return a measure of the topic that counts, or raise ``InputError`` naming it."""
+        for m in self.active:
             if m.measure_id == measure_id:
                 return m
         raise invalid("measure_id", f"no measure {measure_id} on this topic", "unknown")
@@ -140,7 +170,7 @@ class Topic:
 def allowed_actions(topic: Topic) -> tuple[str, ...]:
     """Return what can be done to the topic now."""
     if topic.state is TopicState.open:
-        return ("add_measure", "log_followup", "submit_report")
+        return ("add_measure", "withdraw_measure", "log_followup", "submit_report")
     if topic.state is TopicState.reporting:
         return ("close",) if topic.vote_passed else ("record_vote",)
     return ()
@@ -157,8 +187,12 @@ def _require(topic: Topic, action: str) -> None:
         )
 
 
-def _check_measure(measure: Measure, loc: tuple[str | int, ...]) -> list[FieldError]:
+def _check_measure(
+    measure: Measure, loc: tuple[str | int, ...], today: date | None = None
+) -> list[FieldError]:
     errors = []
+    if today is not None and measure.due_on < today:
+        errors.append(FieldError((*loc, "due_on"), "a due date in the past", "past"))
     if not measure.description.strip():
         errors.append(FieldError((*loc, "description"), "must not be empty", "missing_text"))
     if not measure.owner_unit_id:
@@ -201,7 +235,7 @@ def open_topic(
     if len(set(ids)) != len(ids):
         errors.append(FieldError(("measures",), "each measure appears once", "duplicate"))
     for i, m in enumerate(measures):
-        errors += _check_measure(m, ("measures", i))
+        errors += _check_measure(m, ("measures", i), opened_on)
     if errors:
         raise InputError(errors)
     return Topic(
@@ -217,16 +251,29 @@ def open_topic(
     )
 
 
-def add_measure(topic: Topic, measure: Measure) -> None:
-    """Add a rectification measure to an open topic."""
+def add_measure(topic: Topic, measure: Measure, *, on: date | None = None) -> None:
+    """Add a rectification measure to an open topic (due no earlier than ``on``)."""
     _require(topic, "add_measure")
     if any(m.measure_id == measure.measure_id for m in topic.measures):
         raise invalid("measure_id", "the topic has this measure already", "duplicate")
-    errors = _check_measure(measure, ())
+    errors = _check_measure(measure, (), on)
     if errors:
         raise InputError(errors)
     topic.measures.append(measure)
     topic.version += 1
+
+
+def withdraw_measure(topic: Topic, *, measure_id: str, reason: str, on: date) -> Measure:
+    """Withdraw a mistaken measure with the reason; it stays on record and counts no more."""
+    _require(topic, "withdraw_measure")
+    measure = topic.measure(measure_id)
+    text = reason.strip()
+    if not text:
+        raise invalid("reason", "say why the measure was a mistake", "missing_text")
+    measure.withdrawn_reason = text[:500]
+    measure.withdrawn_on = on
+    topic.version += 1
+    return measure
 
 
 def log_followup(
@@ -269,27 +316,46 @@ def log_followup(
     return entry
 
 
-def submit_report(topic: Topic, *, text: str, on: date) -> None:
-    """Submit the rectification report (整改报告); every measure must be done."""
+def submit_report(topic: Topic, *, text: str, on: date, by: str = "") -> Report:
+    """Submit the rectification report (整改报告); every measure must be done; versions kept."""
     _require(topic, "submit_report")
     if not text.strip():
         raise invalid("text", "must not be empty", "missing_text")
-    if not topic.measures:
+    if not topic.active:
         raise invalid("measures", "a report follows rectification measures", "missing")
-    unfinished = [m.measure_id for m in topic.measures if m.status is not MeasureStatus.done]
+    unfinished = [m.measure_id for m in topic.active if m.status is not MeasureStatus.done]
     if unfinished:
         raise invalid("measures", f"not done yet: {', '.join(unfinished)}", "unfinished")
-    topic.report = text.strip()
+    report = Report(len(topic.reports) + 1, text.strip(), on, by)
+    topic.reports.append(report)
+    topic.report = report.text
     topic.vote_passed = False
     topic.state = TopicState.reporting
     topic.version += 1
+    return report
 
 
-def record_vote(topic: Topic, vote: Vote, *, on: date) -> bool:
-    """Record the satisfaction vote; a failing vote sends the report back (报告被退回)."""
+def record_vote(topic: Topic, vote: Vote, *, on: date, by: str = "") -> Vote:
+    """Record the satisfaction vote with its date and recorder; failing sends the report back.
+
+    The vote is held on ``vote.held_on`` (default ``on``): not in the future, not before the
+    report was submitted. The failed report stays among the topic's report versions.
+    """
     _require(topic, "record_vote")
     if min(vote.satisfied, vote.basically_satisfied, vote.unsatisfied) < 0 or vote.total < 1:
         raise invalid("vote", "count the votes cast (at least one)", "no_votes")
+    held = vote.held_on or on
+    current = topic.reports[-1] if topic.reports else None
+    if held > on or (current is not None and held < current.submitted_on):
+        raise invalid("held_on", "a vote is held between the report and today", "date")
+    vote = Vote(
+        vote.satisfied,
+        vote.basically_satisfied,
+        vote.unsatisfied,
+        held,
+        by,
+        current.version if current else 0,
+    )
     topic.votes.append(vote)
     if vote.passes:
         topic.vote_passed = True
@@ -297,7 +363,7 @@ def record_vote(topic: Topic, vote: Vote, *, on: date) -> bool:
         topic.state = TopicState.open
         topic.report = ""
     topic.version += 1
-    return vote.passes
+    return vote
 
 
 def close(topic: Topic, *, on: date) -> None:

@@ -11,7 +11,9 @@ from datetime import date
 
 from cases.adapters.store import CaseStore
 from cases.adapters.tables import Tables
-from cases.domain.chasing import ChasePolicy, next_chase_day
+from cases.domain.calendar import mark_calendar
+from cases.domain.categories import Categories
+from cases.domain.chasing import ChasePolicy, next_assignment_chase_day, next_chase_day
 from cases.domain.clocks import ClockPolicy, Clocks, days
 from cases.domain.model import Case
 from cases.domain.records import Actor
@@ -32,6 +34,7 @@ class Services(HandlerContext):
     calendar: WorkCalendar
     policy: ClockPolicy = field(default_factory=ClockPolicy)
     chase: ChasePolicy = field(default_factory=ChasePolicy)
+    categories: Categories = field(default_factory=Categories)
     similar_threshold: float = 0.25
     chase_batch: int = 500
     metrics: CaseMetrics | None = None
@@ -46,10 +49,18 @@ class Services(HandlerContext):
         policy = self.policy if own is None else replace(self.policy, opinion=days(own))
         return Clocks(self.calendar, policy)
 
+    def mark_calendar(self, case: Case) -> None:
+        """Mark a case whose deadline was counted Monday–Friday (and count it in the metric)."""
+        if mark_calendar(case, self.calendar) and self.metrics is not None:
+            self.metrics.fallback_clocks.inc()
+
     def chase_on(self, case: Case, today: date) -> date | None:
         """Return the next day the chase scheduler must look at the case, if a clock runs."""
         clock = case.running_clock()
-        return None if clock is None else next_chase_day(clock, today, self.calendar, self.chase)
+        if clock is not None:
+            return next_chase_day(clock, today, self.calendar, self.chase)
+        waiting = case.assignment_clock()
+        return None if waiting is None else next_assignment_chase_day(waiting, today, self.chase)
 
 
 @dataclass(frozen=True)

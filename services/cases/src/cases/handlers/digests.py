@@ -14,15 +14,18 @@ from sqlalchemy import insert, select
 
 from cases import events
 from cases.adapters.codec import to_doc
+from cases.adapters.store import CaseStore
 from cases.digest.model import build_digest, theme_counts
 from cases.digest.render import render_docx, render_markdown
 from cases.domain import handling
 from cases.domain.access import OVERSIGHT
 from cases.domain.errors import ForbiddenError, NotFoundError, invalid
-from cases.domain.states import Action
+from cases.domain.model import Case
+from cases.domain.states import State
 from cases.handlers.context import Caller, Services, new_id
 from cases.views.facts import case_facts, names
 from contracts import cases as ev
+from contracts.envelope import Envelope
 from contracts.vocabulary import ReopenReason
 from kit.events import event
 from kit.principal import Principal, Role
@@ -59,7 +62,12 @@ async def publish_digest(svc: Services, caller: Caller, request: DigestRequest) 
     now = svc.clock()
     async with svc.uow() as uow:
         facts = await case_facts(
-            uow, svc.tables, scope=request.scope, start=request.period_start, end=request.period_end
+            uow,
+            svc.tables,
+            scope=request.scope,
+            start=request.period_start,
+            end=request.period_end,
+            category_of=svc.categories.group,
         )
         townships, units = await names(uow, svc.tables)
         digest = build_digest(
@@ -137,61 +145,79 @@ class Instruction:
     case_id: str
 
 
+MAX_MERGE_HOPS = 10
+"""How many merges an instruction follows to the surviving case."""
+
+
+async def surviving_case(store: CaseStore, case: Case) -> Case:
+    """Follow a merged case to the case that absorbed it (locked)."""
+    hops = 0
+    while case.state is State.merged and case.merged_into and hops < MAX_MERGE_HOPS:
+        survivor = await store.case(case.merged_into, lock=True)
+        if survivor is None:
+            break
+        case, hops = survivor, hops + 1
+    return case
+
+
 async def record_instruction(
     svc: Services, caller: Caller, digest_id: str, instruction: Instruction
 ) -> dict[str, Any]:
-    """Record a 批示 and turn it into follow-up work on the case; return what happened."""
+    """Record a 批示, turn it into work on the (surviving) case, publish it; return what happened."""
     p = caller.principal
     async with svc.uow() as uow:
         row = await digest_row(svc, uow, digest_id)
         if not (p.has(Role.county_leader) and p.covers(row.scope)):
             raise ForbiddenError("instructions are given by the county's leaders")
         store = svc.store(uow)
-        case = await store.case(instruction.case_id, lock=True)
-        if case is None or not case.township.startswith(row.scope):
+        asked = await store.case(instruction.case_id, lock=True)
+        if asked is None or not asked.township.startswith(row.scope):
             raise invalid("case_id", "name a case of the digest's area", "unknown")
-        text = instruction.text.strip()
-        if not text:
-            raise invalid("text", "must not be empty", "missing_text")
+        case = await surviving_case(store, asked)
         version, before, at = case.version, case.state, svc.clock()
-        allowed = case.allowed_actions()
-        staged = []
-        if Action.reopen in allowed:
-            clocks = await svc.clocks(store, case.township)
-            handling.reopen(
-                case,
-                reason=ReopenReason.instruction,
-                by=caller.actor,
-                at=at,
-                clocks=clocks,
-                comment=f"{instruction.leader}批示：{text}",
-            )
+        clocks = await svc.clocks(store, case.township)
+        outcome = handling.instruct(
+            case,
+            leader=instruction.leader,
+            text=instruction.text,
+            by=caller.actor,
+            at=at,
+            clocks=clocks,
+        )
+        today = svc.today()
+        staged: list[Envelope[Any]] = []
+        if outcome == "reopened":
             staged.append(events.reopened(case, ReopenReason.instruction))
-            outcome = "reopened"
-        elif Action.designate_key_chase in allowed:
-            handling.designate_key_chase(
-                case, by=caller.actor, at=at, comment=f"{instruction.leader}批示：{text}"
-            )
-            staged.append(events.key_chase_designated(case, caller.subject, svc.today()))
-            outcome = "key_chase"
-        else:
-            outcome = "noted"  # already chased, or ended at triage: the instruction is on record
-        if case.version != version:
-            staged += events.after_step(case, before, svc.today())
-            await store.save_case(
-                case, expected_version=version, chase_on=svc.chase_on(case, svc.today()), at=at
-            )
+        elif outcome == "key_chase":
+            staged.append(events.key_chase_designated(case, caller.subject, today))
+        staged += events.after_step(case, before, today)
+        await store.save_case(
+            case, expected_version=version, chase_on=svc.chase_on(case, today), at=at
+        )
         instruction_id = new_id()
+        text = instruction.text.strip()
+        staged.append(
+            events.instruction_given(
+                case,
+                instruction_id=instruction_id,
+                digest_id=digest_id,
+                leader=instruction.leader.strip(),
+                text=text,
+                outcome=outcome,
+                asked_case_id=asked.case_id if asked.case_id != case.case_id else None,
+                on=today,
+            )
+        )
         await uow.session.execute(
             insert(svc.tables.instructions).values(
                 instruction_id=instruction_id,
                 digest_id=digest_id,
-                leader=instruction.leader,
+                leader=instruction.leader.strip(),
                 text=text,
-                case_id=case.case_id,
+                case_id=asked.case_id,
                 follow_up_case_id=case.case_id,
                 outcome=outcome,
-                given_on=svc.today(),
+                given_on=today,
                 recorded_by=caller.subject,
                 recorded_at=at,
             )
@@ -203,13 +229,14 @@ async def record_instruction(
             resource_type="case",
             resource_id=case.case_id,
             township=case.township,
-            detail={"digest": digest_id, "outcome": outcome},
+            detail={"digest": digest_id, "outcome": outcome, "asked": asked.case_id},
         )
         uow.stage(*staged)
         await uow.commit()
     return {
         "instruction_id": instruction_id,
         "case_id": case.case_id,
+        "asked_case_id": asked.case_id,
         "outcome": outcome,
         "state": case.state.value,
         "version": case.version,

@@ -41,13 +41,13 @@ async def assign(
         ]
         if uid not in known or not known[uid].active
     ]
-    if errors:
-        raise InputError(errors)
-    lead = Unit(lead_unit_id, known[lead_unit_id].name, HandlingRole.lead)
-    co = [Unit(uid, known[uid].name, HandlingRole.co) for uid in co_unit_ids]
 
     def decide(case: Case, clocks: Clocks) -> list[Envelope[Any]]:
         require_staff(caller.principal, case.township)
+        if errors:  # refused only once the caller may assign at all (403 before 422)
+            raise InputError(errors)
+        lead = Unit(lead_unit_id, known[lead_unit_id].name, HandlingRole.lead)
+        co = [Unit(uid, known[uid].name, HandlingRole.co) for uid in co_unit_ids]
         handling.assign(
             case, lead=lead, co=co, by=caller.actor, at=svc.clock(), clocks=clocks, comment=comment
         )

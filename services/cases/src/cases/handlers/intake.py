@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from sqlalchemy import select
 
 from cases import events
 from cases.adapters.store import CaseStore, Constituent
+from cases.adapters.tables import Tables
 from cases.domain import intake
 from cases.domain.access import require_staff, require_submit
 from cases.domain.clocks import Clocks
-from cases.domain.errors import invalid
+from cases.domain.errors import FieldError, InputError, invalid
 from cases.domain.model import Case, day_of
+from cases.domain.similarity import token_vector
 from cases.handlers.context import Caller, Services, new_id, remember_creation, replayed
 from cases.handlers.roster import ended_mandates
-from cases.handlers.steps import audit, load, step
+from cases.handlers.steps import audit, require_version, step, visible
 from contracts.envelope import Envelope
 from contracts.vocabulary import CaseKind, Level, NotAcceptedReason, OpinionOrigin, SuggestionTiming
+from kit.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -62,9 +67,37 @@ def _receive(svc: Services, caller: Caller, draft: Draft, clocks: Any, case_id: 
 
 
 async def _insert(svc: Services, store: CaseStore, case: Case, draft: Draft) -> None:
-    await store.add_case(case, chase_on=None, at=svc.clock())
+    svc.mark_calendar(case)
+    vector = token_vector(f"{case.title} {case.content}")  # once, at intake: duplicate search
+    await store.add_case(
+        case, chase_on=svc.chase_on(case, svc.today()), at=svc.clock(), tokens=vector
+    )
     if draft.constituent is not None:
         await store.add_constituent(case.case_id, draft.constituent)
+
+
+def _deputy_loc(kind: CaseKind, index: int) -> tuple[str | int, ...]:
+    if kind is CaseKind.opinion:
+        return ("receiving_deputy_ids", index)
+    return ("lead_deputy_id",) if index == 0 else ("co_deputy_ids", index - 1)
+
+
+async def check_references(uow: UnitOfWork, tables: Tables, draft: Draft) -> None:
+    """Refuse (422) a township or deputies the roster does not know, naming each of them."""
+    t, d = tables.townships.c, tables.deputies.c
+    town = await uow.session.scalar(select(t.code).where(t.code == draft.township))
+    rows = await uow.session.execute(select(d.deputy_id).where(d.deputy_id.in_(draft.deputy_ids)))
+    known = {r.deputy_id for r in rows.all()}
+    errors = (
+        [] if town else [FieldError(("township",), f"unknown township {draft.township}", "unknown")]
+    )
+    errors += [
+        FieldError(_deputy_loc(draft.kind, i), f"unknown deputy {deputy}", "unknown_deputy")
+        for i, deputy in enumerate(draft.deputy_ids)
+        if deputy not in known
+    ]
+    if errors:
+        raise InputError(errors)
 
 
 async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case | None]:
@@ -74,11 +107,13 @@ async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case
         raise invalid(
             "constituent", "a suggestion is the deputy's own; no constituent", "unexpected"
         )
+    draft = replace(draft, category=svc.categories.require(draft.category))
     earlier = await replayed(svc, caller)
     if earlier is not None:
         return earlier, None
     async with svc.uow() as uow:
         store = svc.store(uow)
+        await check_references(uow, svc.tables, draft)
         ended = await ended_mandates(uow, svc.tables, draft.deputy_ids)
         if ended:
             raise invalid("deputy_ids", f"mandate ended: {', '.join(ended)}", "mandate_ended")
@@ -144,11 +179,12 @@ async def merge(
         store = svc.store(uow)
         first, second = sorted((case_id, into))  # lock in one order: no deadlock between merges
         locked = {cid: await store.case(cid, lock=True) for cid in (first, second)}
-        duplicate = await load(caller, locked[case_id], case_id, version)
+        duplicate = visible(caller, locked[case_id], case_id)
+        require_staff(caller.principal, duplicate.township)
+        require_version(duplicate, version)
         survivor = locked[into]
         if survivor is None or into == case_id:
             raise invalid("merged_into", "name another open case of the same township", "unknown")
-        require_staff(caller.principal, duplicate.township)
         survivor_version = survivor.version
         before = duplicate.state
         intake.merge(duplicate, survivor=survivor, by=caller.actor, at=svc.clock(), comment=comment)
@@ -172,8 +208,9 @@ async def to_suggestion(
     """Turn an opinion into a suggestion of its receiving deputies; return both ids."""
     async with svc.uow() as uow:
         store = svc.store(uow)
-        opinion = await load(caller, await store.case(case_id, lock=True), case_id, version)
+        opinion = visible(caller, await store.case(case_id, lock=True), case_id)
         require_staff(caller.principal, opinion.township)
+        require_version(opinion, version)
         at = svc.clock()
         suggestion_id = new_id()
         before = opinion.state
@@ -192,8 +229,10 @@ async def to_suggestion(
         suggestion = _receive(
             svc, caller, draft, await svc.clocks(store, opinion.township), suggestion_id
         )
+        suggestion.from_opinion_id = opinion.case_id
         await store.save_case(opinion, expected_version=version, chase_on=None, at=at)
-        await _insert(svc, store, suggestion, draft)
+        person = (await store.constituents([opinion.case_id])).get(opinion.case_id)
+        await _insert(svc, store, suggestion, replace(draft, constituent=person))
         await audit(svc, uow, caller, opinion, "to_suggestion", {"suggestion": suggestion_id})
         uow.stage(
             events.triaged(opinion),

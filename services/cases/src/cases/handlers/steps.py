@@ -8,7 +8,7 @@ from typing import Any
 from cases import events
 from cases.domain.access import require_read
 from cases.domain.clocks import Clocks
-from cases.domain.errors import NotFoundError, VersionConflictError
+from cases.domain.errors import DomainError, ForbiddenError, NotFoundError, VersionConflictError
 from cases.domain.model import Case
 from cases.handlers.context import Caller, Services
 from contracts.envelope import Envelope
@@ -20,12 +20,44 @@ Decision = Callable[[Case, Clocks], list[Envelope[Any]]]
 
 async def load(caller: Caller, case: Case | None, case_id: str, version: int) -> Case:
     """Return a case the caller may see, at the version the caller read."""
+    case = visible(caller, case, case_id)
+    require_version(case, version)
+    return case
+
+
+def visible(caller: Caller, case: Case | None, case_id: str) -> Case:
+    """Return a case the caller may see (404 when missing, 403 when out of reach)."""
     if case is None:
         raise NotFoundError(f"case {case_id}")
     require_read(caller.principal, case)
-    if case.version != version:
-        raise VersionConflictError(f"case {case_id} is at version {case.version}; read it again")
     return case
+
+
+def require_version(case: Case, version: int, stored: int | None = None) -> None:
+    """Refuse a write made on a stale read (HTTP 409); ``stored`` is the version as loaded."""
+    current = case.version if stored is None else stored
+    if current != version:
+        raise VersionConflictError(f"case {case.case_id} is at version {current}; read it again")
+
+
+def decide_at(
+    case: Case, version: int, decide: Callable[[], list[Envelope[Any]]]
+) -> list[Envelope[Any]]:
+    """Run a decision, refusing a stale version only after the caller's role was checked.
+
+    Order: authorise (403) before the precondition (409): a role that may not write at all is
+    told so even with a stale ``If-Match``; any other refusal on a stale read is the 409.
+    """
+    stored = case.version
+    try:
+        staged = decide()
+    except ForbiddenError:
+        raise
+    except DomainError:
+        require_version(case, version, stored)
+        raise
+    require_version(case, version, stored)
+    return staged
 
 
 async def step(
@@ -40,9 +72,11 @@ async def step(
     """Run one step on a case in one transaction; the events go out through the outbox."""
     async with svc.uow() as uow:
         store = svc.store(uow)
-        case = await load(caller, await store.case(case_id, lock=True), case_id, version)
+        case = visible(caller, await store.case(case_id, lock=True), case_id)
         before = case.state
-        staged = decide(case, await svc.clocks(store, case.township))
+        clocks = await svc.clocks(store, case.township)
+        staged = decide_at(case, version, lambda: decide(case, clocks))
+        svc.mark_calendar(case)
         today = svc.today()
         staged += events.after_step(case, before, today)
         await store.save_case(

@@ -22,6 +22,7 @@ from cases.domain.errors import (
 from cases.domain.topics import Measure, Topic, Vote
 from cases.handlers.context import Caller, Services, new_id, remember_creation, replayed
 from contracts import cases as ev
+from contracts.common import EventData
 from contracts.envelope import Envelope
 from contracts.vocabulary import TopicOrigin
 from kit.db.ranges import within
@@ -56,10 +57,20 @@ class TopicDraft:
 
 
 def can_read(principal: Principal, topic: Topic) -> bool:
-    """Tell whether the caller may see a topic: staff and oversight of its scope, its deputies."""
+    """Tell whether the caller may see a topic: staff, oversight and deputies of its scope, and
+    the units that own one of its measures."""
     if principal.has(*OVERSIGHT, Role.township_staff, Role.deputy):
         return principal.covers(topic.township)
-    return False
+    return bool(principal.has(Role.handling_unit) and principal.unit_id in topic.owners())
+
+
+def require_owner_or_staff(principal: Principal, topic: Topic, measure_id: str | None) -> None:
+    """Let staff log any follow-up, and an owner unit log one on its own measure."""
+    if principal.has(Role.handling_unit) and not principal.has(*OVERSIGHT, Role.township_staff):
+        if measure_id is None or topic.measure(measure_id).owner_unit_id != principal.unit_id:
+            raise ForbiddenError("a unit logs follow-ups on its own measures only")
+        return
+    require_staff(principal, topic.township)
 
 
 def _measure(draft: MeasureDraft) -> Measure:
@@ -95,16 +106,21 @@ async def _check_refs(
         raise InputError(errors)
 
 
-def _contract_measures(topic: Topic) -> tuple[ev.Measure, ...]:
-    return tuple(
-        ev.Measure(
-            measure_id=m.measure_id,
-            description=m.description,
-            owner_unit_id=m.owner_unit_id,
-            due_on=m.due_on,
-        )
-        for m in topic.measures
+def _contract_measure(m: Measure) -> ev.Measure:
+    return ev.Measure(
+        measure_id=m.measure_id,
+        description=m.description,
+        owner_unit_id=m.owner_unit_id,
+        due_on=m.due_on,
     )
+
+
+def _contract_measures(topic: Topic) -> tuple[ev.Measure, ...]:
+    return tuple(_contract_measure(m) for m in topic.active)
+
+
+def _topic_event(kind: type[EventData], topic: Topic, **data: Any) -> Envelope[Any]:
+    return event(kind(topic_id=topic.topic_id, township=topic.township, **data), source=SOURCE)
 
 
 def _opened(topic: Topic) -> Envelope[Any]:
@@ -178,13 +194,22 @@ TopicStep = Callable[[Topic], list[Envelope[Any]]]
 
 
 async def _step(
-    svc: Services, caller: Caller, topic_id: str, version: int, action: str, decide: TopicStep
+    svc: Services,
+    caller: Caller,
+    topic_id: str,
+    version: int,
+    action: str,
+    decide: TopicStep,
+    authorise: Callable[[Topic], None] | None = None,
 ) -> Topic:
     async with svc.uow() as uow:
         topic = await load_topic(svc, uow, topic_id)
         if not can_read(caller.principal, topic):
             raise ForbiddenError(f"topic {topic_id} is not yours to see")
-        require_staff(caller.principal, topic.township)
+        if authorise is None:
+            require_staff(caller.principal, topic.township)
+        else:
+            authorise(topic)
         if topic.version != version:
             raise VersionConflictError(f"topic is at version {topic.version}; read it again")
         staged = decide(topic)
@@ -208,16 +233,47 @@ async def add_measure(
     """Add a rectification measure to an open topic."""
     async with svc.uow() as uow:
         known = await svc.store(uow).units([draft.owner_unit_id])
-    if draft.owner_unit_id not in known:
-        raise InputError(
-            [FieldError(("owner_unit_id",), f"unknown unit {draft.owner_unit_id}", "unknown")]
-        )
 
     def decide(topic: Topic) -> list[Envelope[Any]]:
-        domain.add_measure(topic, _measure(draft))
-        return []
+        if draft.owner_unit_id not in known:  # after the caller was authorised (403 before 422)
+            raise InputError(
+                [FieldError(("owner_unit_id",), f"unknown unit {draft.owner_unit_id}", "unknown")]
+            )
+        measure = _measure(draft)
+        domain.add_measure(topic, measure, on=svc.today())
+        return [
+            _topic_event(
+                ev.SupervisionMeasureAdded,
+                topic,
+                measure=_contract_measure(measure),
+                added_on=svc.today(),
+            )
+        ]
 
     return await _step(svc, caller, topic_id, version, "add_measure", decide)
+
+
+async def withdraw_measure(
+    svc: Services, caller: Caller, topic_id: str, version: int, measure_id: str, reason: str
+) -> Topic:
+    """Withdraw a mistaken measure with the reason; it stays on record and counts no more."""
+
+    def decide(topic: Topic) -> list[Envelope[Any]]:
+        measure = domain.withdraw_measure(
+            topic, measure_id=measure_id, reason=reason, on=svc.today()
+        )
+        assert measure.withdrawn_reason is not None
+        return [
+            _topic_event(
+                ev.SupervisionMeasureWithdrawn,
+                topic,
+                measure_id=measure.measure_id,
+                reason=measure.withdrawn_reason,
+                withdrawn_on=svc.today(),
+            )
+        ]
+
+    return await _step(svc, caller, topic_id, version, "withdraw_measure", decide)
 
 
 async def log_followup(
@@ -259,7 +315,15 @@ async def log_followup(
             )
         ]
 
-    return await _step(svc, caller, topic_id, version, "log_followup", decide)
+    return await _step(
+        svc,
+        caller,
+        topic_id,
+        version,
+        "log_followup",
+        decide,
+        lambda topic: require_owner_or_staff(caller.principal, topic, measure_id),
+    )
 
 
 async def submit_report(
@@ -268,8 +332,15 @@ async def submit_report(
     """Submit the rectification report for the satisfaction vote."""
 
     def decide(topic: Topic) -> list[Envelope[Any]]:
-        domain.submit_report(topic, text=text, on=svc.today())
-        return []
+        report = domain.submit_report(topic, text=text, on=svc.today(), by=caller.subject)
+        return [
+            _topic_event(
+                ev.SupervisionReportSubmitted,
+                topic,
+                report_version=report.version,
+                submitted_on=report.submitted_on,
+            )
+        ]
 
     return await _step(svc, caller, topic_id, version, "submit_report", decide)
 
@@ -280,8 +351,23 @@ async def record_vote(
     """Record the satisfaction vote (满意度测评); a failing vote sends the report back."""
 
     def decide(topic: Topic) -> list[Envelope[Any]]:
-        domain.record_vote(topic, vote, on=svc.today())
-        return []
+        held = domain.record_vote(topic, vote, on=svc.today(), by=caller.subject)
+        assert held.held_on is not None
+        return [
+            _topic_event(
+                ev.SupervisionVoteRecorded,
+                topic,
+                report_version=max(held.report_version, 1),
+                vote=ev.VoteCount(
+                    satisfied=held.satisfied,
+                    basically_satisfied=held.basically_satisfied,
+                    unsatisfied=held.unsatisfied,
+                ),
+                passed=held.passes,
+                held_on=held.held_on,
+                recorded_by=caller.subject,
+            )
+        ]
 
     return await _step(svc, caller, topic_id, version, "record_vote", decide)
 

@@ -10,6 +10,7 @@ import httpx
 
 from cases.bootstrap import Service, build, migrate
 from cases.settings import CasesSettings
+from cases.testing.roster import seed_roster
 from cases.wiring import Core, wire
 from contracts import topics
 from kit import testing as kit_testing
@@ -66,11 +67,14 @@ async def running_core(
     jobs: bool = False,
     migrated: bool = False,
     consumers: bool = False,
+    roster: bool = True,
 ) -> AsyncIterator[Core]:
     """Migrate (unless done), wire and start an instance without HTTP; stop it afterwards."""
     if not migrated:
         await migrate(settings)
     core = wire(settings)
+    if roster and not migrated:
+        await seed_roster(core.runtime.uow, core.services.tables)
     await core.runtime.start(relay=relay, consumers=consumers, jobs=jobs)
     try:
         yield core
@@ -80,11 +84,18 @@ async def running_core(
 
 @asynccontextmanager
 async def running_app(
-    settings: CasesSettings, *, jobs: bool = False, relay: bool = True, consumers: bool = False
+    settings: CasesSettings,
+    *,
+    jobs: bool = False,
+    relay: bool = True,
+    consumers: bool = False,
+    roster: bool = True,
 ) -> AsyncIterator[tuple[Service, httpx.AsyncClient]]:
-    """Migrate, build and start an instance; yield it with a client talking to its app."""
+    """Migrate, build and start an instance (with the test roster); yield it with a client."""
     await migrate(settings)
     service = build(settings)
+    if roster:
+        await seed_roster(service.runtime.uow, service.services.tables)
     await service.runtime.start(relay=relay, consumers=consumers, jobs=jobs)
     transport = httpx.ASGITransport(app=service.app)
     try:

@@ -11,9 +11,11 @@ from sqlalchemy import Select, func, select
 from cases.adapters.codec import case_to_doc
 from cases.adapters.store import Constituent
 from cases.domain.access import OVERSIGHT, actions_for, can_read, contacts_in_clear, require_read
+from cases.domain.clocks import Clocks
+from cases.domain.deadlines import deadlines
 from cases.domain.errors import ForbiddenError, NotFoundError
 from cases.domain.model import Case
-from cases.domain.similarity import Candidate, similar
+from cases.domain.similarity import similar_vectors, token_vector
 from cases.domain.states import FINAL, HANDLING, State
 from cases.handlers.context import Caller, Services
 from kit.db.ranges import within
@@ -59,10 +61,16 @@ def constituent_view(person: Constituent | None, clear: bool) -> dict[str, Any] 
 
 
 def case_view(
-    case: Case, principal: Principal, person: Constituent | None, today: date
+    case: Case,
+    principal: Principal,
+    person: Constituent | None,
+    today: date,
+    clocks: Clocks | None = None,
 ) -> dict[str, Any]:
-    """Return a case as the caller may see it, with the actions the caller may take next."""
+    """Return a case as the caller may see it, with its deadlines and the caller's next actions."""
     doc = case_to_doc(case)
+    if clocks is not None:
+        doc["deadlines"] = deadlines(case, clocks)
     doc["version"] = case.version
     doc["overdue"] = case.state in HANDLING and case.due_on is not None and today > case.due_on
     doc["allowed_actions"] = sorted(a.value for a in case.allowed_actions())
@@ -82,7 +90,8 @@ async def read_case(svc: Services, caller: Caller, case_id: str) -> tuple[dict[s
             raise NotFoundError(f"case {case_id}")
         require_read(caller.principal, case)
         person = (await store.constituents([case_id])).get(case_id)
-        view = case_view(case, caller.principal, person, svc.today())
+        clocks = await svc.clocks(store, case.township)
+        view = case_view(case, caller.principal, person, svc.today(), clocks)
         if view["contacts_in_clear"]:
             await svc.audit.record(
                 uow.session,
@@ -201,18 +210,18 @@ async def similar_cases(
         require_read(caller.principal, case)
         c = svc.tables.cases.c
         ended = [State.closed.value, *(s.value for s in FINAL)]
-        rows = (
-            await uow.session.execute(
-                select(c.case_id, c.title, c.doc, c.state, c.kind, c.received_on).where(
-                    c.township == case.township, c.state.not_in(ended), c.case_id != case_id
-                )
-            )
-        ).all()
-    corpus = [Candidate(r.case_id, f"{r.title} {r.doc.get('content', '')}") for r in rows]
+        candidates = select(c.case_id, c.title, c.state, c.kind, c.received_on, c.tokens).where(
+            c.township == case.township, c.state.not_in(ended), c.case_id != case_id
+        )
+        # only cases the caller may open: a deputy sees no other deputy's case, not even its title
+        visible = _visible(svc, caller.principal, candidates, None)
+        rows = (await uow.session.execute(visible)).all()
+        own = await uow.session.scalar(select(c.tokens).where(c.case_id == case_id))
     by_id = {r.case_id: r for r in rows}
-    matches = similar(
-        f"{case.title} {case.content}", corpus, threshold=svc.similar_threshold, limit=limit
-    )
+    # vectors were kept at intake; a row from before that has none and matches nothing
+    corpus = [(r.case_id, r.tokens) for r in rows if r.tokens]
+    query = own if own is not None else token_vector(f"{case.title} {case.content}")
+    matches = similar_vectors(query, corpus, threshold=svc.similar_threshold, limit=limit)
     return [
         {
             "case_id": m.case_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -15,9 +16,20 @@ from kit.uow import UnitOfWork
 
 
 async def case_facts(
-    uow: UnitOfWork, tables: Tables, *, scope: str, start: date | None, end: date | None
+    uow: UnitOfWork,
+    tables: Tables,
+    *,
+    scope: str,
+    start: date | None,
+    end: date | None,
+    kind: CaseKind | None = None,
+    category_of: Callable[[str], str] = str,
 ) -> list[CaseFacts]:
-    """Return the facts of the cases of a scope received within [start, end]."""
+    """Return the facts of the cases of a scope received within [start, end].
+
+    An opinion turned into a suggestion is counted once, as the suggestion; ``category_of``
+    maps a stored category onto its controlled name.
+    """
     c = tables.cases.c
     query = select(
         c.case_id,
@@ -35,7 +47,9 @@ async def case_facts(
         c.solved,
         c.result,
         c.key_chase,
-    ).where(within(c.township, scope))
+    ).where(within(c.township, scope), c.state != State.to_suggestion.value)
+    if kind is not None:
+        query = query.where(c.kind == kind.value)
     if start is not None:
         query = query.where(c.received_on >= start)
     if end is not None:
@@ -46,7 +60,7 @@ async def case_facts(
             case_id=r.case_id,
             kind=CaseKind(r.kind),
             township=r.township,
-            category=r.category,
+            category=category_of(r.category),
             title=r.title,
             state=State(r.state),
             received_on=r.received_on,

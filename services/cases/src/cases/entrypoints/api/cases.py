@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from cases.adapters.store import Constituent
+from cases.domain.clocks import Clocks
 from cases.domain.model import Case
 from cases.domain.records import CoOpinion
 from cases.domain.states import State
@@ -57,7 +58,8 @@ def router(svc: Services) -> APIRouter:
         if case is None:  # a retried Idempotency-Key: the case as it is now
             return await shown(caller, case_id, response)
         etag(response, case.version)
-        return views.case_view(case, caller.principal, draft.constituent, svc.today())
+        clocks = Clocks(svc.calendar, svc.policy)  # receiving sets only the assignment deadline
+        return views.case_view(case, caller.principal, draft.constituent, svc.today(), clocks)
 
     @api.post(
         "/suggestions",

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import select
 
 from cases.domain.access import OVERSIGHT
-from cases.domain.errors import ForbiddenError
+from cases.domain.errors import ForbiddenError, invalid
 from cases.domain.statistics import Tally, overall, tally
 from cases.entrypoints.api.deps import CallerDep
 from cases.entrypoints.api.oversight_schemas import (
@@ -22,6 +22,7 @@ from cases.entrypoints.api.oversight_schemas import (
 from cases.handlers import digests as handlers
 from cases.handlers.context import Services
 from cases.views.facts import case_facts
+from contracts.vocabulary import CaseKind
 from kit.principal import Role
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -44,6 +45,17 @@ def tally_view(t: Tally) -> dict[str, Any]:
         "solved_rate": t.solved_rate,
         "class_a_share": t.class_a_share,
         "satisfaction_rate": t.satisfaction_rate,
+        "solved_rate_of_all": t.solved_rate_of_all,
+        "rates": [
+            {
+                "name": r.name,
+                "value": r.value,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "of": r.of,
+            }
+            for r in t.rates()
+        ],
     }
 
 
@@ -129,14 +141,23 @@ def router(svc: Services) -> APIRouter:
         scope: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
         period_start: date | None = None,
         period_end: date | None = None,
+        kind: CaseKind | None = None,
     ) -> dict[str, Any]:
         p = caller.principal
         area = scope or p.scope
         if not (p.has(*OVERSIGHT, Role.township_staff) and area.startswith(p.scope)):
             raise ForbiddenError("statistics are read by staff, leaders and auditors of the area")
+        if period_start and period_end and period_end < period_start:
+            raise invalid("period_end", "the period ends after it starts", "order")
         async with svc.uow() as uow:
             facts = await case_facts(
-                uow, svc.tables, scope=area, start=period_start, end=period_end
+                uow,
+                svc.tables,
+                scope=area,
+                start=period_start,
+                end=period_end,
+                kind=kind,
+                category_of=svc.categories.group,
             )
         today = svc.today()
         return {
@@ -144,6 +165,7 @@ def router(svc: Services) -> APIRouter:
             "period_start": period_start,
             "period_end": period_end,
             "by": by,
+            "kind": kind,
             "overall": tally_view(overall(facts, today)),
             "groups": [tally_view(t) for t in tally(facts, by=by, today=today)],
         }

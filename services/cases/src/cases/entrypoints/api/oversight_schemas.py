@@ -56,6 +56,13 @@ class VoteIn(Body):
     satisfied: Annotated[int, Field(ge=0)]
     basically_satisfied: Annotated[int, Field(ge=0)]
     unsatisfied: Annotated[int, Field(ge=0)]
+    held_on: date | None = Field(default=None, description="Day of the vote (default: today)")
+
+
+class WithdrawIn(Body):
+    """Why a rectification measure was a mistake."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class MeasureOut(BaseModel):
@@ -68,6 +75,8 @@ class MeasureOut(BaseModel):
     weight: int
     status: str
     percent: int
+    withdrawn_reason: str | None = None
+    withdrawn_on: date | None = None
 
 
 class TopicOut(BaseModel):
@@ -84,7 +93,8 @@ class TopicOut(BaseModel):
     measures: list[MeasureOut]
     followups: list[dict[str, object]]
     report: str
-    votes: list[dict[str, object]]
+    reports: list[dict[str, object]] = Field(description="Every version of the report submitted")
+    votes: list[dict[str, object]] = Field(description="Every vote, with date and recorder")
     opened_on: date
     closed_on: date | None
     progress: int
@@ -128,10 +138,21 @@ class InstructionOut(BaseModel):
     """What an instruction turned into."""
 
     instruction_id: str
-    case_id: str
+    case_id: str = Field(description="The case the instruction works on (the survivor of a merge)")
+    asked_case_id: str = Field(description="The case the leader named")
     outcome: str
     state: str
     version: int
+
+
+class RateOut(BaseModel):
+    """A rate with what it is a share of."""
+
+    name: str
+    value: float | None = Field(description="numerator / of; null when of is 0")
+    numerator: int
+    denominator: str = Field(description="What the rate is taken over: replied, total, …")
+    of: int = Field(description="How many cases the denominator counts")
 
 
 class TallyOut(BaseModel):
@@ -147,10 +168,12 @@ class TallyOut(BaseModel):
     with_feedback: int
     satisfied: int
     overdue: int
-    on_time_rate: float | None
-    solved_rate: float | None
-    class_a_share: float | None
-    satisfaction_rate: float | None
+    on_time_rate: float | None = Field(description="on_time / replied")
+    solved_rate: float | None = Field(description="solved / replied")
+    solved_rate_of_all: float | None = Field(description="solved / total")
+    class_a_share: float | None = Field(description="class_a / replied")
+    satisfaction_rate: float | None = Field(description="satisfied / with_feedback")
+    rates: list[RateOut] = Field(description="Every rate with its numerator and denominator")
 
 
 class StatisticsOut(BaseModel):
@@ -160,5 +183,6 @@ class StatisticsOut(BaseModel):
     period_start: date | None
     period_end: date | None
     by: str
+    kind: str | None = None
     overall: TallyOut
     groups: list[TallyOut]

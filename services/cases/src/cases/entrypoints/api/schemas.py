@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from contracts.vocabulary import (
     CaseKind,
@@ -18,6 +18,7 @@ from contracts.vocabulary import (
     Satisfaction,
     SuggestionTiming,
 )
+from kit.masking import valid_mobile
 
 Township = Annotated[str, Field(pattern=r"^\d{9}$", description="9-digit township code")]
 Text = Annotated[str, Field(max_length=20_000)]
@@ -44,11 +45,21 @@ class SuggestionIn(Body):
     confidential: bool = False
 
 
+def _mobile(value: str | None) -> str | None:
+    """Accept a mainland mobile number as the roster does (11 digits, ``1[3-9]`` first)."""
+    if value is None:
+        return None
+    compact = value.strip().replace(" ", "").replace("-", "")
+    if not valid_mobile(compact):
+        raise ValueError("not a valid mobile phone number (11 digits starting 13-19)")
+    return compact
+
+
 class ConstituentIn(Body):
     """The constituent behind an opinion (restricted: masked for most readers)."""
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    phone: Annotated[str | None, Field(max_length=40)] = None
+    phone: Annotated[str | None, Field(max_length=40), AfterValidator(_mobile)] = None
     address: Annotated[str | None, Field(max_length=300)] = None
 
 
@@ -198,6 +209,17 @@ class ConstituentOut(BaseModel):
     address: str | None
 
 
+class DeadlinesOut(BaseModel):
+    """Every deadline the case has now (null when it does not apply)."""
+
+    assign_by: date | None = Field(description="Assignment (交办) due, while not yet assigned")
+    due_on: date | None = Field(description="Reply due")
+    return_by: date | None = Field(description="Last day a unit may return (退办) the case")
+    extension_until: date | None = Field(description="Latest due date an extension may grant")
+    outer_limit: date | None = Field(description="Statutory outer limit of the reply clock")
+    follow_up_due_on: date | None = Field(description="Date a B/C reply promised")
+
+
 class CaseOut(BaseModel):
     """A case as the reader may see it, with the actions possible next."""
 
@@ -228,6 +250,14 @@ class CaseOut(BaseModel):
     not_accepted_reason: NotAcceptedReason | None
     merged_into: str | None
     suggestion_case_id: str | None
+    deadlines: DeadlinesOut | None = None
+    calendar_fallback: bool = Field(
+        default=False,
+        description="A deadline was counted Monday-Friday: no official holidays for its year",
+    )
+    from_opinion_id: str | None = Field(
+        default=None, description="The opinion this suggestion was turned from (转为建议)"
+    )
     version: int
     overdue: bool
     allowed_actions: list[str] = Field(description="What the case's state allows")

@@ -17,6 +17,7 @@ from cases.entrypoints.api.oversight_schemas import (
     TopicIn,
     TopicOut,
     VoteIn,
+    WithdrawIn,
 )
 from cases.handlers import topics as handlers
 from cases.handlers.context import Services
@@ -86,6 +87,24 @@ def router(svc: Services) -> APIRouter:
         topic = await handlers.add_measure(svc, caller, topic_id, version, _draft(body))
         return shown(topic, response)
 
+    @api.post(
+        "/{topic_id}/measures/{measure_id}/withdraw",
+        response_model=TopicOut,
+        summary="Withdraw a mistaken measure, with the reason",
+    )
+    async def withdraw_measure(
+        topic_id: str,
+        measure_id: str,
+        body: WithdrawIn,
+        version: IfMatch,
+        caller: CallerDep,
+        response: Response,
+    ) -> dict[str, Any]:
+        topic = await handlers.withdraw_measure(
+            svc, caller, topic_id, version, measure_id, body.reason
+        )
+        return shown(topic, response)
+
     @api.post("/{topic_id}/followups", response_model=TopicOut, summary="Log a follow-up")
     async def log_followup(
         topic_id: str, body: FollowUpIn, version: IfMatch, caller: CallerDep, response: Response
@@ -113,7 +132,7 @@ def router(svc: Services) -> APIRouter:
     async def record_vote(
         topic_id: str, body: VoteIn, version: IfMatch, caller: CallerDep, response: Response
     ) -> dict[str, Any]:
-        vote = Vote(body.satisfied, body.basically_satisfied, body.unsatisfied)
+        vote = Vote(body.satisfied, body.basically_satisfied, body.unsatisfied, body.held_on)
         topic = await handlers.record_vote(svc, caller, topic_id, version, vote)
         return shown(topic, response)
 

@@ -13,7 +13,7 @@ from kit.db.tables import announcement_table, make_metadata
 from kit.migrate import create_announcements_made, drop_announcements_made
 
 revision = "0002_announced"
-down_revision = "0001"
+down_revision = "0002"
 
 
 def upgrade() -> None:
