@@ -21,7 +21,8 @@ CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 HOST="127.0.0.1"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-20}"
-HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+# A test run creates thousands of partitions (unique topics per test): 512 MiB ran out of heap.
+HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms512m -Xmx2g}"
 
 PROPS="$HOME_DIR/server.properties"
 DATA="$HOME_DIR/data"
