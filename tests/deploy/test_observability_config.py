@@ -52,6 +52,7 @@ METRICS: dict[str, frozenset[str]] = {
     ),
     "cases_open_cases": frozenset({"township"}),
     "cases_overdue_cases": frozenset({"township"}),
+    "cases_fallback_clocks_total": frozenset(),
     "notify_notifications_total": frozenset({"channel", "result"}),
     "scoring_points_awarded_total": frozenset({"township"}),
 }
