@@ -84,6 +84,7 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
         enable_idempotence=True,
         linger_ms=5,
         graceful_timeout=15.0,
+        log_level=logging.DEBUG,  # per-batch "Received"/"Processed" lines are debug detail
         middlewares=(KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name),),
     )
 

@@ -181,6 +181,7 @@ def build_runtime(
             inbox=inbox,
             publisher=publisher,
             metrics=metrics,
+            broker=broker,
         )
         for s in subscriptions
     ]
