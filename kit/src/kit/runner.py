@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.message import KafkaAckableMessage
+from faststream.kafka.message import FAKE_CONSUMER, KafkaAckableMessage
 from faststream.kafka.schemas import Topic
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 from faststream.message import StreamMessage
@@ -128,13 +128,14 @@ class BatchMessage(KafkaAckableMessage):
 
     FastStream's ``ack`` commits the consumed position of every assigned partition; this one
     commits ``last offset + 1`` of each partition in the batch that the consumer still owns, so
-    it never passes a message that is not in the batch, whatever was fetched meanwhile.
+    it never passes a message that is not in the batch, whatever was fetched meanwhile. On
+    FastStream's in-memory broker (no aiokafka consumer) there are no offsets to commit.
     """
 
     async def ack(self) -> None:
         """Commit this batch's offsets (partitions lost to a rebalance are left to their owner)."""
-        if not self.committed:
-            consumer: AIOKafkaConsumer = self.consumer
+        consumer = self.consumer
+        if not self.committed and isinstance(consumer, AIOKafkaConsumer):
             owned = consumer.assignment()
             offsets = {tp: o for tp, o in batch_offsets(self.raw_message).items() if tp in owned}
             if offsets:
@@ -143,8 +144,8 @@ class BatchMessage(KafkaAckableMessage):
 
     async def nack(self) -> None:
         """Seek each owned partition of the batch back to its first record: it is read again."""
-        if not self.committed:
-            consumer: AIOKafkaConsumer = self.consumer
+        consumer = self.consumer
+        if not self.committed and isinstance(consumer, AIOKafkaConsumer):
             owned = consumer.assignment()
             for tp, offset in batch_starts(self.raw_message).items():
                 if tp in owned:
@@ -305,7 +306,7 @@ class ConsumerRunner:
             message_id=f"{records[0].offset}-{records[-1].offset}-{records[0].timestamp}",
             correlation_id=first.get(ce.HEADER_CORRELATION),
             raw_message=records,
-            consumer=self.subscriber.consumer,
+            consumer=self.subscriber.consumer or FAKE_CONSUMER,  # in-memory: TestKafkaBroker
         )
 
     async def _decode(self, message: StreamMessage[Any]) -> Any:
