@@ -37,7 +37,6 @@ from contracts.catalog import (
     UnknownEventType,
     UnknownEventVersion,
     parse,
-    parse_data,
     version_of,
 )
 from contracts.envelope import RawEnvelope
@@ -115,7 +114,7 @@ class Subscription:
 @dataclass
 class _Item:
     record: ConsumerRecord[bytes, bytes]
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     delivery: Delivery
 
     @property
@@ -404,7 +403,7 @@ class ConsumerRunner:
         self, record: ConsumerRecord[bytes, bytes], decoded: Mapping[str, str]
     ) -> _Item | None:
         """Validate a record; return it for processing, or None when ignored or dead-lettered."""
-        headers = dict(decoded)
+        headers = decoded
         if not headers and record.headers:
             try:
                 headers = {k: v.decode("utf-8") for k, v in record.headers}
@@ -438,7 +437,7 @@ class ConsumerRunner:
                 )
                 await self._dead_letter(record, headers, "unsupported_version", unread, 1, utcnow())
                 return None
-            data = readers[version](parse_data(envelope, self.subscription.specs))
+            data = readers[version](self._data(envelope, version))
         except UnknownEventVersion as error:  # a newer producer: replay after the upgrade
             await self._dead_letter(record, headers, "unknown_version", error, 1, utcnow())
             return None
@@ -447,6 +446,15 @@ class ConsumerRunner:
             return None
         delivery = Delivery(envelope, data, record.topic, record.partition, record.offset)
         return _Item(record, headers, delivery)
+
+    def _data(self, envelope: RawEnvelope, version: int) -> BaseModel:
+        """Validate the payload against its catalog model (one lookup, no scan of the catalog)."""
+        spec = self.subscription.specs.get((envelope.type, version))
+        if spec is None:
+            if not any(t == envelope.type for t, _ in self.subscription.specs):
+                raise UnknownEventType(f"unknown event type {envelope.type!r}")
+            raise UnknownEventVersion(f"unknown version v{version} of {envelope.type!r}")
+        return spec.model.model_validate(envelope.data)
 
     async def _apply_all(self, items: Sequence[_Item], stop: asyncio.Event) -> None:
         """Apply items in one transaction; a failing item is settled alone, the rest go on."""
