@@ -27,6 +27,7 @@ from faststream.kafka.message import FAKE_CONSUMER, KafkaAckableMessage
 from faststream.kafka.schemas import Topic
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 from faststream.message import StreamMessage
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError, WithJsonSchema
 from pydantic.json_schema import models_json_schema
 
@@ -41,6 +42,7 @@ from contracts.catalog import (
 )
 from contracts.envelope import RawEnvelope
 from contracts.topics import dead_letter
+from kit import tracing
 from kit.broker import Publisher, ensure_platform_topics, quiet_kafka_logs
 from kit.dead_letter import Failure, describe, send_to_dead_letter, utcnow
 from kit.inbox import Inbox
@@ -571,12 +573,32 @@ class ConsumerRunner:
     async def _call(self, run: Sequence[_Item], uow: UnitOfWork) -> None:
         first = run[0].delivery
         token = correlation_id.set(first.envelope.correlationid)
+        links = [
+            link
+            for item in run[1:]
+            if (link := tracing.link_to(item.delivery.envelope.traceparent))
+        ]
         try:
-            batch = self.subscription.batch_handlers.get(first.envelope.type)
-            if batch is not None:
-                await batch([item.delivery for item in run], uow)
-            else:
-                await self.subscription.handlers[first.envelope.type](first, uow)
+            with tracing.tracer().start_as_current_span(
+                f"{self._group} process {first.envelope.type}",
+                context=tracing.context_of(first.envelope.traceparent),
+                kind=SpanKind.CONSUMER,
+                links=links,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.operation.type": "process",
+                    "messaging.destination.name": first.topic,
+                    "messaging.consumer.group.name": self._group,
+                    "messaging.message.id": str(first.envelope.id),
+                    "messaging.batch.message_count": len(run),
+                    "correlation_id": first.envelope.correlationid,
+                },
+            ):
+                batch = self.subscription.batch_handlers.get(first.envelope.type)
+                if batch is not None:
+                    await batch([item.delivery for item in run], uow)
+                else:
+                    await self.subscription.handlers[first.envelope.type](first, uow)
         finally:
             correlation_id.reset(token)
 

@@ -37,6 +37,7 @@ from kit.relay import OutboxRelay
 from kit.runner import ConsumerRunner, Subscription
 from kit.scheduler import Lease, instance_id, run_periodically
 from kit.settings import ServiceSettings
+from kit.tracing import configure_tracing
 from kit.uow import UnitOfWorkFactory, uow_factory
 from kit.web.docs import install_docs
 from kit.web.domain_errors import install_domain_errors
@@ -231,6 +232,8 @@ def build_app(
         finally:
             await runtime.stop()
 
+    configure_tracing(runtime.settings.service_name)  # only when an OTLP endpoint is configured;
+    # the HTTP server span is FastAPI's native telemetry (on once a tracer provider is installed)
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.runtime = runtime
     install_auth(  # innermost middleware: authenticate before routing
