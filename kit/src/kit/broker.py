@@ -91,6 +91,7 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
         enable_idempotence=True,
         linger_ms=5,
         graceful_timeout=15.0,
+        logger=logging.getLogger("kit.broker.faststream"),  # the service's JSON lines, not stdout
         log_level=logging.DEBUG,  # per-batch "Received"/"Processed" lines are debug detail
         middlewares=middlewares,
     )
