@@ -145,6 +145,7 @@ def build_runtime(
     registry: CollectorRegistry | None = None,
 ) -> ServiceRuntime:
     """Wire a service instance from its settings and its metadata (which gets the kit tables)."""
+    configure_tracing(settings.service_name)  # before the broker: only with an OTLP endpoint
     registry = registry or CollectorRegistry()
     metrics = make_metrics(registry)
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
@@ -232,7 +233,6 @@ def build_app(
         finally:
             await runtime.stop()
 
-    configure_tracing(runtime.settings.service_name)  # only when an OTLP endpoint is configured;
     # the HTTP server span is FastAPI's native telemetry (on once a tracer provider is installed)
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.runtime = runtime

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from typing import Any
 
 from opentelemetry.sdk.trace import TracerProvider
@@ -57,3 +60,21 @@ def test_log_records_carry_the_trace_id_next_to_the_correlation_id() -> None:
 
 def test_tracing_is_off_without_an_otlp_endpoint() -> None:
     assert tracing.configure_tracing("kittest", environ={}) is tracing.enabled()
+
+
+def test_an_otlp_endpoint_turns_tracing_on_before_the_broker_is_built() -> None:
+    """In a process of its own: the global tracer provider is set once per process."""
+    probe = (
+        "from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware\n"
+        "from kit import tracing\n"
+        "from kit.db import kit_tables, make_metadata\n"
+        "from kit.runtime import build_runtime\n"
+        "from kit.settings import ServiceSettings\n"
+        "metadata = make_metadata()\n"
+        "kit_tables(metadata)\n"
+        "runtime = build_runtime(ServiceSettings.for_service('otel'), metadata=metadata)\n"
+        "assert tracing.enabled()\n"
+        "assert any(isinstance(m, KafkaTelemetryMiddleware) for m in runtime.broker.middlewares)\n"
+    )
+    env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}
+    subprocess.run([sys.executable, "-c", probe], check=True, env=env, timeout=60)
