@@ -14,9 +14,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 
+from kit import tracing
 from kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -78,13 +80,20 @@ def quiet_kafka_logs() -> None:
 def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
     """Create the service's broker: idempotent producer (acks=all), metrics on its registry."""
     quiet_kafka_logs()
+    middlewares: tuple[Any, ...] = (
+        KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name),
+    )
+    if tracing.enabled():  # FastStream's batch span (links to each record's traceparent)
+        middlewares = (KafkaTelemetryMiddleware(), *middlewares)
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
         enable_idempotence=True,
         linger_ms=5,
         graceful_timeout=15.0,
-        middlewares=(KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name),),
+        logger=logging.getLogger("kit.broker.faststream"),  # the service's JSON lines, not stdout
+        log_level=logging.DEBUG,  # per-batch "Received"/"Processed" lines are debug detail
+        middlewares=middlewares,
     )
 
 

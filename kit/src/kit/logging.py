@@ -1,4 +1,4 @@
-"""JSON logging with the correlation id of the current request or event."""
+"""JSON logging with the correlation id and trace id of the current request or event."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from contextvars import ContextVar
 
 from pythonjsonlogger.json import JsonFormatter
 
+from kit.tracing import current_trace_id
+
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 
 class _ContextFilter(logging.Filter):
-    """Stamp every record with the service name and the current correlation id."""
+    """Stamp every record with the service name, the correlation id and the trace id."""
 
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -21,6 +23,7 @@ class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
         record.correlation_id = correlation_id.get()
+        record.trace_id = current_trace_id()
         return True
 
 
@@ -30,7 +33,8 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
     if fmt == "json":
         handler.setFormatter(
             JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s",
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s"
+                " %(trace_id)s",
                 rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
                 timestamp=False,
             )

@@ -1,4 +1,12 @@
-"""Consumer runner: batch in, inbox-guarded effects, one commit, then the offsets; poison to dead letter."""
+"""Consumer runner on a FastStream batch subscriber: inbox-guarded effects, one commit, then the offsets.
+
+Each subscription is a FastStream Kafka subscriber (``batch=True``, ``AckPolicy.MANUAL``, the kit's
+prefixed group, ``auto_offset_reset="earliest"``); its one handler applies a fetched batch in one
+transaction and then acknowledges it. The acknowledgement commits exactly that batch's offsets
+through the subscriber's aiokafka consumer (``BatchMessage.ack``), not FastStream's ``commit()``
+of every consumed position; a batch left unfinished (stop, unexpected error) is not acknowledged
+and its partitions are rewound, so no later acknowledgement passes over it.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,19 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
-from aiokafka.errors import CommitFailedError
-from pydantic import BaseModel, ValidationError
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.message import FAKE_CONSUMER, KafkaAckableMessage
+from faststream.kafka.schemas import Topic
+from faststream.kafka.subscriber.usecase import BatchSubscriber
+from faststream.message import StreamMessage
+from opentelemetry.trace import SpanKind
+from pydantic import BaseModel, ValidationError, WithJsonSchema
+from pydantic.json_schema import models_json_schema
 
 from contracts import envelope as ce
 from contracts.catalog import (
@@ -22,11 +38,11 @@ from contracts.catalog import (
     UnknownEventType,
     UnknownEventVersion,
     parse,
-    parse_data,
     version_of,
 )
 from contracts.envelope import RawEnvelope
 from contracts.topics import dead_letter
+from kit import tracing
 from kit.broker import Publisher, ensure_platform_topics, quiet_kafka_logs
 from kit.dead_letter import Failure, describe, send_to_dead_letter, utcnow
 from kit.inbox import Inbox
@@ -100,12 +116,74 @@ class Subscription:
 @dataclass
 class _Item:
     record: ConsumerRecord[bytes, bytes]
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     delivery: Delivery
 
     @property
     def event_id(self) -> str:
         return str(self.delivery.envelope.id)
+
+
+class BatchMessage(KafkaAckableMessage):
+    """A fetched batch whose ``ack`` commits exactly its own offsets, whose ``nack`` rewinds them.
+
+    FastStream's ``ack`` commits the consumed position of every assigned partition; this one
+    commits ``last offset + 1`` of each partition in the batch that the consumer still owns, so
+    it never passes a message that is not in the batch, whatever was fetched meanwhile. On
+    FastStream's in-memory broker (no aiokafka consumer) there are no offsets to commit.
+    """
+
+    async def ack(self) -> None:
+        """Commit this batch's offsets (partitions lost to a rebalance are left to their owner)."""
+        consumer = self.consumer
+        if not self.committed and isinstance(consumer, AIOKafkaConsumer):
+            owned = consumer.assignment()
+            offsets = {tp: o for tp, o in batch_offsets(self.raw_message).items() if tp in owned}
+            if offsets:
+                await consumer.commit(offsets)
+        await StreamMessage.ack(self)
+
+    async def nack(self) -> None:
+        """Seek each owned partition of the batch back to its first record: it is read again."""
+        consumer = self.consumer
+        if not self.committed and isinstance(consumer, AIOKafkaConsumer):
+            owned = consumer.assignment()
+            for tp, offset in batch_starts(self.raw_message).items():
+                if tp in owned:
+                    consumer.seek(tp, offset)
+        await StreamMessage.nack(self)
+
+
+def batch_offsets(records: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
+    """Return the offset to commit per partition: one past its last record in the batch."""
+    return {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
+
+
+def batch_starts(records: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
+    """Return the first offset of each partition in the batch."""
+    starts: dict[TopicPartition, int] = {}
+    for r in records:
+        starts.setdefault(TopicPartition(r.topic, r.partition), r.offset)
+    return starts
+
+
+def _inlined(schema: Any, defs: Mapping[str, Any]) -> Any:
+    """Return a JSON Schema with its local ``$ref``s replaced by their definitions."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inlined(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inlined(v, defs) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_inlined(v, defs) for v in schema]
+    return schema
+
+
+def _decoded(record: ConsumerRecord[bytes, bytes]) -> dict[str, str] | None:
+    try:
+        return {k: v.decode("utf-8") for k, v in record.headers}
+    except UnicodeDecodeError:
+        return None
 
 
 @dataclass
@@ -145,6 +223,7 @@ class ConsumerRunner:
         inbox: Inbox,
         publisher: Publisher,
         metrics: KitMetrics,
+        broker: KafkaBroker,
     ) -> None:
         self.subscription = subscription
         self.settings = settings
@@ -155,18 +234,101 @@ class ConsumerRunner:
         self.assigned = _Assigned()
         self._service = settings.service_name
         self._group = subscription.group
-        self._lag_checked = 0.0
         self._failures = 0
+        self._stop = asyncio.Event()
+        self.subscriber = self._declare(broker)
+
+    @property
+    def topics(self) -> list[str]:
+        """The prefixed topics this subscription reads."""
+        return [self.settings.kafka_topic_prefix + t for t in self.subscription.topics]
+
+    def _declare(self, broker: KafkaBroker) -> BatchSubscriber:
+        """Declare the FastStream subscriber (started by ``run``); its handler is the runner."""
+        subscriber = broker.subscriber(
+            *(Topic(t, declare=False) for t in self.topics),  # the kit creates them with configs
+            group_id=self.settings.consumer_group_id(self._group),
+            batch=True,
+            max_records=self.settings.consumer_max_records,
+            batch_timeout_ms=100,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            listener=self.assigned,
+            parser=self._parse,
+            decoder=self._decode,
+            title=self._group,
+            description=(
+                f"Consumer group {self._group}: CloudEvents 1.0 envelopes (structured mode) of "
+                f"{', '.join(sorted({*self.subscription.handlers, *self.subscription.batch_handlers}))}; "
+                "others are ignored. One transaction per batch with the inbox, offsets after."
+            ),
+        )
+
+        async def consume(batch: Any) -> None:
+            await self._consume(batch)
+
+        consume.__annotations__ = {
+            "batch": Annotated[Any, WithJsonSchema(self._payload_schema())],
+            "return": None,
+        }
+        consume.__name__ = consume.__qualname__ = "consume_" + self._group.replace(".", "_")
+        subscriber(consume)
+        return subscriber
+
+    def _payload_schema(self) -> dict[str, Any]:
+        """Return the JSON Schema of a batch: the contract models of the types and versions read."""
+        read = [
+            (event_type, version)
+            for event_type in sorted(
+                {*self.subscription.handlers, *self.subscription.batch_handlers}
+            )
+            for version in sorted(self.subscription.reads(event_type))
+            if (event_type, version) in self.subscription.specs
+        ]
+        models = [self.subscription.specs[key].model for key in read]
+        refs, top = models_json_schema([(m, "validation") for m in models])
+        defs = top.get("$defs", {})
+        items = [
+            {**_inlined(refs[(m, "validation")], defs), "title": f"{event_type} v{version}"}
+            for (event_type, version), m in zip(read, models, strict=True)
+        ]
+        return {"type": "array", "items": {"oneOf": items}}
+
+    async def _parse(self, records: tuple[ConsumerRecord[bytes, bytes], ...]) -> BatchMessage:
+        """Wrap a fetch without decoding bodies (the runner parses each envelope once)."""
+        headers = [_decoded(r) or {} for r in records]
+        first = headers[0] if headers else {}
+        return BatchMessage(
+            body=[r.value or b"" for r in records],
+            headers=first,
+            batch_headers=headers,
+            reply_to="",
+            content_type=first.get(ce.HEADER_CONTENT_TYPE),
+            message_id=f"{records[0].offset}-{records[-1].offset}-{records[0].timestamp}",
+            correlation_id=first.get(ce.HEADER_CORRELATION),
+            raw_message=records,
+            consumer=self.subscriber.consumer or FAKE_CONSUMER,  # in-memory: TestKafkaBroker
+        )
+
+    async def _decode(self, message: StreamMessage[Any]) -> Any:
+        """Hand the handler the message itself: records, decoded headers, acknowledgement."""
+        return message
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until ``stop`` is set; reconnects after broker failures (logged once each)."""
+        """Start the subscriber, measure lag every second until ``stop``, then stop it gracefully."""
         quiet_kafka_logs()
+        self._stop = stop
         while not stop.is_set():
             try:
-                await self._consume(stop)
-            except _StopRequestedError:
-                return
+                await ensure_platform_topics(
+                    self.settings,
+                    [*self.topics, *(dead_letter(t, self._group) for t in self.topics)],
+                )
+                await self.subscriber.start()
+                break
             except Exception as error:
+                with contextlib.suppress(Exception):
+                    await self.subscriber.stop()
                 self._failures += 1
                 log.log(
                     logging.WARNING if self._failures == 1 else logging.DEBUG,
@@ -174,25 +336,9 @@ class ConsumerRunner:
                     self._group,
                     describe(error),
                 )
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(1.0):
-                        await stop.wait()
-
-    async def _consume(self, stop: asyncio.Event) -> None:
-        prefix = self.settings.kafka_topic_prefix
-        subscribed = [prefix + t for t in self.subscription.topics]
-        await ensure_platform_topics(
-            self.settings, [*subscribed, *(dead_letter(t, self._group) for t in subscribed)]
-        )
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
-            group_id=self.settings.consumer_group_id(self._group),
-            client_id=f"{self._service}-{self._group}",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-        consumer.subscribe(subscribed, listener=self.assigned)
-        await consumer.start()
+                await self._wait(1.0)
+        if stop.is_set():
+            return
         if self._failures:
             log.warning(
                 "consumer %s consumes again after %d failed start(s)", self._group, self._failures
@@ -200,48 +346,72 @@ class ConsumerRunner:
             self._failures = 0
         try:
             while not stop.is_set():
-                batches = await consumer.getmany(
-                    timeout_ms=500, max_records=self.settings.consumer_max_records
-                )
-                if batches:
-                    started = time.perf_counter()
-                    await self._process(
-                        [record for records in batches.values() for record in records], stop
-                    )
-                    offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
-                    try:
-                        await consumer.commit(offsets)
-                    except CommitFailedError:
-                        log.warning(
-                            "offset commit lost to a rebalance; the inbox absorbs redelivery"
-                        )
-                    self.metrics.consumer_handle_seconds.labels(self._service, self._group).observe(
-                        time.perf_counter() - started
-                    )
-                await self._measure_lag(consumer)
+                await self._wait(1.0)
+                with contextlib.suppress(Exception):
+                    await self._measure_lag()
         finally:
             self.assigned.event.clear()
             with contextlib.suppress(Exception):
-                await consumer.stop()
+                await self.subscriber.stop()  # waits for the batch in hand (graceful_timeout)
+
+    async def _wait(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stop.wait()
+
+    async def _consume(self, message: BatchMessage) -> None:
+        """The subscriber's handler: apply a fetched batch, then acknowledge (commit) it."""
+        if self._stop.is_set():
+            await message.nack()
+            return
+        records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
+        started = time.perf_counter()
+        try:
+            await self._process(records, message.batch_headers)
+        except _StopRequestedError:
+            await message.nack()  # unfinished: the partition's next owner reads it again
+            return
+        except Exception as error:  # not a handler's failure (those are settled): read it again
+            log.error(
+                "consumer %s cannot process a batch (%s); rewinding", self._group, describe(error)
+            )
+            await message.nack()
+            await self._wait(1.0)
+            return
+        try:
+            await message.ack()
+        except (CommitFailedError, IllegalStateError):
+            log.warning("offset commit lost to a rebalance; the inbox absorbs redelivery")
+        except KafkaError as error:
+            log.warning("offset commit failed (%s); the inbox absorbs redelivery", describe(error))
+        self.metrics.consumer_handle_seconds.labels(self._service, self._group).observe(
+            time.perf_counter() - started
+        )
 
     async def _process(
-        self, records: Sequence[ConsumerRecord[bytes, bytes]], stop: asyncio.Event
+        self,
+        records: Sequence[ConsumerRecord[bytes, bytes]],
+        headers: Sequence[Mapping[str, str]],
     ) -> None:
         """Apply every record of a fetch (all partitions, each in its order) in one transaction."""
         items: list[_Item] = []
-        for record in records:
-            item = await self._accept(record)
+        for record, decoded in zip(records, headers, strict=True):
+            item = await self._accept(record, decoded)
             if item is not None:
                 items.append(item)
-        await self._apply_all(items, stop)
+        await self._apply_all(items, self._stop)
 
-    async def _accept(self, record: ConsumerRecord[bytes, bytes]) -> _Item | None:
+    async def _accept(
+        self, record: ConsumerRecord[bytes, bytes], decoded: Mapping[str, str]
+    ) -> _Item | None:
         """Validate a record; return it for processing, or None when ignored or dead-lettered."""
-        try:
-            headers = {k: v.decode("utf-8") for k, v in record.headers}
-        except UnicodeDecodeError as undecodable:
-            await self._dead_letter(record, {}, "invalid_header", undecodable, 1, utcnow())
-            return None
+        headers = decoded
+        if not headers and record.headers:
+            try:
+                headers = {k: v.decode("utf-8") for k, v in record.headers}
+            except UnicodeDecodeError as undecodable:
+                await self._dead_letter(record, {}, "invalid_header", undecodable, 1, utcnow())
+                return None
         missing = [h for h in (ce.HEADER_ID, ce.HEADER_TYPE) if h not in headers]
         if missing:
             absent = PermanentError(f"missing header(s): {', '.join(missing)}")
@@ -269,7 +439,7 @@ class ConsumerRunner:
                 )
                 await self._dead_letter(record, headers, "unsupported_version", unread, 1, utcnow())
                 return None
-            data = readers[version](parse_data(envelope, self.subscription.specs))
+            data = readers[version](self._data(envelope, version))
         except UnknownEventVersion as error:  # a newer producer: replay after the upgrade
             await self._dead_letter(record, headers, "unknown_version", error, 1, utcnow())
             return None
@@ -278,6 +448,15 @@ class ConsumerRunner:
             return None
         delivery = Delivery(envelope, data, record.topic, record.partition, record.offset)
         return _Item(record, headers, delivery)
+
+    def _data(self, envelope: RawEnvelope, version: int) -> BaseModel:
+        """Validate the payload against its catalog model (one lookup, no scan of the catalog)."""
+        spec = self.subscription.specs.get((envelope.type, version))
+        if spec is None:
+            if not any(t == envelope.type for t, _ in self.subscription.specs):
+                raise UnknownEventType(f"unknown event type {envelope.type!r}")
+            raise UnknownEventVersion(f"unknown version v{version} of {envelope.type!r}")
+        return spec.model.model_validate(envelope.data)
 
     async def _apply_all(self, items: Sequence[_Item], stop: asyncio.Event) -> None:
         """Apply items in one transaction; a failing item is settled alone, the rest go on."""
@@ -394,12 +573,32 @@ class ConsumerRunner:
     async def _call(self, run: Sequence[_Item], uow: UnitOfWork) -> None:
         first = run[0].delivery
         token = correlation_id.set(first.envelope.correlationid)
+        links = [
+            link
+            for item in run[1:]
+            if (link := tracing.link_to(item.delivery.envelope.traceparent))
+        ]
         try:
-            batch = self.subscription.batch_handlers.get(first.envelope.type)
-            if batch is not None:
-                await batch([item.delivery for item in run], uow)
-            else:
-                await self.subscription.handlers[first.envelope.type](first, uow)
+            with tracing.tracer().start_as_current_span(
+                f"{self._group} process {first.envelope.type}",
+                context=tracing.context_of(first.envelope.traceparent),
+                kind=SpanKind.CONSUMER,
+                links=links,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.operation.type": "process",
+                    "messaging.destination.name": first.topic,
+                    "messaging.consumer.group.name": self._group,
+                    "messaging.message.id": str(first.envelope.id),
+                    "messaging.batch.message_count": len(run),
+                    "correlation_id": first.envelope.correlationid,
+                },
+            ):
+                batch = self.subscription.batch_handlers.get(first.envelope.type)
+                if batch is not None:
+                    await batch([item.delivery for item in run], uow)
+                else:
+                    await self.subscription.handlers[first.envelope.type](first, uow)
         finally:
             correlation_id.reset(token)
 
@@ -449,11 +648,10 @@ class ConsumerRunner:
     def _count(self, outcome: str, n: int = 1) -> None:
         self.metrics.consumer_processed.labels(self._service, self._group, outcome).inc(n)
 
-    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
-        now = time.monotonic()
-        if now - self._lag_checked < 1.0:
+    async def _measure_lag(self) -> None:
+        consumer = self.subscriber.consumer
+        if consumer is None:
             return
-        self._lag_checked = now
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is None:

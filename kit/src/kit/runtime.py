@@ -10,17 +10,21 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from contracts import topics as contract_topics
+from contracts import asyncapi as contract_asyncapi, topics as contract_topics
 from kit.announcements import Announcements
 from kit.audit import AuditLog
 from kit.auth import install_auth
+from kit.auth.dependencies import PUBLIC_PATHS
 from kit.broker import BrokerPublisher, ProducerPublisher, ensure_platform_topics, make_broker
 from kit.correlation import install_correlation
 from kit.db import KitTables, kit_tables, make_engine, make_sessionmaker
@@ -33,6 +37,7 @@ from kit.relay import OutboxRelay
 from kit.runner import ConsumerRunner, Subscription
 from kit.scheduler import Lease, instance_id, run_periodically
 from kit.settings import ServiceSettings
+from kit.tracing import configure_tracing
 from kit.uow import UnitOfWorkFactory, uow_factory
 from kit.web.docs import install_docs
 from kit.web.domain_errors import install_domain_errors
@@ -41,6 +46,10 @@ from kit.web.refusals import install_refusals
 from kit.web.requests import install_precondition_docs
 
 log = logging.getLogger(__name__)
+
+#: FastStream's AsyncAPI document of the service's subscriptions, and the contract's beside it.
+ASYNCAPI_PATH = "/asyncapi.json"
+CONTRACT_ASYNCAPI_PATH = "/asyncapi/contracts.json"
 
 
 @dataclass
@@ -137,6 +146,7 @@ def build_runtime(
     registry: CollectorRegistry | None = None,
 ) -> ServiceRuntime:
     """Wire a service instance from its settings and its metadata (which gets the kit tables)."""
+    configure_tracing(settings.service_name)  # before the broker: only with an OTLP endpoint
     registry = registry or CollectorRegistry()
     metrics = make_metrics(registry)
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
@@ -182,6 +192,7 @@ def build_runtime(
             inbox=inbox,
             publisher=publisher,
             metrics=metrics,
+            broker=broker,
         )
         for s in subscriptions
     ]
@@ -223,9 +234,12 @@ def build_app(
         finally:
             await runtime.stop()
 
+    # the HTTP server span is FastAPI's native telemetry (on once a tracer provider is installed)
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.runtime = runtime
-    install_auth(app, runtime.settings)  # innermost middleware: authenticate before routing
+    install_auth(  # innermost middleware: authenticate before routing
+        app, runtime.settings, public=PUBLIC_PATHS | {ASYNCAPI_PATH, CONTRACT_ASYNCAPI_PATH}
+    )
     install_refusals(
         app,
         service=runtime.settings.service_name,
@@ -247,8 +261,39 @@ def build_app(
             details=runtime.readiness_details,
         )
     )
+    app.include_router(asyncapi_router(runtime, title=title, version=version))
     for router in routers:
         app.include_router(router, prefix="/api/v1")
     install_docs(app)
     install_precondition_docs(app)
     return app
+
+
+def subscriptions_asyncapi(runtime: ServiceRuntime, *, title: str, version: str) -> dict[str, Any]:
+    """Return FastStream's AsyncAPI 3.0 document of the service's subscribers."""
+    spec = AsyncAPI(
+        runtime.broker,
+        title=f"{title}: subscriptions",
+        version=version,
+        description=f"What {runtime.settings.service_name} consumes; the events' contract is at "
+        f"{CONTRACT_ASYNCAPI_PATH}.",
+    )
+    document: dict[str, Any] = spec.to_specification().to_jsonable()
+    return document
+
+
+def asyncapi_router(runtime: ServiceRuntime, *, title: str, version: str) -> APIRouter:
+    """Serve the subscriptions' AsyncAPI document and the contract's (both public, no data)."""
+    router = APIRouter(include_in_schema=False)
+    subscriptions = subscriptions_asyncapi(runtime, title=title, version=version)
+    contract = contract_asyncapi.document()
+
+    @router.get(ASYNCAPI_PATH)
+    async def asyncapi() -> JSONResponse:
+        return JSONResponse(subscriptions)
+
+    @router.get(CONTRACT_ASYNCAPI_PATH)
+    async def contract_document() -> JSONResponse:
+        return JSONResponse(contract)
+
+    return router

@@ -9,6 +9,7 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
+from kit import tracing
 from kit.outbox import Outbox
 
 
@@ -43,7 +44,7 @@ class UnitOfWork:
 
     def stage(self, *envelopes: Envelope[Any]) -> None:
         """Queue events to be written to the outbox at commit, in order."""
-        self._staged.extend(envelopes)
+        self._staged.extend(tracing.stamped(e) for e in envelopes)  # the trace travels on
 
     @property
     def staged(self) -> tuple[Envelope[Any], ...]:
