@@ -12,11 +12,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from contracts import topics
 from contracts.catalog import new_envelope
 from contracts.common import EventData
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, RawEnvelope
 from kit.auth.tokens import issue_token
 from kit.broker import ensure_topics
 from kit.testing import bootstrap_servers
 from scoring.bootstrap import Service, build, migrate
+from scoring.handlers.consume import apply_event
 from scoring.settings import ScoringSettings
 from scoring.wiring import Core, wire
 
@@ -129,3 +130,12 @@ async def caught_up(settings: ScoringSettings, group: str) -> bool:
         return True
     finally:
         await consumer.stop()
+
+
+async def ingest(service: Service | Core, events: Iterable[Envelope[Any]]) -> None:
+    """Apply events as the consumer does, each in its own transaction (no broker round trip)."""
+    svc = service.services
+    for e in events:
+        async with svc.uow() as uow:
+            await apply_event(svc, uow, RawEnvelope.model_validate(e.model_dump(mode="json")))
+            await uow.commit()

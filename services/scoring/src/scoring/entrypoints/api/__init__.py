@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from scoring.entrypoints.api import assessments, points, rulesets
 from scoring.handlers.context import Services
 
 
 def routers(svc: Services) -> list[APIRouter]:
     """Return every router of the service, bound to its wiring."""
-    return []
+    return [rulesets.router(svc), points.router(svc), assessments.router(svc)]
