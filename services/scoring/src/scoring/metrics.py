@@ -1,4 +1,4 @@
-"""Domain metrics of the scoring service: points recorded, events parked or not covered, replay."""
+"""Domain metrics of the scoring service: points and entries recorded, parked events, replay."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 class ScoringMetrics:
     """What the dashboards and the parked-events alert read."""
 
-    points: Counter
+    awarded: Counter
+    entries: Counter
     not_covered: Counter
     parked: Gauge
     replay: Gauge
@@ -19,16 +20,22 @@ class ScoringMetrics:
 
 def make_scoring_metrics(registry: CollectorRegistry) -> ScoringMetrics:
     """Register the service's domain metrics on an explicit registry."""
-    return ScoringMetrics(
-        points=Counter(
-            "scoring_points_recorded",
-            "Ledger entries recorded, by rule category",
+    made = ScoringMetrics(
+        awarded=Counter(
+            "scoring_points_awarded",
+            "Points awarded to deputies (positive entries), by the township that recorded the deed",
+            ["township"],
+            registry=registry,
+        ),
+        entries=Counter(
+            "scoring_entries_recorded",
+            "Ledger entries recorded (awards, deductions, reversals), by rule category",
             ["category"],
             registry=registry,
         ),
         not_covered=Counter(
             "scoring_events_not_covered",
-            "Events read that the rules gave no entry for, by event type",
+            "Events read that gave no ledger entry, by event type",
             ["event_type"],
             registry=registry,
         ),
@@ -39,7 +46,9 @@ def make_scoring_metrics(registry: CollectorRegistry) -> ScoringMetrics:
         ),
         replay=Gauge(
             "scoring_replay_progress_ratio",
-            "Share of a county's facts replayed by the running re-derivation (1 when idle)",
+            "Share of a county's facts read by the running re-derivation (1 when done)",
             registry=registry,
         ),
     )
+    made.replay.set(1)
+    return made

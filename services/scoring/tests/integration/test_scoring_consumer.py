@@ -62,6 +62,8 @@ async def test_events_become_entries_an_unknown_deputy_parks_and_redelivery_chan
         await wait_until(lambda: _has(engine, tables.parked, 1), within=60)
         await wait_until(lambda: _has(engine, tables.entries, 1), within=60)
         assert [(d, rule) for d, rule, *_ in await _rules(core)] == [("d1", "suggestion.lead")]
+        registry = core.runtime.registry
+        assert registry.get_sample_value("scoring_parked_events") == 1
 
         await produce(settings, [envelope(ev.deputy("d2", TOWN))])
         await wait_until(lambda: _has(engine, tables.parked, 0), within=60)
@@ -72,6 +74,12 @@ async def test_events_become_entries_an_unknown_deputy_parks_and_redelivery_chan
             ("d2", "activity.inspection.present", 3.0),
         ]
         assert await _outboxed(core) == 3
+        assert registry.get_sample_value("scoring_parked_events") == 0
+        assert (
+            registry.get_sample_value("scoring_entries_recorded_total", {"category": "activity"})
+            == 2
+        )
+        assert registry.get_sample_value("scoring_points_awarded_total", {"township": TOWN}) == 9
         assert await count(engine, tables.rule_sets) == 1  # the seed adopted for 2026
 
         # the same events again: once the group has committed past them, nothing changed

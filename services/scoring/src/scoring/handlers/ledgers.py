@@ -66,7 +66,9 @@ def stage_entries(
     """Stage one ``scoring.points.recorded`` event per new entry (outbox, same transaction)."""
     for entry in entries:
         uow.stage(event(points_recorded(entry), source=SOURCE, cause=cause))
-        svc.metrics.points.labels(entry.category.value).inc()
+        svc.metrics.entries.labels(entry.category.value).inc()
+        if entry.points > 0:
+            svc.metrics.awarded.labels(entry.township).inc(float(entry.points))
 
 
 async def apply_to_ledgers(
