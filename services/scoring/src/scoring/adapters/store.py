@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,6 +98,18 @@ class Store:
     def __init__(self, session: AsyncSession, tables: Tables) -> None:
         self.session = session
         self.t = tables
+
+    async def lock_county(self, county: str) -> None:
+        """Serialise writers of one county's ledgers until commit (PostgreSQL; SQLite has one writer).
+
+        The consumer takes it before it reads the active rule sets, an activation before it
+        replays: a fact is either in the replay or applied to the version activated, never lost.
+        """
+        if self.session.bind.dialect.name != "postgresql":
+            return
+        digest = hashlib.sha1(f"scoring:{county}".encode()).digest()  # noqa: S324 (a lock key)
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
     # --- roster ------------------------------------------------------------------------------
 

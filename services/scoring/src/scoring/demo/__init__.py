@@ -24,6 +24,7 @@ async def load(svc: Services, year: int | None = None) -> bool:
     """Adopt the seeded rules for the demo county's year unless done; return whether it was."""
     year = year or svc.today().year
     async with svc.uow() as uow:
+        await svc.store(uow).lock_county(COUNTY)
         if await svc.store(uow).rule_sets(COUNTY, year):
             return False
         await ensure_year(svc, uow, COUNTY, year, None)

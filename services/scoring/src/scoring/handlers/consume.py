@@ -71,6 +71,7 @@ async def apply_event(svc: Services, uow: UnitOfWork, envelope: RawEnvelope) -> 
     if county is None or waits:
         await store.park(envelope, waits, svc.now())
         return
+    await store.lock_county(county)
     day = deed_day(fact)
     if day is not None and day.year >= 2000:
         await ensure_year(svc, uow, county, day.year, envelope)

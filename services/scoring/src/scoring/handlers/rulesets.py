@@ -149,6 +149,7 @@ async def create_draft(svc: Services, caller: Caller, county: str, document: str
         raise InputError([FieldError(("document", "county"), f"must be {county}", "value_error")])
     async with svc.uow() as uow:
         store = svc.store(uow)
+        await store.lock_county(county)
         versions = [r.version for r in await store.rule_sets(county, rules.year)]
         if not versions:  # the seed is version 1 of every year: a draft is compared with it
             await ensure_year(svc, uow, county, rules.year, None)
@@ -217,6 +218,7 @@ async def activate(
     require_rule_manager(caller.principal, county)
     async with svc.uow() as uow:
         store = svc.store(uow)
+        await store.lock_county(county)
         active, draft = await _active_and(store, county, year, version)
         changed = await rederive(svc, uow, draft, active)
         await store.set_status(county, year, active.version, "retired")
