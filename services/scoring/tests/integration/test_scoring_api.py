@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import yaml
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from contracts.vocabulary import ActivityType, Attendance
 from kit.testing import count
@@ -201,3 +202,35 @@ async def test_first_review_recheck_contest_and_void_move_the_status_never_the_p
         )
         assert late.status_code == 409
         assert "window" in late.text
+
+
+async def test_an_entry_the_new_rules_no_longer_give_is_taken_back_by_an_event(
+    database_url: str, topic_prefix: str
+) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    async with running_app(settings, relay=False) as (service, client):
+        await _year(service)
+        admin = headers(settings, "county_admin", COUNTY)
+        doc = yaml.safe_load(default_document(COUNTY, YEAR))
+        del doc["activities"]["inspection"]
+        for minimum in doc["minimums"]:
+            minimum["rules"] = [r for r in minimum["rules"] if "inspection" not in r]
+        document = yaml.safe_dump(doc, allow_unicode=True)
+        made = await client.post(
+            "/api/v1/rule-sets", json={"county": COUNTY, "document": document}, headers=admin
+        )
+        assert made.status_code == 201, made.text
+        old = await client.get(f"/api/v1/deputies/d1/ledger?year={YEAR}", headers=admin)
+        inspection = next(e for e in old.json() if e["rule_id"] == "activity.inspection.present")
+        done = await client.post(f"/api/v1/rule-sets/{COUNTY}/{YEAR}/2/activate", headers=admin)
+        assert done.json()["entries_changed"] == 2, done.text  # d1 present, d2 absent
+        outbox = service.runtime.tables.outbox
+        async with service.runtime.engine.connect() as conn:
+            rows = await conn.execute(
+                select(outbox.c.payload).where(outbox.c.event_type == "scoring.points.recorded")
+            )
+            sent = [json.loads(r.payload)["data"] for r in rows]
+        taken = [x for x in sent if x["compensates"] == inspection["entry_id"]]
+        assert [(x["points"], x["rule_set_version"]) for x in taken] == [(-3.0, 2)]
+        new = await client.get(f"/api/v1/deputies/d1/ledger?year={YEAR}", headers=admin)
+        assert "activity.inspection.present" not in {e["rule_id"] for e in new.json()}
