@@ -14,7 +14,7 @@ from contracts.catalog import new_envelope
 from contracts.common import EventData
 from contracts.envelope import Envelope, RawEnvelope
 from kit.auth.tokens import issue_token
-from kit.broker import ensure_topics
+from kit.broker import ensure_topics, topic_partitions
 from kit.testing import bootstrap_servers
 from scoring.bootstrap import Service, build, migrate
 from scoring.handlers.consume import apply_event
@@ -111,23 +111,20 @@ async def produce(settings: ScoringSettings, events: Iterable[Envelope[Any]]) ->
 async def caught_up(settings: ScoringSettings, group: str) -> bool:
     """Tell whether a consumer group has committed every record of the two topics it reads."""
     prefix = settings.kafka_topic_prefix
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=group,
-        enable_auto_commit=False,
-    )
+    servers = settings.kafka_bootstrap_servers
+    parts = [
+        TopicPartition(prefix + topic, p)
+        for topic in (topics.DEPUTIES, topics.CASES)
+        for p in await topic_partitions(servers, prefix + topic)
+    ]
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = [
-            TopicPartition(prefix + topic, p)
-            for topic in (topics.DEPUTIES, topics.CASES)
-            for p in consumer.partitions_for_topic(prefix + topic) or ()
-        ]
         ends = await consumer.end_offsets(parts)
         for tp in parts:
             if ends[tp] and (await consumer.committed(tp) or 0) < ends[tp]:
                 return False
-        return True
+        return bool(parts)
     finally:
         await consumer.stop()
 
