@@ -53,33 +53,36 @@ async def _roster(svc: Services, uow: UnitOfWork, fact: f.Fact, envelope: RawEnv
     return True
 
 
-async def apply_event(svc: Services, uow: UnitOfWork, envelope: RawEnvelope) -> None:
-    """Apply one event scoring reads (parked when it names someone not on the roster yet)."""
+async def apply_event(svc: Services, uow: UnitOfWork, envelope: RawEnvelope) -> bool:
+    """Apply one event scoring reads; return whether it parked or could release parked events."""
     fact = fact_of(envelope)
     if fact is None:
         svc.metrics.not_covered.labels(envelope.type).inc()
-        return
+        return False
     store = svc.store(uow)
     if isinstance(fact, f.TownshipKnown | f.DeputyOnRoster):
         if not await _roster(svc, uow, fact, envelope):
             await store.park(envelope, [f"township:{fact.township}"], svc.now())
-        return
+        return True
     county = await store.county_of(fact.township)
     waits = [] if county is not None else [f"township:{fact.township}"]
     named = named_deputies(fact)
     waits += [f"deputy:{d}" for d in sorted(named - await store.known_deputies(named))]
     if county is None or waits:
         await store.park(envelope, waits, svc.now())
-        return
+        return True
     await store.lock_county(county)
+    rule_sets = await store.rule_sets(county)
     day = deed_day(fact)
-    if day is not None and day.year >= 2000:
+    if day is not None and day.year >= 2000 and all(r.year != day.year for r in rule_sets):
         await ensure_year(svc, uow, county, day.year, envelope)
+        rule_sets = await store.rule_sets(county)
     await store.keep_fact(envelope, county, svc.now())
-    active = await store.active(county)
+    active = [r for r in rule_sets if r.status == "active"]
     written = await apply_to_ledgers(svc, uow, store, fact, county, active, envelope)
     if not written:
         svc.metrics.not_covered.labels(envelope.type).inc()
+    return False
 
 
 def subscription(context: Callable[[], Services]) -> Subscription:
@@ -90,8 +93,8 @@ def subscription(context: Callable[[], Services]) -> Subscription:
 
     async def handle(delivery: Delivery, uow: UnitOfWork) -> None:
         svc = context()
-        await apply_event(svc, uow, delivery.envelope)
-        svc.metrics.parked.set(await svc.store(uow).parked_count())
+        if await apply_event(svc, uow, delivery.envelope):
+            svc.metrics.parked.set(await svc.store(uow).parked_count())
 
     handlers: dict[str, Handler] = {model.EVENT_TYPE: handle for model in CUTTERS}
     return Subscription(group=GROUP, topics=(topics.DEPUTIES, topics.CASES), handlers=handlers)
