@@ -49,6 +49,16 @@ def _history(rng: random.Random) -> list[Envelope[Any]]:
         record = ev.logged(f"pw{n}", TOWNS[0], ActivityType.public_welfare, day, marks)
         logged[record.activity_id] = record
         out.append(envelope(record))
+    late = ev.logged("late", TOWNS[0], ActivityType.inspection, date(2026, 12, 20), marks)
+    moved = d.ActivityCorrected(
+        **{
+            **late.model_dump(),
+            "held_on": date(2027, 1, 5),
+            "aggregate_version": 2,
+            "reason": "日期更正",
+        }
+    )
+    out += [envelope(late), envelope(moved)]
     cases: dict[str, tuple[str, tuple[str, ...]]] = {}
     for n in range(160):
         town = rng.choice(TOWNS)
@@ -146,6 +156,9 @@ async def test_the_incremental_ledger_equals_the_replayed_one(
                 for row in active
             }
         assert sorted(stored) == [2026, 2027]  # a correction moved a deed into the next year
+        assert [(e.subject, e.points) for e in stored[2027]] == [("activity:late", 3)]
+        late = [e.points for e in stored[2026] if e.subject == "activity:late"]
+        assert late == [3, -3]  # earned, then reversed in the old year
         for row in active:
             replayed = derive([x for x in facts if x is not None], svc.rules(row))
             assert stored[row.year] == replayed
