@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -50,7 +51,7 @@ def _history(rng: random.Random) -> list[Envelope[Any]]:
         logged[record.activity_id] = record
         out.append(envelope(record))
     late = ev.logged("late", TOWNS[0], ActivityType.inspection, date(2026, 12, 20), marks)
-    moved = d.ActivityCorrected(
+    to_2027 = d.ActivityCorrected(
         **{
             **late.model_dump(),
             "held_on": date(2027, 1, 5),
@@ -58,7 +59,7 @@ def _history(rng: random.Random) -> list[Envelope[Any]]:
             "reason": "日期更正",
         }
     )
-    out += [envelope(late), envelope(moved)]
+    out += [envelope(late), envelope(to_2027)]
     cases: dict[str, tuple[str, tuple[str, ...]]] = {}
     for n in range(160):
         town = rng.choice(TOWNS)
@@ -156,7 +157,7 @@ async def test_the_incremental_ledger_equals_the_replayed_one(
                 for row in active
             }
         assert sorted(stored) == [2026, 2027]  # a correction moved a deed into the next year
-        assert [(e.subject, e.points) for e in stored[2027]] == [("activity:late", 3)]
+        assert [(e.subject, e.points) for e in stored[2027]] == [("activity:late", Decimal(3))]
         late = [e.points for e in stored[2026] if e.subject == "activity:late"]
         assert late == [3, -3]  # earned, then reversed in the old year
         for row in active:
