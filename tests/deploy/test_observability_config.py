@@ -55,6 +55,10 @@ METRICS: dict[str, frozenset[str]] = {
     "cases_fallback_clocks_total": frozenset(),
     "notify_notifications_total": frozenset({"channel", "result"}),
     "scoring_points_awarded_total": frozenset({"township"}),
+    "scoring_entries_recorded_total": frozenset({"category"}),
+    "scoring_events_not_covered_total": frozenset({"event_type"}),
+    "scoring_parked_events": frozenset(),
+    "scoring_replay_progress_ratio": frozenset(),
 }
 HISTOGRAMS = frozenset({"kit_consumer_handle_seconds", "kit_http_request_seconds"})
 TARGET_LABELS = frozenset({"job", "instance"})

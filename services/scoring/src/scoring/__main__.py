@@ -1,0 +1,28 @@
+"""Run the scoring service: ``python -m scoring`` (migrates, then serves HTTP and consumes)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kit.service import process
+from scoring.bootstrap import MIGRATIONS, build
+from scoring.settings import ScoringSettings
+
+
+def settings() -> ScoringSettings:
+    """Read the service's settings and configure logging."""
+    return process.configured(lambda: ScoringSettings.for_service("scoring"))
+
+
+def create_app() -> FastAPI:
+    """Build the app of one worker (uvicorn calls this in each worker process)."""
+    return build(settings()).app
+
+
+def main() -> None:
+    """Migrate the database, serve the API with the relay and the ledger consumer."""
+    process.main(settings, app="scoring.__main__:create_app", migrations=MIGRATIONS)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Storage of the scoring service: tables and the ledger store."""

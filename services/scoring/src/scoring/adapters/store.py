@@ -1,0 +1,353 @@
+"""The ledger store: facts, entries, review status, parking and the roster projection in SQL."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import RawEnvelope
+from scoring.adapters.tables import Tables
+from scoring.domain.clauses import Category
+from scoring.domain.entries import Entry
+
+PROVISIONAL = "provisional"
+
+
+@dataclass(frozen=True)
+class RuleSetRow:
+    """A stored rule set document and where it stands (draft, active, retired)."""
+
+    county: str
+    year: int
+    version: int
+    status: str
+    title: str
+    document: str
+    created_by: str
+    created_at: datetime
+    activated_by: str | None
+    activated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Which rows make one ledger: a county, a year and the rule set version that derived them."""
+
+    county: str
+    year: int
+    version: int
+
+
+def entry_row(entry: Entry, ledger: Ledger, at: datetime) -> dict[str, Any]:
+    """Return the row of an entry in a ledger."""
+    return {
+        "entry_id": entry.entry_id,
+        "county": ledger.county,
+        "year": entry.year,
+        "rule_set_version": ledger.version,
+        "kind": "reversal" if entry.is_reversal else "award",
+        "deputy_id": entry.deputy_id,
+        "township": entry.township,
+        "period": entry.period,
+        "occurred_on": entry.occurred_on,
+        "rule_id": entry.rule_id,
+        "category": entry.category.value,
+        "points": entry.points,
+        "capped_from": entry.capped_from,
+        "subject": entry.subject,
+        "source_event_id": str(entry.source_event_id),
+        "source_event_type": entry.source_event_type,
+        "compensates": entry.compensates,
+        "recorded_at": at,
+    }
+
+
+def entry_of(row: Row[Any]) -> Entry:
+    """Return the domain entry of a stored row."""
+    m = row._mapping
+    return Entry(
+        entry_id=m["entry_id"],
+        deputy_id=m["deputy_id"],
+        township=m["township"],
+        year=m["year"],
+        period=m["period"],
+        occurred_on=m["occurred_on"],
+        rule_id=m["rule_id"],
+        rule_set_version=m["rule_set_version"],
+        category=Category(m["category"]),
+        points=Decimal(m["points"]),
+        subject=m["subject"],
+        source_event_id=UUID(m["source_event_id"]),
+        source_event_type=m["source_event_type"],
+        compensates=m["compensates"],
+        capped_from=None if m["capped_from"] is None else Decimal(m["capped_from"]),
+    )
+
+
+class Store:
+    """SQL over one unit of work's session."""
+
+    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+        self.session = session
+        self.t = tables
+
+    async def lock_county(self, county: str) -> None:
+        """Serialise writers of one county's ledgers until commit (PostgreSQL; SQLite has one writer).
+
+        The consumer takes it before it reads the active rule sets, an activation before it
+        replays: a fact is either in the replay or applied to the version activated, never lost.
+        """
+        if self.session.bind.dialect.name != "postgresql":
+            return
+        digest = hashlib.sha1(f"scoring:{county}".encode()).digest()  # noqa: S324 (a lock key)
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+
+    # --- roster ------------------------------------------------------------------------------
+
+    async def county_of(self, township: str) -> str | None:
+        """Return the county of a known township, None when unknown."""
+        t = self.t.townships
+        found: str | None = await self.session.scalar(
+            select(t.c.county).where(t.c.code == township)
+        )
+        return found
+
+    async def known_deputies(self, deputy_ids: Iterable[str]) -> set[str]:
+        """Return those of the deputies that are on the roster projection."""
+        ids = set(deputy_ids)
+        if not ids:
+            return set()
+        t = self.t.deputies
+        rows = await self.session.execute(select(t.c.deputy_id).where(t.c.deputy_id.in_(ids)))
+        return {r.deputy_id for r in rows}
+
+    async def deputy(self, deputy_id: str) -> Row[Any] | None:
+        """Return a deputy's roster row."""
+        t = self.t.deputies
+        return (await self.session.execute(select(t).where(t.c.deputy_id == deputy_id))).first()
+
+    async def deputies_of(self, prefix: str) -> list[Row[Any]]:
+        """Return the roster rows of the deputies of townships under a code prefix."""
+        t = self.t.deputies
+        rows = await self.session.execute(
+            select(t).where(t.c.township.startswith(prefix)).order_by(t.c.deputy_id)
+        )
+        return list(rows)
+
+    async def put_township(self, code: str, county: str, kind: str) -> None:
+        """Insert or update a township."""
+        t = self.t.townships
+        done = await self.session.execute(
+            update(t).where(t.c.code == code).values(county=county, kind=kind)
+        )
+        if not getattr(done, "rowcount", 0):
+            await self.session.execute(insert(t).values(code=code, county=county, kind=kind))
+
+    async def put_deputy(self, values: dict[str, Any]) -> None:
+        """Insert a deputy or update it from a newer aggregate version."""
+        t = self.t.deputies
+        known = await self.session.scalar(
+            select(t.c.version).where(t.c.deputy_id == values["deputy_id"])
+        )
+        if known is None:
+            await self.session.execute(insert(t).values(**values))
+        elif known < values["version"]:
+            await self.session.execute(
+                update(t).where(t.c.deputy_id == values["deputy_id"]).values(**values)
+            )
+
+    # --- parking -----------------------------------------------------------------------------
+
+    async def park(self, envelope: RawEnvelope, waits_for: Iterable[str], at: datetime) -> None:
+        """Keep an event until every key it waits for (township:…, deputy:…) is known."""
+        event_id = str(envelope.id)
+        await self.session.execute(
+            insert(self.t.parked).values(
+                event_id=event_id, envelope=envelope.model_dump(mode="json"), parked_at=at
+            )
+        )
+        await self.session.execute(
+            insert(self.t.parked_waits),
+            [{"event_id": event_id, "waits_for": key} for key in sorted(set(waits_for))],
+        )
+
+    async def release(self, key: str) -> list[dict[str, Any]]:
+        """Drop waits on ``key``; return (and unpark) the envelopes that wait for nothing now."""
+        w, p = self.t.parked_waits, self.t.parked
+        waiting = list(
+            (await self.session.execute(select(w.c.event_id).where(w.c.waits_for == key))).scalars()
+        )
+        if not waiting:
+            return []
+        await self.session.execute(delete(w).where(w.c.waits_for == key))
+        still = set(
+            (
+                await self.session.execute(
+                    select(w.c.event_id).where(w.c.event_id.in_(waiting)).distinct()
+                )
+            ).scalars()
+        )
+        free = [e for e in waiting if e not in still]
+        if not free:
+            return []
+        rows = await self.session.execute(
+            select(p.c.envelope).where(p.c.event_id.in_(free)).order_by(p.c.seq)
+        )
+        envelopes = [dict(r.envelope) for r in rows]
+        await self.session.execute(delete(p).where(p.c.event_id.in_(free)))
+        return envelopes
+
+    async def parked_count(self) -> int:
+        """Return how many events are parked."""
+        return int(await self.session.scalar(select(func.count()).select_from(self.t.parked)) or 0)
+
+    # --- facts -------------------------------------------------------------------------------
+
+    async def keep_fact(self, envelope: RawEnvelope, county: str, at: datetime) -> None:
+        """Keep an event scoring read (the replay source)."""
+        await self.session.execute(
+            insert(self.t.facts).values(
+                event_id=str(envelope.id),
+                event_type=envelope.type,
+                county=county,
+                township=envelope.township,
+                envelope=envelope.model_dump(mode="json"),
+                stored_at=at,
+            )
+        )
+
+    async def facts_of(self, county: str) -> list[dict[str, Any]]:
+        """Return the kept events of a county in the order they were applied."""
+        f = self.t.facts
+        rows = await self.session.execute(
+            select(f.c.envelope).where(f.c.county == county).order_by(f.c.seq)
+        )
+        return [dict(r.envelope) for r in rows]
+
+    # --- derivation state --------------------------------------------------------------------
+
+    async def versions(self, subjects: Iterable[str]) -> dict[str, int]:
+        """Return the latest activity version applied per subject."""
+        t = self.t.activity_versions
+        rows = await self.session.execute(select(t).where(t.c.subject.in_(set(subjects))))
+        return {r.subject: r.version for r in rows}
+
+    async def put_versions(self, versions: dict[str, int], before: dict[str, int]) -> None:
+        """Write the activity versions that moved."""
+        t = self.t.activity_versions
+        for subject, version in versions.items():
+            if subject not in before:
+                await self.session.execute(insert(t).values(subject=subject, version=version))
+            elif before[subject] != version:
+                await self.session.execute(
+                    update(t).where(t.c.subject == subject).values(version=version)
+                )
+
+    async def signers(self, case_ids: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Return the signatories (lead, co-signers) of cases."""
+        t = self.t.case_signers
+        rows = await self.session.execute(select(t).where(t.c.case_id.in_(set(case_ids))))
+        return {r.case_id: (r.lead, tuple(r.co_signers)) for r in rows}
+
+    async def put_signers(self, case_id: str, lead: str, co: Sequence[str]) -> None:
+        """Record a suggestion's signatories (the first filing wins)."""
+        t = self.t.case_signers
+        if await self.session.scalar(select(t.c.case_id).where(t.c.case_id == case_id)) is None:
+            await self.session.execute(
+                insert(t).values(case_id=case_id, lead=lead, co_signers=list(co))
+            )
+
+    # --- entries -----------------------------------------------------------------------------
+
+    async def entries_about(
+        self, ledger: Ledger, subjects: Iterable[str], deputies: Iterable[str]
+    ) -> list[Entry]:
+        """Return a ledger's entries of some subjects or deputies, in the order written."""
+        e = self.t.entries
+        rows = await self.session.execute(
+            select(e)
+            .where(
+                e.c.county == ledger.county,
+                e.c.year == ledger.year,
+                e.c.rule_set_version == ledger.version,
+                or_(e.c.subject.in_(set(subjects)), e.c.deputy_id.in_(set(deputies))),
+            )
+            .order_by(e.c.seq)
+        )
+        return [entry_of(r) for r in rows]
+
+    async def entries(self, ledger: Ledger, *where: Any) -> list[Row[Any]]:
+        """Return a ledger's entry rows (with their review status), in the order written."""
+        e, s = self.t.entries, self.t.entry_status
+        rows = await self.session.execute(
+            select(
+                e,
+                func.coalesce(s.c.status, PROVISIONAL).label("status"),
+                func.coalesce(s.c.version, 1).label("status_version"),
+            )
+            .outerjoin(s, s.c.entry_id == e.c.entry_id)
+            .where(
+                e.c.county == ledger.county,
+                e.c.year == ledger.year,
+                e.c.rule_set_version == ledger.version,
+                *where,
+            )
+            .order_by(e.c.seq)
+        )
+        return list(rows)
+
+    async def add_entries(self, ledger: Ledger, entries: Sequence[Entry], at: datetime) -> None:
+        """Append entries to a ledger."""
+        if entries:
+            await self.session.execute(
+                insert(self.t.entries), [entry_row(x, ledger, at) for x in entries]
+            )
+
+    # --- rule sets ---------------------------------------------------------------------------
+
+    async def rule_sets(self, county: str, year: int | None = None) -> list[RuleSetRow]:
+        """Return a county's rule sets (of a year), newest first."""
+        r = self.t.rule_sets
+        q = select(r).where(r.c.county == county)
+        if year is not None:
+            q = q.where(r.c.year == year)
+        rows = await self.session.execute(q.order_by(r.c.year.desc(), r.c.version.desc()))
+        return [RuleSetRow(**dict(x._mapping)) for x in rows]
+
+    async def rule_set(self, county: str, year: int, version: int) -> RuleSetRow | None:
+        """Return one rule set version."""
+        r = self.t.rule_sets
+        row = (
+            await self.session.execute(
+                select(r).where(r.c.county == county, r.c.year == year, r.c.version == version)
+            )
+        ).first()
+        return None if row is None else RuleSetRow(**dict(row._mapping))
+
+    async def active(self, county: str, year: int | None = None) -> list[RuleSetRow]:
+        """Return the active rule sets of a county (of a year)."""
+        return [x for x in await self.rule_sets(county, year) if x.status == "active"]
+
+    async def add_rule_set(self, row: RuleSetRow) -> None:
+        """Store a rule set version."""
+        await self.session.execute(insert(self.t.rule_sets).values(**row.__dict__))
+
+    async def set_status(
+        self, county: str, year: int, version: int, status: str, **values: Any
+    ) -> None:
+        """Move a rule set version to a status."""
+        r = self.t.rule_sets
+        await self.session.execute(
+            update(r)
+            .where(r.c.county == county, r.c.year == year, r.c.version == version)
+            .values(status=status, **values)
+        )

@@ -1,0 +1,36 @@
+"""Composition root: build the scoring service from its settings; nothing happens at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from kit.service import process, shape
+from scoring.entrypoints.api import routers
+from scoring.handlers.context import Services
+from scoring.settings import ScoringSettings
+from scoring.wiring import wire
+
+__all__ = ["MIGRATIONS", "Service", "build", "migrate"]
+
+Service = shape.Service[Services]
+"""One wired instance of this service: runtime, handlers' context, app."""
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+async def migrate(settings: ScoringSettings) -> None:
+    """Bring the service's database to the latest revision (SQLite or PostgreSQL)."""
+    await process.migrate(MIGRATIONS, settings)
+
+
+def build(settings: ScoringSettings, *, registry: CollectorRegistry | None = None) -> Service:
+    """Wire the service: runtime, ledger consumer, HTTP routes."""
+    core = wire(settings, registry=registry)
+    return shape.assemble(
+        core,
+        title="scoring",
+        description="The deputies' points ledger and the township work assessment, explained",
+        routers=routers(core.services),
+    )

@@ -1,0 +1,1 @@
+"""Entrypoints of the scoring service (HTTP)."""

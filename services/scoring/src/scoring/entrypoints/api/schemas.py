@@ -1,0 +1,214 @@
+"""Request and response bodies of the scoring API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scoring.domain.reviews import Status
+
+
+class Body(BaseModel):
+    """A request body: unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RuleSetIn(Body):
+    """A rule set document to store as the next draft of its county and year."""
+
+    county: str = Field(pattern=r"^\d{6}$", description="County the rules are for")
+    document: str = Field(
+        min_length=1, max_length=200_000, description="The rule set as YAML (see the JSON Schema)"
+    )
+
+
+class RuleSetOut(BaseModel):
+    """A rule set version and where it stands."""
+
+    county: str
+    year: int
+    version: int
+    status: str = Field(description="draft, active or retired")
+    title: str
+    created_by: str
+    created_at: datetime
+    activated_by: str | None
+    activated_at: datetime | None
+
+
+class RuleSetDocumentOut(RuleSetOut):
+    """A rule set version with its YAML document."""
+
+    document: str
+
+
+class EntryOut(BaseModel):
+    """A ledger line (积分流水) and its review status."""
+
+    entry_id: str
+    deputy_id: str
+    township: str
+    year: int
+    period: str
+    occurred_on: date
+    rule_id: str
+    rule_set_version: int
+    category: str
+    points: Decimal
+    capped_from: Decimal | None = Field(description="What the award was before its cap cut it")
+    subject: str = Field(description="The activity or case the points are for")
+    source_event_id: str
+    source_event_type: str
+    compensates: str | None = Field(description="The entry this one reverses")
+    status: Status
+    version: int = Field(description="Review version, for If-Match")
+
+
+class EntryChangeOut(BaseModel):
+    """An entry a draft adds (now null), drops (draft null) or changes."""
+
+    entry_id: str
+    deputy_id: str
+    rule_id: str
+    points_now: Decimal | None
+    points_draft: Decimal | None
+
+
+class ComparisonOut(BaseModel):
+    """A deputy's total and grade now and under the draft."""
+
+    deputy_id: str
+    total_now: Decimal
+    total_draft: Decimal
+    grade_now: str
+    grade_draft: str
+    changed: bool
+
+
+class PreviewOut(BaseModel):
+    """What activating a draft would change."""
+
+    active_version: int
+    draft_version: int
+    changes: list[EntryChangeOut]
+    deputies: list[ComparisonOut]
+
+
+class ActivatedOut(RuleSetOut):
+    """A rule set just activated, and how many ledger entries it changed."""
+
+    entries_changed: int
+
+
+class TotalOut(BaseModel):
+    """A number on the card and the ledger lines behind it."""
+
+    label: str
+    points: Decimal
+    entry_ids: list[str]
+
+
+class MinimumOut(BaseModel):
+    """A yearly minimum (三个一) and the lines that count for it."""
+
+    id: str
+    label: str
+    needed: int
+    met: bool
+    entry_ids: list[str]
+
+
+class CardOut(BaseModel):
+    """A deputy's score card: every number with the lines behind it."""
+
+    deputy_id: str
+    township: str
+    year: int
+    rule_set_version: int
+    base: Decimal
+    total: Decimal
+    grade: str
+    grade_score: Decimal
+    grade_reasons: list[str]
+    rank_in_township: int
+    rank_in_county: int
+    by_category: list[TotalOut]
+    by_month: list[TotalOut]
+    by_quarter: list[TotalOut]
+    minimums: list[MinimumOut]
+    lines: list[EntryOut]
+    note: str = Field(
+        description="Grades are proposals for people to decide (PIPL Art. 24); voided lines excluded"
+    )
+
+
+class ReviewIn(Body):
+    """Why, for a contest or a void (optional for a review)."""
+
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ReviewedOut(BaseModel):
+    """An entry's review status after an action."""
+
+    entry_id: str
+    status: Status
+    version: int
+
+
+class ReviewOut(BaseModel):
+    """One step of an entry's review history."""
+
+    action: str
+    status: str
+    reviewer_id: str
+    reason: str | None
+    at: datetime
+
+
+class StandingOut(BaseModel):
+    """A line of a leaderboard."""
+
+    deputy_id: str
+    township: str
+    total: Decimal
+    grade: str
+    rank: int
+
+
+class LineOut(BaseModel):
+    """An assessment measure: the value, the points and the evidence."""
+
+    measure_id: str
+    label: str
+    value: Decimal | None
+    points: Decimal
+    evidence: list[str]
+    note: str
+
+
+class DimensionOut(BaseModel):
+    """An assessment dimension."""
+
+    dimension: str
+    points: Decimal
+    max_points: Decimal
+    lines: list[LineOut]
+
+
+class AssessmentOut(BaseModel):
+    """A township's assessment for a year, ranked in its county."""
+
+    township: str
+    county: str
+    year: int
+    rules_version: int
+    total: Decimal
+    grade: str
+    rank: int
+    ranked: int
+    solved_rate: Decimal | None
+    dimensions: list[DimensionOut]

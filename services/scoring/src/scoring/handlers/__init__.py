@@ -1,0 +1,1 @@
+"""Use cases: consuming events, rule sets, the ledger and its reviews, assessments."""

@@ -1,0 +1,19 @@
+"""Settings of the scoring service (environment variables, ``SCORING_`` prefix wins)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kit.settings import ServiceSettings
+
+
+class ScoringSettings(ServiceSettings):
+    """What the scoring service adds to the shared settings."""
+
+    http_port: int = Field(default=8003, ge=1, le=65535)
+    contest_days: int = Field(
+        default=30,
+        ge=1,
+        le=366,
+        description="Days after an entry is recorded during which its deputy may contest it (错重漏)",
+    )

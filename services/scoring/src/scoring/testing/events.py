@@ -1,0 +1,96 @@
+"""Contract events as the deputies and cases services publish them (tests and the demo)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contracts import cases as c, deputies as d
+from contracts.vocabulary import (
+    ActivityType,
+    Attendance,
+    CaseKind,
+    DeputyStatus,
+    Gender,
+    Level,
+    ReplyClass,
+    SuggestionTiming,
+    TownshipKind,
+)
+
+TOWNSHIP_LEVEL = frozenset({Level.township})
+
+
+def township(
+    code: str, name: str = "东湖镇", kind: TownshipKind = TownshipKind.town
+) -> d.TownshipRegistered:
+    """Return a township's registration."""
+    return d.TownshipRegistered(township=code, county=code[:6], name=name, kind=kind)
+
+
+def deputy(
+    deputy_id: str, code: str, name: str = "张三", *, version: int = 1
+) -> d.DeputyRegistered:
+    """Return a deputy's registration on a township's roster."""
+    return d.DeputyRegistered(
+        deputy_id=deputy_id,
+        township=code,
+        name=name,
+        gender=Gender.female,
+        levels=TOWNSHIP_LEVEL,
+        term=18,
+        status=DeputyStatus.active,
+        aggregate_version=version,
+    )
+
+
+def logged(
+    activity_id: str,
+    code: str,
+    kind: ActivityType,
+    on: date,
+    marks: dict[str, Attendance],
+    *,
+    hours: float = 3,
+) -> d.ActivityLogged:
+    """Return an activity logged with its attendance."""
+    return d.ActivityLogged(
+        activity_id=activity_id,
+        township=code,
+        activity_type=kind,
+        title="代表活动",
+        levels=TOWNSHIP_LEVEL,
+        held_on=on,
+        duration_hours=hours,
+        attendance=tuple(d.AttendanceMark(deputy_id=k, attendance=v) for k, v in marks.items()),
+        aggregate_version=1,
+    )
+
+
+def suggestion(case_id: str, code: str, lead: str, *co: str, on: date) -> c.SuggestionSubmitted:
+    """Return a suggestion filed by ``lead`` with joint signatories ``co``."""
+    return c.SuggestionSubmitted(
+        case_id=case_id,
+        township=code,
+        title="修缮村道",
+        category="交通",
+        level=Level.township,
+        timing=SuggestionTiming.session,
+        lead_deputy_id=lead,
+        co_deputy_ids=co,
+        submitted_on=on,
+    )
+
+
+def replied(case_id: str, code: str, deputies: tuple[str, ...], on: date) -> c.CaseReplied:
+    """Return a class-A reply on time."""
+    return c.CaseReplied(
+        case_id=case_id,
+        township=code,
+        kind=CaseKind.suggestion,
+        unit_id="unit-traffic",
+        reply_class=ReplyClass.A,
+        replied_on=on,
+        due_on=on,
+        on_time=True,
+        deputy_ids=deputies,
+    )

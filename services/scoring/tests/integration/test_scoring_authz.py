@@ -1,0 +1,240 @@
+"""The authorisation matrix: every route x role x a record of one's own county/township or not.
+
+A denied call is exactly 403 and changes nothing; an allowed one is never 401/403 nor any 4xx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from sqlalchemy import select
+
+from contracts.vocabulary import ActivityType, Attendance
+from kit.testing import count
+from scoring.bootstrap import Service
+from scoring.handlers.rulesets import default_document
+from scoring.settings import ScoringSettings
+from scoring.testing import events as ev
+from scoring.testing.harness import envelope, headers, ingest, running_app, settings_for
+
+pytestmark = pytest.mark.integration
+
+YEAR = 2026
+PROVINCE = "99"
+PLACES = {
+    "own": {"county": "990101", "township": "990101001", "deputy": "dep-1"},
+    "other": {"county": "990102", "township": "990102001", "deputy": "dep-9"},
+}
+ROLES = (
+    "county_admin",
+    "county_leader",
+    "auditor",
+    "township_staff",
+    "deputy",
+    "handling_unit",
+    "operator",
+)
+COUNTY_ROLES = {"county_admin", "county_leader", "auditor"}
+READERS = COUNTY_ROLES | {"township_staff"}
+Call = Callable[[httpx.AsyncClient, dict[str, Any], dict[str, str]], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route, what it needs prepared, and who may call it on a record of their own."""
+
+    name: str
+    needs: str | None  # "entry", "reviewed" (first-reviewed entry), "draft" or None
+    allowed: frozenset[str]
+    call: Call
+
+
+def _get(path: str) -> Call:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.get(path.format(**ctx["place"], **ctx), headers=auth)
+
+    return call
+
+
+def _review(path: str, version: int = 1) -> Call:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.post(
+            f"/api/v1/entries/{ctx['entry']}/{path}",
+            json={"reason": "核对"},
+            headers={**auth, "If-Match": f'"{version}"'},
+        )
+
+    return call
+
+
+def _document(county: str) -> str:
+    doc = yaml.safe_load(default_document(county, YEAR))
+    doc["suggestion"]["lead"] = 4
+    return yaml.safe_dump(doc, allow_unicode=True)
+
+
+def _create(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    county = ctx["place"]["county"]
+    return client.post(
+        "/api/v1/rule-sets", json={"county": county, "document": _document(county)}, headers=auth
+    )
+
+
+def _activate(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    county = ctx["place"]["county"]
+    return client.post(f"/api/v1/rule-sets/{county}/{YEAR}/{ctx['draft']}/activate", headers=auth)
+
+
+ROUTES = (
+    Route(
+        "list rule sets",
+        None,
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/rule-sets?county={county}"),
+    ),
+    Route(
+        "read rule set",
+        None,
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/rule-sets/{county}/2026/1"),
+    ),
+    Route("create draft", None, frozenset({"county_admin"}), _create),
+    Route(
+        "preview",
+        "draft",
+        frozenset({"county_admin"}),
+        _get("/api/v1/rule-sets/{county}/2026/{draft}/preview"),
+    ),
+    Route("activate", "draft", frozenset({"county_admin"}), _activate),
+    Route(
+        "ledger",
+        None,
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/deputies/{deputy}/ledger?year=2026"),
+    ),
+    Route(
+        "score card",
+        None,
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/deputies/{deputy}/score-card?year=2026"),
+    ),
+    Route(
+        "review history",
+        "entry",
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/entries/{entry}/reviews"),
+    ),
+    Route("first review", "entry", frozenset({"township_staff"}), _review("first-review")),
+    Route("recheck", "reviewed", frozenset({"county_admin"}), _review("recheck", 2)),
+    Route("contest", "entry", frozenset({"deputy"}), _review("contest")),
+    Route("void", "entry", frozenset({"county_admin"}), _review("void")),
+    Route(
+        "leaderboard",
+        None,
+        frozenset(READERS),
+        _get("/api/v1/leaderboard?scope={township}&year=2026"),
+    ),
+    Route(
+        "county assessments",
+        None,
+        frozenset(COUNTY_ROLES),
+        _get("/api/v1/assessments?scope={county}&year=2026"),
+    ),
+    Route(
+        "township assessment",
+        None,
+        frozenset(READERS),
+        _get("/api/v1/townships/{township}/assessment?year=2026"),
+    ),
+)
+
+
+def _auth(settings: ScoringSettings, role: str) -> dict[str, str]:
+    own = PLACES["own"]
+    if role == "township_staff":
+        return headers(settings, role, own["township"])
+    if role == "deputy":
+        return headers(settings, role, own["township"], deputy_id=own["deputy"])
+    return headers(settings, role, own["county"])
+
+
+async def _entry(service: Service, place: dict[str, str], n: int) -> str:
+    marks = {place["deputy"]: Attendance.present}
+    activity = ev.logged(
+        f"a-{n}", place["township"], ActivityType.research, date(YEAR, 5, 5), marks
+    )
+    await ingest(service, [envelope(activity)])
+    e = service.services.tables.entries
+    async with service.runtime.engine.connect() as conn:
+        found = await conn.scalar(select(e.c.entry_id).where(e.c.subject == f"activity:a-{n}"))
+    assert found is not None
+    return str(found)
+
+
+async def _prepare(
+    service: Service,
+    client: httpx.AsyncClient,
+    settings: ScoringSettings,
+    place: dict[str, str],
+    needs: str,
+    n: int,
+) -> dict[str, Any]:
+    if needs == "draft":
+        made = await _create(client, {"place": place}, headers(settings, "county_admin", PROVINCE))
+        assert made.status_code == 201, made.text
+        return {"draft": made.json()["version"]}
+    entry = await _entry(service, place, n)
+    if needs == "reviewed":
+        staff = headers(settings, "township_staff", place["township"])
+        done = await _review("first-review")(client, {"entry": entry}, staff)
+        assert done.status_code == 200, done.text
+    return {"entry": entry}
+
+
+async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    wrong: list[str] = []
+    calls = denials = 0
+    async with running_app(settings, relay=False) as (service, client):
+        for place in PLACES.values():
+            await ingest(
+                service,
+                [
+                    envelope(ev.township(place["township"])),
+                    envelope(ev.deputy(place["deputy"], place["township"])),
+                ],
+            )
+            await _entry(service, place, 0 if place is PLACES["own"] else -1)
+        for route in ROUTES:
+            for where, place in PLACES.items():
+                for role in ROLES:
+                    calls += 1
+                    ctx: dict[str, Any] = {"place": place}
+                    if route.needs is not None:
+                        ctx.update(
+                            await _prepare(service, client, settings, place, route.needs, calls)
+                        )
+                    response = await route.call(client, ctx, _auth(settings, role))
+                    allowed = where == "own" and role in route.allowed
+                    denied = response.status_code == 403
+                    denials += denied
+                    if allowed == denied or response.status_code == 401:
+                        wrong.append(f"{route.name} / {role} / {where}: {response.status_code}")
+                    elif allowed and response.status_code >= 400:
+                        wrong.append(
+                            f"{route.name} / {role}: allowed but {response.status_code} "
+                            f"{response.text[:200]}"
+                        )
+        anonymous = await client.get("/api/v1/rule-sets?county=990101")
+        assert anonymous.status_code == 401
+        audit = service.runtime.tables.audit_log
+        refused = audit.c.outcome == "refused_403"
+        assert await count(service.runtime.engine, audit, refused) == denials
+    assert not wrong, "\n".join(wrong)
+    assert calls == len(ROUTES) * 2 * len(ROLES)
