@@ -53,9 +53,14 @@ METRICS: dict[str, frozenset[str]] = {
     "cases_open_cases": frozenset({"township"}),
     "cases_overdue_cases": frozenset({"township"}),
     "notify_notifications_total": frozenset({"channel", "result"}),
+    "notify_pending_deliveries": frozenset(),
+    "notify_oldest_pending_seconds": frozenset(),
+    "notify_event_to_sent_seconds": frozenset({"channel"}),
     "scoring_points_awarded_total": frozenset({"township"}),
 }
-HISTOGRAMS = frozenset({"kit_consumer_handle_seconds", "kit_http_request_seconds"})
+HISTOGRAMS = frozenset(
+    {"kit_consumer_handle_seconds", "kit_http_request_seconds", "notify_event_to_sent_seconds"}
+)
 TARGET_LABELS = frozenset({"job", "instance"})
 HISTOGRAM_SERIES = re.compile(r"^(?P<base>\w+)_(?P<kind>bucket|sum|count)$")
 

@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 
 from contracts import topics
-from contracts.catalog import new_envelope, to_bytes
+from contracts.catalog import model_for, new_envelope, to_bytes
 from contracts.common import EventData
 from contracts.envelope import Envelope
 from contracts.vocabulary import RecipientKind
@@ -119,6 +119,15 @@ def replied(deputy_id: str, case_id: str = "C-2025-000123", **changes: Any) -> E
     assert model is not None
     values = {**TYPICAL["cases.case.replied"], "deputy_ids": [deputy_id], "case_id": case_id}
     return model.model_validate({**values, **changes})
+
+
+def closed(deputy_id: str, case_id: str = "C-2025-000123") -> EventData:
+    """Return a ``cases.case.closed`` naming one deputy (routed to their daily digest)."""
+
+    model = model_for("cases.case.closed")
+    assert model is not None
+    values = {**TYPICAL["cases.case.closed"], "deputy_ids": [deputy_id], "case_id": case_id}
+    return model.model_validate(values)
 
 
 def envelope(data: EventData) -> Envelope[Any]:

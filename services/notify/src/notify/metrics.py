@@ -21,7 +21,7 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
     """Register the service's domain metrics on an explicit registry."""
     return NotifyMetrics(
         deliveries=Counter(
-            "notify_deliveries",
+            "notify_notifications",
             "Delivery attempts by channel and result (sent, retrying, failed)",
             ["channel", "result"],
             registry=registry,

@@ -56,6 +56,11 @@ async def test_an_event_published_gives_exactly_one_email_even_when_redelivered(
             after = await rows(core, event_id=str(marker.id))
             assert [(r.channel, r.status, r.attempts) for r in mine] == [("email", "sent", 1)]
             records = await notify_events(topic_prefix, expected=2)
+            registry = core.runtime.registry
+            by = {"channel": "email", "result": "sent"}
+            assert registry.get_sample_value("notify_notifications_total", by) == 2
+            latency = {"channel": "email"}
+            assert registry.get_sample_value("notify_event_to_sent_seconds_count", latency) == 2
         mails = sink.received()
         assert len(mails) == 2
         assert sorted(m["X-Notify-Delivery"] for m in mails) == sorted(
