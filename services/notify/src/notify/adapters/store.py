@@ -152,6 +152,14 @@ class NotifyStore:
             )
         )
 
+    async def township_of(self, ref: RecipientRef) -> str | None:
+        """Return the township of a recipient the directory knows (or None)."""
+        t = self.t.recipients
+        found: str | None = await self.session.scalar(
+            select(t.c.township).where(t.c.kind == ref.kind.value, t.c.recipient_id == ref.id)
+        )
+        return found
+
     async def township_names(self) -> dict[str, str]:
         """Return every known township's name by code."""
         rows = await self.session.execute(select(self.t.townships.c.code, self.t.townships.c.name))
