@@ -55,6 +55,7 @@ METRICS: dict[str, frozenset[str]] = {
     "notify_notifications_total": frozenset({"channel", "result"}),
     "notify_pending_deliveries": frozenset(),
     "notify_oldest_pending_seconds": frozenset(),
+    "notify_held_deliveries": frozenset(),
     "notify_event_to_sent_seconds": frozenset({"channel"}),
     "scoring_points_awarded_total": frozenset({"township"}),
 }

@@ -15,6 +15,7 @@ class NotifyMetrics:
     pending: Gauge
     oldest_pending: Gauge
     latency: Histogram
+    held: Gauge
 
 
 def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
@@ -41,6 +42,11 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
             "From the event's time to the channel accepting its message",
             ["channel"],
             buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 3600, 14400, 86400),
+            registry=registry,
+        ),
+        held=Gauge(
+            "notify_held_deliveries",
+            "SMS and robot messages held until quiet hours end (not yet due)",
             registry=registry,
         ),
     )

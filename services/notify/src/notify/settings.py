@@ -14,6 +14,9 @@ class NotifySettings(ServiceSettings):
     """What the notify service adds to the shared settings."""
 
     http_port: int = Field(default=8004, ge=1, le=65535)
+    job_interval_seconds: float = Field(
+        default=2.0, gt=0, description="Jobs' period: the sender's pause between its turns"
+    )
     smtp_host: str = Field(default="127.0.0.1", description="Mail relay (Mailpit in compose)")
     smtp_port: int = Field(default=1025, ge=1, le=65535)
     smtp_tls: Literal["none", "starttls", "tls"] = "none"
@@ -37,6 +40,10 @@ class NotifySettings(ServiceSettings):
     retry_max_attempts: int = Field(default=8, ge=1, le=50)
     retry_base_seconds: float = Field(default=30.0, gt=0)
     retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    rate_limits: dict[str, str] = Field(
+        default_factory=lambda: {"webhook": "20/60"},
+        description='Per channel, "messages/seconds" (a robot each): {"webhook": "20/60", "sms": "50/1"}',
+    )
     sender_batch: int = Field(default=200, ge=1, le=5000, description="Deliveries one claim takes")
     sender_concurrency: int = Field(default=20, ge=1, le=500, description="Sends in flight")
     sender_poll_seconds: float = Field(default=1.0, gt=0, description="Idle poll of the sender")
@@ -44,8 +51,8 @@ class NotifySettings(ServiceSettings):
         default=120.0, gt=0, description="How long a claimed delivery is a sender's (then retaken)"
     )
 
-    @field_validator("robots", mode="before")
+    @field_validator("robots", "rate_limits", mode="before")
     @classmethod
     def _json(cls, value: Any) -> Any:
-        """Accept the robots as a JSON object in an environment variable."""
+        """Accept a JSON object in an environment variable."""
         return json.loads(value) if isinstance(value, str) else value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Hashable
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,12 +15,14 @@ from contracts.catalog import CATALOG
 from kit.runtime import build_runtime
 from kit.service import shape
 from notify.adapters.base import Channels, Sender
+from notify.adapters.calendar import official_workday
 from notify.adapters.email import SmtpSender, SmtpSettings
 from notify.adapters.robot import Robot, RobotKind, RobotSender
 from notify.adapters.sms import SmsSender, SmsSettings
 from notify.adapters.tables import make_schema
 from notify.domain.hours import WorkingHours
 from notify.domain.model import Channel
+from notify.domain.ratelimit import RateLimits, TokenBucket
 from notify.domain.retry import RetryPolicy
 from notify.domain.routes import DEFAULT_ROUTES, parse_routes
 from notify.domain.routing import RoutingTable
@@ -101,6 +104,23 @@ def channels(settings: NotifySettings, client: httpx.AsyncClient) -> Channels:
     return Channels(senders)
 
 
+def rate_limits(config: dict[str, str]) -> RateLimits:
+    """Return the rate limits per channel ("messages/seconds"; a robot each for webhooks)."""
+    parsed = {}
+    for channel, text in config.items():
+        count, _, seconds = text.partition("/")
+        parsed[Channel(channel)] = (float(count), float(seconds or 1))
+
+    def make(key: Hashable) -> TokenBucket | None:
+        channel = key[0] if isinstance(key, tuple) else key
+        if channel not in parsed:
+            return None
+        rate, per = parsed[channel]
+        return TokenBucket(rate, per)
+
+    return RateLimits(make)
+
+
 def wire(settings: NotifySettings, *, registry: CollectorRegistry | None = None) -> Core:
     """Build the runtime, the handlers' services, the sender and the digest job."""
     schema = make_schema()
@@ -124,7 +144,8 @@ def wire(settings: NotifySettings, *, registry: CollectorRegistry | None = None)
         routes=table,
         renderer=renderer(settings, table),
         channels=channels(settings, client),
-        hours=WorkingHours(),
+        hours=WorkingHours(is_workday=official_workday),
+        limits=rate_limits(settings.rate_limits),
         retry=RetryPolicy(
             max_attempts=settings.retry_max_attempts,
             base=timedelta(seconds=settings.retry_base_seconds),

@@ -219,6 +219,11 @@ async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) ->
                         wrong.append(f"{route.name} / {role} / {where}: {code}, not {route.denied}")
                     if not allowed and await _audited(core) != before:
                         wrong.append(f"{route.name} / {role} / {where}: a denied call changed data")
+        for where, expected in (("own", True), ("other", False)):
+            auth = _auth(settings, "county_admin", PLACES[where])
+            about = await client.get("/api/v1/deliveries?subject=C-2025-000123", headers=auth)
+            if bool(about.json()) != expected:
+                wrong.append(f"subject log / {where}: {len(about.json())} rows")
         anonymous = await client.get("/api/v1/inbox")
         assert anonymous.status_code == 401
     assert not wrong, "\n".join(wrong)

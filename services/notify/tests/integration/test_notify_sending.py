@@ -169,3 +169,29 @@ async def test_two_senders_on_one_backlog_send_every_delivery_once(
         ids = [m["X-Notify-Delivery"] for m in sink.received()]
         assert len(ids) == count
         assert len(set(ids)) == count
+
+
+async def test_a_channel_over_its_rate_limit_defers_without_counting_an_attempt(
+    database_url: str, topic_prefix: str
+) -> None:
+    count = 5
+    with smtp_server() as (sink, port):
+        settings = settings_for(
+            database_url, topic_prefix, smtp_port=port, rate_limits={"email": "2/600"}
+        )
+        async with running_core(settings) as core:
+            deputies = [unique("D-") for _ in range(count)]
+            for d in deputies:
+                await add_deputy(core, d, email=f"{d.lower()}@example.cn")
+            await publish(topic_prefix, *(envelope(replied(d)) for d in deputies))
+
+            async def stored() -> bool:
+                return len(await rows(core, channel="email")) == count
+
+            await wait_until(stored, within=60)
+            done = await send_round(core.services)
+            waiting = await rows(core, status="pending")
+        assert (done.claimed, done.sent) == (count, 2)
+        assert len(sink.received()) == 2
+        assert len(waiting) == count - 2
+        assert {r.attempts for r in waiting} == {0}

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabulary import RecipientKind
+from kit.db import ranges
 from notify.adapters.codec import preferences_from
 from notify.adapters.tables import Tables
 from notify.domain.attempts import Status
@@ -299,8 +300,8 @@ class NotifyStore:
         )
         return bool(getattr(done, "rowcount", 0))
 
-    async def backlog(self, now: datetime) -> tuple[int, float]:
-        """Return how many deliveries are due and not sent, and the oldest one's age in seconds."""
+    async def backlog(self, now: datetime) -> tuple[int, float, int]:
+        """Return the deliveries due and unsent, the oldest one's age (s), and those held."""
         d = self.t.deliveries
         found = await self.session.execute(
             select(func.count(), func.min(d.c.next_at)).where(
@@ -308,7 +309,13 @@ class NotifyStore:
             )
         )
         count, oldest = found.one()
-        return int(count), (now - oldest).total_seconds() if oldest is not None else 0.0
+        held = await self.session.scalar(
+            select(func.count()).where(
+                d.c.status == Status.pending.value, d.c.held, d.c.next_at > now
+            )
+        )
+        age = (now - oldest).total_seconds() if oldest is not None else 0.0
+        return int(count), age, int(held or 0)
 
     async def due_digest_items(self, now: datetime, limit: int) -> list[Row[Any]]:
         """Return digest items whose digest instant has come, oldest first."""
@@ -337,11 +344,22 @@ class NotifyStore:
         return found.one_or_none()
 
     async def log(
-        self, ref: RecipientRef | None, subject: str | None, limit: int, offset: int
+        self,
+        ref: RecipientRef | None,
+        subject: str | None,
+        limit: int,
+        offset: int,
+        *,
+        within: str | None = None,
     ) -> list[Row[Any]]:
-        """Return deliveries of a recipient or about a subject (a case), newest first."""
+        """Return deliveries of a recipient or about a subject (a case), newest first.
+
+        ``within`` keeps the deliveries of townships under a division-code prefix.
+        """
         d = self.t.deliveries
         query = select(d)
+        if within is not None:
+            query = query.where(ranges.within(d.c.township, within))
         if ref is not None:
             query = query.where(d.c.recipient_kind == ref.kind.value, d.c.recipient_id == ref.id)
         if subject is not None:

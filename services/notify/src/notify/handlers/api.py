@@ -154,6 +154,18 @@ async def delivery_log(
     return [delivery_view(r) for r in rows if own or _may_read_log(p, r.township)]
 
 
+async def subject_log(
+    svc: Services, caller: Caller, subject: str, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """Return the deliveries about a subject (a case) in the caller's area (staff, operators)."""
+    p = caller.principal
+    if not p.has(*LOG_READERS):
+        raise ForbiddenError("the delivery log is read by staff and operators")
+    async with svc.uow() as uow:
+        rows = await svc.store(uow).log(None, subject, limit, offset, within=p.scope)
+    return [delivery_view(r) for r in rows]
+
+
 async def resend(svc: Services, caller: Caller, delivery_id: str) -> dict[str, Any]:
     """Put a failed delivery back in the queue (county staff or an operator of its area)."""
     p = caller.principal

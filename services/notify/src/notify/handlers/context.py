@@ -21,6 +21,7 @@ from notify.adapters.store import NotifyStore
 from notify.adapters.tables import Tables
 from notify.domain.hours import WorkingHours
 from notify.domain.model import RecipientRef
+from notify.domain.ratelimit import RateLimits
 from notify.domain.retry import RetryPolicy
 from notify.domain.routing import RoutingTable
 from notify.domain.throttle import ReminderThrottle
@@ -47,6 +48,7 @@ class Services(HandlerContext):
     batch: int = 200
     concurrency: int = 20
     rng: random.Random = field(default_factory=random.Random)
+    limits: RateLimits = field(default_factory=lambda: RateLimits(lambda key: None))
 
     def store(self, uow: UnitOfWork) -> NotifyStore:
         """Return the store over a unit of work's session."""

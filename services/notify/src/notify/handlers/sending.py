@@ -13,19 +13,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from notify import events
 from notify.adapters.base import Outgoing
 from notify.adapters.store import Claimed
 from notify.domain.attempts import Settled, Status, settle
-from notify.domain.model import RecipientRef
+from notify.domain.model import Channel, RecipientRef
 from notify.domain.retry import Outcome, permanent
 from notify.handlers.context import Services
 from notify.templates.render import Rendered
 
 log = logging.getLogger(__name__)
+
+MAX_WAIT = 2.0
+"""Seconds a send may wait for its rate limit; beyond, the delivery goes back in the queue."""
+DEFER = timedelta(seconds=5)
+"""How long a delivery over its channel's rate waits before it is claimed again."""
 
 
 @dataclass(frozen=True)
@@ -76,9 +81,15 @@ async def send_round(svc: Services) -> Round:
         return Round(0, 0, 0, 0)
     gate = asyncio.Semaphore(svc.concurrency)
 
-    async def one(c: Claimed) -> Outcome:
+    async def one(c: Claimed) -> Outcome | None:
+        address = addresses.get((c.ref, c.channel))
+        key = (c.channel, address) if c.channel is Channel.webhook else c.channel
         async with gate:
-            return await _send(svc, c, addresses.get((c.ref, c.channel)))
+            wait = svc.limits.wait(key)
+            if wait > MAX_WAIT:
+                return None  # over the channel's rate: back in the queue, no attempt counted
+            await asyncio.sleep(wait)
+            return await _send(svc, c, address)
 
     outcomes = await asyncio.gather(*(one(c) for c in claimed))
     done = svc.now()
@@ -86,6 +97,10 @@ async def send_round(svc: Services) -> Round:
     async with svc.uow() as uow:
         store = svc.store(uow)
         for c, outcome in zip(claimed, outcomes, strict=True):
+            if outcome is None:
+                later = {"status": Status.pending.value, "attempts": c.attempts - 1}
+                await store.mark(c.delivery_id, svc.holder, {**later, "next_at": done + DEFER})
+                continue
             settled = settle(outcome, c.attempts, done, svc.retry, svc.rng)
             if not await store.mark(c.delivery_id, svc.holder, _values(settled, done)):
                 log.warning(
@@ -139,6 +154,7 @@ async def measure_backlog(svc: Services) -> None:
     if svc.metrics is None:
         return
     async with svc.uow() as uow:
-        count, oldest = await svc.store(uow).backlog(svc.now())
+        count, oldest, held = await svc.store(uow).backlog(svc.now())
     svc.metrics.pending.set(count)
     svc.metrics.oldest_pending.set(oldest)
+    svc.metrics.held.set(held)

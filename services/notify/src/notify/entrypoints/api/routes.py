@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from contracts.vocabulary import RecipientKind
 from kit.web.requests import IfMatchLater, PagingDep, etag
@@ -77,6 +77,18 @@ def router(svc: Services) -> APIRouter:
     ) -> Any:
         ref = RecipientRef(kind, recipient_id)
         return await use.delivery_log(svc, caller, ref, paging.page_size, paging.offset)
+
+    @api.get(
+        "/deliveries",
+        response_model=list[DeliveryOut],
+        summary="Deliveries about a subject (a case id), in your area (staff, operators)",
+    )
+    async def get_subject_log(
+        subject: Annotated[str, Query(min_length=1, max_length=64)],
+        caller: CallerDep,
+        paging: PagingDep,
+    ) -> Any:
+        return await use.subject_log(svc, caller, subject, paging.page_size, paging.offset)
 
     @api.post(
         "/deliveries/{delivery_id}/resend",
