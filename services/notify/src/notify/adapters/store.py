@@ -265,16 +265,26 @@ class NotifyStore:
             and_(d.c.status.in_(DUE), d.c.next_at <= now),
             and_(d.c.status == Status.sending.value, d.c.lease_until < now),
         )
-        chosen = (
-            select(d.c.delivery_id)
-            .where(due)
-            .order_by(d.c.next_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        # Two statements on purpose: in one UPDATE … IN (SELECT … LIMIT … SKIP LOCKED) PostgreSQL
+        # may run the subquery more than once and take more rows than the limit.
+        chosen = list(
+            (
+                await self.session.execute(
+                    select(d.c.delivery_id)
+                    .where(due)
+                    .order_by(d.c.next_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .scalars()
+            .all()
         )
+        if not chosen:
+            return []
         statement = (
             update(d)
-            .where(d.c.delivery_id.in_(chosen.scalar_subquery()), due)
+            .where(d.c.delivery_id.in_(chosen), due)
             .values(
                 status=Status.sending.value,
                 claimed_by=holder,
