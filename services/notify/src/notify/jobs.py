@@ -58,6 +58,8 @@ async def digest(svc: Services, limit: int = 5000) -> int:
     async with svc.uow() as uow:
         store = svc.store(uow)
         rows = await store.due_digest_items(now, limit)
+        if not rows:
+            return 0
         groups: dict[tuple[str, str, str, date], list[Any]] = {}
         for row in rows:
             key = (row.recipient_kind, row.recipient_id, row.channel, row.digest_day)

@@ -310,6 +310,30 @@ class NotifyStore:
         )
         return bool(getattr(done, "rowcount", 0))
 
+    async def mark_sent(self, ids: Sequence[str], holder: str, at: datetime) -> set[str]:
+        """Record many deliveries as sent in one statement; return those still this sender's."""
+        if not ids:
+            return set()
+        d = self.t.deliveries
+        done = await self.session.execute(
+            update(d)
+            .where(
+                d.c.delivery_id.in_(ids),
+                d.c.claimed_by == holder,
+                d.c.status == Status.sending.value,
+            )
+            .values(
+                status=Status.sent.value,
+                last_error=None,
+                error_kind=None,
+                finished_at=at,
+                claimed_by=None,
+                lease_until=None,
+            )
+            .returning(d.c.delivery_id)
+        )
+        return set(done.scalars().all())
+
     async def backlog(self, now: datetime) -> tuple[int, float, int]:
         """Return the deliveries due and unsent, the oldest one's age (s), and those held."""
         d = self.t.deliveries

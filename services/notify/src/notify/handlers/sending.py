@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from kit.uow import UnitOfWork
 from notify import events
 from notify.adapters.base import Outgoing
 from notify.adapters.store import Claimed
@@ -96,30 +97,49 @@ async def send_round(svc: Services) -> Round:
     counts = {Status.sent: 0, Status.failed: 0, Status.retrying: 0}
     async with svc.uow() as uow:
         store = svc.store(uow)
+        plain: list[tuple[Claimed, Settled]] = []  # sent, no provider id: one statement for all
         for c, outcome in zip(claimed, outcomes, strict=True):
             if outcome is None:
                 later = {"status": Status.pending.value, "attempts": c.attempts - 1}
                 await store.mark(c.delivery_id, svc.holder, {**later, "next_at": done + DEFER})
                 continue
             settled = settle(outcome, c.attempts, done, svc.retry, svc.rng)
-            if not await store.mark(c.delivery_id, svc.holder, _values(settled, done)):
+            if settled.status is Status.sent and settled.provider_id is None:
+                plain.append((c, settled))
+                continue
+            if await store.mark(c.delivery_id, svc.holder, _values(settled, done)):
+                _settled(svc, uow, c, settled, done, counts)
+            else:
                 log.warning(
                     "delivery %s was retaken before its outcome was recorded", c.delivery_id
                 )
-                continue
-            counts[settled.status] = counts.get(settled.status, 0) + 1
-            if settled.status is Status.sent:
-                uow.stage(events.sent(c.row, settled.attempts, done))
-            elif settled.status is Status.failed:
-                assert settled.failure is not None
-                uow.stage(
-                    events.failed(
-                        c.row, settled.attempts, settled.failure, settled.error or "", done
-                    )
+        ours = await store.mark_sent([c.delivery_id for c, _ in plain], svc.holder, done)
+        for c, settled in plain:
+            if c.delivery_id in ours:
+                _settled(svc, uow, c, settled, done, counts)
+            else:
+                log.warning(
+                    "delivery %s was retaken before its outcome was recorded", c.delivery_id
                 )
-            _observe(svc, c, settled.status, done)
         await uow.commit()
     return Round(len(claimed), counts[Status.sent], counts[Status.failed], counts[Status.retrying])
+
+
+def _settled(
+    svc: Services,
+    uow: UnitOfWork,
+    c: Claimed,
+    settled: Settled,
+    at: datetime,
+    counts: dict[Status, int],
+) -> None:
+    counts[settled.status] = counts.get(settled.status, 0) + 1
+    if settled.status is Status.sent:
+        uow.stage(events.sent(c.row, settled.attempts, at))
+    elif settled.status is Status.failed:
+        assert settled.failure is not None
+        uow.stage(events.failed(c.row, settled.attempts, settled.failure, settled.error or "", at))
+    _observe(svc, c, settled.status, at)
 
 
 def _observe(svc: Services, c: Claimed, status: Status, at: datetime) -> None:
