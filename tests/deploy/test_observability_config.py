@@ -54,13 +54,19 @@ METRICS: dict[str, frozenset[str]] = {
     "cases_overdue_cases": frozenset({"township"}),
     "cases_fallback_clocks_total": frozenset(),
     "notify_notifications_total": frozenset({"channel", "result"}),
+    "notify_pending_deliveries": frozenset(),
+    "notify_oldest_pending_seconds": frozenset(),
+    "notify_held_deliveries": frozenset(),
+    "notify_event_to_sent_seconds": frozenset({"channel"}),
     "scoring_points_awarded_total": frozenset({"township"}),
     "scoring_entries_recorded_total": frozenset({"category"}),
     "scoring_events_not_covered_total": frozenset({"event_type"}),
     "scoring_parked_events": frozenset(),
     "scoring_replay_progress_ratio": frozenset(),
 }
-HISTOGRAMS = frozenset({"kit_consumer_handle_seconds", "kit_http_request_seconds"})
+HISTOGRAMS = frozenset(
+    {"kit_consumer_handle_seconds", "kit_http_request_seconds", "notify_event_to_sent_seconds"}
+)
 TARGET_LABELS = frozenset({"job", "instance"})
 HISTOGRAM_SERIES = re.compile(r"^(?P<base>\w+)_(?P<kind>bucket|sum|count)$")
 

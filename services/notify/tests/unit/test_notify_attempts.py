@@ -60,7 +60,7 @@ def test_no_usable_address_is_a_visible_failure_without_an_attempt() -> None:
 
 @pytest.mark.parametrize(
     ("status", "final"),
-    [(s, s in (Status.sent, Status.failed, Status.suppressed)) for s in Status],
+    [(s, s in (Status.sent, Status.failed, Status.suppressed, Status.included)) for s in Status],
 )
 def test_final_states(status: Status, final: bool) -> None:
     assert status.final is final

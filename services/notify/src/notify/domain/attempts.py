@@ -27,11 +27,12 @@ class Status(StrEnum):
     sent = "sent"  # the channel accepted it: notification.sent
     failed = "failed"  # permanent, or retries exhausted: notification.failed
     suppressed = "suppressed"  # a throttled reminder: deliberately not sent
+    included = "included"  # a digest item that went out in its day's digest delivery
 
     @property
     def final(self) -> bool:
         """Tell whether nothing more happens to the delivery (an operator may still resend)."""
-        return self in (Status.sent, Status.failed, Status.suppressed)
+        return self in (Status.sent, Status.failed, Status.suppressed, Status.included)
 
 
 @dataclass(frozen=True, slots=True)

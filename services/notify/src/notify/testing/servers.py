@@ -37,6 +37,8 @@ class MailSink:
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    arrived: list[float] = field(default_factory=list)
+    """When each message arrived (``time.time()``), in the order of ``messages``."""
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -55,6 +57,7 @@ class MailSink:
         parsed = message_from_bytes(raw, policy=policy.default)
         with self.lock:
             self.messages.append(parsed)
+            self.arrived.append(time.time())
         return "250 Message accepted"
 
     def received(self) -> list[EmailMessage]:

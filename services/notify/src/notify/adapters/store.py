@@ -1,0 +1,454 @@
+"""Reads and writes of the notify tables over one unit of work's session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import Row, and_, func, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.vocabulary import RecipientKind
+from kit.db import ranges
+from notify.adapters.codec import preferences_from
+from notify.adapters.tables import Tables
+from notify.domain.attempts import Status
+from notify.domain.directory import MemoryDirectory, Office
+from notify.domain.model import Channel, Recipient, RecipientRef
+from notify.domain.preferences import Preferences
+
+DUE = (Status.pending.value, Status.retrying.value)
+OPEN = (*DUE, Status.sending.value)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery a sender holds: its row (the address is looked up apart, at send time)."""
+
+    row: Mapping[str, Any]
+
+    @property
+    def delivery_id(self) -> str:
+        """Return the delivery id."""
+        return str(self.row["delivery_id"])
+
+    @property
+    def ref(self) -> RecipientRef:
+        """Return the recipient."""
+        return RecipientRef(RecipientKind(self.row["recipient_kind"]), self.row["recipient_id"])
+
+    @property
+    def channel(self) -> Channel:
+        """Return the channel."""
+        return Channel(self.row["channel"])
+
+    @property
+    def attempts(self) -> int:
+        """Return the attempts made, this one included."""
+        return int(self.row["attempts"])
+
+
+class NotifyStore:
+    """The notify tables over one session."""
+
+    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+        self.session = session
+        self.t = tables
+
+    def _insert(self, table: Any) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+    # -- directory -----------------------------------------------------------------------------
+
+    async def directory(self) -> MemoryDirectory:
+        """Return the whole directory with its contacts (restricted: for planning and sending)."""
+        t = self.t
+        addresses: dict[tuple[str, str], dict[Channel, str]] = {}
+        for row in (await self.session.execute(select(t.contacts))).all():
+            addresses.setdefault((row.kind, row.recipient_id), {})[Channel(row.channel)] = (
+                row.address
+            )
+        people = [
+            Recipient(
+                RecipientRef(RecipientKind(r.kind), r.recipient_id),
+                r.name,
+                r.township,
+                MappingProxyType(addresses.get((r.kind, r.recipient_id), {})),
+            )
+            for r in (
+                await self.session.execute(select(t.recipients).where(t.recipients.c.active))
+            ).all()
+        ]
+        offices: dict[tuple[Office, str], list[RecipientRef]] = {}
+        for o in (await self.session.execute(select(t.office_holders))).all():
+            offices.setdefault((Office(o.office), o.scope), []).append(
+                RecipientRef(RecipientKind(o.kind), o.recipient_id)
+            )
+        return MemoryDirectory(people, offices)
+
+    async def upsert_recipient(
+        self, ref: RecipientRef, *, name: str, township: str, active: bool, version: int = 0
+    ) -> None:
+        """Record a recipient unless a newer version is already known."""
+        t = self.t.recipients
+        values = {
+            "kind": ref.kind.value,
+            "recipient_id": ref.id,
+            "name": name,
+            "township": township,
+            "active": active,
+            "version": version,
+        }
+        statement = self._insert(t).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["kind", "recipient_id"],
+            set_={k: statement.excluded[k] for k in ("name", "township", "active", "version")},
+            where=t.c.version <= version,
+        )
+        await self.session.execute(statement)
+
+    async def set_active(self, ref: RecipientRef, active: bool, version: int) -> None:
+        """Mark a recipient active or not, unless a newer version is known."""
+        t = self.t.recipients
+        await self.session.execute(
+            update(t)
+            .where(t.c.kind == ref.kind.value, t.c.recipient_id == ref.id, t.c.version < version)
+            .values(active=active, version=version)
+        )
+
+    async def set_contact(self, ref: RecipientRef, channel: Channel, address: str | None) -> None:
+        """Set (or with None, erase) a recipient's address on a channel."""
+        t = self.t.contacts
+        key = (t.c.kind == ref.kind.value, t.c.recipient_id == ref.id, t.c.channel == channel.value)
+        await self.session.execute(t.delete().where(*key))
+        if address:
+            await self.session.execute(
+                t.insert().values(
+                    kind=ref.kind.value,
+                    recipient_id=ref.id,
+                    channel=channel.value,
+                    address=address,
+                )
+            )
+
+    async def hold_office(self, office: Office, scope: str, ref: RecipientRef) -> None:
+        """Record that a recipient holds an office for a township or county."""
+        statement = self._insert(self.t.office_holders).values(
+            office=office.value, scope=scope, kind=ref.kind.value, recipient_id=ref.id
+        )
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+    async def upsert_township(self, code: str, county: str, name: str) -> None:
+        """Record a township's name."""
+        statement = self._insert(self.t.townships).values(code=code, county=county, name=name)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["code"], set_={"name": name, "county": county}
+            )
+        )
+
+    async def township_of(self, ref: RecipientRef) -> str | None:
+        """Return the township of a recipient the directory knows (or None)."""
+        t = self.t.recipients
+        found: str | None = await self.session.scalar(
+            select(t.c.township).where(t.c.kind == ref.kind.value, t.c.recipient_id == ref.id)
+        )
+        return found
+
+    async def township_names(self) -> dict[str, str]:
+        """Return every known township's name by code."""
+        rows = await self.session.execute(select(self.t.townships.c.code, self.t.townships.c.name))
+        return {r.code: r.name for r in rows.all()}
+
+    async def addresses(
+        self, keys: Iterable[tuple[RecipientRef, Channel]]
+    ) -> dict[tuple[RecipientRef, Channel], str]:
+        """Return the addresses of (recipient, channel) pairs that have one (restricted)."""
+        wanted = {(r.kind.value, r.id, c.value): (r, c) for r, c in keys}
+        if not wanted:
+            return {}
+        t = self.t.contacts
+        rows = await self.session.execute(
+            select(t).where(tuple_(t.c.kind, t.c.recipient_id, t.c.channel).in_(list(wanted)))
+        )
+        return {wanted[(r.kind, r.recipient_id, r.channel)]: r.address for r in rows.all()}
+
+    # -- preferences and reminders ------------------------------------------------------------
+
+    async def all_preferences(self) -> dict[RecipientRef, Preferences]:
+        """Return the stored preferences of every recipient that has any."""
+        rows = await self.session.execute(select(self.t.preferences))
+        return {
+            RecipientRef(RecipientKind(r.kind), r.recipient_id): preferences_from(r.document)
+            for r in rows.all()
+        }
+
+    async def preferences_row(self, ref: RecipientRef) -> Row[Any] | None:
+        """Return a recipient's stored preferences row (document, version), if any."""
+        t = self.t.preferences
+        found = await self.session.execute(
+            select(t).where(t.c.kind == ref.kind.value, t.c.recipient_id == ref.id)
+        )
+        return found.one_or_none()
+
+    async def save_preferences(
+        self, ref: RecipientRef, doc: Mapping[str, Any], expected: int
+    ) -> int | None:
+        """Store preferences if the stored version is ``expected`` (0: none yet); return the new."""
+        t = self.t.preferences
+        if expected == 0:
+            statement = self._insert(t).values(
+                kind=ref.kind.value, recipient_id=ref.id, document=dict(doc), version=1
+            )
+            done = await self.session.execute(statement.on_conflict_do_nothing())
+            return 1 if getattr(done, "rowcount", 0) else None
+        done = await self.session.execute(
+            update(t)
+            .where(t.c.kind == ref.kind.value, t.c.recipient_id == ref.id, t.c.version == expected)
+            .values(document=dict(doc), version=expected + 1)
+        )
+        return expected + 1 if getattr(done, "rowcount", 0) else None
+
+    async def reminders(self, keys: Iterable[str]) -> dict[tuple[RecipientRef, str], Row[Any]]:
+        """Return the reminder state of every recipient for some throttle keys."""
+        wanted = list(set(keys))
+        if not wanted:
+            return {}
+        t = self.t.reminders
+        rows = await self.session.execute(select(t).where(t.c.key.in_(wanted)))
+        return {(RecipientRef(RecipientKind(r.kind), r.recipient_id), r.key): r for r in rows.all()}
+
+    async def remind(self, ref: RecipientRef, key: str, at: datetime) -> None:
+        """Count one more reminder sent to a recipient under a throttle key."""
+        t = self.t.reminders
+        statement = self._insert(t).values(
+            kind=ref.kind.value, recipient_id=ref.id, key=key, last_at=at, sent=1
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["kind", "recipient_id", "key"],
+                set_={"last_at": at, "sent": t.c.sent + 1},
+            )
+        )
+
+    # -- deliveries ------------------------------------------------------------------------------
+
+    async def add_deliveries(self, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+        """Insert deliveries; a key already there is skipped. Return the ids inserted."""
+        if not rows:
+            return set()
+        t = self.t.deliveries
+        statement = (
+            self._insert(t)
+            .values([dict(r) for r in rows])
+            .on_conflict_do_nothing()
+            .returning(t.c.delivery_id)
+        )
+        return set((await self.session.execute(statement)).scalars().all())
+
+    async def add_inbox_items(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert in-app inbox items; one already there is skipped."""
+        if rows:
+            statement = self._insert(self.t.inbox_items).values([dict(r) for r in rows])
+            await self.session.execute(statement.on_conflict_do_nothing())
+
+    async def claim(self, now: datetime, holder: str, until: datetime, limit: int) -> list[Claimed]:
+        """Claim due deliveries (and ones whose claim ran out) for this sender; count the attempt."""
+        d = self.t.deliveries
+        due = or_(
+            and_(d.c.status.in_(DUE), d.c.next_at <= now),
+            and_(d.c.status == Status.sending.value, d.c.lease_until < now),
+        )
+        # Two statements on purpose: in one UPDATE … IN (SELECT … LIMIT … SKIP LOCKED) PostgreSQL
+        # may run the subquery more than once and take more rows than the limit.
+        chosen = list(
+            (
+                await self.session.execute(
+                    select(d.c.delivery_id)
+                    .where(due)
+                    .order_by(d.c.next_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not chosen:
+            return []
+        statement = (
+            update(d)
+            .where(d.c.delivery_id.in_(chosen), due)
+            .values(
+                status=Status.sending.value,
+                claimed_by=holder,
+                lease_until=until,
+                attempts=d.c.attempts + 1,
+            )
+            .returning(*d.c)
+        )
+        rows = (await self.session.execute(statement)).mappings().all()
+        return [Claimed(dict(r)) for r in rows]
+
+    async def mark(self, delivery_id: str, holder: str, values: Mapping[str, Any]) -> bool:
+        """Record an attempt's outcome if this sender still holds the delivery."""
+        d = self.t.deliveries
+        done = await self.session.execute(
+            update(d)
+            .where(
+                d.c.delivery_id == delivery_id,
+                d.c.claimed_by == holder,
+                d.c.status == Status.sending.value,
+            )
+            .values(**values, claimed_by=None, lease_until=None)
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+    async def mark_sent(self, ids: Sequence[str], holder: str, at: datetime) -> set[str]:
+        """Record many deliveries as sent in one statement; return those still this sender's."""
+        if not ids:
+            return set()
+        d = self.t.deliveries
+        done = await self.session.execute(
+            update(d)
+            .where(
+                d.c.delivery_id.in_(ids),
+                d.c.claimed_by == holder,
+                d.c.status == Status.sending.value,
+            )
+            .values(
+                status=Status.sent.value,
+                last_error=None,
+                error_kind=None,
+                finished_at=at,
+                claimed_by=None,
+                lease_until=None,
+            )
+            .returning(d.c.delivery_id)
+        )
+        return set(done.scalars().all())
+
+    async def backlog(self, now: datetime) -> tuple[int, float, int]:
+        """Return the deliveries due and unsent, the oldest one's age (s), and those held."""
+        d = self.t.deliveries
+        found = await self.session.execute(
+            select(func.count(), func.min(d.c.next_at)).where(
+                d.c.status.in_(OPEN), d.c.next_at <= now
+            )
+        )
+        count, oldest = found.one()
+        held = await self.session.scalar(
+            select(func.count()).where(
+                d.c.status == Status.pending.value, d.c.held, d.c.next_at > now
+            )
+        )
+        age = (now - oldest).total_seconds() if oldest is not None else 0.0
+        return int(count), age, int(held or 0)
+
+    async def due_digest_items(self, now: datetime, limit: int) -> list[Row[Any]]:
+        """Return digest items whose digest instant has come, oldest first."""
+        d = self.t.deliveries
+        found = await self.session.execute(
+            select(d)
+            .where(d.c.status == Status.digested.value, d.c.next_at <= now)
+            .order_by(d.c.recipient_kind, d.c.recipient_id, d.c.channel, d.c.digest_day)
+            .limit(limit)
+        )
+        return list(found.all())
+
+    async def include(self, ids: Sequence[str], digest_id: str, now: datetime) -> None:
+        """Mark digest items as gone out in the digest delivery ``digest_id``."""
+        d = self.t.deliveries
+        await self.session.execute(
+            update(d)
+            .where(d.c.delivery_id.in_(ids), d.c.status == Status.digested.value)
+            .values(status=Status.included.value, provider_id=digest_id, finished_at=now)
+        )
+
+    async def delivery(self, delivery_id: str) -> Row[Any] | None:
+        """Return one delivery row."""
+        d = self.t.deliveries
+        found = await self.session.execute(select(d).where(d.c.delivery_id == delivery_id))
+        return found.one_or_none()
+
+    async def log(
+        self,
+        ref: RecipientRef | None,
+        subject: str | None,
+        limit: int,
+        offset: int,
+        *,
+        within: str | None = None,
+    ) -> list[Row[Any]]:
+        """Return deliveries of a recipient or about a subject (a case), newest first.
+
+        ``within`` keeps the deliveries of townships under a division-code prefix.
+        """
+        d = self.t.deliveries
+        query = select(d)
+        if within is not None:
+            query = query.where(ranges.within(d.c.township, within))
+        if ref is not None:
+            query = query.where(d.c.recipient_kind == ref.kind.value, d.c.recipient_id == ref.id)
+        if subject is not None:
+            query = query.where(d.c.subject == subject)
+        query = query.order_by(d.c.created_at.desc(), d.c.delivery_id).limit(limit).offset(offset)
+        return list((await self.session.execute(query)).all())
+
+    async def resend(self, delivery_id: str, now: datetime) -> bool:
+        """Put a failed delivery back in the queue (its attempts start again)."""
+        d = self.t.deliveries
+        done = await self.session.execute(
+            update(d)
+            .where(d.c.delivery_id == delivery_id, d.c.status == Status.failed.value)
+            .values(
+                status=Status.pending.value,
+                next_at=now,
+                attempts=0,
+                error_kind=None,
+                finished_at=None,
+            )
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+    # -- inbox -----------------------------------------------------------------------------------
+
+    async def inbox(self, ref: RecipientRef, limit: int, offset: int) -> tuple[list[Row[Any]], int]:
+        """Return a recipient's inbox items, newest first, and the unread count."""
+        i = self.t.inbox_items
+        mine = and_(i.c.recipient_kind == ref.kind.value, i.c.recipient_id == ref.id)
+        rows = await self.session.execute(
+            select(i)
+            .where(mine)
+            .order_by(i.c.created_at.desc(), i.c.item_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        unread = await self.session.scalar(
+            select(func.count()).select_from(i).where(mine, i.c.read_at.is_(None))
+        )
+        return list(rows.all()), int(unread or 0)
+
+    async def mark_read(self, ref: RecipientRef, item_id: str, now: datetime) -> bool | None:
+        """Mark an own inbox item read; None when it is not the recipient's (or does not exist)."""
+        i = self.t.inbox_items
+        row = (
+            await self.session.execute(
+                select(i.c.read_at).where(
+                    i.c.item_id == item_id,
+                    i.c.recipient_kind == ref.kind.value,
+                    i.c.recipient_id == ref.id,
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        if row.read_at is None:
+            await self.session.execute(update(i).where(i.c.item_id == item_id).values(read_at=now))
+        return True

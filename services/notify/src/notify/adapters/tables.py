@@ -1,0 +1,175 @@
+"""The service's tables, declared on the metadata that also carries the kit's tables.
+
+Deliveries hold one row per (event id, recipient, channel) with the rendered text (never an
+address); the directory (townships, recipients, office holders) is a projection of
+``deputies.events`` plus what the API enters; contacts are restricted data, read only to send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from kit.db import UtcDateTime, kit_tables, make_metadata
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Every table of the notify service."""
+
+    deliveries: Table
+    inbox_items: Table
+    townships: Table
+    recipients: Table
+    contacts: Table
+    office_holders: Table
+    preferences: Table
+    reminders: Table
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The metadata (for Alembic and tests) and the tables on it."""
+
+    metadata: MetaData
+    tables: Tables
+
+
+def define_tables(metadata: MetaData) -> Tables:
+    """Define the service's tables on a metadata (the kit's tables go on the same one)."""
+    deliveries = Table(
+        "deliveries",
+        metadata,
+        Column("delivery_id", String(36), primary_key=True),
+        Column("event_id", String(36), nullable=False),
+        Column("recipient_kind", String(20), nullable=False),
+        Column("recipient_id", String(64), nullable=False),
+        Column("channel", String(10), nullable=False),
+        Column("township", String(12), nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("event_time", UtcDateTime(), nullable=False),
+        Column("subject", String(64), nullable=False),
+        Column("template", String(100), nullable=False),
+        Column("status", String(12), nullable=False),
+        Column("urgent", Boolean, nullable=False, default=False),
+        Column("held", Boolean, nullable=False, default=False),
+        Column("next_at", UtcDateTime(), nullable=True),
+        Column("digest_day", Date, nullable=True),
+        Column("title", Text, nullable=False, default=""),
+        Column("body", Text, nullable=False, default=""),
+        Column("segments", Integer, nullable=False, default=0),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("error_kind", String(20), nullable=True),
+        Column("last_error", String(500), nullable=True),
+        Column("provider_id", String(120), nullable=True),
+        Column("claimed_by", String(120), nullable=True),
+        Column("lease_until", UtcDateTime(), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("finished_at", UtcDateTime(), nullable=True),
+        UniqueConstraint("event_id", "recipient_kind", "recipient_id", "channel"),
+        Index("ix_deliveries_due", "status", "next_at"),
+        Index("ix_deliveries_recipient", "recipient_kind", "recipient_id", "created_at"),
+        Index("ix_deliveries_subject", "subject"),
+    )
+    inbox_items = Table(
+        "inbox_items",
+        metadata,
+        Column("item_id", String(36), primary_key=True),
+        Column("recipient_kind", String(20), nullable=False),
+        Column("recipient_id", String(64), nullable=False),
+        Column("township", String(12), nullable=False),
+        Column("event_id", String(36), nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("subject", String(64), nullable=False),
+        Column("title", Text, nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("read_at", UtcDateTime(), nullable=True),
+        Index("ix_inbox_items_recipient", "recipient_kind", "recipient_id", "created_at"),
+    )
+    townships = Table(
+        "townships",
+        metadata,
+        Column("code", String(12), primary_key=True),
+        Column("county", String(6), nullable=False),
+        Column("name", String(200), nullable=False),
+    )
+    recipients = Table(
+        "recipients",
+        metadata,
+        Column("kind", String(20), nullable=False),
+        Column("recipient_id", String(64), nullable=False),
+        Column("name", String(200), nullable=False),
+        Column("township", String(12), nullable=False),
+        Column("active", Boolean, nullable=False, default=True),
+        Column("version", Integer, nullable=False, default=0),
+        PrimaryKeyConstraint("kind", "recipient_id"),
+    )
+    contacts = Table(
+        "contacts",
+        metadata,
+        Column("kind", String(20), nullable=False),
+        Column("recipient_id", String(64), nullable=False),
+        Column("channel", String(10), nullable=False),
+        Column("address", String(320), nullable=False),
+        PrimaryKeyConstraint("kind", "recipient_id", "channel"),
+    )
+    office_holders = Table(
+        "office_holders",
+        metadata,
+        Column("office", String(30), nullable=False),
+        Column("scope", String(12), nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("recipient_id", String(64), nullable=False),
+        PrimaryKeyConstraint("office", "scope", "kind", "recipient_id"),
+    )
+    preferences = Table(
+        "preferences",
+        metadata,
+        Column("kind", String(20), nullable=False),
+        Column("recipient_id", String(64), nullable=False),
+        Column("document", JSON, nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("kind", "recipient_id"),
+    )
+    reminders = Table(
+        "reminders",
+        metadata,
+        Column("kind", String(20), nullable=False),
+        Column("recipient_id", String(64), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("last_at", UtcDateTime(), nullable=False),
+        Column("sent", Integer, nullable=False),
+        PrimaryKeyConstraint("kind", "recipient_id", "key"),
+    )
+    return Tables(
+        deliveries,
+        inbox_items,
+        townships,
+        recipients,
+        contacts,
+        office_holders,
+        preferences,
+        reminders,
+    )
+
+
+def make_schema() -> Schema:
+    """Return a fresh metadata with the kit's tables and the service's."""
+    metadata = make_metadata()
+    kit_tables(metadata)
+    return Schema(metadata, define_tables(metadata))

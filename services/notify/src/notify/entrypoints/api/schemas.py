@@ -1,0 +1,117 @@
+"""Request and response bodies of the notify API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from notify.domain.model import Channel
+
+CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+"""A China-time clock, HH:MM."""
+
+
+class InboxItemOut(BaseModel):
+    """One message in the in-app inbox."""
+
+    item_id: str
+    event_type: str
+    subject: str
+    title: str
+    body: str
+    created_at: datetime
+    read: bool
+
+
+class InboxOut(BaseModel):
+    """A page of the caller's inbox and how many are unread."""
+
+    items: list[InboxItemOut]
+    unread: int
+
+
+class QuietIn(BaseModel):
+    """A quiet-hours window in China time, e.g. 22:00–07:00."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: str = Field(pattern=CLOCK, examples=["22:00"])
+    end: str = Field(pattern=CLOCK, examples=["07:00"])
+
+
+class DigestIn(BaseModel):
+    """When the daily digest goes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    send_at: str = Field(default="08:30", pattern=CLOCK)
+    workdays_only: bool = True
+
+
+class PreferencesBody(BaseModel):
+    """How a recipient wants to hear: channels in order, per event type, quiet hours, digest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channels: list[Channel] = Field(default=[Channel.email], max_length=4)
+    per_event: dict[str, list[Channel]] = Field(default_factory=dict, max_length=100)
+    fan_out: bool = False
+    quiet: list[QuietIn] = Field(
+        default_factory=lambda: [QuietIn(start="22:00", end="07:00")], max_length=6
+    )
+    urgent_passes_quiet: bool = True
+    digest: DigestIn | None = Field(default_factory=DigestIn)
+    digest_everything: bool = False
+
+
+class DeliveryOut(BaseModel):
+    """One delivery in the log: its status, attempts and last error (never an address)."""
+
+    delivery_id: str
+    event_id: str
+    event_type: str
+    subject: str
+    recipient_kind: str
+    recipient_id: str
+    channel: str
+    township: str
+    template: str
+    status: str
+    held: bool
+    attempts: int
+    next_at: datetime | None
+    last_error: str | None
+    error_kind: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    title: str
+
+
+class PreviewIn(BaseModel):
+    """A template preview: the channel and, optionally, event data (a sample otherwise)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel
+    data: dict[str, Any] | None = None
+
+
+class PreviewOut(BaseModel):
+    """A rendered message."""
+
+    channel: Channel
+    title: str
+    body: str
+    segments: int
+
+
+class ContactsIn(BaseModel):
+    """A recipient's addresses; null erases one, a missing channel is left as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=320)
+    sms: str | None = Field(default=None, max_length=20)
+    webhook: str | None = Field(default=None, max_length=100)

@@ -1,0 +1,1 @@
+"""Handlers: the consumers, the sender and the API's use cases."""

@@ -1,0 +1,88 @@
+"""Every subscription of notify in one place: a handler per event type.
+
+One consumer group reads the deputies, cases and scoring topics: the directory's projection
+(townships, deputies and their mandates) and the routed events, in each partition's order, so a
+deputy registered before an event naming them is known when the event is routed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from contracts import deputies as dev, topics
+from contracts.vocabulary import DeputyStatus, RecipientKind
+from kit.runner import BatchHandler, Delivery, Handler, Subscription
+from kit.uow import UnitOfWork
+from notify.domain.model import RecipientRef
+from notify.domain.routing import RoutingTable
+from notify.handlers.context import Services
+from notify.handlers.intake import take_batch
+
+GROUP = "notify.intake"
+TOPICS = (topics.DEPUTIES, topics.CASES, topics.SCORING)
+ENDED = frozenset({DeputyStatus.terminated.value})
+
+
+def _handlers(ctx: Callable[[], Services]) -> dict[str, Handler]:
+    async def township(delivery: Delivery, uow: UnitOfWork) -> None:
+        data = delivery.data
+        assert isinstance(data, dev.TownshipRegistered)
+        await ctx().store(uow).upsert_township(data.township, data.county, data.name)
+
+    async def deputy(delivery: Delivery, uow: UnitOfWork) -> None:
+        data = delivery.data
+        assert isinstance(data, dev.DeputyProfile)
+        await (
+            ctx()
+            .store(uow)
+            .upsert_recipient(
+                RecipientRef(RecipientKind.deputy, data.deputy_id),
+                name=data.name,
+                township=data.township,
+                active=data.status.value not in ENDED,
+                version=data.aggregate_version,
+            )
+        )
+
+    async def status(delivery: Delivery, uow: UnitOfWork) -> None:
+        data = delivery.data
+        assert isinstance(data, dev.DeputyStatusChanged)
+        await (
+            ctx()
+            .store(uow)
+            .set_active(
+                RecipientRef(RecipientKind.deputy, data.deputy_id),
+                data.to_status.value not in ENDED,
+                data.aggregate_version,
+            )
+        )
+
+    return {
+        dev.TownshipRegistered.EVENT_TYPE: township,
+        dev.DeputyRegistered.EVENT_TYPE: deputy,
+        dev.DeputyUpdated.EVENT_TYPE: deputy,
+        dev.DeputyStatusChanged.EVENT_TYPE: status,
+    }
+
+
+def _batch_handlers(ctx: Callable[[], Services], table: RoutingTable) -> dict[str, BatchHandler]:
+    async def routed(deliveries: Sequence[Delivery], uow: UnitOfWork) -> None:
+        await take_batch(ctx(), deliveries, uow)
+
+    return {event_type: routed for event_type, routes in table.items() if routes}
+
+
+def subscriptions(ctx: Callable[[], Services], table: RoutingTable) -> list[Subscription]:
+    """Return notify's subscriptions: the directory projection and the routed events.
+
+    ``ctx`` gives the handlers' services when an event arrives (they are wired after the runtime
+    the subscriptions are given to); ``table`` says which event types are routed.
+    """
+    return [
+        Subscription(
+            group=GROUP,
+            topics=TOPICS,
+            handlers=_handlers(ctx),
+            batch_handlers=_batch_handlers(ctx, table),
+        )
+    ]

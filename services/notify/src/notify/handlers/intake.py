@@ -1,0 +1,195 @@
+"""Turn consumed events into deliveries, in the consumer's transaction (inbox-guarded).
+
+One batch loads the directory, the preferences and the reminder state once, runs the pure
+``take_in`` per event, renders each delivery (the text is stored, the address never is) and inserts
+the rows with their delivery key: a redelivered event inserts nothing twice. What cannot be
+delivered (no usable address, a template that does not render, a recipient nobody can reach)
+is stored as a failed delivery with its cause, and ``notify.notification.failed`` is staged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from contracts.vocabulary import FailureKind, RecipientKind
+from kit.runner import Delivery
+from kit.uow import UnitOfWork
+from notify import events
+from notify.domain.attempts import Status
+from notify.domain.intake import take_in
+from notify.domain.model import Channel, RecipientRef
+from notify.domain.preferences import Planned, Preferences
+from notify.domain.routing import Event, Unresolved
+from notify.handlers.context import Services
+from notify.templates.render import Rendered, RenderError, context
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PREFERENCES = Preferences()
+NO_CHANNEL = "none"
+_UNRESOLVED = UUID("3a7c0d9e-51b2-5f4a-8e6d-2c1b0a9f8e7d")
+
+
+def _event(delivery: Delivery) -> Event:
+    env = delivery.envelope
+    return Event(env.id, env.type, env.time, delivery.data)  # type: ignore[arg-type]
+
+
+def _row(
+    event: Event, ref: RecipientRef, channel: str, template: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "event_id": str(event.id),
+        "recipient_kind": ref.kind.value,
+        "recipient_id": ref.id,
+        "channel": channel,
+        "township": event.data.event_township(),
+        "event_type": event.type,
+        "event_time": event.time,
+        "subject": event.data.event_subject()[:64],
+        "template": template,
+        "urgent": False,
+        "held": False,
+        "digest_day": None,
+        "title": "",
+        "body": "",
+        "segments": 0,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+def _failed(row: dict[str, Any], reason: str, now: datetime) -> dict[str, Any]:
+    return {
+        **row,
+        "status": Status.failed.value,
+        "attempts": 1,
+        "error_kind": FailureKind.permanent.value,
+        "last_error": reason[:500],
+        "next_at": None,
+        "finished_at": now,
+    }
+
+
+class _Batch:
+    """What one run of events comes to: delivery rows, inbox items, failures to announce."""
+
+    def __init__(self, svc: Services, now: datetime, townships: dict[str, str]) -> None:
+        self.svc = svc
+        self.now = now
+        self.townships = townships
+        self.rows: list[dict[str, Any]] = []
+        self.inbox: list[dict[str, Any]] = []
+
+    def render(self, planned: Planned) -> Rendered:
+        notice = planned.notice
+        data = notice.event.data
+        ctx = context(
+            data,
+            event_type=notice.event.type,
+            recipient_name=notice.recipient.name,
+            township_name=self.townships.get(data.event_township()),
+        )
+        return self.svc.renderer.render(notice.template, planned.channel, ctx)
+
+    def add(self, planned: Planned) -> None:
+        notice = planned.notice
+        event = notice.event
+        ref = notice.recipient.ref
+        row = _row(event, ref, planned.channel.value, notice.template, self.now)
+        row["delivery_id"] = planned.key.delivery_id()
+        row["urgent"] = notice.urgent
+        try:
+            rendered = self.render(planned)
+        except RenderError as error:
+            log.warning("template %s does not render: %s", notice.template, error)
+            self.rows.append(_failed(row, f"template: {error}", self.now))
+            return
+        if planned.channel is Channel.in_app:
+            self.inbox.append(
+                {
+                    "item_id": row["delivery_id"],
+                    "recipient_kind": ref.kind.value,
+                    "recipient_id": ref.id,
+                    "township": row["township"],
+                    "event_id": row["event_id"],
+                    "event_type": event.type,
+                    "subject": row["subject"],
+                    "title": rendered.title,
+                    "body": rendered.body,
+                    "created_at": self.now,
+                }
+            )
+            return
+        row.update(title=rendered.title, body=rendered.body, segments=rendered.segments)
+        if planned.problem is not None:
+            self.rows.append(_failed(row, planned.problem, self.now))
+            return
+        status = Status.digested if planned.digest_day is not None else Status.pending
+        row.update(
+            status=status.value,
+            next_at=planned.send_at,
+            digest_day=planned.digest_day,
+            held=planned.held,
+        )
+        self.rows.append(row)
+
+    def unresolved(self, missing: Unresolved) -> None:
+        ref = missing.recipient or RecipientRef(
+            RecipientKind.staff, f"nobody: {missing.reason}"[:64]
+        )
+        row = _row(missing.event, ref, NO_CHANNEL, missing.template, self.now)
+        row["delivery_id"] = str(uuid5(_UNRESOLVED, f"{missing.event.id}|{ref}|{missing.template}"))
+        self.rows.append(_failed(row, missing.reason, self.now))
+
+
+async def take_batch(svc: Services, deliveries: Sequence[Delivery], uow: UnitOfWork) -> None:
+    """Decide and store the deliveries of a run of events (one transaction, the runner's)."""
+    store = svc.store(uow)
+    now = svc.now()
+    directory = await store.directory()
+    preferences = await store.all_preferences()
+    batch = _Batch(svc, now, await store.township_names())
+    keys = [
+        f"{route.template}:{d.data.event_subject()}"  # type: ignore[attr-defined]
+        for d in deliveries
+        for route in svc.routes.get(d.envelope.type, ())
+        if route.throttle
+    ]
+    state = {k: (r.last_at, r.sent) for k, r in (await store.reminders(keys)).items()}
+    for delivery in deliveries:
+        event = _event(delivery)
+        intake = take_in(
+            event,
+            table=svc.routes,
+            directory=directory,
+            preferences=lambda ref: preferences.get(ref, DEFAULT_PREFERENCES),
+            throttle_state=lambda ref, key: state.get((ref, key), (None, 0)),
+            now=now,
+            hours=svc.hours,
+            throttle=svc.throttle,
+        )
+        reminded: set[tuple[RecipientRef, str]] = set()
+        for planned in intake.deliveries:
+            key = planned.notice.throttle_key
+            if key is not None and (planned.notice.recipient.ref, key) not in reminded:
+                ref = planned.notice.recipient.ref
+                reminded.add((ref, key))
+                _, sent = state.get((ref, key), (None, 0))
+                state[(ref, key)] = (now, sent + 1)
+                await store.remind(ref, key, now)
+            batch.add(planned)
+        for missing in intake.unresolved:
+            batch.unresolved(missing)
+    inserted = await store.add_deliveries(batch.rows)
+    await store.add_inbox_items(batch.inbox)
+    for row in batch.rows:
+        if row["delivery_id"] in inserted and row["status"] == Status.failed.value:
+            if row["channel"] in {c.value for c in Channel if c.contract() is not None}:
+                uow.stage(events.failed(row, 1, FailureKind.permanent, row["last_error"], now))
+            if svc.metrics is not None:
+                svc.metrics.deliveries.labels(channel=row["channel"], result="failed").inc()

@@ -1,0 +1,230 @@
+"""The authorisation matrix: every route x role x a caller of the recipient's area or another.
+
+A denied call is exactly its refusal (403, or 404 for another person's inbox item) and changes
+nothing; an allowed one is never 401/403/404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from notify_harness import headers, running_app, settings_for
+from sqlalchemy import func, select
+
+from contracts.vocabulary import RecipientKind
+from notify.domain.model import Channel, RecipientRef
+from notify.settings import NotifySettings
+from notify.wiring import Core
+
+pytestmark = pytest.mark.integration
+
+PLACES = {
+    "own": {"county": "330102", "township": "330102001", "deputy": "dep-a", "unit": "U-a"},
+    "other": {"county": "330103", "township": "330103001", "deputy": "dep-b", "unit": "U-b"},
+}
+ROLES = (
+    "county_admin",
+    "county_leader",
+    "auditor",
+    "township_staff",
+    "deputy",
+    "handling_unit",
+    "operator",
+)
+COUNTY_SCOPED = {"county_admin", "county_leader", "auditor", "operator"}
+TARGET = PLACES["own"]
+NOW = datetime(2025, 3, 4, 2, tzinfo=UTC)
+
+Call = Callable[[httpx.AsyncClient, dict[str, Any], dict[str, str]], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route, who may call it (by role and place) and how a denial answers."""
+
+    name: str
+    allowed: Callable[[str, str], bool]
+    call: Call
+    denied: int = 403
+
+
+def _auth(settings: NotifySettings, role: str, place: dict[str, str]) -> dict[str, str]:
+    scope = place["county"] if role in COUNTY_SCOPED else place["township"]
+    return headers(
+        settings,
+        role,
+        scope,
+        subject=f"{role}-{place['township']}-{uuid4().hex[:6]}",
+        deputy_id=place["deputy"] if role == "deputy" else None,
+        unit_id=place["unit"] if role == "handling_unit" else None,
+    )
+
+
+def _failed_row(delivery_id: str) -> dict[str, Any]:
+    return {
+        "delivery_id": delivery_id,
+        "event_id": str(uuid4()),
+        "recipient_kind": "deputy",
+        "recipient_id": TARGET["deputy"],
+        "channel": "email",
+        "township": TARGET["township"],
+        "event_type": "cases.case.replied",
+        "event_time": NOW,
+        "subject": "C-2025-000123",
+        "template": "cases.case.replied",
+        "status": "failed",
+        "urgent": False,
+        "held": False,
+        "title": "答复",
+        "body": "正文",
+        "segments": 0,
+        "attempts": 3,
+        "error_kind": "retries_exhausted",
+        "last_error": "SMTP 451",
+        "created_at": NOW,
+        "finished_at": NOW,
+    }
+
+
+async def _seed(core: Core) -> None:
+    async with core.services.uow() as uow:
+        store = core.services.store(uow)
+        for place in PLACES.values():
+            ref = RecipientRef(RecipientKind.deputy, place["deputy"])
+            await store.upsert_recipient(ref, name="代表", township=place["township"], active=True)
+            await store.set_contact(ref, Channel.email, f"{place['deputy']}@example.cn")
+        await store.add_inbox_items(
+            [
+                {
+                    "item_id": "item-a",
+                    "recipient_kind": "deputy",
+                    "recipient_id": TARGET["deputy"],
+                    "township": TARGET["township"],
+                    "event_id": str(uuid4()),
+                    "event_type": "cases.case.replied",
+                    "subject": "C-2025-000123",
+                    "title": "答复",
+                    "body": "正文",
+                    "created_at": NOW,
+                }
+            ]
+        )
+        await uow.commit()
+
+
+def _resend(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.post(f"/api/v1/deliveries/{ctx['delivery_id']}/resend", headers=auth)
+
+
+ROUTES = (
+    Route(
+        "get inbox",
+        lambda role, where: True,
+        lambda c, ctx, a: c.get("/api/v1/inbox", headers=a),
+    ),
+    Route(
+        "mark read",
+        lambda role, where: role == "deputy" and where == "own",
+        lambda c, ctx, a: c.post("/api/v1/inbox/item-a/read", headers=a),
+        denied=404,
+    ),
+    Route(
+        "get preferences",
+        lambda role, where: True,
+        lambda c, ctx, a: c.get("/api/v1/preferences", headers=a),
+    ),
+    Route(
+        "put preferences",
+        lambda role, where: True,
+        lambda c, ctx, a: c.put(
+            "/api/v1/preferences",
+            json={"channels": ["email", "sms"]},
+            headers={**a, "If-Match": '"0"'},
+        ),
+    ),
+    Route(
+        "delivery log",
+        lambda role, where: (
+            where == "own" and role in {"county_admin", "township_staff", "operator", "deputy"}
+        ),
+        lambda c, ctx, a: c.get(
+            f"/api/v1/recipients/deputy/{TARGET['deputy']}/deliveries", headers=a
+        ),
+    ),
+    Route(
+        "resend",
+        lambda role, where: where == "own" and role in {"county_admin", "operator"},
+        _resend,
+    ),
+    Route(
+        "preview",
+        lambda role, where: role == "county_admin",
+        lambda c, ctx, a: c.post(
+            "/api/v1/templates/cases.case.replied/preview", json={"channel": "sms"}, headers=a
+        ),
+    ),
+    Route(
+        "set contacts",
+        lambda role, where: where == "own" and role == "county_admin",
+        lambda c, ctx, a: c.put(
+            f"/api/v1/recipients/deputy/{TARGET['deputy']}/contacts",
+            json={"sms": "13800001234"},
+            headers=a,
+        ),
+    ),
+)
+
+
+async def _audited(core: Core) -> int:
+    table = core.runtime.tables.audit_log
+    async with core.runtime.engine.connect() as conn:
+        return int(
+            await conn.scalar(
+                select(func.count()).select_from(table).where(table.c.action != "refuse")
+            )
+            or 0
+        )
+
+
+async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    wrong: list[str] = []
+    calls = 0
+    async with running_app(settings) as (service, client):
+        core = Core(service.runtime, service.services)
+        await _seed(core)
+        for route in ROUTES:
+            for where, place in PLACES.items():
+                for role in ROLES:
+                    calls += 1
+                    ctx = {"delivery_id": str(uuid4())}
+                    async with core.services.uow() as uow:
+                        await core.services.store(uow).add_deliveries(
+                            [_failed_row(ctx["delivery_id"])]
+                        )
+                        await uow.commit()
+                    before = await _audited(core)
+                    response = await route.call(client, ctx, _auth(settings, role, place))
+                    allowed = route.allowed(role, where)
+                    code = response.status_code
+                    if allowed and code >= 400:
+                        wrong.append(f"{route.name} / {role} / {where}: allowed but {code}")
+                    if not allowed and code != route.denied:
+                        wrong.append(f"{route.name} / {role} / {where}: {code}, not {route.denied}")
+                    if not allowed and await _audited(core) != before:
+                        wrong.append(f"{route.name} / {role} / {where}: a denied call changed data")
+        for where, expected in (("own", True), ("other", False)):
+            auth = _auth(settings, "county_admin", PLACES[where])
+            about = await client.get("/api/v1/deliveries?subject=C-2025-000123", headers=auth)
+            if bool(about.json()) != expected:
+                wrong.append(f"subject log / {where}: {len(about.json())} rows")
+        anonymous = await client.get("/api/v1/inbox")
+        assert anonymous.status_code == 401
+    assert not wrong, "\n".join(wrong)
+    assert calls == len(ROUTES) * 2 * len(ROLES)
