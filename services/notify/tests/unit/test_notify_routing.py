@@ -42,13 +42,16 @@ PEOPLE = [
     person(K.staff, "S-committee"),
     person(K.staff, "S-county"),
     person(K.staff, "S-vice"),
+    person(K.staff, "S-other"),
 ]
+OTHER_TOWNSHIP = "330102002"
 OFFICES = {
     (Office.township_staff, TOWNSHIP): [RecipientRef(K.staff, "S-staff")],
     (Office.township_chair, TOWNSHIP): [RecipientRef(K.staff, "S-chair")],
     (Office.county_committee, "330102"): [RecipientRef(K.staff, "S-committee")],
     (Office.county_staff, "330102"): [RecipientRef(K.staff, "S-county")],
     (Office.vice_chair, "330102"): [RecipientRef(K.staff, "S-vice")],
+    (Office.township_staff, OTHER_TOWNSHIP): [RecipientRef(K.staff, "S-other")],
 }
 DIRECTORY = MemoryDirectory(PEOPLE, OFFICES)
 
@@ -116,8 +119,49 @@ CASES = [
     ("scoring.assessment.published", {}, [("S-chair", "scoring.assessment.published", W, False)]),
 ]  # fmt: skip
 
+NEW_CASES = [
+    ("cases.case.instruction_given", {}, [
+        ("U-jtj", "cases.case.instruction_given", W, False),
+        ("U-zjj", "cases.case.instruction_given", W, False),
+        ("D-001", "cases.case.instruction_given.deputy", D, False),
+        ("D-002", "cases.case.instruction_given.deputy", D, False),
+    ]),
+    ("cases.case.instruction_given", {"unit_ids": ["U-zjj"], "deputy_ids": []}, [
+        ("U-zjj", "cases.case.instruction_given", W, False),
+    ]),
+    ("cases.case.assignment_chased", {"notice": "warning"}, [("S-staff", "cases.case.assignment_chased", W, False)]),
+    ("cases.case.assignment_chased", {"notice": "overdue"}, [("S-staff", "cases.case.assignment_chased", W, False)]),
+    # the office that owes the assignment hears, not the case's township
+    ("cases.case.assignment_chased", {"owed_by": OTHER_TOWNSHIP}, [("S-other", "cases.case.assignment_chased", W, False)]),
+    ("cases.case.due_date_recomputed", {}, [("S-staff", "cases.case.due_date_recomputed", D, False)]),
+    ("cases.case.due_date_recomputed", {"clock": "assignment"}, [("S-staff", "cases.case.due_date_recomputed", D, False)]),
+    ("cases.supervision.measure_added", {}, [("U-jtj", "cases.supervision.measure_added", W, False)]),
+    ("cases.supervision.measure_added", {"measure": {**TYPICAL["cases.supervision.measure_added"]["measure"], "owner_unit_id": "U-zjj"}},
+     [("U-zjj", "cases.supervision.measure_added", W, False)]),
+    ("cases.supervision.report_submitted", {}, [("S-county", "cases.supervision.report_submitted", W, False)]),
+    ("cases.supervision.vote_recorded", {"passed": True}, [("S-county", "cases.supervision.vote_recorded", W, False)]),
+    ("cases.supervision.vote_recorded", {"passed": False}, [("S-county", "cases.supervision.vote_recorded", W, False)]),
+    ("deputies.mandate.termination_flag_withdrawn", {}, [
+        ("S-county", "deputies.mandate.termination_flag_withdrawn", W, False),
+        ("S-chair", "deputies.mandate.termination_flag_withdrawn", W, False),
+    ]),
+]  # fmt: skip
+"""The event types the catalog gained with deputies' corrections and cases' instructions and chasing."""
 
-@pytest.mark.parametrize(("event_type", "changes", "expected"), CASES)
+NEWLY_SILENT = [
+    "cases.supervision.measure_withdrawn",
+    "deputies.attendance.recorded",
+    "deputies.attendance.corrected",
+    "deputies.highlight.corrected",
+    "deputies.highlight.withdrawn",
+    "deputies.manuscript.corrected",
+    "deputies.manuscript.withdrawn",
+    "deputies.deputy.status_change_scheduled",
+    "deputies.deputy.status_corrected",
+]
+
+
+@pytest.mark.parametrize(("event_type", "changes", "expected"), CASES + NEW_CASES)
 def test_who_hears_what_and_when(
     event_type: str, changes: dict[str, Any], expected: list[tuple[str, str, Timing, bool]]
 ) -> None:
@@ -169,6 +213,30 @@ def test_every_catalog_event_type_is_routed_or_deliberately_silent() -> None:
     assert routed | SILENT == set(CATALOG)
 
 
+@pytest.mark.parametrize("event_type", NEWLY_SILENT)
+def test_the_new_record_keeping_events_are_deliberately_silent(event_type: str) -> None:
+    assert event_type in CATALOG
+    assert event_type in SILENT
+    assert event_type not in DEFAULT_ROUTES
+
+
+def test_a_measure_owner_unknown_to_the_directory_is_unresolved() -> None:
+    measure = {**TYPICAL["cases.supervision.measure_added"]["measure"], "owner_unit_id": "U-gone"}
+    routed = route_event(
+        event("cases.supervision.measure_added", measure=measure), DEFAULT_ROUTES, DIRECTORY
+    )
+    assert routed.notices == ()
+    assert [u.recipient for u in routed.unresolved] == [RecipientRef(K.handling_unit, "U-gone")]
+
+
+def test_an_owing_township_without_staff_is_unresolved() -> None:
+    routed = route_event(
+        event("cases.case.assignment_chased", owed_by="330102099"), DEFAULT_ROUTES, DIRECTORY
+    )
+    assert routed.notices == ()
+    assert [u.reason for u in routed.unresolved] == ["no township_staff for 330102099"]
+
+
 def test_the_default_table_fits_the_catalog_and_every_routed_type_has_a_sample() -> None:
     assert check_table(DEFAULT_ROUTES, MODELS) == []
     for event_type in DEFAULT_ROUTES:
@@ -205,6 +273,12 @@ def test_configuration_replaces_or_silences_the_routes_of_an_event_type() -> Non
          "cases.case.warning[0].conditions: no field 'level'"),
         ({"cases.case.warning": [{"audience": "township_staff", "template": "t", "lead_days": 3}]},
          "cases.case.warning[0].lead: lead and lead_field go together"),
+        ({"cases.supervision.measure_added": [{"audience": "units", "template": "t", "field": "measure.owner"}]},
+         "cases.supervision.measure_added[0].field: 'measure.owner' is not a field of SupervisionMeasureAdded"),
+        ({"cases.supervision.measure_added": [{"audience": "units", "template": "t", "field": "topic_id.x"}]},
+         "cases.supervision.measure_added[0].field: 'topic_id.x' is not a field"),
+        ({"cases.case.assignment_chased": [{"audience": "township_staff", "template": "t", "field": "owed"}]},
+         "cases.case.assignment_chased[0].field: 'owed' is not a field of CaseAssignmentChased"),
     ],
 )  # fmt: skip
 def test_a_bad_routing_configuration_names_the_field(config: Any, problem: str) -> None:

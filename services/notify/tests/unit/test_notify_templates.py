@@ -79,6 +79,41 @@ def test_typical_text_shows_chinese_labels_not_codes() -> None:
     assert "接待选民日" in activity
 
 
+@pytest.mark.parametrize(
+    ("key", "changes", "sms"),
+    [
+        ("cases.case.assignment_chased", {"notice": "warning"},
+         "“C-2025-000123”尚未交办，期限2025年3月12日，请及时交办。"),
+        ("cases.case.assignment_chased", {"notice": "overdue"},
+         "“C-2025-000123”已超过交办期限2025年3月12日，请立即交办。"),
+        ("cases.supervision.vote_recorded", {"passed": True},
+         "监督议题“T-2025-01”满意度测评通过，请办理结项。"),
+        ("cases.supervision.vote_recorded", {"passed": False},
+         "监督议题“T-2025-01”满意度测评未通过，请督促整改并重新报告。"),
+        ("cases.case.due_date_recomputed", {"clock": "assignment"},
+         "“C-2025-000123”交办期限调整为2025年6月5日。"),
+    ],
+)  # fmt: skip
+def test_the_new_templates_say_which_notice_it_is(
+    key: str, changes: dict[str, object], sms: str
+) -> None:
+    data = samples.typical(key).model_copy(update=changes)
+    assert render(key, Channel.sms, data) == "【县人大】" + sms
+
+
+def test_a_leaders_instruction_is_quoted_and_cut_only_for_the_robot() -> None:
+    data = samples.longest("cases.case.instruction_given")
+    assert "长" * 2000 in render("cases.case.instruction_given", Channel.email, data)
+    robot = render("cases.case.instruction_given", Channel.webhook, data)
+    assert "长" * 799 + "…" in robot
+    typical = render(
+        "cases.case.instruction_given", Channel.sms, samples.typical("cases.case.instruction_given")
+    )
+    assert typical.startswith(
+        "【县人大】县人大常委会主任对“C-2025-000123”作出批示：请县交通运输局牵头"
+    )
+
+
 def test_a_case_title_from_a_projection_replaces_the_bare_id() -> None:
     data = samples.typical("cases.case.overdue")
     bare = RENDERER.render(

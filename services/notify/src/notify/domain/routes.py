@@ -94,8 +94,33 @@ DEFAULT_ROUTES: Final[RoutingTable] = freeze(
             ),
             Route(A.units, "cases.case.escalated.unit", T.working_hours, "unit_ids"),
         ],
+        # a leader's instruction (批示): the units handling the case act on it; the deputies are told
+        "cases.case.instruction_given": [
+            Route(A.units, "cases.case.instruction_given", T.working_hours, "unit_ids"),
+            Route(A.deputies, "cases.case.instruction_given.deputy", T.digest, "deputy_ids"),
+        ],
+        # assignment (交办) owed within 7 working days: the township office that owes it
+        "cases.case.assignment_chased": [
+            Route(A.township_staff, "cases.case.assignment_chased", T.working_hours, "owed_by")
+        ],
+        # the event names no units or deputies: township staff hear, and pass it on
+        "cases.case.due_date_recomputed": [
+            Route(A.township_staff, "cases.case.due_date_recomputed", T.digest)
+        ],
         "cases.supervision.topic_opened": [
             Route(A.township_staff, "cases.supervision.topic_opened", T.digest)
+        ],
+        "cases.supervision.measure_added": [
+            Route(
+                A.units, "cases.supervision.measure_added", T.working_hours, "measure.owner_unit_id"
+            )
+        ],
+        # the rectification report goes to the satisfaction vote (满意度测评) county staff hold
+        "cases.supervision.report_submitted": [
+            Route(A.county_staff, "cases.supervision.report_submitted", T.working_hours)
+        ],
+        "cases.supervision.vote_recorded": [
+            Route(A.county_staff, "cases.supervision.vote_recorded", T.working_hours)
         ],
         # deputies: staleness to the township's staff; activities to the invited deputies
         "deputies.roster.stale": [
@@ -126,6 +151,11 @@ DEFAULT_ROUTES: Final[RoutingTable] = freeze(
             Route(A.county_staff, "deputies.mandate.termination_flagged", T.working_hours),
             Route(A.township_chair, "deputies.mandate.termination_flagged", T.working_hours),
         ],
+        # whoever was told of the flag must stop acting on it
+        "deputies.mandate.termination_flag_withdrawn": [
+            Route(A.county_staff, "deputies.mandate.termination_flag_withdrawn", T.working_hours),
+            Route(A.township_chair, "deputies.mandate.termination_flag_withdrawn", T.working_hours),
+        ],
         # scoring: the deputy hears about their points, grade and publication; the chair the assessment
         "scoring.points.recorded": [
             Route(A.deputies, "scoring.points.recorded", T.digest, "deputy_id")
@@ -155,6 +185,7 @@ SILENT: Final = frozenset(
         "cases.case.triaged",  # the outcome reaches people through assignment or closure
         "cases.supervision.followup_logged",
         "cases.supervision.topic_closed",
+        "cases.supervision.measure_withdrawn",  # a mistake taken back by staff; names no owner unit
         "cases.digest.published",  # the digest itself is what cases sends to county leaders
         "deputies.township.registered",
         "deputies.station.updated",
@@ -168,6 +199,14 @@ SILENT: Final = frozenset(
         "deputies.highlight.reported",
         "deputies.manuscript.submitted",
         "deputies.manuscript.published",
+        "deputies.attendance.recorded",  # an attendance mark; two session absences come as a flag
+        "deputies.attendance.corrected",  # a fixed mark; a flag it undoes comes as flag_withdrawn
+        "deputies.highlight.corrected",  # the township's own report, fixed by its own staff
+        "deputies.highlight.withdrawn",  # the township's own report, taken back by its own staff
+        "deputies.manuscript.corrected",  # a record fix by staff; scoring recounts, nobody acts
+        "deputies.manuscript.withdrawn",  # a record taken back by staff; scoring recounts
+        "deputies.deputy.status_change_scheduled",  # staff recorded it; it applies itself on the day
+        "deputies.deputy.status_corrected",  # a county role's own undo; the roster shows it
         "scoring.score.changed",  # every entry moves the total: the points digest says it once a day
         "notify.notification.sent",  # never notify about notifications (no loops)
         "notify.notification.failed",

@@ -1,7 +1,8 @@
 """Routing: which recipients an event is for, when, and with which template (pure).
 
 A route names an audience declaratively (the units in a field, the deputies in a field, or the
-holders of an office); the directory turns it into recipients. A named recipient the directory does
+holders of an office, for the event's township or the one a field names); a field may be a dotted
+path into a part (``measure.owner_unit_id``). The directory turns the audience into recipients. A named recipient the directory does
 not know, or an office nobody holds, comes back as ``Unresolved``: a visible failure, never a drop.
 """
 
@@ -14,6 +15,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 from uuid import UUID
+
+from pydantic import BaseModel
 
 from contracts.common import EventData
 from contracts.vocabulary import RecipientKind
@@ -56,7 +59,8 @@ class Route:
     """One rule: an audience, a template, when it may go, and whether it is urgent or throttled.
 
     ``lead`` with ``lead_field`` holds the notice until ``lead`` before that instant (a
-    reception-day notice three days ahead); ``throttle`` marks repeated reminders.
+    reception-day notice three days ahead); ``throttle`` marks repeated reminders. For an office
+    audience, ``field`` (optional) names the township whose office hears, instead of the event's.
     """
 
     audience: Audience
@@ -119,6 +123,23 @@ class Routed:
 RoutingTable = Mapping[str, tuple[Route, ...]]
 
 
+def _get(data: Any, path: str) -> Any:
+    for name in path.split("."):
+        data = getattr(data, name)
+    return data
+
+
+def _has_field(model: type[BaseModel], path: str) -> bool:
+    head, _, rest = path.partition(".")
+    info = model.model_fields.get(head)
+    if info is None:
+        return False
+    if not rest:
+        return True
+    inner = info.annotation
+    return isinstance(inner, type) and issubclass(inner, BaseModel) and _has_field(inner, rest)
+
+
 def _named_ids(value: Any, role: str | None) -> list[str]:
     if value is None:
         return []
@@ -143,7 +164,7 @@ def _audience(
         assert route.field is not None  # checked when the table is built
         unit = route.audience is Audience.units
         kind = RecipientKind.handling_unit if unit else RecipientKind.deputy
-        for rid in dict.fromkeys(_named_ids(getattr(data, route.field), route.role)):
+        for rid in dict.fromkeys(_named_ids(_get(data, route.field), route.role)):
             recipient = directory.unit(rid) if unit else directory.deputy(rid)
             if recipient is None:
                 ref = RecipientRef(kind, rid)
@@ -151,7 +172,7 @@ def _audience(
             else:
                 found.append(recipient)
         return found, missing
-    township = data.event_township()
+    township = str(_get(data, route.field)) if route.field else data.event_township()
     holders = list(directory.holders(Office(route.audience.value), township))
     if not holders:
         reason = f"no {route.audience.value} for {township}"
@@ -170,7 +191,7 @@ def route_event(event: Event, table: RoutingTable, directory: Directory) -> Rout
         unresolved.extend(missing)
         not_before = None
         if route.lead is not None and route.lead_field is not None:
-            not_before = getattr(event.data, route.lead_field) - route.lead
+            not_before = _get(event.data, route.lead_field) - route.lead
         for recipient in recipients:
             if recipient.ref in notices:
                 continue
@@ -192,7 +213,8 @@ def check_table(table: RoutingTable, models: Mapping[str, type[EventData]]) -> l
         fields = model.model_fields
         for n, route in enumerate(routes):
             where = f"{event_type}[{n}]"
-            if route.audience.names_ids and route.field not in fields:
+            named = route.field is not None or route.audience.names_ids
+            if named and (route.field is None or not _has_field(model, route.field)):
                 problems.append(
                     f"{where}.field: {route.field!r} is not a field of {model.__name__}"
                 )

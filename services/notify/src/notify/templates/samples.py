@@ -82,6 +82,35 @@ TYPICAL: Final[dict[str, dict[str, Any]]] = {
         "origin": "plan", "year": 2025, "problems": ["水源地保护不到位"],
         "opened_on": "2025-03-10",
     },
+    "cases.case.instruction_given": {
+        **_CASE, "instruction_id": "I-2025-01", "digest_id": "V-2025-03", "leader": "县人大常委会主任",
+        "text": "请县交通运输局牵头，会同住建局于汛期前完成老街排水改造。", "outcome": "key_chase",
+        "unit_ids": _UNITS, "deputy_ids": ["D-001", "D-002"], "given_on": "2025-04-02",
+    },
+    "cases.case.assignment_chased": {
+        **_CASE, "notice": "warning", "owed_by": TOWNSHIP, "received_on": "2025-03-03",
+        "assign_by": "2025-03-12",
+    },
+    "cases.case.due_date_recomputed": {
+        **_CASE, "clock": "reply", "previous_due_on": "2025-06-03", "due_on": "2025-06-05",
+        "calendar_year": 2025,
+    },
+    "cases.supervision.measure_added": {
+        "topic_id": "T-2025-01", "township": TOWNSHIP, "added_on": "2025-04-01",
+        "measure": {
+            "measure_id": "M-3", "description": "划定水源地保护范围并设立警示标志",
+            "owner_unit_id": "U-jtj", "due_on": "2025-09-30",
+        },
+    },
+    "cases.supervision.report_submitted": {
+        "topic_id": "T-2025-01", "township": TOWNSHIP, "report_version": 1,
+        "submitted_on": "2025-10-08",
+    },
+    "cases.supervision.vote_recorded": {
+        "topic_id": "T-2025-01", "township": TOWNSHIP, "report_version": 1,
+        "vote": {"satisfied": 8, "basically_satisfied": 2, "unsatisfied": 5}, "passed": True,
+        "held_on": "2025-10-20", "recorded_by": "S-county-1",
+    },
     "deputies.roster.stale": {
         "township": TOWNSHIP, "last_verified_at": "2024-09-01T02:00:00Z",
         "stale_since": "2025-03-01", "period": 1, "threshold_days": 180,
@@ -100,6 +129,12 @@ TYPICAL: Final[dict[str, dict[str, Any]]] = {
     "deputies.mandate.termination_flagged": {
         "deputy_id": "D-009", "township": TOWNSHIP, "level": "township", "term": 18,
         "session_activity_ids": ["A-2024-01", "A-2025-01"],
+    },
+    "deputies.mandate.termination_flag_withdrawn": {
+        "deputy_id": "D-009", "township": TOWNSHIP, "level": "township", "term": 18,
+        "flag_event_id": "2f0c8f8e-5a3b-4c1d-9e2f-0a1b2c3d4e5f",
+        "session_activity_ids": ["A-2024-01", "A-2025-01"],
+        "remaining_session_activity_ids": ["A-2025-01"],
     },
     "scoring.points.recorded": {
         "entry_id": "E-1", "deputy_id": "D-001", "township": TOWNSHIP, "year": 2025,
