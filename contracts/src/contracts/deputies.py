@@ -291,6 +291,24 @@ class AttendanceCorrected(AttendanceRecorded):
     previous_attendance: Attendance = Field(description="The mark this correction replaces")
 
 
+class AttendanceRemoved(EventData):
+    """A mistaken attendance mark was removed: whatever it earned is to be reversed."""
+
+    EVENT_TYPE = "deputies.attendance.removed"
+    AGGREGATE = "activity"
+    SUBJECT = "activity_id"
+
+    activity_id: ActivityId
+    deputy_id: DeputyId
+    township: TownshipCode = Field(description="The deputy's township (whose staff removed it)")
+    removed_attendance: Attendance = Field(description="The mark that no longer stands")
+    activity_type: ActivityType = Field(description="Kind of activity (履职活动类型)")
+    levels: LevelSet = Field(description="Organising level(s) of the activity")
+    held_on: date = Field(description="Day the activity was held")
+    reason: Reason
+    aggregate_version: AggregateVersion
+
+
 class HighlightReported(EventData):
     """A township reported its highlight work (特色亮点工作, 一镇街一特色) for a year."""
 
@@ -501,5 +519,6 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     DeputyStatusChangeScheduled,
     DeputyStatusCorrected,
     MandateTerminationFlagWithdrawn,
+    AttendanceRemoved,
 )
 """Every event type this service publishes, current versions."""

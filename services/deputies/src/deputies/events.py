@@ -245,6 +245,26 @@ def attendance_recorded(
     )
 
 
+def attendance_removed(
+    activity: Activity, deputy: Deputy, removed: Attendance, reason: str, caller: Caller
+) -> Envelope[Any]:
+    """A mistaken mark was removed (a compensation for whatever it earned)."""
+    return _from(
+        caller,
+        ev.AttendanceRemoved(
+            activity_id=activity.id,
+            deputy_id=deputy.id,
+            township=deputy.township,
+            removed_attendance=vocab.Attendance(removed.value),
+            activity_type=vocab.ActivityType(activity.type.value),
+            levels=_levels(activity.levels),
+            held_on=activity.held_on,
+            reason=reason,
+            aggregate_version=activity.version,
+        ),
+    )
+
+
 def highlight_reported(highlight: Highlight, caller: Caller) -> Envelope[Any]:
     """A highlight report was made."""
     return _from(

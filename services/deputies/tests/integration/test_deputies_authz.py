@@ -235,6 +235,11 @@ ROUTES = (
         ),
     ),
     Route(
+        "remove a mistaken mark",
+        "write",
+        _json("DELETE", "/api/v1/activities/{activity}/attendance/{deputy}?reason=误录"),
+    ),
+    Route(
         "cancel activity",
         "write",
         _json(
@@ -282,6 +287,9 @@ ROUTES = (
             "/api/v1/townships/{code}/highlight-rules/2026",
             lambda p: {"max_highlights": 2},
         ),
+    ),
+    Route(
+        "read highlight rule", "read", _json("GET", "/api/v1/townships/{code}/highlight-rules/2026")
     ),
     Route("list manuscripts", "read", _json("GET", "/api/v1/manuscripts?township={code}")),
     Route(

@@ -246,6 +246,38 @@ async def record_attendance(
     return activity
 
 
+async def remove_attendance(
+    svc: Services, caller: Caller, activity_id: str, deputy_id: str, reason: str
+) -> Activity:
+    """Remove a mistaken mark: the deputy's township staff or a county role, with a reason."""
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        activity = await repo.activity(activity_id)
+        if activity is None:
+            raise NotFoundError(f"activity {activity_id}")
+        deputy = (await repo.deputies([deputy_id])).get(deputy_id)
+        if deputy is None:
+            raise NotFoundError(f"deputy {deputy_id}")
+        require_write(caller.viewer, deputy.township)
+        if activity.state is ActivityState.cancelled:
+            raise TransitionError("the activity is cancelled", state=activity.state.value)
+        removed = activity.attendance.pop(deputy_id, None)
+        if removed is None:
+            raise NotFoundError(f"no mark of deputy {deputy_id} at activity {activity_id}")
+        activity.version = await repo.drop_mark(activity, deputy_id)
+        await _audit(
+            svc,
+            uow.session,
+            caller,
+            activity,
+            "remove_attendance",
+            {"deputy_id": deputy_id, "removed": removed.value, "reason": reason},
+        )
+        uow.stage(events.attendance_removed(activity, deputy, removed, reason, caller))
+        await uow.commit()
+    return activity
+
+
 async def cancel_activity(
     svc: Services, caller: Caller, activity_id: str, expected_version: int, reason: str
 ) -> Activity:

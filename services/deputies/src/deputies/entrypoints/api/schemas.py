@@ -359,7 +359,7 @@ class HighlightRuleOut(BaseModel):
 
     township: str
     year: int
-    max_highlights: int
+    max_highlights: int | None = Field(description="None: no rule, no limit")
 
 
 class ManuscriptPatch(Body):
