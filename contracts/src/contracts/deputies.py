@@ -158,6 +158,19 @@ class DeputyStatusChanged(EventData):
     reason: StatusReason = Field(description="Why (代表法 Art. 61, 62; 选举法)")
     effective_date: date = Field(description="Day the change takes effect")
     aggregate_version: AggregateVersion
+    level: Level | None = Field(
+        default=None,
+        description="The mandate (county or township congress) whose status changed; "
+        "from_status and to_status are that mandate's",
+    )
+    deputy_status: DeputyStatus | None = Field(
+        default=None,
+        description="The person's status after the change, derived from their mandates",
+    )
+    mandate_levels: LevelSet | None = Field(
+        default=None,
+        description="The mandates still running (active or suspended) after it; None once none is",
+    )
 
 
 class RosterVerified(EventData):
@@ -455,6 +468,9 @@ class DeputyStatusCorrected(EventData):
     status: DeputyStatus = Field(description="The mandate's status after the correction")
     reason: Reason
     aggregate_version: AggregateVersion
+    deputy_status: DeputyStatus | None = Field(
+        default=None, description="The person's status after the correction, from their mandates"
+    )
 
 
 class MandateTerminationFlagged(EventData):

@@ -14,6 +14,7 @@ from deputies.domain.model import (
     Attendance,
     ChangeState,
     Deputy,
+    DeputyStatus,
     Highlight,
     Level,
     Manuscript,
@@ -134,6 +135,11 @@ def deputy_status_changed(deputy: Deputy, change: StatusChange, caller: Caller) 
             reason=vocab.StatusReason(change.reason.value),
             effective_date=change.effective_date,
             aggregate_version=deputy.version,
+            level=vocab.Level(change.level.value) if change.level else None,
+            deputy_status=vocab.DeputyStatus(deputy.status.value),
+            mandate_levels=(
+                _levels(deputy.levels) if deputy.status is not DeputyStatus.terminated else None
+            ),
         ),
     )
 
@@ -168,9 +174,12 @@ def status_corrected(
             level=vocab.Level((corrected.level or _main_level(deputy)).value),
             corrected_change_id=corrected.seq,
             was_scheduled=corrected.state is ChangeState.scheduled,
-            status=vocab.DeputyStatus(deputy.status.value),
+            status=vocab.DeputyStatus(
+                deputy.mandate_status(corrected.level or _main_level(deputy)).value
+            ),
             reason=reason,
             aggregate_version=deputy.version,
+            deputy_status=vocab.DeputyStatus(deputy.status.value),
         ),
     )
 

@@ -120,6 +120,20 @@ class Deputy:
     contact: Contact = field(default_factory=Contact)
     elected_on: date | None = None
     version: int = 1
+    suspended: frozenset[Level] = frozenset()
+
+    def mandate_status(self, level: Level) -> DeputyStatus:
+        """Return one mandate's status: ended, suspended (暂停执行代表职务) or active."""
+        if self.status is DeputyStatus.terminated or level not in self.levels:
+            return DeputyStatus.terminated
+        return DeputyStatus.suspended if level in self.suspended else DeputyStatus.active
+
+    def derive_status(self) -> None:
+        """Set the person's status from their mandates: suspended only when all running ones are."""
+        if self.status is not DeputyStatus.terminated:
+            self.suspended = self.suspended & self.levels
+            running = self.levels - self.suspended
+            self.status = DeputyStatus.active if running else DeputyStatus.suspended
 
     def on_roster_at(self, day: date) -> bool:
         """Tell whether the mandate was running on a day: elected, within the term, not ended."""

@@ -171,14 +171,24 @@ class StatusIn(Body):
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
     level: Level | None = Field(
         default=None,
-        description="The mandate: county or township congress (ends only that one of two)",
+        description="The mandate: county or township congress (required when both are held)",
     )
 
 
 class StatusCorrectionIn(Body):
-    """Why the latest status change was wrong (a county role undoes it)."""
+    """Why a mandate's latest status change was wrong (a county role undoes it)."""
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    level: Level | None = Field(
+        default=None, description="The mandate whose latest change is undone (default: any)"
+    )
+
+
+class MandateOut(BaseModel):
+    """One mandate (county or township congress) and its own status."""
+
+    level: Level
+    status: DeputyStatus
 
 
 class DeputyOut(BaseModel):
@@ -189,8 +199,9 @@ class DeputyOut(BaseModel):
     name: str
     gender: Gender
     levels: list[Level]
+    mandates: list[MandateOut] = Field(description="Each running mandate with its own status")
     term: int
-    status: DeputyStatus
+    status: DeputyStatus = Field(description="The person's status, derived from their mandates")
     status_reason: StatusReason
     status_since: date | None = Field(description="Day the current status began (None: unknown)")
     elected_on: date | None = Field(description="Election day (当选日期), None when not known")
