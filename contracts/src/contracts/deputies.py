@@ -214,7 +214,10 @@ class ActivityRecord(EventData):
     SUBJECT = "activity_id"
 
     activity_id: ActivityId
-    township: TownshipCode = Field(description="Township that records the activity")
+    township: TownshipCode = Field(
+        description="Town where it is held; for a county-wide activity (no one town) the first "
+        "of participating_townships; `host` says who hosts it"
+    )
     activity_type: ActivityType = Field(description="Kind of activity (履职活动类型)")
     title: Text = Field(description="Title of the activity")
     levels: LevelSet = Field(
@@ -231,6 +234,10 @@ class ActivityRecord(EventData):
     participating_townships: tuple[TownshipCode, ...] = Field(
         default=(), description="Every township taking part (each records its own deputies)"
     )
+
+    def event_township(self) -> str:
+        """Return the envelope's scope: the host (the county code for a county-hosted one)."""
+        return self.host or self.township
 
 
 class ActivityScheduled(EventData):
@@ -277,6 +284,13 @@ class ActivityCancelled(EventData):
     township: TownshipCode
     reason: Text = Field(description="Why it was cancelled")
     aggregate_version: AggregateVersion
+    host: HostCode | None = Field(
+        default=None, description="Who hosts it (the county code for a county-hosted one)"
+    )
+
+    def event_township(self) -> str:
+        """Return the envelope's scope: the host (the county code for a county-hosted one)."""
+        return self.host or self.township
 
 
 class AttendanceRecorded(EventData):

@@ -191,7 +191,7 @@ def _main_level(deputy: Deputy) -> Level:
 def _activity(activity: Activity) -> dict[str, Any]:
     return {
         "activity_id": activity.id,
-        "township": activity.township,
+        "township": _recorded_in(activity),
         "activity_type": vocab.ActivityType(activity.type.value),
         "title": activity.title,
         "levels": _levels(activity.levels),
@@ -206,6 +206,11 @@ def _activity(activity: Activity) -> dict[str, Any]:
         "host": activity.host,
         "participating_townships": tuple(sorted(activity.townships)),
     }
+
+
+def _recorded_in(activity: Activity) -> str:
+    """Return the 9-digit township the contract's ``township`` needs (place, else a participant)."""
+    return activity.place or min(activity.townships)
 
 
 def activity_logged(activity: Activity, caller: Caller) -> Envelope[Any]:
@@ -224,9 +229,10 @@ def activity_cancelled(activity: Activity, reason: str, caller: Caller) -> Envel
         caller,
         ev.ActivityCancelled(
             activity_id=activity.id,
-            township=activity.township,
+            township=_recorded_in(activity),
             reason=reason,
             aggregate_version=activity.version,
+            host=activity.host,
         ),
     )
 

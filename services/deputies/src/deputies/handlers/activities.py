@@ -78,8 +78,22 @@ async def _check(repo: Repository, activity: Activity, today: date) -> dict[str,
     errors: list[FieldError] = []
     if not activity.levels:
         errors.append(FieldError(("levels",), "give at least one organising level", "missing"))
-    township = await repo.township(activity.township)
-    if township is None:
+    township = await repo.township(activity.place) if activity.place else None
+    if activity.place is None:
+        if Level.county not in activity.levels:
+            errors.append(FieldError(("township",), "a township activity is held in its township"))
+        elif not activity.participants:
+            errors.append(
+                FieldError(
+                    ("participants",),
+                    "a county-wide activity names the townships taking part",
+                    "missing",
+                )
+            )
+        for code in sorted(activity.participants):
+            if await repo.township(code) is None:
+                errors.append(FieldError(("participants",), f"unknown township {code}", "unknown"))
+    elif township is None:
         errors.append(FieldError(("township",), f"unknown township {activity.township}", "unknown"))
     elif (
         township.kind is TownshipKind.subdistrict

@@ -40,7 +40,7 @@ from deputies.handlers.context import Caller, Services, replayed
 def details_of(body: ActivityIn) -> ActivityDetails:
     """Return the activity a request describes."""
     return ActivityDetails(
-        township=body.township,
+        township=body.township or body.host or "",
         type=body.type,
         title=body.title,
         levels=frozenset(body.levels),

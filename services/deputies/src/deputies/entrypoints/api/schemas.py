@@ -254,9 +254,17 @@ class AttendanceIn(Body):
 
 
 class ActivityIn(Body):
-    """An activity as logged or corrected (the whole record)."""
+    """An activity as logged: who hosts it, where it is held, who takes part, the marks."""
 
-    township: TownshipCode
+    host: Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{3})?$")] | None = Field(
+        default=None,
+        description="Who hosts: the county code (6 digits) for a county or joint activity, "
+        "else the town (default: the county when a county level is given, else the township)",
+    )
+    township: TownshipCode | None = Field(
+        default=None,
+        description="The town where it is held; a county-hosted activity may have none",
+    )
     type: ActivityType
     title: Title
     levels: Annotated[set[Level], Field(min_length=1)]
@@ -271,6 +279,23 @@ class ActivityIn(Body):
             description="Other townships taking part in a county or joint (县乡联动) activity",
         ),
     ] = Field(default_factory=set)
+
+    @model_validator(mode="after")
+    def _host_fits(self) -> ActivityIn:
+        county = Level.county in self.levels
+        if self.host is None:
+            if self.township is None:
+                raise ValueError("give township (where it is held) or host")
+            return self
+        if county and len(self.host) != 6:
+            raise ValueError("a county or joint activity is hosted by the county (6 digits)")
+        if not county and self.host != (self.township or self.host):
+            raise ValueError("a township activity is hosted by the township where it is held")
+        if not county and len(self.host) != 9:
+            raise ValueError("a township activity is hosted by its township (9 digits)")
+        if self.township is not None and self.township[:6] != self.host[:6]:
+            raise ValueError("township lies outside the host county")
+        return self
 
     @model_validator(mode="after")
     def _each_deputy_once(self) -> ActivityIn:
@@ -318,7 +343,7 @@ class ActivityOut(BaseModel):
     """An activity."""
 
     id: str
-    township: str
+    township: str | None = Field(description="Town where it is held (None: county-wide)")
     type: ActivityType
     title: str
     levels: list[Level]
