@@ -158,6 +158,19 @@ class DeputyStatusChanged(EventData):
     reason: StatusReason = Field(description="Why (代表法 Art. 61, 62; 选举法)")
     effective_date: date = Field(description="Day the change takes effect")
     aggregate_version: AggregateVersion
+    level: Level | None = Field(
+        default=None,
+        description="The mandate (county or township congress) whose status changed; "
+        "from_status and to_status are that mandate's",
+    )
+    deputy_status: DeputyStatus | None = Field(
+        default=None,
+        description="The person's status after the change, derived from their mandates",
+    )
+    mandate_levels: LevelSet | None = Field(
+        default=None,
+        description="The mandates still running (active or suspended) after it; None once none is",
+    )
 
 
 class RosterVerified(EventData):
@@ -201,7 +214,10 @@ class ActivityRecord(EventData):
     SUBJECT = "activity_id"
 
     activity_id: ActivityId
-    township: TownshipCode = Field(description="Township that records the activity")
+    township: TownshipCode = Field(
+        description="Town where it is held; for a county-wide activity (no one town) the first "
+        "of participating_townships; `host` says who hosts it"
+    )
     activity_type: ActivityType = Field(description="Kind of activity (履职活动类型)")
     title: Text = Field(description="Title of the activity")
     levels: LevelSet = Field(
@@ -218,6 +234,10 @@ class ActivityRecord(EventData):
     participating_townships: tuple[TownshipCode, ...] = Field(
         default=(), description="Every township taking part (each records its own deputies)"
     )
+
+    def event_township(self) -> str:
+        """Return the envelope's scope: the host (the county code for a county-hosted one)."""
+        return self.host or self.township
 
 
 class ActivityScheduled(EventData):
@@ -264,6 +284,13 @@ class ActivityCancelled(EventData):
     township: TownshipCode
     reason: Text = Field(description="Why it was cancelled")
     aggregate_version: AggregateVersion
+    host: HostCode | None = Field(
+        default=None, description="Who hosts it (the county code for a county-hosted one)"
+    )
+
+    def event_township(self) -> str:
+        """Return the envelope's scope: the host (the county code for a county-hosted one)."""
+        return self.host or self.township
 
 
 class AttendanceRecorded(EventData):
@@ -289,6 +316,24 @@ class AttendanceCorrected(AttendanceRecorded):
     EVENT_TYPE = "deputies.attendance.corrected"
 
     previous_attendance: Attendance = Field(description="The mark this correction replaces")
+
+
+class AttendanceRemoved(EventData):
+    """A mistaken attendance mark was removed: whatever it earned is to be reversed."""
+
+    EVENT_TYPE = "deputies.attendance.removed"
+    AGGREGATE = "activity"
+    SUBJECT = "activity_id"
+
+    activity_id: ActivityId
+    deputy_id: DeputyId
+    township: TownshipCode = Field(description="The deputy's township (whose staff removed it)")
+    removed_attendance: Attendance = Field(description="The mark that no longer stands")
+    activity_type: ActivityType = Field(description="Kind of activity (履职活动类型)")
+    levels: LevelSet = Field(description="Organising level(s) of the activity")
+    held_on: date = Field(description="Day the activity was held")
+    reason: Reason
+    aggregate_version: AggregateVersion
 
 
 class HighlightReported(EventData):
@@ -437,6 +482,9 @@ class DeputyStatusCorrected(EventData):
     status: DeputyStatus = Field(description="The mandate's status after the correction")
     reason: Reason
     aggregate_version: AggregateVersion
+    deputy_status: DeputyStatus | None = Field(
+        default=None, description="The person's status after the correction, from their mandates"
+    )
 
 
 class MandateTerminationFlagged(EventData):
@@ -501,5 +549,6 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     DeputyStatusChangeScheduled,
     DeputyStatusCorrected,
     MandateTerminationFlagWithdrawn,
+    AttendanceRemoved,
 )
 """Every event type this service publishes, current versions."""

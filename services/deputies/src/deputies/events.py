@@ -14,6 +14,7 @@ from deputies.domain.model import (
     Attendance,
     ChangeState,
     Deputy,
+    DeputyStatus,
     Highlight,
     Level,
     Manuscript,
@@ -134,6 +135,11 @@ def deputy_status_changed(deputy: Deputy, change: StatusChange, caller: Caller) 
             reason=vocab.StatusReason(change.reason.value),
             effective_date=change.effective_date,
             aggregate_version=deputy.version,
+            level=vocab.Level(change.level.value) if change.level else None,
+            deputy_status=vocab.DeputyStatus(deputy.status.value),
+            mandate_levels=(
+                _levels(deputy.levels) if deputy.status is not DeputyStatus.terminated else None
+            ),
         ),
     )
 
@@ -168,9 +174,12 @@ def status_corrected(
             level=vocab.Level((corrected.level or _main_level(deputy)).value),
             corrected_change_id=corrected.seq,
             was_scheduled=corrected.state is ChangeState.scheduled,
-            status=vocab.DeputyStatus(deputy.status.value),
+            status=vocab.DeputyStatus(
+                deputy.mandate_status(corrected.level or _main_level(deputy)).value
+            ),
             reason=reason,
             aggregate_version=deputy.version,
+            deputy_status=vocab.DeputyStatus(deputy.status.value),
         ),
     )
 
@@ -182,7 +191,7 @@ def _main_level(deputy: Deputy) -> Level:
 def _activity(activity: Activity) -> dict[str, Any]:
     return {
         "activity_id": activity.id,
-        "township": activity.township,
+        "township": _recorded_in(activity),
         "activity_type": vocab.ActivityType(activity.type.value),
         "title": activity.title,
         "levels": _levels(activity.levels),
@@ -197,6 +206,11 @@ def _activity(activity: Activity) -> dict[str, Any]:
         "host": activity.host,
         "participating_townships": tuple(sorted(activity.townships)),
     }
+
+
+def _recorded_in(activity: Activity) -> str:
+    """Return the 9-digit township the contract's ``township`` needs (place, else a participant)."""
+    return activity.place or min(activity.townships)
 
 
 def activity_logged(activity: Activity, caller: Caller) -> Envelope[Any]:
@@ -215,9 +229,10 @@ def activity_cancelled(activity: Activity, reason: str, caller: Caller) -> Envel
         caller,
         ev.ActivityCancelled(
             activity_id=activity.id,
-            township=activity.township,
+            township=_recorded_in(activity),
             reason=reason,
             aggregate_version=activity.version,
+            host=activity.host,
         ),
     )
 
@@ -242,6 +257,26 @@ def attendance_recorded(
     return _from(
         caller,
         ev.AttendanceCorrected(**fields, previous_attendance=vocab.Attendance(previous.value)),
+    )
+
+
+def attendance_removed(
+    activity: Activity, deputy: Deputy, removed: Attendance, reason: str, caller: Caller
+) -> Envelope[Any]:
+    """A mistaken mark was removed (a compensation for whatever it earned)."""
+    return _from(
+        caller,
+        ev.AttendanceRemoved(
+            activity_id=activity.id,
+            deputy_id=deputy.id,
+            township=deputy.township,
+            removed_attendance=vocab.Attendance(removed.value),
+            activity_type=vocab.ActivityType(activity.type.value),
+            levels=_levels(activity.levels),
+            held_on=activity.held_on,
+            reason=reason,
+            aggregate_version=activity.version,
+        ),
     )
 
 

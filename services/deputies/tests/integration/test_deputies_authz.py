@@ -162,6 +162,36 @@ ROUTES = (
             **{"If-Match": '"2"'},
         ),
     ),
+    Route(
+        "suspend the county mandate of a county deputy",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/deputies/{county_deputy}/status",
+            lambda p: {
+                "status": "suspended",
+                "reason": "custody",
+                "effective_date": "2026-07-01",
+                "level": "county",
+            },
+            **{"If-Match": '"3"'},
+        ),
+    ),
+    Route(
+        "suspend the township mandate of a county deputy",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/deputies/{county_deputy}/status",
+            lambda p: {
+                "status": "suspended",
+                "reason": "custody",
+                "effective_date": "2026-07-01",
+                "level": "township",
+            },
+            **{"If-Match": '"4"'},
+        ),
+    ),
     Route("import roster", "write", _import),
     Route("export roster", "read", _json("GET", "/api/v1/roster/export?township={code}")),
     Route("list activities", "read", _json("GET", "/api/v1/activities?township={code}")),
@@ -206,6 +236,22 @@ ROUTES = (
         ),
     ),
     Route(
+        "log a county-wide activity (host: the county)",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/activities",
+            lambda p: {
+                **{k: v for k, v in bodies.activity(p["code"], {}).items() if k != "township"},
+                "host": p["code"][:6],
+                "levels": ["county", "township"],
+                "title": f"全县联动{p['code']}",
+                "participants": [p["code"]],
+            },
+        ),
+    ),
+    Route("read a county-wide activity", "read", _json("GET", "/api/v1/activities/{countywide}")),
+    Route(
         "change joint activity",
         "county",
         _json(
@@ -233,6 +279,11 @@ ROUTES = (
             "/api/v1/activities/{joint}/attendance/{deputy}",
             lambda p: {"mark": "excused"},
         ),
+    ),
+    Route(
+        "remove a mistaken mark",
+        "write",
+        _json("DELETE", "/api/v1/activities/{activity}/attendance/{deputy}?reason=误录"),
     ),
     Route(
         "cancel activity",
@@ -282,6 +333,9 @@ ROUTES = (
             "/api/v1/townships/{code}/highlight-rules/2026",
             lambda p: {"max_highlights": 2},
         ),
+    ),
+    Route(
+        "read highlight rule", "read", _json("GET", "/api/v1/townships/{code}/highlight-rules/2026")
     ),
     Route("list manuscripts", "read", _json("GET", "/api/v1/manuscripts?township={code}")),
     Route(
@@ -377,6 +431,19 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
             headers=admin,
         )
     ).json()
+    countywide = (
+        await client.post(
+            "/api/v1/activities",
+            json={
+                **{k: v for k, v in bodies.activity(code, {}).items() if k != "township"},
+                "host": code[:6],
+                "levels": ["county"],
+                "title": f"全县视察{code}",
+                "participants": [code],
+            },
+            headers=admin,
+        )
+    ).json()
     manuscript = (
         await client.post(
             "/api/v1/manuscripts",
@@ -411,6 +478,7 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
         "deputy": deputy["id"],
         "activity": activity["id"],
         "joint": joint["id"],
+        "countywide": countywide["id"],
         "manuscript": manuscript["id"],
     }
 

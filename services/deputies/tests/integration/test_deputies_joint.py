@@ -262,3 +262,71 @@ async def test_a_flag_whose_session_is_cancelled_is_withdrawn_and_only_own_congr
     assert withdrawn["data"]["flag_event_id"] == flagged["id"]
     assert withdrawn["data"]["session_activity_ids"] == sorted(sessions)
     assert withdrawn["data"]["remaining_session_activity_ids"] == [sessions[0]]
+
+
+async def test_a_county_hosted_activity_needs_no_town_and_every_participant_lists_it(
+    database_url: str, topic_prefix: str
+) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    admin = headers(settings, "county_admin", COUNTY)
+    staff = headers(settings, "township_staff", TOWN)
+    other_staff = headers(settings, "township_staff", OTHER)
+    third = "990101003"
+    third_staff = headers(settings, "township_staff", third)
+    async with running_app(settings) as (service, client):
+        for code in (TOWN, OTHER, third):
+            await client.post("/api/v1/townships", json=bodies.township(code), headers=admin)
+        theirs = await _deputy(client, admin, OTHER, levels=["county", "township"])
+        body = bodies.activity(
+            TOWN,
+            {},
+            type="law_inspection",
+            title="全县食品安全执法检查",
+            levels=["county", "township"],
+            participants=[OTHER, TOWN],
+        )
+        del body["township"]
+        body["host"] = COUNTY
+        assert (
+            await client.post("/api/v1/activities", json=body, headers=staff)
+        ).status_code == 403
+        alone = {**body, "participants": []}
+        refused = await client.post("/api/v1/activities", json=alone, headers=admin)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["loc"][-1] == "participants"
+        as_town = {**body, "levels": ["township"], "host": COUNTY}
+        assert (
+            await client.post("/api/v1/activities", json=as_town, headers=admin)
+        ).status_code == 422
+        created = await client.post("/api/v1/activities", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+        activity = created.json()
+        assert (activity["host"], activity["township"]) == (COUNTY, None)
+        assert activity["participating_townships"] == [TOWN, OTHER]
+
+        # Both participants list and read it before any of their deputies has a mark.
+        url = f"/api/v1/activities/{activity['id']}"
+        for auth in (staff, other_staff):
+            listed = (await client.get("/api/v1/activities", headers=auth)).json()
+            assert [i["id"] for i in listed["items"]] == [activity["id"]]
+            assert (await client.get(url, headers=auth)).status_code == 200
+        assert (await client.get(url, headers=third_staff)).status_code == 403
+        nothing = (await client.get("/api/v1/activities", headers=third_staff)).json()
+        assert nothing["items"] == []
+        ok = await client.put(
+            f"{url}/attendance/{theirs}", json={"mark": "present"}, headers=other_staff
+        )
+        assert ok.status_code == 200, ok.text
+        types = await outbox_types(service.runtime.engine, service.runtime.tables.outbox)
+        records = await published(topic_prefix, expected=len(types))  # the relay still runs
+    assert len(records) == len(types)
+    logged = [
+        r["envelope"]
+        for r in records
+        if r["key"] == activity["id"] and r["envelope"]["type"] == "deputies.activity.logged"
+    ]
+    assert len(logged) == 1
+    assert logged[0]["township"] == COUNTY  # the envelope's scope is the host
+    assert logged[0]["data"]["host"] == COUNTY
+    assert logged[0]["data"]["township"] == TOWN  # the contract's 9 digits: first participant
+    assert logged[0]["data"]["participating_townships"] == [TOWN, OTHER]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 
 from deputies.jobs import apply_status_changes
@@ -115,7 +117,7 @@ async def test_township_staff_change_only_township_mandates_and_403_comes_before
         )
         assert county.status_code == 403
         whole = await client.post(f"{url}/status", json=end, headers={**staff, "If-Match": '"1"'})
-        assert whole.status_code == 403  # ending both mandates ends the county one too
+        assert whole.status_code == 422  # two mandates: the change must name one
         township = await client.post(
             f"{url}/status",
             json={**end, "level": "township"},
@@ -142,3 +144,103 @@ async def test_township_staff_change_only_township_mandates_and_403_comes_before
     changed = [r["envelope"]["data"] for r in records if r["key"] == both["id"]][-1]
     assert changed["levels"] == ["township"]
     assert changed["to_status"] == "terminated"
+
+
+async def test_suspension_and_reinstatement_are_per_mandate_and_say_which(
+    database_url: str, topic_prefix: str
+) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    admin = headers(settings, "county_admin", COUNTY)
+    staff = headers(settings, "township_staff", TOWN)
+    async with running_app(settings) as (service, client):
+        await client.post("/api/v1/townships", json=bodies.township(TOWN), headers=admin)
+        both = (
+            await client.post(
+                "/api/v1/deputies",
+                json=bodies.deputy(TOWN, levels=["county", "township"]),
+                headers=admin,
+            )
+        ).json()
+        url = f"/api/v1/deputies/{both['id']}"
+
+        async def change(auth: dict[str, str], body: dict[str, str]) -> httpx.Response:
+            version = (await client.get(url, headers=admin)).json()["version"]
+            return await client.post(
+                f"{url}/status", json=body, headers={**auth, "If-Match": f'"{version}"'}
+            )
+
+        def mandates(item: dict[str, Any]) -> dict[str, str]:
+            return {m["level"]: m["status"] for m in item["mandates"]}
+
+        suspend = {"status": "suspended", "reason": "custody", "effective_date": "2026-06-01"}
+        # Township staff suspend the township mandate of a deputy who also sits in the county.
+        township = await change(staff, {**suspend, "level": "township"})
+        assert township.status_code == 200, township.text
+        assert mandates(township.json()) == {"county": "active", "township": "suspended"}
+        assert township.json()["status"] == "active"  # the county mandate still runs
+        assert (await change(staff, {**suspend, "level": "county"})).status_code == 403
+        county = await change(admin, {**suspend, "level": "county"})
+        assert county.status_code == 200, county.text
+        assert county.json()["status"] == "suspended"  # every mandate is suspended now
+        back = {"status": "active", "reason": "reinstated", "effective_date": "2026-07-01"}
+        assert (await change(staff, {**back, "level": "county"})).status_code == 403
+        reinstated = await change(staff, {**back, "level": "township"})
+        assert reinstated.status_code == 200, reinstated.text
+        assert mandates(reinstated.json()) == {"county": "suspended", "township": "active"}
+        assert reinstated.json()["status"] == "active"
+
+        # A scheduled reinstatement of the county mandate does not block the township one.
+        later = (clock.today() + timedelta(days=20)).isoformat()
+        scheduled = await change(admin, {**back, "level": "county", "effective_date": later})
+        assert scheduled.status_code == 200, scheduled.text
+        assert mandates(scheduled.json())["county"] == "suspended"  # not yet
+        again = await change(
+            staff, {**suspend, "level": "township", "effective_date": "2026-08-01"}
+        )
+        assert again.status_code == 200, again.text
+        assert again.json()["status"] == "suspended"
+
+        # The county undoes the township suspension by naming the mandate; the schedule stays.
+        version = f'"{again.json()["version"]}"'
+        fixed = await client.post(
+            f"{url}/status/corrections",
+            json={"reason": "误录", "level": "township"},
+            headers={**admin, "If-Match": version},
+        )
+        assert fixed.status_code == 200, fixed.text
+        assert mandates(fixed.json()) == {"county": "suspended", "township": "active"}
+        history = (await client.get(f"{url}/history", headers=admin)).json()
+        assert [(h["level"], h["to_status"], h["state"]) for h in history] == [
+            (None, "active", "applied"),
+            ("township", "suspended", "applied"),
+            ("county", "suspended", "applied"),
+            ("township", "active", "applied"),
+            ("county", "active", "scheduled"),
+            ("township", "suspended", "corrected"),
+        ]
+        on_the_day = datetime.combine(
+            date.fromisoformat(later), datetime.min.time(), tzinfo=clock.CHINA
+        ).astimezone(UTC)
+        moved = dataclasses.replace(service.services, clock=lambda: on_the_day + timedelta(hours=1))
+        assert await apply_status_changes(moved) == 1
+        done = (await client.get(url, headers=admin)).json()
+        assert mandates(done) == {"county": "active", "township": "active"}
+        types = await outbox_types(service.runtime.engine, service.runtime.tables.outbox)
+        records = await published(topic_prefix, expected=len(types))  # the relay still runs
+    assert len(records) == len(types)
+    mine = [r["envelope"] for r in records if r["key"] == both["id"]]
+    changed = [e["data"] for e in mine if e["type"] == "deputies.deputy.status_changed"]
+    assert [
+        (c["level"], c["from_status"], c["to_status"], c["deputy_status"]) for c in changed
+    ] == [
+        ("township", "active", "suspended", "active"),
+        ("county", "active", "suspended", "suspended"),
+        ("township", "suspended", "active", "active"),
+        ("township", "active", "suspended", "suspended"),
+        ("county", "suspended", "active", "active"),
+    ]
+    assert changed[0]["mandate_levels"] == ["county", "township"]
+    corrected = [e["data"] for e in mine if e["type"] == "deputies.deputy.status_corrected"]
+    assert [(c["level"], c["status"], c["deputy_status"]) for c in corrected] == [
+        ("township", "active", "active")
+    ]

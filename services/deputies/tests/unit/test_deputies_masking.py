@@ -27,6 +27,8 @@ def row(**overrides: Any) -> dict[str, Any]:
         "sector": "教育",
         "level_county": False,
         "level_township": True,
+        "suspended_county": False,
+        "suspended_township": False,
         "electoral_district": "第1选区",
         "deputy_group": "第一小组",
         "station_id": None,

@@ -22,6 +22,7 @@ def a_deputy(status: DeputyStatus = DeputyStatus.active) -> Deputy:
         status=status,
         status_reason=StatusReason.elected,
         status_since=date(2021, 1, 10),
+        suspended=frozenset({Level.township}) if status is DeputyStatus.suspended else frozenset(),
     )
 
 

@@ -50,6 +50,7 @@ def deputy_from_row(row: Row[Any]) -> Deputy:
         elected_by=ElectedBy(m["elected_by"]),
         contact=Contact(phone=m["phone"], id_number=m["id_number"], address=m["address"]),
         version=m["version"],
+        suspended=levels_of(m["suspended_county"], m["suspended_township"]),
     )
 
 
@@ -80,6 +81,8 @@ def deputy_values(deputy: Deputy) -> dict[str, Any]:
         "id_number": deputy.contact.id_number,
         "address": deputy.contact.address,
         "version": deputy.version,
+        "suspended_county": Level.county in deputy.suspended,
+        "suspended_township": Level.township in deputy.suspended,
     }
 
 

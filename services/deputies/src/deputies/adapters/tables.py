@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from kit.db import UtcDateTime, kit_tables, make_metadata
@@ -93,6 +94,8 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("status_reason", String(20), nullable=False),
         Column("status_since", Date, nullable=True),
         Column("elected_on", Date, nullable=True),
+        Column("suspended_county", Boolean, nullable=False, server_default=false()),
+        Column("suspended_township", Boolean, nullable=False, server_default=false()),
         Column("phone", String(20), nullable=True),
         Column("id_number", String(18), nullable=True),
         Column("address", String(300), nullable=True),

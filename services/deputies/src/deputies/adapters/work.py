@@ -93,6 +93,20 @@ class WorkStore(Store):
         )
         return int(version or 0)
 
+    async def drop_mark(self, activity: Activity, deputy_id: str) -> int:
+        """Delete one deputy's mark; return the activity's new version."""
+        at, a = self.t.attendance, self.t.activities
+        await self.session.execute(
+            at.delete().where(at.c.activity_id == activity.id, at.c.deputy_id == deputy_id)
+        )
+        version = await self.session.scalar(
+            update(a)
+            .where(a.c.id == activity.id)
+            .values(version=a.c.version + 1, updated_at=now())
+            .returning(a.c.version)
+        )
+        return int(version or 0)
+
     @staticmethod
     def _activity(row: Row[Any], attendance: dict[str, Attendance]) -> Activity:
         m = row._mapping

@@ -193,17 +193,23 @@ async def change_rosters(
             continue
         leaving = rng.sample(roster.deputies[:-1], rng.randint(2, 4))
         for deputy in leaving:
-            await dep.change_deputy_status(
-                svc,
-                caller,
-                dep.ChangeStatus(
-                    deputy.id,
-                    DeputyStatus.terminated,
-                    rng.choice(reasons),
-                    date(YEAR, rng.randint(1, 3), rng.randint(1, 28)),
-                    expected_version=deputy.version,
-                ),
-            )
+            reason = rng.choice(reasons)
+            day = date(YEAR, rng.randint(1, 3), rng.randint(1, 28))
+            version = deputy.version
+            for level in sorted(deputy.levels):  # each mandate ends on its own
+                ended = await dep.change_deputy_status(
+                    svc,
+                    caller,
+                    dep.ChangeStatus(
+                        deputy.id,
+                        DeputyStatus.terminated,
+                        reason,
+                        day,
+                        expected_version=version,
+                        level=level,
+                    ),
+                )
+                version = ended.version
         gone = {d.id for d in leaving}
         roster.deputies = [d for d in roster.deputies if d.id not in gone]
         draft = draft_for(fake, rng, roster.place, {Level.township}, 99)

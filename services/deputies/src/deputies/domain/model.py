@@ -20,6 +20,9 @@ from contracts.vocabulary import (  # the domain speaks the contract's vocabular
     TownshipKind as TownshipKind,
 )
 
+#: A township's division code has 9 digits; an activity "held" at a 6-digit code is county-wide.
+TOWNSHIP_CODE_LENGTH = 9
+
 #: A congress's term is five years (宪法 Art. 98); the next election may come some months late.
 TERM_WITH_GRACE = timedelta(days=5 * 366 + 183)
 
@@ -120,6 +123,20 @@ class Deputy:
     contact: Contact = field(default_factory=Contact)
     elected_on: date | None = None
     version: int = 1
+    suspended: frozenset[Level] = frozenset()
+
+    def mandate_status(self, level: Level) -> DeputyStatus:
+        """Return one mandate's status: ended, suspended (暂停执行代表职务) or active."""
+        if self.status is DeputyStatus.terminated or level not in self.levels:
+            return DeputyStatus.terminated
+        return DeputyStatus.suspended if level in self.suspended else DeputyStatus.active
+
+    def derive_status(self) -> None:
+        """Set the person's status from their mandates: suspended only when all running ones are."""
+        if self.status is not DeputyStatus.terminated:
+            self.suspended = self.suspended & self.levels
+            running = self.levels - self.suspended
+            self.status = DeputyStatus.active if running else DeputyStatus.suspended
 
     def on_roster_at(self, day: date) -> bool:
         """Tell whether the mandate was running on a day: elected, within the term, not ended."""
@@ -152,7 +169,7 @@ class Activity:
     """An activity with its organising levels (both = joint county-township) and attendance."""
 
     id: str
-    township: str
+    township: str  # where it is held: a town, or the county code (county-wide, no one town)
     type: ActivityType
     title: str
     levels: frozenset[Level]
@@ -175,9 +192,14 @@ class Activity:
         return self.township[:6] if Level.county in self.levels else self.township
 
     @property
+    def place(self) -> str | None:
+        """Return the town where it is held, or None when the county holds it county-wide."""
+        return self.township if len(self.township) == TOWNSHIP_CODE_LENGTH else None
+
+    @property
     def townships(self) -> frozenset[str]:
         """Return every township taking part: where it is held and the participants."""
-        return self.participants | {self.township}
+        return self.participants | ({self.place} if self.place else frozenset())
 
 
 @dataclass

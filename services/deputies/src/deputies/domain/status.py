@@ -46,15 +46,16 @@ def allowed(from_status: DeputyStatus, to_status: DeputyStatus) -> bool:
     return to_status in TRANSITIONS[from_status]
 
 
-def mandates_affected(
-    deputy: Deputy, to_status: DeputyStatus, level: Level | None
-) -> frozenset[Level]:
-    """Return the mandates a change touches: one ending mandate of two, else all the person's."""
-    if level is not None and level not in deputy.levels:
-        raise invalid("level", f"the deputy holds no {level} mandate")
-    if level is not None and to_status is DeputyStatus.terminated and len(deputy.levels) > 1:
-        return frozenset({level})
-    return deputy.levels
+def mandate_of(deputy: Deputy, level: Level | None) -> Level:
+    """Return the mandate a change names: required when the person holds two, else their one."""
+    if level is None:
+        if len(deputy.levels) != 1:
+            raise invalid("level", "name the mandate: county or township congress")
+        (only,) = deputy.levels
+        return only
+    if level not in deputy.levels:
+        raise invalid("level", f"the deputy holds no running {level} mandate")
+    return level
 
 
 def change_status(
@@ -66,52 +67,54 @@ def change_status(
     note: str | None = None,
     level: Level | None = None,
 ) -> StatusChange:
-    """Apply a status change to a deputy and return the history entry it adds.
+    """Change one mandate's status and return the history entry it adds.
 
-    Ending one of two mandates (county and township congress) removes that level and leaves the
-    other mandate running; every other change concerns the person, so all their mandates.
+    Each mandate (county and township congress) has its own status; ending one of two removes
+    that level and leaves the other running. The person's status follows from their mandates:
+    terminated when the last one ends, suspended while every running one is, else active.
     """
-    affected = mandates_affected(deputy, to_status, level)
-    if affected != deputy.levels:
-        (only,) = affected
-        _check_date(deputy, effective_date)
-        deputy.levels = deputy.levels - affected
-        deputy.version += 1
-        return StatusChange(
-            deputy_id=deputy.id,
-            from_status=deputy.status,
-            to_status=to_status,
-            reason=_checked_reason(deputy.status, to_status, reason),
-            effective_date=effective_date,
-            note=note,
-            level=only,
-        )
-    if not allowed(deputy.status, to_status):
+    mandate = mandate_of(deputy, level)
+    from_status = deputy.mandate_status(mandate)
+    if not allowed(from_status, to_status):
         raise TransitionError(
-            f"a {deputy.status} deputy cannot become {to_status}"
-            if deputy.status is not to_status
-            else f"the deputy is already {to_status}"
+            f"a {from_status} {mandate} mandate cannot become {to_status}"
+            if from_status is not to_status
+            else f"the {mandate} mandate is already {to_status}"
         )
-    _checked_reason(deputy.status, to_status, reason)
+    _checked_reason(from_status, to_status, reason)
     _check_date(deputy, effective_date)
-    change = StatusChange(
+    set_mandate(deputy, mandate, to_status)
+    deputy.status_reason = reason
+    deputy.status_since = effective_date
+    deputy.version += 1
+    return StatusChange(
         deputy_id=deputy.id,
-        from_status=deputy.status,
+        from_status=from_status,
         to_status=to_status,
         reason=reason,
         effective_date=effective_date,
         note=note,
-        level=level if level is not None else _single(deputy.levels),
+        level=mandate,
     )
-    deputy.status = to_status
-    deputy.status_reason = reason
-    deputy.status_since = effective_date
-    deputy.version += 1
-    return change
 
 
-def _single(levels: frozenset[Level]) -> Level | None:
-    return next(iter(levels)) if len(levels) == 1 else None
+def set_mandate(deputy: Deputy, level: Level, status: DeputyStatus) -> None:
+    """Put one mandate in a status and derive the person's status from all of them."""
+    if status is DeputyStatus.terminated:
+        if deputy.levels - {level}:
+            deputy.levels = deputy.levels - {level}
+        else:
+            deputy.status = DeputyStatus.terminated
+        deputy.suspended = deputy.suspended - {level}
+    else:
+        if deputy.status is DeputyStatus.terminated:
+            deputy.status = status  # the ended last mandate runs again
+        deputy.levels = deputy.levels | {level}
+        if status is DeputyStatus.suspended:
+            deputy.suspended = deputy.suspended | {level}
+        else:
+            deputy.suspended = deputy.suspended - {level}
+    deputy.derive_status()
 
 
 def _checked_reason(
@@ -133,18 +136,15 @@ def _check_date(deputy: Deputy, effective_date: date) -> None:
         )
 
 
-def undo(deputy: Deputy, change: StatusChange, before: StatusChange | None) -> None:
-    """Put a deputy back where an applied change found them (``before``: the entry before it)."""
+def undo(deputy: Deputy, change: StatusChange, latest: StatusChange | None) -> None:
+    """Put a change's mandate back where the change found it (``latest``: the newest entry left)."""
     if change.state is not ChangeState.applied:
         raise TransitionError("only a change in force can be undone")
-    if change.from_status is None:
+    if change.from_status is None or change.level is None:
         raise TransitionError("the registration is not a status change; correct the roster")
-    if change.level is not None and change.level not in deputy.levels and deputy.levels:
-        deputy.levels = deputy.levels | {change.level}  # the ended mandate runs again
-    else:
-        deputy.status = change.from_status
-        deputy.status_reason = before.reason if before else StatusReason.elected
-        deputy.status_since = before.effective_date if before else deputy.elected_on
+    set_mandate(deputy, change.level, change.from_status)
+    deputy.status_reason = latest.reason if latest else StatusReason.elected
+    deputy.status_since = latest.effective_date if latest else deputy.elected_on
     deputy.version += 1
 
 

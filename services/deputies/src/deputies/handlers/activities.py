@@ -78,8 +78,22 @@ async def _check(repo: Repository, activity: Activity, today: date) -> dict[str,
     errors: list[FieldError] = []
     if not activity.levels:
         errors.append(FieldError(("levels",), "give at least one organising level", "missing"))
-    township = await repo.township(activity.township)
-    if township is None:
+    township = await repo.township(activity.place) if activity.place else None
+    if activity.place is None:
+        if Level.county not in activity.levels:
+            errors.append(FieldError(("township",), "a township activity is held in its township"))
+        elif not activity.participants:
+            errors.append(
+                FieldError(
+                    ("participants",),
+                    "a county-wide activity names the townships taking part",
+                    "missing",
+                )
+            )
+        for code in sorted(activity.participants):
+            if await repo.township(code) is None:
+                errors.append(FieldError(("participants",), f"unknown township {code}", "unknown"))
+    elif township is None:
         errors.append(FieldError(("township",), f"unknown township {activity.township}", "unknown"))
     elif (
         township.kind is TownshipKind.subdistrict
@@ -242,6 +256,38 @@ async def record_attendance(
             {"deputy_id": deputy_id, "mark": mark.value, "previous": str(previous or "")},
         )
         uow.stage(events.attendance_recorded(activity, deputy, previous, caller))
+        await uow.commit()
+    return activity
+
+
+async def remove_attendance(
+    svc: Services, caller: Caller, activity_id: str, deputy_id: str, reason: str
+) -> Activity:
+    """Remove a mistaken mark: the deputy's township staff or a county role, with a reason."""
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        activity = await repo.activity(activity_id)
+        if activity is None:
+            raise NotFoundError(f"activity {activity_id}")
+        deputy = (await repo.deputies([deputy_id])).get(deputy_id)
+        if deputy is None:
+            raise NotFoundError(f"deputy {deputy_id}")
+        require_write(caller.viewer, deputy.township)
+        if activity.state is ActivityState.cancelled:
+            raise TransitionError("the activity is cancelled", state=activity.state.value)
+        removed = activity.attendance.pop(deputy_id, None)
+        if removed is None:
+            raise NotFoundError(f"no mark of deputy {deputy_id} at activity {activity_id}")
+        activity.version = await repo.drop_mark(activity, deputy_id)
+        await _audit(
+            svc,
+            uow.session,
+            caller,
+            activity,
+            "remove_attendance",
+            {"deputy_id": deputy_id, "removed": removed.value, "reason": reason},
+        )
+        uow.stage(events.attendance_removed(activity, deputy, removed, reason, caller))
         await uow.commit()
     return activity
 

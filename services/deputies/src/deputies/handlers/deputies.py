@@ -31,7 +31,7 @@ from deputies.domain.model import (
     StatusReason,
     TownshipKind,
 )
-from deputies.domain.status import change_status, initial_reason, mandates_affected, undo
+from deputies.domain.status import change_status, initial_reason, mandate_of, undo
 from deputies.handlers.context import (
     Caller,
     Services,
@@ -319,9 +319,9 @@ class ChangeStatus:
     level: Level | None = None
 
 
-def _require_mandates(caller: Caller, deputy: Deputy, levels: frozenset[Level]) -> None:
+def _require_mandate(caller: Caller, deputy: Deputy, level: Level) -> None:
     """A county mandate is the county's to change; a township mandate its township's too."""
-    require_write(caller.viewer, deputy.township[:6] if Level.county in levels else deputy.township)
+    require_write(caller.viewer, deputy.township[:6] if level is Level.county else deputy.township)
 
 
 async def change_deputy_status(svc: Services, caller: Caller, cmd: ChangeStatus) -> Deputy:
@@ -332,12 +332,14 @@ async def change_deputy_status(svc: Services, caller: Caller, cmd: ChangeStatus)
         deputy = await repo.deputy(cmd.deputy_id)
         if deputy is None:
             raise NotFoundError(f"deputy {cmd.deputy_id}")
-        _require_mandates(caller, deputy, mandates_affected(deputy, cmd.to_status, cmd.level))
+        require_write(caller.viewer, deputy.township)
+        mandate = mandate_of(deputy, cmd.level)
+        _require_mandate(caller, deputy, mandate)
         if deputy.version != cmd.expected_version:
             raise VersionConflictError(f"deputy is at version {deputy.version}")
         history = await repo.history(deputy.id)
-        if any(c.state is ChangeState.scheduled for c in history):
-            raise TransitionError("a scheduled change is pending; correct it first")
+        if any(c.state is ChangeState.scheduled and c.level is mandate for c in history):
+            raise TransitionError(f"a scheduled change of the {mandate} mandate is pending")
         before = deputy.version
         probe = replace(deputy) if cmd.effective_date > today else deputy
         change = change_status(
@@ -346,7 +348,7 @@ async def change_deputy_status(svc: Services, caller: Caller, cmd: ChangeStatus)
             reason=cmd.reason,
             effective_date=cmd.effective_date,
             note=cmd.note,
-            level=cmd.level,
+            level=mandate,
         )
         if probe is not deputy:  # a day still to come: the job applies it then
             change = replace(change, state=ChangeState.scheduled)
@@ -363,7 +365,7 @@ async def change_deputy_status(svc: Services, caller: Caller, cmd: ChangeStatus)
             detail={
                 "to": change.to_status.value,
                 "reason": change.reason.value,
-                "level": change.level.value if change.level else "all",
+                "level": mandate.value,
                 "effective_date": change.effective_date.isoformat(),
             },
         )
@@ -376,9 +378,17 @@ async def change_deputy_status(svc: Services, caller: Caller, cmd: ChangeStatus)
 
 
 async def correct_status(
-    svc: Services, caller: Caller, deputy_id: str, expected_version: int, reason: str
+    svc: Services,
+    caller: Caller,
+    deputy_id: str,
+    expected_version: int,
+    reason: str,
+    level: Level | None = None,
 ) -> Deputy:
-    """Undo the latest status change (in force or scheduled): a county role, with a reason."""
+    """Undo a mandate's latest status change (in force or scheduled): county_admin, with a reason.
+
+    ``level`` names the mandate; without it, the latest change of any mandate.
+    """
     async with svc.uow() as uow:
         repo = svc.repository(uow)
         deputy = await repo.deputy(deputy_id)
@@ -388,7 +398,9 @@ async def correct_status(
         if deputy.version != expected_version:
             raise VersionConflictError(f"deputy is at version {deputy.version}")
         history = [c for c in await repo.history(deputy.id) if c.state is not ChangeState.corrected]
-        changes = [c for c in history if c.from_status is not None]
+        changes = [
+            c for c in history if c.from_status is not None and (level is None or c.level is level)
+        ]
         if not changes:
             raise TransitionError("there is no status change to correct")
         last = changes[-1]
@@ -434,7 +446,7 @@ async def apply_due_change(svc: Services, change: StatusChange, caller: Caller) 
             reason=change.reason,
             effective_date=change.effective_date,
             note=change.note,
-            level=change.level if change.level and len(deputy.levels) > 1 else None,
+            level=change.level,
         )
         await repo.save_deputy(deputy, expected_version=before)
         uow.stage(events.deputy_status_changed(deputy, applied, caller))

@@ -8,7 +8,7 @@ from typing import Any
 
 from deputies import events
 from deputies.adapters.repository import Repository
-from deputies.domain.access import require_county_admin, require_write
+from deputies.domain.access import require_county_admin, require_read, require_write
 from deputies.domain.errors import (
     NotFoundError,
     TransitionError,
@@ -347,6 +347,18 @@ async def set_highlight_rule(
             {"max_highlights": str(max_highlights)},
         )
         await uow.commit()
+
+
+async def read_highlight_rule(
+    svc: Services, caller: Caller, township: str, year: int
+) -> int | None:
+    """Return how many highlight reports a township may have in a year (None: no limit)."""
+    require_read(caller.viewer, township)
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        if await repo.township(township) is None:
+            raise NotFoundError(f"township {township}")
+        return await repo.highlight_rule(township, year)
 
 
 async def _within_rule(repo: Repository, township: str, year: int, *, adding: bool = False) -> None:

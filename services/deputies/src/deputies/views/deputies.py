@@ -12,6 +12,7 @@ from deputies.adapters.rows import levels_of
 from deputies.adapters.tables import Tables
 from deputies.domain.access import ScopeError, can_read_deputy, sees_contact
 from deputies.domain.errors import NotFoundError
+from deputies.domain.model import Level
 from deputies.views.common import Page, reads_all, scope_condition
 from kit.masking import mask_address, mask_id_number, mask_phone
 from kit.principal import Principal
@@ -53,6 +54,9 @@ def deputy_dict(m: Any, viewer: Principal, *, reveal: bool = True) -> tuple[dict
         "occupation": m["occupation"],
         "sector": m["sector"],
         "levels": sorted(level.value for level in levels),
+        "mandates": [
+            {"level": level.value, "status": _mandate(m, level)} for level in sorted(levels)
+        ],
         "electoral_district": m["electoral_district"],
         "deputy_group": m["deputy_group"],
         "station_id": m["station_id"],
@@ -76,6 +80,13 @@ def deputy_dict(m: Any, viewer: Principal, *, reveal: bool = True) -> tuple[dict
         else:
             item[name] = _MASKS[name](value)
     return item, shown
+
+
+def _mandate(m: Any, level: Level) -> str:
+    """Return one mandate's status from a deputy row."""
+    if m["status"] == "terminated":
+        return "terminated"
+    return "suspended" if m[f"suspended_{level.value}"] else "active"
 
 
 def _deputy_conditions(t: Tables, viewer: Principal, f: DeputyFilter) -> list[ColumnElement[bool]]:

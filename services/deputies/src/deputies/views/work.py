@@ -12,6 +12,7 @@ from deputies.adapters.rows import levels_of
 from deputies.adapters.tables import Tables
 from deputies.domain.access import ScopeError, can_read
 from deputies.domain.errors import NotFoundError
+from deputies.domain.model import TOWNSHIP_CODE_LENGTH
 from deputies.views.common import Page, reads_all, scope_condition, scoped
 from kit.principal import Principal
 
@@ -19,7 +20,7 @@ from kit.principal import Principal
 def _activity_dict(m: Any) -> dict[str, Any]:
     return {
         "id": m["id"],
-        "township": m["township"],
+        "township": m["township"] if len(m["township"]) == TOWNSHIP_CODE_LENGTH else None,
         "type": m["type"],
         "title": m["title"],
         "levels": sorted(lv.value for lv in levels_of(m["level_county"], m["level_township"])),
@@ -80,8 +81,8 @@ async def get_activity(
                 t.activity_townships.c.activity_id == activity_id
             )
         )
-    ) | {row.township}
-    if not any(can_read(viewer, code) for code in townships):
+    )
+    if not any(can_read(viewer, code) for code in townships | {row.township}):
         raise ScopeError(f"no read access to activity {activity_id}")
     at = t.attendance
     marks = await session.execute(
@@ -91,7 +92,8 @@ async def get_activity(
     )
     item = _activity_dict(row._mapping)
     item["attendance"] = [{"deputy_id": d, "mark": m} for d, m in marks]
-    item["participating_townships"] = sorted(townships)
+    place = {row.township} if len(row.township) == TOWNSHIP_CODE_LENGTH else set()
+    item["participating_townships"] = sorted(townships | place)
     return item
 
 

@@ -196,6 +196,7 @@ SILENT: Final = frozenset(
         "deputies.activity.logged",
         "deputies.activity.corrected",
         "deputies.activity.cancelled",
+        "deputies.attendance.removed",  # a correction of the record, for scoring
         "deputies.highlight.reported",
         "deputies.manuscript.submitted",
         "deputies.manuscript.published",

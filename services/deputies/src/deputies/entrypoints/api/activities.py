@@ -31,6 +31,7 @@ from deputies.handlers.activities import (
     cancel_activity,
     log_activity,
     record_attendance,
+    remove_attendance,
     update_activity,
 )
 from deputies.handlers.context import Caller, Services, replayed
@@ -39,7 +40,7 @@ from deputies.handlers.context import Caller, Services, replayed
 def details_of(body: ActivityIn) -> ActivityDetails:
     """Return the activity a request describes."""
     return ActivityDetails(
-        township=body.township,
+        township=body.township or body.host or "",
         type=body.type,
         title=body.title,
         levels=frozenset(body.levels),
@@ -139,6 +140,22 @@ def router(svc: Services) -> APIRouter:
         activity_id: str, deputy_id: str, body: MarkIn, caller: CallerDep, response: Response
     ) -> dict[str, Any]:
         activity = await record_attendance(svc, caller, activity_id, deputy_id, body.mark)
+        etag(response, activity.version)
+        return await _read(svc, caller, activity.id)
+
+    @api.delete(
+        "/{activity_id}/attendance/{deputy_id}",
+        response_model=ActivityOut,
+        summary="Remove a mistaken mark, with a reason (their township's staff or a county role)",
+    )
+    async def delete_mark(
+        activity_id: str,
+        deputy_id: str,
+        reason: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\S")],
+        caller: CallerDep,
+        response: Response,
+    ) -> dict[str, Any]:
+        activity = await remove_attendance(svc, caller, activity_id, deputy_id, reason.strip())
         etag(response, activity.version)
         return await _read(svc, caller, activity.id)
 

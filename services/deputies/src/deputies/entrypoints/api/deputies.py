@@ -181,7 +181,7 @@ def router(svc: Services) -> APIRouter:
         caller: CallerDep,
         response: Response,
     ) -> dict[str, Any]:
-        deputy = await correct_status(svc, caller, deputy_id, version, body.reason)
+        deputy = await correct_status(svc, caller, deputy_id, version, body.reason, body.level)
         etag(response, deputy.version)
         return await read_deputy(svc, caller, deputy.id, audit=False)
 

@@ -29,6 +29,7 @@ from deputies.handlers.records import (
     correct_highlight,
     correct_manuscript,
     publish_manuscript,
+    read_highlight_rule,
     report_highlight,
     set_highlight_rule,
     submit_manuscript,
@@ -162,6 +163,19 @@ def router(svc: Services) -> APIRouter:
     ) -> dict[str, Any]:
         await set_highlight_rule(svc, caller, code, year, body.max_highlights)
         return {"township": code, "year": year, "max_highlights": body.max_highlights}
+
+    @api.get(
+        "/townships/{code}/highlight-rules/{year}",
+        response_model=HighlightRuleOut,
+        summary="Read a township's highlight rule for a year (null: no limit)",
+    )
+    async def get_rule(
+        code: Annotated[str, Path(pattern=r"^\d{9}$")],
+        year: Annotated[int, Path(ge=2000, le=2100)],
+        caller: CallerDep,
+    ) -> dict[str, Any]:
+        limit = await read_highlight_rule(svc, caller, code, year)
+        return {"township": code, "year": year, "max_highlights": limit}
 
     @api.patch(
         "/manuscripts/{manuscript_id}",

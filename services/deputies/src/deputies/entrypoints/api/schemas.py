@@ -171,14 +171,24 @@ class StatusIn(Body):
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
     level: Level | None = Field(
         default=None,
-        description="The mandate: county or township congress (ends only that one of two)",
+        description="The mandate: county or township congress (required when both are held)",
     )
 
 
 class StatusCorrectionIn(Body):
-    """Why the latest status change was wrong (a county role undoes it)."""
+    """Why a mandate's latest status change was wrong (a county role undoes it)."""
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    level: Level | None = Field(
+        default=None, description="The mandate whose latest change is undone (default: any)"
+    )
+
+
+class MandateOut(BaseModel):
+    """One mandate (county or township congress) and its own status."""
+
+    level: Level
+    status: DeputyStatus
 
 
 class DeputyOut(BaseModel):
@@ -189,8 +199,9 @@ class DeputyOut(BaseModel):
     name: str
     gender: Gender
     levels: list[Level]
+    mandates: list[MandateOut] = Field(description="Each running mandate with its own status")
     term: int
-    status: DeputyStatus
+    status: DeputyStatus = Field(description="The person's status, derived from their mandates")
     status_reason: StatusReason
     status_since: date | None = Field(description="Day the current status began (None: unknown)")
     elected_on: date | None = Field(description="Election day (当选日期), None when not known")
@@ -243,9 +254,17 @@ class AttendanceIn(Body):
 
 
 class ActivityIn(Body):
-    """An activity as logged or corrected (the whole record)."""
+    """An activity as logged: who hosts it, where it is held, who takes part, the marks."""
 
-    township: TownshipCode
+    host: Annotated[str, Field(pattern=r"^[0-9]{6}([0-9]{3})?$")] | None = Field(
+        default=None,
+        description="Who hosts: the county code (6 digits) for a county or joint activity, "
+        "else the town (default: the county when a county level is given, else the township)",
+    )
+    township: TownshipCode | None = Field(
+        default=None,
+        description="The town where it is held; a county-hosted activity may have none",
+    )
     type: ActivityType
     title: Title
     levels: Annotated[set[Level], Field(min_length=1)]
@@ -260,6 +279,23 @@ class ActivityIn(Body):
             description="Other townships taking part in a county or joint (县乡联动) activity",
         ),
     ] = Field(default_factory=set)
+
+    @model_validator(mode="after")
+    def _host_fits(self) -> ActivityIn:
+        county = Level.county in self.levels
+        if self.host is None:
+            if self.township is None:
+                raise ValueError("give township (where it is held) or host")
+            return self
+        if county and len(self.host) != 6:
+            raise ValueError("a county or joint activity is hosted by the county (6 digits)")
+        if not county and self.host != (self.township or self.host):
+            raise ValueError("a township activity is hosted by the township where it is held")
+        if not county and len(self.host) != 9:
+            raise ValueError("a township activity is hosted by its township (9 digits)")
+        if self.township is not None and self.township[:6] != self.host[:6]:
+            raise ValueError("township lies outside the host county")
+        return self
 
     @model_validator(mode="after")
     def _each_deputy_once(self) -> ActivityIn:
@@ -307,7 +343,7 @@ class ActivityOut(BaseModel):
     """An activity."""
 
     id: str
-    township: str
+    township: str | None = Field(description="Town where it is held (None: county-wide)")
     type: ActivityType
     title: str
     levels: list[Level]
@@ -359,7 +395,7 @@ class HighlightRuleOut(BaseModel):
 
     township: str
     year: int
-    max_highlights: int
+    max_highlights: int | None = Field(description="None: no rule, no limit")
 
 
 class ManuscriptPatch(Body):
