@@ -27,10 +27,10 @@ from scoring_harness import (
 from contracts.vocabulary import (
     ActivityType as T,
     AssessmentDimension as Dim,
-    Level,
     AssessmentGrade,
     CaseKind,
     DeputyStatus,
+    Level,
     OutletLevel as L,
     Placement as Pl,
     ReplyClass,
