@@ -30,6 +30,7 @@ from contracts.vocabulary import (
     AssessmentGrade,
     CaseKind,
     DeputyStatus,
+    Level,
     OutletLevel as L,
     Placement as Pl,
     ReplyClass,
@@ -253,3 +254,107 @@ def test_a_deputy_who_moved_counts_on_the_new_roster_only() -> None:
     }
     assert (coverage[TOWN].value, coverage[TOWN].evidence) == (D(1), ("d1",))
     assert (coverage[STREET].value, coverage[STREET].evidence) == (D(0), ())
+
+
+def line(facts: list[f.Fact], measure_id: str) -> tuple[Decimal | None, tuple[str, ...]]:
+    (town,) = assess([township(TOWN), *facts], RULES)
+    found = next(x for d in town.dimensions for x in d.lines if x.measure_id == measure_id)
+    return found.value, found.evidence
+
+
+def own_mark(deputy_id: str, presence: f.Presence, version: int) -> f.AttendanceMarked:
+    return f.AttendanceMarked(
+        src("deputies.attendance.recorded"),
+        "tr",
+        TOWN,
+        deputy_id,
+        presence,
+        T.training,
+        frozenset({Level.county}),
+        date(YEAR, 3, 10),
+        version,
+    )
+
+
+def test_training_coverage_counts_each_deputys_latest_mark() -> None:
+    facts: list[f.Fact] = [
+        *(deputy(x) for x in ("d1", "d2", "d3", "d4")),
+        own_mark("d3", P.present, 4),  # newer than the record below, though it came first
+        activity("tr", T.training, {"d1": P.present, "d3": P.excused, "d4": P.present}),
+        own_mark("d2", P.present, 2),  # recorded later through the attendance route
+        own_mark("d1", P.unexcused_absence, 3),  # corrected
+        own_mark("d4", P.excused, 1),  # no newer than the record's version 1: ignored
+    ]
+    # d2, d3, d4 trained of 4 active deputies
+    assert line(facts, "training_coverage") == (D("0.75"), ("d2", "d3", "d4"))
+
+
+def test_an_activity_version_newer_than_a_mark_carries_every_mark() -> None:
+    facts: list[f.Fact] = [
+        deputy("d1"),
+        deputy("d2"),
+        activity("tr", T.training, {}),
+        own_mark("d1", P.present, 2),
+        activity("tr", T.training, {"d2": P.present}, version=3),  # d1's mark is gone
+    ]
+    assert line(facts, "training_coverage") == (D("0.5"), ("d2",))
+
+
+def test_a_status_correction_puts_the_deputy_back_on_the_active_roster() -> None:
+    corrected = f.StatusCorrected(src(), "d2", TOWN, DeputyStatus.active, 3)
+    facts: list[f.Fact] = [
+        deputy("d1"),
+        deputy("d2"),
+        deputy("d2", status=DeputyStatus.terminated, version=2),
+        activity("tr", T.training, {"d1": P.present}),
+    ]
+    assert line(facts, "training_coverage") == (D(1), ("d1",))  # d1 of 1 active
+    assert line([*facts, corrected], "training_coverage") == (D("0.5"), ("d1",))  # d1 of 2
+    stale = f.StatusCorrected(src(), "d2", TOWN, DeputyStatus.active, 2)  # not newer: ignored
+    assert line([*facts, stale], "training_coverage") == (D(1), ("d1",))
+
+
+def test_a_highlight_counts_as_corrected_and_not_once_withdrawn() -> None:
+    facts: list[f.Fact] = [
+        f.HighlightReported(src(), "h1", TOWN, YEAR),
+        f.HighlightReported(src(), "h1", TOWN, YEAR - 1, version=2),  # corrected to last year
+        f.HighlightReported(src(), "h2", TOWN, YEAR),
+        f.HighlightWithdrawn(src(), "h2", TOWN, 2),
+        f.HighlightReported(src(), "h2", TOWN, YEAR),  # the report again, new event id: withdrawn
+        f.HighlightReported(src(), "h3", TOWN, YEAR - 1),
+        f.HighlightReported(src(), "h3", TOWN, YEAR, version=2),  # corrected into this year
+    ]
+    assert line(facts, "highlight") == (D(1), ("h3",))
+
+
+def corrected(
+    manuscript_id: str, publication: f.ManuscriptPublished | None, version: int = 2
+) -> f.ManuscriptCorrected:
+    return f.ManuscriptCorrected(
+        src("deputies.manuscript.corrected"),
+        manuscript_id,
+        TOWN,
+        date(YEAR, 6, 1),
+        publication,
+        version,
+    )
+
+
+def test_a_manuscript_counts_once_at_its_corrected_level_and_not_once_withdrawn() -> None:
+    facts: list[f.Fact] = [
+        published("m1", L.provincial, Pl.front_page_headline),
+        corrected("m1", published("m1", L.county, Pl.single)),  # 20 corrected to 2
+        published("m1", L.city, Pl.single),  # published again higher after it: 5, once
+        published("m2", L.central, Pl.combined),
+        f.ManuscriptWithdrawn(src(), "m2", TOWN, 2),  # 10 no longer counts
+        published("m2", L.central, Pl.single),  # a late publication of a withdrawn piece
+        published("m3", L.central, Pl.single),
+        corrected("m3", None),  # stands unpublished
+        f.ManuscriptSubmitted(src(), "m4", TOWN, date(YEAR, 5, 1)),
+        corrected("m4", published("m4", L.npc_system, Pl.single)),  # now published: 5
+        corrected("m4", None, version=1),  # older: ignored
+    ]
+    assert line(facts, "manuscripts") == (
+        D(10),
+        ("m1: city/single 5", "m4: npc_system/single 5"),
+    )

@@ -21,13 +21,14 @@ from scoring_harness import (
     key_chase,
     reply,
     rules,
+    src,
     suggestion,
 )
 
-from contracts.vocabulary import ActivityType as T, CaseKind, ReplyClass, Satisfaction
+from contracts.vocabulary import ActivityType as T, CaseKind, Level, ReplyClass, Satisfaction
 from scoring.domain.documents import rule_set_from
 from scoring.domain.entries import NAMESPACE, Entry, award_id, name_uuid
-from scoring.domain.facts import Fact
+from scoring.domain.facts import AttendanceMarked, Fact, Presence
 from scoring.domain.ledger import Ledger, derive
 
 RULES = rules()
@@ -245,3 +246,113 @@ def test_entry_ids_are_fixed_by_rule_event_and_deputy() -> None:
 @given(st.text(max_size=80))
 def test_entry_ids_are_rfc_name_based_uuids(name: str) -> None:
     assert name_uuid(name) == str(uuid5(NAMESPACE, name))
+
+
+def mark(
+    activity_id: str,
+    deputy_id: str,
+    presence: Presence,
+    version: int,
+    *,
+    kind: T = T.inspection,
+    levels: frozenset[Level] = COUNTY_ONLY,
+) -> AttendanceMarked:
+    """Return one deputy's mark recorded (or corrected) through the attendance route."""
+    event = "deputies.attendance.corrected" if version > 2 else "deputies.attendance.recorded"
+    return AttendanceMarked(
+        src(event),
+        activity_id,
+        "330102001",
+        deputy_id,
+        presence,
+        kind,
+        levels,
+        date(YEAR, 3, 10),
+        version,
+    )
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        pytest.param(  # recorded later through the attendance route: 视察 3, as if logged with it
+            [activity("a", T.inspection, {}), mark("a", "d1", P.present, 2)],
+            {("d1", "activity.inspection.present"): D(3)},
+            id="recorded-later-earns-as-logged",
+        ),
+        pytest.param(  # the session's 7.5 hours come from the record: 2 half-days × 5
+            [
+                activity("s", T.congress_session, {}, hours="7.5", levels=TOWNSHIP_ONLY),
+                mark("s", "d1", P.present, 2, kind=T.congress_session, levels=TOWNSHIP_ONLY),
+                mark("s", "d2", P.excused, 3, kind=T.congress_session, levels=TOWNSHIP_ONLY),
+            ],
+            {
+                ("d1", "activity.congress_session.present"): D(10),
+                ("d2", "activity.congress_session.excused"): D(-2),
+            },
+            id="per-half-day-hours-from-the-record",
+        ),
+        pytest.param(  # a correction: the absence (−2) is compensated, the presence (3) awarded
+            [
+                activity("a", T.inspection, {"d1": P.unexcused_absence, "d2": P.present}),
+                mark("a", "d1", P.present, 2),
+            ],
+            {
+                ("d1", "activity.inspection.present"): D(3),
+                ("d2", "activity.inspection.present"): D(3),
+            },
+            id="correction-compensates-only-that-deputy",
+        ),
+        pytest.param(  # the activity's own later version carries every mark: it wins over v2
+            [
+                activity("a", T.inspection, {}),
+                mark("a", "d1", P.present, 2),
+                activity("a", T.inspection, {"d1": P.unexcused_absence}, version=3),
+            ],
+            {("d1", "activity.inspection.unexcused_absence"): D(-2)},
+            id="later-activity-version-wins",
+        ),
+        pytest.param(  # the deputy's mark v3 arrives before the activity's v2: v3 stands for d1
+            [
+                activity("a", T.inspection, {"d1": P.unexcused_absence, "d2": P.present}),
+                mark("a", "d1", P.present, 3),
+                activity(
+                    "a", T.inspection, {"d1": P.excused, "d2": P.unexcused_absence}, version=2
+                ),
+            ],
+            {
+                ("d1", "activity.inspection.present"): D(3),
+                ("d2", "activity.inspection.unexcused_absence"): D(-2),
+            },
+            id="older-activity-version-keeps-a-newer-mark",
+        ),
+        pytest.param(  # an older mark after the activity's newer version changes nothing
+            [
+                activity("a", T.inspection, {"d1": P.present}, version=3),
+                mark("a", "d1", P.unexcused_absence, 2),
+            ],
+            {("d1", "activity.inspection.present"): D(3)},
+            id="older-mark-ignored",
+        ),
+        pytest.param(  # a cancellation reverses the marks recorded on their own too
+            [activity("a", T.inspection, {}), mark("a", "d1", P.present, 2), cancel("a", 3)],
+            {},
+            id="cancellation-reverses-own-marks",
+        ),
+    ],
+)
+def test_a_deputys_own_mark_earns_what_a_mark_in_the_activity_does(
+    facts: list[Fact], expected: dict[tuple[str, str], Decimal]
+) -> None:
+    assert by_deputy_rule(derive(facts, RULES)) == expected
+
+
+def test_a_mark_correction_compensates_the_old_entry_and_a_redelivery_changes_nothing() -> None:
+    ledger = Ledger(RULES)
+    first = ledger.apply(activity("a", T.inspection, {"d1": P.present, "d2": P.present}))
+    corrected = mark("a", "d1", P.unexcused_absence, 2)
+    entries = ledger.apply(corrected)
+    assert [(e.deputy_id, e.points) for e in entries] == [("d1", D(-3)), ("d1", D(-2))]
+    assert entries[0].compensates == first[0].entry_id
+    assert entries[1].source_event_type == "deputies.attendance.recorded"
+    assert ledger.apply(corrected) == []

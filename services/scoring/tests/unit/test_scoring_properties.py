@@ -19,6 +19,7 @@ from scoring_harness import (
     key_chase,
     reply,
     rules,
+    src,
     suggestion,
 )
 
@@ -26,7 +27,7 @@ from contracts.vocabulary import ActivityType as T, ReplyClass, Satisfaction
 from scoring.domain.clauses import clauses
 from scoring.domain.documents import rule_set_from
 from scoring.domain.entries import Entry
-from scoring.domain.facts import ActivityHeld, Fact, Presence
+from scoring.domain.facts import ActivityHeld, AttendanceMarked, Fact, Presence
 from scoring.domain.ledger import Ledger, LedgerState, derive
 from scoring.domain.preview import preview
 from scoring.domain.rules import RuleSet
@@ -56,45 +57,66 @@ levels = st.sampled_from([COUNTY_ONLY, TOWNSHIP_ONLY, JOINT])
 hours = st.sampled_from(["1", "3.5", "4", "6", "8"])
 
 
+def own_mark(record: ActivityHeld, deputy_id: str, presence: Presence, version: int) -> Fact:
+    """Return a deputy's mark recorded on its own at a version, with the record's attributes."""
+    return AttendanceMarked(
+        src("deputies.attendance.recorded"),
+        record.activity_id,
+        record.township,
+        deputy_id,
+        presence,
+        record.activity_type,
+        record.levels,
+        record.held_on,
+        version,
+    )
+
+
 @st.composite
 def deputy_history(draw: st.DrawFn, deputy_id: str) -> list[Fact]:
-    """Facts that concern one deputy only: activities, corrections, cancellations, suggestions."""
+    """Facts that concern one deputy only: activities, own marks, corrections, cancellations, cases."""
     facts: list[Fact] = []
     versions: dict[str, int] = {}
     kinds: dict[str, T] = {}
+    records: dict[str, ActivityHeld] = {}
     cases: list[str] = []
     for step in range(draw(st.integers(0, 14))):
-        move = draw(st.sampled_from(["log", "log", "correct", "cancel", "suggest", "case"]))
-        if move == "log" or (move in ("correct", "cancel") and not versions):
+        move = draw(st.sampled_from(["log", "log", "correct", "cancel", "mark", "suggest", "case"]))
+        if move == "mark" and records:
+            activity_id = draw(st.sampled_from(sorted(records)))
+            versions[activity_id] += 1
+            mark = own_mark(records[activity_id], deputy_id, draw(presence), versions[activity_id])
+            facts.append(mark)
+            continue
+        if move == "log" or (move in ("correct", "cancel", "mark") and not versions):
             activity_id = f"{deputy_id}-a{step}"
             kinds[activity_id] = draw(st.sampled_from(KINDS))
             versions[activity_id] = 1
-            facts.append(
-                activity(
-                    activity_id,
-                    kinds[activity_id],
-                    {deputy_id: draw(presence)},
-                    on=draw(days),
-                    hours=draw(hours),
-                    levels=draw(levels),
-                )
+            records[activity_id] = activity(
+                activity_id,
+                kinds[activity_id],
+                {deputy_id: draw(presence)},
+                on=draw(days),
+                hours=draw(hours),
+                levels=draw(levels),
             )
-        elif move in ("correct", "cancel"):
+            facts.append(records[activity_id])
+        elif move in ("correct", "cancel", "mark"):
             activity_id = draw(st.sampled_from(sorted(versions)))
             versions[activity_id] += 1
-            if move == "cancel":
+            if move in ("cancel", "mark"):  # no own mark on a cancelled activity
+                records.pop(activity_id, None)
                 facts.append(cancel(activity_id, versions[activity_id]))
                 continue
-            facts.append(
-                activity(
-                    activity_id,
-                    kinds[activity_id],
-                    {deputy_id: draw(presence)},
-                    on=draw(days),
-                    hours=draw(hours),
-                    version=versions[activity_id],
-                )
+            records[activity_id] = activity(
+                activity_id,
+                kinds[activity_id],
+                {deputy_id: draw(presence)},
+                on=draw(days),
+                hours=draw(hours),
+                version=versions[activity_id],
             )
+            facts.append(records[activity_id])
         elif move == "suggest" or not cases:
             cases.append(f"{deputy_id}-c{step}")
             facts.append(suggestion(cases[-1], deputy_id, on=draw(days)))
@@ -227,6 +249,7 @@ def test_a_ledger_restored_from_its_entries_carries_on_as_if_never_stopped(
         seen=first.state.seen,
         versions=first.state.versions,
         signers=first.state.signers,
+        hours=first.state.hours,
     )
     resumed = Ledger(TIGHT, state)
     written += [e for fact in facts[cut:] for e in resumed.apply(fact)]
@@ -253,3 +276,73 @@ def test_versions_of_one_activity_in_any_order_net_to_the_latest(
     shuffled = list(history)
     rnd.shuffle(shuffled)
     assert net(derive(shuffled, TIGHT)) == net(derive(history, TIGHT))
+
+
+@st.composite
+def activity_and_marks(draw: st.DrawFn) -> tuple[list[Fact], list[Fact]]:
+    """One activity's versions, each a whole record or one deputy's own mark; then, maybe, a cancellation.
+
+    Returns the facts in version order and the same facts in a drawn order (the first record
+    first, as the producer logs an activity before any mark on it) with redeliveries.
+    """
+    kind = draw(st.sampled_from(KINDS))
+    duration = draw(hours)
+    marks = st.dictionaries(st.sampled_from(DEPUTIES), presence, max_size=4)
+    record = activity("a", kind, draw(marks), on=draw(days), hours=duration, levels=draw(levels))
+    history: list[Fact] = [record]
+    for version in range(2, draw(st.integers(1, 8)) + 1):
+        if draw(st.booleans()):
+            mark = own_mark(record, draw(st.sampled_from(DEPUTIES)), draw(presence), version)
+            history.append(mark)
+            continue
+        on, tier = draw(days), draw(levels)
+        record = activity(
+            "a", kind, draw(marks), on=on, hours=duration, levels=tier, version=version
+        )
+        history.append(record)
+    if draw(st.booleans()):
+        history.append(cancel("a", len(history) + 1))
+    rest = list(history[1:])
+    draw(st.randoms(use_true_random=False)).shuffle(rest)
+    delivered = [history[0], *rest]
+    for _ in range(draw(st.integers(0, 4))):
+        i = draw(st.integers(0, len(delivered) - 1))
+        delivered.insert(draw(st.integers(i + 1, len(delivered))), delivered[i])
+    return history, delivered
+
+
+def latest_marks(history: list[Fact]) -> list[Fact]:
+    """Return, per deputy, the mark of the latest version alone (as its own activity), by hand."""
+    latest: dict[str, tuple[ActivityHeld, Presence] | None] = {}
+    for fact in history:  # in version order: a later version replaces an earlier one
+        if isinstance(fact, AttendanceMarked):
+            base = next(
+                x for x in reversed(history[: history.index(fact)]) if isinstance(x, ActivityHeld)
+            )
+            latest[fact.deputy_id] = (base, fact.presence)
+        elif isinstance(fact, ActivityHeld):
+            marked = dict(fact.attendance)
+            latest.update({d: (fact, marked[d]) if d in marked else None for d in DEPUTIES})
+        else:
+            latest = dict.fromkeys(DEPUTIES)
+    return [
+        activity(
+            f"alone-{deputy_id}",
+            found[0].activity_type,
+            {deputy_id: found[1]},
+            on=found[0].held_on,
+            hours=str(found[0].hours),
+            levels=found[0].levels,
+        )
+        for deputy_id, found in sorted(latest.items())
+        if found is not None
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(activity_and_marks())
+def test_records_and_own_marks_in_any_order_net_to_each_deputys_latest_mark(
+    drawn: tuple[list[Fact], list[Fact]],
+) -> None:
+    history, delivered = drawn
+    assert net(derive(delivered, TIGHT)) == net(derive(latest_marks(history), TIGHT))

@@ -42,6 +42,8 @@ IGNORED = {
     d.StationUpdated,  # content freshness arrives as StationStale
     d.ActivityScheduled,  # a plan earns nothing; the logged activity does
     d.MandateTerminationFlagged,  # a legal trigger beside the points, decided by a person
+    d.MandateTerminationFlagWithdrawn,  # withdraws that trigger: still no points
+    d.DeputyStatusChangeScheduled,  # not yet effective: status_changed arrives on the day
     c.OpinionSubmitted,
     c.CaseTriaged,
     c.CaseReturned,
@@ -53,6 +55,13 @@ IGNORED = {
     c.CaseEscalated,
     c.SupervisionTopicOpened,
     c.SupervisionFollowupLogged,
+    c.CaseInstructionGiven,  # its key-chase outcome arrives as CaseKeyChaseDesignated
+    c.CaseAssignmentChased,  # a notice; the assessment has no line for assignment delays
+    c.CaseDueDateRecomputed,  # a clock moved; on-time arrives with the reply and the closure
+    c.SupervisionMeasureAdded,  # 整改到位 arrives as rectified on topic_closed
+    c.SupervisionMeasureWithdrawn,  # 整改到位 arrives as rectified on topic_closed
+    c.SupervisionReportSubmitted,  # a step; the topic line counts the closed topic
+    c.SupervisionVoteRecorded,  # the deciding vote arrives on topic_closed
     c.DigestPublished,
 }
 
@@ -282,3 +291,143 @@ def test_a_type_it_reads_must_be_valid_at_a_known_version() -> None:
         fact_of(raw("cases.case.replied", {"case_id": "c1"}))
     with pytest.raises(UnknownEventVersion):
         fact_of(raw("cases.case.replied", {"case_id": "c1"}, version=2))
+
+
+def mark(model: type[d.AttendanceRecorded] | type[d.AttendanceCorrected], **extra: Any) -> Any:
+    return model(
+        activity_id="a1",
+        deputy_id="d4",
+        township=TOWN,
+        attendance=Attendance.excused,
+        activity_type=ActivityType.congress_session,
+        levels=frozenset({Level.county, Level.township}),
+        held_on=date(2026, 3, 1),
+        aggregate_version=3,
+        **extra,
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        mark(d.AttendanceRecorded),
+        mark(d.AttendanceCorrected, previous_attendance=Attendance.present),
+    ],
+)
+def test_a_deputys_own_mark_keeps_the_activity_and_its_version(data: EventData) -> None:
+    fact = cut(data)
+    assert fact == f.AttendanceMarked(
+        fact.source,
+        "a1",
+        TOWN,
+        "d4",
+        f.Presence.excused,
+        ActivityType.congress_session,
+        frozenset({Level.county, Level.township}),
+        date(2026, 3, 1),
+        3,
+    )
+
+
+def test_highlight_corrections_and_withdrawals_carry_their_version() -> None:
+    corrected = cut(
+        d.HighlightCorrected(
+            highlight_id="h1",
+            township=TOWN,
+            year=2026,
+            title="代表进网格",
+            summary="",
+            reason="年份有误",
+            aggregate_version=2,
+        )
+    )
+    assert isinstance(corrected, f.HighlightReported)
+    assert (corrected.year, corrected.version) == (2026, 2)
+    withdrawn = cut(
+        d.HighlightWithdrawn(
+            highlight_id="h1", township=TOWN, year=2026, reason="重复", aggregate_version=3
+        )
+    )
+    assert withdrawn == f.HighlightWithdrawn(withdrawn.source, "h1", TOWN, 3)
+
+
+def manuscript(published: bool, **extra: Any) -> d.ManuscriptCorrected:
+    return d.ManuscriptCorrected(
+        manuscript_id="m1",
+        township=TOWN,
+        title="代表之家",
+        author="东湖镇人大",
+        submitted_on=date(2026, 4, 1),
+        published=published,
+        reason="级别有误",
+        aggregate_version=2,
+        **extra,
+    )
+
+
+def test_a_corrected_manuscript_stands_published_at_its_level_or_not() -> None:
+    published = cut(
+        manuscript(
+            True,
+            outlet="人民代表报",
+            outlet_level=OutletLevel.central,
+            placement=Placement.front_page_headline,
+            published_on=date(2026, 5, 1),
+        )
+    )
+    assert isinstance(published, f.ManuscriptCorrected)
+    assert published.publication == f.ManuscriptPublished(
+        published.source,
+        "m1",
+        TOWN,
+        OutletLevel.central,
+        Placement.front_page_headline,
+        date(2026, 5, 1),
+    )
+    assert (published.submitted_on, published.version) == (date(2026, 4, 1), 2)
+    unpublished = cut(manuscript(False, outlet_level=OutletLevel.central))
+    assert isinstance(unpublished, f.ManuscriptCorrected)
+    assert unpublished.publication is None
+    withdrawn = cut(
+        d.ManuscriptWithdrawn(
+            manuscript_id="m1",
+            township=TOWN,
+            was_published=True,
+            reason="撤稿",
+            aggregate_version=3,
+        )
+    )
+    assert withdrawn == f.ManuscriptWithdrawn(withdrawn.source, "m1", TOWN, 3)
+
+
+def test_a_status_correction_gives_the_status_back() -> None:
+    fact = cut(
+        d.DeputyStatusCorrected(
+            deputy_id="d1",
+            township=TOWN,
+            level=Level.township,
+            corrected_change_id=4,
+            was_scheduled=False,
+            status=DeputyStatus.active,
+            reason="误操作",
+            aggregate_version=5,
+        )
+    )
+    assert fact == f.StatusCorrected(fact.source, "d1", TOWN, DeputyStatus.active, 5)
+
+
+def test_a_case_closed_after_an_unsatisfied_rating_is_unsolved() -> None:
+    fact = cut(
+        c.CaseClosed(
+            case_id="c1",
+            township=TOWN,
+            kind=CaseKind.suggestion,
+            reply_class=ReplyClass.A,
+            satisfaction=Satisfaction.unsatisfied,
+            solved=False,
+            on_time=True,
+            closed_on=date(2026, 9, 1),
+        )
+    )
+    assert isinstance(fact, f.CaseClosed)
+    assert (fact.replied, fact.solved) == (True, False)

@@ -2,13 +2,14 @@
 
 Activities keep their latest version and disappear when cancelled; the roster keeps each deputy's
 latest record; a case counts its last closure; a manuscript keeps every publication (the measure
-picks its best).
+picks its best). A deputy's own later mark replaces the activity's mark for that deputy; a
+correction replaces a highlight or a manuscript's record, a withdrawal removes it for good.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 from contracts.vocabulary import TownshipKind
@@ -42,6 +43,8 @@ class Books:
     seen: set[UUID] = field(default_factory=set)
     versions: dict[str, int] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)
+    marks: dict[str, dict[str, tuple[int, f.Presence]]] = field(default_factory=dict)
+    withdrawn: set[str] = field(default_factory=set)
 
     def book(self, township: str) -> TownshipBook:
         """Return a township's book, opening it when first seen."""
@@ -59,8 +62,12 @@ class Books:
             book.county, book.kind = fact.county, fact.kind
         elif isinstance(fact, f.DeputyOnRoster):
             self._deputy(fact)
+        elif isinstance(fact, f.StatusCorrected):
+            self._status(fact)
         elif isinstance(fact, f.ActivityHeld | f.ActivityCancelled):
             self._activity(fact)
+        elif isinstance(fact, f.AttendanceMarked):
+            self._mark(fact)
         elif isinstance(fact, f.RosterVerified):
             book.roster_verified.append(fact)
         elif isinstance(fact, f.Stale):
@@ -71,12 +78,17 @@ class Books:
             book.closed[fact.case_id] = fact
         elif isinstance(fact, f.TopicClosed):
             book.topics[fact.topic_id] = fact
-        elif isinstance(fact, f.HighlightReported):
-            book.highlights[fact.highlight_id] = fact
-        elif isinstance(fact, f.ManuscriptSubmitted):
-            book.submitted[fact.manuscript_id] = fact
-        elif isinstance(fact, f.ManuscriptPublished):
-            book.manuscripts.setdefault(fact.manuscript_id, []).append(fact)
+        elif isinstance(fact, f.HighlightReported | f.HighlightWithdrawn):
+            self._highlight(fact)
+        elif isinstance(fact, f.ManuscriptCorrected | f.ManuscriptWithdrawn):
+            self._manuscript(fact)
+        elif isinstance(fact, f.ManuscriptSubmitted | f.ManuscriptPublished):
+            if f"manuscript:{fact.manuscript_id}" in self.withdrawn:
+                return
+            if isinstance(fact, f.ManuscriptSubmitted):
+                book.submitted[fact.manuscript_id] = fact
+            else:
+                book.manuscripts.setdefault(fact.manuscript_id, []).append(fact)
 
     def _deputy(self, fact: f.DeputyOnRoster) -> None:
         key = f"deputy:{fact.deputy_id}"
@@ -89,6 +101,72 @@ class Books:
         self.where[key] = fact.township
         self.book(fact.township).deputies[fact.deputy_id] = fact
 
+    def _status(self, fact: f.StatusCorrected) -> None:
+        key = f"deputy:{fact.deputy_id}"
+        township = self.where.get(key)
+        if township is None or fact.version <= self.versions.get(key, 0):
+            return
+        self.versions[key] = fact.version
+        deputies = self.townships[township].deputies
+        deputies[fact.deputy_id] = replace(
+            deputies[fact.deputy_id], status=fact.status, version=fact.version
+        )
+
+    def _mark(self, fact: f.AttendanceMarked) -> None:
+        key = f"activity:{fact.activity_id}"
+        marks = self.marks.setdefault(fact.activity_id, {})
+        known = max(self.versions.get(key, 0), marks.get(fact.deputy_id, (0, None))[0])
+        if fact.version <= known:
+            return
+        marks[fact.deputy_id] = (fact.version, fact.presence)
+        township = self.where.get(key)
+        if township is not None:
+            activities = self.townships[township].activities
+            activities[fact.activity_id] = self._merged(activities[fact.activity_id])
+
+    def _merged(self, fact: f.ActivityHeld) -> f.ActivityHeld:
+        """Return the activity with every deputy's own mark newer than its version."""
+        later = {
+            d: presence
+            for d, (v, presence) in self.marks.get(fact.activity_id, {}).items()
+            if v > fact.version
+        }
+        if not later:
+            return fact
+        return replace(fact, attendance=tuple({**dict(fact.attendance), **later}.items()))
+
+    def _highlight(self, fact: f.HighlightReported | f.HighlightWithdrawn) -> None:
+        key = f"highlight:{fact.highlight_id}"
+        if key in self.withdrawn or fact.version <= self.versions.get(key, 0):
+            return
+        self.versions[key] = fact.version
+        previous = self.where.pop(key, None)
+        if previous is not None:
+            self.townships[previous].highlights.pop(fact.highlight_id, None)
+        if isinstance(fact, f.HighlightWithdrawn):
+            self.withdrawn.add(key)
+            return
+        self.where[key] = fact.township
+        self.book(fact.township).highlights[fact.highlight_id] = fact
+
+    def _manuscript(self, fact: f.ManuscriptCorrected | f.ManuscriptWithdrawn) -> None:
+        key = f"manuscript:{fact.manuscript_id}"
+        if key in self.withdrawn or fact.version <= self.versions.get(key, 0):
+            return
+        self.versions[key] = fact.version
+        for book in self.townships.values():
+            book.submitted.pop(fact.manuscript_id, None)
+            book.manuscripts.pop(fact.manuscript_id, None)
+        if isinstance(fact, f.ManuscriptWithdrawn):
+            self.withdrawn.add(key)
+            return
+        book = self.book(fact.township)
+        book.submitted[fact.manuscript_id] = f.ManuscriptSubmitted(
+            fact.source, fact.manuscript_id, fact.township, fact.submitted_on
+        )
+        if fact.publication is not None:
+            book.manuscripts[fact.manuscript_id] = [fact.publication]
+
     def _activity(self, fact: f.ActivityHeld | f.ActivityCancelled) -> None:
         key = f"activity:{fact.activity_id}"
         if fact.version <= self.versions.get(key, 0):
@@ -99,7 +177,7 @@ class Books:
             self.townships[previous].activities.pop(fact.activity_id, None)
         if isinstance(fact, f.ActivityHeld):
             self.where[key] = fact.township
-            self.book(fact.township).activities[fact.activity_id] = fact
+            self.book(fact.township).activities[fact.activity_id] = self._merged(fact)
 
 
 def books_of(facts: Iterable[f.Fact]) -> Books:

@@ -82,6 +82,21 @@ class ActivityHeld:
 
 
 @dataclass(frozen=True, slots=True)
+class AttendanceMarked:
+    """One deputy's mark recorded or corrected on its own, at the activity's aggregate version."""
+
+    source: Source
+    activity_id: str
+    township: str
+    deputy_id: str
+    presence: Presence
+    activity_type: ActivityType
+    levels: frozenset[Level]
+    held_on: date
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityCancelled:
     """A logged activity was cancelled: all derived from it is reversed."""
 
@@ -191,6 +206,17 @@ class HighlightReported:
     highlight_id: str
     township: str
     year: int
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightWithdrawn:
+    """A highlight report was withdrawn: it no longer counts."""
+
+    source: Source
+    highlight_id: str
+    township: str
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +241,44 @@ class ManuscriptPublished:
     published_on: date
 
 
+@dataclass(frozen=True, slots=True)
+class ManuscriptCorrected:
+    """A manuscript's whole record as corrected: it stands published (at one level) or not."""
+
+    source: Source
+    manuscript_id: str
+    township: str
+    submitted_on: date
+    publication: ManuscriptPublished | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ManuscriptWithdrawn:
+    """A manuscript (and its publication) was withdrawn: it no longer counts."""
+
+    source: Source
+    manuscript_id: str
+    township: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCorrected:
+    """A wrong status change was undone: the deputy's status is ``status`` again."""
+
+    source: Source
+    deputy_id: str
+    township: str
+    status: DeputyStatus
+    version: int
+
+
 Fact = (
     TownshipKnown
     | DeputyOnRoster
     | ActivityHeld
+    | AttendanceMarked
     | ActivityCancelled
     | SuggestionFiled
     | CaseReplied
@@ -229,6 +289,10 @@ Fact = (
     | RosterVerified
     | Stale
     | HighlightReported
+    | HighlightWithdrawn
     | ManuscriptSubmitted
     | ManuscriptPublished
+    | ManuscriptCorrected
+    | ManuscriptWithdrawn
+    | StatusCorrected
 )

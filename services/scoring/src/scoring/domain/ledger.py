@@ -4,7 +4,8 @@ A correction or cancellation reverses every live entry of the activity with comp
 (never an edit) before the corrected record earns again. Caps hold per deputy, rule and year, and
 are applied in the order the facts arrive, so the same facts in the same order give the same
 ledger. Quality markers count once per case and deputy. An event seen before, or an activity
-version older than one applied, changes nothing.
+version older than one applied, changes nothing. A deputy's mark recorded or corrected on its own
+carries the activity's version too: per (activity, deputy) the mark of the latest version counts.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class LedgerState:
     live: dict[str, list[Entry]] = field(default_factory=dict)
     sums: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
     signers: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    hours: dict[str, Decimal] = field(default_factory=dict)
 
     @classmethod
     def restore(
@@ -40,10 +42,13 @@ class LedgerState:
         seen: set[UUID],
         versions: dict[str, int],
         signers: dict[str, tuple[str, tuple[str, ...]]],
+        hours: dict[str, Decimal] | None = None,
     ) -> LedgerState:
-        """Rebuild the state from stored entries plus what entries cannot tell (ids, versions, signers)."""
+        """Rebuild the state from stored entries plus what entries cannot tell (ids, versions, …)."""
         written = list(entries)
-        state = cls(seen=set(seen), versions=dict(versions), signers=dict(signers))
+        state = cls(
+            seen=set(seen), versions=dict(versions), signers=dict(signers), hours=dict(hours or {})
+        )
         for e in live(written):
             state.live.setdefault(e.subject, []).append(e)
         for e in written:
@@ -67,6 +72,8 @@ class Ledger:
         self.state.seen.add(fact.source.event_id)
         if isinstance(fact, f.ActivityHeld):
             return self._activity(fact)
+        if isinstance(fact, f.AttendanceMarked):
+            return self._mark(fact)
         if isinstance(fact, f.ActivityCancelled):
             return self._cancel(fact)
         if isinstance(fact, f.SuggestionFiled):
@@ -89,24 +96,59 @@ class Ledger:
         subject = f"activity:{fact.activity_id}"
         if not self._newer(subject, fact.version):
             return []
-        out = self._reverse(subject, fact.source)
+        self.state.hours[fact.activity_id] = fact.hours
+        kept = self._later_marks(subject, fact.version)
+        out = self._reverse(subject, fact.source, keep=kept)
+        for deputy_id, presence in dict(fact.attendance).items():
+            if deputy_id not in kept:
+                out += self._award(fact, subject, deputy_id, presence, fact.hours)
+        return out
+
+    def _mark(self, fact: f.AttendanceMarked) -> list[Entry]:
+        subject = f"activity:{fact.activity_id}"
+        key = f"{subject}/{fact.deputy_id}"
+        known = max(self.state.versions.get(subject, 0), self.state.versions.get(key, 0))
+        if fact.version <= known:
+            return []
+        self.state.versions[key] = fact.version
+        others = {e.deputy_id for e in self.state.live.get(subject, ())} - {fact.deputy_id}
+        out = self._reverse(subject, fact.source, keep=others)
+        # The mark has no duration of its own: the activity's last record gives it (else one unit).
+        hours = self.state.hours.get(fact.activity_id, Decimal(0))
+        return out + self._award(fact, subject, fact.deputy_id, fact.presence, hours)
+
+    def _award(
+        self,
+        fact: f.ActivityHeld | f.AttendanceMarked,
+        subject: str,
+        deputy_id: str,
+        presence: f.Presence,
+        hours: Decimal,
+    ) -> list[Entry]:
         rule = self.rules.activities.get(fact.activity_type)
         if rule is None or not self._in_scope(fact.township, fact.held_on):
-            return out
-        for deputy_id, presence in dict(fact.attendance).items():
-            award: Award | None = getattr(rule, presence.value)
-            if award is None:
-                continue
-            points = award.points_for(fact.levels) * self._units(award, fact.hours)
-            rule_id = cl.activity_rule_id(fact.activity_type, presence.value)
-            out += self._post(rule_id, deputy_id, points, fact, fact.held_on, subject)
-        return out
+            return []
+        award: Award | None = getattr(rule, presence.value)
+        if award is None:
+            return []
+        points = award.points_for(fact.levels) * self._units(award, hours)
+        rule_id = cl.activity_rule_id(fact.activity_type, presence.value)
+        return self._post(rule_id, deputy_id, points, fact, fact.held_on, subject)
+
+    def _later_marks(self, subject: str, version: int) -> set[str]:
+        """Return the deputies whose own mark is newer than this version of the activity."""
+        prefix = f"{subject}/"
+        return {
+            key.removeprefix(prefix)
+            for key, v in self.state.versions.items()
+            if key.startswith(prefix) and v > version
+        }
 
     def _cancel(self, fact: f.ActivityCancelled) -> list[Entry]:
         subject = f"activity:{fact.activity_id}"
         if not self._newer(subject, fact.version):
             return []
-        return self._reverse(subject, fact.source)
+        return self._reverse(subject, fact.source, keep=self._later_marks(subject, fact.version))
 
     def _newer(self, subject: str, version: int) -> bool:
         if version <= self.state.versions.get(subject, 0):
@@ -208,9 +250,17 @@ class Ledger:
         self.state.live.setdefault(subject, []).append(entry)
         return [entry]
 
-    def _reverse(self, subject: str, source: f.Source) -> list[Entry]:
+    def _reverse(
+        self, subject: str, source: f.Source, keep: set[str] | frozenset[str] = frozenset()
+    ) -> list[Entry]:
         out = []
-        for e in self.state.live.pop(subject, []):
+        live_entries = self.state.live.pop(subject, [])
+        kept = [e for e in live_entries if e.deputy_id in keep]
+        if kept:
+            self.state.live[subject] = kept
+        for e in live_entries:
+            if e.deputy_id in keep:
+                continue
             key = (e.deputy_id, e.year, e.rule_id)
             self.state.sums[key] = self.state.sums.get(key, Decimal(0)) - e.points
             out.append(

@@ -54,6 +54,24 @@ def _activity(e: d.ActivityLogged | d.ActivityCorrected, s: f.Source) -> f.Activ
     )
 
 
+def _mark(e: d.AttendanceRecorded | d.AttendanceCorrected, s: f.Source) -> f.AttendanceMarked:
+    return f.AttendanceMarked(
+        source=s,
+        activity_id=e.activity_id,
+        township=e.township,
+        deputy_id=e.deputy_id,
+        presence=_PRESENCE[e.attendance],
+        activity_type=e.activity_type,
+        levels=frozenset(e.levels),
+        held_on=e.held_on,
+        version=e.aggregate_version,
+    )
+
+
+def _status_corrected(e: d.DeputyStatusCorrected, s: f.Source) -> f.StatusCorrected:
+    return f.StatusCorrected(s, e.deputy_id, e.township, e.status, e.aggregate_version)
+
+
 def _cancelled(e: d.ActivityCancelled, s: f.Source) -> f.ActivityCancelled:
     return f.ActivityCancelled(s, e.activity_id, e.township, e.aggregate_version)
 
@@ -111,6 +129,14 @@ def _highlight(e: d.HighlightReported, s: f.Source) -> f.HighlightReported:
     return f.HighlightReported(s, e.highlight_id, e.township, e.year)
 
 
+def _highlight_corrected(e: d.HighlightCorrected, s: f.Source) -> f.HighlightReported:
+    return f.HighlightReported(s, e.highlight_id, e.township, e.year, e.aggregate_version)
+
+
+def _highlight_withdrawn(e: d.HighlightWithdrawn, s: f.Source) -> f.HighlightWithdrawn:
+    return f.HighlightWithdrawn(s, e.highlight_id, e.township, e.aggregate_version)
+
+
 def _submitted(e: d.ManuscriptSubmitted, s: f.Source) -> f.ManuscriptSubmitted:
     return f.ManuscriptSubmitted(s, e.manuscript_id, e.township, e.submitted_on)
 
@@ -119,6 +145,20 @@ def _manuscript(e: d.ManuscriptPublished, s: f.Source) -> f.ManuscriptPublished:
     return f.ManuscriptPublished(
         s, e.manuscript_id, e.township, e.outlet_level, e.placement, e.published_on
     )
+
+
+def _manuscript_corrected(e: d.ManuscriptCorrected, s: f.Source) -> f.ManuscriptCorrected:
+    publication = None
+    level, placement, day = e.outlet_level, e.placement, e.published_on
+    if e.published and level is not None and placement is not None and day is not None:
+        publication = f.ManuscriptPublished(s, e.manuscript_id, e.township, level, placement, day)
+    return f.ManuscriptCorrected(
+        s, e.manuscript_id, e.township, e.submitted_on, publication, e.aggregate_version
+    )
+
+
+def _manuscript_withdrawn(e: d.ManuscriptWithdrawn, s: f.Source) -> f.ManuscriptWithdrawn:
+    return f.ManuscriptWithdrawn(s, e.manuscript_id, e.township, e.aggregate_version)
 
 
 Cutter = Callable[[Any, f.Source], f.Fact | None]
@@ -130,12 +170,19 @@ CUTTERS: dict[type[EventData], Cutter] = {
     d.ActivityLogged: _activity,
     d.ActivityCorrected: _activity,
     d.ActivityCancelled: _cancelled,
+    d.AttendanceRecorded: _mark,
+    d.AttendanceCorrected: _mark,
+    d.DeputyStatusCorrected: _status_corrected,
     d.RosterVerified: _verified,
     d.RosterStale: _roster_stale,
     d.StationStale: _station_stale,
     d.HighlightReported: _highlight,
+    d.HighlightCorrected: _highlight_corrected,
+    d.HighlightWithdrawn: _highlight_withdrawn,
     d.ManuscriptSubmitted: _submitted,
     d.ManuscriptPublished: _manuscript,
+    d.ManuscriptCorrected: _manuscript_corrected,
+    d.ManuscriptWithdrawn: _manuscript_withdrawn,
     c.SuggestionSubmitted: _suggestion,
     c.CaseAssigned: _assigned,
     c.CaseKeyChaseDesignated: _key_chase,
