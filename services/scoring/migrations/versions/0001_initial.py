@@ -27,6 +27,11 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('subject', name=op.f('pk_activity_versions'))
     )
+    op.create_table('activity_hours',
+    sa.Column('activity_id', sa.String(length=64), nullable=False),
+    sa.Column('hours', sa.Numeric(precision=8, scale=2), nullable=False),
+    sa.PrimaryKeyConstraint('activity_id', name=op.f('pk_activity_hours'))
+    )
     op.create_table('case_signers',
     sa.Column('case_id', sa.String(length=64), nullable=False),
     sa.Column('lead', sa.String(length=64), nullable=False),
@@ -151,5 +156,6 @@ def downgrade() -> None:
     op.drop_table('deputies')
     op.drop_table('case_signers')
     op.drop_table('activity_versions')
+    op.drop_table('activity_hours')
     drop_announcements_made(op)
     drop_kit_tables(op)

@@ -251,7 +251,7 @@ def test_entry_ids_are_rfc_name_based_uuids(name: str) -> None:
 def mark(
     activity_id: str,
     deputy_id: str,
-    presence: Presence,
+    presence: Presence | None,
     version: int,
     *,
     kind: T = T.inspection,
@@ -356,3 +356,14 @@ def test_a_mark_correction_compensates_the_old_entry_and_a_redelivery_changes_no
     assert entries[0].compensates == first[0].entry_id
     assert entries[1].source_event_type == "deputies.attendance.recorded"
     assert ledger.apply(corrected) == []
+
+
+def test_a_removed_mark_reverses_what_it_earned_and_nothing_else() -> None:
+    ledger = Ledger(RULES)
+    first = ledger.apply(activity("a", T.inspection, {"d1": P.present, "d2": P.present}))
+    entries = ledger.apply(mark("a", "d1", None, 2))
+    assert [(e.deputy_id, e.points) for e in entries] == [("d1", D(-3))]
+    assert entries[0].compensates == first[0].entry_id
+    assert sum(e.points for e in [*first, *entries] if e.deputy_id == "d1") == 0
+    assert sum(e.points for e in [*first, *entries] if e.deputy_id == "d2") == D(3)
+    assert ledger.apply(mark("a", "d1", None, 2)) == []

@@ -319,7 +319,7 @@ def latest_marks(history: list[Fact]) -> list[Fact]:
             base = next(
                 x for x in reversed(history[: history.index(fact)]) if isinstance(x, ActivityHeld)
             )
-            latest[fact.deputy_id] = (base, fact.presence)
+            latest[fact.deputy_id] = None if fact.presence is None else (base, fact.presence)
         elif isinstance(fact, ActivityHeld):
             marked = dict(fact.attendance)
             latest.update({d: (fact, marked[d]) if d in marked else None for d in DEPUTIES})

@@ -416,6 +416,44 @@ def test_a_status_correction_gives_the_status_back() -> None:
     assert fact == f.StatusCorrected(fact.source, "d1", TOWN, DeputyStatus.active, 5)
 
 
+def test_a_suspended_mandate_leaves_the_person_active_on_their_other_mandate() -> None:
+    fact = cut(
+        d.DeputyStatusChanged(
+            deputy_id="d1",
+            township=TOWN,
+            levels=[Level.township],
+            from_status=DeputyStatus.active,
+            to_status=DeputyStatus.suspended,
+            effective_date=date(2026, 5, 1),
+            reason=StatusReason.custody,
+            aggregate_version=6,
+            level=Level.township,
+            deputy_status=DeputyStatus.active,
+            mandate_levels=[Level.county, Level.township],
+        )
+    )
+    assert fact == f.DeputyOnRoster(
+        fact.source, "d1", TOWN, frozenset({Level.county, Level.township}), DeputyStatus.active, 6
+    )
+
+
+def test_a_corrected_mandate_gives_the_person_their_own_status() -> None:
+    fact = cut(
+        d.DeputyStatusCorrected(
+            deputy_id="d1",
+            township=TOWN,
+            level=Level.county,
+            corrected_change_id=4,
+            was_scheduled=False,
+            status=DeputyStatus.active,
+            deputy_status=DeputyStatus.suspended,
+            reason="误操作",
+            aggregate_version=7,
+        )
+    )
+    assert fact == f.StatusCorrected(fact.source, "d1", TOWN, DeputyStatus.suspended, 7)
+
+
 def test_a_case_closed_after_an_unsatisfied_rating_is_unsolved() -> None:
     fact = cut(
         c.CaseClosed(

@@ -252,6 +252,23 @@ class Store:
                     update(t).where(t.c.subject == subject).values(version=version)
                 )
 
+    async def hours(self, activity_ids: Iterable[str]) -> dict[str, Decimal]:
+        """Return the duration of each activity's last record (what own marks are scored with)."""
+        t = self.t.activity_hours
+        rows = await self.session.execute(select(t).where(t.c.activity_id.in_(set(activity_ids))))
+        return {r.activity_id: Decimal(r.hours) for r in rows}
+
+    async def put_hours(self, hours: dict[str, Decimal], before: dict[str, Decimal]) -> None:
+        """Write the activity durations that are new or changed."""
+        t = self.t.activity_hours
+        for activity_id, value in hours.items():
+            if activity_id not in before:
+                await self.session.execute(insert(t).values(activity_id=activity_id, hours=value))
+            elif before[activity_id] != value:
+                await self.session.execute(
+                    update(t).where(t.c.activity_id == activity_id).values(hours=value)
+                )
+
     async def signers(self, case_ids: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Return the signatories (lead, co-signers) of cases."""
         t = self.t.case_signers

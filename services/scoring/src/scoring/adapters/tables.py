@@ -40,6 +40,7 @@ class Tables:
     townships: Table
     deputies: Table
     activity_versions: Table
+    activity_hours: Table
     case_signers: Table
 
 
@@ -172,6 +173,13 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("subject", String(80), primary_key=True),
         Column("version", Integer, nullable=False),
     )
+    # An own attendance mark carries no duration: it is scored with its activity's last one.
+    activity_hours = Table(
+        "activity_hours",
+        metadata,
+        Column("activity_id", String(64), primary_key=True),
+        Column("hours", Numeric(8, 2), nullable=False),
+    )
     case_signers = Table(
         "case_signers",
         metadata,
@@ -190,6 +198,7 @@ def define_tables(metadata: MetaData) -> Tables:
         townships,
         deputies,
         activity_versions,
+        activity_hours,
         case_signers,
     )
 

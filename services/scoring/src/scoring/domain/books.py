@@ -43,7 +43,7 @@ class Books:
     seen: set[UUID] = field(default_factory=set)
     versions: dict[str, int] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)
-    marks: dict[str, dict[str, tuple[int, f.Presence]]] = field(default_factory=dict)
+    marks: dict[str, dict[str, tuple[int, f.Presence | None]]] = field(default_factory=dict)
     withdrawn: set[str] = field(default_factory=set)
 
     def book(self, township: str) -> TownshipBook:
@@ -133,7 +133,9 @@ class Books:
         }
         if not later:
             return fact
-        return replace(fact, attendance=tuple({**dict(fact.attendance), **later}.items()))
+        merged: dict[str, f.Presence | None] = {**dict(fact.attendance), **later}
+        kept = tuple((d, p) for d, p in merged.items() if p is not None)  # None: a removed mark
+        return replace(fact, attendance=kept)
 
     def _highlight(self, fact: f.HighlightReported | f.HighlightWithdrawn) -> None:
         key = f"highlight:{fact.highlight_id}"

@@ -83,13 +83,13 @@ class ActivityHeld:
 
 @dataclass(frozen=True, slots=True)
 class AttendanceMarked:
-    """One deputy's mark recorded or corrected on its own, at the activity's aggregate version."""
+    """One deputy's mark recorded, corrected or removed (``presence`` None) on its own."""
 
     source: Source
     activity_id: str
     township: str
     deputy_id: str
-    presence: Presence
+    presence: Presence | None
     activity_type: ActivityType
     levels: frozenset[Level]
     held_on: date

@@ -113,6 +113,8 @@ class Ledger:
         self.state.versions[key] = fact.version
         others = {e.deputy_id for e in self.state.live.get(subject, ())} - {fact.deputy_id}
         out = self._reverse(subject, fact.source, keep=others)
+        if fact.presence is None:  # a mistaken mark removed: what it earned is reversed, no more
+            return out
         # The mark has no duration of its own: the activity's last record gives it (else one unit).
         hours = self.state.hours.get(fact.activity_id, Decimal(0))
         return out + self._award(fact, subject, fact.deputy_id, fact.presence, hours)

@@ -34,8 +34,12 @@ def _deputy(e: d.DeputyRegistered | d.DeputyUpdated, s: f.Source) -> f.DeputyOnR
 
 
 def _status(e: d.DeputyStatusChanged, s: f.Source) -> f.DeputyOnRoster:
+    # Since mandates change one at a time, to_status and levels are the mandate's; the person's
+    # status and running mandates are deputy_status and mandate_levels (absent in older events).
+    status = e.deputy_status or e.to_status
+    levels = e.levels if e.mandate_levels is None else e.mandate_levels
     return f.DeputyOnRoster(
-        s, e.deputy_id, e.township, frozenset(e.levels), e.to_status, e.aggregate_version
+        s, e.deputy_id, e.township, frozenset(levels), status, e.aggregate_version
     )
 
 
@@ -54,13 +58,15 @@ def _activity(e: d.ActivityLogged | d.ActivityCorrected, s: f.Source) -> f.Activ
     )
 
 
-def _mark(e: d.AttendanceRecorded | d.AttendanceCorrected, s: f.Source) -> f.AttendanceMarked:
+def _mark(
+    e: d.AttendanceRecorded | d.AttendanceCorrected | d.AttendanceRemoved, s: f.Source
+) -> f.AttendanceMarked:
     return f.AttendanceMarked(
         source=s,
         activity_id=e.activity_id,
         township=e.township,
         deputy_id=e.deputy_id,
-        presence=_PRESENCE[e.attendance],
+        presence=None if isinstance(e, d.AttendanceRemoved) else _PRESENCE[e.attendance],
         activity_type=e.activity_type,
         levels=frozenset(e.levels),
         held_on=e.held_on,
@@ -69,7 +75,9 @@ def _mark(e: d.AttendanceRecorded | d.AttendanceCorrected, s: f.Source) -> f.Att
 
 
 def _status_corrected(e: d.DeputyStatusCorrected, s: f.Source) -> f.StatusCorrected:
-    return f.StatusCorrected(s, e.deputy_id, e.township, e.status, e.aggregate_version)
+    # ``status`` is the corrected mandate's; the person's is ``deputy_status`` (absent in older events).
+    status = e.deputy_status or e.status
+    return f.StatusCorrected(s, e.deputy_id, e.township, status, e.aggregate_version)
 
 
 def _cancelled(e: d.ActivityCancelled, s: f.Source) -> f.ActivityCancelled:
@@ -172,6 +180,7 @@ CUTTERS: dict[type[EventData], Cutter] = {
     d.ActivityCancelled: _cancelled,
     d.AttendanceRecorded: _mark,
     d.AttendanceCorrected: _mark,
+    d.AttendanceRemoved: _mark,
     d.DeputyStatusCorrected: _status_corrected,
     d.RosterVerified: _verified,
     d.RosterStale: _roster_stale,

@@ -87,21 +87,28 @@ async def apply_to_ledgers(
     case_ids = {s.removeprefix("case:") for s in subjects if s.startswith("case:")}
     signers = await store.signers(case_ids)
     deputies = named_deputies(fact) | {d for lead, co in signers.values() for d in (lead, *co)}
+    activity = getattr(fact, "activity_id", None)
+    hours = await store.hours({activity}) if isinstance(activity, str) else {}
+    durations = dict(hours)
     written = 0
     moved = dict(versions)
     for row in active:
         ledger = Ledger(county, row.year, row.version)
         known = await store.entries_about(ledger, subjects, deputies)
-        state = LedgerState.restore(known, seen=set(), versions=versions, signers=signers)
+        state = LedgerState.restore(
+            known, seen=set(), versions=versions, signers=signers, hours=hours
+        )
         new = Derivation(svc.rules(row), state).apply(fact)
         await store.add_entries(ledger, new, svc.now())
         stage_entries(svc, uow, new, cause)
         written += len(new)
         for key, version in state.versions.items():
             moved[key] = max(version, moved.get(key, 0))
+        durations.update(state.hours)
     if isinstance(fact, f.ActivityHeld | f.ActivityCancelled) and subject is not None:
         moved[subject] = max(fact.version, moved.get(subject, 0))
     await store.put_versions(moved, versions)
+    await store.put_hours(durations, hours)
     if isinstance(fact, f.SuggestionFiled):
         await store.put_signers(fact.case_id, fact.lead, fact.co_signers)
     return written
