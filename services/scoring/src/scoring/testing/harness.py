@@ -117,7 +117,11 @@ async def caught_up(settings: ScoringSettings, group: str) -> bool:
         for topic in (topics.DEPUTIES, topics.CASES)
         for p in await topic_partitions(servers, prefix + topic)
     ]
-    consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=servers,
+        group_id=settings.consumer_group_id(group),
+        enable_auto_commit=False,
+    )
     await consumer.start()
     try:
         ends = await consumer.end_offsets(parts)
