@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
 )
 
-from kit.db import UtcDateTime, kit_tables, make_metadata
+from kit.db import Schema as KitSchema, UtcDateTime, schema_of
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,6 @@ class Tables:
     townships: Table
     deputies: Table
     calendar_years: Table
-
-
-@dataclass(frozen=True)
-class Schema:
-    """The metadata (for Alembic and tests) and the tables on it."""
-
-    metadata: MetaData
-    tables: Tables
 
 
 def define_tables(metadata: MetaData) -> Tables:
@@ -230,8 +222,10 @@ def define_tables(metadata: MetaData) -> Tables:
     )
 
 
+Schema = KitSchema[Tables]
+"""The metadata (for Alembic and tests) and the service's tables on it."""
+
+
 def make_schema() -> Schema:
     """Return a fresh metadata with the kit's tables and the service's."""
-    metadata = make_metadata()
-    kit_tables(metadata)
-    return Schema(metadata, define_tables(metadata))
+    return schema_of(define_tables)

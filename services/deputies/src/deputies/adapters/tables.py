@@ -20,7 +20,7 @@ from sqlalchemy import (
     false,
 )
 
-from kit.db import UtcDateTime, kit_tables, make_metadata
+from kit.db import Schema as KitSchema, UtcDateTime, schema_of
 from kit.db.tables import BigId
 
 
@@ -236,16 +236,10 @@ def define_tables(metadata: MetaData) -> Tables:
     )
 
 
-@dataclass(frozen=True)
-class Schema:
-    """The service's metadata (kit tables included) and its own tables."""
-
-    metadata: MetaData
-    tables: Tables
+Schema = KitSchema[Tables]
+"""The metadata (for Alembic and tests) and the service's tables on it."""
 
 
 def make_schema() -> Schema:
     """Return a fresh metadata with the kit's tables and the service's."""
-    metadata = make_metadata()
-    kit_tables(metadata)
-    return Schema(metadata, define_tables(metadata))
+    return schema_of(define_tables)

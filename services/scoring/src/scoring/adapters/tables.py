@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kit.db import UtcDateTime, kit_tables, make_metadata
+from kit.db import Schema as KitSchema, UtcDateTime, schema_of
 
 
 @dataclass(frozen=True)
@@ -42,14 +42,6 @@ class Tables:
     activity_versions: Table
     activity_hours: Table
     case_signers: Table
-
-
-@dataclass(frozen=True)
-class Schema:
-    """The metadata (for Alembic and tests) and the tables on it."""
-
-    metadata: MetaData
-    tables: Tables
 
 
 def define_tables(metadata: MetaData) -> Tables:
@@ -203,8 +195,10 @@ def define_tables(metadata: MetaData) -> Tables:
     )
 
 
+Schema = KitSchema[Tables]
+"""The metadata (for Alembic and tests) and the service's tables on it."""
+
+
 def make_schema() -> Schema:
-    """Return a fresh metadata carrying the kit's tables and the service's."""
-    metadata = make_metadata()
-    kit_tables(metadata)
-    return Schema(metadata, define_tables(metadata))
+    """Return a fresh metadata with the kit's tables and the service's."""
+    return schema_of(define_tables)
