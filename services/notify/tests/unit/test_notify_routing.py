@@ -245,7 +245,8 @@ def test_a_withdrawn_measure_the_projection_does_not_know_is_unresolved() -> Non
         event("cases.supervision.measure_withdrawn", measure_id="M-9"), DEFAULT_ROUTES, DIRECTORY
     )
     assert routed.notices == ()
-    assert len(routed.unresolved) == 1 and routed.unresolved[0].recipient is None
+    assert len(routed.unresolved) == 1
+    assert routed.unresolved[0].recipient is None
 
 
 def test_the_case_projection_names_a_case_by_its_title() -> None:

@@ -99,8 +99,8 @@ async def entry(svc: Services, caller: Caller, kind: RecipientKind, entry_id: st
     return found[0]
 
 
-def _refuse(problems: Sequence[Problem], at: tuple[str | int, ...] = ("body",)) -> InputError:
-    return InputError([FieldError((*at, *p.loc), p.msg) for p in problems])
+def _refuse(problems: Sequence[Problem]) -> InputError:
+    return InputError([FieldError(p.loc, p.msg) for p in problems])  # the kit adds "body"
 
 
 async def put(svc: Services, caller: Caller, new: Entry, precondition: Precondition) -> Listed:
