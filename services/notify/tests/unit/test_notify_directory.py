@@ -136,3 +136,11 @@ def test_the_case_projection_reads_titles_lead_units_deputies_and_measures() -> 
     [measure] = subjects_of(data("cases.supervision.measure_added"))  # type: ignore[arg-type]
     assert (measure.kind, measure.id, measure.lead_unit_id) == (SubjectKind.measure, "M-3", "U-jtj")
     assert subjects_of(data("cases.case.warning")) == []  # type: ignore[arg-type]
+
+
+def test_a_row_of_the_deputies_roster_export_gives_only_the_addresses() -> None:
+    cells = {"姓名": "王五", "工作单位及职务": "村委会主任", "状态": "active", "公民身份号码": "x",
+             "手机号码": "13900001111", "编号": "3f0c-uuid"}  # fmt: skip
+    entry, problems = entry_from_row(K.deputy, cells, "990101")
+    assert problems == []
+    assert (entry.id, dict(entry.contacts)) == ("3f0c-uuid", {Channel.sms: "13900001111"})

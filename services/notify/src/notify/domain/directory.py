@@ -131,6 +131,7 @@ _ROBOT = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$", re.ASCII)
 _COUNTY = re.compile(r"^\d{6}$", re.ASCII)
 _TOWNSHIP = re.compile(r"^\d{9}$", re.ASCII)
 _ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$", re.ASCII)
+_ID_RULE = "1 to 64 letters, digits or _.:-"
 
 Loc = tuple[str | int, ...]
 
@@ -197,7 +198,7 @@ def check_entry(entry: Entry) -> list[Problem]:
     """Return the problems of a unit or staff entry (empty when it may be written)."""
     problems: list[Problem] = []
     if not _ID.fullmatch(entry.id):
-        problems.append(Problem(("id",), "1 to 64 letters, digits or _.:-"))
+        problems.append(Problem(("id",), _ID_RULE))
     if not entry.name.strip() or len(entry.name) > 200:
         problems.append(Problem(("name",), "a name of 1 to 200 characters"))
     if entry.kind is RecipientKind.handling_unit:
@@ -316,7 +317,15 @@ def missing_columns(kind: RecipientKind, headers: Iterable[str]) -> list[str]:
 def entry_from_row(
     kind: RecipientKind, cells: Mapping[str, str], default_area: str
 ) -> tuple[Entry, list[Problem]]:
-    """Return the entry one import row describes and its problems (a deputy row: contacts only)."""
+    """Return the entry one import row describes and its problems (a deputy row: contacts only).
+
+    A deputy row reads the id and the addresses only: the roster's other columns (the deputies
+    export's 状态, 工作单位及职务, 公民身份号码 …) are ignored and never stored.
+    """
+    if kind is RecipientKind.deputy:
+        deputy = Entry(kind, _column(cells, "id"), "", "", contacts=_contacts(cells))
+        wrong = [] if _ID.fullmatch(deputy.id) else [Problem(("id",), _ID_RULE)]
+        return deputy, wrong + check_contacts(deputy.contacts)
     problems: list[Problem] = []
     active_text = _column(cells, "active").lower()
     if active_text not in _TRUE | _FALSE:
@@ -340,11 +349,4 @@ def entry_from_row(
         offices=frozenset(offices),
         contacts=_contacts(cells),
     )
-    if kind is RecipientKind.deputy:
-        if not _ID.fullmatch(entry.id):
-            problems.append(Problem(("id",), "1 to 64 letters, digits or _.:-"))
-        if offices:
-            problems.append(Problem(("offices",), "a deputy holds no office here"))
-        problems.extend(check_contacts(entry.contacts))
-        return entry, problems
     return entry, problems + check_entry(entry)
