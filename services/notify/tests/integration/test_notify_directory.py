@@ -159,6 +159,9 @@ async def test_an_import_writes_every_row_or_none_and_reports_each_rejected_row(
             (5, "id"),
         ]
         assert (await client.get("/api/v1/directory/units", headers=admin)).json() == []
+        registry = core.runtime.registry
+        rejected = {"kind": "handling_unit", "result": "rejected"}
+        assert registry.get_sample_value("notify_directory_import_rows_total", rejected) == 3
 
         good = _csv(
             "单位编号,单位名称,邮箱,手机",
@@ -168,6 +171,8 @@ async def test_an_import_writes_every_row_or_none_and_reports_each_rejected_row(
         done = await client.post(url, content=good, headers={**admin, **csv_type})
         assert done.status_code == 201, done.text
         assert (done.json()["created"], done.json()["updated"]) == (2, 0)
+        written = {"kind": "handling_unit", "result": "written"}
+        assert registry.get_sample_value("notify_directory_import_rows_total", written) == 2
 
         # XLSX, sent as a form upload: the same rows again update; "-" erases an address
         book = Workbook()

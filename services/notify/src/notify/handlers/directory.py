@@ -181,6 +181,11 @@ class ImportReport:
         }
 
 
+def _count(svc: Services, kind: RecipientKind, result: str, rows: int) -> None:
+    if svc.metrics is not None:
+        svc.metrics.imported.labels(kind=kind.value, result=result).inc(rows)
+
+
 def check_importer(caller: Caller, kind: RecipientKind) -> None:
     """Refuse a caller who may not import this kind of file (before its body is read)."""
     p = caller.principal
@@ -212,6 +217,7 @@ async def import_rows(
         lacking = missing_columns(kind, rows[0][1].keys())
         if lacking:
             report.reject(1, "", [Problem(("header",), f"no column {c}") for c in lacking])
+            _count(svc, kind, "rejected", len(rows))
             return report
     default_area = p.scope if len(p.scope) in (COUNTY_DIGITS, TOWNSHIP_DIGITS) else ""
     if kind is RecipientKind.handling_unit:
@@ -241,6 +247,7 @@ async def import_rows(
                         break
             report.reject(n, new.id, problems)
         if report.errors:
+            _count(svc, kind, "rejected", len({e["row"] for e in report.errors}))
             return report
         for _, new, _ in parsed:
             if kind is RecipientKind.deputy:
@@ -259,6 +266,7 @@ async def import_rows(
             detail={"rows": len(parsed), "created": report.created, "updated": report.updated},
         )
         await uow.commit()
+    _count(svc, kind, "written", len(parsed))
     log.info("directory import of %d %s rows by %s", len(parsed), kind.value, p.subject)
     return report
 
