@@ -34,7 +34,7 @@ from notify.domain.directory import (
     may_manage,
     missing_columns,
 )
-from notify.domain.model import Channel
+from notify.domain.model import Channel, RecipientRef
 from notify.handlers.api import masked_contact
 from notify.handlers.context import Caller, Services
 
@@ -91,7 +91,7 @@ async def entry(svc: Services, caller: Caller, kind: RecipientKind, entry_id: st
     p = caller.principal
     _reader(p)
     async with svc.uow() as uow:
-        found = await store(svc, uow).entries(kind, "", [Entry(kind, entry_id, "", "").ref])
+        found = await store(svc, uow).entries(kind, "", [RecipientRef(kind, entry_id)])
     if not found:
         raise NotFoundError(f"{kind.value}:{entry_id} is not in the directory")
     if not found[0].area.startswith(_area(p, kind)):
