@@ -147,3 +147,13 @@ def exported_metrics(wired: dict[str, Wired]) -> dict[str, dict[str, frozenset[s
                     series[family.name + suffix] = labels | extra
         exported[name] = series
     return exported
+
+
+@pytest.fixture(scope="session")
+def route_templates(wired: dict[str, Wired]) -> dict[str, frozenset[str]]:
+    """Per service, the route templates its HTTP metrics carry (`/api/v1/cases/{case_id}`, `/readyz`)."""
+    public = {"/livez", "/readyz", "/metrics", "/docs", "/openapi.json", "/asyncapi.json"}
+    return {
+        name: frozenset({*service.app.openapi()["paths"], *public})
+        for name, service in wired.items()
+    }
