@@ -355,6 +355,7 @@ def test_every_variable_is_a_setting_of_the_service_and_valid(
     assert settings["http_port"] == 8000
     assert settings["http_host"] == "0.0.0.0"
     assert settings["kafka_topic_partitions"] == 6
+    assert not settings["dev_mode"], "compose runs like production: a real JWT_SECRET, no DEV_MODE"
     with pytest.raises(AssertionError, match="JWT_SECRET is required"):
         _interpolated(env["JWT_SECRET"], {})
 

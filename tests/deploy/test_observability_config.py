@@ -385,6 +385,46 @@ def test_the_platform_alerts_exist_and_are_documented() -> None:
             assert anchor in anchors, f"{rule['alert']}: no heading for #{anchor}"
 
 
+def runbooks() -> dict[str, str]:
+    """The entries under `## Runbooks` of OPERATIONS.md: heading (an alert's name) -> text."""
+    section = OPERATIONS.read_text(encoding="utf-8").split("\n## Runbooks\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    parts = re.split(r"^### (\S+)\s*$", section, flags=re.MULTILINE)
+    return {name: text.strip() for name, text in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def runbook_problems(alerts: list[dict[str, Any]], entries: dict[str, str]) -> list[str]:
+    """Alerts without a runbook entry that says what to do, or whose annotation links elsewhere."""
+    problems: list[str] = []
+    for rule in alerts:
+        name = str(rule["alert"])
+        text = entries.get(name, "")
+        if len(text) < 200:
+            problems.append(f"{name}: no runbook entry (### {name} under ## Runbooks) or too short")
+        link = str(rule.get("annotations", {}).get("runbook", ""))
+        if link != f"deploy/OPERATIONS.md#{name.lower()}":
+            problems.append(f"{name}: runbook annotation {link!r} is not its entry")
+    problems += [
+        f"runbook for no alert: {extra}"
+        for extra in set(entries) - {str(r["alert"]) for r in alerts}
+    ]
+    return problems
+
+
+def test_every_alert_has_a_runbook_entry_and_links_it() -> None:
+    assert runbook_problems(_rules(), runbooks()) == []
+
+
+def test_a_missing_runbook_entry_is_reported() -> None:
+    entries = runbooks()
+    rule = {"alert": "NpcNew", "annotations": {"runbook": "deploy/OPERATIONS.md#alerts"}}
+    assert len(runbook_problems([*_rules(), rule], entries)) == 2
+    del entries["NpcOutboxStuck"]
+    assert runbook_problems(_rules(), entries) == [
+        "NpcOutboxStuck: no runbook entry (### NpcOutboxStuck under ## Runbooks) or too short"
+    ]
+
+
 @pytest.mark.parametrize("rule", _rules(), ids=lambda rule: str(rule.get("alert")))
 def test_alert_expressions_use_only_exported_metrics(
     rule: dict[str, Any], contract: Contract
