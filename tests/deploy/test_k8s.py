@@ -454,3 +454,57 @@ def test_each_migration_job_brings_its_database_to_the_newest_revision(tmp_path:
         )
         head = scripts.get_current_head()
         assert revision == head, f"{service} stopped at {revision}, the head is {head}"
+
+
+# --- Prometheus in the cluster ---------------------------------------------------------------------------
+
+PROMETHEUS_K8S = ROOT / "deploy" / "prometheus" / "kubernetes.yml"
+
+
+def _relabel(pod: dict[str, str], rules: list[Doc]) -> dict[str, str] | None:
+    """Apply Prometheus relabel rules (keep, replace) to a target's labels; None when dropped."""
+    labels = dict(pod)
+    for rule in rules:
+        value = rule.get("separator", ";").join(labels.get(s, "") for s in rule["source_labels"])
+        match = re.fullmatch(rule.get("regex", "(.*)"), value)
+        if rule.get("action", "replace") == "keep":
+            if not match:
+                return None
+            continue
+        if match:
+            replacement = rule.get("replacement", "$1")
+            labels[rule["target_label"]] = match.expand(re.sub(r"\$(\d+)", r"\\g<\1>", replacement))
+    return labels
+
+
+def _meta(name: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_]", "_", name)
+
+
+def test_in_cluster_prometheus_names_each_service_job_like_compose() -> None:
+    """The pods of the overlay, relabelled: job = the service (the alerts' `up{job=…}`), port 8000."""
+    config = yaml.safe_load(PROMETHEUS_K8S.read_text(encoding="utf-8"))
+    assert config["rule_files"] == ["alerts.yml"]
+    assert (PROMETHEUS_K8S.parent / "alerts.yml").is_file()
+    (job,) = config["scrape_configs"]
+    (discovery,) = job["kubernetes_sd_configs"]
+    assert discovery["role"] == "pod"
+    overlay = build(K8S / "overlays" / "example")
+    assert discovery["namespaces"]["names"] == sorted(_of(overlay, "Namespace"))
+    found: dict[str, dict[str, str]] = {}
+    for doc in overlay:
+        if doc["kind"] not in ("Deployment", "Job"):
+            continue
+        template = doc["spec"]["template"]["metadata"]
+        pod = {"__address__": "10.0.0.7", "__metrics_path__": "/metrics"}
+        pod |= {f"__meta_kubernetes_pod_label_{_meta(k)}": v for k, v in template["labels"].items()}
+        annotations = template.get("annotations", {})
+        pod |= {f"__meta_kubernetes_pod_annotation_{_meta(k)}": v for k, v in annotations.items()}
+        target = _relabel(pod, job["relabel_configs"])
+        if target is not None:
+            assert doc["kind"] == "Deployment", f"{doc['metadata']['name']} would be scraped"
+            found[target["job"]] = target
+    assert set(found) == set(APP_SERVICES)
+    for target in found.values():
+        assert target["__address__"] == "10.0.0.7:8000"
+        assert target["__metrics_path__"] == "/metrics"

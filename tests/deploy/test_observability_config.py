@@ -517,6 +517,47 @@ def test_dashboard_queries_use_only_exported_metrics_and_real_routes(
     assert problems == []
 
 
+_GRAFANA_VARIABLES = {
+    "$__rate_interval": "1m",
+    "$__interval": "1m",
+    "$__range": "1h",
+}
+
+
+def _as_promql(expr: str) -> str:
+    """A panel's query as Prometheus receives it: Grafana's interval variables and filters filled in."""
+    for variable, value in _GRAFANA_VARIABLES.items():
+        expr = expr.replace(variable, value)
+    return re.sub(r"\$\{?\w+\}?", ".*", expr)
+
+
+def _promtool_check_exprs(exprs: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
+    """Run `promtool check rules` on the expressions, each as a recording rule."""
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: ./dev test installs it (apt-get install -y prometheus)"
+    rules = [{"record": f"dashboard_query_{i}", "expr": expr} for i, expr in enumerate(exprs)]
+    path = folder / "dashboard_queries.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}), "utf-8")
+    return subprocess.run(
+        [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+
+
+def test_every_panel_query_is_valid_promql(tmp_path: Path) -> None:
+    """Prometheus's own parser reads every panel's query (the name checks above do not parse)."""
+    exprs = [
+        _as_promql(str(target["expr"]))
+        for dashboard in _dashboards().values()
+        for panel in _panels(dashboard["panels"])
+        for target in panel.get("targets", [])
+    ]
+    assert len(exprs) > 50
+    result = _promtool_check_exprs(exprs, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    broken = _promtool_check_exprs(["sum by (service) (rate(kit_ready[1m])"], tmp_path)
+    assert broken.returncode != 0, "promtool should refuse an unbalanced query"
+
+
 # What each dashboard is for, and the series it must show for that (issue 12: case handling by township,
 # points, deliveries by channel, consumer lag and outbox age per service).
 DASHBOARDS: dict[str, set[str]] = {
