@@ -635,3 +635,34 @@ def test_per_service_dashboards_split_by_service_and_township() -> None:
     assert "category" in grouped("scoring.json", "scoring_entries_recorded_total")
     assert {"channel", "result"} <= grouped("notify.json", "notify_notifications_total")
     assert "channel" in grouped("notify.json", "notify_event_to_sent_seconds_bucket")
+
+
+# --- the operators' documents link to what exists -----------------------------------------------------
+
+OPERATOR_DOCS = (OPERATIONS, DEPLOY / "k8s" / "README.md")
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchors(text: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("doc", OPERATOR_DOCS, ids=lambda p: p.name)
+def test_operator_docs_links_resolve(doc: Path) -> None:
+    problems = []
+    for link in _LINK.findall(doc.read_text(encoding="utf-8")):
+        if link.startswith(("http://", "https://")):
+            continue
+        path, _, anchor = link.partition("#")
+        target = (doc.parent / path).resolve() if path else doc
+        if not target.exists():
+            problems.append(f"{link}: no file {target}")
+        elif (
+            anchor
+            and target.suffix == ".md"
+            and anchor not in _anchors(target.read_text(encoding="utf-8"))
+        ):
+            problems.append(f"{link}: no heading #{anchor} in {target.name}")
+    assert problems == []
