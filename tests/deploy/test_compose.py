@@ -431,3 +431,18 @@ def test_the_four_services_share_one_image_and_send_traces_to_jaeger() -> None:
         assert (endpoint.scheme, endpoint.hostname, endpoint.port) == ("http", "jaeger", 4318)
         assert "4318" in [str(port) for port in jaeger.get("expose", [])]
         assert "jaeger" in services[name]["depends_on"], f"{name} starts before its trace sink"
+
+
+def test_the_exporter_posts_the_services_spans_to_jaegers_otlp_route() -> None:
+    """The kit's OTLP/HTTP exporter, built from compose's variables, sends to Jaeger's /v1/traces."""
+    import os
+    from unittest import mock
+
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    env = _env(_services()["cases"])
+    with mock.patch.dict(
+        os.environ, {"OTEL_EXPORTER_OTLP_ENDPOINT": env["OTEL_EXPORTER_OTLP_ENDPOINT"]}
+    ):
+        exporter = OTLPSpanExporter()
+    assert exporter._endpoint == "http://jaeger:4318/v1/traces"
