@@ -68,9 +68,13 @@ def bearer(
 
 
 @asynccontextmanager
-async def service_process(name: str) -> AsyncIterator[Running]:
-    """Start `python -m <name>` on a fresh database; stop it with SIGTERM and check it exits."""
-    prefix = unique("e2e") + "."
+async def service_process(name: str, *, prefix: str | None = None) -> AsyncIterator[Running]:
+    """Start `python -m <name>` on a fresh database; stop it with SIGTERM and check it exits.
+
+    Services started with the same `prefix` share their topics (one platform); by default each
+    process gets a prefix of its own.
+    """
+    prefix = prefix or unique("e2e") + "."
     port = free_port()
     upper = name.upper()
     async with fresh_database() as url:
