@@ -51,7 +51,8 @@ class Settings:
 
 def build(settings: Settings, projection: Projection) -> FastStream:
     """Wire the broker, the subscriber and the application."""
-    broker = KafkaBroker(settings.bootstrap_servers, logger=None)
+    logger = logging.getLogger("faststream_subscriber")  # warnings and errors (see main)
+    broker = KafkaBroker(settings.bootstrap_servers, logger=logger)
     names = [settings.topic_prefix + topic for topic in (topics.DEPUTIES, topics.CASES)]
 
     @broker.subscriber(
@@ -72,7 +73,7 @@ def build(settings: Settings, projection: Projection) -> FastStream:
         report(Record(record.topic, record.partition, record.offset), result, client="faststream")
         await message.ack()  # commits this record's offset (+1): after the effect is stored
 
-    return FastStream(broker, logger=logging.getLogger("faststream_subscriber"))
+    return FastStream(broker, logger=logger)
 
 
 async def main() -> None:
