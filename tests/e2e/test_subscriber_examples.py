@@ -82,11 +82,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment's interpreter with the wheel and the clients, nothing else of ours."""
-    venv = tmp_path_factory.mktemp("subscriber") / "venv"
-    _uv("venv", "--python", sys.executable, venv)
-    interpreter = venv / "bin" / "python"
+    home = tmp_path_factory.mktemp("subscriber")
+    locked = home / "constraints.txt"  # their dependencies too at uv.lock's versions: in the cache
+    _uv("export", "--frozen", "--no-hashes", "--no-emit-workspace", "--all-packages", "-o", locked)
+    _uv("venv", "--python", sys.executable, home / "venv")
+    interpreter = home / "venv" / "bin" / "python"
     pins = [f"{name}=={_locked(name.split('[')[0])}" for name in THIRD_PARTY]
-    _uv("pip", "install", "--python", interpreter, wheel, *pins)
+    _uv("pip", "install", "--python", interpreter, "--constraints", locked, wheel, *pins)
     return interpreter
 
 
@@ -205,7 +207,7 @@ async def _write(deputies: str, cases: str) -> str:
             answer = await client.post("/api/v1/suggestions", json=body, headers=filing)
             return answer.status_code == 201
 
-        await wait_until(filed, within=30, interval=0.5)
+        await wait_until(filed, within=60, interval=0.5)
         case = (await client.post("/api/v1/suggestions", json=body, headers=filing)).json()
         accepted = await client.post(
             f"/api/v1/cases/{case['case_id']}/accept",
@@ -229,10 +231,12 @@ async def _publish(*records: tuple[str, bytes, bytes]) -> None:
 
 @asynccontextmanager
 async def platform(prefix: str) -> AsyncIterator[tuple[Running, Running]]:
-    """Start deputies and cases on one topic prefix, side by side (a start is mostly waiting)."""
+    """Start deputies and cases on one topic prefix, side by side (two cores, two starts)."""
     async with AsyncExitStack() as stack:
         starts = [
-            asyncio.create_task(stack.enter_async_context(service_process(name, prefix=prefix)))
+            asyncio.create_task(
+                stack.enter_async_context(service_process(name, prefix=prefix, ready_within=120))
+            )
             for name in ("deputies", "cases")
         ]
         try:
