@@ -27,7 +27,8 @@ import signal
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from projection import Projection, Record, Result, report
 from referencing import Registry, Resource
@@ -94,6 +95,14 @@ def handle(projection: Projection, schemas: SchemaCheck, record: ConsumerRecord[
     report(Record(record.topic, record.partition, record.offset), result, client="aiokafka")
 
 
+async def commit(consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int) -> None:
+    """Commit a partition's offset; if a rebalance took the partition away, let it go."""
+    try:
+        await consumer.commit({partition: offset})
+    except CommitFailedError:  # its new owner reads these records again: the ids dedupe them
+        logging.warning("%s was reassigned before the commit: delivered again", partition)
+
+
 async def consume(settings: Settings, stop: asyncio.Event) -> None:
     """Fetch, apply and commit until `stop` is set."""
     projection = Projection(settings.database)
@@ -105,8 +114,8 @@ async def consume(settings: Settings, stop: asyncio.Event) -> None:
         enable_auto_commit=False,  # offsets are committed after the effects, below
         auto_offset_reset="earliest",  # a new group reads the topics from their beginning
     )
-    await consumer.start()
     try:
+        await consumer.start()
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=500, max_records=500)
             for partition, records in batches.items():
@@ -119,9 +128,8 @@ async def consume(settings: Settings, stop: asyncio.Event) -> None:
                     logging.exception("not applied; it is fetched again")
                     await asyncio.sleep(RETRY_SECONDS)
                     consumer.seek(partition, records[done].offset)
-                if done:
-                    last = records[done - 1].offset
-                    await consumer.commit({partition: last + 1})
+                if done:  # the offset of the next record to read: after the last one applied
+                    await commit(consumer, partition, records[done - 1].offset + 1)
     finally:
         await consumer.stop()  # leaves the group at once: its partitions go to the others
         projection.close()

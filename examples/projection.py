@@ -145,13 +145,6 @@ class Projection:
         checked = check(value)
         return checked if isinstance(checked, Result) else self.apply(checked)
 
-    def counts(self) -> dict[str, int]:
-        """Return how many rows each table of the read model holds."""
-        return {
-            table: int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
-            for table in ("applied", "townships", "deputies", "cases")
-        }
-
 
 def report(record: Record, result: Result, **extra: Any) -> None:
     """Print one JSON line about a record on stdout (what the example's test reads)."""
