@@ -139,6 +139,9 @@ class DimensionScore(Part):
     dimension: AssessmentDimension
     points: float = Field(ge=0, description="Points reached")
     max_points: float = Field(ge=0, description="Points available")
+    evidence: tuple[str, ...] = Field(
+        default=(), description="Ids of the events (facts) behind the dimension's points"
+    )
 
 
 class AssessmentPublished(EventData):
