@@ -145,6 +145,9 @@ async def test_a_period_is_published_after_review_and_deputies_see_only_what_was
         assert [p["period"] for p in listed.json()] == [f"{YEAR}-Q1"]
         audit = service.runtime.tables.audit_log
         assert await count(service.runtime.engine, audit, audit.c.action == "publish_scores") == 1
+        metrics = (await client.get("/metrics")).text
+        for outcome, n in (("published", 1), ("under_review", 1), ("already", 1)):
+            assert f'scoring_publications_total{{outcome="{outcome}"}} {n}.0' in metrics
 
 
 async def test_a_contest_counts_from_publication_and_its_resolution_is_explained(
@@ -278,6 +281,9 @@ async def test_a_contest_counts_from_publication_and_its_resolution_is_explained
         )
         assert late.status_code == 409, late.text
         assert f"the publication (亮分) of {YEAR}-Q1" in late.text
+        metrics = (await client.get("/metrics")).text
+        for outcome, n in (("contested", 2), ("refused", 1), ("rejected", 1), ("upheld", 1)):
+            assert f'scoring_contests_total{{outcome="{outcome}"}} {n}.0' in metrics
 
 
 async def test_assessment_rules_are_the_countys_and_a_published_assessment_is_stored(
@@ -436,6 +442,9 @@ async def test_a_deputy_takes_their_dossier_and_grades_are_only_proposed(
         audit = service.runtime.tables.audit_log
         exports = (audit.c.action == "export") & (audit.c.resource_type == "dossier")
         assert await count(service.runtime.engine, audit, exports) == 3
+        metrics = (await client.get("/metrics")).text
+        assert 'scoring_dossier_exports_total{format="json"} 2.0' in metrics
+        assert 'scoring_dossier_exports_total{format="docx"} 1.0' in metrics
 
         listed = await client.get(f"/api/v1/proposals?scope={TOWN}&year={YEAR}", headers=staff)
         assert listed.status_code == 200, listed.text

@@ -79,6 +79,7 @@ async def deputy_dossier(
             detail={"format": fmt},
         )
         await uow.commit()
+    svc.metrics.exports.labels(fmt).inc()
     return dossier(card, township, facts, proposals)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 
 from contracts import scoring as ev
-from kit.errors import ForbiddenError, NotFoundError, VersionConflictError
+from kit.errors import ForbiddenError, NotFoundError, TransitionError, VersionConflictError
 from kit.events import event
 from kit.principal import Role
 from kit.uow import UnitOfWork
@@ -201,15 +201,20 @@ async def review(
         opened, words, days = row.recorded_at, "the entry was recorded", svc.contest_days
         if action is Action.contest:
             opened, words, days = await _contest_window(svc, uow, row)
-        found = reviews.step(
-            action,
-            status,
-            reason=reason,
-            recorded_at=opened,
-            now=svc.now(),
-            contest_days=days,
-            window_opened=words,
-        )
+        try:
+            found = reviews.step(
+                action,
+                status,
+                reason=reason,
+                recorded_at=opened,
+                now=svc.now(),
+                contest_days=days,
+                window_opened=words,
+            )
+        except TransitionError:
+            if action is Action.contest:
+                svc.metrics.contests.labels("refused").inc()
+            raise
         await _move(svc, uow, caller, row, current, found.end, action.value, reason)
         if action is Action.contest:
             await uow.session.execute(
@@ -245,6 +250,8 @@ async def review(
             )
         )
         await uow.commit()
+    if action is Action.contest:
+        svc.metrics.contests.labels("contested").inc()
     return Reviewed(entry_id, found.end, current + 1)
 
 
@@ -387,6 +394,7 @@ async def resolve_contest(
             )
         )
         await uow.commit()
+    svc.metrics.contests.labels(outcome.value).inc()
     return Reviewed(entry_id, end, current + 1)
 
 

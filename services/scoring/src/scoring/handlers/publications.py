@@ -95,12 +95,14 @@ async def publish(
         )
         todo = [t for t in townships if t not in done]
         if not todo:
+            svc.metrics.publications.labels("already").inc()
             raise TransitionError(f"{period} is already published for {scope}", state="published")
         rows = await store.entries(Ledger(active.county, year, active.version))
         pairs = [(entry_of(r), str(r.status)) for r in rows]
         waiting = {t: unreviewed(pairs, t, start, end) for t in todo}
         if any(waiting.values()):
             counts = ", ".join(f"{t}: {len(ids)}" for t, ids in waiting.items() if ids)
+            svc.metrics.publications.labels("under_review").inc()
             raise TransitionError(
                 f"entries of {period} still await 初审/复核 or a contest's resolution ({counts})",
                 state="under_review",
@@ -149,6 +151,7 @@ async def publish(
             )
             out.append(found)
         await uow.commit()
+    svc.metrics.publications.labels("published").inc(len(out))
     return out
 
 
