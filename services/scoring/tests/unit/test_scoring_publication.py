@@ -27,6 +27,7 @@ from contracts.vocabulary import ActivityType, DeputyGrade, ReplyClass
 from kit.errors import InputError, TransitionError
 from kit.principal import Principal
 from scoring.adapters.docx_dossier import render
+from scoring.domain import facts as f
 from scoring.domain.clauses import Category
 from scoring.domain.dossier import dossier, live
 from scoring.domain.entries import Entry
@@ -175,7 +176,7 @@ def test_grades_only_propose_consequences() -> None:
 
 def test_the_dossier_holds_the_record_as_it_stands_and_renders_as_a4() -> None:
     r = rules()
-    facts = [
+    facts: list[f.Fact] = [
         deputy("d1"),
         deputy("d2"),
         activity("a1", A.inspection, {"d1": Presence.present}),
