@@ -92,6 +92,11 @@ async def test_a_period_is_published_after_review_and_deputies_see_only_what_was
         admin = headers(settings, "county_admin", COUNTY)
         board = f"/api/v1/leaderboard?scope={TOWN}&year={YEAR}"
         assert _board(await client.get(board, headers=me)) == []  # nothing published yet
+        card = f"/api/v1/deputies/d1/score-card?year={YEAR}"
+        ranks = ("rank_in_township", "rank_in_county", "ranked_as_of")
+        own = (await client.get(card, headers=me)).json()
+        assert [own[k] for k in ranks] == [None, None, None]  # no standing before 亮分
+        assert [(await client.get(card, headers=staff)).json()[k] for k in ranks] == [1, 1, None]
         assert _board(await client.get(board, headers=staff)) == [
             ("d1", 66.0, None),
             ("d2", 58.6, None),
@@ -138,6 +143,8 @@ async def test_a_period_is_published_after_review_and_deputies_see_only_what_was
         await ingest(service, [envelope(q2)])
         published = [("d1", 66.0, f"{YEAR}-Q1"), ("d2", 58.6, f"{YEAR}-Q1")]
         assert _board(await client.get(board, headers=me)) == published
+        own = (await client.get(card, headers=me)).json()
+        assert [own[k] for k in ranks] == [1, None, f"{YEAR}-Q1"]
         assert ("d2", 61.6, None) in _board(await client.get(board, headers=staff))
         county = await client.get(f"/api/v1/leaderboard?scope={COUNTY}&year={YEAR}", headers=me)
         assert county.status_code == 403  # a deputy reads their own township's publication

@@ -79,8 +79,9 @@ class CardView:
     card: ScoreCard
     township: str
     statuses: dict[str, tuple[str, int]]
-    rank_in_township: int
-    rank_in_county: int
+    rank_in_township: int | None
+    rank_in_county: int | None
+    ranked_as_of: str | None = None
 
 
 async def _cards(
@@ -107,6 +108,13 @@ async def deputy_card(svc: Services, caller: Caller, deputy_id: str, year: int) 
     in_township = {d: t for d, t in totals.items() if roster.get(d) == township}
     mine = cards[deputy_id]
     lines = {e.entry_id: statuses[e.entry_id] for e in mine.lines}
+    if caller.principal.has(Role.deputy) and not caller.principal.has(*READERS):
+        # a deputy's own numbers are live; where they stand among others only as published
+        pub = (await latest(svc, township, year)).get(township)
+        ranked = {s["deputy_id"]: s["rank"] for s in pub.standings} if pub else {}
+        return CardView(
+            mine, township, lines, ranked.get(deputy_id), None, pub.period if pub else None
+        )
     return CardView(mine, township, lines, rank(in_township)[deputy_id], rank(totals)[deputy_id])
 
 

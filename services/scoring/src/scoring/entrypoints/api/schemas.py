@@ -136,8 +136,13 @@ class CardOut(BaseModel):
     grade: str
     grade_score: Decimal
     grade_reasons: list[str]
-    rank_in_township: int
-    rank_in_county: int
+    rank_in_township: int | None = Field(
+        description="Live for staff and county roles; for the deputy, as last published (亮分)"
+    )
+    rank_in_county: int | None = Field(description="Live for staff and county roles only")
+    ranked_as_of: str | None = Field(
+        default=None, description="The published period the deputy's rank is from"
+    )
     by_category: list[TotalOut]
     by_month: list[TotalOut]
     by_quarter: list[TotalOut]
