@@ -128,6 +128,11 @@ async def test_a_period_is_published_after_review_and_deputies_see_only_what_was
             ("d1", 6.0, 1),
             ("d2", -1.4, 2),
         ]
+        assert {k: float(v) for k, v in pub["standings"][0]["by_category"].items() if float(v)} == {
+            "base": 60,
+            "activity": 3,
+            "suggestion": 3,
+        }
         again = await client.post("/api/v1/publications", json=publish, headers=admin)
         assert again.status_code == 409
         [sent] = await _sent(service, "scoring.score.published")
@@ -256,19 +261,33 @@ async def test_a_contest_counts_from_publication_and_its_resolution_is_explained
         )
         assert twice.status_code == 409
 
+        # a contested entry approved again at 初审 closes the contest as rejected, with the note
+        u = f"/api/v1/entries/{inspection['entry_id']}"
+        assert (
+            await client.post(f"{u}/contest", json={"reason": "时长不对"}, headers=at(1, me))
+        ).status_code == 200
+        approved = await client.post(
+            f"{u}/first-review", json={"reason": "签到表核对无误"}, headers=at(2, staff)
+        )
+        assert approved.json()["status"] == "first_reviewed", approved.text
+        closed = (await client.get("/api/v1/deputies/d1/contests", headers=me)).json()[0]
+        assert (closed["outcome"], closed["explanation"]) == ("rejected", "签到表核对无误")
+        assert len(await _sent(service, "scoring.contest.resolved")) == 3
+        assert (await client.post(f"{u}/recheck", json={}, headers=at(3, admin))).status_code == 200
+
         # published 8 days ago with a 7-day window: closed, and the answer says why
         await _review_all(client, settings, ["d2"])
         for e2 in await _ledger(client, staff, "d1"):
             if e2["status"] == "provisional":
                 u = f"/api/v1/entries/{e2['entry_id']}"
-                assert (
-                    await client.post(
-                        f"{u}/first-review", json={}, headers=at(e2["version"], staff)
-                    )
-                ).status_code == 200
-                assert (
-                    await client.post(f"{u}/recheck", json={}, headers=at(e2["version"] + 1, admin))
-                ).status_code == 200
+                first = await client.post(
+                    f"{u}/first-review", json={}, headers=at(e2["version"], staff)
+                )
+                assert first.status_code == 200, first.text
+                again = await client.post(
+                    f"{u}/recheck", json={}, headers=at(e2["version"] + 1, admin)
+                )
+                assert again.status_code == 200, again.text
         pub = await client.post(
             "/api/v1/publications",
             json={"scope": COUNTY, "year": YEAR, "period": f"{YEAR}-Q1"},
@@ -289,7 +308,7 @@ async def test_a_contest_counts_from_publication_and_its_resolution_is_explained
         assert late.status_code == 409, late.text
         assert f"the publication (亮分) of {YEAR}-Q1" in late.text
         metrics = (await client.get("/metrics")).text
-        for outcome, n in (("contested", 2), ("refused", 1), ("rejected", 1), ("upheld", 1)):
+        for outcome, n in (("contested", 3), ("refused", 1), ("rejected", 2), ("upheld", 1)):
             assert f'scoring_contests_total{{outcome="{outcome}"}} {n}.0' in metrics
 
 

@@ -64,6 +64,7 @@ class PublishedStanding:
     period_points: Decimal
     grade: str
     rank: int
+    by_category: tuple[tuple[str, Decimal], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """Return the line as stored in the snapshot (decimals as strings)."""
@@ -73,6 +74,7 @@ class PublishedStanding:
             "period_points": str(self.period_points),
             "grade": self.grade,
             "rank": self.rank,
+            "by_category": {label: str(points) for label, points in self.by_category},
         }
 
 
@@ -100,6 +102,7 @@ def standings(
             period_points=sum((e.points for e in c.lines if e.period == period), Decimal(0)),
             grade=c.grade.value,
             rank=ranks[d],
+            by_category=tuple((t.label, t.points) for t in c.by_category),
         )
         for d, c in mine.items()
     ]

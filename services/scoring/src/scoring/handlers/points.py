@@ -224,6 +224,10 @@ async def review(
                 svc.metrics.contests.labels("refused").inc()
             raise
         await _move(svc, uow, caller, row, current, found.end, action.value, reason)
+        resolves = _RESOLVES.get(action) if status is Status.contested else None
+        if resolves is not None:
+            note = reason or f"{action.value} without a note"
+            await _close_contest(svc, uow, caller, row, resolves, note)
         if action is Action.contest:
             await uow.session.execute(
                 insert(svc.tables.contests).values(
@@ -260,6 +264,8 @@ async def review(
         await uow.commit()
     if action is Action.contest:
         svc.metrics.contests.labels("contested").inc()
+    if resolves is not None:
+        svc.metrics.contests.labels(resolves.value).inc()
     return Reviewed(entry_id, found.end, current + 1)
 
 
@@ -342,6 +348,55 @@ async def _status_before_contest(svc: Services, uow: UnitOfWork, entry_id: str) 
     return before
 
 
+async def _close_contest(
+    svc: Services,
+    uow: UnitOfWork,
+    caller: Caller,
+    row: Row[Any],
+    outcome: ev.ContestOutcome,
+    explanation: str,
+) -> None:
+    """Record the resolution on the entry's open contest and stage ``scoring.contest.resolved``."""
+    c = svc.tables.contests
+    open_contest = await uow.session.scalar(
+        select(func.max(c.c.seq)).where(c.c.entry_id == row.entry_id, c.c.outcome.is_(None))
+    )
+    contest = (await uow.session.execute(select(c).where(c.c.seq == open_contest))).first()
+    if contest is None:
+        raise NotFoundError(f"no open contest of entry {row.entry_id}")
+    await uow.session.execute(
+        update(c)
+        .where(c.c.seq == contest.seq)
+        .values(
+            outcome=outcome.value,
+            explanation=explanation,
+            resolved_by=caller.subject,
+            resolved_at=svc.now(),
+        )
+    )
+    uow.stage(
+        event(
+            ev.ContestResolved(
+                entry_id=row.entry_id,
+                deputy_id=row.deputy_id,
+                township=row.township,
+                outcome=outcome,
+                explanation=explanation,
+                contest_reason=contest.reason,
+                resolver_id=caller.subject,
+            ),
+            source=SOURCE,
+        )
+    )
+
+
+# A contested entry approved again at 初审 or voided is resolved by that action too.
+_RESOLVES = {
+    Action.first_review: ev.ContestOutcome.rejected,
+    Action.void: ev.ContestOutcome.upheld,
+}
+
+
 async def resolve_contest(
     svc: Services,
     caller: Caller,
@@ -361,23 +416,7 @@ async def resolve_contest(
         before = await _status_before_contest(svc, uow, entry_id)
         end = reviews.resolve(outcome, status, before, explanation)
         await _move(svc, uow, caller, row, current, end, f"resolve_{outcome.value}", explanation)
-        c = svc.tables.contests
-        open_contest = await uow.session.scalar(
-            select(func.max(c.c.seq)).where(c.c.entry_id == entry_id, c.c.outcome.is_(None))
-        )
-        contest = (await uow.session.execute(select(c).where(c.c.seq == open_contest))).first()
-        if contest is None:
-            raise NotFoundError(f"no open contest of entry {entry_id}")
-        await uow.session.execute(
-            update(c)
-            .where(c.c.seq == contest.seq)
-            .values(
-                outcome=outcome.value,
-                explanation=explanation,
-                resolved_by=caller.subject,
-                resolved_at=svc.now(),
-            )
-        )
+        await _close_contest(svc, uow, caller, row, outcome, explanation)
         await svc.audit.record(
             uow.session,
             actor=caller.principal,
@@ -386,20 +425,6 @@ async def resolve_contest(
             resource_id=entry_id,
             township=row.township,
             detail={"outcome": outcome.value, "from": status.value, "to": end.value},
-        )
-        uow.stage(
-            event(
-                ev.ContestResolved(
-                    entry_id=entry_id,
-                    deputy_id=row.deputy_id,
-                    township=row.township,
-                    outcome=outcome,
-                    explanation=explanation,
-                    contest_reason=contest.reason,
-                    resolver_id=caller.subject,
-                ),
-                source=SOURCE,
-            )
         )
         await uow.commit()
     svc.metrics.contests.labels(outcome.value).inc()

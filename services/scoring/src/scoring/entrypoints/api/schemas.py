@@ -243,6 +243,9 @@ class PublishedStandingOut(BaseModel):
     period_points: Decimal = Field(description="Points of entries in the period")
     grade: str
     rank: int
+    by_category: dict[str, Decimal] = Field(
+        default_factory=dict, description="The card's totals by category at publication"
+    )
 
 
 class PublicationOut(BaseModel):
