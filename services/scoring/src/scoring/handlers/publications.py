@@ -179,13 +179,13 @@ async def published(
         return [_of(r) for r in rows]
 
 
-async def latest(svc: Services, uow_scope: str, year: int) -> dict[str, Publication]:
+async def latest(svc: Services, scope: str, year: int) -> dict[str, Publication]:
     """Return each township's latest publication of a year under a scope."""
     t = svc.tables.publications
     async with svc.uow() as uow:
         rows = await uow.session.execute(
             select(t)
-            .where(t.c.township.startswith(uow_scope), t.c.year == year)
+            .where(t.c.township.startswith(scope), t.c.year == year)
             .order_by(t.c.period_end)
         )
         return {r.township: _of(r) for r in rows}
