@@ -229,6 +229,8 @@ SILENT: Final = frozenset(
         "deputies.manuscript.withdrawn",  # a record taken back by staff; scoring recounts
         "deputies.deputy.status_change_scheduled",  # staff recorded it; it applies itself on the day
         "deputies.deputy.status_corrected",  # a county role's own undo; the roster shows it
+        "scoring.contest.resolved",  # the deputy reads the explanation on their card (scoring API)
+        "scoring.rule_set.activated",  # county staff activated it themselves; points follow as events
         "scoring.score.changed",  # every entry moves the total: the points digest says it once a day
         "notify.notification.sent",  # never notify about notifications (no loops)
         "notify.notification.failed",
