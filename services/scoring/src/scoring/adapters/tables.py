@@ -42,6 +42,7 @@ class Tables:
     activity_versions: Table
     activity_hours: Table
     case_signers: Table
+    deputy_totals: Table
 
 
 def define_tables(metadata: MetaData) -> Tables:
@@ -107,6 +108,7 @@ def define_tables(metadata: MetaData) -> Tables:
         ),
         Index("ix_entries_deputy", "county", "year", "rule_set_version", "deputy_id"),
         Index("ix_entries_subject", "county", "year", "rule_set_version", "subject"),
+        Index("ix_entries_rule", "county", "year", "rule_set_version", "rule_id", "deputy_id"),
     )
     entry_status = Table(
         "entry_status",
@@ -179,6 +181,23 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("lead", String(64), nullable=False),
         Column("co_signers", JSON, nullable=False),
     )
+    # The projection of each deputy's numbers in each ledger (the consumer keeps it current).
+    deputy_totals = Table(
+        "deputy_totals",
+        metadata,
+        Column("county", String(6), primary_key=True),
+        Column("year", Integer, primary_key=True),
+        Column("rule_set_version", Integer, primary_key=True),
+        Column("deputy_id", String(64), primary_key=True),
+        Column("township", String(12), nullable=False),
+        Column("total", Numeric(12, 2), nullable=False),
+        Column("confirmed_total", Numeric(12, 2), nullable=False),
+        Column("by_category", JSON, nullable=False),
+        Column("minimums", JSON, nullable=False),
+        Column("grade", String(20), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+        Index("ix_deputy_totals_rank", "county", "year", "rule_set_version", "total"),
+    )
     return Tables(
         rule_sets,
         facts,
@@ -192,6 +211,7 @@ def define_tables(metadata: MetaData) -> Tables:
         activity_versions,
         activity_hours,
         case_signers,
+        deputy_totals,
     )
 
 
