@@ -20,6 +20,7 @@ from scoring.domain.rules import RuleSet
 from scoring.domain.scorecard import ScoreCard, rank, score_cards
 from scoring.handlers.context import Caller, Services
 from scoring.handlers.ledgers import SOURCE
+from scoring.handlers.totals import refresh_deputy
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,7 @@ async def review(
                 source=SOURCE,
             )
         )
+        await refresh_deputy(svc, uow, row)
         await uow.commit()
     return Reviewed(entry_id, found.end, current + 1)
 

@@ -31,6 +31,7 @@ from scoring.handlers.context import Services
 from scoring.handlers.ledgers import SOURCE
 
 KEYS = ("county", "year", "rule_set_version", "deputy_id")
+CENT = Decimal("0.01")
 
 
 def _totals_of(row: Row[Any]) -> DeputyTotals:
@@ -55,7 +56,7 @@ def _row(ledger: Ledger, t: DeputyTotals, svc: Services) -> dict[str, Any]:
         "township": t.township,
         "total": t.total,
         "confirmed_total": t.confirmed_total,
-        "by_category": {k: str(v) for k, v in t.by_category.items()},
+        "by_category": {k: str(v.quantize(CENT)) for k, v in t.by_category.items()},
         "minimums": dict(t.minimums),
         "grade": t.grade.value,
         "updated_at": svc.now(),
