@@ -61,7 +61,7 @@ async def test_a_consumer_killed_mid_backlog_loses_and_doubles_nothing(
         assert await count(engine, tables.parked) == 0
         e = tables.entries
         async with engine.connect() as conn:
-            rows = await conn.scalar(select(func.count()).select_from(e))
+            rows = int(await conn.scalar(select(func.count()).select_from(e)) or 0)
             distinct = await conn.scalar(select(func.count(func.distinct(e.c.entry_id))))
         assert rows == distinct > 1000  # none doubled
         outbox = core.runtime.tables.outbox
