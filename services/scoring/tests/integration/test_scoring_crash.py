@@ -62,7 +62,7 @@ async def test_a_consumer_killed_mid_backlog_loses_and_doubles_nothing(
         e = tables.entries
         async with engine.connect() as conn:
             rows = int(await conn.scalar(select(func.count()).select_from(e)) or 0)
-            distinct = await conn.scalar(select(func.count(func.distinct(e.c.entry_id))))
+            distinct = int(await conn.scalar(select(func.count(func.distinct(e.c.entry_id)))) or 0)
         assert rows == distinct > 1000  # none doubled
         outbox = core.runtime.tables.outbox
         recorded = outbox.c.event_type == "scoring.points.recorded"
