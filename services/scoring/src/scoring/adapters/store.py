@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import RawEnvelope
@@ -434,14 +435,14 @@ class BatchStore(Store):
         wanted = sorted(set(subjects))
         if not wanted:
             return {}
+        if self.session.bind.dialect.name == "postgresql":
+            head = func.split_part(t.c.subject, "/", 1)  # the subject of a mark's key
+            rows = await self.session.execute(select(t).where(head.in_(wanted)))
+            return {r.subject: r.version for r in rows}
         found: dict[str, int] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = [
-                (t.c.subject > s + "/") & (t.c.subject < s + "0")  # '0' follows '/'
-                for s in chunk
-                if s.startswith("activity:")
-            ]
+        for i in range(0, len(wanted), 200):
+            chunk = wanted[i : i + 200]
+            marks = [t.c.subject.startswith(s + "/", autoescape=True) for s in chunk]
             rows = await self.session.execute(select(t).where(or_(t.c.subject.in_(chunk), *marks)))
             found.update({r.subject: r.version for r in rows})
         return found
@@ -502,7 +503,19 @@ class BatchStore(Store):
         rows: Sequence[dict[str, Any]],
         existing: Iterable[tuple[Any, ...]],
     ) -> None:
-        """Insert the rows whose ``keys`` are new and update the others: one statement each."""
+        """Insert the rows whose ``keys`` are new and update the others: one statement each.
+
+        On PostgreSQL one ``INSERT … ON CONFLICT DO UPDATE`` does both.
+        """
+        if not rows:
+            return
+        if self.session.bind.dialect.name == "postgresql":
+            upsert = pg_insert(table)
+            changed = {c: upsert.excluded[c] for c in rows[0] if c not in keys}
+            await self.session.execute(
+                upsert.on_conflict_do_update(index_elements=list(keys), set_=changed), rows
+            )
+            return
         known = set(existing)
         fresh = [r for r in rows if tuple(r[k] for k in keys) not in known]
         stale = [r for r in rows if tuple(r[k] for k in keys) in known]
@@ -523,23 +536,36 @@ class BatchStore(Store):
                 ],
             )
 
+    async def _copy(self, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
+        """Append rows with PostgreSQL's COPY (in order, in this transaction); False elsewhere."""
+        if self.session.bind.dialect.name != "postgresql":
+            return False
+        connection = await (await self.session.connection()).get_raw_connection()
+        columns = list(rows[0])
+        await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
+        )
+        return True
+
     async def keep_facts(self, facts: Sequence[tuple[RawEnvelope, str]], at: datetime) -> None:
         """Keep events scoring read, in the order applied."""
-        if facts:
-            await self.session.execute(
-                insert(self.t.facts),
-                [
-                    {
-                        "event_id": str(envelope.id),
-                        "event_type": envelope.type,
-                        "county": county,
-                        "township": envelope.township,
-                        "envelope": envelope.model_dump(mode="json"),
-                        "stored_at": at,
-                    }
-                    for envelope, county in facts
-                ],
-            )
+        if not facts:
+            return
+        rows = [
+            {
+                "event_id": str(envelope.id),
+                "event_type": envelope.type,
+                "county": county,
+                "township": envelope.township,
+                "envelope": envelope.model_dump_json(),  # COPY takes the JSON text
+                "stored_at": at,
+            }
+            for envelope, county in facts
+        ]
+        if not await self._copy(self.t.facts, rows):
+            for row, (envelope, _) in zip(rows, facts, strict=True):
+                row["envelope"] = envelope.model_dump(mode="json")
+            await self.session.execute(insert(self.t.facts), rows)
 
     async def repark(
         self,
@@ -577,9 +603,9 @@ class BatchStore(Store):
     ) -> None:
         """Append entries to their ledgers in one statement."""
         if entries:
-            await self.session.execute(
-                insert(self.t.entries), [entry_row(x, ledger, at) for ledger, x in entries]
-            )
+            rows = [entry_row(x, ledger, at) for ledger, x in entries]
+            if not await self._copy(self.t.entries, rows):
+                await self.session.execute(insert(self.t.entries), rows)
 
     async def add_signers(self, signers: dict[str, tuple[str, tuple[str, ...]]]) -> None:
         """Record new cases' signatories."""

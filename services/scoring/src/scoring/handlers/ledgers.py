@@ -10,7 +10,7 @@ statement per table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from contracts.envelope import Envelope, RawEnvelope
@@ -44,11 +44,22 @@ def stage_entries(
     svc: Services, uow: UnitOfWork, entries: Sequence[Entry], cause: Envelope[Any] | None
 ) -> None:
     """Stage one ``scoring.points.recorded`` event per new entry (outbox, same transaction)."""
+    uow.stage(*(event(points_recorded(entry), source=SOURCE, cause=cause) for entry in entries))
+    count_entries(svc, entries)
+
+
+def count_entries(svc: Services, entries: Iterable[Entry]) -> None:
+    """Move the entries and points metrics (one update per label, not per entry)."""
+    by_category: dict[str, int] = {}
+    awarded: dict[str, float] = {}
     for entry in entries:
-        uow.stage(event(points_recorded(entry), source=SOURCE, cause=cause))
-        svc.metrics.entries.labels(entry.category.value).inc()
+        by_category[entry.category.value] = by_category.get(entry.category.value, 0) + 1
         if entry.points > 0:
-            svc.metrics.awarded.labels(entry.township).inc(float(entry.points))
+            awarded[entry.township] = awarded.get(entry.township, 0.0) + float(entry.points)
+    for category, n in by_category.items():
+        svc.metrics.entries.labels(category).inc(n)
+    for township, points in awarded.items():
+        svc.metrics.awarded.labels(township).inc(points)
 
 
 async def _parked(
@@ -137,8 +148,10 @@ async def write(svc: Services, uow: UnitOfWork, store: BatchStore, intake: Intak
     parked = [(p.envelope, p.waits) for p in intake.still_parked()]
     await store.repark(intake.released_keys, intake.unparked, parked, now)
     await store.add_ledger_entries([(Ledger(*w.ledger), w.entry) for w in intake.written], now)
-    for w in intake.written:
-        stage_entries(svc, uow, [w.entry], w.cause)
+    uow.stage(
+        *(event(points_recorded(w.entry), source=SOURCE, cause=w.cause) for w in intake.written)
+    )
+    count_entries(svc, (w.entry for w in intake.written))
     new, moved = intake.versions_moved()
     t = store.t
     await store.upsert(

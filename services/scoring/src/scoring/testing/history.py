@@ -66,7 +66,17 @@ def mixed_history(
             if p not in late_people and t != late_town:
                 out.add(envelope(ev.deputy(p, t)))
     logged: dict[str, d.ActivityLogged | d.ActivityCorrected] = {}
+    ids: list[str] = []  # every activity logged, cancelled ones included (skipped when drawn)
     cases: dict[str, tuple[str, tuple[str, ...]]] = {}
+    case_ids: list[str] = []
+
+    def drawn() -> str | None:
+        for _ in range(8):
+            found = rng.choice(ids)
+            if found in logged:
+                return found
+        return None
+
     known: set[str] = {p for t in codes[:-1] for p in people[t] if p not in late_people}
     sent = 0
     moved_year = False
@@ -89,9 +99,15 @@ def mixed_history(
             day = date(2026, 1, 1) + timedelta(days=rng.randrange(350))
             record = ev.logged(f"a{n}", town, rng.choice(KINDS), day, marks)
             logged[record.activity_id] = record
+            ids.append(record.activity_id)
             out.add(envelope(record))
-        elif roll < 0.5:
-            old = logged[rng.choice(sorted(logged))]
+            sent += 1
+            continue
+        picked = drawn()
+        if picked is None:
+            continue
+        if roll < 0.5:
+            old = logged[picked]
             group = rng.sample(people[old.township], rng.randint(1, min(4, deputies)))
             later = not moved_year and old.held_on.month == 12
             moved_year = moved_year or later
@@ -110,7 +126,7 @@ def mixed_history(
             logged[old.activity_id] = fixed
             out.add(envelope(fixed))
         elif roll < 0.53:
-            old = logged.pop(rng.choice(sorted(logged)))
+            old = logged.pop(picked)
             gone = d.ActivityCancelled(
                 activity_id=old.activity_id,
                 township=old.township,
@@ -119,7 +135,7 @@ def mixed_history(
             )
             out.add(envelope(gone))
         elif roll < 0.6:
-            old = logged[rng.choice(sorted(logged))]
+            old = logged[picked]
             who = rng.choice([p for p in people[old.township] if p in known] or [None])
             if who is None:
                 continue
@@ -147,8 +163,9 @@ def mixed_history(
             day = date(2026, 1, 1) + timedelta(days=rng.randrange(300))
             out.add(envelope(ev.suggestion(f"c{n}", town, lead, *co, on=day)))
             cases[f"c{n}"] = (town, (lead, *co))
+            case_ids.append(f"c{n}")
         else:
-            case_id = rng.choice(sorted(cases))
+            case_id = rng.choice(case_ids)
             town, signers = cases[case_id]
             day = date(2026, 11, 1) + timedelta(days=rng.randrange(30))
             choice = rng.random()
