@@ -7,6 +7,7 @@ import random
 from scoring_harness import P, activity, cancel, deputy, rules, suggestion
 
 from contracts.vocabulary import ActivityType
+from scoring.domain import facts as f
 from scoring.domain.ledger import Ledger
 from scoring.domain.scorecard import score_card
 from scoring.domain.totals import advance, fresh, tally
@@ -17,7 +18,7 @@ def test_advancing_by_batches_equals_counting_at_once_and_the_card() -> None:
     ruleset = rules()
     ledger = Ledger(ruleset)
     people = [f"d{i}" for i in range(4)]
-    facts = [deputy(p) for p in people]
+    facts: list[f.Fact] = [deputy(p) for p in people]
     kinds = (ActivityType.congress_session, ActivityType.inspection, ActivityType.public_welfare)
     for n in range(120):
         if n % 7 == 6:
