@@ -393,7 +393,7 @@ class BatchStore(Store):
         return {r.deputy_id: r.version for r in rows}
 
     async def lock_counties(self, counties: Iterable[str]) -> None:
-        """Take the county locks in one order (two batches never wait on each other in a cycle)."""
+        """Take county locks in one order (batches locking once never wait on each other in a cycle)."""
         for county in sorted(set(counties)):
             await self.lock_county(county)
 
@@ -502,18 +502,23 @@ class BatchStore(Store):
         keys: Sequence[str],
         rows: Sequence[dict[str, Any]],
         existing: Iterable[tuple[Any, ...]],
+        *,
+        newer: str | None = None,
     ) -> None:
         """Insert the rows whose ``keys`` are new and update the others: one statement each.
 
-        On PostgreSQL one ``INSERT … ON CONFLICT DO UPDATE`` does both.
+        On PostgreSQL one ``INSERT … ON CONFLICT DO UPDATE`` does both; with ``newer`` a stored
+        row is only replaced by a row whose ``newer`` column is greater (an aggregate version).
         """
         if not rows:
             return
         if self.session.bind.dialect.name == "postgresql":
             upsert = pg_insert(table)
             changed = {c: upsert.excluded[c] for c in rows[0] if c not in keys}
+            only = None if newer is None else table.c[newer] < upsert.excluded[newer]
             await self.session.execute(
-                upsert.on_conflict_do_update(index_elements=list(keys), set_=changed), rows
+                upsert.on_conflict_do_update(index_elements=list(keys), set_=changed, where=only),
+                rows,
             )
             return
         known = set(existing)

@@ -89,9 +89,16 @@ async def load(
 ) -> tuple[Snapshot, dict[LedgerKey, RuleSet]]:
     """Load what applying the facts (and the parked events they release) reads."""
     snapshot = Snapshot()
+    # The county locks first (a township code starts with its county's): what another instance
+    # commits meanwhile (a roster event, a release, an activation) is read, never half-missed.
+    locked = {x.township[:6] for x in facts if x is not None}
+    await store.lock_counties(locked)
     every = [*facts, *await _parked(store, facts, snapshot)]
     snapshot.next_seq = await store.last_parked_seq() + 1
     known = [x for x in every if x is not None]
+    more = {x.township[:6] for x in known} - locked
+    await store.lock_counties(more)
+    locked |= more
     snapshot.townships = await store.counties_of({x.township for x in known})
     people = {d for x in known for d in earners(x)}
     people |= {x.deputy_id for x in known if isinstance(x, f.DeputyOnRoster)}
@@ -102,7 +109,7 @@ async def load(
     snapshot.deputy_versions = await store.deputy_versions(people)
     counties = set(snapshot.townships.values())
     counties |= {x.county for x in known if isinstance(x, f.TownshipKnown)}
-    await store.lock_counties(counties)
+    await store.lock_counties(counties - locked)  # a county that is not its codes' prefix
     rules: dict[LedgerKey, RuleSet] = {}
     for county in counties:
         snapshot.rule_years[county] = set()
@@ -142,7 +149,11 @@ async def write(svc: Services, uow: UnitOfWork, store: BatchStore, intake: Intak
     if intake.deputies_put:
         before = intake.deputies_before
         await store.upsert(
-            store.t.deputies, ("deputy_id",), list(intake.deputies_put.values()), before
+            store.t.deputies,
+            ("deputy_id",),
+            list(intake.deputies_put.values()),
+            before,
+            newer="version",
         )
     await store.keep_facts(intake.facts, now)
     parked = [(p.envelope, p.waits) for p in intake.still_parked()]
