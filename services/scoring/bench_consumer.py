@@ -175,7 +175,7 @@ async def main(count: int, rate: float, timed: int) -> None:
     )
     if card:
         print(
-            f"HTTP score card showing the new total (sample of {len(card)}): "
+            f"HTTP score card showing the new line (sample of {len(card)}): "
             f"median {sorted(card)[len(card) // 2] * 1000:.0f} ms, max {max(card) * 1000:.0f} ms"
         )
 
@@ -241,8 +241,8 @@ async def timed_events(
     return latencies, await card_latency(settings, port, deputy)
 
 
-async def card_latency(settings: Any, port: int, deputy: str, samples: int = 10) -> list[float]:
-    """Publish one activity at a time; return how long until the HTTP card's total moved."""
+async def card_latency(settings: Any, port: int, deputy: str, samples: int = 5) -> list[float]:
+    """Publish one activity at a time; return how long until the HTTP card shows its line."""
     auth = headers(settings, "county_admin", COUNTY)
     url = f"http://127.0.0.1:{port}/api/v1/deputies/{deputy}/score-card?year=2026"
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
@@ -251,7 +251,7 @@ async def card_latency(settings: Any, port: int, deputy: str, samples: int = 10)
     try:
         async with httpx.AsyncClient(timeout=60) as client:
             for n in range(samples):
-                before = (await client.get(url, headers=auth)).json()["total"]
+                before = len((await client.get(url, headers=auth)).json()["lines"])
                 record = ev.logged(
                     f"card{n}", TOWN, ActivityType.research, date(2026, 7, 1),
                     {deputy: Attendance.present},
@@ -264,7 +264,7 @@ async def card_latency(settings: Any, port: int, deputy: str, samples: int = 10)
                     key=e.subject.encode(),
                     headers=[(k, v.encode()) for k, v in e.headers().items()],
                 )
-                while (await client.get(url, headers=auth)).json()["total"] == before:
+                while len((await client.get(url, headers=auth)).json()["lines"]) == before:
                     if time.perf_counter() - started > 60:
                         break
                 out.append(time.perf_counter() - started)
