@@ -1,56 +1,287 @@
-"""Consumer throughput on the real broker and PostgreSQL: a backlog of activities → ledger entries.
+"""The ledger consumer against raw aiokafka on the same broker and backlog, in one run.
 
-Run: ``.venv/bin/python services/scoring/bench_consumer.py [events]`` (KAFKA_BOOTSTRAP_SERVERS and
-TEST_DATABASE_URL set). Produces the roster and ``events`` activities of 5 attendees each to fresh
-topics, then starts one scoring instance and times it from start to every offset committed.
+Run: ``uv run --frozen python services/scoring/bench_consumer.py [events] [--rate 100] [--timed 1500]``
+(KAFKA_BOOTSTRAP_SERVERS and TEST_DATABASE_URL set). Phases, each with progress on stderr:
+
+1. a generated year of ``events`` mixed deputies and cases events (parking, corrections, own
+   marks, suggestions, replies, redeliveries) produced to fresh topics;
+2. raw aiokafka reading both topics to the end (a fresh group, nothing decoded);
+3. ``python -m scoring`` (a real process: relay, API, consumer) consuming the backlog: events/s,
+   entries/s, the ratio to raw, and its resident memory sampled every second;
+4. the same process fed ``--timed`` activities at ``--rate`` events/s: published → the entry and
+   the deputy's total visible to a reader (what the score card reads), p50/p99; and, for a
+   sample, the HTTP score card showing the new total.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import random
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
+from pathlib import Path
+from typing import Any
 
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 
+from bench.progress import Progress
+from contracts import topics
+from contracts.envelope import Envelope
 from contracts.vocabulary import ActivityType, Attendance
-from kit.testing import fresh_database, unique, wait_until
-from scoring.handlers.consume import GROUP
+from kit.broker import ensure_topics
+from kit.testing import free_port, fresh_database, service_process, unique
+from scoring.bootstrap import migrate
 from scoring.testing import events as ev
-from scoring.testing.harness import caught_up, envelope, produce, running_core, settings_for
+from scoring.testing.harness import SECRET, envelope, headers, settings_for
+from scoring.testing.history import mixed_history
+from scoring.wiring import wire
 
-TOWNS = [f"990101{n:03d}" for n in range(1, 5)]
-KINDS = (ActivityType.inspection, ActivityType.research, ActivityType.training)
+COUNTY = "990101"
+TOWN = f"{COUNTY}001"
 
 
-async def main(count: int) -> None:
-    """Produce the backlog, consume it, print events/s and entries/s."""
-    rng = random.Random(7)  # noqa: S311 - bench data
-    people = {t: [f"d{t[-1]}-{i}" for i in range(50)] for t in TOWNS}
-    backlog = [envelope(ev.township(t)) for t in TOWNS]
-    backlog += [envelope(ev.deputy(p, t)) for t in TOWNS for p in people[t]]
-    for n in range(count):
-        town = rng.choice(TOWNS)
-        marks = dict.fromkeys(rng.sample(people[town], 5), Attendance.present)
-        day = date(2026, 1, 1) + timedelta(days=rng.randrange(360))
-        backlog.append(envelope(ev.logged(f"a{n}", town, rng.choice(KINDS), day, marks)))
-    async with fresh_database() as url:
-        settings = settings_for(url, unique("bench") + ".")
-        await produce(settings, backlog)
-        started = time.perf_counter()
-        async with running_core(settings, relay=False) as core:
-            await wait_until(lambda: caught_up(settings, GROUP), within=3600, interval=0.5)
-            elapsed = time.perf_counter() - started
-            entries = core.services.tables.entries
-            async with core.runtime.engine.connect() as conn:
-                written = await conn.scalar(select(func.count()).select_from(entries))
-    print(
-        f"{len(backlog)} events in {elapsed:.1f} s: {len(backlog) / elapsed:.0f} events/s, "
-        f"{written} entries ({(written or 0) / elapsed:.0f} entries/s), migration included"
+def _topic(prefix: str, e: Envelope[Any]) -> str:
+    return prefix + (topics.DEPUTIES if e.type.startswith("deputies.") else topics.CASES)
+
+
+async def produce_all(servers: str, prefix: str, events: list[Envelope[Any]]) -> None:
+    """Produce the backlog keyed by subject, a thousand in flight at a time."""
+    named = [prefix + topics.DEPUTIES, prefix + topics.CASES]
+    await ensure_topics(servers, named, partitions=3)
+    producer = AIOKafkaProducer(bootstrap_servers=servers, linger_ms=20, max_batch_size=262144)
+    await producer.start()
+    shown = Progress("produce", len(events))
+    try:
+        pending: list[asyncio.Future[Any]] = []
+        for i, e in enumerate(events, 1):
+            pending.append(
+                await producer.send(
+                    _topic(prefix, e),
+                    e.model_dump_json().encode(),
+                    key=e.subject.encode(),
+                    headers=[(k, v.encode()) for k, v in e.headers().items()],
+                )
+            )
+            if len(pending) >= 1000:
+                await asyncio.gather(*pending)
+                pending.clear()
+                shown.update(i)
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    shown.finish()
+
+
+async def raw_consume(servers: str, prefix: str, total: int) -> float:
+    """Read both topics to the end with a fresh group; return the seconds taken."""
+    consumer = AIOKafkaConsumer(
+        prefix + topics.DEPUTIES,
+        prefix + topics.CASES,
+        bootstrap_servers=servers,
+        group_id=unique("bench-raw"),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=500,
     )
+    await consumer.start()
+    shown = Progress("raw aiokafka", total)
+    done = 0
+    try:
+        while done < total:
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            done += sum(len(records) for records in batches.values())
+            shown.update(done)
+            if batches:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+    return shown.finish()
+
+
+def rss_mb(pid: int) -> float:
+    """Return a process's resident memory in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def main(count: int, rate: float, timed: int) -> None:
+    """Produce, consume raw, consume with scoring, then time single events; print the results."""
+    print(f"generating {count:,} events …", file=sys.stderr)
+    history = mixed_history(2026, count, towns=4, deputies=50, redeliveries=0.01)
+    events = history.events
+    async with fresh_database() as url:
+        prefix = unique("bench") + "."
+        settings = settings_for(url, prefix)
+        servers = settings.kafka_bootstrap_servers
+        await produce_all(servers, prefix, events)
+        raw = await raw_consume(servers, prefix, len(events))
+        await migrate(settings)
+        core = wire(settings)
+        engine, tables = core.runtime.engine, core.services.tables
+        port = free_port()
+        env = {
+            "SCORING_DATABASE_URL": url,
+            "KAFKA_BOOTSTRAP_SERVERS": servers,
+            "KAFKA_TOPIC_PREFIX": prefix,
+            "SCORING_HTTP_PORT": str(port),
+            "JWT_SECRET": SECRET,
+            "LOG_LEVEL": "WARNING",
+        }
+
+        async def facts() -> int:
+            async with engine.connect() as conn:
+                return int(await conn.scalar(select(func.count()).select_from(tables.facts)) or 0)
+
+        try:
+            async with service_process("scoring", env) as process:
+                shown = Progress("scoring", history.distinct)
+                peak = 0.0
+                done = 0
+                while done < history.distinct:
+                    await asyncio.sleep(1.0)
+                    assert process.returncode is None, "python -m scoring exited"
+                    done = await facts()
+                    peak = max(peak, rss_mb(process.pid))
+                    shown.update(done)
+                elapsed = shown.finish()
+                async with engine.connect() as conn:
+                    written = int(
+                        await conn.scalar(select(func.count()).select_from(tables.entries)) or 0
+                    )
+                latencies, card = await timed_events(settings, port, engine, tables, rate, timed)
+                peak = max(peak, rss_mb(process.pid))
+        finally:
+            await core.runtime.stop()
+    ours = len(events) / elapsed
+    print(
+        f"backlog: {len(events):,} events ({history.distinct:,} distinct), 4 townships, 200 deputies"
+    )
+    print(f"raw aiokafka: {len(events) / raw:,.0f} events/s ({raw:.1f} s)")
+    print(
+        f"scoring: {ours:,.0f} events/s, {written / elapsed:,.0f} entries/s ({written:,} entries, "
+        f"{elapsed:.1f} s, polled every 1 s); ratio to raw {ours / (len(events) / raw):.3f}"
+    )
+    print(f"resident memory of python -m scoring: peak {peak:.0f} MB")
+    ordered = sorted(latencies)
+    p50, p99 = ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99) - 1]
+    print(
+        f"published -> entry and total visible at {rate:.0f} events/s: p50 {p50 * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms ({len(ordered)} events)"
+    )
+    if card:
+        print(
+            f"HTTP score card showing the new line (sample of {len(card)}): "
+            f"median {sorted(card)[len(card) // 2] * 1000:.0f} ms, max {max(card) * 1000:.0f} ms"
+        )
+
+
+async def timed_events(
+    settings: Any, port: int, engine: Any, tables: Any, rate: float, timed: int
+) -> tuple[list[float], list[float]]:
+    """Publish activities at a steady rate; return publish → visible latencies and card ones."""
+    deputy = "d001-0"  # on the roster from the start
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    e = tables.entries
+    last = int((await _scalar(engine, select(func.coalesce(func.max(e.c.seq), 0)))) or 0)
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        nonlocal last
+        while not stop.is_set() or len(seen) < len(sent):
+            async with engine.connect() as conn:
+                rows = list(
+                    await conn.execute(select(e.c.seq, e.c.source_event_id).where(e.c.seq > last))
+                )
+                now = time.perf_counter()
+            for seq, source in rows:
+                last = max(last, seq)
+                if source in sent and source not in seen:
+                    seen[source] = now
+            await asyncio.sleep(0.005)
+
+    watcher = asyncio.create_task(watch())
+    shown = Progress(f"timed at {rate:.0f}/s", timed)
+    started = time.perf_counter()
+    try:
+        for n in range(timed):
+            record = ev.logged(
+                f"timed{n}",
+                TOWN,
+                ActivityType.inspection,
+                date(2026, 6, 1),
+                {deputy: Attendance.present},
+            )
+            out = envelope(record)
+            due = started + n / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            await producer.send(
+                _topic(settings.kafka_topic_prefix, out),
+                out.model_dump_json().encode(),
+                key=out.subject.encode(),
+                headers=[(k, v.encode()) for k, v in out.headers().items()],
+            )
+            sent[str(out.id)] = time.perf_counter()
+            shown.update(n + 1)
+        shown.finish()
+        stop.set()
+        await asyncio.wait_for(watcher, timeout=120)
+    finally:
+        stop.set()
+        watcher.cancel()
+        await producer.stop()
+    latencies = [seen[k] - sent[k] for k in sent if k in seen]
+    return latencies, await card_latency(settings, port, deputy)
+
+
+async def card_latency(settings: Any, port: int, deputy: str, samples: int = 5) -> list[float]:
+    """Publish one activity at a time; return how long until the HTTP card shows its line."""
+    auth = headers(settings, "county_admin", COUNTY)
+    url = f"http://127.0.0.1:{port}/api/v1/deputies/{deputy}/score-card?year=2026"
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    out: list[float] = []
+    try:
+        async with httpx.AsyncClient(timeout=60) as client:
+            for n in range(samples):
+                before = len((await client.get(url, headers=auth)).json()["lines"])
+                record = ev.logged(
+                    f"card{n}", TOWN, ActivityType.research, date(2026, 7, 1),
+                    {deputy: Attendance.present},
+                )  # fmt: skip
+                e = envelope(record)
+                started = time.perf_counter()
+                await producer.send_and_wait(
+                    _topic(settings.kafka_topic_prefix, e),
+                    e.model_dump_json().encode(),
+                    key=e.subject.encode(),
+                    headers=[(k, v.encode()) for k, v in e.headers().items()],
+                )
+                while len((await client.get(url, headers=auth)).json()["lines"]) == before:
+                    if time.perf_counter() - started > 60:
+                        break
+                out.append(time.perf_counter() - started)
+    finally:
+        await producer.stop()
+    return out
+
+
+async def _scalar(engine: Any, statement: Any) -> Any:
+    async with engine.connect() as conn:
+        return await conn.scalar(statement)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("events", type=int, nargs="?", default=200_000)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--timed", type=int, default=1500)
+    args = parser.parse_args()
+    asyncio.run(main(args.events, args.rate, args.timed))

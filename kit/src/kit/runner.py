@@ -88,7 +88,10 @@ class Subscription:
     """A consumer group, the topics it reads and a handler per event type (others are ignored).
 
     A batch handler gets each run of consecutive new events of its type in one call, so it can
-    write their effects with one statement; a failing run is retried one event at a time.
+    write their effects with one statement; a failing run is retried one event at a time. With
+    ``runs_across_types`` a run is every consecutive new event whose type has the same batch
+    handler (events seen before are skipped, not a break): a handler registered for all the
+    types of a mixed stream gets each fetch's new events in one call, in order.
 
     ``versions`` says, per event type, which major versions the subscription reads and how each
     becomes the model its handler takes (``{1: as_parsed, 2: v2_to_mine}``); a type not listed
@@ -101,6 +104,7 @@ class Subscription:
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+    runs_across_types: bool = False
     versions: Mapping[str, Mapping[int, Upcaster]] = field(default_factory=dict)
     specs: Mapping[tuple[str, int], EventSpec] = field(default_factory=lambda: SPECS)
 
@@ -477,37 +481,54 @@ class ConsumerRunner:
                 items = items[k + n :]
 
     async def _apply(self, items: Sequence[_Item]) -> None:
-        """Apply a batch in one transaction; events already in the inbox are skipped."""
+        """Apply a batch in one transaction; events already in the inbox are skipped.
+
+        An event fetched twice in one batch (a redelivery) is applied at its first place only.
+        """
         async with self.uow_factory() as uow:
             claims = [(item.event_id, item.delivery.envelope.type) for item in items]
             new = await self.inbox.claim(uow.session, self._group, claims)
+            fresh = [False] * len(items)
+            for i, item in enumerate(items):
+                if item.event_id in new:
+                    fresh[i] = True
+                    new.discard(item.event_id)
             start = 0
             while start < len(items):
-                end = self._run_end(items, start, new)
-                if items[start].event_id in new:
+                end = self._run_end(items, start, fresh)
+                if fresh[start]:
+                    run = [items[i] for i in range(start, end) if fresh[i]]
                     try:
-                        await self._call(items[start:end], uow)
+                        await self._call(run, uow)
                     except Exception as error:
                         raise _ItemFailedError(start, error, end - start) from error
                 start = end
             await uow.commit()
-        duplicates = len(items) - len(new)
-        self._count("ok", len(new))
-        if duplicates:
-            self._count("duplicate", duplicates)
+        applied = sum(fresh)
+        self._count("ok", applied)
+        if len(items) > applied:
+            self._count("duplicate", len(items) - applied)
 
-    def _run_end(self, items: Sequence[_Item], start: int, new: set[str]) -> int:
+    def _run_end(self, items: Sequence[_Item], start: int, fresh: Sequence[bool]) -> int:
         """Return the end of the run starting at ``start`` that one handler call takes."""
-        first = items[start]
-        kind = first.delivery.envelope.type
-        if first.event_id not in new or kind not in self.subscription.batch_handlers:
+        kind = items[start].delivery.envelope.type
+        handler = self.subscription.batch_handlers.get(kind)
+        if not fresh[start] or handler is None:
             return start + 1
+        across = self.subscription.runs_across_types
         end = start + 1
-        while (
-            end < len(items)
-            and items[end].event_id in new
-            and items[end].delivery.envelope.type == kind
-        ):
+        while end < len(items):
+            if not fresh[end]:
+                if not across:
+                    break
+            elif across:
+                if (
+                    self.subscription.batch_handlers.get(items[end].delivery.envelope.type)
+                    is not handler
+                ):
+                    break
+            elif items[end].delivery.envelope.type != kind:
+                break
             end += 1
         return end
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import socket
+import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -184,3 +187,35 @@ def described(unordered: list[ConsumerRecord[bytes, bytes]]) -> list[dict[str, A
         }
         for r in records
     ]
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def service_process(
+    module: str, env: Mapping[str, str], *, log: Any = asyncio.subprocess.DEVNULL
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Run ``python -m <module>`` as operators do, with ``env`` over this environment.
+
+    Whatever is still running when the block ends is killed; ``kill_hard`` ends it before that.
+    """
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, env={**os.environ, **env}, stdout=log, stderr=log
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def kill_hard(process: asyncio.subprocess.Process) -> int:
+    """Kill a process with SIGKILL (no clean-up of any kind) and return its exit status."""
+    process.send_signal(signal.SIGKILL)
+    return await asyncio.wait_for(process.wait(), timeout=30)

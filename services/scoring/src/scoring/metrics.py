@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,9 @@ class ScoringMetrics:
     publications: Counter
     contests: Counter
     exports: Counter
+    batch_events: Histogram
+    years_adopted: Counter
+    score_changes: Counter
 
 
 def make_scoring_metrics(registry: CollectorRegistry) -> ScoringMetrics:
@@ -68,6 +71,23 @@ def make_scoring_metrics(registry: CollectorRegistry) -> ScoringMetrics:
             "scoring_dossier_exports",
             "履职档案 exports, by format",
             ["format"],
+            registry=registry,
+        ),
+        batch_events=Histogram(
+            "scoring_batch_events",
+            "Events applied by one call of the batched consumer (a fetch's new events)",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000),
+            registry=registry,
+        ),
+        years_adopted=Counter(
+            "scoring_years_adopted",
+            "Seed rule sets adopted for a county's new year by the consumer (the batch is read again)",
+            registry=registry,
+        ),
+        score_changes=Counter(
+            "scoring_score_changes",
+            "Deputy totals (score) and grades (grade) that changed, as published",
+            ["kind"],
             registry=registry,
         ),
     )

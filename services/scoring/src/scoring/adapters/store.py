@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import RawEnvelope
@@ -368,3 +369,256 @@ class Store:
             .where(r.c.county == county, r.c.year == year, r.c.version == version)
             .values(status=status, **values)
         )
+
+
+class BatchStore(Store):
+    """The consumer's batch path: a handful of reads for a whole fetch, one write per table."""
+
+    # --- reads -------------------------------------------------------------------------------
+
+    async def counties_of(self, codes: Iterable[str]) -> dict[str, str]:
+        """Return the county of each known township among ``codes``."""
+        t = self.t.townships
+        rows = await self.session.execute(
+            select(t.c.code, t.c.county).where(t.c.code.in_(set(codes)))
+        )
+        return {r.code: r.county for r in rows}
+
+    async def deputy_versions(self, deputy_ids: Iterable[str]) -> dict[str, int]:
+        """Return the roster version of each known deputy among ``deputy_ids``."""
+        t = self.t.deputies
+        rows = await self.session.execute(
+            select(t.c.deputy_id, t.c.version).where(t.c.deputy_id.in_(set(deputy_ids)))
+        )
+        return {r.deputy_id: r.version for r in rows}
+
+    async def lock_counties(self, counties: Iterable[str]) -> None:
+        """Take county locks in one order (batches locking once never wait on each other in a cycle)."""
+        for county in sorted(set(counties)):
+            await self.lock_county(county)
+
+    async def rule_sets_of(self, counties: Iterable[str]) -> list[RuleSetRow]:
+        """Return the rule sets of some counties, newest first."""
+        r = self.t.rule_sets
+        rows = await self.session.execute(
+            select(r)
+            .where(r.c.county.in_(set(counties)))
+            .order_by(r.c.county, r.c.year.desc(), r.c.version.desc())
+        )
+        return [RuleSetRow(**dict(x._mapping)) for x in rows]
+
+    async def parked_on(self, keys: Iterable[str]) -> list[tuple[int, dict[str, Any], set[str]]]:
+        """Return the parked events waiting for any of ``keys``: (seq, envelope, every wait)."""
+        w, p = self.t.parked_waits, self.t.parked
+        ids = set(
+            (
+                await self.session.execute(select(w.c.event_id).where(w.c.waits_for.in_(set(keys))))
+            ).scalars()
+        )
+        if not ids:
+            return []
+        waits: dict[str, set[str]] = {}
+        for r in await self.session.execute(select(w).where(w.c.event_id.in_(ids))):
+            waits.setdefault(r.event_id, set()).add(r.waits_for)
+        rows = await self.session.execute(
+            select(p.c.seq, p.c.event_id, p.c.envelope).where(p.c.event_id.in_(ids))
+        )
+        return [(r.seq, dict(r.envelope), waits.get(r.event_id, set())) for r in rows]
+
+    async def last_parked_seq(self) -> int:
+        """Return the highest parking sequence number so far (0 when none)."""
+        return int(await self.session.scalar(select(func.max(self.t.parked.c.seq))) or 0)
+
+    async def versions_with_marks(self, subjects: Iterable[str]) -> dict[str, int]:
+        """Return the versions of subjects and of the own marks under them (``subject/deputy``)."""
+        t = self.t.activity_versions
+        wanted = sorted(set(subjects))
+        if not wanted:
+            return {}
+        if self.session.bind.dialect.name == "postgresql":
+            head = func.split_part(t.c.subject, "/", 1)  # the subject of a mark's key
+            rows = await self.session.execute(select(t).where(head.in_(wanted)))
+            return {r.subject: r.version for r in rows}
+        found: dict[str, int] = {}
+        for i in range(0, len(wanted), 200):
+            chunk = wanted[i : i + 200]
+            marks = [t.c.subject.startswith(s + "/", autoescape=True) for s in chunk]
+            rows = await self.session.execute(select(t).where(or_(t.c.subject.in_(chunk), *marks)))
+            found.update({r.subject: r.version for r in rows})
+        return found
+
+    async def live_of(self, ledger: Ledger, subjects: Iterable[str]) -> list[Entry]:
+        """Return a ledger's entries of some subjects, in the order written."""
+        e = self.t.entries
+        rows = await self.session.execute(
+            select(e)
+            .where(
+                e.c.county == ledger.county,
+                e.c.year == ledger.year,
+                e.c.rule_set_version == ledger.version,
+                e.c.subject.in_(set(subjects)),
+            )
+            .order_by(e.c.seq)
+        )
+        return [entry_of(r) for r in rows]
+
+    async def sums_of(
+        self, ledger: Ledger, deputies: Iterable[str], rule_ids: Iterable[str]
+    ) -> dict[tuple[str, int, str], Decimal]:
+        """Return per (deputy, year, rule) the points a ledger holds, for capped rules."""
+        e = self.t.entries
+        rules, people = set(rule_ids), set(deputies)
+        if not rules or not people:
+            return {}
+        rows = await self.session.execute(
+            select(e.c.deputy_id, e.c.rule_id, func.sum(e.c.points).label("points"))
+            .where(
+                e.c.county == ledger.county,
+                e.c.year == ledger.year,
+                e.c.rule_set_version == ledger.version,
+                e.c.rule_id.in_(rules),
+                e.c.deputy_id.in_(people),
+            )
+            .group_by(e.c.deputy_id, e.c.rule_id)
+        )
+        return {(r.deputy_id, ledger.year, r.rule_id): Decimal(r.points) for r in rows}
+
+    async def voided(self, entry_ids: Iterable[str]) -> set[str]:
+        """Return those of the entries voided in review."""
+        s = self.t.entry_status
+        ids = set(entry_ids)
+        if not ids:
+            return set()
+        rows = await self.session.execute(
+            select(s.c.entry_id).where(s.c.entry_id.in_(ids), s.c.status == "voided")
+        )
+        return set(rows.scalars())
+
+    # --- writes ------------------------------------------------------------------------------
+
+    async def upsert(
+        self,
+        table: Table,
+        keys: Sequence[str],
+        rows: Sequence[dict[str, Any]],
+        existing: Iterable[tuple[Any, ...]],
+        *,
+        newer: str | None = None,
+    ) -> None:
+        """Insert the rows whose ``keys`` are new and update the others: one statement each.
+
+        On PostgreSQL one ``INSERT … ON CONFLICT DO UPDATE`` does both; with ``newer`` a stored
+        row is only replaced by a row whose ``newer`` column is greater (an aggregate version).
+        """
+        if not rows:
+            return
+        if self.session.bind.dialect.name == "postgresql":
+            upsert = pg_insert(table)
+            changed = {c: upsert.excluded[c] for c in rows[0] if c not in keys}
+            only = None if newer is None else table.c[newer] < upsert.excluded[newer]
+            await self.session.execute(
+                upsert.on_conflict_do_update(index_elements=list(keys), set_=changed, where=only),
+                rows,
+            )
+            return
+        known = set(existing)
+        fresh = [r for r in rows if tuple(r[k] for k in keys) not in known]
+        stale = [r for r in rows if tuple(r[k] for k in keys) in known]
+        if fresh:
+            await self.session.execute(insert(table), fresh)
+        if stale:
+            columns = [c for c in stale[0] if c not in keys]
+            statement = (
+                update(table)
+                .where(*(table.c[k] == bindparam("_k_" + k) for k in keys))
+                .values({c: bindparam("_v_" + c) for c in columns})
+            )
+            await self.session.execute(
+                statement,
+                [
+                    {**{"_k_" + k: r[k] for k in keys}, **{"_v_" + c: r[c] for c in columns}}
+                    for r in stale
+                ],
+            )
+
+    async def _copy(self, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
+        """Append rows with PostgreSQL's COPY (in order, in this transaction); False elsewhere."""
+        if self.session.bind.dialect.name != "postgresql":
+            return False
+        connection = await (await self.session.connection()).get_raw_connection()
+        columns = list(rows[0])
+        await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
+        )
+        return True
+
+    async def keep_facts(self, facts: Sequence[tuple[RawEnvelope, str]], at: datetime) -> None:
+        """Keep events scoring read, in the order applied."""
+        if not facts:
+            return
+        rows = [
+            {
+                "event_id": str(envelope.id),
+                "event_type": envelope.type,
+                "county": county,
+                "township": envelope.township,
+                "envelope": envelope.model_dump_json(),  # COPY takes the JSON text
+                "stored_at": at,
+            }
+            for envelope, county in facts
+        ]
+        if not await self._copy(self.t.facts, rows):
+            for row, (envelope, _) in zip(rows, facts, strict=True):
+                row["envelope"] = envelope.model_dump(mode="json")
+            await self.session.execute(insert(self.t.facts), rows)
+
+    async def repark(
+        self,
+        released_keys: Iterable[str],
+        unparked: Iterable[str],
+        parked: Sequence[tuple[RawEnvelope, Iterable[str]]],
+        at: datetime,
+    ) -> None:
+        """Drop released waits and unparked events; park the events that still wait, in order."""
+        w, p = self.t.parked_waits, self.t.parked
+        keys, gone = set(released_keys), set(unparked)
+        if keys:
+            await self.session.execute(delete(w).where(w.c.waits_for.in_(keys)))
+        if gone:
+            await self.session.execute(delete(p).where(p.c.event_id.in_(gone)))
+        if parked:
+            await self.session.execute(
+                insert(p),
+                [
+                    {"event_id": str(e.id), "envelope": e.model_dump(mode="json"), "parked_at": at}
+                    for e, _ in parked
+                ],
+            )
+            await self.session.execute(
+                insert(w),
+                [
+                    {"event_id": str(e.id), "waits_for": key}
+                    for e, waits in parked
+                    for key in sorted(set(waits))
+                ],
+            )
+
+    async def add_ledger_entries(
+        self, entries: Sequence[tuple[Ledger, Entry]], at: datetime
+    ) -> None:
+        """Append entries to their ledgers in one statement."""
+        if entries:
+            rows = [entry_row(x, ledger, at) for ledger, x in entries]
+            if not await self._copy(self.t.entries, rows):
+                await self.session.execute(insert(self.t.entries), rows)
+
+    async def add_signers(self, signers: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+        """Record new cases' signatories."""
+        if signers:
+            await self.session.execute(
+                insert(self.t.case_signers),
+                [
+                    {"case_id": case_id, "lead": lead, "co_signers": list(co)}
+                    for case_id, (lead, co) in signers.items()
+                ],
+            )

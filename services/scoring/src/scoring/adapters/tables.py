@@ -47,6 +47,7 @@ class Tables:
     assessment_rules: Table
     assessment_publications: Table
     grade_decisions: Table
+    deputy_totals: Table
 
 
 def define_tables(metadata: MetaData) -> Tables:
@@ -112,6 +113,7 @@ def define_tables(metadata: MetaData) -> Tables:
         ),
         Index("ix_entries_deputy", "county", "year", "rule_set_version", "deputy_id"),
         Index("ix_entries_subject", "county", "year", "rule_set_version", "subject"),
+        Index("ix_entries_rule", "county", "year", "rule_set_version", "rule_id", "deputy_id"),
     )
     entry_status = Table(
         "entry_status",
@@ -257,6 +259,23 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("decided_by", String(120), nullable=False),
         Column("decided_at", UtcDateTime(), nullable=False),
     )
+    # The projection of each deputy's numbers in each ledger (the consumer keeps it current).
+    deputy_totals = Table(
+        "deputy_totals",
+        metadata,
+        Column("county", String(6), primary_key=True),
+        Column("year", Integer, primary_key=True),
+        Column("rule_set_version", Integer, primary_key=True),
+        Column("deputy_id", String(64), primary_key=True),
+        Column("township", String(12), nullable=False),
+        Column("total", Numeric(12, 2), nullable=False),
+        Column("confirmed_total", Numeric(12, 2), nullable=False),
+        Column("by_category", JSON, nullable=False),
+        Column("minimums", JSON, nullable=False),
+        Column("grade", String(20), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+        Index("ix_deputy_totals_rank", "county", "year", "rule_set_version", "total"),
+    )
     return Tables(
         rule_sets,
         facts,
@@ -275,6 +294,7 @@ def define_tables(metadata: MetaData) -> Tables:
         assessment_rules,
         assessment_publications,
         grade_decisions,
+        deputy_totals,
     )
 
 

@@ -1,114 +1,183 @@
-"""Write facts into the ledgers: one ledger per active rule set of the fact's county.
+"""Write a batch's facts into the ledgers: one ledger per active rule set of each fact's county.
 
-Every ledger of the county is fed every fact (a correction moved into another year is reversed
-in the old year's ledger and earned in the new one's). The derivation state a fact needs is
-restored from the rows it touches: the entries of its subject and of the deputies it names, the
-activity versions applied and the suggestion's signatories.
+Every ledger of a county is fed every fact (a correction moved into another year is reversed in
+the old year's ledger and earned in the new one's). The derivation state the batch needs is
+loaded once (``load``): the roster and rule sets it names, the live entries of its subjects, the
+capped sums of the deputies that can earn, activity versions and durations, signatories and the
+parked events its roster events can release; ``write`` stores what the intake recorded with one
+statement per table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, RawEnvelope
 from kit.events import event
 from kit.uow import UnitOfWork
-from scoring.adapters.store import Ledger, RuleSetRow, Store
-from scoring.domain import facts as f
+from scoring.adapters.store import BatchStore, Ledger
+from scoring.domain import clauses as cl, facts as f
 from scoring.domain.entries import Entry
-from scoring.domain.ledger import Ledger as Derivation, LedgerState
+from scoring.domain.intake import (
+    Intake,
+    LedgerKey,
+    Parked,
+    Snapshot,
+    deed_day,
+    earners,
+    named_deputies,
+    roster_key,
+    subject_of,
+)
+from scoring.domain.rules import RuleSet
+from scoring.domain.translate import fact_of
 from scoring.events import points_recorded
 from scoring.handlers.context import Services
 
 SOURCE = "/services/scoring"
 
-
-def subject_of(fact: f.Fact) -> str | None:
-    """Return the ledger subject a fact is about (an activity or a case), if any."""
-    if isinstance(fact, f.ActivityHeld | f.ActivityCancelled):
-        return f"activity:{fact.activity_id}"
-    if isinstance(fact, f.SuggestionFiled | f.CaseReplied | f.KeyChaseDesignated | f.FeedbackGiven):
-        return f"case:{fact.case_id}"
-    return None
-
-
-def named_deputies(fact: f.Fact) -> set[str]:
-    """Return the deputies a fact names itself (those that must be on the roster first)."""
-    if isinstance(fact, f.ActivityHeld):
-        return {deputy_id for deputy_id, _ in fact.attendance}
-    if isinstance(fact, f.SuggestionFiled):
-        return {fact.lead, *fact.co_signers}
-    if isinstance(fact, f.FeedbackGiven):
-        return {fact.deputy_id}
-    return set()
-
-
-def deed_day(fact: f.Fact) -> date | None:
-    """Return the day of the deed a fact can earn points for, if it can."""
-    if isinstance(fact, f.ActivityHeld):
-        return fact.held_on
-    if isinstance(fact, f.SuggestionFiled):
-        return fact.filed_on
-    if isinstance(fact, f.CaseReplied):
-        return fact.replied_on
-    if isinstance(fact, f.KeyChaseDesignated):
-        return fact.designated_on
-    if isinstance(fact, f.FeedbackGiven):
-        return fact.given_on
-    return None
+__all__ = ["SOURCE", "deed_day", "load", "named_deputies", "stage_entries", "subject_of", "write"]
 
 
 def stage_entries(
     svc: Services, uow: UnitOfWork, entries: Sequence[Entry], cause: Envelope[Any] | None
 ) -> None:
     """Stage one ``scoring.points.recorded`` event per new entry (outbox, same transaction)."""
+    uow.stage(*(event(points_recorded(entry), source=SOURCE, cause=cause) for entry in entries))
+    count_entries(svc, entries)
+
+
+def count_entries(svc: Services, entries: Iterable[Entry]) -> None:
+    """Move the entries and points metrics (one update per label, not per entry)."""
+    by_category: dict[str, int] = {}
+    awarded: dict[str, float] = {}
     for entry in entries:
-        uow.stage(event(points_recorded(entry), source=SOURCE, cause=cause))
-        svc.metrics.entries.labels(entry.category.value).inc()
+        by_category[entry.category.value] = by_category.get(entry.category.value, 0) + 1
         if entry.points > 0:
-            svc.metrics.awarded.labels(entry.township).inc(float(entry.points))
+            awarded[entry.township] = awarded.get(entry.township, 0.0) + float(entry.points)
+    for category, n in by_category.items():
+        svc.metrics.entries.labels(category).inc(n)
+    for township, points in awarded.items():
+        svc.metrics.awarded.labels(township).inc(points)
 
 
-async def apply_to_ledgers(
-    svc: Services,
-    uow: UnitOfWork,
-    store: Store,
-    fact: f.Fact,
-    county: str,
-    active: Sequence[RuleSetRow],
-    cause: Envelope[Any],
-) -> int:
-    """Apply a fact to every active ledger of its county; return the entries written."""
-    subject = subject_of(fact)
-    subjects = {subject} if subject else set()
-    versions = await store.versions(subjects)
-    case_ids = {s.removeprefix("case:") for s in subjects if s.startswith("case:")}
-    signers = await store.signers(case_ids)
-    deputies = named_deputies(fact) | {d for lead, co in signers.values() for d in (lead, *co)}
-    activity = getattr(fact, "activity_id", None)
-    hours = await store.hours({activity}) if isinstance(activity, str) else {}
-    durations = dict(hours)
-    written = 0
-    moved = dict(versions)
-    for row in active:
-        ledger = Ledger(county, row.year, row.version)
-        known = await store.entries_about(ledger, subjects, deputies)
-        state = LedgerState.restore(
-            known, seen=set(), versions=versions, signers=signers, hours=hours
+async def _parked(
+    store: BatchStore, facts: Sequence[f.Fact | None], snapshot: Snapshot
+) -> list[f.Fact | None]:
+    """Load the parked events the batch's roster events can release (and those they release)."""
+    keys = {k for x in facts if x is not None and (k := roster_key(x)) is not None}
+    asked: set[str] = set()
+    released: list[f.Fact | None] = []
+    while keys - asked:
+        ask = keys - asked
+        asked |= ask
+        for seq, doc, waits in await store.parked_on(ask):
+            envelope = RawEnvelope.model_validate(doc)
+            if str(envelope.id) in snapshot.parked:
+                continue
+            fact = fact_of(envelope)
+            snapshot.parked[str(envelope.id)] = Parked(seq, envelope, fact, waits, stored=True)
+            released.append(fact)
+            if fact is not None and (k := roster_key(fact)) is not None:
+                keys.add(k)
+    return released
+
+
+async def load(
+    svc: Services, store: BatchStore, facts: Sequence[f.Fact | None]
+) -> tuple[Snapshot, dict[LedgerKey, RuleSet]]:
+    """Load what applying the facts (and the parked events they release) reads."""
+    snapshot = Snapshot()
+    # The county locks first (a township code starts with its county's): what another instance
+    # commits meanwhile (a roster event, a release, an activation) is read, never half-missed.
+    locked = {x.township[:6] for x in facts if x is not None}
+    await store.lock_counties(locked)
+    every = [*facts, *await _parked(store, facts, snapshot)]
+    snapshot.next_seq = await store.last_parked_seq() + 1
+    known = [x for x in every if x is not None]
+    more = {x.township[:6] for x in known} - locked
+    await store.lock_counties(more)
+    locked |= more
+    snapshot.townships = await store.counties_of({x.township for x in known})
+    people = {d for x in known for d in earners(x)}
+    people |= {x.deputy_id for x in known if isinstance(x, f.DeputyOnRoster)}
+    subjects = {s for x in known if (s := subject_of(x)) is not None}
+    cases = {s.removeprefix("case:") for s in subjects if s.startswith("case:")}
+    snapshot.signers = await store.signers(cases)
+    people |= {d for lead, co in snapshot.signers.values() for d in (lead, *co)}
+    snapshot.deputy_versions = await store.deputy_versions(people)
+    counties = set(snapshot.townships.values())
+    counties |= {x.county for x in known if isinstance(x, f.TownshipKnown)}
+    await store.lock_counties(counties - locked)  # a county that is not its codes' prefix
+    rules: dict[LedgerKey, RuleSet] = {}
+    for county in counties:
+        snapshot.rule_years[county] = set()
+        snapshot.active[county] = []
+    for row in await store.rule_sets_of(counties):
+        snapshot.rule_years[row.county].add(row.year)
+        if row.status == "active":
+            ruleset = svc.rules(row)
+            snapshot.active[row.county].append(ruleset)
+            rules[(row.county, row.year, row.version)] = ruleset
+    snapshot.versions = await store.versions_with_marks(s for s in subjects if "/" not in s)
+    activities = {a for x in known if isinstance(a := getattr(x, "activity_id", None), str)}
+    snapshot.hours = await store.hours(activities)
+    for key, ruleset in rules.items():
+        ledger = Ledger(*key)
+        live: dict[str, list[Entry]] = {}
+        written = await store.live_of(ledger, subjects)
+        compensated = {e.compensates for e in written if e.compensates is not None}
+        for e in written:
+            if not e.is_reversal and e.entry_id not in compensated:
+                live.setdefault(e.subject, []).append(e)
+        snapshot.live[key] = live
+        capped = [c.id for c in cl.clauses(ruleset).values() if c.cap_per_year is not None]
+        snapshot.sums[key] = await store.sums_of(ledger, people, capped)
+    return snapshot, rules
+
+
+async def write(svc: Services, uow: UnitOfWork, store: BatchStore, intake: Intake) -> None:
+    """Store what the intake recorded: one statement per table, events through the outbox."""
+    now = svc.now()
+    if intake.townships_put:
+        rows = [
+            {"code": code, "county": county, "kind": kind}
+            for code, (county, kind) in intake.townships_put.items()
+        ]
+        await store.upsert(store.t.townships, ("code",), rows, intake.townships_before)
+    if intake.deputies_put:
+        before = intake.deputies_before
+        await store.upsert(
+            store.t.deputies,
+            ("deputy_id",),
+            list(intake.deputies_put.values()),
+            before,
+            newer="version",
         )
-        new = Derivation(svc.rules(row), state).apply(fact)
-        await store.add_entries(ledger, new, svc.now())
-        stage_entries(svc, uow, new, cause)
-        written += len(new)
-        for key, version in state.versions.items():
-            moved[key] = max(version, moved.get(key, 0))
-        durations.update(state.hours)
-    if isinstance(fact, f.ActivityHeld | f.ActivityCancelled) and subject is not None:
-        moved[subject] = max(fact.version, moved.get(subject, 0))
-    await store.put_versions(moved, versions)
-    await store.put_hours(durations, hours)
-    if isinstance(fact, f.SuggestionFiled):
-        await store.put_signers(fact.case_id, fact.lead, fact.co_signers)
-    return written
+    await store.keep_facts(intake.facts, now)
+    parked = [(p.envelope, p.waits) for p in intake.still_parked()]
+    await store.repark(intake.released_keys, intake.unparked, parked, now)
+    await store.add_ledger_entries([(Ledger(*w.ledger), w.entry) for w in intake.written], now)
+    uow.stage(
+        *(event(points_recorded(w.entry), source=SOURCE, cause=w.cause) for w in intake.written)
+    )
+    count_entries(svc, (w.entry for w in intake.written))
+    new, moved = intake.versions_moved()
+    t = store.t
+    await store.upsert(
+        t.activity_versions,
+        ("subject",),
+        [{"subject": k, "version": v} for k, v in {**new, **moved}.items()],
+        [(k,) for k in moved],
+    )
+    fresh, changed = intake.hours_moved()
+    await store.upsert(
+        t.activity_hours,
+        ("activity_id",),
+        [{"activity_id": k, "hours": v} for k, v in {**fresh, **changed}.items()],
+        [(k,) for k in changed],
+    )
+    await store.add_signers(intake.signers_put)
+    for event_type in intake.not_covered:
+        svc.metrics.not_covered.labels(event_type).inc()

@@ -22,6 +22,7 @@ from scoring.domain.scorecard import ScoreCard, rank, score_cards
 from scoring.handlers.context import Caller, Services
 from scoring.handlers.ledgers import SOURCE
 from scoring.handlers.publications import latest, published_on
+from scoring.handlers.totals import refresh_deputy
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,7 @@ async def review(
                 source=SOURCE,
             )
         )
+        await refresh_deputy(svc, uow, row)
         await uow.commit()
     if action is Action.contest:
         svc.metrics.contests.labels("contested").inc()

@@ -1,0 +1,232 @@
+"""The deputy totals projection, kept in the transaction that changes the ledger, and its events.
+
+The consumer advances it by each batch's new entries (``advance_totals``); a review action that
+changes what a card counts (voided, rechecked) recomputes the deputy (``refresh_deputy``); a
+ledger derived anew (a year's seed adopted, a rule set activated) is counted whole
+(``refresh_ledger``). Each deputy whose total changed gets one ``scoring.score.changed``; a grade
+that moved, one ``scoring.grade.changed`` (``previous_grade`` None for the first one).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, func, select
+
+from contracts import scoring as ev
+from contracts.envelope import Envelope
+from contracts.vocabulary import DeputyGrade, PointsCategory
+from kit.events import event
+from kit.uow import UnitOfWork
+from scoring.adapters.store import BatchStore, Ledger, RuleSetRow, entry_of
+from scoring.domain.entries import Entry
+from scoring.domain.intake import LedgerKey, Written
+from scoring.domain.reviews import Status
+from scoring.domain.rules import RuleSet
+from scoring.domain.totals import DeputyTotals, advance, tally
+from scoring.handlers.context import Services
+from scoring.handlers.ledgers import SOURCE
+
+KEYS = ("county", "year", "rule_set_version", "deputy_id")
+CENT = Decimal("0.01")
+
+
+def _totals_of(row: Row[Any]) -> DeputyTotals:
+    m = row._mapping
+    return DeputyTotals(
+        deputy_id=m["deputy_id"],
+        township=m["township"],
+        total=Decimal(m["total"]),
+        confirmed_total=Decimal(m["confirmed_total"]),
+        by_category={k: Decimal(v) for k, v in m["by_category"].items()},
+        minimums={k: int(v) for k, v in m["minimums"].items()},
+        grade=DeputyGrade(m["grade"]),
+    )
+
+
+def _row(ledger: Ledger, t: DeputyTotals, svc: Services) -> dict[str, Any]:
+    return {
+        "county": ledger.county,
+        "year": ledger.year,
+        "rule_set_version": ledger.version,
+        "deputy_id": t.deputy_id,
+        "township": t.township,
+        "total": t.total,
+        "confirmed_total": t.confirmed_total,
+        "by_category": {k: str(v.quantize(CENT)) for k, v in t.by_category.items()},
+        "minimums": dict(t.minimums),
+        "grade": t.grade.value,
+        "updated_at": svc.now(),
+    }
+
+
+async def stored_totals(
+    store: BatchStore, ledger: Ledger, deputies: Iterable[str] | None = None
+) -> dict[str, DeputyTotals]:
+    """Return the projection rows of a ledger (of some deputies)."""
+    t = store.t.deputy_totals
+    q = select(t).where(
+        t.c.county == ledger.county, t.c.year == ledger.year, t.c.rule_set_version == ledger.version
+    )
+    if deputies is not None:
+        q = q.where(t.c.deputy_id.in_(set(deputies)))
+    return {r.deputy_id: _totals_of(r) for r in await store.session.execute(q)}
+
+
+async def _best(store: BatchStore, ledger: Ledger) -> Decimal | None:
+    t = store.t.deputy_totals
+    found = await store.session.scalar(
+        select(func.max(t.c.total)).where(
+            t.c.county == ledger.county,
+            t.c.year == ledger.year,
+            t.c.rule_set_version == ledger.version,
+        )
+    )
+    return None if found is None else Decimal(found)
+
+
+def _changed(
+    svc: Services,
+    uow: UnitOfWork,
+    ledger: Ledger,
+    before: DeputyTotals | None,
+    after: DeputyTotals,
+    base: Decimal,
+    cause: Envelope[Any] | None,
+) -> None:
+    """Stage the events of a deputy's totals that moved."""
+    if before is None or (before.total, before.confirmed_total) != (
+        after.total,
+        after.confirmed_total,
+    ):
+        categories = tuple(
+            ev.CategoryTotal(category=c, points=float(after.by_category[c.value]))
+            for c in PointsCategory
+            if c.value in after.by_category
+        )
+        changed = ev.ScoreChanged(
+            deputy_id=after.deputy_id,
+            township=after.township,
+            year=ledger.year,
+            total=float(after.total),
+            confirmed_total=float(after.confirmed_total),
+            previous_total=float(base if before is None else before.total),
+            by_category=categories,
+            rule_set_version=ledger.version,
+        )
+        uow.stage(event(changed, source=SOURCE, cause=cause))
+        svc.metrics.score_changes.labels("score").inc()
+    if before is None or before.grade is not after.grade:
+        graded = ev.GradeChanged(
+            deputy_id=after.deputy_id,
+            township=after.township,
+            year=ledger.year,
+            grade=after.grade,
+            previous_grade=None if before is None else before.grade,
+            total=float(after.total),
+        )
+        uow.stage(event(graded, source=SOURCE, cause=cause))
+        svc.metrics.score_changes.labels("grade").inc()
+
+
+async def _save(
+    svc: Services,
+    store: BatchStore,
+    ledger: Ledger,
+    rows: Sequence[DeputyTotals],
+    existing: Iterable[str],
+) -> None:
+    keyed = [(ledger.county, ledger.year, ledger.version, d) for d in existing]
+    await store.upsert(store.t.deputy_totals, KEYS, [_row(ledger, t, svc) for t in rows], keyed)
+
+
+async def advance_totals(
+    svc: Services,
+    uow: UnitOfWork,
+    store: BatchStore,
+    written: Sequence[Written],
+    rules: Mapping[LedgerKey, RuleSet],
+) -> None:
+    """Advance the totals of every deputy a batch wrote entries for; stage what changed."""
+    by_ledger: dict[LedgerKey, dict[str, list[Written]]] = defaultdict(lambda: defaultdict(list))
+    for w in written:
+        by_ledger[w.ledger][w.entry.deputy_id].append(w)
+    compensated = {w.entry.compensates for w in written if w.entry.compensates is not None}
+    voided = await store.voided(compensated)
+    for key, people in by_ledger.items():
+        ledger, ruleset = Ledger(*key), rules[key]
+        before = await stored_totals(store, ledger, people)
+        best = await _best(store, ledger) if ruleset.grading.normalise_to_100 else None
+        after: dict[str, DeputyTotals] = {}
+        for deputy_id, lines in people.items():
+            entries = [w.entry for w in lines]
+            reversed_rules = {
+                e.compensates: e.rule_id
+                for e in entries
+                if e.compensates is not None and e.compensates not in voided
+            }
+            start = before.get(deputy_id) or tally(deputy_id, entries[0].township, (), (), ruleset)
+            after[deputy_id] = advance(start, entries, reversed_rules, ruleset, best)
+        if best is not None:  # graded against the best total, this batch's included
+            top = max([best, *(t.total for t in after.values())])
+            after = {d: advance(t, (), {}, ruleset, top) for d, t in after.items()}
+        await _save(svc, store, ledger, list(after.values()), before)
+        for deputy_id, t in after.items():
+            cause = people[deputy_id][-1].cause
+            _changed(svc, uow, ledger, before.get(deputy_id), t, ruleset.base_points, cause)
+
+
+async def _recount(
+    svc: Services,
+    uow: UnitOfWork,
+    store: BatchStore,
+    row: RuleSetRow,
+    deputies: Iterable[str] | None,
+    cause: Envelope[Any] | None,
+) -> None:
+    ledger = Ledger(row.county, row.year, row.version)
+    rules = svc.rules(row)
+    e = store.t.entries.c
+    where = [] if deputies is None else [e.deputy_id.in_(set(deputies))]
+    lines = await store.entries(ledger, *where)
+    mine: dict[str, list[Entry]] = {}
+    townships: dict[str, str] = {}
+    confirmed: set[str] = set()
+    for r in lines:
+        townships[r.deputy_id] = r.township
+        kept = mine.setdefault(r.deputy_id, [])  # all lines voided: the deputy still counts
+        if r.status == Status.voided:
+            continue
+        kept.append(entry_of(r))
+        if r.status == Status.rechecked:
+            confirmed.add(r.entry_id)
+    before = await stored_totals(store, ledger, None if deputies is None else set(deputies))
+    best = None
+    if rules.grading.normalise_to_100:
+        best = await _best(store, ledger)
+    after = {}
+    for deputy_id in sorted(set(mine) | set(before)):
+        township = townships.get(deputy_id) or before[deputy_id].township
+        lines_of = mine.get(deputy_id, [])
+        after[deputy_id] = tally(deputy_id, township, lines_of, confirmed, rules, best)
+    await _save(svc, store, ledger, list(after.values()), before)
+    for deputy_id, t in after.items():
+        _changed(svc, uow, ledger, before.get(deputy_id), t, rules.base_points, cause)
+
+
+async def refresh_deputy(svc: Services, uow: UnitOfWork, entry: Row[Any]) -> None:
+    """Recount the deputy of a reviewed entry (voided, rechecked, …) and stage what changed."""
+    store = BatchStore(uow.session, svc.tables)
+    row = await store.rule_set(entry.county, entry.year, entry.rule_set_version)
+    if row is not None:
+        await _recount(svc, uow, store, row, [entry.deputy_id], None)
+
+
+async def refresh_ledger(
+    svc: Services, uow: UnitOfWork, row: RuleSetRow, cause: Envelope[Any] | None = None
+) -> None:
+    """Count a ledger derived anew whole (every deputy with lines) and stage what changed."""
+    await _recount(svc, uow, BatchStore(uow.session, svc.tables), row, None, cause)
