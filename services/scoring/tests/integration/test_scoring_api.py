@@ -114,6 +114,16 @@ async def test_a_card_explains_every_number_and_a_new_rule_set_is_previewed_then
         assert (done.json()["status"], done.json()["entries_changed"]) == ("active", 1)
         assert float((await _card(client, me, "d1"))["total"]) == 73
         assert await count(service.runtime.engine, outbox, recorded) == before + 1
+        async with service.runtime.engine.connect() as conn:
+            changed = await conn.execute(
+                select(outbox.c.payload).where(outbox.c.event_type == "scoring.score.changed")
+            )
+            sent = [json.loads(r.payload)["data"] for r in changed]
+        moved = [m for m in sent if m["rule_set_version"] == 2]
+        # the new version's differences, against the retired version's totals: d1 only
+        assert [(m["deputy_id"], m["previous_total"], m["total"]) for m in moved] == [
+            ("d1", 66, 73)
+        ]
         again = await client.post(f"/api/v1/rule-sets/{COUNTY}/{YEAR}/2/activate", headers=admin)
         assert again.status_code == 409
         listed = await client.get(f"/api/v1/rule-sets?county={COUNTY}", headers=me)

@@ -27,6 +27,7 @@ from scoring.domain.translate import fact_of
 from scoring.events import points_recorded
 from scoring.handlers.context import Caller, Services
 from scoring.handlers.ledgers import SOURCE, stage_entries
+from scoring.handlers.totals import refresh_ledger
 
 SYSTEM = "scoring"
 PROGRESS_EVERY = 1000
@@ -221,6 +222,7 @@ async def activate(
         await store.lock_county(county)
         active, draft = await _active_and(store, county, year, version)
         changed = await rederive(svc, uow, draft, active)
+        await refresh_ledger(svc, uow, draft, previous=active)
         await store.set_status(county, year, active.version, "retired")
         now = svc.now()
         await store.set_status(

@@ -186,6 +186,7 @@ async def _recount(
     row: RuleSetRow,
     deputies: Iterable[str] | None,
     cause: Envelope[Any] | None,
+    previous: RuleSetRow | None = None,
 ) -> None:
     ledger = Ledger(row.county, row.year, row.version)
     rules = svc.rules(row)
@@ -203,7 +204,13 @@ async def _recount(
         kept.append(entry_of(r))
         if r.status == Status.rechecked:
             confirmed.add(r.entry_id)
-    before = await stored_totals(store, ledger, None if deputies is None else set(deputies))
+    only = None if deputies is None else set(deputies)
+    stored = await stored_totals(store, ledger, only)
+    before = stored
+    if previous is not None:  # a new version: its differences are against the retired one's
+        before = await stored_totals(
+            store, Ledger(previous.county, previous.year, previous.version), only
+        )
     best = None
     if rules.grading.normalise_to_100:
         best = await _best(store, ledger)
@@ -212,7 +219,7 @@ async def _recount(
         township = townships.get(deputy_id) or before[deputy_id].township
         lines_of = mine.get(deputy_id, [])
         after[deputy_id] = tally(deputy_id, township, lines_of, confirmed, rules, best)
-    await _save(svc, store, ledger, list(after.values()), before)
+    await _save(svc, store, ledger, list(after.values()), stored)
     for deputy_id, t in after.items():
         _changed(svc, uow, ledger, before.get(deputy_id), t, rules.base_points, cause)
 
@@ -226,7 +233,11 @@ async def refresh_deputy(svc: Services, uow: UnitOfWork, entry: Row[Any]) -> Non
 
 
 async def refresh_ledger(
-    svc: Services, uow: UnitOfWork, row: RuleSetRow, cause: Envelope[Any] | None = None
+    svc: Services,
+    uow: UnitOfWork,
+    row: RuleSetRow,
+    cause: Envelope[Any] | None = None,
+    previous: RuleSetRow | None = None,
 ) -> None:
-    """Count a ledger derived anew whole (every deputy with lines) and stage what changed."""
-    await _recount(svc, uow, BatchStore(uow.session, svc.tables), row, None, cause)
+    """Count a ledger derived anew whole and stage what changed (against ``previous``'s totals)."""
+    await _recount(svc, uow, BatchStore(uow.session, svc.tables), row, None, cause, previous)
