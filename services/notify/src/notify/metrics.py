@@ -16,6 +16,7 @@ class NotifyMetrics:
     oldest_pending: Gauge
     latency: Histogram
     held: Gauge
+    connections: Counter
 
 
 def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
@@ -47,6 +48,12 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
         held=Gauge(
             "notify_held_deliveries",
             "SMS and robot messages held until quiet hours end (not yet due)",
+            registry=registry,
+        ),
+        connections=Counter(
+            "notify_channel_connections",
+            "Kept-open channel connections (SMTP) opened, failed to open, or dropped after an error",
+            ["channel", "event"],
             registry=registry,
         ),
     )

@@ -8,7 +8,18 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Row,
+    and_,
+    cast,
+    column,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+    values as sa_values,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +35,16 @@ from notify.domain.preferences import Preferences
 
 DUE = (Status.pending.value, Status.retrying.value)
 OPEN = (*DUE, Status.sending.value)
+_MARKED = (
+    "delivery_id",
+    "status",
+    "attempts",
+    "last_error",
+    "error_kind",
+    "next_at",
+    "finished_at",
+    "provider_id",
+)
 
 
 @dataclass(frozen=True)
@@ -298,41 +319,69 @@ class NotifyStore:
 
     async def mark(self, delivery_id: str, holder: str, values: Mapping[str, Any]) -> bool:
         """Record an attempt's outcome if this sender still holds the delivery."""
-        d = self.t.deliveries
-        done = await self.session.execute(
-            update(d)
-            .where(
-                d.c.delivery_id == delivery_id,
-                d.c.claimed_by == holder,
-                d.c.status == Status.sending.value,
-            )
-            .values(**values, claimed_by=None, lease_until=None)
-        )
-        return bool(getattr(done, "rowcount", 0))
+        return bool(await self.mark_many(holder, [{**values, "delivery_id": delivery_id}]))
 
-    async def mark_sent(self, ids: Sequence[str], holder: str, at: datetime) -> set[str]:
-        """Record many deliveries as sent in one statement; return those still this sender's."""
-        if not ids:
+    async def mark_many(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:
+        """Record many attempts' outcomes in one statement; return the ids still this sender's.
+
+        Each outcome names ``delivery_id``, ``status``, ``attempts``, ``last_error`` and
+        ``error_kind``, and optionally ``next_at``, ``finished_at``, ``provider_id`` (a missing
+        one keeps the stored value). A row another sender retook meanwhile is left alone.
+        """
+        if not outcomes:
             return set()
         d = self.t.deliveries
+        if self.session.get_bind().dialect.name != "postgresql":
+            return await self._mark_each(holder, outcomes)
+        o = sa_values(*(column(name, d.c[name].type) for name in _MARKED), name="o").data(
+            [tuple(out.get(name) for name in _MARKED) for out in outcomes]
+        )
+        keep = ("next_at", "finished_at", "provider_id")
+
+        def given(name: str) -> Any:  # a column of NULLs is text to PostgreSQL: typed again
+            return cast(o.c[name], d.c[name].type)
+
         done = await self.session.execute(
             update(d)
             .where(
-                d.c.delivery_id.in_(ids),
+                d.c.delivery_id == o.c.delivery_id,
                 d.c.claimed_by == holder,
                 d.c.status == Status.sending.value,
             )
             .values(
-                status=Status.sent.value,
-                last_error=None,
-                error_kind=None,
-                finished_at=at,
-                claimed_by=None,
-                lease_until=None,
+                {
+                    **{
+                        name: given(name)
+                        for name in ("status", "attempts", "last_error", "error_kind")
+                    },
+                    **{name: func.coalesce(given(name), d.c[name]) for name in keep},
+                    "claimed_by": None,
+                    "lease_until": None,
+                }
             )
             .returning(d.c.delivery_id)
         )
         return set(done.scalars().all())
+
+    async def _mark_each(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:
+        """``mark_many`` a statement per row (SQLite has no ``UPDATE … FROM (VALUES …) AS o (…)``)."""
+        d = self.t.deliveries
+        ours: set[str] = set()
+        for out in outcomes:
+            values = {k: v for k, v in out.items() if k != "delivery_id" and v is not None}
+            values.update({k: out.get(k) for k in ("last_error", "error_kind")})
+            done = await self.session.execute(
+                update(d)
+                .where(
+                    d.c.delivery_id == out["delivery_id"],
+                    d.c.claimed_by == holder,
+                    d.c.status == Status.sending.value,
+                )
+                .values(**values, claimed_by=None, lease_until=None)
+            )
+            if getattr(done, "rowcount", 0):
+                ours.add(str(out["delivery_id"]))
+        return ours
 
     async def backlog(self, now: datetime) -> tuple[int, float, int]:
         """Return the deliveries due and unsent, the oldest one's age (s), and those held."""
