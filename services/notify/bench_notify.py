@@ -5,29 +5,37 @@
    built as notify does) over one connection to the same server (issue 11 targets: >= 0.5 of raw and >= 500 mails/s).
 2. Latency: events published at R per second (default 50) for S seconds → event published to
    message received, p50 / p99.
-3. Resident memory of the process (notify and the SMTP server share it: an upper bound).
+3. Resident memory of the bench process (notify, the Kafka producer and the raw client; the SMTP
+   server runs in a process of its own, so its parsing costs neither side).
 
 The bench routes ``cases.case.assigned`` to the lead unit *now* (``ROUTES`` override): the default
 sends it in working hours, which would make the numbers depend on the clock.
 
 Run: ``.venv/bin/python services/notify/bench_notify.py [--events 10000] [--rate 50]
-[--seconds 10]`` with ``TEST_DATABASE_URL`` and ``KAFKA_BOOTSTRAP_SERVERS``.
+[--seconds 10] [--pool 4]`` with ``TEST_DATABASE_URL`` and ``KAFKA_BOOTSTRAP_SERVERS``; progress
+goes to stderr, the numbers to stdout as one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import cProfile
 import json
+import re
 import statistics
 import sys
 import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import aiosmtplib
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
 
@@ -43,7 +51,7 @@ from notify.adapters.email import SmtpSettings, build_message
 from notify.domain.model import Channel, DeliveryKey, RecipientRef
 from notify.templates.render import Renderer, context
 from notify.templates.samples import TYPICAL
-from notify.testing.servers import MailSink, smtp_server
+from notify.testing.servers import free_port
 
 UNIT = RecipientRef(RecipientKind.handling_unit, "U-bench")
 ROUTES = {
@@ -57,6 +65,76 @@ ROUTES = {
         }
     ]
 }
+
+
+_DELIVERY = re.compile(rb"^X-Notify-Delivery: *([^\r\n]+)", re.MULTILINE | re.IGNORECASE)
+
+
+class _Sink:
+    """The SMTP server's side of the bench: prints ``<arrival time> <delivery id>`` per message."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        """Note the message's delivery id and when it arrived."""
+        found = _DELIVERY.search(envelope.original_content or b"")
+        ident = found.group(1).decode() if found else "-"
+        sys.stdout.write(f"{time.time()} {ident}\n")
+        sys.stdout.flush()
+        return "250 Message accepted"
+
+
+async def serve_smtp(port: int) -> None:
+    """Run an SMTP server on loopback in this process until killed (the bench's mail server)."""
+    from aiosmtpd.smtp import SMTP
+
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(_Sink(), hostname="127.0.0.1"), "127.0.0.1", port
+    )
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    async with server:
+        await server.serve_forever()
+
+
+class Received:
+    """What the SMTP server process reports: delivery ids in arrival order, and when."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.arrived: list[float] = []
+
+    def clear(self) -> None:
+        """Forget what arrived so far."""
+        self.ids.clear()
+        self.arrived.clear()
+
+    async def follow(self, stream: asyncio.StreamReader) -> None:
+        """Read the server's lines until it ends."""
+        while line := await stream.readline():
+            at, ident = line.decode().split()
+            self.ids.append(ident)
+            self.arrived.append(float(at))
+
+
+@contextlib.asynccontextmanager
+async def smtp_process() -> AsyncIterator[tuple[Received, int]]:
+    """Start the SMTP server in a process of its own; yield what it receives and its port."""
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve-smtp", str(port), stdout=asyncio.subprocess.PIPE
+    )
+    assert server.stdout is not None
+    assert (await asyncio.wait_for(server.stdout.readline(), timeout=60)).strip() == b"ready"
+    received = Received()
+    follower = asyncio.create_task(received.follow(server.stdout))
+    try:
+        yield received, port
+    finally:
+        server.kill()
+        await server.wait()
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
 
 
 def assigned(n: int) -> Envelope[Any]:
@@ -114,22 +192,43 @@ async def publish_all(producer: AIOKafkaProducer, prefix: str, events: list[Enve
     await asyncio.gather(*futures)
 
 
-async def until(sink: MailSink, n: int, within: float) -> None:
-    """Wait until the sink holds n messages."""
-    deadline = time.monotonic() + within
-    while len(sink.received()) < n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{len(sink.received())} of {n} mails after {within} s")
+Probe = Callable[[], Awaitable[str]]
+
+
+async def until(
+    received: Received, n: int, within: float, what: str, probe: Probe | None = None
+) -> None:
+    """Wait until the server received n messages; say how it goes every 2 s on stderr."""
+    start = time.monotonic()
+    deadline = start + within
+    shown = start
+    while len(received.ids) < n:
+        now = time.monotonic()
+        if now > deadline:
+            raise TimeoutError(f"{len(received.ids)} of {n} mails after {within} s")
+        if now - shown >= 2:
+            shown = now
+            got = len(received.ids)
+            more = await probe() if probe is not None else ""
+            print(f"  {what}: {got}/{n} mails, {got / (now - start):.0f}/s {more}", file=sys.stderr)
         await asyncio.sleep(0.05)
 
 
-async def bench(events: int, rate: int, seconds: int) -> dict[str, Any]:
-    """Run the three measurements; return the numbers."""
-    report: dict[str, Any] = {"events": events}
-    with smtp_server() as (sink, port):
+async def bench(
+    events: int, rate: int, seconds: int, pool: int, profile: str | None = None
+) -> dict[str, Any]:
+    """Run the three measurements; return the numbers (``profile``: cProfile the notify phase)."""
+    profiler = cProfile.Profile() if profile else None
+    report: dict[str, Any] = {"events": events, "smtp_pool": pool}
+    async with smtp_process() as (received, port):
+        print(f"raw aiosmtplib: {events} messages over one connection", file=sys.stderr)
+        cpu = time.process_time()
         report["raw_mails_per_s"] = round(await raw_rate(port, events), 1)
-        sink.messages.clear()
-        sink.arrived.clear()
+        raw_seconds = events / report["raw_mails_per_s"]
+        report["raw_cpu_share"] = round((time.process_time() - cpu) / raw_seconds, 2)
+        print(f"  {report['raw_mails_per_s']} mails/s", file=sys.stderr)
+        await asyncio.sleep(0.5)
+        received.clear()
         async with fresh_database() as url:
             prefix = unique("bench") + "."
             settings = settings_for(
@@ -138,8 +237,11 @@ async def bench(events: int, rate: int, seconds: int) -> dict[str, Any]:
                 smtp_port=port,
                 routes=json.dumps(ROUTES),
                 sender_batch=500,
+                smtp_pool=pool,
                 consumer_max_records=500,
                 job_lease_seconds=120.0,
+                sender_poll_seconds=1.0,
+                job_interval_seconds=2.0,
             )
             async with running_core(settings, jobs=True) as core:
                 async with core.services.uow() as uow:
@@ -149,25 +251,43 @@ async def bench(events: int, rate: int, seconds: int) -> dict[str, Any]:
                     )
                     await store.set_contact(UNIT, Channel.email, "bench@example.cn")
                     await uow.commit()
+
+                async def probe() -> str:
+                    d = core.services.tables.deliveries
+                    async with core.runtime.engine.connect() as conn:
+                        found = await conn.execute(
+                            select(d.c.status, func.count()).group_by(d.c.status)
+                        )
+                        return "deliveries " + str(dict(found.all()))  # type: ignore[arg-type]
+
                 producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(), linger_ms=5)
                 await producer.start()
                 try:
+                    print(f"notify: {events} events published at once", file=sys.stderr)
                     batch = [assigned(n) for n in range(events)]
-                    start = time.perf_counter()
+                    if profiler is not None:
+                        profiler.enable()
+                    start, cpu = time.perf_counter(), time.process_time()
                     await publish_all(producer, prefix, batch)
-                    await until(sink, events, within=max(600.0, events / 10))
+                    await until(received, events, max(600.0, events / 10), "notify", probe)
                     elapsed = time.perf_counter() - start
-                    ids = {m["X-Notify-Delivery"] for m in sink.received()}
+                    if profiler is not None:
+                        profiler.disable()
+                        profiler.dump_stats(str(profile))
+                    report["notify_cpu_share"] = round((time.process_time() - cpu) / elapsed, 2)
+                    await asyncio.sleep(1.0)  # a repeat would arrive now
+                    counts = Counter(received.ids)
                     report["notify_mails_per_s"] = round(events / elapsed, 1)
                     report["ratio_to_raw"] = round(
                         report["notify_mails_per_s"] / report["raw_mails_per_s"], 3
                     )
-                    report["distinct_mails"] = len(ids)
-                    report["repeats"] = len(sink.received()) - len(ids)
-                    sink.messages.clear()
-                    sink.arrived.clear()
+                    report["distinct_mails"] = len(counts)
+                    report["repeats"] = sum(n - 1 for n in counts.values())
+                    print(f"  {report['notify_mails_per_s']} mails/s", file=sys.stderr)
+                    received.clear()
                     paced = [assigned(events + n) for n in range(rate * seconds)]
                     published: dict[str, float] = {}
+                    print(f"latency: {rate} events/s for {seconds} s", file=sys.stderr)
                     for i in range(0, len(paced), rate):
                         tick = time.perf_counter()
                         for e in paced[i : i + rate]:
@@ -175,10 +295,10 @@ async def bench(events: int, rate: int, seconds: int) -> dict[str, Any]:
                             published[key] = time.time()
                         await publish_all(producer, prefix, paced[i : i + rate])
                         await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
-                    await until(sink, len(paced), within=120)
+                    await until(received, len(paced), 120, "latency")
                     latencies = sorted(
-                        at - published[m["X-Notify-Delivery"]]
-                        for m, at in zip(sink.received(), sink.arrived, strict=True)
+                        at - published[ident]
+                        for ident, at in zip(received.ids, received.arrived, strict=True)
                     )
                     quantiles = statistics.quantiles(latencies, n=100)
                     report["latency_p50_ms"] = round(quantiles[49] * 1000, 1)
@@ -195,8 +315,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--rate", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--pool", type=int, default=4, help="SMTP connections of notify's sender")
+    parser.add_argument("--profile", help="write a cProfile of the notify phase to this file")
+    parser.add_argument("--serve-smtp", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(bench(args.events, args.rate, args.seconds))))
+    if args.serve_smtp:
+        asyncio.run(serve_smtp(args.serve_smtp))
+        return
+    print(
+        json.dumps(
+            asyncio.run(bench(args.events, args.rate, args.seconds, args.pool, args.profile))
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate
 from typing import Final
 
@@ -47,16 +49,20 @@ class SmtpSettings:
     """Connections open at once (each sends one message at a time)."""
 
 
-def build_message(settings: SmtpSettings, outgoing: Outgoing) -> EmailMessage:
-    """Return the MIME message of an outgoing e-mail (UTF-8 plain text, stable Message-ID)."""
-    message = EmailMessage()
-    message["From"] = formataddr((settings.sender_name, settings.sender))
+def build_message(settings: SmtpSettings, outgoing: Outgoing) -> Message:
+    """Return the MIME message of an outgoing e-mail (UTF-8 plain text, stable Message-ID).
+
+    Built with the ``compat32`` classes: RFC 2047 encoded words and a base64 body as the modern
+    ``EmailMessage`` makes them, at a fraction of the cost of its header folding (which was the
+    largest part of the time a message took to send).
+    """
+    message = MIMEText(outgoing.message.body, "plain", "utf-8")
+    message["From"] = formataddr((settings.sender_name, settings.sender), charset="utf-8")
     message["To"] = outgoing.address
-    message["Subject"] = outgoing.message.title
+    message["Subject"] = Header(outgoing.message.title, "utf-8")
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = f"<{outgoing.delivery_id}@{settings.message_id_domain}>"
     message["X-Notify-Delivery"] = outgoing.delivery_id
-    message.set_content(outgoing.message.body, charset="utf-8")
     return message
 
 
@@ -137,7 +143,9 @@ class SmtpSender:
         client: aiosmtplib.SMTP | None = None
         try:
             client = await self._connected(slot)  # reopened when the server hung up meanwhile
-            await client.send_message(message)
+            await client.send_message(
+                message, sender=self._settings.sender, recipients=[outgoing.address]
+            )  # the envelope given: no parsing of the headers back
         except BaseException as exc:
             if client is not None:
                 self._drop(client)  # after an error (or a cancel) the conversation is unusable

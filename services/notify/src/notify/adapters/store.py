@@ -265,19 +265,17 @@ class NotifyStore:
         if not rows:
             return set()
         t = self.t.deliveries
-        statement = (
-            self._insert(t)
-            .values([dict(r) for r in rows])
-            .on_conflict_do_nothing()
-            .returning(t.c.delivery_id)
-        )
-        return set((await self.session.execute(statement)).scalars().all())
+        statement = self._insert(t).on_conflict_do_nothing().returning(t.c.delivery_id)
+        # executemany: SQLAlchemy batches the rows into multi-row INSERTs ("insertmanyvalues")
+        # from one cached compilation, instead of compiling a statement with every row's values
+        found = await self.session.execute(statement, [dict(r) for r in rows])
+        return set(found.scalars().all())
 
     async def add_inbox_items(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert in-app inbox items; one already there is skipped."""
         if rows:
-            statement = self._insert(self.t.inbox_items).values([dict(r) for r in rows])
-            await self.session.execute(statement.on_conflict_do_nothing())
+            statement = self._insert(self.t.inbox_items).on_conflict_do_nothing()
+            await self.session.execute(statement, [dict(r) for r in rows])  # executemany
 
     async def claim(self, now: datetime, holder: str, until: datetime, limit: int) -> list[Claimed]:
         """Claim due deliveries (and ones whose claim ran out) for this sender; count the attempt."""
