@@ -59,7 +59,8 @@ def build_message(settings: SmtpSettings, outgoing: Outgoing) -> Message:
     message = MIMEText(outgoing.message.body, "plain", "utf-8")
     message["From"] = formataddr((settings.sender_name, settings.sender), charset="utf-8")
     message["To"] = outgoing.address
-    message["Subject"] = Header(outgoing.message.title, "utf-8")
+    # a Header instance as a value is documented (email.header); typeshed only knows str
+    message["Subject"] = Header(outgoing.message.title, "utf-8")  # type: ignore[assignment]
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = f"<{outgoing.delivery_id}@{settings.message_id_domain}>"
     message["X-Notify-Delivery"] = outgoing.delivery_id
