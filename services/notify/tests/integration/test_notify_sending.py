@@ -195,3 +195,27 @@ async def test_a_channel_over_its_rate_limit_defers_without_counting_an_attempt(
         assert len(sink.received()) == 2
         assert len(waiting) == count - 2
         assert {r.attempts for r in waiting} == {0}
+
+
+async def test_the_intake_wakes_the_sender_instead_of_its_poll(
+    database_url: str, topic_prefix: str
+) -> None:
+    deputy = unique("D-")
+    with smtp_server() as (sink, port):
+        # a poll and a sender's turn far longer than the wait below: only the intake's wake-up
+        # can have the message sent in time
+        settings = settings_for(
+            database_url,
+            topic_prefix,
+            smtp_port=port,
+            sender_poll_seconds=300.0,
+            job_lease_seconds=300.0,
+        )
+        async with running_core(settings, jobs=True) as core:
+            await add_deputy(core, deputy, email="dep@example.cn")
+            await asyncio.sleep(2.0)  # the sender's first round found nothing: it idles
+            event = envelope(replied(deputy))
+            await publish(topic_prefix, event)
+            await wait_until(_mails(sink, 1), within=30)
+            assert core.runtime.job_runs["sender"] == 0  # still its first turn: woken, not polled
+            assert [r.status for r in await rows(core, event_id=str(event.id))] == ["sent"]

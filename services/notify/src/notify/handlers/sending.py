@@ -225,7 +225,7 @@ async def send_due(svc: Services, stop: asyncio.Event, *, window: float, poll: f
         done = await send_round(svc)
         sent += done.sent
         if done.claimed < svc.batch:
-            await _idle(svc, stop, poll)
+            await _idle(svc, stop, max(min(poll, until - loop.time()), 0.0))
     return sent
 
 
