@@ -217,5 +217,5 @@ async def test_the_intake_wakes_the_sender_instead_of_its_poll(
             event = envelope(replied(deputy))
             await publish(topic_prefix, event)
             await wait_until(_mails(sink, 1), within=30)
+            await wait_until(functools.partial(_status, core, str(event.id), "sent"), within=30)
             assert core.runtime.job_runs["sender"] == 0  # still its first turn: woken, not polled
-            assert [r.status for r in await rows(core, event_id=str(event.id))] == ["sent"]
