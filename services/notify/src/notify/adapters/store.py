@@ -315,10 +315,6 @@ class NotifyStore:
         rows = (await self.session.execute(statement)).mappings().all()
         return [Claimed(dict(r)) for r in rows]
 
-    async def mark(self, delivery_id: str, holder: str, values: Mapping[str, Any]) -> bool:
-        """Record an attempt's outcome if this sender still holds the delivery."""
-        return bool(await self.mark_many(holder, [{**values, "delivery_id": delivery_id}]))
-
     async def mark_many(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:
         """Record many attempts' outcomes in one statement; return the ids still this sender's.
 
