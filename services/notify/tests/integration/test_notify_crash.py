@@ -89,6 +89,7 @@ async def _kill_once(
     assert worker.stdout is not None
     assert (await asyncio.wait_for(worker.stdout.readline(), timeout=60)).strip() == b"started"
     assert await asyncio.wait_for(worker.wait(), timeout=120) == -signal.SIGKILL
+    await asyncio.sleep(1.0)  # the server finishes what the dead sender's sockets delivered
     stranded = {r.delivery_id for r in await rows(core, status="sending")}
     received_at_kill = {m["X-Notify-Delivery"] for m in sink.received()}
     loop = asyncio.get_running_loop()
