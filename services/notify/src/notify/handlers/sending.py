@@ -141,6 +141,8 @@ class _Marks:
                     log.warning(
                         "delivery %s was retaken before its outcome was recorded", c.delivery_id
                     )
+                    if svc.metrics is not None:
+                        svc.metrics.claims_lost.labels(channel=c.channel.value).inc()
                     continue
                 if done.status is Status.sent:
                     staged.append(events.sent(c.row, done.attempts, at))
