@@ -1,33 +1,42 @@
 """Bench of the notify service on real Kafka, PostgreSQL and a local SMTP server (aiosmtpd).
 
-1. Throughput: N ``cases.case.assigned`` events (default 10,000) published at once → N e-mails
+1. Throughput: N ``cases.case.assigned`` events (default 10,000) published at once (by a process
+   of their own, as the cases service would: the clock starts when it is told to go) → N e-mails
    received, none twice; mails/s against raw aiosmtplib sending the same N messages (rendered and
    built as notify does) over one connection to the same server (issue 11 targets: >= 0.5 of raw and >= 500 mails/s).
 2. Latency: events published at R per second (default 50) for S seconds → event published to
    message received, p50 / p99.
-3. Resident memory of the process (notify and the SMTP server share it: an upper bound).
+3. Resident memory of the bench process (notify, the Kafka producer and the raw client; the SMTP
+   server runs in a process of its own, so its parsing costs neither side).
 
 The bench routes ``cases.case.assigned`` to the lead unit *now* (``ROUTES`` override): the default
 sends it in working hours, which would make the numbers depend on the clock.
 
 Run: ``.venv/bin/python services/notify/bench_notify.py [--events 10000] [--rate 50]
-[--seconds 10]`` with ``TEST_DATABASE_URL`` and ``KAFKA_BOOTSTRAP_SERVERS``.
+[--seconds 10] [--pool 4]`` with ``TEST_DATABASE_URL`` and ``KAFKA_BOOTSTRAP_SERVERS``; progress
+goes to stderr, the numbers to stdout as one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import cProfile
 import json
+import re
 import statistics
 import sys
 import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import aiosmtplib
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
 
@@ -43,7 +52,7 @@ from notify.adapters.email import SmtpSettings, build_message
 from notify.domain.model import Channel, DeliveryKey, RecipientRef
 from notify.templates.render import Renderer, context
 from notify.templates.samples import TYPICAL
-from notify.testing.servers import MailSink, smtp_server
+from notify.testing.servers import free_port
 
 UNIT = RecipientRef(RecipientKind.handling_unit, "U-bench")
 ROUTES = {
@@ -57,6 +66,76 @@ ROUTES = {
         }
     ]
 }
+
+
+_DELIVERY = re.compile(rb"^X-Notify-Delivery: *([^\r\n]+)", re.MULTILINE | re.IGNORECASE)
+
+
+class _Sink:
+    """The SMTP server's side of the bench: prints ``<arrival time> <delivery id>`` per message."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        """Note the message's delivery id and when it arrived."""
+        found = _DELIVERY.search(envelope.original_content or b"")
+        ident = found.group(1).decode() if found else "-"
+        sys.stdout.write(f"{time.time()} {ident}\n")
+        sys.stdout.flush()
+        return "250 Message accepted"
+
+
+async def serve_smtp(port: int) -> None:
+    """Run an SMTP server on loopback in this process until killed (the bench's mail server)."""
+    from aiosmtpd.smtp import SMTP
+
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(_Sink(), hostname="127.0.0.1"), "127.0.0.1", port
+    )
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    async with server:
+        await server.serve_forever()
+
+
+class Received:
+    """What the SMTP server process reports: delivery ids in arrival order, and when."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.arrived: list[float] = []
+
+    def clear(self) -> None:
+        """Forget what arrived so far."""
+        self.ids.clear()
+        self.arrived.clear()
+
+    async def follow(self, stream: asyncio.StreamReader) -> None:
+        """Read the server's lines until it ends."""
+        while line := await stream.readline():
+            at, ident = line.decode().split()
+            self.ids.append(ident)
+            self.arrived.append(float(at))
+
+
+@contextlib.asynccontextmanager
+async def smtp_process() -> AsyncIterator[tuple[Received, int]]:
+    """Start the SMTP server in a process of its own; yield what it receives and its port."""
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve-smtp", str(port), stdout=asyncio.subprocess.PIPE
+    )
+    assert server.stdout is not None
+    assert (await asyncio.wait_for(server.stdout.readline(), timeout=60)).strip() == b"ready"
+    received = Received()
+    follower = asyncio.create_task(received.follow(server.stdout))
+    try:
+        yield received, port
+    finally:
+        server.kill()
+        await server.wait()
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
 
 
 def assigned(n: int) -> Envelope[Any]:
@@ -99,37 +178,111 @@ async def raw_rate(port: int, n: int) -> float:
     return n / elapsed
 
 
-async def publish_all(producer: AIOKafkaProducer, prefix: str, events: list[Envelope[Any]]) -> None:
-    """Publish events to the cases topic without waiting for each."""
+Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
+
+
+def records(events: list[Envelope[Any]]) -> list[Record]:
+    """Serialise events as their producer's relay would (before the clock starts: its cost)."""
+    return [
+        (to_bytes(e), e.subject.encode(), [(k, v.encode()) for k, v in e.headers().items()])
+        for e in events
+    ]
+
+
+async def publish_all(producer: AIOKafkaProducer, prefix: str, batch: list[Record]) -> None:
+    """Publish serialised events to the cases topic without waiting for each."""
     topic = prefix + topics.CASES
     futures = [
-        await producer.send(
-            topic,
-            to_bytes(e),
-            key=e.subject.encode(),
-            headers=[(k, v.encode()) for k, v in e.headers().items()],
-        )
-        for e in events
+        await producer.send(topic, value, key=key, headers=headers) for value, key, headers in batch
     ]
     await asyncio.gather(*futures)
 
 
-async def until(sink: MailSink, n: int, within: float) -> None:
-    """Wait until the sink holds n messages."""
+async def publisher_process(prefix: str, first: int, count: int) -> None:
+    """Publish ``count`` events when told to on stdin (the cases service's part, in its own process)."""
+    batch = records([assigned(first + n) for n in range(count)])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(), linger_ms=5)
+    await producer.start()
+    try:
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        start = time.perf_counter()
+        await publish_all(producer, prefix, batch)
+        print(f"published {time.perf_counter() - start:.1f}", flush=True)
+    finally:
+        await producer.stop()
+
+
+@contextlib.asynccontextmanager
+async def publisher(
+    prefix: str, first: int, count: int
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Start the publishing process; yield it once it has its events ready."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--publish", f"{prefix} {first} {count}",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdout is not None
+    try:
+        assert (await asyncio.wait_for(child.stdout.readline(), timeout=300)).strip() == b"ready"
+        yield child
+    finally:
+        if child.returncode is None:
+            child.kill()
+        await child.wait()
+
+
+async def outbox_drained(core: Any, within: float) -> None:
+    """Wait until the relay has published every staged notification event."""
+    table = core.runtime.tables.outbox
     deadline = time.monotonic() + within
-    while len(sink.received()) < n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{len(sink.received())} of {n} mails after {within} s")
+    while time.monotonic() < deadline:
+        async with core.runtime.engine.connect() as conn:
+            left = await conn.scalar(
+                select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+            )
+        if not left:
+            return
+        await asyncio.sleep(0.5)
+
+
+Probe = Callable[[], Awaitable[str]]
+
+
+async def until(
+    received: Received, n: int, within: float, what: str, probe: Probe | None = None
+) -> None:
+    """Wait until the server received n messages; say how it goes every 2 s on stderr."""
+    start = time.monotonic()
+    deadline = start + within
+    shown = start
+    while len(received.ids) < n:
+        now = time.monotonic()
+        if now > deadline:
+            raise TimeoutError(f"{len(received.ids)} of {n} mails after {within} s")
+        if now - shown >= 2:
+            shown = now
+            got = len(received.ids)
+            more = await probe() if probe is not None else ""
+            print(f"  {what}: {got}/{n} mails, {got / (now - start):.0f}/s {more}", file=sys.stderr)
         await asyncio.sleep(0.05)
 
 
-async def bench(events: int, rate: int, seconds: int) -> dict[str, Any]:
-    """Run the three measurements; return the numbers."""
-    report: dict[str, Any] = {"events": events}
-    with smtp_server() as (sink, port):
+async def bench(
+    events: int, rate: int, seconds: int, pool: int, profile: str | None = None
+) -> dict[str, Any]:
+    """Run the three measurements; return the numbers (``profile``: cProfile the notify phase)."""
+    profiler = cProfile.Profile() if profile else None
+    report: dict[str, Any] = {"events": events, "smtp_pool": pool}
+    async with smtp_process() as (received, port):
+        print(f"raw aiosmtplib: {events} messages over one connection", file=sys.stderr)
+        cpu = time.process_time()
         report["raw_mails_per_s"] = round(await raw_rate(port, events), 1)
-        sink.messages.clear()
-        sink.arrived.clear()
+        raw_seconds = events / report["raw_mails_per_s"]
+        report["raw_cpu_share"] = round((time.process_time() - cpu) / raw_seconds, 2)
+        print(f"  {report['raw_mails_per_s']} mails/s", file=sys.stderr)
+        await asyncio.sleep(0.5)
+        received.clear()
         async with fresh_database() as url:
             prefix = unique("bench") + "."
             settings = settings_for(
@@ -138,8 +291,12 @@ async def bench(events: int, rate: int, seconds: int) -> dict[str, Any]:
                 smtp_port=port,
                 routes=json.dumps(ROUTES),
                 sender_batch=500,
+                smtp_pool=pool,
                 consumer_max_records=500,
                 job_lease_seconds=120.0,
+                sender_poll_seconds=1.0,
+                job_interval_seconds=2.0,
+                relay_poll_seconds=1.0,
             )
             async with running_core(settings, jobs=True) as core:
                 async with core.services.uow() as uow:
@@ -149,36 +306,61 @@ async def bench(events: int, rate: int, seconds: int) -> dict[str, Any]:
                     )
                     await store.set_contact(UNIT, Channel.email, "bench@example.cn")
                     await uow.commit()
+
+                async def probe() -> str:
+                    d = core.services.tables.deliveries
+                    async with core.runtime.engine.connect() as conn:
+                        found = await conn.execute(
+                            select(d.c.status, func.count()).group_by(d.c.status)
+                        )
+                        return "deliveries " + str(dict(found.all()))  # type: ignore[arg-type]
+
                 producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(), linger_ms=5)
                 await producer.start()
                 try:
-                    batch = [assigned(n) for n in range(events)]
-                    start = time.perf_counter()
-                    await publish_all(producer, prefix, batch)
-                    await until(sink, events, within=max(600.0, events / 10))
-                    elapsed = time.perf_counter() - start
-                    ids = {m["X-Notify-Delivery"] for m in sink.received()}
+                    print(f"notify: {events} events published at once", file=sys.stderr)
+                    async with publisher(prefix, 0, events) as child:
+                        assert child.stdin is not None
+                        assert child.stdout is not None
+                        if profiler is not None:
+                            profiler.enable()
+                        start, cpu = time.perf_counter(), time.process_time()
+                        child.stdin.write(b"go\n")
+                        await child.stdin.drain()
+                        await until(received, events, max(600.0, events / 10), "notify", probe)
+                        elapsed = time.perf_counter() - start
+                        said = (await child.stdout.readline()).split()
+                        report["publish_s"] = float(said[1]) if len(said) == 2 else None
+                    if profiler is not None:
+                        profiler.disable()
+                        profiler.dump_stats(str(profile))
+                    report["notify_cpu_share"] = round((time.process_time() - cpu) / elapsed, 2)
+                    await asyncio.sleep(1.0)  # a repeat would arrive now
+                    counts = Counter(received.ids)
                     report["notify_mails_per_s"] = round(events / elapsed, 1)
                     report["ratio_to_raw"] = round(
                         report["notify_mails_per_s"] / report["raw_mails_per_s"], 3
                     )
-                    report["distinct_mails"] = len(ids)
-                    report["repeats"] = len(sink.received()) - len(ids)
-                    sink.messages.clear()
-                    sink.arrived.clear()
-                    paced = [assigned(events + n) for n in range(rate * seconds)]
+                    report["distinct_mails"] = len(counts)
+                    report["repeats"] = sum(n - 1 for n in counts.values())
+                    print(f"  {report['notify_mails_per_s']} mails/s", file=sys.stderr)
+                    received.clear()
+                    await outbox_drained(core, within=300)  # the burst's events: steady state
+                    paced_events = [assigned(events + n) for n in range(rate * seconds)]
+                    paced = records(paced_events)
                     published: dict[str, float] = {}
+                    print(f"latency: {rate} events/s for {seconds} s", file=sys.stderr)
                     for i in range(0, len(paced), rate):
                         tick = time.perf_counter()
-                        for e in paced[i : i + rate]:
+                        for e in paced_events[i : i + rate]:
                             key = DeliveryKey(e.id, UNIT, Channel.email).delivery_id()
                             published[key] = time.time()
                         await publish_all(producer, prefix, paced[i : i + rate])
                         await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
-                    await until(sink, len(paced), within=120)
+                    await until(received, len(paced), 120, "latency")
                     latencies = sorted(
-                        at - published[m["X-Notify-Delivery"]]
-                        for m, at in zip(sink.received(), sink.arrived, strict=True)
+                        at - published[ident]
+                        for ident, at in zip(received.ids, received.arrived, strict=True)
                     )
                     quantiles = statistics.quantiles(latencies, n=100)
                     report["latency_p50_ms"] = round(quantiles[49] * 1000, 1)
@@ -195,8 +377,23 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--rate", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--pool", type=int, default=4, help="SMTP connections of notify's sender")
+    parser.add_argument("--profile", help="write a cProfile of the notify phase to this file")
+    parser.add_argument("--serve-smtp", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--publish", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(bench(args.events, args.rate, args.seconds))))
+    if args.serve_smtp:
+        asyncio.run(serve_smtp(args.serve_smtp))
+        return
+    if args.publish:
+        prefix, first, count = args.publish.split()
+        asyncio.run(publisher_process(prefix, int(first), int(count)))
+        return
+    print(
+        json.dumps(
+            asyncio.run(bench(args.events, args.rate, args.seconds, args.pool, args.profile))
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ async def main() -> None:
     parser.add_argument("--smtp-port", type=int, required=True)
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--claim-seconds", type=float, default=2.0)
+    parser.add_argument("--mark-every", type=int, default=50)
     parser.add_argument("--die-after", type=int, required=True)
     args = parser.parse_args()
     settings = settings_for(
@@ -34,6 +35,7 @@ async def main() -> None:
         args.prefix,
         smtp_port=args.smtp_port,
         sender_batch=args.batch,
+        sender_mark_every=args.mark_every,
         sender_claim_seconds=args.claim_seconds,
     )
     core = wire(settings)

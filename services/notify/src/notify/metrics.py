@@ -17,6 +17,8 @@ class NotifyMetrics:
     latency: Histogram
     held: Gauge
     imported: Counter
+    connections: Counter
+    claims_lost: Counter
 
 
 def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
@@ -54,6 +56,19 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
             "notify_directory_import_rows",
             "Rows of directory imports by kind and result (written, rejected)",
             ["kind", "result"],
+            registry=registry,
+        ),
+        connections=Counter(
+            "notify_channel_connections",
+            "Kept-open channel connections (SMTP) opened, failed to open, or dropped after an error",
+            ["channel", "event"],
+            registry=registry,
+        ),
+        claims_lost=Counter(
+            "notify_claims_lost",
+            "Outcomes not recorded because another sender had retaken the delivery (its claim ran"
+            " out): the message may go twice",
+            ["channel"],
             registry=registry,
         ),
     )

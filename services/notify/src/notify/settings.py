@@ -25,6 +25,9 @@ class NotifySettings(ServiceSettings):
     smtp_from: str = "notify@npc.localhost"
     smtp_from_name: str = "县人大常委会代表工作平台"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    smtp_pool: int = Field(
+        default=4, ge=1, le=100, description="SMTP connections kept open (a message at a time each)"
+    )
     message_id_domain: str = "notify.npc.localhost"
     sms_url: str | None = Field(default=None, description="SMS gateway URL (no SMS when unset)")
     sms_api_key: str = ""
@@ -46,6 +49,12 @@ class NotifySettings(ServiceSettings):
     )
     sender_batch: int = Field(default=200, ge=1, le=5000, description="Deliveries one claim takes")
     sender_concurrency: int = Field(default=20, ge=1, le=500, description="Sends in flight")
+    sender_mark_every: int = Field(
+        default=50,
+        ge=1,
+        le=5000,
+        description="Sends recorded together (one statement); bounds the repeats a crash causes",
+    )
     sender_poll_seconds: float = Field(default=1.0, gt=0, description="Idle poll of the sender")
     sender_claim_seconds: float = Field(
         default=120.0, gt=0, description="How long a claimed delivery is a sender's (then retaken)"

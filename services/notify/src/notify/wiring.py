@@ -29,7 +29,7 @@ from notify.domain.routing import RoutingTable
 from notify.handlers.consumers import subscriptions
 from notify.handlers.context import Services
 from notify.jobs import backlog, digest, sender
-from notify.metrics import make_notify_metrics
+from notify.metrics import NotifyMetrics, make_notify_metrics
 from notify.settings import NotifySettings
 from notify.templates.check import check_templates
 from notify.templates.render import Renderer
@@ -65,8 +65,17 @@ def renderer(settings: NotifySettings, table: RoutingTable) -> Renderer:
     return made
 
 
-def channels(settings: NotifySettings, client: httpx.AsyncClient) -> Channels:
+def channels(
+    settings: NotifySettings,
+    client: httpx.AsyncClient,
+    metrics: NotifyMetrics | None = None,
+) -> Channels:
     """Return the channel adapters the settings configure (e-mail always)."""
+
+    def smtp_connection(event: str) -> None:
+        if metrics is not None:
+            metrics.connections.labels(channel=Channel.email.value, event=event).inc()
+
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     senders: dict[Channel, Sender] = {
         Channel.email: SmtpSender(
@@ -85,7 +94,9 @@ def channels(settings: NotifySettings, client: httpx.AsyncClient) -> Channels:
                 else False,
                 timeout=settings.smtp_timeout_seconds,
                 message_id_domain=settings.message_id_domain,
-            )
+                pool=settings.smtp_pool,
+            ),
+            smtp_connection,
         )
     }
     if settings.sms_url:
@@ -138,12 +149,13 @@ def wire(settings: NotifySettings, *, registry: CollectorRegistry | None = None)
         registry=registry,
     )
     client = httpx.AsyncClient(timeout=settings.smtp_timeout_seconds)
+    metrics = make_notify_metrics(runtime.registry)
     services = Services.on(
         runtime,
         tables=schema.tables,
         routes=table,
         renderer=renderer(settings, table),
-        channels=channels(settings, client),
+        channels=channels(settings, client, metrics),
         hours=WorkingHours(is_workday=official_workday),
         limits=rate_limits(settings.rate_limits),
         retry=RetryPolicy(
@@ -151,11 +163,12 @@ def wire(settings: NotifySettings, *, registry: CollectorRegistry | None = None)
             base=timedelta(seconds=settings.retry_base_seconds),
             cap=timedelta(seconds=max(settings.retry_cap_seconds, settings.retry_base_seconds)),
         ),
-        metrics=make_notify_metrics(runtime.registry),
+        metrics=metrics,
         holder=runtime.holder,
         claim_for=timedelta(seconds=settings.sender_claim_seconds),
         batch=settings.sender_batch,
         concurrency=settings.sender_concurrency,
+        mark_every=settings.sender_mark_every,
     )
     window = settings.job_lease_seconds * 0.8
     runtime.schedule(

@@ -125,3 +125,37 @@ async def test_credentials_are_used_and_wrong_ones_fail_permanently() -> None:
     assert isinstance(unauthenticated, Failed)
     assert unauthenticated.failure is Failure.permanent  # 530 authentication required
     assert [m["To"] for m in sink.received()] == ["a@county.gov.cn"]
+
+
+async def test_a_pool_sends_concurrently_over_at_most_its_connections_and_counts_them() -> None:
+    seen: list[str] = []
+    with smtp_server() as (sink, port):
+        sender = SmtpSender(SmtpSettings(port=port, pool=3), seen.append)
+        outcomes = await asyncio.gather(
+            *(sender.send(outgoing(f"u{n}@county.gov.cn", f"id-{n}")) for n in range(20))
+        )
+        await sender.close()
+    assert all(isinstance(o, Delivered) for o in outcomes)
+    assert sorted(m["X-Notify-Delivery"] for m in sink.received()) == sorted(
+        f"id-{n}" for n in range(20)
+    )
+    assert seen == ["opened"] * 3  # three kept-open connections carried the twenty messages
+
+
+async def test_pool_connection_failures_and_drops_are_told() -> None:
+    seen: list[str] = []
+    sender = SmtpSender(SmtpSettings(port=free_port(), timeout=2, pool=2), seen.append)
+    down = await sender.send(outgoing("a@county.gov.cn"))
+    assert isinstance(down, Failed)
+    assert down.failure is Failure.transient
+    assert seen == ["failed"]
+    with smtp_server() as (sink, port):
+        sink.refuse["nobody@county.gov.cn"] = "550 5.1.1 No such user"
+        seen.clear()
+        sender = SmtpSender(SmtpSettings(port=port, pool=2), seen.append)
+        refused = await sender.send(outgoing("nobody@county.gov.cn"))
+        after = await sender.send(outgoing("jtj@county.gov.cn"))
+        await sender.close()
+    assert isinstance(refused, Failed)
+    assert isinstance(after, Delivered)
+    assert seen == ["opened", "dropped", "opened"]  # the refused one's connection was replaced

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import pytest
 from notify_harness import (
@@ -19,6 +20,8 @@ from notify_harness import (
 )
 
 from kit.testing import unique, wait_until
+from notify.adapters.base import Outgoing
+from notify.domain.retry import Outcome
 from notify.handlers.sending import send_round
 from notify.testing.servers import MailSink, smtp_server
 from notify.wiring import Core
@@ -195,3 +198,64 @@ async def test_a_channel_over_its_rate_limit_defers_without_counting_an_attempt(
         assert len(sink.received()) == 2
         assert len(waiting) == count - 2
         assert {r.attempts for r in waiting} == {0}
+
+
+async def test_the_intake_wakes_the_sender_instead_of_its_poll(
+    database_url: str, topic_prefix: str
+) -> None:
+    deputy = unique("D-")
+    with smtp_server() as (sink, port):
+        # a poll and a sender's turn far longer than the wait below: only the intake's wake-up
+        # can have the message sent in time
+        settings = settings_for(
+            database_url,
+            topic_prefix,
+            smtp_port=port,
+            sender_poll_seconds=300.0,
+            job_lease_seconds=300.0,
+        )
+        async with running_core(settings, jobs=True) as core:
+            await add_deputy(core, deputy, email="dep@example.cn")
+            await asyncio.sleep(2.0)  # the sender's first round found nothing: it idles
+            event = envelope(replied(deputy))
+            await publish(topic_prefix, event)
+            await wait_until(_mails(sink, 1), within=30)
+            await wait_until(functools.partial(_status, core, str(event.id), "sent"), within=30)
+            assert core.runtime.job_runs["sender"] == 0  # still its first turn: woken, not polled
+
+
+async def test_an_outcome_found_retaken_is_not_recorded_and_is_counted(
+    database_url: str, topic_prefix: str
+) -> None:
+    deputy = unique("D-")
+    with smtp_server() as (sink, port):
+        settings = settings_for(database_url, topic_prefix, smtp_port=port)
+        async with running_core(settings) as core:
+            await add_deputy(core, deputy, email="dep@example.cn")
+            await publish(topic_prefix, envelope(replied(deputy)))
+
+            async def stored() -> bool:
+                return len(await rows(core, channel="email")) == 1
+
+            await wait_until(stored, within=60)
+            svc = core.services
+            send = svc.channels.send
+
+            async def slow(outgoing: Outgoing) -> Outcome:
+                # while this send is under way the claim runs out and another sender retakes it
+                async with svc.uow() as uow:
+                    later = svc.now() + timedelta(hours=1)
+                    await svc.store(uow).claim(later, "other", later + timedelta(minutes=2), 10)
+                    await uow.commit()
+                return await send(outgoing)
+
+            svc.channels.send = slow  # type: ignore[method-assign]
+            done = await send_round(svc)
+            [row] = await rows(core, channel="email")
+            lost = core.runtime.registry.get_sample_value(
+                "notify_claims_lost_total", {"channel": "email"}
+            )
+        assert (done.claimed, done.sent) == (1, 0)  # sent, but not ours to record any more
+        assert (row.status, row.claimed_by) == ("sending", "other")
+        assert lost == 1
+        assert len(sink.received()) == 1

@@ -8,7 +8,18 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Row,
+    and_,
+    cast,
+    column,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+    values as sa_values,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +35,16 @@ from notify.domain.preferences import Preferences
 
 DUE = (Status.pending.value, Status.retrying.value)
 OPEN = (*DUE, Status.sending.value)
+_MARKED = (
+    "delivery_id",
+    "status",
+    "attempts",
+    "last_error",
+    "error_kind",
+    "next_at",
+    "finished_at",
+    "provider_id",
+)
 
 
 @dataclass(frozen=True)
@@ -244,19 +265,17 @@ class NotifyStore:
         if not rows:
             return set()
         t = self.t.deliveries
-        statement = (
-            self._insert(t)
-            .values([dict(r) for r in rows])
-            .on_conflict_do_nothing()
-            .returning(t.c.delivery_id)
-        )
-        return set((await self.session.execute(statement)).scalars().all())
+        statement = self._insert(t).on_conflict_do_nothing().returning(t.c.delivery_id)
+        # executemany: SQLAlchemy batches the rows into multi-row INSERTs ("insertmanyvalues")
+        # from one cached compilation, instead of compiling a statement with every row's values
+        found = await self.session.execute(statement, [dict(r) for r in rows])
+        return set(found.scalars().all())
 
     async def add_inbox_items(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert in-app inbox items; one already there is skipped."""
         if rows:
-            statement = self._insert(self.t.inbox_items).values([dict(r) for r in rows])
-            await self.session.execute(statement.on_conflict_do_nothing())
+            statement = self._insert(self.t.inbox_items).on_conflict_do_nothing()
+            await self.session.execute(statement, [dict(r) for r in rows])  # executemany
 
     async def claim(self, now: datetime, holder: str, until: datetime, limit: int) -> list[Claimed]:
         """Claim due deliveries (and ones whose claim ran out) for this sender; count the attempt."""
@@ -296,43 +315,67 @@ class NotifyStore:
         rows = (await self.session.execute(statement)).mappings().all()
         return [Claimed(dict(r)) for r in rows]
 
-    async def mark(self, delivery_id: str, holder: str, values: Mapping[str, Any]) -> bool:
-        """Record an attempt's outcome if this sender still holds the delivery."""
-        d = self.t.deliveries
-        done = await self.session.execute(
-            update(d)
-            .where(
-                d.c.delivery_id == delivery_id,
-                d.c.claimed_by == holder,
-                d.c.status == Status.sending.value,
-            )
-            .values(**values, claimed_by=None, lease_until=None)
-        )
-        return bool(getattr(done, "rowcount", 0))
+    async def mark_many(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:
+        """Record many attempts' outcomes in one statement; return the ids still this sender's.
 
-    async def mark_sent(self, ids: Sequence[str], holder: str, at: datetime) -> set[str]:
-        """Record many deliveries as sent in one statement; return those still this sender's."""
-        if not ids:
+        Each outcome names ``delivery_id``, ``status``, ``attempts``, ``last_error`` and
+        ``error_kind``, and optionally ``next_at``, ``finished_at``, ``provider_id`` (a missing
+        one keeps the stored value). A row another sender retook meanwhile is left alone.
+        """
+        if not outcomes:
             return set()
         d = self.t.deliveries
+        if self.session.get_bind().dialect.name != "postgresql":
+            return await self._mark_each(holder, outcomes)
+        o = sa_values(*(column(name, d.c[name].type) for name in _MARKED), name="o").data(
+            [tuple(out.get(name) for name in _MARKED) for out in outcomes]
+        )
+        keep = ("next_at", "finished_at", "provider_id")
+
+        def given(name: str) -> Any:  # a column of NULLs is text to PostgreSQL: typed again
+            return cast(o.c[name], d.c[name].type)
+
         done = await self.session.execute(
             update(d)
             .where(
-                d.c.delivery_id.in_(ids),
+                d.c.delivery_id == o.c.delivery_id,
                 d.c.claimed_by == holder,
                 d.c.status == Status.sending.value,
             )
             .values(
-                status=Status.sent.value,
-                last_error=None,
-                error_kind=None,
-                finished_at=at,
-                claimed_by=None,
-                lease_until=None,
+                {
+                    **{
+                        name: given(name)
+                        for name in ("status", "attempts", "last_error", "error_kind")
+                    },
+                    **{name: func.coalesce(given(name), d.c[name]) for name in keep},
+                    "claimed_by": None,
+                    "lease_until": None,
+                }
             )
             .returning(d.c.delivery_id)
         )
         return set(done.scalars().all())
+
+    async def _mark_each(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:
+        """``mark_many`` a statement per row (SQLite has no ``UPDATE … FROM (VALUES …) AS o (…)``)."""
+        d = self.t.deliveries
+        ours: set[str] = set()
+        for out in outcomes:
+            values = {k: v for k, v in out.items() if k != "delivery_id" and v is not None}
+            values.update({k: out.get(k) for k in ("last_error", "error_kind")})
+            done = await self.session.execute(
+                update(d)
+                .where(
+                    d.c.delivery_id == out["delivery_id"],
+                    d.c.claimed_by == holder,
+                    d.c.status == Status.sending.value,
+                )
+                .values(**values, claimed_by=None, lease_until=None)
+            )
+            if getattr(done, "rowcount", 0):
+                ours.add(str(out["delivery_id"]))
+        return ours
 
     async def backlog(self, now: datetime) -> tuple[int, float, int]:
         """Return the deliveries due and unsent, the oldest one's age (s), and those held."""

@@ -7,6 +7,7 @@ templates, channels and policies.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -47,6 +48,10 @@ class Services(HandlerContext):
     claim_for: timedelta = timedelta(minutes=2)
     batch: int = 200
     concurrency: int = 20
+    mark_every: int = 50
+    """Sends whose outcomes the sender records together (one statement, one transaction)."""
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the intake of this process commits due deliveries: the sender need not poll."""
     rng: random.Random = field(default_factory=random.Random)
     limits: RateLimits = field(default_factory=lambda: RateLimits(lambda key: None))
 

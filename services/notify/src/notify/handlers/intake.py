@@ -2,9 +2,10 @@
 
 One batch loads the directory, the preferences and the reminder state once, runs the pure
 ``take_in`` per event, renders each delivery (the text is stored, the address never is) and inserts
-the rows with their delivery key: a redelivered event inserts nothing twice. What cannot be
-delivered (no usable address, a template that does not render, a recipient nobody can reach)
-is stored as a failed delivery with its cause, and ``notify.notification.failed`` is staged.
+the rows of a run with one statement, keyed by delivery: a redelivered event inserts nothing
+twice. What cannot be delivered (no usable address, a template that does not render, a recipient
+nobody can reach) is stored as a failed delivery with its cause, and ``notify.notification.failed``
+is staged. When some deliveries are due at once, this process's sender is woken at the commit.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from notify.domain.preferences import Planned, Preferences
 from notify.domain.routing import Event, Unresolved
 from notify.handlers.context import Services
 from notify.handlers.directory import batch_directory, stage_in_app
+from notify.handlers.sending import wake_after_commit
 from notify.templates.render import Rendered, RenderError, context
 
 log = logging.getLogger(__name__)
@@ -196,6 +198,11 @@ async def take_batch(svc: Services, deliveries: Sequence[Delivery], uow: UnitOfW
     inserted = await store.add_deliveries(batch.rows)
     await store.add_inbox_items(batch.inbox)
     stage_in_app(svc, uow, batch.in_app, now)
+    if any(
+        r["status"] == Status.pending.value and r["next_at"] <= now and r["delivery_id"] in inserted
+        for r in batch.rows
+    ):
+        wake_after_commit(svc, uow)  # due now: the sender need not wait for its poll
     for row in batch.rows:
         if row["delivery_id"] in inserted and row["status"] == Status.failed.value:
             if row["channel"] in {c.value for c in Channel if c.contract() is not None}:

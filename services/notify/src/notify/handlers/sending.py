@@ -1,20 +1,31 @@
 """The sender: claim due deliveries, send them through their channel, record what happened.
 
-A claim moves rows to ``sending`` for this instance until ``claim_for`` has passed (PostgreSQL
-takes them with ``FOR UPDATE SKIP LOCKED``, so two senders never claim one row); the outcome is
-written only while the claim is still this instance's, with ``notify.notification.sent`` or
-``.failed`` staged in the same transaction. A sender that dies between the channel's acceptance
-and the mark leaves a ``sending`` row that is retaken when its claim runs out: that is the one
-repeat the design allows, with the same Message-ID / Idempotency-Key.
+A claim moves a batch of rows to ``sending`` for this instance until ``claim_for`` has passed
+(PostgreSQL takes them with ``FOR UPDATE SKIP LOCKED``, so two senders never claim one row). The
+batch is sent concurrently (``concurrency`` sends in flight; e-mail over the adapter's pool of
+kept-open connections), and the outcomes are recorded as they come, every ``mark_every`` sends
+and at the end of the batch, each group with one statement and only while the claim is still this
+instance's, with its ``notify.notification.sent`` / ``.failed`` events staged in the same
+transaction. A sender that dies between the channel's acceptance and the mark leaves ``sending``
+rows that are retaken when their claim runs out: those are the repeats the design allows (at
+most the sends accepted since the last mark), with the same Message-ID / Idempotency-Key.
+
+The intake wakes the sender of its own process when it commits due deliveries
+(``wake_after_commit``); the poll interval remains for deliveries other instances took in,
+retries coming due and claims running out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from kit.uow import UnitOfWork
 from notify import events
@@ -44,6 +55,15 @@ class Round:
     retrying: int
 
 
+def wake_after_commit(svc: Services, uow: UnitOfWork) -> None:
+    """Wake this process's sender once the unit of work's transaction has committed."""
+
+    def committed(session: Session) -> None:
+        svc.wakeup.set()
+
+    sa_event.listen(uow.session.sync_session, "after_commit", committed, once=True)
+
+
 async def _send(svc: Services, claimed: Claimed, address: str | None) -> Outcome:
     if address is None:
         return permanent("no usable address")
@@ -52,8 +72,9 @@ async def _send(svc: Services, claimed: Claimed, address: str | None) -> Outcome
     return await svc.channels.send(Outgoing(claimed.delivery_id, address, message))
 
 
-def _values(settled: Settled, now: datetime) -> dict[str, Any]:
+def _values(c: Claimed, settled: Settled, at: datetime) -> dict[str, Any]:
     values: dict[str, Any] = {
+        "delivery_id": c.delivery_id,
         "status": settled.status.value,
         "attempts": settled.attempts,
         "last_error": settled.error,
@@ -62,10 +83,80 @@ def _values(settled: Settled, now: datetime) -> dict[str, Any]:
     if settled.status is Status.retrying:
         values["next_at"] = settled.next_at
     else:
-        values["finished_at"] = now
+        values["finished_at"] = at
     if settled.provider_id is not None:
         values["provider_id"] = settled.provider_id[:120]
     return values
+
+
+def _deferred(c: Claimed, at: datetime) -> dict[str, Any]:
+    """Back in the queue without counting the attempt (over the channel's rate)."""
+    return {
+        "delivery_id": c.delivery_id,
+        "status": Status.pending.value,
+        "attempts": c.attempts - 1,
+        "last_error": c.row["last_error"],
+        "error_kind": c.row["error_kind"],
+        "next_at": at + DEFER,
+    }
+
+
+class _Marks:
+    """Outcomes waiting to be recorded; ``record`` writes a group with one statement."""
+
+    def __init__(self, svc: Services, every: int) -> None:
+        self.svc = svc
+        self.every = max(every, 1)
+        self.waiting: list[tuple[Claimed, Outcome | None, datetime]] = []
+        self.counts = {Status.sent: 0, Status.failed: 0, Status.retrying: 0}
+        self._lock = asyncio.Lock()
+
+    async def add(self, c: Claimed, outcome: Outcome | None) -> None:
+        self.waiting.append((c, outcome, self.svc.now()))
+        if len(self.waiting) >= self.every:
+            await self.record()
+
+    async def record(self) -> None:
+        async with self._lock:
+            group, self.waiting = self.waiting, []
+            if group:
+                await self._write(group)
+
+    async def _write(self, group: list[tuple[Claimed, Outcome | None, datetime]]) -> None:
+        svc = self.svc
+        rows: list[dict[str, Any]] = []
+        settled: list[tuple[Claimed, Settled, datetime]] = []
+        for c, outcome, at in group:
+            if outcome is None:
+                rows.append(_deferred(c, at))
+                continue
+            done = settle(outcome, c.attempts, at, svc.retry, svc.rng)
+            rows.append(_values(c, done, at))
+            settled.append((c, done, at))
+        async with svc.uow() as uow:
+            ours = await svc.store(uow).mark_many(svc.holder, rows)
+            staged = []
+            for c, done, at in settled:
+                if c.delivery_id not in ours:
+                    log.warning(
+                        "delivery %s was retaken before its outcome was recorded", c.delivery_id
+                    )
+                    if svc.metrics is not None:
+                        svc.metrics.claims_lost.labels(channel=c.channel.value).inc()
+                    continue
+                if done.status is Status.sent:
+                    staged.append(events.sent(c.row, done.attempts, at))
+                elif done.status is Status.failed:
+                    assert done.failure is not None
+                    staged.append(
+                        events.failed(c.row, done.attempts, done.failure, done.error or "", at)
+                    )
+            uow.stage(*staged)
+            await uow.commit()
+        for c, done, at in settled:
+            if c.delivery_id in ours:
+                self.counts[done.status] = self.counts.get(done.status, 0) + 1
+                _observe(svc, c, done.status, at)
 
 
 async def send_round(svc: Services) -> Round:
@@ -81,65 +172,26 @@ async def send_round(svc: Services) -> Round:
     if not claimed:
         return Round(0, 0, 0, 0)
     gate = asyncio.Semaphore(svc.concurrency)
+    marks = _Marks(svc, svc.mark_every)
 
-    async def one(c: Claimed) -> Outcome | None:
+    async def one(c: Claimed) -> None:
         address = addresses.get((c.ref, c.channel))
         key = (c.channel, address) if c.channel is Channel.webhook else c.channel
         async with gate:
             wait = svc.limits.wait(key)
             if wait > MAX_WAIT:
-                return None  # over the channel's rate: back in the queue, no attempt counted
-            await asyncio.sleep(wait)
-            return await _send(svc, c, address)
+                outcome = None  # over the channel's rate: back in the queue, no attempt counted
+            else:
+                await asyncio.sleep(wait)
+                outcome = await _send(svc, c, address)
+        await marks.add(c, outcome)
 
-    outcomes = await asyncio.gather(*(one(c) for c in claimed))
-    done = svc.now()
-    counts = {Status.sent: 0, Status.failed: 0, Status.retrying: 0}
-    async with svc.uow() as uow:
-        store = svc.store(uow)
-        plain: list[tuple[Claimed, Settled]] = []  # sent, no provider id: one statement for all
-        for c, outcome in zip(claimed, outcomes, strict=True):
-            if outcome is None:
-                later = {"status": Status.pending.value, "attempts": c.attempts - 1}
-                await store.mark(c.delivery_id, svc.holder, {**later, "next_at": done + DEFER})
-                continue
-            settled = settle(outcome, c.attempts, done, svc.retry, svc.rng)
-            if settled.status is Status.sent and settled.provider_id is None:
-                plain.append((c, settled))
-                continue
-            if await store.mark(c.delivery_id, svc.holder, _values(settled, done)):
-                _settled(svc, uow, c, settled, done, counts)
-            else:
-                log.warning(
-                    "delivery %s was retaken before its outcome was recorded", c.delivery_id
-                )
-        ours = await store.mark_sent([c.delivery_id for c, _ in plain], svc.holder, done)
-        for c, settled in plain:
-            if c.delivery_id in ours:
-                _settled(svc, uow, c, settled, done, counts)
-            else:
-                log.warning(
-                    "delivery %s was retaken before its outcome was recorded", c.delivery_id
-                )
-        await uow.commit()
+    async with asyncio.TaskGroup() as sends:  # one failing (the database) cancels the others
+        for c in claimed:
+            sends.create_task(one(c))
+    await marks.record()
+    counts = marks.counts
     return Round(len(claimed), counts[Status.sent], counts[Status.failed], counts[Status.retrying])
-
-
-def _settled(
-    svc: Services,
-    uow: UnitOfWork,
-    c: Claimed,
-    settled: Settled,
-    at: datetime,
-    counts: dict[Status, int],
-) -> None:
-    counts[settled.status] = counts.get(settled.status, 0) + 1
-    if settled.status is Status.sent:
-        uow.stage(events.sent(c.row, settled.attempts, at))
-    elif settled.status is Status.failed:
-        assert settled.failure is not None
-        uow.stage(events.failed(c.row, settled.attempts, settled.failure, settled.error or "", at))
-    _observe(svc, c, settled.status, at)
 
 
 def _observe(svc: Services, c: Claimed, status: Status, at: datetime) -> None:
@@ -152,20 +204,30 @@ def _observe(svc: Services, c: Claimed, status: Status, at: datetime) -> None:
         )
 
 
+async def _idle(svc: Services, stop: asyncio.Event, poll: float) -> None:
+    """Wait up to ``poll`` seconds, less when the intake commits due deliveries or we stop."""
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(svc.wakeup.wait())]
+    try:
+        await asyncio.wait(waits, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+        for w in waits:
+            with contextlib.suppress(asyncio.CancelledError):
+                await w
+
+
 async def send_due(svc: Services, stop: asyncio.Event, *, window: float, poll: float) -> int:
-    """Send rounds for up to ``window`` seconds (a job's turn), idling ``poll`` s when none is due."""
+    """Send rounds for up to ``window`` seconds (a job's turn); idle up to ``poll`` s when none is due."""
     loop = asyncio.get_running_loop()
     until = loop.time() + window
     sent = 0
     while not stop.is_set() and loop.time() < until:
+        svc.wakeup.clear()  # what the intake commits from now on wakes the next idle wait
         done = await send_round(svc)
         sent += done.sent
         if done.claimed < svc.batch:
-            try:
-                async with asyncio.timeout(poll):
-                    await stop.wait()
-            except TimeoutError:
-                pass
+            await _idle(svc, stop, max(min(poll, until - loop.time()), 0.0))
     return sent
 
 
