@@ -1,6 +1,6 @@
 """Request plumbing every service's routes share: the caller from the token, keyed requests."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Annotated, TypeVar
 
@@ -14,11 +14,11 @@ from kit.service.context import CallerBase
 K = TypeVar("K", bound=CallerBase)
 
 
-def caller_dependency(make: Callable[[Principal], K]) -> Callable[..., K]:
+def caller_dependency(make: Callable[[Principal], K]) -> Callable[..., Awaitable[K]]:
     """Return a FastAPI dependency giving the service's caller, from the bearer token."""
 
-    def get_caller(principal: Annotated[Principal, Depends(current_principal)]) -> K:
-        """Return who calls, from the bearer token."""
+    async def get_caller(principal: Annotated[Principal, Depends(current_principal)]) -> K:
+        """Return who calls, from the bearer token (a coroutine: no thread-pool hop)."""
         return make(principal)
 
     return get_caller

@@ -151,11 +151,9 @@ async def register_deputies(
         if (errors and all_or_nothing) or not write:
             return Registration([], errors)
         created = [deputy_from_draft(d) for i, d in enumerate(drafts) if i not in errors]
-        try:
-            await repo.add_deputies(created)
-        except IntegrityError:  # a concurrent registration took an ID number first
-            raise InputError([DUPLICATE_NOW]) from None
-        await repo.add_history(
+        # every row below is queued and written at commit in one statement (kit.db.writes)
+        repo.add_deputies(created)
+        repo.add_history(
             [
                 StatusChange(d.id, None, d.status, d.status_reason, d.elected_on)
                 for d in created
@@ -165,8 +163,8 @@ async def register_deputies(
         )
         for deputy in created:
             if source == "form":
-                await svc.audit.record(
-                    uow.session,
+                svc.audit.add(
+                    uow,
                     actor=caller.principal,
                     action="create",
                     resource_type="deputy",
@@ -174,8 +172,8 @@ async def register_deputies(
                     township=deputy.township,
                 )
         if source != "form" and created:
-            await svc.audit.record(
-                uow.session,
+            svc.audit.add(
+                uow,
                 actor=caller.principal,
                 action="import",
                 resource_type="deputy",
@@ -185,7 +183,10 @@ async def register_deputies(
         uow.stage(*(events.deputy_registered(d, caller) for d in created))
         if source == "form" and len(created) == 1:
             await remember_creation(svc, uow, caller, created[0].id)
-        await uow.commit()
+        try:
+            await uow.commit()
+        except IntegrityError:  # a concurrent registration took an ID number first
+            raise InputError([DUPLICATE_NOW]) from None
     if len(created) >= BULK:
         await refresh_statistics(svc, svc.tables.deputies.name)
     return Registration(created, errors)
@@ -286,8 +287,8 @@ async def update_deputy(
             await repo.save_deputy(deputy, expected_version=expected_version)
         except IntegrityError:
             raise InputError([DUPLICATE_NOW]) from None
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="update",
             resource_type="deputy",
@@ -355,8 +356,8 @@ async def change_deputy_status(svc: Services, caller: Caller, cmd: ChangeStatus)
             deputy.version += 1
         await repo.save_deputy(deputy, expected_version=before)
         seq = await repo.add_change(change, by=caller.subject)
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="schedule_status" if probe is not deputy else "change_status",
             resource_type="deputy",
@@ -414,8 +415,8 @@ async def correct_status(
         await repo.set_change_state(
             last.seq, ChangeState.corrected, was=last.state, note=f"corrected: {reason}"
         )
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="correct_status",
             resource_type="deputy",

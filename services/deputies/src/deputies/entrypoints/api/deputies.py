@@ -50,8 +50,8 @@ async def read_deputy(
     async with svc.uow() as uow:
         item, shown = await views.get_deputy(uow.session, svc.tables, caller.viewer, deputy_id)
         if shown and audit:
-            await svc.audit.record(
-                uow.session,
+            svc.audit.add(
+                uow,
                 actor=caller.principal,
                 action="read_restricted",
                 resource_type="deputy",
@@ -98,8 +98,8 @@ def router(svc: Services) -> APIRouter:
                 page_size=paging.page_size,
             )
             if page.clear_contacts:
-                await svc.audit.record(
-                    uow.session,
+                svc.audit.add(
+                    uow,
                     actor=caller.principal,
                     action="read_restricted",
                     resource_type="deputy",
