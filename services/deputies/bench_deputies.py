@@ -45,7 +45,6 @@ from deputies.testing.actors import county_admin
 from deputies.testing.api import headers, running_app
 from deputies.testing.harness import count, settings_for
 from deputies.testing.sheets import roster_rows, xlsx
-from kit.audit import AuditLog
 from kit.outbox import Outbox
 from kit.testing import bootstrap_servers, fresh_database, unique, wait_until
 from kit.web import load as http_load
@@ -182,8 +181,10 @@ async def bench_post(clients: int, seconds: float) -> dict[str, Any]:
                     template = bodies.deputy(TOWN)
                     measured = http_load.Load()
 
+                    fresh = iter(ids[: len(ids) // 2])  # warm-up and window: none used twice
+
                     async def post(n: int) -> bool:
-                        body = {**template, "id_number": ids[n], "name": f"代表{n}"}
+                        body = {**template, "id_number": next(fresh), "name": f"代表{n}"}
                         try:
                             response = await client.post(
                                 "/api/v1/deputies", json=body, headers=staff
@@ -249,9 +250,8 @@ async def _raw(
     columns = list(values)
     caller = county_admin()
     event_row = outbox.row(deputy_registered(deputy, caller))
-    audit = AuditLog.row(
-        actor=caller.principal, action="create", resource_type="deputy", township=TOWN
-    )
+    actor = caller.principal
+    audit = {"actor": actor.subject, "roles": ",".join(sorted(str(r) for r in actor.roles))}
     names = ", ".join([*columns, "created_at", "updated_at"])
     marks = ", ".join(f"${i + 1}" for i in range(len(columns) + 2))
     insert_deputy = f"INSERT INTO deputies ({names}) VALUES ({marks})"  # noqa: S608 (own names)
@@ -268,12 +268,13 @@ async def _raw(
         " VALUES ($1, $2, $3, $4, $5, $6, $7)"
     )
     pool = await asyncpg.create_pool(_raw_dsn(url), min_size=clients, max_size=clients)
+    fresh = iter(ids)
     try:
 
-        async def one(n: int) -> bool:
+        async def one(_: int) -> bool:
             deputy_id = str(uuid.uuid4())
             now = datetime.now(UTC)
-            row = {**values, "id": deputy_id, "id_number": ids[n]}
+            row = {**values, "id": deputy_id, "id_number": next(fresh)}
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute(insert_deputy, *(row[c] for c in columns), now, now)
                 await conn.execute(
@@ -296,7 +297,7 @@ async def _raw(
                     TOWN,
                     "ok",
                     None,
-                    json.dumps(audit["detail"]),
+                    "{}",
                 )
                 await conn.execute(
                     insert_event,

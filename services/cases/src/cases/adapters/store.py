@@ -22,6 +22,7 @@ from cases.domain.errors import VersionConflictError
 from cases.domain.model import Case
 from kit.uow import UnitOfWork
 
+
 @dataclass(frozen=True)
 class UnitRecord:
     """A handling unit (承办单位) registered with the service."""

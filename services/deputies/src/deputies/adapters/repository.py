@@ -156,13 +156,12 @@ class RosterStore(Store):
         rows = await self._run(select(s.c.id, s.c.township).where(s.c.id.in_(ids)))
         return dict(rows.tuples().all())
 
-    def add_deputies(self, deputies: Sequence[Deputy]) -> None:
-        """Queue deputies (written with the unit of work's commit, in one statement)."""
+    def add_deputies(self, deputies: Sequence[Deputy]) -> list[dict[str, Any]]:
+        """Queue deputies (written with the unit of work's commit); return their rows."""
         at = now()
-        self.uow.add_all(
-            self.t.deputies,
-            [{**deputy_values(d), "created_at": at, "updated_at": at} for d in deputies],
-        )
+        rows = [{**deputy_values(d), "created_at": at, "updated_at": at} for d in deputies]
+        self.uow.add_all(self.t.deputies, rows)
+        return rows
 
     async def save_deputy(self, deputy: Deputy, *, expected_version: int) -> None:
         """Update a deputy if it is still at the version the change was based on."""

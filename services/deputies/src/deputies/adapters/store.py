@@ -16,6 +16,7 @@ from deputies.adapters.tables import Tables
 from deputies.domain.errors import VersionConflictError
 from kit.uow import UnitOfWork
 
+
 def now() -> datetime:
     """Return the current time in UTC (row timestamps)."""
     return datetime.now(UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -59,6 +59,8 @@ class Registration:
 
     created: list[Deputy]
     errors: RowErrors
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    """The rows written, as the table holds them (a new record's view needs no read back)."""
 
 
 async def check_drafts(
@@ -152,7 +154,7 @@ async def register_deputies(
             return Registration([], errors)
         created = [deputy_from_draft(d) for i, d in enumerate(drafts) if i not in errors]
         # every row below is queued and written at commit in one statement (kit.db.writes)
-        repo.add_deputies(created)
+        rows = repo.add_deputies(created)
         repo.add_history(
             [
                 StatusChange(d.id, None, d.status, d.status_reason, d.elected_on)
@@ -189,15 +191,17 @@ async def register_deputies(
             raise InputError([DUPLICATE_NOW]) from None
     if len(created) >= BULK:
         await refresh_statistics(svc, svc.tables.deputies.name)
-    return Registration(created, errors)
+    return Registration(created, errors, rows)
 
 
-async def register_deputy(svc: Services, caller: Caller, draft: DeputyDraft) -> Deputy:
-    """Register one deputy, or refuse with the fields that are wrong."""
+async def register_deputy(
+    svc: Services, caller: Caller, draft: DeputyDraft
+) -> tuple[Deputy, dict[str, Any]]:
+    """Register one deputy, or refuse with the fields that are wrong; return it and its row."""
     result = await register_deputies(svc, caller, [draft])
     if result.errors:
         raise InputError(result.errors[0])
-    return result.created[0]
+    return result.created[0], result.rows[0]
 
 
 UPDATABLE = frozenset(
