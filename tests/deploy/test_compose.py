@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +24,7 @@ OPERATIONS = ROOT / "deploy" / "OPERATIONS.md"
 INIT_SQL = ROOT / "deploy" / "postgres" / "init" / "01-databases.sql"
 
 APP_SERVICES = ("deputies", "cases", "scoring", "notify")
-INFRA_SERVICES = ("kafka", "kafka-init", "postgres", "prometheus", "grafana", "mailpit")
+INFRA_SERVICES = ("kafka", "kafka-init", "postgres", "prometheus", "grafana", "mailpit", "jaeger")
 ONE_SHOT = frozenset({"kafka-init"})
 # Host ports as OPERATIONS.md promises them; the container port of every service is 8000.
 EXPECTED_PORTS = {
@@ -33,6 +35,7 @@ EXPECTED_PORTS = {
     "prometheus": 9090,
     "grafana": 3000,
     "mailpit": 8025,
+    "jaeger": 16686,
     "postgres": 5432,
     "kafka": 9092,
 }
@@ -315,3 +318,131 @@ def test_compose_checks_detect_a_broken_file(
         test_long_running_services_have_a_healthcheck_and_restart("cases")
     with pytest.raises(AssertionError):
         test_published_ports_are_the_documented_ones()
+
+
+# Variables a service reads that are not its pydantic settings, and the code that reads them.
+EXTERNAL_VARIABLES = {
+    "OTEL_EXPORTER_OTLP_ENDPOINT": ("kit.tracing", "opentelemetry.sdk.environment_variables"),
+    "PROMETHEUS_DISABLE_CREATED_SERIES": ("prometheus_client.metrics",),
+}
+_INTERPOLATION = re.compile(r"\$\{(\w+)(?::?[-?]([^}]*))?\}")
+
+
+def _interpolated(value: str, environ: dict[str, str]) -> str:
+    """Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?message}` with the given environment."""
+
+    def one(match: re.Match[str]) -> str:
+        name, default = match[1], match[2] or ""
+        if name in environ:
+            return environ[name]
+        assert "?" not in match[0], f"{name} is required by docker-compose.yml"
+        return default
+
+    return _INTERPOLATION.sub(one, value)
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_every_variable_is_a_setting_of_the_service_and_valid(
+    name: str,
+    setting_names: dict[str, frozenset[str]],
+    load_settings: Callable[[str, dict[str, str]], dict[str, object]],
+) -> None:
+    env = _env(_services()[name])
+    unknown = set(env) - setting_names[name] - set(EXTERNAL_VARIABLES)
+    assert not unknown, f"{name}: not settings of the service: {sorted(unknown)}"
+    values = {key: _interpolated(value, {"JWT_SECRET": "s" * 40}) for key, value in env.items()}
+    settings = load_settings(name, values)  # raises when a value does not validate
+    assert settings["http_port"] == 8000
+    assert settings["http_host"] == "0.0.0.0"
+    assert settings["kafka_topic_partitions"] == 6
+    assert not settings["dev_mode"], "compose runs like production: a real JWT_SECRET, no DEV_MODE"
+    with pytest.raises(AssertionError, match="JWT_SECRET is required"):
+        _interpolated(env["JWT_SECRET"], {})
+
+
+def test_variables_outside_the_settings_are_read_by_the_code_named() -> None:
+    for variable, modules in EXTERNAL_VARIABLES.items():
+        for module in modules:
+            spec = importlib.util.find_spec(module)
+            assert spec is not None, module
+            assert spec.origin, module
+            assert variable in Path(spec.origin).read_text(encoding="utf-8"), (variable, module)
+
+
+def test_a_misspelt_variable_is_not_a_setting(setting_names: dict[str, frozenset[str]]) -> None:
+    assert "SMTP_HOST" in setting_names["notify"]
+    assert "NOTIFY_SMTP_HOST" in setting_names["notify"]
+    assert "SMTP_HOST" not in setting_names["cases"]
+    assert "DATABSE_URL" not in setting_names["cases"]
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_healthchecks_ask_public_routes_of_the_service(
+    name: str, http_get: Callable[[str, str], int]
+) -> None:
+    paths = re.findall(r"http://127\.0\.0\.1:8000(/[\w/.-]*)", _healthcheck_test(_services()[name]))
+    assert paths == ["/readyz"]
+    assert http_get(name, paths[0]) == 200
+    healthcheck = DOCKERFILE.read_text(encoding="utf-8").split("HEALTHCHECK", 1)[1]
+    (image_path,) = re.findall(r"http://127\.0\.0\.1:8000(/[\w/.-]*)", healthcheck.split("\n\n")[0])
+    assert http_get(name, image_path) == 200
+
+
+def test_depends_on_names_services_that_can_meet_the_condition() -> None:
+    services = _services()
+    graph: dict[str, set[str]] = {}
+    for name, service in services.items():
+        depends = service.get("depends_on", {})
+        if isinstance(depends, list):
+            depends = {dep: {"condition": "service_started"} for dep in depends}
+        graph[name] = set(depends)
+        for dep, spec in depends.items():
+            assert dep in services, f"{name} depends on {dep}, which is not a service"
+            condition = _mapping(spec, f"{name}.depends_on.{dep}").get("condition")
+            if condition == "service_healthy":
+                assert services[dep].get("healthcheck"), f"{name} waits for {dep}'s health: none"
+            elif condition == "service_completed_successfully":
+                assert str(services[dep].get("restart", "no")) == "no", f"{dep} never completes"
+            else:
+                assert condition == "service_started", (name, dep, condition)
+    visiting: list[str] = []
+
+    def acyclic(name: str) -> None:
+        assert name not in visiting, f"depends_on cycle: {[*visiting, name]}"
+        visiting.append(name)
+        for dep in graph[name]:
+            acyclic(dep)
+        visiting.pop()
+
+    for name in graph:
+        acyclic(name)
+
+
+def test_the_four_services_share_one_image_and_send_traces_to_jaeger() -> None:
+    services = _services()
+    images = {str(services[name].get("image")) for name in APP_SERVICES}
+    assert len(images) == 1, images
+    jaeger = services["jaeger"]
+    assert str(jaeger["image"]).startswith("jaegertracing/all-in-one:")
+    assert _env(jaeger)["COLLECTOR_OTLP_ENABLED"] == "true"
+    for name in APP_SERVICES:
+        endpoint = urlsplit(_env(services[name])["OTEL_EXPORTER_OTLP_ENDPOINT"])
+        # The kit's exporter speaks OTLP over HTTP: Jaeger's port 4318 (4317 is gRPC).
+        assert (endpoint.scheme, endpoint.hostname, endpoint.port) == ("http", "jaeger", 4318)
+        assert "4318" in [str(port) for port in jaeger.get("expose", [])]
+        assert "jaeger" in services[name]["depends_on"], f"{name} starts before its trace sink"
+
+
+def test_the_exporter_posts_the_services_spans_to_jaegers_otlp_route() -> None:
+    """The kit's OTLP/HTTP exporter, built from compose's variables, sends to Jaeger's /v1/traces."""
+    import os
+    from unittest import mock
+
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    env = _env(_services()["cases"])
+    with mock.patch.dict(
+        os.environ, {"OTEL_EXPORTER_OTLP_ENDPOINT": env["OTEL_EXPORTER_OTLP_ENDPOINT"]}
+    ):
+        exporter = OTLPSpanExporter()
+    assert exporter._endpoint == "http://jaeger:4318/v1/traces"

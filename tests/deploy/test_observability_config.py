@@ -1,7 +1,10 @@
 """Prometheus scrape config and alert rules, Grafana provisioning and dashboards: valid and consistent.
 
-Every metric an alert or a panel queries must be in the metric contract below (the one deploy/OPERATIONS.md
-documents), with labels the metric has, so a typo in a query fails here instead of drawing an empty graph.
+Every metric an alert or a panel queries must be one the services really export, with labels it has: the
+names and labels are collected from the prometheus-client metrics each service registers when its
+composition root wires it (conftest.py), so a typo in a query, or a metric renamed in the code, fails here
+instead of drawing an empty graph. Route matchers must match a route of the service named, and every metric
+used must be in the contract deploy/OPERATIONS.md documents.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,45 +33,10 @@ OPERATIONS = DEPLOY / "OPERATIONS.md"
 APP_SERVICES = ("deputies", "cases", "scoring", "notify")
 SEVERITIES = frozenset({"critical", "warning", "info"})
 
-# The metric contract: name -> labels (Prometheus adds job and instance to every series).
-METRICS: dict[str, frozenset[str]] = {
-    "up": frozenset(),
-    "kit_ready": frozenset({"service"}),
-    "kit_broker_up": frozenset({"service"}),
-    "kit_http_refusals_total": frozenset({"service", "reason"}),
-    "kit_http_unavailable_total": frozenset({"service", "cause"}),
-    "kit_outbox_backlog": frozenset({"service"}),
-    "kit_outbox_oldest_age_seconds": frozenset({"service"}),
-    "kit_relay_published_total": frozenset({"service", "topic"}),
-    "kit_relay_failures_total": frozenset({"service"}),
-    "kit_consumer_lag_messages": frozenset({"service", "group", "topic", "partition"}),
-    "kit_consumer_processed_total": frozenset({"service", "group", "outcome"}),
-    "kit_dead_letters_total": frozenset({"service", "group", "topic", "reason"}),
-    "kit_consumer_handle_seconds": frozenset({"service", "group"}),
-    "kit_http_requests_total": frozenset({"service", "method", "route", "status"}),
-    "kit_http_request_seconds": frozenset({"service", "route"}),
-    "faststream_published_messages_total": frozenset(
-        {"app_name", "broker", "destination", "status"}
-    ),
-    "cases_open_cases": frozenset({"township"}),
-    "cases_overdue_cases": frozenset({"township"}),
-    "cases_fallback_clocks_total": frozenset(),
-    "notify_notifications_total": frozenset({"channel", "result"}),
-    "notify_pending_deliveries": frozenset(),
-    "notify_oldest_pending_seconds": frozenset(),
-    "notify_held_deliveries": frozenset(),
-    "notify_event_to_sent_seconds": frozenset({"channel"}),
-    "scoring_points_awarded_total": frozenset({"township"}),
-    "scoring_entries_recorded_total": frozenset({"category"}),
-    "scoring_events_not_covered_total": frozenset({"event_type"}),
-    "scoring_parked_events": frozenset(),
-    "scoring_replay_progress_ratio": frozenset(),
-}
-HISTOGRAMS = frozenset(
-    {"kit_consumer_handle_seconds", "kit_http_request_seconds", "notify_event_to_sent_seconds"}
-)
+# Series Prometheus makes itself for every target, beside what the services export.
+PROMETHEUS_SERIES: dict[str, frozenset[str]] = {"up": frozenset()}
+Contract = Mapping[str, frozenset[str]]
 TARGET_LABELS = frozenset({"job", "instance"})
-HISTOGRAM_SERIES = re.compile(r"^(?P<base>\w+)_(?P<kind>bucket|sum|count)$")
 
 REQUIRED_ALERTS = frozenset(
     {
@@ -104,40 +72,36 @@ def _blank_strings(expr: str) -> str:
 
 
 def metric_names(expr: str) -> set[str]:
-    """Return the metric names a PromQL expression selects (histogram series folded to their base)."""
+    """Return the series names a PromQL expression selects."""
     text = _blank_strings(expr)
     text = re.sub(r"\{[^{}]*\}", " ", text)
     text = re.sub(r"\[[^\]]*\]", " ", text)
     text = _GROUPING.sub(" ", text)
-    names = {name for name in _IDENT.findall(text) if name not in _KEYWORDS}
-    return {_base_metric(name) for name in names}
+    return {name for name in _IDENT.findall(text) if name not in _KEYWORDS}
 
 
-def _base_metric(name: str) -> str:
-    match = HISTOGRAM_SERIES.match(name)
-    if match and match["base"] in HISTOGRAMS:
-        return match["base"]
+def base_metric(name: str, metrics: Contract) -> str:
+    """Fold a histogram's `_bucket`, `_sum` and `_count` series to the histogram's name."""
+    for suffix in ("_bucket", "_sum", "_count"):
+        base = name.removesuffix(suffix)
+        if base != name and f"{base}_bucket" in metrics:
+            return base
     return name
 
 
-def label_problems(expr: str) -> list[str]:
+def label_problems(expr: str, metrics: Contract) -> list[str]:
     """Return the labels an expression matches or groups on that its metrics do not have."""
     text = _blank_strings(expr)
     problems: list[str] = []
     for metric, matchers in _SELECTOR.findall(text):
-        base = _base_metric(metric)
-        allowed = METRICS.get(base, frozenset()) | TARGET_LABELS
-        if metric != base and metric.endswith("_bucket"):
-            allowed |= {"le"}
+        allowed = metrics.get(metric, frozenset()) | TARGET_LABELS
         problems += [
             f"{metric} has no label {label!r}"
             for label in _MATCHER_LABEL.findall(matchers)
             if label not in allowed
         ]
     used = metric_names(expr)
-    known = set().union(*(METRICS.get(m, frozenset()) for m in used)) | TARGET_LABELS
-    if used & HISTOGRAMS:
-        known.add("le")
+    known = set().union(*(metrics.get(m, frozenset()) for m in used)) | TARGET_LABELS
     for group in _GROUPING.findall(text):
         problems += [
             f"grouping on {label!r}, which none of {sorted(used)} has"
@@ -147,10 +111,38 @@ def label_problems(expr: str) -> list[str]:
     return problems
 
 
-def _expr_problems(expr: str) -> list[str]:
-    unknown = sorted(metric_names(expr) - set(METRICS))
+_MATCHER = re.compile(r'([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+
+
+def route_problems(expr: str, routes: Mapping[str, frozenset[str]]) -> list[str]:
+    """Return route matchers (`route="…"`, `route=~"…"`) that no route of the named service matches."""
+    problems: list[str] = []
+    for metric, matchers in _SELECTOR.findall(expr):
+        found = {label: (op, value) for label, op, value in _MATCHER.findall(matchers)}
+        service, route = found.get("service"), found.get("route")
+        if route is None or route[0] not in ("=", "=~") or service is None or service[0] != "=":
+            continue
+        pattern = route[1].replace("\\\\", "\\") if route[0] == "=~" else re.escape(route[1])
+        if not any(re.fullmatch(pattern, path) for path in routes.get(service[1], frozenset())):
+            problems.append(f"{metric}: no route of {service[1]} matches {route[1]!r}")
+    return problems
+
+
+def expr_problems(expr: str, metrics: Contract) -> list[str]:
+    """Return the unknown metrics and the labels they do not have in one PromQL expression."""
+    unknown = sorted(metric_names(expr) - set(metrics))
     problems = [f"unknown metric {name!r}" for name in unknown]
-    return problems + label_problems(expr)
+    return problems + label_problems(expr, metrics)
+
+
+@pytest.fixture(scope="module")
+def contract(exported_metrics: dict[str, dict[str, frozenset[str]]]) -> Contract:
+    """Every series any service exports (with its labels), and Prometheus's own."""
+    merged: dict[str, frozenset[str]] = dict(PROMETHEUS_SERIES)
+    for series in exported_metrics.values():
+        for name, labels in series.items():
+            merged[name] = merged.get(name, frozenset()) | labels
+    return merged
 
 
 # --- loading -----------------------------------------------------------------------------------------
@@ -235,7 +227,7 @@ def _duration(text: str) -> float:
         ),
         (
             "histogram_quantile(0.99, sum by (le) (rate(kit_http_request_seconds_bucket[$__rate_interval])))",
-            {"kit_http_request_seconds"},
+            {"kit_http_request_seconds_bucket"},
         ),
         (
             "max by (township) (cases_overdue_cases) - max by (township) (cases_overdue_cases offset 6h) > 0",
@@ -253,20 +245,69 @@ def test_metric_names_are_read_from_promql(expr: str, names: set[str]) -> None:
     assert metric_names(expr) == names
 
 
-def test_a_typo_in_a_metric_or_label_is_reported() -> None:
-    assert _expr_problems("kit_outbox_backlgo > 0") == ["unknown metric 'kit_outbox_backlgo'"]
-    assert _expr_problems('kit_ready{servcie="cases"} == 0') == ["kit_ready has no label 'servcie'"]
-    assert _expr_problems("sum by (servce) (kit_outbox_backlog)") != []
-    assert _expr_problems("sum by (service, le) (rate(kit_http_request_seconds_bucket[5m]))") == []
+def test_a_typo_in_a_metric_or_label_is_reported(contract: Contract) -> None:
+    assert expr_problems("kit_outbox_backlgo > 0", contract) == [
+        "unknown metric 'kit_outbox_backlgo'"
+    ]
+    assert expr_problems('kit_ready{servcie="cases"} == 0', contract) == [
+        "kit_ready has no label 'servcie'"
+    ]
+    assert expr_problems("sum by (servce) (kit_outbox_backlog)", contract) != []
+    assert expr_problems("kit_http_request_seconds_total > 0", contract) != []
+    assert expr_problems("rate(kit_http_requests[5m])", contract) != [], (
+        "a counter is read as _total"
+    )
+    ok = "sum by (service, le) (rate(kit_http_request_seconds_bucket[5m]))"
+    assert expr_problems(ok, contract) == []
 
 
-def test_the_metric_contract_is_the_one_operations_documents() -> None:
+def test_the_contract_is_read_from_the_code(
+    exported_metrics: dict[str, dict[str, frozenset[str]]],
+) -> None:
+    """Each service exports the kit's metrics and its own; no service exports another's."""
+    for name, series in exported_metrics.items():
+        assert series["kit_outbox_backlog"] == {"service"}
+        assert series["kit_http_request_seconds_bucket"] == {"service", "route", "le"}
+        assert "kit_relay_published_total" in series
+        assert "kit_relay_published" not in series
+        own = {metric.split("_", 1)[0] for metric in series} - {"kit", "faststream"}
+        assert own <= {name}, f"{name} exports {own}"
+    assert exported_metrics["notify"]["notify_notifications_total"] == {"channel", "result"}
+
+
+def test_a_route_matcher_must_match_a_route_of_the_service(
+    route_templates: dict[str, frozenset[str]],
+) -> None:
+    good = 'rate(kit_http_requests_total{service="cases", route=~"/api/v1/(suggestions|opinions)"}[5m])'
+    assert route_problems(good, route_templates) == []
+    bad = 'rate(kit_http_requests_total{service="cases", route="/api/v1/suggestion"}[5m])'
+    assert route_problems(bad, route_templates) != []
+    elsewhere = 'rate(kit_http_requests_total{service="notify", route=~"/api/v1/suggestions"}[5m])'
+    assert route_problems(elsewhere, route_templates) != []
+
+
+def _documented() -> dict[str, set[str]]:
     section = OPERATIONS.read_text(encoding="utf-8").split("## Metric contract", 1)[1]
-    documented = dict(re.findall(r"^\| `(\w+)` \|[^|]*\| ([^|]*) \|", section, flags=re.MULTILINE))
-    assert set(documented) == set(METRICS)
-    for name, labels in documented.items():
-        listed = {label.strip() for label in labels.split(",") if label.strip()}
-        assert listed - TARGET_LABELS == METRICS[name], f"labels of {name}"
+    rows = re.findall(r"^\| `(\w+)` \|[^|]*\| ([^|]*) \|", section, flags=re.MULTILINE)
+    return {name: {x.strip() for x in labels.split(",") if x.strip()} for name, labels in rows}
+
+
+def test_the_documented_metrics_are_exported_with_their_labels(contract: Contract) -> None:
+    for name, labels in _documented().items():
+        series = f"{name}_count" if f"{name}_bucket" in contract else name
+        assert series in contract, f"OPERATIONS.md documents {name}, which no service exports"
+        assert labels - TARGET_LABELS == contract[series], f"labels of {name}"
+
+
+def test_every_metric_an_alert_or_a_panel_uses_is_documented(contract: Contract) -> None:
+    documented = set(_documented())
+    used = {
+        base_metric(name, contract)
+        for expr in [str(rule["expr"]) for rule in _rules()]
+        + [expr for d in _dashboards().values() for _, expr in _dashboard_exprs(d)]
+        for name in metric_names(expr)
+    }
+    assert used <= documented, f"undocumented in OPERATIONS.md: {sorted(used - documented)}"
 
 
 # --- Prometheus --------------------------------------------------------------------------------------
@@ -344,9 +385,51 @@ def test_the_platform_alerts_exist_and_are_documented() -> None:
             assert anchor in anchors, f"{rule['alert']}: no heading for #{anchor}"
 
 
+def runbooks() -> dict[str, str]:
+    """The entries under `## Runbooks` of OPERATIONS.md: heading (an alert's name) -> text."""
+    section = OPERATIONS.read_text(encoding="utf-8").split("\n## Runbooks\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    parts = re.split(r"^### (\S+)\s*$", section, flags=re.MULTILINE)
+    return {name: text.strip() for name, text in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def runbook_problems(alerts: list[dict[str, Any]], entries: dict[str, str]) -> list[str]:
+    """Alerts without a runbook entry that says what to do, or whose annotation links elsewhere."""
+    problems: list[str] = []
+    for rule in alerts:
+        name = str(rule["alert"])
+        text = entries.get(name, "")
+        if len(text) < 200:
+            problems.append(f"{name}: no runbook entry (### {name} under ## Runbooks) or too short")
+        link = str(rule.get("annotations", {}).get("runbook", ""))
+        if link != f"deploy/OPERATIONS.md#{name.lower()}":
+            problems.append(f"{name}: runbook annotation {link!r} is not its entry")
+    problems += [
+        f"runbook for no alert: {extra}"
+        for extra in set(entries) - {str(r["alert"]) for r in alerts}
+    ]
+    return problems
+
+
+def test_every_alert_has_a_runbook_entry_and_links_it() -> None:
+    assert runbook_problems(_rules(), runbooks()) == []
+
+
+def test_a_missing_runbook_entry_is_reported() -> None:
+    entries = runbooks()
+    rule = {"alert": "NpcNew", "annotations": {"runbook": "deploy/OPERATIONS.md#alerts"}}
+    assert len(runbook_problems([*_rules(), rule], entries)) == 2
+    del entries["NpcOutboxStuck"]
+    assert runbook_problems(_rules(), entries) == [
+        "NpcOutboxStuck: no runbook entry (### NpcOutboxStuck under ## Runbooks) or too short"
+    ]
+
+
 @pytest.mark.parametrize("rule", _rules(), ids=lambda rule: str(rule.get("alert")))
-def test_alert_expressions_use_only_contract_metrics(rule: dict[str, Any]) -> None:
-    assert _expr_problems(str(rule["expr"])) == []
+def test_alert_expressions_use_only_exported_metrics(
+    rule: dict[str, Any], contract: Contract
+) -> None:
+    assert expr_problems(str(rule["expr"]), contract) == []
 
 
 def test_promtool_accepts_config_and_rules() -> None:
@@ -376,9 +459,9 @@ def test_grafana_loads_dashboards_from_the_mounted_folder() -> None:
     assert paths == {_mount_target("grafana", "deploy/grafana/dashboards")}
 
 
-def test_the_two_dashboards_exist_with_unique_uids() -> None:
+def test_the_dashboards_exist_with_unique_uids() -> None:
     dashboards = _dashboards()
-    assert {"platform-overview.json", "domain.json"} <= set(dashboards)
+    assert set(DASHBOARDS) <= set(dashboards)
     uids = [dashboard.get("uid") for dashboard in dashboards.values()]
     assert all(uids)
     assert len(uids) == len(set(uids))
@@ -423,36 +506,163 @@ def test_dashboard_panels_are_well_formed(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in DASHBOARDS_DIR.glob("*.json")))
-def test_dashboard_queries_use_only_contract_metrics(name: str) -> None:
+def test_dashboard_queries_use_only_exported_metrics_and_real_routes(
+    name: str, contract: Contract, route_templates: dict[str, frozenset[str]]
+) -> None:
     problems = [
         f"{where}: {problem}"
         for where, expr in _dashboard_exprs(_dashboards()[name])
-        for problem in _expr_problems(expr)
+        for problem in expr_problems(expr, contract) + route_problems(expr, route_templates)
     ]
     assert problems == []
 
 
-def test_dashboards_cover_the_platform_and_the_domain() -> None:
-    dashboards = _dashboards()
+_GRAFANA_VARIABLES = {
+    "$__rate_interval": "1m",
+    "$__interval": "1m",
+    "$__range": "1h",
+}
 
-    def used(name: str) -> set[str]:
-        return set().union(*(metric_names(e) for _, e in _dashboard_exprs(dashboards[name])))
 
-    assert used("platform-overview.json") >= {
+def _as_promql(expr: str) -> str:
+    """A panel's query as Prometheus receives it: Grafana's interval variables and filters filled in."""
+    for variable, value in _GRAFANA_VARIABLES.items():
+        expr = expr.replace(variable, value)
+    return re.sub(r"\$\{?\w+\}?", ".*", expr)
+
+
+def _promtool_check_exprs(exprs: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
+    """Run `promtool check rules` on the expressions, each as a recording rule."""
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: ./dev test installs it (apt-get install -y prometheus)"
+    rules = [{"record": f"dashboard_query_{i}", "expr": expr} for i, expr in enumerate(exprs)]
+    path = folder / "dashboard_queries.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}), "utf-8")
+    return subprocess.run(
+        [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+
+
+def test_every_panel_query_is_valid_promql(tmp_path: Path) -> None:
+    """Prometheus's own parser reads every panel's query (the name checks above do not parse)."""
+    exprs = [
+        _as_promql(str(target["expr"]))
+        for dashboard in _dashboards().values()
+        for panel in _panels(dashboard["panels"])
+        for target in panel.get("targets", [])
+    ]
+    assert len(exprs) > 50
+    result = _promtool_check_exprs(exprs, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    broken = _promtool_check_exprs(["sum by (service) (rate(kit_ready[1m])"], tmp_path)
+    assert broken.returncode != 0, "promtool should refuse an unbalanced query"
+
+
+# What each dashboard is for, and the series it must show for that (issue 12: case handling by township,
+# points, deliveries by channel, consumer lag and outbox age per service).
+DASHBOARDS: dict[str, set[str]] = {
+    "platform-overview.json": {
         "up",
         "kit_ready",
         "kit_http_requests_total",
-        "kit_http_request_seconds",
+        "kit_http_request_seconds_bucket",
         "kit_outbox_backlog",
         "kit_outbox_oldest_age_seconds",
         "kit_relay_published_total",
         "kit_consumer_processed_total",
         "kit_consumer_lag_messages",
         "kit_dead_letters_total",
-    }
-    assert used("domain.json") >= {
+    },
+    "cases.json": {
         "cases_open_cases",
         "cases_overdue_cases",
-        "notify_notifications_total",
+        "cases_chase_announcements_total",
+        "cases_fallback_clocks_total",
+        "kit_http_requests_total",
+    },
+    "scoring.json": {
         "scoring_points_awarded_total",
-    }
+        "scoring_entries_recorded_total",
+        "scoring_parked_events",
+        "scoring_replay_progress_ratio",
+        "scoring_events_not_covered_total",
+        "kit_consumer_lag_messages",
+    },
+    "notify.json": {
+        "notify_notifications_total",
+        "notify_pending_deliveries",
+        "notify_held_deliveries",
+        "notify_oldest_pending_seconds",
+        "notify_event_to_sent_seconds_bucket",
+        "kit_consumer_lag_messages",
+    },
+    "events.json": {
+        "kit_outbox_oldest_age_seconds",
+        "kit_outbox_backlog",
+        "kit_relay_published_total",
+        "kit_relay_failures_total",
+        "kit_consumer_lag_messages",
+        "kit_consumer_processed_total",
+        "kit_consumer_handle_seconds_bucket",
+        "kit_dead_letters_total",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(DASHBOARDS))
+def test_each_dashboard_shows_what_it_is_for(name: str) -> None:
+    exprs = [expr for _, expr in _dashboard_exprs(_dashboards()[name])]
+    used = set().union(*(metric_names(expr) for expr in exprs))
+    assert used >= DASHBOARDS[name], f"{name} misses {sorted(DASHBOARDS[name] - used)}"
+
+
+def test_per_service_dashboards_split_by_service_and_township() -> None:
+    """Outbox age and lag per service; cases and points per township; deliveries per channel."""
+    dashboards = _dashboards()
+
+    def grouped(name: str, metric: str) -> set[str]:
+        labels: set[str] = set()
+        for _, expr in _dashboard_exprs(dashboards[name]):
+            if metric in metric_names(expr):
+                for group in _GROUPING.findall(expr):
+                    labels |= {part.strip() for part in group.split(",")}
+        return labels
+
+    assert "service" in grouped("events.json", "kit_outbox_oldest_age_seconds")
+    assert "service" in grouped("events.json", "kit_consumer_lag_messages")
+    assert "township" in grouped("cases.json", "cases_overdue_cases")
+    assert "township" in grouped("scoring.json", "scoring_points_awarded_total")
+    assert "category" in grouped("scoring.json", "scoring_entries_recorded_total")
+    assert {"channel", "result"} <= grouped("notify.json", "notify_notifications_total")
+    assert "channel" in grouped("notify.json", "notify_event_to_sent_seconds_bucket")
+
+
+# --- the operators' documents link to what exists -----------------------------------------------------
+
+OPERATOR_DOCS = (OPERATIONS, DEPLOY / "k8s" / "README.md")
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchors(text: str) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("doc", OPERATOR_DOCS, ids=lambda p: p.name)
+def test_operator_docs_links_resolve(doc: Path) -> None:
+    problems = []
+    for link in _LINK.findall(doc.read_text(encoding="utf-8")):
+        if link.startswith(("http://", "https://")):
+            continue
+        path, _, anchor = link.partition("#")
+        target = (doc.parent / path).resolve() if path else doc
+        if not target.exists():
+            problems.append(f"{link}: no file {target}")
+        elif (
+            anchor
+            and target.suffix == ".md"
+            and anchor not in _anchors(target.read_text(encoding="utf-8"))
+        ):
+            problems.append(f"{link}: no heading #{anchor} in {target.name}")
+    assert problems == []

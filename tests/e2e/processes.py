@@ -68,9 +68,15 @@ def bearer(
 
 
 @asynccontextmanager
-async def service_process(name: str) -> AsyncIterator[Running]:
-    """Start `python -m <name>` on a fresh database; stop it with SIGTERM and check it exits."""
-    prefix = unique("e2e") + "."
+async def service_process(
+    name: str, *, prefix: str | None = None, ready_within: float = 60
+) -> AsyncIterator[Running]:
+    """Start `python -m <name>` on a fresh database; stop it with SIGTERM and check it exits.
+
+    Services started with the same `prefix` share their topics (one platform); by default each
+    process gets a prefix of its own.
+    """
+    prefix = prefix or unique("e2e") + "."
     port = free_port()
     upper = name.upper()
     async with fresh_database() as url:
@@ -96,7 +102,7 @@ async def service_process(name: str) -> AsyncIterator[Running]:
                     except httpx.TransportError:
                         return False
 
-                await wait_until(ready, within=60, interval=0.3)
+                await wait_until(ready, within=ready_within, interval=0.3)
             yield Running(base, prefix, url)
             process.send_signal(signal.SIGTERM)
             # uvicorn shuts down gracefully, then re-raises the signal as its exit status

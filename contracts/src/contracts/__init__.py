@@ -1,4 +1,4 @@
-"""Platform event contract: envelope, topics, the v1 event catalog and its helpers."""
+"""Platform event contract: envelope, topics, the v1 event catalog, its helpers and packaged schemas."""
 
 from contracts.catalog import (
     CATALOG,
@@ -17,6 +17,14 @@ from contracts.catalog import (
 )
 from contracts.common import EventData
 from contracts.envelope import Envelope, RawEnvelope, schema_uri
+from contracts.loader import (
+    load_asyncapi,
+    load_envelope_schema,
+    load_schema,
+    load_schema_for,
+    schema_ids,
+    validate_envelope,
+)
 
 __all__ = [
     "CATALOG",
@@ -28,12 +36,18 @@ __all__ = [
     "RawEnvelope",
     "UnknownEventType",
     "UnknownEventVersion",
+    "load_asyncapi",
+    "load_envelope_schema",
+    "load_schema",
+    "load_schema_for",
     "model_for",
     "new_envelope",
     "parse",
     "parse_data",
+    "schema_ids",
     "schema_uri",
     "spec_for",
     "to_bytes",
+    "validate_envelope",
     "version_of",
 ]

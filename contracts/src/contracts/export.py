@@ -4,8 +4,10 @@
     uv run python -m contracts.export --check           # exit 1 listing files out of date
     uv run python -m contracts.export --allow-breaking  # overwrite despite breaking changes
 
-A committed schema is never overwritten by an incompatible one unless --allow-breaking is given:
-a breaking change belongs in a new major version of the type (a v2 file beside v1).
+The files live inside the package (`src/contracts/documents/`), so the wheel carries them and
+`contracts.loader` reads them. A committed schema is never overwritten by an incompatible one unless
+--allow-breaking is given: a breaking change belongs in a new major version of the type (a v2 file
+beside v1).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from typing import Any
 
 from contracts import asyncapi, compat, schemas
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parent / "documents"
 SCHEMA_DIR = "schemas"
 ASYNCAPI_FILE = "asyncapi.json"
+#: Where the files were before they moved into the package: an export deletes what is left there.
+_FORMER = ROOT.parents[2]
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ def plan(root: Path = ROOT) -> Plan:
     stale = [
         root / SCHEMA_DIR / name for name in [*committed, *unreadable] if name not in documents
     ]
+    if root == ROOT and (_FORMER / "pyproject.toml").exists():  # the source tree, not a wheel
+        former = [*(_FORMER / SCHEMA_DIR).glob("*.json"), _FORMER / ASYNCAPI_FILE]
+        stale += [path for path in former if path.exists()]
     return Plan(writes=writes, deletions=sorted(stale), breaks=breaks)
 
 
@@ -99,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--allow-breaking", action="store_true", help="overwrite despite breaking changes"
     )
-    parser.add_argument("--root", type=Path, default=ROOT, help="the contracts directory")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the documents directory")
     args = parser.parse_args(argv)
     result = plan(args.root)
     for line in result.breaks:

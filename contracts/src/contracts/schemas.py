@@ -10,6 +10,10 @@ from contracts.catalog import SPECS, WIRE_REQUIRED, EventSpec
 from contracts.envelope import DIVISION_CODE, RawEnvelope
 
 ENVELOPE_FILE = "envelope.v1.json"
+#: `$id` of the envelope's schema (an event's data schema has its `dataschema` URI as `$id`).
+ENVELOPE_SCHEMA_ID = "urn:npc-platform:envelope:v1"
+#: The JSON Schema dialect pydantic generates.
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -43,8 +47,15 @@ def envelope_schema() -> dict[str, Any]:
     return schema
 
 
+def identified(schema: Mapping[str, Any], schema_id: str) -> dict[str, Any]:
+    """Return a schema as a standalone document: its dialect and `$id` first, then the schema."""
+    return {"$schema": DIALECT, "$id": schema_id, **schema}
+
+
 def documents() -> dict[str, dict[str, Any]]:
-    """Return every schema document of the contract by file name."""
-    docs = {file_name(spec): event_schema(spec) for spec in SPECS.values()}
-    docs[ENVELOPE_FILE] = envelope_schema()
+    """Return every schema document of the contract by file name, each `$id` its `dataschema` URI."""
+    docs = {
+        file_name(spec): identified(event_schema(spec), spec.dataschema) for spec in SPECS.values()
+    }
+    docs[ENVELOPE_FILE] = identified(envelope_schema(), ENVELOPE_SCHEMA_ID)
     return docs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Annotated, Final
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from pydantic import Field
 from contracts.common import (
     CountyCode,
     DeputyId,
+    DivisionCode,
     EventData,
     Id,
     Part,
@@ -137,6 +139,9 @@ class DimensionScore(Part):
     dimension: AssessmentDimension
     points: float = Field(ge=0, description="Points reached")
     max_points: float = Field(ge=0, description="Points available")
+    evidence: tuple[str, ...] = Field(
+        default=(), description="Ids of the events (facts) behind the dimension's points"
+    )
 
 
 class AssessmentPublished(EventData):
@@ -160,6 +165,50 @@ class AssessmentPublished(EventData):
     )
 
 
+class ContestOutcome(StrEnum):
+    """How the county resolved a deputy's contest (错重漏) of a ledger entry."""
+
+    upheld = "upheld"
+    corrected = "corrected"
+    rejected = "rejected"
+
+
+class ContestResolved(EventData):
+    """The county resolved a deputy's contest of a ledger entry, with an explanation they read."""
+
+    EVENT_TYPE = "scoring.contest.resolved"
+    AGGREGATE = _LEDGER
+    SUBJECT = "deputy_id"
+
+    entry_id: EntryId
+    deputy_id: DeputyId
+    township: TownshipCode
+    outcome: ContestOutcome = Field(
+        description="upheld: the entry stops counting; corrected: it is replaced by the corrected "
+        "record; rejected: it stands"
+    )
+    explanation: str = Field(min_length=1, max_length=1000, description="Why, for the deputy")
+    contest_reason: str = Field(min_length=1, max_length=500, description="The deputy's reason")
+    resolver_id: UserId = Field(description="County administrator who resolved it")
+
+
+class RuleSetActivated(EventData):
+    """A county's deputy points rule set version became the active one for its year."""
+
+    EVENT_TYPE = "scoring.rule_set.activated"
+    AGGREGATE = "points rule set (积分规则)"
+    SUBJECT = "rule_set_id"
+    SCOPE = "county"
+
+    rule_set_id: Id = Field(description="county/year/version")
+    county: DivisionCode = Field(description="County the rules are for (6 digits)")
+    year: Year = Field(description="Scoring year the rules apply to")
+    version: int = Field(ge=1, description="Version activated")
+    previous_version: int | None = Field(default=None, ge=1, description="Version it replaced")
+    entries_changed: int = Field(ge=0, description="Ledger entries the re-derivation changed")
+    activated_by: UserId = Field(description="County administrator who activated it")
+
+
 EVENTS: Final[tuple[type[EventData], ...]] = (
     PointsRecorded,
     PointsReviewed,
@@ -167,5 +216,7 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     GradeChanged,
     ScorePublished,
     AssessmentPublished,
+    ContestResolved,
+    RuleSetActivated,
 )
 """Every event type this service publishes, current versions."""

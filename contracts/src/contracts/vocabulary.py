@@ -284,11 +284,12 @@ class AssessmentDimension(StrEnum):
 
 
 class Channel(StrEnum):
-    """Delivery channel: e-mail, SMS gateway, or a group-robot webhook (WeCom/DingTalk style)."""
+    """Delivery channel: e-mail, SMS gateway, a group-robot webhook (WeCom/DingTalk), in-app inbox."""
 
     email = "email"
     sms = "sms"
     webhook = "webhook"
+    in_app = "in_app"
 
 
 class RecipientKind(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -175,6 +176,17 @@ async def rows(core: Core, **where: Any) -> list[Any]:
         return list((await conn.execute(query)).all())
 
 
-async def notify_events(topic_prefix: str, *, expected: int) -> list[dict[str, Any]]:
-    """Read the notify topic until ``expected`` records are there."""
-    return await kit_testing.published(topic_prefix + topics.NOTIFY, expected=expected)
+async def notify_events(
+    topic_prefix: str, *, expected: int, in_app: bool = False, within: float = 30.0
+) -> list[dict[str, Any]]:
+    """Read the notify topic until ``expected`` records are there (in-app ones only if asked)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        records = [
+            r
+            for r in await kit_testing.published_all(topic_prefix + topics.NOTIFY)
+            if in_app or r["envelope"]["data"]["channel"] != "in_app"
+        ]
+        if len(records) >= expected or asyncio.get_running_loop().time() > deadline:
+            return records
+        await asyncio.sleep(0.3)

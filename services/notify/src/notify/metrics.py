@@ -16,6 +16,7 @@ class NotifyMetrics:
     oldest_pending: Gauge
     latency: Histogram
     held: Gauge
+    imported: Counter
 
 
 def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
@@ -47,6 +48,12 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
         held=Gauge(
             "notify_held_deliveries",
             "SMS and robot messages held until quiet hours end (not yet due)",
+            registry=registry,
+        ),
+        imported=Counter(
+            "notify_directory_import_rows",
+            "Rows of directory imports by kind and result (written, rejected)",
+            ["kind", "result"],
             registry=registry,
         ),
     )

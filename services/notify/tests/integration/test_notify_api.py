@@ -84,6 +84,16 @@ async def test_inbox_preferences_contacts_and_resend(database_url: str, topic_pr
             )
             assert stale.status_code == 409
 
+            unusable = await client.put(
+                f"/api/v1/recipients/deputy/{deputy}/contacts",
+                json={"email": "fixed@example", "sms": "1380000"},
+                headers=admin,
+            )
+            assert unusable.status_code == 422
+            assert {tuple(e["loc"]) for e in unusable.json()["errors"]} == {
+                ("body", "email"),
+                ("body", "sms"),
+            }
             contacts = await client.put(
                 f"/api/v1/recipients/deputy/{deputy}/contacts",
                 json={"email": "fixed@example.cn", "sms": "13800001234"},

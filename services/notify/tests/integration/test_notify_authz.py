@@ -18,6 +18,8 @@ from notify_harness import headers, running_app, settings_for
 from sqlalchemy import func, select
 
 from contracts.vocabulary import RecipientKind
+from notify.adapters.directory import DirectoryStore
+from notify.domain.directory import Entry, Office
 from notify.domain.model import Channel, RecipientRef
 from notify.settings import NotifySettings
 from notify.wiring import Core
@@ -52,6 +54,11 @@ class Route:
     allowed: Callable[[str, str], bool]
     call: Call
     denied: int = 403
+    denial: Callable[[str, str], int] | None = None  # when the code depends on role and place
+
+    def refusal(self, role: str, where: str) -> int:
+        """Return the code a denied call answers."""
+        return self.denial(role, where) if self.denial else self.denied
 
 
 def _auth(settings: NotifySettings, role: str, place: dict[str, str]) -> dict[str, str]:
@@ -94,6 +101,14 @@ def _failed_row(delivery_id: str) -> dict[str, Any]:
 
 async def _seed(core: Core) -> None:
     async with core.services.uow() as uow:
+        directory = DirectoryStore(uow.session, core.services.tables)
+        for place in PLACES.values():
+            unit = Entry(RecipientKind.handling_unit, place["unit"], "单位", place["county"],
+                         contacts={Channel.email: f"{place['unit']}@example.cn"})  # fmt: skip
+            staff = Entry(RecipientKind.staff, f"S-{place['township']}", "乡镇人大",
+                          place["township"], offices=frozenset({Office.township_staff}))  # fmt: skip
+            await directory.save(unit, 0)
+            await directory.save(staff, 0)
         store = core.services.store(uow)
         for place in PLACES.values():
             ref = RecipientRef(RecipientKind.deputy, place["deputy"])
@@ -122,7 +137,85 @@ def _resend(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]
     return client.post(f"/api/v1/deliveries/{ctx['delivery_id']}/resend", headers=auth)
 
 
+READERS = {"county_admin", "township_staff", "operator"}
+
+
+def _put(path: str, body: dict[str, Any]) -> Call:
+    return lambda c, ctx, a: c.put(
+        f"/api/v1/directory/{path}-{ctx['delivery_id'][:8]}",
+        json=body,
+        headers={**a, "If-Match": '"0"'},
+    )
+
+
+def _import(kind: str, line: str) -> Call:
+    return lambda c, ctx, a: c.post(
+        f"/api/v1/directory/import?kind={kind}",
+        content=f"id,name,{line}".replace("{n}", ctx["delivery_id"][:8]).encode(),
+        headers={**a, "Content-Type": "text/csv"},
+    )
+
+
+def _rows_out(allowed_roles: set[str]) -> Callable[[str, str], int]:
+    """A file whose rows lie outside the caller's area is refused row by row (422)."""
+    return lambda role, where: 422 if role in allowed_roles else 403
+
+
+DIRECTORY_ROUTES = (
+    Route(
+        "list units",
+        lambda role, where: role in READERS,
+        lambda c, ctx, a: c.get("/api/v1/directory/units", headers=a),
+    ),
+    Route(
+        "get unit",
+        lambda role, where: role in READERS and where == "own",
+        lambda c, ctx, a: c.get(f"/api/v1/directory/units/{TARGET['unit']}", headers=a),
+    ),
+    Route(
+        "put unit",
+        lambda role, where: role == "county_admin" and where == "own",
+        _put("units/U", {"name": "县水利局", "county": TARGET["county"]}),
+    ),
+    Route(
+        "list staff",
+        lambda role, where: role in READERS,
+        lambda c, ctx, a: c.get("/api/v1/directory/staff", headers=a),
+    ),
+    Route(
+        "get staff",
+        lambda role, where: role in READERS and where == "own",
+        lambda c, ctx, a: c.get(f"/api/v1/directory/staff/S-{TARGET['township']}", headers=a),
+    ),
+    Route(
+        "put staff",
+        lambda role, where: role in {"county_admin", "township_staff"} and where == "own",
+        _put(
+            "staff/S",
+            {"name": "人大", "township": TARGET["township"], "offices": ["township_chair"]},
+        ),
+    ),
+    Route(
+        "list deputies",
+        lambda role, where: role in READERS,
+        lambda c, ctx, a: c.get("/api/v1/directory/deputies", headers=a),
+    ),
+    Route(
+        "import units",
+        lambda role, where: role == "county_admin" and where == "own",
+        _import("units", "county\nU-{n},县民政局," + TARGET["county"]),
+        denial=_rows_out({"county_admin"}),
+    ),
+    Route(
+        "import staff",
+        lambda role, where: role in {"county_admin", "township_staff"} and where == "own",
+        _import("staff", "township\nS-{n},人大," + TARGET["township"]),
+        denial=_rows_out({"county_admin", "township_staff"}),
+    ),
+)
+
 ROUTES = (
+    *DIRECTORY_ROUTES,
     Route(
         "get inbox",
         lambda role, where: True,
@@ -215,8 +308,9 @@ async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) ->
                     code = response.status_code
                     if allowed and code >= 400:
                         wrong.append(f"{route.name} / {role} / {where}: allowed but {code}")
-                    if not allowed and code != route.denied:
-                        wrong.append(f"{route.name} / {role} / {where}: {code}, not {route.denied}")
+                    if not allowed and code != route.refusal(role, where):
+                        denied = route.refusal(role, where)
+                        wrong.append(f"{route.name} / {role} / {where}: {code}, not {denied}")
                     if not allowed and await _audited(core) != before:
                         wrong.append(f"{route.name} / {role} / {where}: a denied call changed data")
         for where, expected in (("own", True), ("other", False)):
@@ -224,6 +318,18 @@ async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) ->
             about = await client.get("/api/v1/deliveries?subject=C-2025-000123", headers=auth)
             if bool(about.json()) != expected:
                 wrong.append(f"subject log / {where}: {len(about.json())} rows")
+        for kind, own_id in (("units", TARGET["unit"]), ("staff", f"S-{TARGET['township']}"),
+                             ("deputies", TARGET["deputy"])):  # fmt: skip
+            for where, expected in (("own", True), ("other", False)):
+                for role in READERS:
+                    auth = _auth(settings, role, PLACES[where])
+                    listed = await client.get(f"/api/v1/directory/{kind}", headers=auth)
+                    ids = {e["id"] for e in listed.json()}
+                    if (own_id in ids) != expected:
+                        wrong.append(f"list {kind} / {role} / {where}: sees {sorted(ids)}")
+                    if any("@" in v and "***" not in v for e in listed.json()
+                           for v in e["contacts"].values()):  # fmt: skip
+                        wrong.append(f"list {kind} / {role} / {where}: an address unmasked")
         anonymous = await client.get("/api/v1/inbox")
         assert anonymous.status_code == 401
     assert not wrong, "\n".join(wrong)

@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 
 from contracts.catalog import CATALOG, model_for
 from contracts.vocabulary import RecipientKind as K
-from notify.domain.directory import MemoryDirectory, Office
+from notify.domain.directory import MemoryDirectory, Office, Subject, SubjectKind
 from notify.domain.model import Channel, Recipient, RecipientRef, Timing
 from notify.domain.routes import DEFAULT_ROUTES, SILENT, RoutesError, parse_routes
 from notify.domain.routing import Event, check_table, route_event
@@ -53,7 +53,11 @@ OFFICES = {
     (Office.vice_chair, "330102"): [RecipientRef(K.staff, "S-vice")],
     (Office.township_staff, OTHER_TOWNSHIP): [RecipientRef(K.staff, "S-other")],
 }
-DIRECTORY = MemoryDirectory(PEOPLE, OFFICES)
+SUBJECTS = [
+    Subject(SubjectKind.case, "C-2025-000123", TOWNSHIP, "标题", "U-jtj", ("D-001", "D-002")),
+    Subject(SubjectKind.measure, "M-3", TOWNSHIP, "划定水源地保护范围", "U-zjj"),
+]
+DIRECTORY = MemoryDirectory(PEOPLE, OFFICES, SUBJECTS)
 
 
 def event(event_type: str, **changes: Any) -> Event:
@@ -133,9 +137,15 @@ NEW_CASES = [
     ("cases.case.assignment_chased", {"notice": "overdue"}, [("S-staff", "cases.case.assignment_chased", W, False)]),
     # the office that owes the assignment hears, not the case's township
     ("cases.case.assignment_chased", {"owed_by": OTHER_TOWNSHIP}, [("S-other", "cases.case.assignment_chased", W, False)]),
-    ("cases.case.due_date_recomputed", {}, [("S-staff", "cases.case.due_date_recomputed", D, False)]),
+    ("cases.case.due_date_recomputed", {}, [
+        ("U-jtj", "cases.case.due_date_recomputed.unit", W, False),
+        ("D-001", "cases.case.due_date_recomputed.deputy", D, False),
+        ("D-002", "cases.case.due_date_recomputed.deputy", D, False),
+        ("S-staff", "cases.case.due_date_recomputed", D, False),
+    ]),
     ("cases.case.due_date_recomputed", {"clock": "assignment"}, [("S-staff", "cases.case.due_date_recomputed", D, False)]),
     ("cases.supervision.measure_added", {}, [("U-jtj", "cases.supervision.measure_added", W, False)]),
+    ("cases.supervision.measure_withdrawn", {}, [("U-zjj", "cases.supervision.measure_withdrawn", W, False)]),
     ("cases.supervision.measure_added", {"measure": {**TYPICAL["cases.supervision.measure_added"]["measure"], "owner_unit_id": "U-zjj"}},
      [("U-zjj", "cases.supervision.measure_added", W, False)]),
     ("cases.supervision.report_submitted", {}, [("S-county", "cases.supervision.report_submitted", W, False)]),
@@ -149,7 +159,6 @@ NEW_CASES = [
 """The event types the catalog gained with deputies' corrections and cases' instructions and chasing."""
 
 NEWLY_SILENT = [
-    "cases.supervision.measure_withdrawn",
     "deputies.attendance.recorded",
     "deputies.attendance.corrected",
     "deputies.highlight.corrected",
@@ -218,6 +227,31 @@ def test_the_new_record_keeping_events_are_deliberately_silent(event_type: str) 
     assert event_type in CATALOG
     assert event_type in SILENT
     assert event_type not in DEFAULT_ROUTES
+
+
+def test_a_case_the_projection_does_not_know_is_a_visible_failure_for_its_unit() -> None:
+    routed = route_event(
+        event("cases.case.due_date_recomputed", case_id="C-unknown"), DEFAULT_ROUTES, DIRECTORY
+    )
+    assert [n.recipient.ref.id for n in routed.notices] == ["S-staff"]
+    assert [u.reason for u in routed.unresolved] == [
+        "lead_unit: the case projection does not know C-unknown",
+        "case_deputies: the case projection does not know C-unknown",
+    ]
+
+
+def test_a_withdrawn_measure_the_projection_does_not_know_is_unresolved() -> None:
+    routed = route_event(
+        event("cases.supervision.measure_withdrawn", measure_id="M-9"), DEFAULT_ROUTES, DIRECTORY
+    )
+    assert routed.notices == ()
+    assert len(routed.unresolved) == 1
+    assert routed.unresolved[0].recipient is None
+
+
+def test_the_case_projection_names_a_case_by_its_title() -> None:
+    assert DIRECTORY.title("C-2025-000123") == "标题"
+    assert DIRECTORY.title("C-unknown") is None
 
 
 def test_a_measure_owner_unknown_to_the_directory_is_unresolved() -> None:

@@ -85,7 +85,10 @@ def assessment_published(
         total=float(assessment.total),
         dimensions=tuple(
             ev.DimensionScore(
-                dimension=d.dimension, points=float(d.points), max_points=float(d.max_points)
+                dimension=d.dimension,
+                points=float(d.points),
+                max_points=float(d.max_points),
+                evidence=tuple(sorted({x for line in d.lines for x in line.evidence})),
             )
             for d in assessment.dimensions
         ),

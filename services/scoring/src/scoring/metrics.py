@@ -16,6 +16,9 @@ class ScoringMetrics:
     not_covered: Counter
     parked: Gauge
     replay: Gauge
+    publications: Counter
+    contests: Counter
+    exports: Counter
 
 
 def make_scoring_metrics(registry: CollectorRegistry) -> ScoringMetrics:
@@ -47,6 +50,24 @@ def make_scoring_metrics(registry: CollectorRegistry) -> ScoringMetrics:
         replay=Gauge(
             "scoring_replay_progress_ratio",
             "Share of a county's facts read by the running re-derivation (1 when done)",
+            registry=registry,
+        ),
+        publications=Counter(
+            "scoring_publications",
+            "Township periods published (亮分), and requests refused: under_review, already",
+            ["outcome"],
+            registry=registry,
+        ),
+        contests=Counter(
+            "scoring_contests",
+            "Contests (错重漏) opened, refused as late, and resolved by outcome",
+            ["outcome"],
+            registry=registry,
+        ),
+        exports=Counter(
+            "scoring_dossier_exports",
+            "履职档案 exports, by format",
+            ["format"],
             registry=registry,
         ),
     )

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from contracts.vocabulary import ActivityType, Attendance
 from kit.testing import count
 from scoring.bootstrap import Service
+from scoring.handlers.assessments import default_document as assessment_document
 from scoring.handlers.rulesets import default_document
 from scoring.settings import ScoringSettings
 from scoring.testing import events as ev
@@ -50,7 +51,7 @@ class Route:
     """A route, what it needs prepared, and who may call it on a record of their own."""
 
     name: str
-    needs: str | None  # "entry", "reviewed" (first-reviewed entry), "draft" or None
+    needs: str | None  # "entry", "reviewed", "contested", "draft", "assessment draft" or None
     allowed: frozenset[str]
     call: Call
 
@@ -71,6 +72,46 @@ def _review(path: str, version: int = 1) -> Call:
         )
 
     return call
+
+
+def _post(path: str, body: dict[str, Any] | None = None) -> Call:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.post(path.format(**ctx["place"], **ctx), json=body, headers=auth)
+
+    return call
+
+
+def _publish(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    body = {"scope": ctx["place"]["township"], "year": YEAR, "period": f"{YEAR}-Q1"}
+    return client.post("/api/v1/publications", json=body, headers=auth)
+
+
+def _resolve(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.post(
+        f"/api/v1/entries/{ctx['entry']}/resolve",
+        json={"outcome": "rejected", "explanation": "核对无误"},
+        headers={**auth, "If-Match": '"2"'},
+    )
+
+
+def _decide(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    # no session, no suggestion: the minimums make the grade 不称职, which proposes a talk
+    body = {"year": YEAR, "proposal": "talk", "decision": "declined", "note": "主任会议"}
+    return client.post(
+        f"/api/v1/deputies/{ctx['place']['deputy']}/decisions", json=body, headers=auth
+    )
+
+
+def _assessment_document(county: str) -> str:
+    doc = yaml.safe_load(assessment_document(county, YEAR))
+    doc["thresholds"]["excellent"] = 95
+    return yaml.safe_dump(doc, allow_unicode=True)
+
+
+def _create_assessment(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    county = ctx["place"]["county"]
+    body = {"county": county, "document": _assessment_document(county)}
+    return client.post("/api/v1/assessment-rules", json=body, headers=auth)
 
 
 def _document(county: str) -> str:
@@ -137,8 +178,72 @@ ROUTES = (
     Route(
         "leaderboard",
         None,
-        frozenset(READERS),
+        frozenset(READERS | {"deputy"}),  # deputies: what was published (亮分) of their township
         _get("/api/v1/leaderboard?scope={township}&year=2026"),
+    ),
+    Route("publish a period", None, frozenset({"county_admin"}), _publish),
+    Route(
+        "publications",
+        None,
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/publications?scope={township}&year=2026"),
+    ),
+    Route("resolve a contest", "contested", frozenset({"county_admin"}), _resolve),
+    Route(
+        "contests",
+        None,
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/deputies/{deputy}/contests"),
+    ),
+    Route(
+        "dossier",
+        None,
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/deputies/{deputy}/dossier?year=2026"),
+    ),
+    Route(
+        "dossier docx",
+        None,
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/deputies/{deputy}/dossier.docx?year=2026"),
+    ),
+    Route(
+        "proposals",
+        None,
+        frozenset(READERS),
+        _get("/api/v1/proposals?scope={township}&year=2026"),
+    ),
+    Route("decide a proposal", None, frozenset({"county_admin"}), _decide),
+    Route(
+        "assessment rules",
+        None,
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/assessment-rules?county={county}"),
+    ),
+    Route("create assessment draft", None, frozenset({"county_admin"}), _create_assessment),
+    Route(
+        "read assessment rules",
+        "assessment draft",
+        frozenset(READERS | {"deputy"}),
+        _get("/api/v1/assessment-rules/{county}/2026/{adraft}"),
+    ),
+    Route(
+        "activate assessment rules",
+        "assessment draft",
+        frozenset({"county_admin"}),
+        _post("/api/v1/assessment-rules/{county}/2026/{adraft}/activate"),
+    ),
+    Route(
+        "publish assessments",
+        None,
+        frozenset({"county_admin"}),
+        _post("/api/v1/assessments/{county}/2026/publish"),
+    ),
+    Route(
+        "published assessments",  # after the row above: the own county's is published
+        None,
+        frozenset(READERS),
+        _get("/api/v1/assessment-publications?scope={township}&year=2026"),
     ),
     Route(
         "county assessments",
@@ -185,11 +290,20 @@ async def _prepare(
     needs: str,
     n: int,
 ) -> dict[str, Any]:
+    admin = headers(settings, "county_admin", PROVINCE)
     if needs == "draft":
-        made = await _create(client, {"place": place}, headers(settings, "county_admin", PROVINCE))
+        made = await _create(client, {"place": place}, admin)
         assert made.status_code == 201, made.text
         return {"draft": made.json()["version"]}
+    if needs == "assessment draft":
+        made = await _create_assessment(client, {"place": place}, admin)
+        assert made.status_code == 201, made.text
+        return {"adraft": made.json()["version"]}
     entry = await _entry(service, place, n)
+    if needs == "contested":
+        mine = headers(settings, "deputy", place["township"], deputy_id=place["deputy"])
+        done = await _review("contest")(client, {"entry": entry}, mine)
+        assert done.status_code == 200, done.text
     if needs == "reviewed":
         staff = headers(settings, "township_staff", place["township"])
         done = await _review("first-review")(client, {"entry": entry}, staff)

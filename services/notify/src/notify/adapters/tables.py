@@ -2,7 +2,9 @@
 
 Deliveries hold one row per (event id, recipient, channel) with the rendered text (never an
 address); the directory (townships, recipients, office holders) is a projection of
-``deputies.events`` plus what the API enters; contacts are restricted data, read only to send.
+``deputies.events`` plus what the API and the import enter; contacts are restricted data, read
+only to send. ``subjects`` is the case projection (a case's or topic's title, township, lead unit and
+deputies; a measure's owner unit) from ``cases.events``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Tables:
     office_holders: Table
     preferences: Table
     reminders: Table
+    subjects: Table
 
 
 def define_tables(metadata: MetaData) -> Tables:
@@ -148,6 +151,17 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("sent", Integer, nullable=False),
         PrimaryKeyConstraint("kind", "recipient_id", "key"),
     )
+    subjects = Table(
+        "subjects",
+        metadata,
+        Column("kind", String(10), nullable=False),
+        Column("subject_id", String(64), nullable=False),
+        Column("township", String(12), nullable=False),
+        Column("title", Text, nullable=False, default=""),
+        Column("lead_unit_id", String(64), nullable=True),
+        Column("deputy_ids", JSON, nullable=False),
+        PrimaryKeyConstraint("kind", "subject_id"),
+    )
     return Tables(
         deliveries,
         inbox_items,
@@ -157,6 +171,7 @@ def define_tables(metadata: MetaData) -> Tables:
         office_holders,
         preferences,
         reminders,
+        subjects,
     )
 
 

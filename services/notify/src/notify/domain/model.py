@@ -16,8 +16,8 @@ from contracts.vocabulary import Channel as ContractChannel, RecipientKind
 class Channel(StrEnum):
     """Where a message goes: e-mail, SMS gateway, group-robot webhook, or the in-app inbox.
 
-    The first three have the values of ``contracts.vocabulary.Channel``; ``in_app`` is notify's own
-    (the inbox is local, so no ``notification.*`` event names it until the contract learns it).
+    The values of ``contracts.vocabulary.Channel``: an in-app inbox item is a delivery like the
+    others (``notification.sent`` with channel ``in_app`` when it is stored).
     """
 
     email = "email"
@@ -30,9 +30,9 @@ class Channel(StrEnum):
         """Tell whether the channel buzzes a phone or a group (held in quiet hours)."""
         return self in (Channel.sms, Channel.webhook)
 
-    def contract(self) -> ContractChannel | None:
-        """Return the contract's channel, or None for the in-app inbox (not in the contract yet)."""
-        return None if self is Channel.in_app else ContractChannel(self.value)
+    def contract(self) -> ContractChannel:
+        """Return the contract's channel."""
+        return ContractChannel(self.value)
 
 
 class Timing(StrEnum):

@@ -104,11 +104,33 @@ DEFAULT_ROUTES: Final[RoutingTable] = freeze(
             Route(A.township_staff, "cases.case.assignment_chased", T.working_hours, "owed_by")
         ],
         # the event names no units or deputies: township staff hear, and pass it on
+        # the event names no unit or deputy: the case projection knows the lead unit and deputies
         "cases.case.due_date_recomputed": [
-            Route(A.township_staff, "cases.case.due_date_recomputed", T.digest)
+            Route(
+                A.lead_unit,
+                "cases.case.due_date_recomputed.unit",
+                T.working_hours,
+                conditions=(when("clock", "reply"),),
+            ),
+            Route(
+                A.case_deputies,
+                "cases.case.due_date_recomputed.deputy",
+                T.digest,
+                conditions=(when("clock", "reply"),),
+            ),
+            Route(A.township_staff, "cases.case.due_date_recomputed", T.digest),
         ],
         "cases.supervision.topic_opened": [
             Route(A.township_staff, "cases.supervision.topic_opened", T.digest)
+        ],
+        # a withdrawn measure names no unit: the projection knows the measure's owner unit
+        "cases.supervision.measure_withdrawn": [
+            Route(
+                A.measure_owner,
+                "cases.supervision.measure_withdrawn",
+                T.working_hours,
+                "measure_id",
+            )
         ],
         "cases.supervision.measure_added": [
             Route(
@@ -185,7 +207,6 @@ SILENT: Final = frozenset(
         "cases.case.triaged",  # the outcome reaches people through assignment or closure
         "cases.supervision.followup_logged",
         "cases.supervision.topic_closed",
-        "cases.supervision.measure_withdrawn",  # a mistake taken back by staff; names no owner unit
         "cases.digest.published",  # the digest itself is what cases sends to county leaders
         "deputies.township.registered",
         "deputies.station.updated",
@@ -208,6 +229,8 @@ SILENT: Final = frozenset(
         "deputies.manuscript.withdrawn",  # a record taken back by staff; scoring recounts
         "deputies.deputy.status_change_scheduled",  # staff recorded it; it applies itself on the day
         "deputies.deputy.status_corrected",  # a county role's own undo; the roster shows it
+        "scoring.contest.resolved",  # the deputy reads the explanation on their card (scoring API)
+        "scoring.rule_set.activated",  # county staff activated it themselves; points follow as events
         "scoring.score.changed",  # every entry moves the total: the points digest says it once a day
         "notify.notification.sent",  # never notify about notifications (no loops)
         "notify.notification.failed",

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from contracts.common import EventData
 from contracts.vocabulary import RecipientKind
-from notify.domain.directory import Directory, Office
+from notify.domain.directory import Directory, Office, SubjectKind
 from notify.domain.model import Recipient, RecipientRef, Timing
 
 
@@ -34,11 +34,19 @@ class Audience(StrEnum):
     county_committee = Office.county_committee.value
     county_staff = Office.county_staff.value
     vice_chair = Office.vice_chair.value
+    lead_unit = "lead_unit"  # the case's lead unit (主办), from notify's case projection
+    case_deputies = "case_deputies"  # the deputies behind the case, from the projection
+    measure_owner = "measure_owner"  # the owner unit of the measure named in ``field``
 
     @property
     def names_ids(self) -> bool:
         """Tell whether the audience is read from an event field (else an office)."""
-        return self in (Audience.units, Audience.deputies)
+        return self in (Audience.units, Audience.deputies, Audience.measure_owner)
+
+    @property
+    def projected(self) -> bool:
+        """Tell whether the audience comes from the case projection (the event names nobody)."""
+        return self in (Audience.lead_unit, Audience.case_deputies, Audience.measure_owner)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +162,48 @@ def _named_ids(value: Any, role: str | None) -> list[str]:
     return ids
 
 
+def _projected(
+    route: Route, event: Event, directory: Directory
+) -> tuple[list[Recipient], list[Unresolved]]:
+    data = event.data
+    if route.audience is Audience.measure_owner:
+        assert route.field is not None  # checked when the table is built
+        subject = directory.subject(SubjectKind.measure, str(_get(data, route.field)))
+        unit_ids = [subject.lead_unit_id] if subject and subject.lead_unit_id else []
+        deputy_ids: list[str] = []
+    else:
+        subject = directory.subject(SubjectKind.case, data.event_subject())
+        unit_ids = [subject.lead_unit_id] if subject and subject.lead_unit_id else []
+        deputy_ids = list(subject.deputy_ids) if subject else []
+    if subject is None:
+        reason = f"{route.audience.value}: the case projection does not know {data.event_subject()}"
+        return [], [Unresolved(event, route.template, None, reason[:200])]
+    wanted = deputy_ids if route.audience is Audience.case_deputies else unit_ids
+    if not wanted and route.audience is not Audience.case_deputies:
+        reason = f"{route.audience.value}: {subject.id} has no unit yet"
+        return [], [Unresolved(event, route.template, None, reason[:200])]
+    unit = route.audience is not Audience.case_deputies
+    kind = RecipientKind.handling_unit if unit else RecipientKind.deputy
+    found: list[Recipient] = []
+    missing: list[Unresolved] = []
+    for rid in dict.fromkeys(wanted):
+        recipient = directory.unit(rid) if unit else directory.deputy(rid)
+        if recipient is None:
+            ref = RecipientRef(kind, rid)
+            missing.append(Unresolved(event, route.template, ref, "not in the directory"))
+        else:
+            found.append(recipient)
+    return found, missing
+
+
 def _audience(
     route: Route, event: Event, directory: Directory
 ) -> tuple[list[Recipient], list[Unresolved]]:
     found: list[Recipient] = []
     missing: list[Unresolved] = []
     data = event.data
+    if route.audience.projected:
+        return _projected(route, event, directory)
     if route.audience.names_ids:
         assert route.field is not None  # checked when the table is built
         unit = route.audience is Audience.units

@@ -26,6 +26,7 @@ from kit.errors import (
 from kit.masking import mask_email, mask_phone
 from kit.principal import Principal, Role
 from notify.adapters.codec import document, preferences_from
+from notify.domain.directory import check_contacts
 from notify.domain.model import Channel, RecipientRef
 from notify.domain.preferences import Preferences, check_preferences
 from notify.handlers.context import Caller, Services
@@ -243,6 +244,9 @@ async def set_contacts(
     p = caller.principal
     if not p.has(Role.county_admin):
         raise ForbiddenError("contacts are managed by county staff")
+    problems = check_contacts(addresses, ())
+    if problems:
+        raise InputError([FieldError(x.loc, x.msg) for x in problems])
     async with svc.uow() as uow:
         store = svc.store(uow)
         township = await store.township_of(ref)

@@ -13,6 +13,7 @@ from contracts import deputies as dev, topics
 from contracts.vocabulary import DeputyStatus, RecipientKind
 from kit.runner import BatchHandler, Delivery, Handler, Subscription
 from kit.uow import UnitOfWork
+from notify.adapters.directory import PROJECTED
 from notify.domain.model import RecipientRef
 from notify.domain.routing import RoutingTable
 from notify.handlers.context import Services
@@ -69,7 +70,9 @@ def _batch_handlers(ctx: Callable[[], Services], table: RoutingTable) -> dict[st
     async def routed(deliveries: Sequence[Delivery], uow: UnitOfWork) -> None:
         await take_batch(ctx(), deliveries, uow)
 
-    return {event_type: routed for event_type, routes in table.items() if routes}
+    # the case projection's events go through the same step even when routed to nobody
+    wanted = {event_type for event_type, routes in table.items() if routes} | PROJECTED
+    return dict.fromkeys(sorted(wanted), routed)
 
 
 def subscriptions(ctx: Callable[[], Services], table: RoutingTable) -> list[Subscription]:

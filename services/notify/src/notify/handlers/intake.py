@@ -20,11 +20,13 @@ from kit.runner import Delivery
 from kit.uow import UnitOfWork
 from notify import events
 from notify.domain.attempts import Status
+from notify.domain.directory import MemoryDirectory
 from notify.domain.intake import take_in
 from notify.domain.model import Channel, RecipientRef
 from notify.domain.preferences import Planned, Preferences
 from notify.domain.routing import Event, Unresolved
 from notify.handlers.context import Services
+from notify.handlers.directory import batch_directory, stage_in_app
 from notify.templates.render import Rendered, RenderError, context
 
 log = logging.getLogger(__name__)
@@ -78,12 +80,16 @@ def _failed(row: dict[str, Any], reason: str, now: datetime) -> dict[str, Any]:
 class _Batch:
     """What one run of events comes to: delivery rows, inbox items, failures to announce."""
 
-    def __init__(self, svc: Services, now: datetime, townships: dict[str, str]) -> None:
+    def __init__(
+        self, svc: Services, now: datetime, townships: dict[str, str], directory: MemoryDirectory
+    ) -> None:
         self.svc = svc
         self.now = now
         self.townships = townships
+        self.directory = directory
         self.rows: list[dict[str, Any]] = []
         self.inbox: list[dict[str, Any]] = []
+        self.in_app: list[dict[str, Any]] = []
 
     def render(self, planned: Planned) -> Rendered:
         notice = planned.notice
@@ -93,6 +99,7 @@ class _Batch:
             event_type=notice.event.type,
             recipient_name=notice.recipient.name,
             township_name=self.townships.get(data.event_township()),
+            subject_title=self.directory.title(data.event_subject()),
         )
         return self.svc.renderer.render(notice.template, planned.channel, ctx)
 
@@ -124,6 +131,7 @@ class _Batch:
                     "created_at": self.now,
                 }
             )
+            self.in_app.append(row)
             return
         row.update(title=rendered.title, body=rendered.body, segments=rendered.segments)
         if planned.problem is not None:
@@ -151,9 +159,9 @@ async def take_batch(svc: Services, deliveries: Sequence[Delivery], uow: UnitOfW
     """Decide and store the deliveries of a run of events (one transaction, the runner's)."""
     store = svc.store(uow)
     now = svc.now()
-    directory = await store.directory()
+    directory = await batch_directory(svc, uow, [d.data for d in deliveries])
     preferences = await store.all_preferences()
-    batch = _Batch(svc, now, await store.township_names())
+    batch = _Batch(svc, now, await store.township_names(), directory)
     keys = [
         f"{route.template}:{d.data.event_subject()}"  # type: ignore[attr-defined]
         for d in deliveries
@@ -187,6 +195,7 @@ async def take_batch(svc: Services, deliveries: Sequence[Delivery], uow: UnitOfW
             batch.unresolved(missing)
     inserted = await store.add_deliveries(batch.rows)
     await store.add_inbox_items(batch.inbox)
+    stage_in_app(svc, uow, batch.in_app, now)
     for row in batch.rows:
         if row["delivery_id"] in inserted and row["status"] == Status.failed.value:
             if row["channel"] in {c.value for c in Channel if c.contract() is not None}:

@@ -23,10 +23,15 @@ def check_templates(renderer: Renderer, table: RoutingTable) -> list[str]:
             except KeyError as exc:
                 problems.append(f"{key}: {exc}")
                 break
-            ctx = context(data, event_type=event_type, recipient_name="示例")
-            for channel in Channel:
-                try:
-                    renderer.render(key, channel, ctx)
-                except RenderError as exc:
-                    problems.append(f"{sample.__name__} {channel}: {exc}")
+            # once with the case projection's title (its longest form) and once without it
+            for title in (None, samples.TITLE if sample is samples.typical else "长" * 500):
+                ctx = context(
+                    data, event_type=event_type, recipient_name="示例", subject_title=title
+                )
+                for channel in Channel:
+                    try:
+                        renderer.render(key, channel, ctx)
+                    except RenderError as exc:
+                        titled = "" if title is None else " with a case title"
+                        problems.append(f"{sample.__name__}{titled} {channel}: {exc}")
     return problems

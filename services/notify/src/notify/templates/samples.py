@@ -102,6 +102,10 @@ TYPICAL: Final[dict[str, dict[str, Any]]] = {
             "owner_unit_id": "U-jtj", "due_on": "2025-09-30",
         },
     },
+    "cases.supervision.measure_withdrawn": {
+        "topic_id": "T-2025-01", "township": TOWNSHIP, "measure_id": "M-3",
+        "reason": "与第2项措施重复", "withdrawn_on": "2025-04-03",
+    },
     "cases.supervision.report_submitted": {
         "topic_id": "T-2025-01", "township": TOWNSHIP, "report_version": 1,
         "submitted_on": "2025-10-08",

@@ -42,6 +42,11 @@ class Tables:
     activity_versions: Table
     activity_hours: Table
     case_signers: Table
+    publications: Table
+    contests: Table
+    assessment_rules: Table
+    assessment_publications: Table
+    grade_decisions: Table
 
 
 def define_tables(metadata: MetaData) -> Tables:
@@ -179,6 +184,79 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("lead", String(64), nullable=False),
         Column("co_signers", JSON, nullable=False),
     )
+    # 亮分: one row per township and period, the standings as published (never recomputed).
+    publications = Table(
+        "publications",
+        metadata,
+        Column("publication_id", String(64), primary_key=True),
+        Column("county", String(6), nullable=False),
+        Column("township", String(12), nullable=False),
+        Column("year", Integer, nullable=False),
+        Column("period", String(10), nullable=False),
+        Column("period_start", Date, nullable=False),
+        Column("period_end", Date, nullable=False),
+        Column("rule_set_version", Integer, nullable=False),
+        Column("standings", JSON, nullable=False),
+        Column("published_by", String(120), nullable=False),
+        Column("published_at", UtcDateTime(), nullable=False),
+        UniqueConstraint("township", "period", name="uq_publications_township_period"),
+        Index("ix_publications_county", "county", "year"),
+    )
+    # 错重漏: a deputy's contest of an entry and the county's resolution with its explanation.
+    contests = Table(
+        "contests",
+        metadata,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("entry_id", String(36), nullable=False, index=True),
+        Column("deputy_id", String(64), nullable=False, index=True),
+        Column("township", String(12), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("contested_at", UtcDateTime(), nullable=False),
+        Column("outcome", String(20), nullable=True),
+        Column("explanation", Text, nullable=True),
+        Column("resolved_by", String(120), nullable=True),
+        Column("resolved_at", UtcDateTime(), nullable=True),
+    )
+    # The township assessment rules per county and year, versioned like the deputies' rule sets.
+    assessment_rules = Table(
+        "assessment_rules",
+        metadata,
+        Column("county", String(6), primary_key=True),
+        Column("year", Integer, primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("status", String(10), nullable=False),
+        Column("title", String(200), nullable=False),
+        Column("document", Text, nullable=False),
+        Column("created_by", String(120), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("activated_by", String(120), nullable=True),
+        Column("activated_at", UtcDateTime(), nullable=True),
+    )
+    assessment_publications = Table(
+        "assessment_publications",
+        metadata,
+        Column("county", String(6), primary_key=True),
+        Column("year", Integer, primary_key=True),
+        Column("rules_version", Integer, nullable=False),
+        Column("assessments", JSON, nullable=False),
+        Column("published_by", String(120), nullable=False),
+        Column("published_at", UtcDateTime(), nullable=False),
+    )
+    # PIPL Art. 24: a grade's consequence is proposed by the system and decided by a person.
+    grade_decisions = Table(
+        "grade_decisions",
+        metadata,
+        Column("deputy_id", String(64), primary_key=True),
+        Column("year", Integer, primary_key=True),
+        Column("proposal", String(20), primary_key=True),
+        Column("township", String(12), nullable=False),
+        Column("grade", String(20), nullable=False),
+        Column("total", Numeric(10, 2), nullable=False),
+        Column("decision", String(20), nullable=False),
+        Column("note", Text, nullable=False),
+        Column("decided_by", String(120), nullable=False),
+        Column("decided_at", UtcDateTime(), nullable=False),
+    )
     return Tables(
         rule_sets,
         facts,
@@ -192,6 +270,11 @@ def define_tables(metadata: MetaData) -> Tables:
         activity_versions,
         activity_hours,
         case_signers,
+        publications,
+        contests,
+        assessment_rules,
+        assessment_publications,
+        grade_decisions,
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from contracts.scoring import ContestOutcome
 from contracts.vocabulary import ReviewDecision, ReviewStage
 from kit.errors import ForbiddenError, TransitionError, invalid
 from kit.principal import Principal, Role
@@ -92,8 +93,13 @@ def step(
     recorded_at: datetime,
     now: datetime,
     contest_days: int,
+    window_opened: str = "the entry was recorded",
 ) -> Step:
-    """Return the step an action takes from a status, or refuse it (409, 422)."""
+    """Return the step an action takes from a status, or refuse it (409, 422).
+
+    The contest window runs ``contest_days`` from ``recorded_at`` (the moment it opened:
+    the recording, or the period's publication, as ``window_opened`` says in words).
+    """
     found = STEPS[action]
     if action in (Action.contest, Action.void) and not (reason and reason.strip()):
         raise invalid("reason", f"a {action.value} needs a reason", "missing")
@@ -104,7 +110,32 @@ def step(
         )
     if action is Action.contest and now > recorded_at + timedelta(days=contest_days):
         raise TransitionError(
-            f"the contest window of {contest_days} days after the entry was recorded has closed",
+            f"the contest window of {contest_days} days after {window_opened} closed on "
+            f"{(recorded_at + timedelta(days=contest_days)).date().isoformat()}",
             state=status,
         )
     return found
+
+
+def require_resolver(principal: Principal, township: str) -> None:
+    """Refuse anyone but a county administrator whose scope covers the entry's township."""
+    if not (principal.has(Role.county_admin) and principal.covers(township)):
+        raise ForbiddenError(
+            "contests are resolved by the county administration", township=township
+        )
+
+
+def resolve(outcome: ContestOutcome, status: Status, before: Status, explanation: str) -> Status:
+    """Return the status a contested entry takes when its contest is resolved (409, 422).
+
+    upheld: the entry is wrong (错, 重) and stops counting (voided); corrected: the entry stands
+    where it was until the corrected record replaces it by compensating entries (voiding it too
+    would take it back twice); rejected: it stands where it was before the contest.
+    """
+    if not explanation.strip():
+        raise invalid("explanation", "a resolution needs an explanation for the deputy", "missing")
+    if status is not Status.contested:
+        raise TransitionError(
+            f"only a contested entry is resolved; this one is {status.value}", state=status
+        )
+    return Status.voided if outcome is ContestOutcome.upheld else before

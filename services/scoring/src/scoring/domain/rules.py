@@ -122,11 +122,29 @@ class Grading(Document):
         return self
 
 
+class ContestFrom(StrEnum):
+    """When a deputy's contest window (错重漏) opens: at recording, or at the period's 亮分."""
+
+    recorded = "recorded"
+    publication = "publication"
+
+
 class CadenceRules(Document):
     """Review (初审/复核) and publication (亮分) cadence; the grade is always yearly."""
 
     review: Cadence = Cadence.monthly
     publication: Cadence = Cadence.quarterly
+    contest_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=366,
+        description="Days a deputy may contest an entry (错重漏); none: the service's setting",
+    )
+    contest_from: ContestFrom = Field(
+        default=ContestFrom.recorded,
+        description="The window counts from the entry's recording, or from the publication "
+        "(亮分) of its period (open until then)",
+    )
 
 
 class RuleSet(Document):

@@ -6,20 +6,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 
 from contracts import scoring as ev
-from kit.errors import NotFoundError, VersionConflictError
+from kit.errors import ForbiddenError, NotFoundError, TransitionError, VersionConflictError
 from kit.events import event
+from kit.principal import Role
 from kit.uow import UnitOfWork
 from scoring.adapters.store import Ledger, RuleSetRow, Store, entry_of
 from scoring.domain import reviews
-from scoring.domain.access import require_deputy_reader, require_reader
+from scoring.domain.access import READERS, require_deputy_reader, require_reader
 from scoring.domain.reviews import Action, Status
-from scoring.domain.rules import RuleSet
+from scoring.domain.rules import ContestFrom, RuleSet
 from scoring.domain.scorecard import ScoreCard, rank, score_cards
 from scoring.handlers.context import Caller, Services
 from scoring.handlers.ledgers import SOURCE
+from scoring.handlers.publications import latest, published_on
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,9 @@ class CardView:
     card: ScoreCard
     township: str
     statuses: dict[str, tuple[str, int]]
-    rank_in_township: int
-    rank_in_county: int
+    rank_in_township: int | None
+    rank_in_county: int | None
+    ranked_as_of: str | None = None
 
 
 async def _cards(
@@ -105,6 +108,13 @@ async def deputy_card(svc: Services, caller: Caller, deputy_id: str, year: int) 
     in_township = {d: t for d, t in totals.items() if roster.get(d) == township}
     mine = cards[deputy_id]
     lines = {e.entry_id: statuses[e.entry_id] for e in mine.lines}
+    if caller.principal.has(Role.deputy) and not caller.principal.has(*READERS):
+        # a deputy's own numbers are live; where they stand among others only as published
+        pub = (await latest(svc, township, year)).get(township)
+        ranked = {s["deputy_id"]: s["rank"] for s in pub.standings} if pub else {}
+        return CardView(
+            mine, township, lines, ranked.get(deputy_id), None, pub.period if pub else None
+        )
     return CardView(mine, township, lines, rank(in_township)[deputy_id], rank(totals)[deputy_id])
 
 
@@ -117,10 +127,33 @@ class Standing:
     total: Decimal
     grade: str
     rank: int
+    period: str | None = None
+
+
+async def _published_board(svc: Services, caller: Caller, scope: str, year: int) -> list[Standing]:
+    """Return a deputy's view: the latest published standings of their township (亮分), if any."""
+    if not caller.principal.covers(scope):
+        raise ForbiddenError(
+            "deputies see their own township's published standings", township=scope
+        )
+    board = [
+        Standing(
+            s["deputy_id"], pub.township, Decimal(s["total"]), s["grade"], s["rank"], pub.period
+        )
+        for pub in (await latest(svc, scope, year)).values()
+        for s in pub.standings
+    ]
+    return sorted(board, key=lambda s: (s.township, s.rank, s.deputy_id))
 
 
 async def leaderboard(svc: Services, caller: Caller, scope: str, year: int) -> list[Standing]:
-    """Return the deputies of a township or county ranked by total (staff and county roles)."""
+    """Return the deputies of a township or county ranked by total.
+
+    Staff and county roles see it live; a deputy only what was published (亮分) for their
+    township, the latest period, and nothing before the first publication.
+    """
+    if caller.principal.has(Role.deputy) and not caller.principal.has(*READERS):
+        return await _published_board(svc, caller, scope, year)
     require_reader(caller.principal, scope)
     async with svc.uow() as uow:
         store = svc.store(uow)
@@ -173,39 +206,38 @@ async def review(
         current = row.status_version or 1
         if current != version:
             raise VersionConflictError(f"the entry is at version {current}; read it again")
-        found = reviews.step(
-            action,
-            status,
-            reason=reason,
-            recorded_at=row.recorded_at,
-            now=svc.now(),
-            contest_days=svc.contest_days,
-        )
-        s = svc.tables.entry_status
-        values = {
-            "status": found.end.value,
-            "version": current + 1,
-            "updated_at": svc.now(),
-            "updated_by": caller.subject,
-        }
-        if row.status is None:
-            await uow.session.execute(insert(s).values(entry_id=entry_id, **values))
-        else:
-            done = await uow.session.execute(
-                update(s).where(s.c.entry_id == entry_id, s.c.version == current).values(**values)
-            )
-            if getattr(done, "rowcount", 0) != 1:
-                raise VersionConflictError("the entry changed meanwhile; read it again")
-        await uow.session.execute(
-            insert(svc.tables.entry_reviews).values(
-                entry_id=entry_id,
-                action=action.value,
-                status=found.end.value,
-                reviewer_id=caller.subject,
+        opened, words, days = row.recorded_at, "the entry was recorded", svc.contest_days
+        if action is Action.contest:
+            opened, words, days = await _contest_window(svc, uow, row)
+        try:
+            found = reviews.step(
+                action,
+                status,
                 reason=reason,
-                at=svc.now(),
+                recorded_at=opened,
+                now=svc.now(),
+                contest_days=days,
+                window_opened=words,
             )
-        )
+        except TransitionError:
+            if action is Action.contest:
+                svc.metrics.contests.labels("refused").inc()
+            raise
+        await _move(svc, uow, caller, row, current, found.end, action.value, reason)
+        resolves = _RESOLVES.get(action) if status is Status.contested else None
+        if resolves is not None:
+            note = reason or f"{action.value} without a note"
+            await _close_contest(svc, uow, caller, row, resolves, note)
+        if action is Action.contest:
+            await uow.session.execute(
+                insert(svc.tables.contests).values(
+                    entry_id=entry_id,
+                    deputy_id=row.deputy_id,
+                    township=row.township,
+                    reason=reason,
+                    contested_at=svc.now(),
+                )
+            )
         await svc.audit.record(
             uow.session,
             actor=caller.principal,
@@ -230,6 +262,10 @@ async def review(
             )
         )
         await uow.commit()
+    if action is Action.contest:
+        svc.metrics.contests.labels("contested").inc()
+    if resolves is not None:
+        svc.metrics.contests.labels(resolves.value).inc()
     return Reviewed(entry_id, found.end, current + 1)
 
 
@@ -244,3 +280,164 @@ async def entry_reviews(svc: Services, caller: Caller, entry_id: str) -> list[Ro
             select(r).where(r.c.entry_id == entry_id).order_by(r.c.seq)
         )
         return list(found)
+
+
+async def _contest_window(svc: Services, uow: UnitOfWork, row: Row[Any]) -> tuple[Any, str, int]:
+    """Return when an entry's contest window opened, in words, and its days (per the rules)."""
+    rule_set = await svc.store(uow).rule_set(row.county, row.year, row.rule_set_version)
+    assert rule_set is not None
+    cadence = svc.rules(rule_set).cadence
+    days = cadence.contest_days or svc.contest_days
+    if cadence.contest_from is ContestFrom.publication:
+        at = await published_on(svc, svc.store(uow), row.township, row.period)
+        # Not published yet: the window has not started counting, so it is open.
+        return at or svc.now(), f"the publication (亮分) of {row.period}", days
+    return row.recorded_at, "the entry was recorded", days
+
+
+async def _move(
+    svc: Services,
+    uow: UnitOfWork,
+    caller: Caller,
+    row: Row[Any],
+    current: int,
+    end: Status,
+    action: str,
+    reason: str | None,
+) -> None:
+    """Move an entry's review status from the version read (If-Match) and keep the history."""
+    s = svc.tables.entry_status
+    values = {
+        "status": end.value,
+        "version": current + 1,
+        "updated_at": svc.now(),
+        "updated_by": caller.subject,
+    }
+    if row.status is None:
+        await uow.session.execute(insert(s).values(entry_id=row.entry_id, **values))
+    else:
+        done = await uow.session.execute(
+            update(s).where(s.c.entry_id == row.entry_id, s.c.version == current).values(**values)
+        )
+        if getattr(done, "rowcount", 0) != 1:
+            raise VersionConflictError("the entry changed meanwhile; read it again")
+    await uow.session.execute(
+        insert(svc.tables.entry_reviews).values(
+            entry_id=row.entry_id,
+            action=action,
+            status=end.value,
+            reviewer_id=caller.subject,
+            reason=reason,
+            at=svc.now(),
+        )
+    )
+
+
+async def _status_before_contest(svc: Services, uow: UnitOfWork, entry_id: str) -> Status:
+    """Return the status an entry had before its latest contest (provisional if never reviewed)."""
+    r = svc.tables.entry_reviews
+    rows = list(
+        await uow.session.execute(
+            select(r.c.action, r.c.status).where(r.c.entry_id == entry_id).order_by(r.c.seq)
+        )
+    )
+    before = Status.provisional
+    for i, x in enumerate(rows):
+        if x.action == Action.contest.value:
+            before = Status(rows[i - 1].status) if i > 0 else Status.provisional
+    return before
+
+
+async def _close_contest(
+    svc: Services,
+    uow: UnitOfWork,
+    caller: Caller,
+    row: Row[Any],
+    outcome: ev.ContestOutcome,
+    explanation: str,
+) -> None:
+    """Record the resolution on the entry's open contest and stage ``scoring.contest.resolved``."""
+    c = svc.tables.contests
+    open_contest = await uow.session.scalar(
+        select(func.max(c.c.seq)).where(c.c.entry_id == row.entry_id, c.c.outcome.is_(None))
+    )
+    contest = (await uow.session.execute(select(c).where(c.c.seq == open_contest))).first()
+    if contest is None:
+        raise NotFoundError(f"no open contest of entry {row.entry_id}")
+    await uow.session.execute(
+        update(c)
+        .where(c.c.seq == contest.seq)
+        .values(
+            outcome=outcome.value,
+            explanation=explanation,
+            resolved_by=caller.subject,
+            resolved_at=svc.now(),
+        )
+    )
+    uow.stage(
+        event(
+            ev.ContestResolved(
+                entry_id=row.entry_id,
+                deputy_id=row.deputy_id,
+                township=row.township,
+                outcome=outcome,
+                explanation=explanation,
+                contest_reason=contest.reason,
+                resolver_id=caller.subject,
+            ),
+            source=SOURCE,
+        )
+    )
+
+
+# A contested entry approved again at 初审 or voided is resolved by that action too.
+_RESOLVES = {
+    Action.first_review: ev.ContestOutcome.rejected,
+    Action.void: ev.ContestOutcome.upheld,
+}
+
+
+async def resolve_contest(
+    svc: Services,
+    caller: Caller,
+    entry_id: str,
+    version: int,
+    outcome: ev.ContestOutcome,
+    explanation: str,
+) -> Reviewed:
+    """Resolve a deputy's contest of an entry (upheld, corrected, rejected) with an explanation."""
+    async with svc.uow() as uow:
+        row = await _entry(svc, uow, entry_id)
+        reviews.require_resolver(caller.principal, row.township)
+        status = Status(row.status or Status.provisional)
+        current = row.status_version or 1
+        if current != version:
+            raise VersionConflictError(f"the entry is at version {current}; read it again")
+        before = await _status_before_contest(svc, uow, entry_id)
+        end = reviews.resolve(outcome, status, before, explanation)
+        await _move(svc, uow, caller, row, current, end, f"resolve_{outcome.value}", explanation)
+        await _close_contest(svc, uow, caller, row, outcome, explanation)
+        await svc.audit.record(
+            uow.session,
+            actor=caller.principal,
+            action="resolve_contest",
+            resource_type="ledger_entry",
+            resource_id=entry_id,
+            township=row.township,
+            detail={"outcome": outcome.value, "from": status.value, "to": end.value},
+        )
+        await uow.commit()
+    svc.metrics.contests.labels(outcome.value).inc()
+    return Reviewed(entry_id, end, current + 1)
+
+
+async def deputy_contests(svc: Services, caller: Caller, deputy_id: str) -> list[Row[Any]]:
+    """Return a deputy's contests with their resolutions and explanations, newest first."""
+    async with svc.uow() as uow:
+        township = await _deputy_township(svc.store(uow), deputy_id)
+        require_deputy_reader(caller.principal, deputy_id, township)
+        c = svc.tables.contests
+        rows = await uow.session.execute(
+            select(c).where(c.c.deputy_id == deputy_id).order_by(c.c.seq.desc())
+        )
+        return list(rows)

@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 from contracts.envelope import Envelope, RawEnvelope
-from contracts.scoring import PointsRecorded
+from contracts.scoring import PointsRecorded, RuleSetActivated
 from kit.errors import FieldError, InputError, NotFoundError, TransitionError
 from kit.events import event
 from kit.uow import UnitOfWork
@@ -229,6 +229,20 @@ async def activate(
         row = await store.rule_set(county, year, version)
         assert row is not None
         await _audit(svc, uow, caller, row, "activate_rule_set")
+        uow.stage(
+            event(
+                RuleSetActivated(
+                    rule_set_id=f"{county}/{year}/{version}",
+                    county=county,
+                    year=year,
+                    version=version,
+                    previous_version=active.version,
+                    entries_changed=changed,
+                    activated_by=caller.subject,
+                ),
+                source=SOURCE,
+            )
+        )
         await uow.commit()
     return row, changed
 

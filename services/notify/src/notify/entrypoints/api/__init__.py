@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from notify.entrypoints.api import routes
+from notify.entrypoints.api import directory, routes
 from notify.handlers.context import Services
 
 
 def routers(svc: Services) -> list[APIRouter]:
     """Return every router of the service, bound to its wiring."""
-    return [routes.router(svc)]
+    return [routes.router(svc), directory.router(svc)]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from notify.domain.directory import Office
 from notify.domain.model import Channel
 
 CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
@@ -115,3 +116,63 @@ class ContactsIn(BaseModel):
     email: str | None = Field(default=None, max_length=320)
     sms: str | None = Field(default=None, max_length=20)
     webhook: str | None = Field(default=None, max_length=100)
+
+
+COUNTY = r"^\d{6}$"
+AREA = r"^(\d{6}|\d{9})$"
+
+
+class UnitIn(BaseModel):
+    """A handling unit (承办单位): its name, county, whether it is in use, its office addresses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["县交通运输局"])
+    county: str = Field(pattern=COUNTY, examples=["990101"])
+    active: bool = True
+    contacts: ContactsIn = Field(default_factory=ContactsIn)
+
+
+class StaffIn(BaseModel):
+    """A staff member: name, township (9 digits) or county (6), offices held there, addresses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["东湖镇人大主席团"])
+    township: str = Field(pattern=AREA, examples=["990101001"])
+    offices: list[Office] = Field(default_factory=list, max_length=5)
+    active: bool = True
+    contacts: ContactsIn = Field(default_factory=ContactsIn)
+
+
+class EntryOut(BaseModel):
+    """A directory entry as every read shows it: addresses masked."""
+
+    kind: str
+    id: str
+    name: str
+    area: str
+    active: bool
+    version: int
+    offices: list[str]
+    contacts: dict[str, str]
+
+
+class ImportErrorOut(BaseModel):
+    """Why one row of an import file was rejected."""
+
+    row: int
+    id: str
+    field: str
+    message: str
+
+
+class ImportOut(BaseModel):
+    """What an import wrote (every row), or the rejected rows (then nothing was written)."""
+
+    kind: str
+    rows: int
+    created: int
+    updated: int
+    written: bool
+    errors: list[ImportErrorOut]

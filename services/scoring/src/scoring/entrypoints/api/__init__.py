@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from scoring.entrypoints.api import assessments, points, rulesets
+from scoring.entrypoints.api import assessments, points, publications, rulesets
 from scoring.handlers.context import Services
 
 
 def routers(svc: Services) -> list[APIRouter]:
     """Return every router of the service, bound to its wiring."""
-    return [rulesets.router(svc), points.router(svc), assessments.router(svc)]
+    return [
+        rulesets.router(svc),
+        points.router(svc),
+        assessments.router(svc),
+        publications.router(svc),
+    ]

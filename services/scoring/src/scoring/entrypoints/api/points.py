@@ -91,7 +91,7 @@ def router(svc: Services) -> APIRouter:
     @api.get(
         "/leaderboard",
         response_model=list[StandingOut],
-        summary="Deputies of a county or township ranked (staff and county roles)",
+        summary="Deputies ranked: live for staff and county roles, the latest 亮分 for deputies",
     )
     async def leaderboard(
         scope: Scope, caller: CallerDep, year: YearQuery = None

@@ -81,6 +81,7 @@ def card(view: CardView) -> CardOut:
         grade_reasons=list(c.grade_reasons),
         rank_in_township=view.rank_in_township,
         rank_in_county=view.rank_in_county,
+        ranked_as_of=view.ranked_as_of,
         by_category=[_total(t) for t in c.by_category],
         by_month=[_total(t) for t in c.by_month],
         by_quarter=[_total(t) for t in c.by_quarter],

@@ -1,0 +1,385 @@
+"""The directory's own reads and writes (units, staff, offices, contacts) and the case projection.
+
+Kept apart from ``store.py`` (deliveries and the sender's claims). Addresses read here are
+restricted: the API masks them before they leave (``handlers.directory``), nothing logs them.
+The import's file reading (CSV in UTF-8 or GB18030, XLSX through openpyxl) is here too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import cases as ce
+from contracts.common import EventData
+from contracts.vocabulary import RecipientKind
+from kit.db import ranges
+from notify.adapters.tables import Tables
+from notify.domain.directory import Entry, Office, Subject, SubjectKind
+from notify.domain.model import Channel, RecipientRef
+
+PROJECTED = frozenset(
+    {
+        ce.SuggestionSubmitted.EVENT_TYPE,
+        ce.OpinionSubmitted.EVENT_TYPE,
+        ce.CaseAssigned.EVENT_TYPE,
+        ce.CaseReturned.EVENT_TYPE,
+        ce.SupervisionTopicOpened.EVENT_TYPE,
+        ce.SupervisionMeasureAdded.EVENT_TYPE,
+    }
+)
+"""The cases events the case projection reads."""
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A directory entry as stored: who, where, whether active, its version, addresses, offices."""
+
+    ref: RecipientRef
+    name: str
+    area: str
+    active: bool
+    version: int
+    contacts: Mapping[Channel, str] = field(default_factory=dict)
+    offices: frozenset[Office] = frozenset()
+
+
+def subjects_of(data: EventData) -> list[Subject]:
+    """Return what one cases event tells the case projection (empty for other events)."""
+    if isinstance(data, ce.SuggestionSubmitted):
+        deputies = (data.lead_deputy_id, *data.co_deputy_ids)
+        return [Subject(SubjectKind.case, data.case_id, data.township, data.title, None, deputies)]
+    if isinstance(data, ce.OpinionSubmitted):
+        deputies = tuple(data.receiving_deputy_ids)
+        return [Subject(SubjectKind.case, data.case_id, data.township, data.title, None, deputies)]
+    if isinstance(data, ce.CaseAssigned):
+        lead = next((u.unit_id for u in data.units if str(u.role) == "lead"), None)
+        return [
+            Subject(
+                SubjectKind.case, data.case_id, data.township, data.title, lead, data.deputy_ids
+            )
+        ]
+    if isinstance(data, ce.SupervisionTopicOpened):
+        topic = Subject(SubjectKind.topic, data.topic_id, data.township, data.title)
+        return [topic, *(_measure(data.township, m) for m in data.measures)]
+    if isinstance(data, ce.SupervisionMeasureAdded):
+        return [_measure(data.township, data.measure)]
+    return []
+
+
+def _measure(township: str, measure: ce.Measure) -> Subject:
+    return Subject(
+        SubjectKind.measure,
+        measure.measure_id,
+        township,
+        measure.description,
+        measure.owner_unit_id,
+    )
+
+
+def named_subjects(data: EventData) -> list[tuple[SubjectKind, str]]:
+    """Return the subjects an event may need from the projection: its case or topic, a measure."""
+    wanted = [(SubjectKind.case, data.event_subject()), (SubjectKind.topic, data.event_subject())]
+    measure = getattr(data, "measure_id", None)
+    if isinstance(measure, str):
+        wanted.append((SubjectKind.measure, measure))
+    return wanted
+
+
+class DirectoryStore:
+    """The directory tables over one session."""
+
+    def __init__(self, session: AsyncSession, tables: Tables) -> None:
+        self.session = session
+        self.t = tables
+
+    def _insert(self, table: Any) -> Any:
+        dialect = self.session.get_bind().dialect.name
+        return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+    # -- entries ---------------------------------------------------------------------------------
+
+    async def entries(
+        self, kind: RecipientKind, within: str, refs: Sequence[RecipientRef] | None = None
+    ) -> list[Listed]:
+        """Return the entries of a kind whose area lies within a division-code prefix, by id."""
+        r = self.t.recipients
+        query = select(r).where(r.c.kind == kind.value, ranges.within(r.c.township, within))
+        if refs is not None:
+            query = query.where(r.c.recipient_id.in_([ref.id for ref in refs]))
+        rows = (await self.session.execute(query.order_by(r.c.recipient_id))).all()
+        if not rows:
+            return []
+        ids = [row.recipient_id for row in rows]
+        c, o = self.t.contacts, self.t.office_holders
+        contacts: dict[str, dict[Channel, str]] = {}
+        for row in (
+            await self.session.execute(
+                select(c).where(c.c.kind == kind.value, c.c.recipient_id.in_(ids))
+            )
+        ).all():
+            contacts.setdefault(row.recipient_id, {})[Channel(row.channel)] = row.address
+        offices: dict[str, set[Office]] = {}
+        for row in (
+            await self.session.execute(
+                select(o).where(o.c.kind == kind.value, o.c.recipient_id.in_(ids))
+            )
+        ).all():
+            offices.setdefault(row.recipient_id, set()).add(Office(row.office))
+        return [
+            Listed(
+                RecipientRef(kind, row.recipient_id),
+                row.name,
+                row.township,
+                bool(row.active),
+                int(row.version),
+                contacts.get(row.recipient_id, {}),
+                frozenset(offices.get(row.recipient_id, ())),
+            )
+            for row in rows
+        ]
+
+    async def entry(self, ref: RecipientRef) -> Listed | None:
+        """Return one entry, or None."""
+        found = await self.entries(ref.kind, "", [ref])
+        return found[0] if found else None
+
+    async def save(self, entry: Entry, expected: int | None) -> int | None:
+        """Write a unit or staff entry; return its new version, or None if not at ``expected``.
+
+        ``expected`` 0 creates (and fails if the entry exists); None writes whatever is stored
+        (the import). The entry's offices replace those it held; its contacts are set or erased
+        channel by channel.
+        """
+        r = self.t.recipients
+        key = and_(r.c.kind == entry.kind.value, r.c.recipient_id == entry.id)
+        current = await self.session.scalar(select(r.c.version).where(key))
+        if expected is not None and (current or 0) != expected:
+            return None
+        values = {"name": entry.name, "township": entry.area, "active": entry.active}
+        if current is None:
+            version = 1
+            inserted = await self.session.execute(
+                self._insert(r)
+                .values(kind=entry.kind.value, recipient_id=entry.id, version=version, **values)
+                .on_conflict_do_nothing()
+            )
+            if not getattr(inserted, "rowcount", 0):
+                return None
+        else:
+            version = current + 1
+            done = await self.session.execute(
+                update(r).where(key, r.c.version == current).values(version=version, **values)
+            )
+            if not getattr(done, "rowcount", 0):
+                return None
+        o = self.t.office_holders
+        await self.session.execute(
+            delete(o).where(o.c.kind == entry.kind.value, o.c.recipient_id == entry.id)
+        )
+        for office in sorted(entry.offices):
+            await self.session.execute(
+                o.insert().values(
+                    office=office.value,
+                    scope=entry.area,
+                    kind=entry.kind.value,
+                    recipient_id=entry.id,
+                )
+            )
+        await self.set_contacts(entry.ref, entry.contacts)
+        return version
+
+    async def set_contacts(self, ref: RecipientRef, contacts: Mapping[Channel, str | None]) -> None:
+        """Set (or with None, erase) a recipient's address on each channel given."""
+        c = self.t.contacts
+        for channel, address in contacts.items():
+            await self.session.execute(
+                delete(c).where(
+                    c.c.kind == ref.kind.value,
+                    c.c.recipient_id == ref.id,
+                    c.c.channel == channel.value,
+                )
+            )
+            if address:
+                await self.session.execute(
+                    c.insert().values(
+                        kind=ref.kind.value,
+                        recipient_id=ref.id,
+                        channel=channel.value,
+                        address=address,
+                    )
+                )
+
+    async def deputies(self, ids: Iterable[str]) -> dict[str, str]:
+        """Return the township of each deputy on the roster projection, by id."""
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        r = self.t.recipients
+        rows = await self.session.execute(
+            select(r.c.recipient_id, r.c.township).where(
+                r.c.kind == RecipientKind.deputy.value, r.c.recipient_id.in_(wanted)
+            )
+        )
+        return {row.recipient_id: row.township for row in rows.all()}
+
+    async def existing(self, kind: RecipientKind, ids: Iterable[str]) -> dict[str, str]:
+        """Return the area of each entry of a kind that exists, by id."""
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        r = self.t.recipients
+        rows = await self.session.execute(
+            select(r.c.recipient_id, r.c.township).where(
+                r.c.kind == kind.value, r.c.recipient_id.in_(wanted)
+            )
+        )
+        return {row.recipient_id: row.township for row in rows.all()}
+
+    # -- the case projection ---------------------------------------------------------------------
+
+    async def project(self, events: Iterable[EventData]) -> None:
+        """Apply cases events to the projection, in order (a returned lead unit is cleared)."""
+        s = self.t.subjects
+        for data in events:
+            if isinstance(data, ce.CaseReturned):
+                if str(data.role) == "lead":
+                    await self.session.execute(
+                        update(s)
+                        .where(
+                            s.c.kind == SubjectKind.case.value,
+                            s.c.subject_id == data.case_id,
+                            s.c.lead_unit_id == data.unit_id,
+                        )
+                        .values(lead_unit_id=None)
+                    )
+                continue
+            for subject in subjects_of(data):
+                await self._upsert_subject(subject)
+
+    async def _upsert_subject(self, subject: Subject) -> None:
+        s = self.t.subjects
+        values = {
+            "kind": subject.kind.value,
+            "subject_id": subject.id[:64],
+            "township": subject.township,
+            "title": subject.title,
+            "lead_unit_id": subject.lead_unit_id,
+            "deputy_ids": list(subject.deputy_ids),
+        }
+        changed = {"township": subject.township, "title": subject.title}
+        if subject.lead_unit_id is not None:
+            changed["lead_unit_id"] = subject.lead_unit_id
+        if subject.deputy_ids:
+            changed["deputy_ids"] = list(subject.deputy_ids)  # type: ignore[assignment]
+        statement = self._insert(s).values(**values)
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["kind", "subject_id"], set_=changed)
+        )
+
+    async def subjects(self, keys: Iterable[tuple[SubjectKind, str]]) -> list[Subject]:
+        """Return what the projection knows of some subjects."""
+        wanted = {(k.value, i) for k, i in keys}
+        if not wanted:
+            return []
+        s = self.t.subjects
+        match = or_(
+            *(
+                and_(s.c.kind == kind, s.c.subject_id.in_([i for k, i in wanted if k == kind]))
+                for kind in {k for k, _ in wanted}
+            )
+        )
+        rows = (await self.session.execute(select(s).where(match))).all()
+        return [
+            Subject(
+                SubjectKind(row.kind),
+                row.subject_id,
+                row.township,
+                row.title,
+                row.lead_unit_id,
+                tuple(row.deputy_ids or ()),
+            )
+            for row in rows
+        ]
+
+
+# -- reading an import file ---------------------------------------------------------------------
+
+XLSX_TYPES = frozenset(
+    {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/xlsx"}
+)
+MAX_ROWS = 5000
+
+
+class FileError(ValueError):
+    """A file that cannot be read as a table."""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a phone number typed into a number cell
+    return str(value).strip()
+
+
+def read_table(
+    content: bytes, content_type: str, filename: str
+) -> list[tuple[int, dict[str, str]]]:
+    """Return the rows of a CSV or XLSX file with their row number in the file: header -> text.
+
+    Blank rows are skipped (their numbers too), so a report's row numbers are the sheet's.
+    """
+    is_xlsx = content[:2] == b"PK" or content_type.split(";")[0].strip() in XLSX_TYPES
+    if filename.lower().endswith(".csv"):
+        is_xlsx = False
+    rows = _xlsx(content) if is_xlsx else _csv(content)
+    if not rows:
+        raise FileError("the file has no header row")
+    header = [h.strip() for h in rows[0][1]]
+    if len(rows) - 1 > MAX_ROWS:
+        raise FileError(f"at most {MAX_ROWS} rows a file")
+    return [
+        (n, {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h})
+        for n, values in rows[1:]
+    ]
+
+
+def _csv(content: bytes) -> list[tuple[int, list[str]]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return [
+            (n, [c.strip() for c in row])
+            for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)
+            if any(c.strip() for c in row)
+        ]
+    raise FileError("the CSV is neither UTF-8 nor GB18030 text")
+
+
+def _xlsx(content: bytes) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook  # imported here: only the import route needs it
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise FileError(f"not a readable XLSX file ({type(error).__name__})") from None
+    try:
+        sheet = book.worksheets[0]
+        return [
+            (n, [_cell(v) for v in row])
+            for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+            if any(v not in (None, "") for v in row)
+        ]
+    finally:
+        book.close()
