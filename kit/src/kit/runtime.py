@@ -271,6 +271,9 @@ def build_app(
     return app
 
 
+_heap_settled = False
+
+
 def settle_heap() -> None:
     """Move everything built at start-up out of the garbage collector's way (``gc.freeze``).
 
@@ -278,6 +281,10 @@ def settle_heap() -> None:
     live as long as the process. Frozen, the cyclic collector no longer walks them on every full
     collection a stream of requests triggers.
     """
+    global _heap_settled
+    if _heap_settled:  # once per process: a test session starts many apps
+        return
+    _heap_settled = True
     gc.collect()
     gc.freeze()
 

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 WARMUP_SECONDS = 3.0
 READY_WITHIN_SECONDS = 180.0  # a shared machine under load starts a service slowly
 One = Callable[[int], Awaitable[bool]]
@@ -121,6 +119,8 @@ async def start_service(
     module: str, env: Mapping[str, str], port: int, log: Any, cwd: Path
 ) -> asyncio.subprocess.Process:
     """Run ``python -m module`` with ``env`` added; return once ``/readyz`` answers 200."""
+    import httpx  # a development dependency: benches only, never a running service
+
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", module, env={**os.environ, **env}, cwd=cwd, stdout=log, stderr=log
     )
