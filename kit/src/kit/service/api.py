@@ -25,7 +25,9 @@ def caller_dependency(make: Callable[[Principal], K]) -> Callable[..., Awaitable
 
 
 def keyed(caller: K, key: str | None, body: BaseModel) -> K:
-    """Return the caller carrying a creating request's Idempotency-Key and body."""
+    """Return the caller carrying a creating request's Idempotency-Key and body (with a key)."""
+    if key is None:  # the body is only kept to hash it with the key
+        return caller
     return replace(caller, idempotency_key=key, request=body.model_dump(mode="json"))
 
 
