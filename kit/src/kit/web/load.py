@@ -135,6 +135,7 @@ async def start_service(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
+                await stop_service(process)  # never leave it running behind a failed bench
                 raise RuntimeError(
                     f"python -m {module} was not ready within {READY_WITHIN_SECONDS:.0f} s"
                 )
