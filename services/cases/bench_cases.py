@@ -21,7 +21,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -61,6 +60,7 @@ from contracts.vocabulary import CaseKind, Clock, HandlingRole
 from kit.clock import CHINA
 from kit.outbox import Outbox
 from kit.testing import bootstrap_servers, fresh_database, unique
+from kit.web import load as http_load
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "cases-bench-hs256-secret-of-at-least-32-bytes"  # noqa: S105 (a bench-only secret)
@@ -70,7 +70,6 @@ ADMIN = Actor("bench-county", frozenset({"county_admin"}))
 CHUNK = 50_000
 SPREAD_DAYS = 200
 REPEATS = 5
-WARMUP_S = 3.0
 TICK_TARGET_S = 1.0
 RPS_TARGET = 300.0
 P99_TARGET_MS = 100.0
@@ -82,11 +81,6 @@ DUE_QUERY = (
 
 def _progress(stage: str, done: int, total: int) -> None:
     print(f"  {stage:<6} {done:>9}/{total}", file=sys.stderr, flush=True)
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _verdict(ok: bool) -> str:
@@ -517,123 +511,18 @@ async def bench_tick(total: int, due_share: float) -> dict[str, Any]:
 # 2. POST /api/v1/suggestions ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cpu_seconds(pid: int) -> float:
-    """Return the user + system CPU seconds a process used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _machine_busy() -> tuple[float, float]:
-    """Return the machine's busy and total CPU jiffies so far."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-@dataclass
-class Load:
-    """What the workers measured."""
-
-    latencies_ms: list[float] = dataclasses.field(default_factory=list)
-    errors: int = 0
-    statuses: Counter[int] = dataclasses.field(default_factory=Counter)
-
-
-async def _drive(
-    workers: int, until: float, one: Callable[[int], Awaitable[bool]], load_: Load
-) -> None:
-    async def worker(w: int) -> None:
-        n = w
-        while time.perf_counter() < until:
-            started = time.perf_counter()
-            ok = await one(n)
-            if ok:
-                load_.latencies_ms.append((time.perf_counter() - started) * 1000)
-            else:
-                load_.errors += 1
-            n += workers
-
-    await asyncio.gather(*(worker(w) for w in range(workers)))
-
-
-async def _window(
-    workers: int, seconds: float, one: Callable[[int], Awaitable[bool]], pid: int | None
-) -> tuple[Load, float, dict[str, float]]:
-    """Warm up, then run ``workers`` loops for ``seconds``; return the load, its length and CPU."""
-    await _drive(workers, time.perf_counter() + WARMUP_S, one, Load())
-    load_ = Load()
-    cpu0, own0, (busy0, all0) = (
-        _cpu_seconds(pid) if pid else 0.0,
-        time.process_time(),
-        _machine_busy(),
-    )
-    started = time.perf_counter()
-    await _drive(workers, started + seconds, one, load_)
-    elapsed = time.perf_counter() - started
-    busy1, all1 = _machine_busy()
-    cpu = {
-        "service_cpu_pct": ((_cpu_seconds(pid) - cpu0) / elapsed * 100) if pid else 0.0,
-        "bench_cpu_pct": (time.process_time() - own0) / elapsed * 100,
-        "machine_busy_pct": (busy1 - busy0) / max(1, all1 - all0) * 100,
-    }
-    return load_, elapsed, cpu
-
-
-async def _start_service(url: str, prefix: str, port: int, log: Any) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
+def _service_env(url: str, prefix: str, port: int, *, pool: int) -> dict[str, str]:
+    return {
         "CASES_DATABASE_URL": url,
         "CASES_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
         "CASES_KAFKA_TOPIC_PREFIX": prefix,
         "CASES_HTTP_PORT": str(port),
         "CASES_JWT_SECRET": SECRET,
         "CASES_LOG_LEVEL": "WARNING",
+        # a pooled connection per concurrent request, plus the relay's and the gauges': beyond
+        # the pool SQLAlchemy opens and closes an overflow connection for every checkout
+        "CASES_DATABASE_POOL_SIZE": str(pool),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cases", env=env, cwd=ROOT, stdout=log, stderr=log
-    )
-    deadline = time.monotonic() + 60
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        while True:
-            if process.returncode is not None:
-                raise RuntimeError(f"python -m cases exited with {process.returncode}")
-            try:
-                if (await client.get("/readyz")).status_code == 200:
-                    return process
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("python -m cases was not ready within 60 s")
-            await asyncio.sleep(0.2)
-
-
-async def _stop_service(process: asyncio.subprocess.Process) -> int:
-    """SIGTERM the service, wait for its graceful exit; kill it after 40 s."""
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), timeout=40)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-    return int(process.returncode or 0)
-
-
-def _summarise(name: str, load_: Load, elapsed: float, results: dict[str, Any]) -> None:
-    ok = len(load_.latencies_ms)
-    results[f"{name}_requests"] = ok
-    results[f"{name}_errors"] = load_.errors
-    results[f"{name}_rps"] = ok / elapsed
-    if ok:
-        results[f"{name}_p50_ms"] = statistics.median(load_.latencies_ms)
-        results[f"{name}_p95_ms"] = _percentile(load_.latencies_ms, 95)
-        results[f"{name}_p99_ms"] = _percentile(load_.latencies_ms, 99)
 
 
 async def _backlog(conn: Any) -> int:
@@ -645,11 +534,13 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
     results: dict[str, Any] = {}
     async with fresh_database() as url:
         prefix = unique("bench") + "."
-        port = _free_port()
+        port = http_load.free_port()
         settings = settings_for(url, prefix, jwt_secret=SECRET, http_port=port)
         auth = headers(settings, "deputy", TOWNSHIP, deputy_id="dep-1")
         with tempfile.TemporaryFile() as log:
-            process = await _start_service(url, prefix, port, log)
+            process = await http_load.start_service(
+                "cases", _service_env(url, prefix, port, pool=workers + 4), port, log, ROOT
+            )
             try:
                 seed = await asyncpg.connect(_raw_dsn(url))
                 try:  # intake refuses deputies and townships the roster projection does not know
@@ -683,14 +574,16 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
                         load_.statuses[response.status_code] += 1
                         return response.status_code == 201
 
-                    load_ = Load()
+                    load_ = http_load.Load()
                     print(
-                        f"POST /api/v1/suggestions: {workers} workers, {WARMUP_S:.0f} s warm-up,"
+                        f"POST /api/v1/suggestions: {workers} workers, {http_load.WARMUP_SECONDS:.0f} s warm-up,"
                         f" then {seconds:.0f} s measured (service pid {process.pid}, port {port})"
                     )
-                    measured, elapsed, cpu = await _window(workers, seconds, post, process.pid)
+                    measured, elapsed, cpu = await http_load.window(
+                        workers, seconds, post, process.pid
+                    )
                     measured.statuses = load_.statuses
-                _summarise("post", measured, elapsed, results)
+                http_load.summarise("post", measured, elapsed, results)
                 results.update({f"post_{k}": v for k, v in cpu.items()})
                 results["post_service_cpu_ms_per_request"] = (
                     cpu["service_cpu_pct"] * 10 / results["post_rps"]
@@ -711,7 +604,7 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
                 finally:
                     await conn.close()
             finally:
-                results["service_exit_code"] = await _stop_service(process)
+                results["service_exit_code"] = await http_load.stop_service(process)
                 if results["service_exit_code"] not in (0, -signal.SIGTERM):
                     log.seek(0)
                     print(log.read().decode(errors="replace")[-4000:], file=sys.stderr)
@@ -787,11 +680,11 @@ async def _raw(url: str, prefix: str, workers: int, seconds: float) -> dict[str,
                 )
             return True
 
-        load_, elapsed, cpu = await _window(workers, seconds, one, None)
+        load_, elapsed, cpu = await http_load.window(workers, seconds, one, None)
     finally:
         await pool.close()
     results: dict[str, Any] = {}
-    _summarise("raw", load_, elapsed, results)
+    http_load.summarise("raw", load_, elapsed, results)
     print(
         f"  raw asyncpg (case row + outbox row per transaction, {workers} connections):"
         f" {results['raw_rps']:.0f} requests/s, p50 {results.get('raw_p50_ms', 0):.1f} ms,"

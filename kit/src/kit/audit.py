@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -27,6 +28,14 @@ class Actor(Protocol):
         ...
 
 
+class Writer(Protocol):
+    """A unit of work that queues rows for its commit (``kit.uow.UnitOfWork``)."""
+
+    def add(self, table: Table, *rows: Mapping[str, Any]) -> None:
+        """Queue rows to insert at commit."""
+        ...
+
+
 class AuditLog:
     """Writes audit entries in the caller's transaction, so an entry exists iff the change does."""
 
@@ -46,7 +55,56 @@ class AuditLog:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append one entry; ``action`` is e.g. create, update, export, read_restricted."""
-        row = {
+        row = self.row(
+            actor=actor,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            township=township,
+            outcome=outcome,
+            detail=detail,
+        )
+        await session.execute(insert(self.table), [row])  # parameters, not a new statement
+
+    def add(
+        self,
+        uow: Writer,
+        *,
+        actor: Actor | None,
+        action: str,
+        resource_type: str,
+        resource_id: str | None = None,
+        township: str | None = None,
+        outcome: str = "ok",
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Queue one entry in a unit of work: written with its commit (one round trip for all)."""
+        uow.add(
+            self.table,
+            self.row(
+                actor=actor,
+                action=action,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                township=township,
+                outcome=outcome,
+                detail=detail,
+            ),
+        )
+
+    @staticmethod
+    def row(
+        *,
+        actor: Actor | None,
+        action: str,
+        resource_type: str,
+        resource_id: str | None = None,
+        township: str | None = None,
+        outcome: str = "ok",
+        detail: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Return one entry as a row of the audit log."""
+        return {
             "at": datetime.now(UTC),
             "actor": actor.subject if actor else "system",
             "roles": ",".join(sorted(str(r) for r in actor.roles)) if actor else "",
@@ -58,7 +116,6 @@ class AuditLog:
             "correlation_id": correlation_id.get(),
             "detail": detail or {},
         }
-        await session.execute(insert(self.table), [row])  # parameters, not a new statement
 
     async def record_refusal(
         self,

@@ -4,7 +4,8 @@ The answer is remembered in the transaction of the effect. Two requests with one
 time both pass the lookup; the second's insert waits for the first transaction and then finds the
 key taken (``ON CONFLICT DO NOTHING``): it raises ``ConcurrentRequestError``, its transaction rolls
 back (no second effect) and the client gets 409 "in progress" with ``Retry-After``; the retry
-gets the first answer.
+gets the first answer. ``remember_creation`` queues the key as a claim of the unit of work, so it
+is written at commit in the same statement as the effect's other rows (``kit.db.writes``).
 """
 
 from __future__ import annotations
@@ -65,11 +66,10 @@ class IdempotencyKeys:
             raise KeyReusedError(key)
         return StoredResponse(row.status, row.body)
 
-    async def remember(
-        self, session: AsyncSession, *, subject: str, key: str, payload: Any, status: int, body: Any
-    ) -> None:
-        """Record the answer with the effects; raise ``ConcurrentRequestError`` if the key is taken."""
-        values = {
+    @staticmethod
+    def row(*, subject: str, key: str, payload: Any, status: int, body: Any) -> dict[str, Any]:
+        """Return the row that remembers an answer."""
+        return {
             "subject": subject,
             "key": key,
             "request_hash": request_hash(payload),
@@ -77,16 +77,26 @@ class IdempotencyKeys:
             "body": json.loads(json.dumps(body, default=str)),
             "created_at": datetime.now(UTC),
         }
+
+    def claim(
+        self, uow: UnitOfWork, *, subject: str, key: str, payload: Any, status: int, body: Any
+    ) -> None:
+        """Queue the answer with the effects; the commit raises ``ConcurrentRequestError`` if taken."""
+        row = self.row(subject=subject, key=key, payload=payload, status=status, body=body)
+        uow.claim(self.table, row, _in_progress())
+
+    async def remember(
+        self, session: AsyncSession, *, subject: str, key: str, payload: Any, status: int, body: Any
+    ) -> None:
+        """Record the answer with the effects; raise ``ConcurrentRequestError`` if the key is taken."""
+        values = self.row(subject=subject, key=key, payload=payload, status=status, body=body)
         dialect = session.get_bind().dialect.name
         insert = (
             postgresql.insert(self.table) if dialect == "postgresql" else sqlite.insert(self.table)
         )
         result = await session.execute(insert.values(**values).on_conflict_do_nothing())
         if isinstance(result, CursorResult) and result.rowcount == 0:
-            raise ConcurrentRequestError(
-                "a request with this Idempotency-Key was being processed at the same time; "
-                "retry to get its answer"
-            )
+            raise _in_progress()
 
     async def created_id(
         self, session: AsyncSession, *, subject: str, key: str, payload: Any
@@ -130,6 +140,13 @@ class KeyedCaller(Protocol):
         ...
 
 
+def _in_progress() -> ConcurrentRequestError:
+    return ConcurrentRequestError(
+        "a request with this Idempotency-Key was being processed at the same time; "
+        "retry to get its answer"
+    )
+
+
 async def replayed(
     keys: IdempotencyKeys | None, uow: UnitOfWorkFactory, caller: KeyedCaller
 ) -> str | None:
@@ -137,21 +154,31 @@ async def replayed(
     if keys is None or caller.idempotency_key is None:
         return None
     async with uow() as work:
-        return await keys.created_id(
-            work.session, subject=caller.subject, key=caller.idempotency_key, payload=caller.request
-        )
+        return await created_before(keys, work, caller)
+
+
+async def created_before(
+    keys: IdempotencyKeys | None, uow: UnitOfWork, caller: KeyedCaller
+) -> str | None:
+    """Return, inside ``uow``, the id an earlier request with the same key made, if any."""
+    if keys is None or caller.idempotency_key is None:
+        return None
+    return await keys.created_id(
+        uow.session, subject=caller.subject, key=caller.idempotency_key, payload=caller.request
+    )
 
 
 async def remember_creation(
     keys: IdempotencyKeys | None, uow: UnitOfWork, caller: KeyedCaller, record_id: str
 ) -> None:
-    """Record what a creating request made, in its transaction (with the Idempotency-Key)."""
+    """Record what a creating request made with its effects (queued: written at commit)."""
     if keys is None or caller.idempotency_key is None:
         return
-    await keys.remember_id(
-        uow.session,
+    keys.claim(
+        uow,
         subject=caller.subject,
         key=caller.idempotency_key,
         payload=caller.request,
-        record_id=record_id,
+        status=201,
+        body={"id": record_id},
     )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka.errors import KafkaError
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import Row, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.broker import Publisher
@@ -78,6 +78,19 @@ class OutboxRelay:
         self._announced_leader = False
         self._backoff = poll_seconds
         self.lock_key = zlib.crc32(f"outbox-relay:{outbox.service}".encode())
+        # built once: SQLAlchemy keeps a statement's cache key, so a round does not recompute it
+        table = outbox.table
+        self._next_batch = (
+            select(table.c.seq, table.c.topic, table.c.key, table.c.headers, table.c.payload)
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.seq)
+            .limit(batch_size)
+        )
+        self._mark = (
+            update(table)
+            .where(table.c.seq.in_(bindparam("seqs", expanding=True)))
+            .values(published_at=bindparam("at"))
+        )
         self.is_leader = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
 
@@ -252,36 +265,17 @@ class OutboxRelay:
         rows = in_flight.rows[: len(in_flight.futures)]
         if not rows:
             raise BrokerUnavailableError(f"no send accepted within {self.send_timeout:g} s")
-        table = self.outbox.table
         async with self.engine.begin() as conn:
             await conn.execute(
-                update(table)
-                .where(table.c.seq.in_([row.seq for row in rows]))
-                .values(published_at=datetime.now(UTC))
+                self._mark, {"seqs": [row.seq for row in rows], "at": datetime.now(UTC)}
             )
         for row in rows:
             self.metrics.relay_published.labels(self.outbox.service, row.topic).inc()
         return len(rows)
 
     async def _unpublished(self) -> list[Row[Any]]:
-        table = self.outbox.table
         async with self.engine.connect() as conn:
-            return list(
-                (
-                    await conn.execute(
-                        select(
-                            table.c.seq,
-                            table.c.topic,
-                            table.c.key,
-                            table.c.headers,
-                            table.c.payload,
-                        )
-                        .where(table.c.published_at.is_(None))
-                        .order_by(table.c.seq)
-                        .limit(self.batch_size)
-                    )
-                ).all()
-            )
+            return list((await conn.execute(self._next_batch)).all())
 
     async def _send(self, rows: list[Row[Any]]) -> _InFlight:
         """Hand rows to the producer in order; stop handing them over after ``send_timeout``."""

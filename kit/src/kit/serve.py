@@ -14,7 +14,8 @@ def serve(settings: ServiceSettings, factory: str) -> None:
     Each worker builds its own runtime from the environment: the outbox relay elects one leader
     through a PostgreSQL advisory lock and scheduled jobs take a lease, so extra workers add
     request capacity without doubling publications or announcements. The built-in development
-    secret is refused here already (unless ``dev_mode``), before any worker starts.
+    secret is refused here already (unless ``dev_mode``), before any worker starts. The event
+    loop is uvloop and HTTP is parsed by httptools (both pinned dependencies of the kit).
     """
     check_secret(settings.jwt_secret.get_secret_value(), dev_mode=settings.dev_mode)
     uvicorn.run(
@@ -23,6 +24,8 @@ def serve(settings: ServiceSettings, factory: str) -> None:
         host=settings.http_host,
         port=settings.http_port,
         workers=settings.http_workers,
+        loop="uvloop",
+        http="httptools",
         log_config=None,
         access_log=False,
     )

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope
 from kit import tracing
+from kit.db.writes import Writes, write
 from kit.outbox import Outbox
 
 
 class UnitOfWork:
-    """A session plus the events staged in it; nothing is written until ``commit``."""
+    """A session plus the events staged in it; nothing is written until ``commit``.
+
+    Besides statements run on ``session`` (or ``connection()``) right away, a handler may queue
+    rows with ``add`` and keys that must be new with ``claim``: ``commit`` writes them with the
+    staged events (and, on PostgreSQL, the relay's NOTIFY) in one statement, one round trip
+    instead of one per table. Queued rows are not visible to the transaction's reads before.
+    """
 
     session: AsyncSession
 
@@ -22,12 +30,18 @@ class UnitOfWork:
         self._sessionmaker = sessionmaker
         self.outbox = outbox
         self._staged: list[Envelope[Any]] = []
+        self._writes = Writes()
+        self._events_written = False
         self._committed = False
+        self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
         self.session = self._sessionmaker()
         self._staged = []
+        self._writes = Writes()
+        self._events_written = False
         self._committed = False
+        self._connection = None
         return self
 
     async def __aexit__(
@@ -42,6 +56,24 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
+    async def connection(self) -> AsyncConnection:
+        """Return the transaction's connection (Core statements skip the ORM's execute path)."""
+        if self._connection is None:
+            self._connection = await self.session.connection()
+        return self._connection
+
+    def add(self, table: Table, *rows: Mapping[str, Any]) -> None:
+        """Queue rows to insert at commit, after every statement run before it, in order."""
+        self._writes.add(table, rows)
+
+    def add_all(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Queue many rows of one table to insert at commit."""
+        self._writes.add(table, rows)
+
+    def claim(self, table: Table, row: Mapping[str, Any], error: Exception) -> None:
+        """Queue a row whose key must be new: if it is taken at commit, ``error`` is raised."""
+        self._writes.claim(table, row, error)
+
     def stage(self, *envelopes: Envelope[Any]) -> None:
         """Queue events to be written to the outbox at commit, in order."""
         self._staged.extend(tracing.stamped(e) for e in envelopes)  # the trace travels on
@@ -51,18 +83,33 @@ class UnitOfWork:
         """Return the events staged so far."""
         return tuple(self._staged)
 
+    async def flush(self) -> None:
+        """Write the queued rows and the staged events now (``commit`` does it anyway)."""
+        notify = None
+        if self._staged:
+            self._writes.add(self.outbox.table, [self.outbox.row(e) for e in self._staged])
+            notify = self.outbox.channel
+        if self._writes:
+            await write(await self.connection(), self._writes, notify=notify)
+        self._events_written = self._events_written or bool(self._staged)
+        self._staged = []
+        self._writes.clear()
+
     async def commit(self) -> None:
-        """Write the staged events and commit everything in one transaction."""
-        await self.outbox.write(self.session, self._staged)
+        """Write the queued rows and staged events and commit everything in one transaction."""
+        await self.flush()
+        self._connection = None
         await self.session.commit()
         self._committed = True
-        if self._staged:
+        if self._events_written:
             self.outbox.committed()
-        self._staged = []
 
     async def rollback(self) -> None:
-        """Drop the staged events and roll the transaction back."""
+        """Drop the staged events and queued rows and roll the transaction back."""
         self._staged = []
+        self._writes.clear()
+        self._events_written = False
+        self._connection = None
         await self.session.rollback()
 
 

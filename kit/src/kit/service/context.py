@@ -72,8 +72,13 @@ async def replayed(ctx: HandlerContext, caller: KeyedCaller) -> str | None:
     return await idempotency.replayed(ctx.idempotency, ctx.uow, caller)
 
 
+async def created_before(ctx: HandlerContext, uow: UnitOfWork, caller: KeyedCaller) -> str | None:
+    """Return, inside ``uow``, the id an earlier request with the same key made, if any."""
+    return await idempotency.created_before(ctx.idempotency, uow, caller)
+
+
 async def remember_creation(
     ctx: HandlerContext, uow: UnitOfWork, caller: KeyedCaller, record_id: str
 ) -> None:
-    """Record what a creating request made, in its transaction (with the Idempotency-Key)."""
+    """Record what a creating request made with its effects (queued: written at commit)."""
     await idempotency.remember_creation(ctx.idempotency, uow, caller, record_id)

@@ -5,7 +5,8 @@ the principal): a request without a token gets 401, not 428 or 422. ``IfMatch`` 
 (Precondition Required) when the header is missing; ``IfMatchLater`` hands the handler a
 ``Precondition`` whose ``required()`` it calls after its role check, so a caller who may not
 write at all gets 403 first. ``install_precondition_docs`` marks the header required in OpenAPI
-wherever a route needs it.
+wherever a route needs it. The dependencies are coroutines: FastAPI runs a plain ``def``
+dependency in its thread pool, a thread hop per request for a few microseconds of work.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def parse_version(value: str | None) -> int | None:
     return int(match.group(1))
 
 
-def if_match(_: Authenticated, value: IfMatchHeader = None) -> int:
+async def if_match(_: Authenticated, value: IfMatchHeader = None) -> int:
     """Return the version the client read, from `If-Match`; 428 when it is missing."""
     version = parse_version(value)
     if version is None:
@@ -54,7 +55,7 @@ def if_match(_: Authenticated, value: IfMatchHeader = None) -> int:
 IfMatch = Annotated[int, Depends(if_match)]
 
 
-def if_match_later(_: Authenticated, value: IfMatchHeader = None) -> Precondition:
+async def if_match_later(_: Authenticated, value: IfMatchHeader = None) -> Precondition:
     """Return what `If-Match` said, for the handler to require after its role check."""
     return Precondition(parse_version(value))
 
@@ -62,7 +63,7 @@ def if_match_later(_: Authenticated, value: IfMatchHeader = None) -> Preconditio
 IfMatchLater = Annotated[Precondition, Depends(if_match_later)]
 
 
-def optional_if_match(_: Authenticated, value: IfMatchHeader = None) -> int | None:
+async def optional_if_match(_: Authenticated, value: IfMatchHeader = None) -> int | None:
     """Return the version the client read, when it sent one."""
     return parse_version(value)
 
@@ -148,7 +149,15 @@ class Paging:
         return (self.page - 1) * self.page_size
 
 
-PagingDep = Annotated[Paging, Depends()]
+async def paging(
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Paging:
+    """Return the page asked for (a coroutine: a class dependency runs in the thread pool)."""
+    return Paging(page, page_size)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
 
 
 class PageLike(Protocol):

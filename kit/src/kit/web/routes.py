@@ -15,9 +15,36 @@ _TOWNSHIP_PARAMS = ("township", "township_code", "code")
 
 
 def route_template(scope: Scope) -> str:
-    """Return the matched route's template (``/api/v1/cases/{case_id}``), or ``unmatched``."""
+    """Return the matched route's template (``/api/v1/cases/{case_id}``), or ``unmatched``.
+
+    After routing, the scope names the route taken: its full template (with the prefixes it was
+    included under) is looked up in a table built once per app. Before routing (a 401 from the
+    authentication middleware) the routes are matched against the path.
+    """
+    route = scope.get("route")
+    if route is not None:
+        found = _templates(scope.get("app")).get(id(route))
+        if found is not None:
+            return found
     matched = _match(scope)
     return str(matched[0].path_format) if matched else "unmatched"
+
+
+def _templates(app: Any) -> dict[int, str]:
+    """Return each route's full template by the route's identity (routes included once only)."""
+    state = getattr(app, "state", None)
+    known: dict[int, str] | None = getattr(state, "kit_route_templates", None)
+    if known is not None:
+        return known
+    seen: dict[int, list[str]] = {}
+    router = getattr(app, "router", None)
+    for context in iter_route_contexts(getattr(router, "routes", ())):
+        if context.path_format:
+            seen.setdefault(id(context.original_route), []).append(str(context.path_format))
+    known = {key: paths[0] for key, paths in seen.items() if len(set(paths)) == 1}
+    if state is not None:
+        state.kit_route_templates = known
+    return known
 
 
 def asked_township(scope: Scope) -> str | None:

@@ -1,4 +1,10 @@
-"""Load and save cases, units and clocks inside the caller's session (never commits)."""
+"""Load and save cases, units and clocks inside the caller's unit of work (never commits).
+
+Statements run on the transaction's Core connection (not the ORM session's execute path); rows
+that only need to exist at commit (a new case, its deputies, units, timeline, constituent) are
+queued on the unit of work, which writes them with the audit entry, the idempotency key and the
+outbox rows in one statement.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Executable, bindparam, delete, insert, select, update
+from sqlalchemy.engine import CursorResult
 
 from cases.adapters.codec import case_from_doc, case_to_doc
 from cases.adapters.tables import Tables
 from cases.domain.errors import VersionConflictError
 from cases.domain.model import Case
+from kit.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -62,12 +69,27 @@ def case_columns(case: Case, chase_on: date | None) -> dict[str, Any]:
     }
 
 
+def _units(case: Case) -> tuple[tuple[str, str], ...]:
+    """Return a case's handling units as (unit id, role) pairs, in order."""
+    return tuple((u.unit_id, u.role.value) for u in case.units)
+
+
 class CaseStore:
     """Cases, their units, deputies, constituents and timelines."""
 
-    def __init__(self, session: AsyncSession, tables: Tables) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork, tables: Tables) -> None:
+        self.uow = uow
+        self.session = uow.session
         self.t = tables
+        self._loaded: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
+
+    async def _run(self, statement: Executable, rows: Any = None) -> CursorResult[Any]:
+        """Execute a Core statement on the unit of work's connection."""
+        return await (await self.uow.connection()).execute(statement, rows)
+
+    async def _scalar(self, statement: Executable) -> Any:
+        """Return the first column of the first row a Core statement gives, if any."""
+        return (await self._run(statement)).scalar()
 
     # units and clocks
     async def units(self, ids: Iterable[str]) -> dict[str, UnitRecord]:
@@ -75,14 +97,12 @@ class CaseStore:
         wanted = set(ids)
         if not wanted:
             return {}
-        rows = await self.session.execute(
-            select(self.t.units).where(self.t.units.c.unit_id.in_(wanted))
-        )
+        rows = await self._run(select(self.t.units).where(self.t.units.c.unit_id.in_(wanted)))
         return {r.unit_id: UnitRecord(r.unit_id, r.name, r.scope, r.active) for r in rows.all()}
 
     async def add_unit(self, unit: UnitRecord, at: datetime) -> None:
         """Register a handling unit."""
-        await self.session.execute(
+        await self._run(
             insert(self.t.units).values(
                 unit_id=unit.unit_id,
                 name=unit.name,
@@ -94,7 +114,7 @@ class CaseStore:
 
     async def opinion_days(self, township: str) -> int | None:
         """Return the township's own opinion clock in days, if it set one."""
-        value = await self.session.scalar(
+        value = await self._scalar(
             select(self.t.township_clocks.c.opinion_days).where(
                 self.t.township_clocks.c.township == township
             )
@@ -104,13 +124,13 @@ class CaseStore:
     async def set_opinion_days(self, township: str, days: int, *, at: datetime, by: str) -> None:
         """Set the township's opinion clock (applies to opinions assigned from now on)."""
         table = self.t.township_clocks
-        done = await self.session.execute(
+        done = await self._run(
             update(table)
             .where(table.c.township == township)
             .values(opinion_days=days, updated_at=at, updated_by=by)
         )
         if not getattr(done, "rowcount", 0):
-            await self.session.execute(
+            await self._run(
                 insert(table).values(
                     township=township, opinion_days=days, updated_at=at, updated_by=by
                 )
@@ -124,20 +144,18 @@ class CaseStore:
         )
         if lock and self.session.bind.dialect.name == "postgresql":
             query = query.with_for_update()
-        row = (await self.session.execute(query)).one_or_none()
-        return None if row is None else case_from_doc(row.doc, row.version)
+        row = (await self._run(query)).one_or_none()
+        return None if row is None else self._loaded_as(case_from_doc(row.doc, row.version))
 
     async def cases(self, case_ids: Sequence[str]) -> dict[str, Case]:
         """Return several cases at once (timelines empty)."""
         if not case_ids:
             return {}
         c = self.t.cases.c
-        rows = await self.session.execute(
-            select(c.case_id, c.doc, c.version).where(c.case_id.in_(case_ids))
-        )
-        return {r.case_id: case_from_doc(r.doc, r.version) for r in rows.all()}
+        rows = await self._run(select(c.case_id, c.doc, c.version).where(c.case_id.in_(case_ids)))
+        return {r.case_id: self._loaded_as(case_from_doc(r.doc, r.version)) for r in rows.all()}
 
-    async def add_case(
+    def add_case(
         self,
         case: Case,
         *,
@@ -145,17 +163,18 @@ class CaseStore:
         at: datetime,
         tokens: dict[str, int] | None = None,
     ) -> None:
-        """Insert a new case with its deputies, first timeline steps and token vector."""
+        """Queue a new case with its deputies, first timeline steps and token vector."""
         row = {"case_id": case.case_id, "created_at": at, "updated_at": at, "tokens": tokens}
-        await self.session.execute(insert(self.t.cases), [{**row, **case_columns(case, chase_on)}])
-        await self._links(case, replace=False)
-        await self._timeline(case, first_seq=1)
+        self.uow.add(self.t.cases, {**row, **case_columns(case, chase_on)})
+        self._add_units(case)
+        self._add_deputies(case)
+        self._timeline(case, first_seq=1)
 
     async def save_case(
         self, case: Case, *, expected_version: int, chase_on: date | None, at: datetime
     ) -> None:
         """Write a changed case if nobody changed it since ``expected_version`` was read."""
-        done = await self.session.execute(
+        done = await self._run(
             update(self.t.cases)
             .where(
                 self.t.cases.c.case_id == case.case_id,
@@ -165,32 +184,44 @@ class CaseStore:
         )
         if getattr(done, "rowcount", 0) != 1:
             raise VersionConflictError(f"case {case.case_id} changed meanwhile; read it again")
-        await self._links(case, replace=True)
-        await self._timeline(case, first_seq=expected_version + 1)
+        units, deputies = self._loaded.get(case.case_id, (None, None))
+        if units != _units(case):  # links are rewritten only when the step changed them
+            await self._run(
+                delete(self.t.case_units).where(self.t.case_units.c.case_id == case.case_id)
+            )
+            self._add_units(case)
+        if deputies != tuple(case.deputy_ids):
+            await self._run(
+                delete(self.t.case_deputies).where(self.t.case_deputies.c.case_id == case.case_id)
+            )
+            self._add_deputies(case)
+        self._timeline(case, first_seq=expected_version + 1)
+        self._loaded_as(case)
 
-    async def _links(self, case: Case, *, replace: bool) -> None:
-        cid = case.case_id
-        if replace:
-            await self.session.execute(
-                delete(self.t.case_units).where(self.t.case_units.c.case_id == cid)
-            )
-            await self.session.execute(
-                delete(self.t.case_deputies).where(self.t.case_deputies.c.case_id == cid)
-            )
-        if case.units:
-            await self.session.execute(
-                insert(self.t.case_units),
-                [{"unit_id": u.unit_id, "case_id": cid, "role": u.role.value} for u in case.units],
-            )
-        await self.session.execute(
-            insert(self.t.case_deputies),
+    def _loaded_as(self, case: Case) -> Case:
+        """Remember the links a case was read with (``save_case`` rewrites only changed ones)."""
+        self._loaded[case.case_id] = (_units(case), tuple(case.deputy_ids))
+        return case
+
+    def _add_units(self, case: Case) -> None:
+        self.uow.add_all(
+            self.t.case_units,
             [
-                {"deputy_id": d, "case_id": cid, "position": i}
+                {"unit_id": unit_id, "case_id": case.case_id, "role": role}
+                for unit_id, role in _units(case)
+            ],
+        )
+
+    def _add_deputies(self, case: Case) -> None:
+        self.uow.add_all(
+            self.t.case_deputies,
+            [
+                {"deputy_id": d, "case_id": case.case_id, "position": i}
                 for i, d in enumerate(case.deputy_ids)
             ],
         )
 
-    async def _timeline(self, case: Case, *, first_seq: int) -> None:
+    def _timeline(self, case: Case, *, first_seq: int) -> None:
         rows = [
             {
                 "case_id": case.case_id,
@@ -204,13 +235,12 @@ class CaseStore:
             }
             for i, e in enumerate(case.timeline)
         ]
-        if rows:
-            await self.session.execute(insert(self.t.timeline), rows)
+        self.uow.add_all(self.t.timeline, rows)
 
     async def timeline(self, case_id: str) -> list[dict[str, Any]]:
         """Return every step of a case, oldest first."""
         t = self.t.timeline
-        rows = await self.session.execute(
+        rows = await self._run(
             select(t.c.seq, t.c.at, t.c.actor, t.c.action, t.c.before, t.c.after, t.c.comment)
             .where(t.c.case_id == case_id)
             .order_by(t.c.seq)
@@ -218,19 +248,23 @@ class CaseStore:
         return [dict(r._mapping) for r in rows.all()]
 
     # constituents
-    async def add_constituent(self, case_id: str, person: Constituent) -> None:
-        """Store the constituent behind an opinion."""
-        await self.session.execute(
-            insert(self.t.constituents).values(
-                case_id=case_id, name=person.name, phone=person.phone, address=person.address
-            )
+    def add_constituent(self, case_id: str, person: Constituent) -> None:
+        """Queue the constituent behind an opinion."""
+        self.uow.add(
+            self.t.constituents,
+            {
+                "case_id": case_id,
+                "name": person.name,
+                "phone": person.phone,
+                "address": person.address,
+            },
         )
 
     async def constituents(self, case_ids: Sequence[str]) -> dict[str, Constituent]:
         """Return the constituents behind the given cases."""
         if not case_ids:
             return {}
-        rows = await self.session.execute(
+        rows = await self._run(
             select(self.t.constituents).where(self.t.constituents.c.case_id.in_(case_ids))
         )
         return {r.case_id: Constituent(r.name, r.phone, r.address) for r in rows.all()}
@@ -239,7 +273,7 @@ class CaseStore:
     async def due_for_chase(self, today: date, limit: int) -> list[tuple[str, int]]:
         """Return (case id, version) of cases whose chase day has come (index range scan)."""
         c = self.t.cases.c
-        rows = await self.session.execute(
+        rows = await self._run(
             select(c.case_id, c.version)
             .where(c.chase_on.isnot(None), c.chase_on <= today)
             .order_by(c.chase_on, c.case_id)
@@ -252,7 +286,7 @@ class CaseStore:
         if not moves:
             return
         c = self.t.cases.c
-        await self.session.execute(
+        await self._run(
             update(self.t.cases)
             .where(c.case_id == bindparam("b_case"), c.version == bindparam("b_version"))
             .values(chase_on=bindparam("b_chase_on")),
@@ -261,7 +295,7 @@ class CaseStore:
 
     async def all_units(self, scope: str) -> list[UnitRecord]:
         """Return the units serving places inside (or around) a scope."""
-        rows = await self.session.execute(select(self.t.units).order_by(self.t.units.c.unit_id))
+        rows = await self._run(select(self.t.units).order_by(self.t.units.c.unit_id))
         return [
             UnitRecord(r.unit_id, r.name, r.scope, r.active)
             for r in rows.all()

@@ -20,10 +20,17 @@ from cases.domain.records import Actor
 from cases.domain.workdays import WorkCalendar
 from cases.metrics import CaseMetrics
 from kit.principal import Principal
-from kit.service.context import CallerBase, HandlerContext, new_id, remember_creation, replayed
+from kit.service.context import (
+    CallerBase,
+    HandlerContext,
+    created_before,
+    new_id,
+    remember_creation,
+    replayed,
+)
 from kit.uow import UnitOfWork
 
-__all__ = ["Caller", "Services", "new_id", "remember_creation", "replayed"]
+__all__ = ["Caller", "Services", "created_before", "new_id", "remember_creation", "replayed"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class Services(HandlerContext):
 
     def store(self, uow: UnitOfWork) -> CaseStore:
         """Return the store over a unit of work's session."""
-        return CaseStore(uow.session, self.tables)
+        return CaseStore(uow, self.tables)
 
     async def clocks(self, store: CaseStore, township: str) -> Clocks:
         """Return the clocks of a township (its own opinion clock when it set one)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, null, select, union_all
 
 from cases import events
 from cases.adapters.store import CaseStore, Constituent
@@ -16,8 +16,8 @@ from cases.domain.clocks import Clocks
 from cases.domain.errors import FieldError, InputError, invalid
 from cases.domain.model import Case, day_of
 from cases.domain.similarity import token_vector
-from cases.handlers.context import Caller, Services, new_id, remember_creation, replayed
-from cases.handlers.roster import ended_mandates
+from cases.handlers.context import Caller, Services, created_before, new_id, remember_creation
+from cases.handlers.roster import TERMINATED
 from cases.handlers.steps import audit, require_version, step, visible
 from contracts.envelope import Envelope
 from contracts.vocabulary import CaseKind, Level, NotAcceptedReason, OpinionOrigin, SuggestionTiming
@@ -66,14 +66,13 @@ def _receive(svc: Services, caller: Caller, draft: Draft, clocks: Any, case_id: 
     return case
 
 
-async def _insert(svc: Services, store: CaseStore, case: Case, draft: Draft) -> None:
+def _insert(svc: Services, store: CaseStore, case: Case, draft: Draft) -> None:
+    """Queue a new case (written with the unit of work's commit)."""
     svc.mark_calendar(case)
     vector = token_vector(f"{case.title} {case.content}")  # once, at intake: duplicate search
-    await store.add_case(
-        case, chase_on=svc.chase_on(case, svc.today()), at=svc.clock(), tokens=vector
-    )
+    store.add_case(case, chase_on=svc.chase_on(case, svc.today()), at=svc.clock(), tokens=vector)
     if draft.constituent is not None:
-        await store.add_constituent(case.case_id, draft.constituent)
+        store.add_constituent(case.case_id, draft.constituent)
 
 
 def _deputy_loc(kind: CaseKind, index: int) -> tuple[str | int, ...]:
@@ -83,44 +82,57 @@ def _deputy_loc(kind: CaseKind, index: int) -> tuple[str | int, ...]:
 
 
 async def check_references(uow: UnitOfWork, tables: Tables, draft: Draft) -> None:
-    """Refuse (422) a township or deputies the roster does not know, naming each of them."""
+    """Refuse (422) a township or deputies the roster does not know, or whose mandate ended.
+
+    One query reads the township and every named deputy's status from the roster projection.
+    """
     t, d = tables.townships.c, tables.deputies.c
-    town = await uow.session.scalar(select(t.code).where(t.code == draft.township))
-    rows = await uow.session.execute(select(d.deputy_id).where(d.deputy_id.in_(draft.deputy_ids)))
-    known = {r.deputy_id for r in rows.all()}
+    query = union_all(
+        select(
+            literal("township").label("kind"), t.code.label("ref"), null().label("status")
+        ).where(t.code == draft.township),
+        select(literal("deputy"), d.deputy_id, d.status).where(d.deputy_id.in_(draft.deputy_ids)),
+    )
+    rows = (await (await uow.connection()).execute(query)).all()
+    town = any(r.kind == "township" for r in rows)
+    status = {r.ref: r.status for r in rows if r.kind == "deputy"}
     errors = (
         [] if town else [FieldError(("township",), f"unknown township {draft.township}", "unknown")]
     )
     errors += [
         FieldError(_deputy_loc(draft.kind, i), f"unknown deputy {deputy}", "unknown_deputy")
         for i, deputy in enumerate(draft.deputy_ids)
-        if deputy not in known
+        if deputy not in status
     ]
     if errors:
         raise InputError(errors)
+    ended = [deputy for deputy in draft.deputy_ids if status[deputy] == TERMINATED]
+    if ended:
+        raise invalid("deputy_ids", f"mandate ended: {', '.join(ended)}", "mandate_ended")
 
 
 async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case | None]:
-    """File a suggestion or record an opinion; return its id and the case (None on a replay)."""
+    """File a suggestion or record an opinion; return its id and the case (None on a replay).
+
+    One transaction, three statements: the Idempotency-Key's earlier answer (only with a key),
+    the roster check, then every row of the new case with its audit entry, key and event.
+    """
     require_submit(caller.principal, draft.township, draft.deputy_ids)
     if draft.kind is CaseKind.suggestion and draft.constituent is not None:
         raise invalid(
             "constituent", "a suggestion is the deputy's own; no constituent", "unexpected"
         )
     draft = replace(draft, category=svc.categories.require(draft.category))
-    earlier = await replayed(svc, caller)
-    if earlier is not None:
-        return earlier, None
     async with svc.uow() as uow:
+        earlier = await created_before(svc, uow, caller)
+        if earlier is not None:
+            return earlier, None
         store = svc.store(uow)
         await check_references(uow, svc.tables, draft)
-        ended = await ended_mandates(uow, svc.tables, draft.deputy_ids)
-        if ended:
-            raise invalid("deputy_ids", f"mandate ended: {', '.join(ended)}", "mandate_ended")
         # receiving sets only the assignment deadline: the township's opinion clock is not needed
         case = _receive(svc, caller, draft, Clocks(svc.calendar, svc.policy), new_id())
-        await _insert(svc, store, case, draft)
-        await audit(svc, uow, caller, case, "submit")
+        _insert(svc, store, case, draft)
+        audit(svc, uow, caller, case, "submit")
         uow.stage(events.submitted(case))
         await remember_creation(svc, uow, caller, case.case_id)
         await uow.commit()
@@ -196,7 +208,7 @@ async def merge(
             chase_on=svc.chase_on(survivor, today),
             at=svc.clock(),
         )
-        await audit(svc, uow, caller, duplicate, "merge", {"merged_into": into})
+        audit(svc, uow, caller, duplicate, "merge", {"merged_into": into})
         uow.stage(events.triaged(duplicate), *events.after_step(duplicate, before, today))
         await uow.commit()
     return duplicate
@@ -232,8 +244,8 @@ async def to_suggestion(
         suggestion.from_opinion_id = opinion.case_id
         await store.save_case(opinion, expected_version=version, chase_on=None, at=at)
         person = (await store.constituents([opinion.case_id])).get(opinion.case_id)
-        await _insert(svc, store, suggestion, replace(draft, constituent=person))
-        await audit(svc, uow, caller, opinion, "to_suggestion", {"suggestion": suggestion_id})
+        _insert(svc, store, suggestion, replace(draft, constituent=person))
+        audit(svc, uow, caller, opinion, "to_suggestion", {"suggestion": suggestion_id})
         uow.stage(
             events.triaged(opinion),
             *events.after_step(opinion, before, day_of(at)),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import insert, select, update
 
 from cases.adapters.tables import Tables
@@ -12,6 +10,8 @@ from kit.runner import Delivery, Subscription
 from kit.uow import UnitOfWork
 
 GROUP = "cases.roster"
+TERMINATED = "terminated"
+"""The roster status of a deputy whose mandate ended."""
 
 
 async def _township(uow: UnitOfWork, tables: Tables, values: dict[str, str]) -> None:
@@ -69,12 +69,3 @@ def roster_subscription(tables: Tables) -> Subscription:
             dev.DeputyStatusChanged.EVENT_TYPE: status,
         },
     )
-
-
-async def ended_mandates(uow: UnitOfWork, tables: Tables, deputy_ids: Sequence[str]) -> list[str]:
-    """Return the deputies among ``deputy_ids`` whose mandate is known to have ended."""
-    t = tables.deputies
-    rows = await uow.session.execute(
-        select(t.c.deputy_id).where(t.c.deputy_id.in_(deputy_ids), t.c.status == "terminated")
-    )
-    return [r.deputy_id for r in rows.all()]

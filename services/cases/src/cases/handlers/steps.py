@@ -82,13 +82,13 @@ async def step(
         await store.save_case(
             case, expected_version=version, chase_on=svc.chase_on(case, today), at=svc.clock()
         )
-        await audit(svc, uow, caller, case, action, detail)
+        audit(svc, uow, caller, case, action, detail)
         uow.stage(*staged)
         await uow.commit()
     return case
 
 
-async def audit(
+def audit(
     svc: Services,
     uow: UnitOfWork,
     caller: Caller,
@@ -96,9 +96,9 @@ async def audit(
     action: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Record who did what to which case."""
-    await svc.audit.record(
-        uow.session,
+    """Record who did what to which case (queued: written with the unit of work's commit)."""
+    svc.audit.add(
+        uow,
         actor=caller.principal,
         action=action,
         resource_type="case",

@@ -34,9 +34,7 @@ class RosterStore(Store):
     async def township(self, code: str) -> Township | None:
         """Return a township by code."""
         row = (
-            await self.session.execute(
-                select(self.t.townships).where(self.t.townships.c.code == code)
-            )
+            await self._run(select(self.t.townships).where(self.t.townships.c.code == code))
         ).one_or_none()
         if row is None:
             return None
@@ -52,7 +50,7 @@ class RosterStore(Store):
 
     async def add_township(self, township: Township) -> None:
         """Insert a township."""
-        await self.session.execute(
+        await self._run(
             self.t.townships.insert().values(
                 code=township.code,
                 name=township.name,
@@ -65,7 +63,7 @@ class RosterStore(Store):
         self, township: str, *, at: datetime, by: str, deputy_count: int, note: str | None
     ) -> None:
         """Record who verified a roster and when."""
-        await self.session.execute(
+        await self._run(
             self.t.roster_verifications.insert().values(
                 township=township,
                 verified_at=at,
@@ -74,7 +72,7 @@ class RosterStore(Store):
                 note=note,
             )
         )
-        await self.session.execute(
+        await self._run(
             update(self.t.townships)
             .where(self.t.townships.c.code == township)
             .values(roster_verified_at=at, roster_verified_by=by)
@@ -84,9 +82,7 @@ class RosterStore(Store):
     async def station(self, station_id: str) -> Station | None:
         """Return a station by id."""
         row = (
-            await self.session.execute(
-                select(self.t.stations).where(self.t.stations.c.id == station_id)
-            )
+            await self._run(select(self.t.stations).where(self.t.stations.c.id == station_id))
         ).one_or_none()
         if row is None:
             return None
@@ -116,7 +112,7 @@ class RosterStore(Store):
             "version": station.version,
         }
         if expected_version is None:
-            await self.session.execute(self.t.stations.insert().values(id=station.id, **values))
+            await self._run(self.t.stations.insert().values(id=station.id, **values))
             return
         await self._update_versioned(self.t.stations, station.id, expected_version, values)
 
@@ -124,9 +120,7 @@ class RosterStore(Store):
     async def deputy(self, deputy_id: str) -> Deputy | None:
         """Return a deputy by id."""
         row = (
-            await self.session.execute(
-                select(self.t.deputies).where(self.t.deputies.c.id == deputy_id)
-            )
+            await self._run(select(self.t.deputies).where(self.t.deputies.c.id == deputy_id))
         ).one_or_none()
         return deputy_from_row(row) if row is not None else None
 
@@ -135,9 +129,7 @@ class RosterStore(Store):
         wanted = list(set(ids))
         if not wanted:
             return {}
-        rows = await self.session.execute(
-            select(self.t.deputies).where(self.t.deputies.c.id.in_(wanted))
-        )
+        rows = await self._run(select(self.t.deputies).where(self.t.deputies.c.id.in_(wanted)))
         return {d.id: d for d in map(deputy_from_row, rows)}
 
     async def holders(self, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
@@ -146,7 +138,7 @@ class RosterStore(Store):
         numbers = sorted({n for n, _ in pairs})
         d = self.t.deputies
         for start in range(0, len(numbers), _CHUNK):
-            rows = await self.session.execute(
+            rows = await self._run(
                 select(d.c.id_number, d.c.term, d.c.id).where(
                     d.c.id_number.in_(numbers[start : start + _CHUNK])
                 )
@@ -161,18 +153,15 @@ class RosterStore(Store):
         if not ids:
             return {}
         s = self.t.stations
-        rows = await self.session.execute(select(s.c.id, s.c.township).where(s.c.id.in_(ids)))
+        rows = await self._run(select(s.c.id, s.c.township).where(s.c.id.in_(ids)))
         return dict(rows.tuples().all())
 
-    async def add_deputies(self, deputies: Sequence[Deputy]) -> None:
-        """Insert deputies in one statement."""
-        if not deputies:
-            return
+    def add_deputies(self, deputies: Sequence[Deputy]) -> list[dict[str, Any]]:
+        """Queue deputies (written with the unit of work's commit); return their rows."""
         at = now()
-        await self.session.execute(
-            self.t.deputies.insert(),
-            [{**deputy_values(d), "created_at": at, "updated_at": at} for d in deputies],
-        )
+        rows = [{**deputy_values(d), "created_at": at, "updated_at": at} for d in deputies]
+        self.uow.add_all(self.t.deputies, rows)
+        return rows
 
     async def save_deputy(self, deputy: Deputy, *, expected_version: int) -> None:
         """Update a deputy if it is still at the version the change was based on."""
@@ -182,19 +171,14 @@ class RosterStore(Store):
             self.t.deputies, deputy.id, expected_version, {**values, "updated_at": now()}
         )
 
-    async def add_history(self, changes: Sequence[StatusChange], *, by: str) -> None:
-        """Append status history entries."""
-        if not changes:
-            return
+    def add_history(self, changes: Sequence[StatusChange], *, by: str) -> None:
+        """Queue status history entries (written with the unit of work's commit)."""
         at = now()
-        await self.session.execute(
-            self.t.status_history.insert(),
-            [_history_values(c, at, by) for c in changes],
-        )
+        self.uow.add_all(self.t.status_history, [_history_values(c, at, by) for c in changes])
 
     async def add_change(self, change: StatusChange, *, by: str) -> int:
         """Append one status history entry; return its sequence number (the change's id)."""
-        seq = await self.session.scalar(
+        seq = await self._scalar(
             self.t.status_history.insert()
             .values(**_history_values(change, now(), by))
             .returning(self.t.status_history.c.seq)
@@ -204,15 +188,13 @@ class RosterStore(Store):
     async def history(self, deputy_id: str) -> list[StatusChange]:
         """Return a deputy's status history entries, oldest first."""
         h = self.t.status_history
-        rows = await self.session.execute(
-            select(h).where(h.c.deputy_id == deputy_id).order_by(h.c.seq)
-        )
+        rows = await self._run(select(h).where(h.c.deputy_id == deputy_id).order_by(h.c.seq))
         return [_change_from_row(r._mapping) for r in rows]
 
     async def due_changes(self, today: date) -> list[StatusChange]:
         """Return the scheduled status changes whose day has come, oldest first."""
         h = self.t.status_history
-        rows = await self.session.execute(
+        rows = await self._run(
             select(h)
             .where(h.c.state == ChangeState.scheduled.value, h.c.effective_date <= today)
             .order_by(h.c.effective_date, h.c.seq)
@@ -227,15 +209,15 @@ class RosterStore(Store):
         values: dict[str, Any] = {"state": state.value}
         if note is not None:
             values["note"] = note
-        result = await self.session.execute(
+        result = await self._run(
             update(h).where(h.c.seq == seq, h.c.state == was.value).values(**values)
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return bool(result.rowcount == 1)
 
     async def active_count(self, township: str) -> int:
         """Return how many deputies of a township are not terminated."""
         return int(
-            await self.session.scalar(
+            await self._scalar(
                 select(func.count()).where(
                     self.t.deputies.c.township == township,
                     self.t.deputies.c.status != DeputyStatus.terminated.value,

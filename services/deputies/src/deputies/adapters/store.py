@@ -1,15 +1,20 @@
-"""The base of the repository's parts: a session and the service's tables."""
+"""The base of the repository's parts: a unit of work and the service's tables.
+
+Statements run on the transaction's Core connection, not through the ORM session's execute
+path; rows that only need to exist at commit may be queued on the unit of work instead.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Executable, update
+from sqlalchemy.engine import CursorResult
 
 from deputies.adapters.tables import Tables
 from deputies.domain.errors import VersionConflictError
+from kit.uow import UnitOfWork
 
 
 def now() -> datetime:
@@ -18,19 +23,28 @@ def now() -> datetime:
 
 
 class Store:
-    """The session and tables every part of the repository works on."""
+    """The unit of work and tables every part of the repository works on."""
 
-    def __init__(self, session: AsyncSession, tables: Tables) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork, tables: Tables) -> None:
+        self.uow = uow
+        self.session = uow.session
         self.t = tables
+
+    async def _run(self, statement: Executable, rows: Any = None) -> CursorResult[Any]:
+        """Execute a Core statement on the unit of work's connection."""
+        return await (await self.uow.connection()).execute(statement, rows)
+
+    async def _scalar(self, statement: Executable) -> Any:
+        """Return the first column of the first row a Core statement gives, if any."""
+        return (await self._run(statement)).scalar()
 
     async def _update_versioned(
         self, table: Any, record_id: str, expected_version: int, values: dict[str, Any]
     ) -> None:
-        result = await self.session.execute(
+        result = await self._run(
             update(table)
             .where(table.c.id == record_id, table.c.version == expected_version)
             .values(**values)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise VersionConflictError(f"{record_id} changed since version {expected_version}")

@@ -32,13 +32,11 @@ class WorkStore(Store):
     async def activity(self, activity_id: str) -> Activity | None:
         """Return an activity with its attendance."""
         row = (
-            await self.session.execute(
-                select(self.t.activities).where(self.t.activities.c.id == activity_id)
-            )
+            await self._run(select(self.t.activities).where(self.t.activities.c.id == activity_id))
         ).one_or_none()
         if row is None:
             return None
-        marks = await self.session.execute(
+        marks = await self._run(
             select(self.t.attendance.c.deputy_id, self.t.attendance.c.mark).where(
                 self.t.attendance.c.activity_id == activity_id
             )
@@ -72,20 +70,20 @@ class WorkStore(Store):
     async def put_mark(self, activity: Activity, deputy: Any, mark: Attendance) -> int:
         """Insert or replace one deputy's mark, add their township; return the new version."""
         at, a = self.t.attendance, self.t.activities
-        await self.session.execute(
+        await self._run(
             at.delete().where(at.c.activity_id == activity.id, at.c.deputy_id == deputy.id)
         )
-        await self.session.execute(
+        await self._run(
             at.insert().values(activity_id=activity.id, deputy_id=deputy.id, mark=mark.value)
         )
         if deputy.township not in activity.participants:
-            await self.session.execute(
+            await self._run(
                 self.t.activity_townships.insert().values(
                     activity_id=activity.id, township=deputy.township
                 )
             )
             activity.participants = activity.participants | {deputy.township}
-        version = await self.session.scalar(
+        version = await self._scalar(
             update(a)
             .where(a.c.id == activity.id)
             .values(version=a.c.version + 1, updated_at=now())
@@ -96,10 +94,10 @@ class WorkStore(Store):
     async def drop_mark(self, activity: Activity, deputy_id: str) -> int:
         """Delete one deputy's mark; return the activity's new version."""
         at, a = self.t.attendance, self.t.activities
-        await self.session.execute(
+        await self._run(
             at.delete().where(at.c.activity_id == activity.id, at.c.deputy_id == deputy_id)
         )
-        version = await self.session.scalar(
+        version = await self._scalar(
             update(a)
             .where(a.c.id == activity.id)
             .values(version=a.c.version + 1, updated_at=now())
@@ -146,7 +144,7 @@ class WorkStore(Store):
             "updated_at": now(),
         }
         if expected_version is None:
-            await self.session.execute(
+            await self._run(
                 self.t.activities.insert().values(id=activity.id, created_at=now(), **values)
             )
         else:
@@ -160,12 +158,12 @@ class WorkStore(Store):
         )
         added = sorted(activity.townships - known)
         if added:
-            await self.session.execute(
+            await self._run(
                 self.t.activity_townships.insert(),
                 [{"activity_id": activity.id, "township": code} for code in added],
             )
         if marks and expected_version is None and activity.attendance:
-            await self.session.execute(
+            await self._run(
                 self.t.attendance.insert(),
                 [
                     {"activity_id": activity.id, "deputy_id": d, "mark": m.value}
@@ -177,7 +175,7 @@ class WorkStore(Store):
         """Return every logged congress session with unexcused absences, with attendance."""
         a, at = self.t.activities, self.t.attendance
         rows = (
-            await self.session.execute(
+            await self._run(
                 select(a).where(
                     a.c.type == ActivityType.congress_session.value,
                     a.c.state == ActivityState.logged.value,
@@ -186,7 +184,7 @@ class WorkStore(Store):
         ).all()
         if not rows:
             return []
-        marks = await self.session.execute(
+        marks = await self._run(
             select(at.c.activity_id, at.c.deputy_id, at.c.mark).where(
                 at.c.activity_id.in_([r.id for r in rows]),
                 at.c.mark == Attendance.unexcused_absence.value,
@@ -201,7 +199,7 @@ class WorkStore(Store):
     async def standing_flags(self) -> dict[AbsenceKey, Flag]:
         """Return every termination flag raised and not withdrawn."""
         f = self.t.termination_flags
-        rows = await self.session.execute(select(f).where(f.c.state == "flagged"))
+        rows = await self._run(select(f).where(f.c.state == "flagged"))
         return {
             AbsenceKey(r.deputy_id, Level(r.level), r.term): Flag(
                 r.event_id, tuple(json.loads(r.session_ids))
@@ -219,14 +217,12 @@ class WorkStore(Store):
             "changed_at": now(),
         }
         where = (f.c.deputy_id == key.deputy_id, f.c.level == key.level.value, f.c.term == key.term)
-        result = await self.session.execute(
-            update(f).where(*where, f.c.state == "withdrawn").values(**values)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        result = await self._run(update(f).where(*where, f.c.state == "withdrawn").values(**values))
+        if result.rowcount == 1:
             return True
-        if await self.session.scalar(select(f.c.state).where(*where)) is not None:
+        if await self._scalar(select(f.c.state).where(*where)) is not None:
             return False
-        await self.session.execute(
+        await self._run(
             f.insert().values(
                 deputy_id=key.deputy_id, level=key.level.value, term=key.term, **values
             )
@@ -236,7 +232,7 @@ class WorkStore(Store):
     async def withdraw_flag(self, key: AbsenceKey, event_id: str) -> bool:
         """Mark the flag raised by an event withdrawn; False if it is no longer standing."""
         f = self.t.termination_flags
-        result = await self.session.execute(
+        result = await self._run(
             update(f)
             .where(
                 f.c.deputy_id == key.deputy_id,
@@ -247,12 +243,12 @@ class WorkStore(Store):
             )
             .values(state="withdrawn", changed_at=now())
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return bool(result.rowcount == 1)
 
     # highlights and manuscripts
     async def add_highlight(self, highlight: Highlight) -> None:
         """Insert a highlight report."""
-        await self.session.execute(
+        await self._run(
             self.t.highlights.insert().values(
                 id=highlight.id,
                 township=highlight.township,
@@ -283,9 +279,7 @@ class WorkStore(Store):
     async def highlight(self, highlight_id: str) -> Highlight | None:
         """Return a highlight report by id."""
         row = (
-            await self.session.execute(
-                select(self.t.highlights).where(self.t.highlights.c.id == highlight_id)
-            )
+            await self._run(select(self.t.highlights).where(self.t.highlights.c.id == highlight_id))
         ).one_or_none()
         if row is None:
             return None
@@ -315,7 +309,7 @@ class WorkStore(Store):
         """Return how many highlight reports of a township and year stand (not withdrawn)."""
         h = self.t.highlights
         return int(
-            await self.session.scalar(
+            await self._scalar(
                 select(func.count()).where(
                     h.c.township == township,
                     h.c.year == year,
@@ -335,8 +329,8 @@ class WorkStore(Store):
     async def put_highlight_rule(self, township: str, year: int, max_highlights: int) -> None:
         """Set (insert or replace) a township's highlight rule for a year."""
         r = self.t.highlight_rules
-        await self.session.execute(r.delete().where(r.c.township == township, r.c.year == year))
-        await self.session.execute(
+        await self._run(r.delete().where(r.c.township == township, r.c.year == year))
+        await self._run(
             r.insert().values(
                 township=township, year=year, max_highlights=max_highlights, updated_at=now()
             )
@@ -345,7 +339,7 @@ class WorkStore(Store):
     async def manuscript(self, manuscript_id: str) -> Manuscript | None:
         """Return a manuscript by id."""
         row = (
-            await self.session.execute(
+            await self._run(
                 select(self.t.manuscripts).where(self.t.manuscripts.c.id == manuscript_id)
             )
         ).one_or_none()
@@ -383,7 +377,7 @@ class WorkStore(Store):
             "version": ms.version,
         }
         if expected_version is None:
-            await self.session.execute(
+            await self._run(
                 self.t.manuscripts.insert().values(id=ms.id, created_at=now(), **values)
             )
             return

@@ -35,7 +35,7 @@ class Services(HandlerContext):
 
     def repository(self, uow: UnitOfWork) -> Repository:
         """Return the repository over a unit of work's session."""
-        return Repository(uow.session, self.tables)
+        return Repository(uow, self.tables)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -59,6 +59,8 @@ class Registration:
 
     created: list[Deputy]
     errors: RowErrors
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    """The rows written, as the table holds them (a new record's view needs no read back)."""
 
 
 async def check_drafts(
@@ -151,11 +153,9 @@ async def register_deputies(
         if (errors and all_or_nothing) or not write:
             return Registration([], errors)
         created = [deputy_from_draft(d) for i, d in enumerate(drafts) if i not in errors]
-        try:
-            await repo.add_deputies(created)
-        except IntegrityError:  # a concurrent registration took an ID number first
-            raise InputError([DUPLICATE_NOW]) from None
-        await repo.add_history(
+        # every row below is queued and written at commit in one statement (kit.db.writes)
+        rows = repo.add_deputies(created)
+        repo.add_history(
             [
                 StatusChange(d.id, None, d.status, d.status_reason, d.elected_on)
                 for d in created
@@ -165,8 +165,8 @@ async def register_deputies(
         )
         for deputy in created:
             if source == "form":
-                await svc.audit.record(
-                    uow.session,
+                svc.audit.add(
+                    uow,
                     actor=caller.principal,
                     action="create",
                     resource_type="deputy",
@@ -174,8 +174,8 @@ async def register_deputies(
                     township=deputy.township,
                 )
         if source != "form" and created:
-            await svc.audit.record(
-                uow.session,
+            svc.audit.add(
+                uow,
                 actor=caller.principal,
                 action="import",
                 resource_type="deputy",
@@ -185,18 +185,23 @@ async def register_deputies(
         uow.stage(*(events.deputy_registered(d, caller) for d in created))
         if source == "form" and len(created) == 1:
             await remember_creation(svc, uow, caller, created[0].id)
-        await uow.commit()
+        try:
+            await uow.commit()
+        except IntegrityError:  # a concurrent registration took an ID number first
+            raise InputError([DUPLICATE_NOW]) from None
     if len(created) >= BULK:
         await refresh_statistics(svc, svc.tables.deputies.name)
-    return Registration(created, errors)
+    return Registration(created, errors, rows)
 
 
-async def register_deputy(svc: Services, caller: Caller, draft: DeputyDraft) -> Deputy:
-    """Register one deputy, or refuse with the fields that are wrong."""
+async def register_deputy(
+    svc: Services, caller: Caller, draft: DeputyDraft
+) -> tuple[Deputy, dict[str, Any]]:
+    """Register one deputy, or refuse with the fields that are wrong; return it and its row."""
     result = await register_deputies(svc, caller, [draft])
     if result.errors:
         raise InputError(result.errors[0])
-    return result.created[0]
+    return result.created[0], result.rows[0]
 
 
 UPDATABLE = frozenset(
@@ -286,8 +291,8 @@ async def update_deputy(
             await repo.save_deputy(deputy, expected_version=expected_version)
         except IntegrityError:
             raise InputError([DUPLICATE_NOW]) from None
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="update",
             resource_type="deputy",
@@ -355,8 +360,8 @@ async def change_deputy_status(svc: Services, caller: Caller, cmd: ChangeStatus)
             deputy.version += 1
         await repo.save_deputy(deputy, expected_version=before)
         seq = await repo.add_change(change, by=caller.subject)
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="schedule_status" if probe is not deputy else "change_status",
             resource_type="deputy",
@@ -414,8 +419,8 @@ async def correct_status(
         await repo.set_change_state(
             last.seq, ChangeState.corrected, was=last.state, note=f"corrected: {reason}"
         )
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="correct_status",
             resource_type="deputy",

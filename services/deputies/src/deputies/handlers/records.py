@@ -52,8 +52,8 @@ async def report_highlight(svc: Services, caller: Caller, cmd: ReportHighlight) 
             raise TransitionError(f"the same highlight report is already recorded as {same}")
         await _within_rule(repo, cmd.township, cmd.year, adding=True)
         await repo.add_highlight(highlight)
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="create",
             resource_type="highlight",
@@ -95,8 +95,8 @@ async def submit_manuscript(svc: Services, caller: Caller, cmd: SubmitManuscript
         if await repo.township(cmd.township) is None:
             raise invalid("township", f"unknown township {cmd.township}", "unknown")
         await repo.save_manuscript(manuscript, expected_version=None)
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="create",
             resource_type="manuscript",
@@ -147,8 +147,8 @@ async def publish_manuscript(svc: Services, caller: Caller, cmd: PublishManuscri
         manuscript.evidence_url = cmd.evidence_url
         manuscript.version += 1
         await repo.save_manuscript(manuscript, expected_version=before)
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="publish",
             resource_type="manuscript",
@@ -382,8 +382,8 @@ async def _audit(
     action: str,
     detail: dict[str, str],
 ) -> None:
-    await svc.audit.record(
-        uow.session,
+    svc.audit.add(
+        uow,
         actor=caller.principal,
         action=action,
         resource_type=kind,

@@ -53,8 +53,8 @@ async def create_station(svc: Services, caller: Caller, cmd: CreateStation) -> S
         if await repo.township(cmd.township) is None:
             raise invalid("township", f"unknown township {cmd.township}", "unknown")
         await repo.save_station(station, expected_version=None)
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="create",
             resource_type="station",
@@ -89,8 +89,8 @@ async def update_station(svc: Services, caller: Caller, cmd: UpdateStation) -> S
             station.content_updated_at = svc.clock()
         station.version += 1
         await repo.save_station(station, expected_version=cmd.expected_version)
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="update",
             resource_type="station",

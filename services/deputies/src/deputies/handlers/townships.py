@@ -36,8 +36,8 @@ async def register_township(svc: Services, caller: Caller, cmd: RegisterTownship
         if await repo.township(cmd.code) is not None:
             raise invalid("code", f"township {cmd.code} is already registered", "duplicate")
         await repo.add_township(township)
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="create",
             resource_type="township",
@@ -77,8 +77,8 @@ async def verify_roster(svc: Services, caller: Caller, cmd: VerifyRoster) -> Tow
         )
         township.roster_verified_at = now
         township.roster_verified_by = caller.subject
-        await svc.audit.record(
-            uow.session,
+        svc.audit.add(
+            uow,
             actor=caller.principal,
             action="verify",
             resource_type="roster",

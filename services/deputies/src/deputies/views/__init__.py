@@ -7,6 +7,7 @@ from deputies.views.deputies import (
     all_deputies,
     deputy_dict,
     deputy_history,
+    deputy_view,
     get_deputy,
     list_deputies,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "all_deputies",
     "deputy_dict",
     "deputy_history",
+    "deputy_view",
     "get_activity",
     "get_deputy",
     "get_station",

@@ -159,6 +159,13 @@ async def all_deputies(
     return _items(rows, viewer, reveal=True)
 
 
+def deputy_view(row: Any, viewer: Principal) -> dict[str, Any]:
+    """Return a deputy row (as read or as just written) as the viewer may see it."""
+    if not can_read_deputy(viewer, row["township"], row["id"]):
+        raise ScopeError("this deputy is outside your scope")
+    return deputy_dict(row, viewer)[0]
+
+
 async def get_deputy(
     session: AsyncSession, t: Tables, viewer: Principal, deputy_id: str
 ) -> tuple[dict[str, Any], bool]:

@@ -50,8 +50,8 @@ async def read_deputy(
     async with svc.uow() as uow:
         item, shown = await views.get_deputy(uow.session, svc.tables, caller.viewer, deputy_id)
         if shown and audit:
-            await svc.audit.record(
-                uow.session,
+            svc.audit.add(
+                uow,
                 actor=caller.principal,
                 action="read_restricted",
                 resource_type="deputy",
@@ -98,8 +98,8 @@ def router(svc: Services) -> APIRouter:
                 page_size=paging.page_size,
             )
             if page.clear_contacts:
-                await svc.audit.record(
-                    uow.session,
+                svc.audit.add(
+                    uow,
                     actor=caller.principal,
                     action="read_restricted",
                     resource_type="deputy",
@@ -119,10 +119,13 @@ def router(svc: Services) -> APIRouter:
         body: DeputyIn, caller: CallerDep, response: Response, key: IdempotencyKey = None
     ) -> dict[str, Any]:
         caller = keyed(caller, key, body)
-        deputy_id = (
-            await replayed(svc, caller) or (await register_deputy(svc, caller, draft_of(body))).id
-        )
-        item = await read_deputy(svc, caller, deputy_id, audit=False)
+        deputy_id = await replayed(svc, caller)
+        if deputy_id is None:  # the new deputy's view from the row written: no read back
+            deputy, row = await register_deputy(svc, caller, draft_of(body))
+            deputy_id = deputy.id
+            item = views.deputy_view(row, caller.viewer)
+        else:
+            item = await read_deputy(svc, caller, deputy_id, audit=False)
         etag(response, item["version"])
         response.headers["Location"] = f"/api/v1/deputies/{deputy_id}"
         return item

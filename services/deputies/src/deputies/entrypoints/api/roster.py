@@ -158,8 +158,8 @@ def router(svc: Services, *, max_bytes: int) -> APIRouter:
         async with svc.uow() as uow:
             items, clear = await views.all_deputies(uow.session, svc.tables, caller.viewer, f)
             stations = await views.station_names(uow.session, svc.tables, caller.viewer)
-            await svc.audit.record(
-                uow.session,
+            svc.audit.add(
+                uow,
                 actor=caller.principal,
                 action="export",
                 resource_type="deputy",
