@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +36,14 @@ from scoring.replay.run import replay
 from scoring.replay.switch import ReplayRefusedError
 from scoring.settings import ScoringSettings
 from scoring.testing import events as ev
-from scoring.testing.harness import caught_up, envelope, produce, running_core, settings_for
+from scoring.testing.harness import (
+    caught_up,
+    envelope,
+    ingest,
+    produce,
+    running_core,
+    settings_for,
+)
 from scoring.testing.history import county_year, delivered
 
 pytestmark = pytest.mark.integration
@@ -189,7 +197,7 @@ async def test_the_replay_equals_the_consumer_and_the_consumer_goes_on_after_it(
     database_url: str, topic_prefix: str
 ) -> None:
     settings = settings_for(database_url, topic_prefix)
-    history = list(county_year(random.Random(20261130), 3000))
+    history = list(county_year(random.Random(20261130), 3000, settle=1000))
     deliveries = delivered(random.Random(7), history, gap=CHUNK)
     async with running_core(settings, relay=False) as core:
         for start in range(0, len(deliveries), CHUNK):
@@ -246,3 +254,45 @@ async def test_the_replay_equals_the_consumer_and_the_consumer_goes_on_after_it(
     added = [e for e in grown if e.subject == "activity:after-replay"]
     assert len(added) == 1
     assert len(grown) == len(after["ledgers"][(COUNTY, 2026, 1)]) + 1
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "sqlite"])
+async def test_a_year_replay_rebuilds_that_year_exactly_and_leaves_the_rest(
+    database_url: str, topic_prefix: str, tmp_path: Path, engine: str
+) -> None:
+    if engine == "sqlite":
+        database_url = f"sqlite+aiosqlite:///{tmp_path / 'scoring.db'}"
+    settings = settings_for(database_url, topic_prefix)
+    history = list(county_year(random.Random(5), 700, towns=2, deputies=8))
+    moved = ev.logged("to-2027", "990101001", ActivityType.research, date(2027, 1, 5), {})
+    history.append(envelope(moved))
+    await produce(settings, history)
+    async with running_core(settings, relay=False, consumers=False) as core:
+        await ingest(core, history)  # the consumer's steps, in the order produced
+    servers, group_id = settings.kafka_bootstrap_servers, settings.consumer_group_id(GROUP)
+    parts = await src.partitions(servers, topic_prefix)
+    ends = await src.end_offsets(servers, parts)
+    await src.commit(servers, group_id, ends)  # as the consumer would have after those events
+    before = await _snapshot(settings)
+    assert (COUNTY, 2027, 1) in before["ledgers"]
+    await _clear_year(settings, 2026)  # a year's ledger lost (or built by a buggy version)
+
+    outcome = await replay(settings, year=2026)
+
+    after = await _snapshot(settings)
+    assert outcome.ledgers == [(COUNTY, 2026, 1)]
+    assert not outcome.offsets_committed
+    assert after["ledgers"] == before["ledgers"]  # the same order as applied: caps included
+    assert after["facts"] == before["facts"]  # the rest untouched
+    assert await src.committed_offsets(servers, group_id, parts) == ends
+
+
+async def _clear_year(settings: ScoringSettings, year: int) -> None:
+    schema = make_schema()
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.begin() as conn:
+            entries = schema.tables.entries
+            await conn.execute(entries.delete().where(entries.c.year == year))
+    finally:
+        await engine.dispose()

@@ -28,7 +28,7 @@ from scoring.domain.translate import READ_TYPES
 
 log = logging.getLogger(__name__)
 
-HIGH_WATER = 4000
+HIGH_WATER = 1000
 """Records buffered per partition before its fetching is paused."""
 
 
@@ -130,7 +130,7 @@ class Source:
     """The records of the plan's partitions, merged in event order (``async for`` over it)."""
 
     def __init__(
-        self, servers: str, plan: Plan, *, batch: int = 2000, stall_seconds: float = 120.0
+        self, servers: str, plan: Plan, *, batch: int = 1000, stall_seconds: float = 120.0
     ) -> None:
         self.servers = servers
         self.plan = plan

@@ -47,12 +47,18 @@ def county_year(
     deputies: int = 12,
     year: int = 2026,
     late: float = 0.2,
+    settle: int = 250,
 ) -> Iterator[Envelope[Any]]:
-    """Yield the roster and then ``events`` more events of a county's year (lazily)."""
+    """Yield the roster and then ``events`` more events of a county's year (lazily).
+
+    A deputy registered late counts as unknown for ``settle`` more events (at least the
+    ``spread`` of ``delivered``): until then nothing that names them gets a later event.
+    """
     codes = [f"{county}{n:03d}" for n in range(1, towns + 1)]
     people = {t: [f"d{t[-3:]}-{i}" for i in range(deputies)] for t in codes}
     waiting = [p for t in codes for p in people[t] if rng.random() < late]
-    waiting_set = set(waiting)
+    waiting_set = set(waiting)  # not registered, or registered less than ``settle`` events ago
+    settling: deque[tuple[int, str]] = deque()
     on_time = {p for t in codes for p in people[t]} - waiting_set
     for t in codes:
         yield envelope(ev.township(t))
@@ -65,9 +71,11 @@ def county_year(
     for n in range(events):
         if waiting and rng.random() < 0.01:
             p = waiting.pop()
-            waiting_set.discard(p)
+            settling.append((n + settle, p))
             yield envelope(ev.deputy(p, _town(p, codes)))
             continue
+        while settling and settling[0][0] <= n:
+            waiting_set.discard(settling.popleft()[1])
         town = rng.choice(codes)
         roll = rng.random()
         if roll < 0.4 or not recent:
