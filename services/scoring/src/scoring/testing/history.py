@@ -57,9 +57,10 @@ def county_year(
     codes = [f"{county}{n:03d}" for n in range(1, towns + 1)]
     people = {t: [f"d{t[-3:]}-{i}" for i in range(deputies)] for t in codes}
     waiting = [p for t in codes for p in people[t] if rng.random() < late]
-    waiting_set = set(waiting)  # not registered, or registered less than ``settle`` events ago
-    settling: deque[tuple[int, str]] = deque()
-    on_time = {p for t in codes for p in people[t]} - waiting_set
+    on_time = {p for t in codes for p in people[t]} - set(waiting)
+    # Not registered, or registered less than ``settle`` events ago (the first roster included).
+    waiting_set = {p for t in codes for p in people[t]}
+    settling: deque[tuple[int, str]] = deque((0, p) for p in sorted(on_time))
     for t in codes:
         yield envelope(ev.township(t))
         yield from (envelope(ev.deputy(p, t)) for p in people[t] if p in on_time)
@@ -71,10 +72,10 @@ def county_year(
     for n in range(events):
         if waiting and rng.random() < 0.01:
             p = waiting.pop()
-            settling.append((n + settle, p))
+            settling.append((n, p))
             yield envelope(ev.deputy(p, _town(p, codes)))
             continue
-        while settling and settling[0][0] <= n:
+        while settling and settling[0][0] + settle <= n:
             waiting_set.discard(settling.popleft()[1])
         town = rng.choice(codes)
         roll = rng.random()
