@@ -24,7 +24,7 @@ from kit.broker import ensure_topics
 from kit.testing import bootstrap_servers, fresh_database, unique
 from scoring.bootstrap import migrate
 from scoring.testing.harness import settings_for
-from scoring.testing.history import county_year
+from scoring.testing.replay_history import county_year
 
 PARTITIONS = 6
 

@@ -44,7 +44,7 @@ from scoring.testing.harness import (
     running_core,
     settings_for,
 )
-from scoring.testing.history import county_year, delivered
+from scoring.testing.replay_history import county_year, delivered
 
 pytestmark = pytest.mark.integration
 
