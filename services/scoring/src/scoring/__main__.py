@@ -1,6 +1,12 @@
-"""Run the scoring service: ``python -m scoring`` (migrates, then serves HTTP and consumes)."""
+"""Run the scoring service: ``python -m scoring`` (migrates, then serves HTTP and consumes).
+
+``python -m scoring replay --year YYYY | --all`` rebuilds the ledgers from the topics instead
+(see ``scoring.replay``; stop the service first).
+"""
 
 from __future__ import annotations
+
+import sys
 
 from fastapi import FastAPI
 
@@ -19,8 +25,13 @@ def create_app() -> FastAPI:
     return build(settings()).app
 
 
-def main() -> None:
-    """Migrate the database, serve the API with the relay and the ledger consumer."""
+def main(argv: list[str] | None = None) -> None:
+    """Migrate the database, serve the API with the relay and the ledger consumer; or replay."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["replay"]:
+        from scoring.replay.cli import run
+
+        raise SystemExit(run(settings(), args[1:]))
     process.main(settings, app="scoring.__main__:create_app", migrations=MIGRATIONS)
 
 

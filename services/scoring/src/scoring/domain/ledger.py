@@ -33,6 +33,15 @@ class LedgerState:
     sums: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
     signers: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     hours: dict[str, Decimal] = field(default_factory=dict)
+    marks: dict[str, set[str]] = field(default_factory=dict)
+    """The deputies with an own mark per activity subject (an index of ``versions``' mark keys)."""
+
+    def __post_init__(self) -> None:
+        """Index the own marks' versions (``activity:<id>/<deputy>`` keys) by subject."""
+        for key in self.versions:
+            subject, slash, deputy_id = key.partition("/")
+            if slash:
+                self.marks.setdefault(subject, set()).add(deputy_id)
 
     @classmethod
     def restore(
@@ -111,6 +120,7 @@ class Ledger:
         if fact.version <= known:
             return []
         self.state.versions[key] = fact.version
+        self.state.marks.setdefault(subject, set()).add(fact.deputy_id)
         others = {e.deputy_id for e in self.state.live.get(subject, ())} - {fact.deputy_id}
         out = self._reverse(subject, fact.source, keep=others)
         if fact.presence is None:  # a mistaken mark removed: what it earned is reversed, no more
@@ -139,11 +149,11 @@ class Ledger:
 
     def _later_marks(self, subject: str, version: int) -> set[str]:
         """Return the deputies whose own mark is newer than this version of the activity."""
-        prefix = f"{subject}/"
+        versions = self.state.versions
         return {
-            key.removeprefix(prefix)
-            for key, v in self.state.versions.items()
-            if key.startswith(prefix) and v > version
+            deputy_id
+            for deputy_id in self.state.marks.get(subject, ())
+            if versions.get(f"{subject}/{deputy_id}", 0) > version
         }
 
     def _cancel(self, fact: f.ActivityCancelled) -> list[Entry]:

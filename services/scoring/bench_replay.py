@@ -1,0 +1,111 @@
+"""Replay throughput: a generated backlog on fresh topics, rebuilt by ``python -m scoring replay --all``.
+
+Run: ``.venv/bin/python services/scoring/bench_replay.py [events] [--keep]`` (KAFKA_BOOTSTRAP_SERVERS
+and TEST_DATABASE_URL set). Generates a county's year of mixed deputies and cases events (20
+townships of 30 deputies; activities, corrections, cancellations, suggestions, replies, 重点督办,
+feedback, closings; 3 % redelivered) onto a fresh topic prefix (6 partitions each), migrates a
+fresh database, then runs the replay command as its own process (its progress lines go to stderr,
+its summary with time, events/s and peak RSS to stdout) and deletes the topics unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import sys
+import time
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from contracts import topics
+from kit.broker import ensure_topics
+from kit.testing import bootstrap_servers, fresh_database, unique
+from scoring.bootstrap import migrate
+from scoring.testing.harness import settings_for
+from scoring.testing.replay_history import county_year
+
+PARTITIONS = 6
+
+
+async def fill(prefix: str, count: int) -> int:
+    """Produce ``count`` generated events (plus the roster, some twice); return how many."""
+    servers = bootstrap_servers()
+    names = {
+        "deputies": prefix + topics.DEPUTIES,
+        "cases": prefix + topics.CASES,
+    }
+    await ensure_topics(servers, list(names.values()), partitions=PARTITIONS)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=servers, linger_ms=20, max_batch_size=512 * 1024, acks=1
+    )
+    await producer.start()
+    rng = random.Random(11)  # noqa: S311 - bench data
+    sent, started, pending = 0, time.perf_counter(), []
+    try:
+        for e in county_year(rng, count, towns=20, deputies=30):
+            value = e.model_dump_json().encode()
+            topic = names[e.type.split(".")[0]]
+            headers = [(k, v.encode()) for k, v in e.headers().items()]
+            copies = 2 if rng.random() < 0.03 else 1
+            for _ in range(copies):
+                pending.append(
+                    await producer.send(topic, value, key=e.subject.encode(), headers=headers)
+                )
+                sent += 1
+            if len(pending) >= 20_000:
+                await asyncio.gather(*pending)
+                pending.clear()
+                rate = sent / (time.perf_counter() - started)
+                print(f"produced {sent:,} ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return sent
+
+
+async def drop_topics(prefix: str) -> None:
+    """Delete the bench topics."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers())
+    await admin.start()
+    try:
+        await admin.delete_topics([prefix + topics.DEPUTIES, prefix + topics.CASES])
+    finally:
+        await admin.close()
+
+
+async def main(count: int, keep: bool) -> None:
+    """Produce the backlog, replay it in a process of its own, print its summary."""
+    prefix = unique("bench-replay") + "."
+    produced = await fill(prefix, count)
+    try:
+        async with fresh_database() as url:
+            settings = settings_for(url, prefix)
+            await migrate(settings)
+            env = {
+                **os.environ,
+                "SCORING_DATABASE_URL": url,
+                "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
+                "KAFKA_TOPIC_PREFIX": prefix,
+                "DEV_MODE": "true",
+                "LOG_FORMAT": "text",
+            }
+            started = time.perf_counter()
+            command = [sys.executable, "-m", "scoring", "replay", "--all"]
+            process = await asyncio.create_subprocess_exec(*command, env=env)
+            if await process.wait():
+                raise SystemExit(f"replay failed with status {process.returncode}")
+            elapsed = time.perf_counter() - started
+            print(
+                f"{produced:,} records replayed in {elapsed:.1f} s wall "
+                f"({produced / elapsed:,.0f} records/s, process start included)"
+            )
+    finally:
+        if not keep:
+            await drop_topics(prefix)
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    asyncio.run(main(int(args[0]) if args else 200_000, "--keep" in sys.argv))

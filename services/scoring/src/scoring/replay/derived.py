@@ -1,0 +1,120 @@
+"""The tables a replay rebuilds, each with its builder.
+
+Everything here is derived from the two topics; rule sets, review statuses and publication data
+are not, and the replay keeps them (entry ids are fixed by content, so a review status attaches to
+the rebuilt entry of the same id). ``facts`` and ``entries`` are written while the fold runs; the
+others are built from the fold's final state. A new projection is one more ``Derived`` in
+``DERIVED``: its builder writes the fresh copy, the switch swaps it in with the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Table
+
+from scoring.replay.fold import Fold
+
+
+class Output(Protocol):
+    """Where a builder writes: the fresh copy of its table, and the fold it reads."""
+
+    fold: Fold
+    now: datetime
+
+    def fresh(self, name: str) -> Table:
+        """Return the fresh copy of a live table (``<name>_rebuild``)."""
+        ...
+
+    async def write(self, name: str, rows: Iterable[dict[str, Any]]) -> int:
+        """Bulk-insert rows into the fresh copy of a table; return how many."""
+        ...
+
+
+Builder = Callable[[Output], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A live table the replay rebuilds into a fresh copy and swaps in.
+
+    ``build`` is None for the tables written while the fold runs. ``per_ledger`` tables hold rows
+    of one ledger each (``county``, ``year``, ``rule_set_version``): the switch replaces the rows
+    of the ledgers replayed (only the year's with ``--year``) and keeps the others (retired
+    versions). The others are replaced whole, and only by a replay of everything.
+    """
+
+    table: str
+    build: Builder | None = None
+    per_ledger: bool = False
+
+
+async def _parked(out: Output) -> None:
+    await out.write(
+        "parked",
+        (
+            {
+                "seq": n,
+                "event_id": event_id,
+                "envelope": p.envelope.model_dump(mode="json"),
+                "parked_at": p.at,
+            }
+            for n, (event_id, p) in enumerate(out.fold.parked.items(), 1)
+        ),
+    )
+
+
+async def _parked_waits(out: Output) -> None:
+    rows = (
+        {"event_id": event_id, "waits_for": key}
+        for event_id, p in out.fold.parked.items()
+        for key in sorted(p.waits)
+    )
+    await out.write("parked_waits", rows)
+
+
+async def _townships(out: Output) -> None:
+    rows = (
+        {"code": code, "county": county, "kind": kind}
+        for code, (county, kind) in out.fold.townships.items()
+    )
+    await out.write("townships", rows)
+
+
+async def _deputies(out: Output) -> None:
+    await out.write("deputies", out.fold.deputies.values())
+
+
+async def _activity_versions(out: Output) -> None:
+    rows = ({"subject": s, "version": v} for s, v in out.fold.versions().items())
+    await out.write("activity_versions", rows)
+
+
+async def _activity_hours(out: Output) -> None:
+    rows = ({"activity_id": a, "hours": h} for a, h in out.fold.hours().items())
+    await out.write("activity_hours", rows)
+
+
+async def _case_signers(out: Output) -> None:
+    rows = (
+        {"case_id": case_id, "lead": lead, "co_signers": list(co)}
+        for case_id, (lead, co) in out.fold.signers.items()
+    )
+    await out.write("case_signers", rows)
+
+
+DERIVED: tuple[Derived, ...] = (
+    Derived("facts"),
+    Derived("entries", per_ledger=True),
+    Derived("parked", _parked),
+    Derived("parked_waits", _parked_waits),
+    Derived("townships", _townships),
+    Derived("deputies", _deputies),
+    Derived("activity_versions", _activity_versions),
+    Derived("activity_hours", _activity_hours),
+    Derived("case_signers", _case_signers),
+)
+"""Every table derived from the topics, in the order they are built and swapped."""

@@ -1,0 +1,225 @@
+"""``python -m scoring replay [--year YYYY | --all]``: read, fold, write fresh tables, switch over.
+
+``--all`` reads both topics from the beginning to the end offsets seen at the start, rebuilds
+every derived table, and after the switch sets the ``scoring.ledger`` group's offsets to those
+end offsets (the consumer goes on from there). ``--year`` rebuilds one year's ledgers: it reads up
+to the group's committed offsets, so the year comes from exactly the events the other
+projections were built from, and it leaves the offsets alone. Either refuses while the group has
+members (stop the scoring service first) and refuses to switch if the group committed, or a rule
+set changed, while it ran.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from kit.clock import utcnow
+from kit.db.engine import make_engine
+from scoring.adapters.store import RuleSetRow
+from scoring.adapters.tables import Schema, make_schema
+from scoring.handlers.consume import GROUP
+from scoring.handlers.totals import refresh_ledger
+from scoring.replay import source as src
+from scoring.replay.derived import DERIVED, Derived
+from scoring.replay.fold import Counts, Fold
+from scoring.replay.fresh import Fresh
+from scoring.replay.progress import Progress, ReplayMetrics, make_replay_metrics, rss_mb
+from scoring.replay.switch import ReplayRefusedError, rule_set_marks, switch
+from scoring.settings import ScoringSettings
+from scoring.wiring import wire
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY = 5000
+"""Events applied between two writes of the fresh tables (bounds the memory of pending rows)."""
+
+
+@dataclass
+class Outcome:
+    """What a replay did."""
+
+    plan: src.Plan
+    counts: Counts
+    read: src.Read
+    rows: dict[str, int]
+    ledgers: list[tuple[str, int, int]]
+    adopted: list[tuple[str, int]]
+    seconds: float
+    rss_mb: float
+    offsets_committed: bool
+    notes: list[str] = field(default_factory=list)
+
+
+async def _rule_sets(engine: AsyncEngine, schema: Schema) -> list[RuleSetRow]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(schema.tables.rule_sets))
+        return [RuleSetRow(**dict(r._mapping)) for r in rows]
+
+
+async def recount(settings: ScoringSettings, ledgers: Sequence[tuple[str, int, int]]) -> None:
+    """Count the switched ledgers' deputy totals anew; publish the differences (score.changed)."""
+    core = wire(settings, registry=CollectorRegistry())
+    svc = core.services
+    try:
+        for county, year, version in ledgers:
+            async with svc.uow() as uow:
+                row = await svc.store(uow).rule_set(county, year, version)
+                if row is not None:
+                    await refresh_ledger(svc, uow, row)
+                    await uow.commit()
+    finally:
+        await core.runtime.engine.dispose()
+
+
+async def replay(
+    settings: ScoringSettings,
+    *,
+    year: int | None = None,
+    derived: Sequence[Derived] = DERIVED,
+    registry: CollectorRegistry | None = None,
+    metrics: ReplayMetrics | None = None,
+    progress_every: float = 2.0,
+    engine: AsyncEngine | None = None,
+) -> Outcome:
+    """Rebuild from the topics and switch over; raise ``ReplayRefusedError`` when it must not."""
+    metrics = metrics or make_replay_metrics(registry or CollectorRegistry())
+    servers = settings.kafka_bootstrap_servers
+    group_id = settings.consumer_group_id(GROUP)
+    parts = await src.partitions(servers, settings.kafka_topic_prefix)
+    if not parts:
+        raise ReplayRefusedError("the topics do not exist: nothing to replay")
+    state, members = await src.group_state(servers, group_id)
+    if members:
+        raise ReplayRefusedError(
+            f"consumer group {group_id} has {members} member(s) ({state}): "
+            "stop the scoring service (its ledger consumer) before a replay"
+        )
+    committed = await src.committed_offsets(servers, group_id, parts)
+    ends = committed if year is not None else await src.end_offsets(servers, parts)
+    plan = src.Plan(ends=dict(ends), committed=committed)
+    everything = year is None
+    own_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+    schema = make_schema()
+    try:
+        rule_sets = await _rule_sets(engine, schema)
+        marks = rule_set_marks(rule_sets)
+        by_county: dict[str, list[RuleSetRow]] = {}
+        for row in rule_sets:
+            by_county.setdefault(row.county, []).append(row)
+        now = utcnow()
+        fresh_holder: list[Fresh] = []
+        fold = Fold(by_county, lambda county: fresh_holder[0].history(county), utcnow)
+        live = [schema.metadata.tables[d.table] for d in derived]
+        if everything:
+            live.append(schema.metadata.tables["inbox"])
+        fresh = Fresh(engine, live, fold, now, consumer=GROUP)
+        fresh_holder.append(fresh)
+        await fresh.create()
+        try:
+            source = src.Source(servers, plan)
+            progress = Progress(plan, source.read, fold.counts, metrics, every=progress_every)
+            progress.enter("read")
+            progress.say(
+                f"replay: {'everything' if everything else f'year {year}'} from "
+                f"{len(parts)} partitions, {plan.total:,} records to read"
+            )
+            applied = 0
+            async for envelope in source:
+                await fold.apply(envelope)
+                applied += 1
+                if applied % FLUSH_EVERY == 0:
+                    await fresh.flush(fold.drain())
+                    progress.tick()
+            await fresh.flush(fold.drain())
+            progress.tick(force=True)
+            progress.enter("build")
+            for d in derived:
+                if d.build is not None:
+                    await d.build(fresh)
+            ledgers = sorted(k for k in fold.ledgers if everything or k[1] == year)
+            adopted = [r for r in fold.adopted if everything or r.year == year]
+            progress.enter("switch")
+
+            async def check(conn: AsyncConnection) -> None:
+                state, members = await src.group_state(servers, group_id)
+                if members:
+                    raise ReplayRefusedError(
+                        f"consumer group {group_id} gained members ({state}) during the replay"
+                    )
+                if await src.committed_offsets(servers, group_id, parts) != committed:
+                    raise ReplayRefusedError(
+                        f"consumer group {group_id} committed offsets during the replay"
+                    )
+                rows = await conn.execute(select(schema.tables.rule_sets))
+                if rule_set_marks(RuleSetRow(**dict(r._mapping)) for r in rows) != marks:
+                    raise ReplayRefusedError("rule sets changed during the replay")
+
+            await switch(
+                fresh,
+                [d for d in derived if everything or d.per_ledger],
+                ledgers=ledgers,
+                everything=everything,
+                adopted=adopted,
+                rule_sets=schema.tables.rule_sets,
+                inbox=schema.metadata.tables["inbox"] if everything else None,
+                check=check,
+            )
+        finally:
+            rows = {name: fresh.counts[name] for name in fresh.live}
+            await fresh.drop()
+        progress.enter("totals")
+        await recount(settings, ledgers)
+        progress.enter("offsets")
+        committed_now, notes = False, []
+        if everything:
+            try:
+                await src.commit(servers, group_id, plan.ends)
+                committed_now = True
+            except Exception as error:  # the inbox drops what the consumer reads again
+                notes.append(
+                    f"offsets not committed ({type(error).__name__}): the consumer re-reads "
+                    "from its old offsets and its inbox drops what the replay applied"
+                )
+                log.warning("replay: %s", notes[-1])
+        metrics.ratio.set(1)
+        progress.enter("done")
+        return Outcome(
+            plan=plan,
+            counts=fold.counts,
+            read=source.read,
+            rows=rows,
+            ledgers=ledgers,
+            adopted=[(r.county, r.year) for r in adopted],
+            seconds=progress.elapsed(),
+            rss_mb=rss_mb(),
+            offsets_committed=committed_now,
+            notes=notes,
+        )
+    finally:
+        if own_engine:
+            await engine.dispose()
+
+
+def summary(outcome: Outcome) -> str:
+    """Return the report of a replay, a few lines."""
+    c, r = outcome.counts, outcome.read
+    rate = r.records / outcome.seconds if outcome.seconds else 0.0
+    lines = [
+        f"replay: {r.records:,} records in {outcome.seconds:.1f} s ({rate:,.0f}/s), "
+        f"peak RSS {outcome.rss_mb:.0f} MB",
+        f"  applied {c.applied:,}, duplicates {c.duplicates:,}, other types {r.skipped:,}, "
+        f"invalid {r.invalid:,}, not covered {c.not_covered:,}, still parked {c.parked:,}",
+        f"  ledgers switched: {', '.join(f'{a}/{b} v{v}' for a, b, v in outcome.ledgers) or '-'}; "
+        f"seed rule sets adopted: {', '.join(f'{a}/{b}' for a, b in outcome.adopted) or '-'}",
+        "  rows: " + ", ".join(f"{k} {v:,}" for k, v in outcome.rows.items()),
+        f"  group offsets {'set to the replay end' if outcome.offsets_committed else 'unchanged'}",
+        *(f"  note: {n}" for n in outcome.notes),
+    ]
+    return "\n".join(lines)

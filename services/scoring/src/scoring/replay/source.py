@@ -1,0 +1,247 @@
+"""Read both topics from the beginning up to fixed offsets, merged into one stream in event order.
+
+Each partition is read in offset order (the order per key); partitions are merged by the
+envelope's ``time`` (then topic, partition, offset), so two replays of the same log apply the
+same events in the same order. Records of types scoring does not read are skipped unparsed, by
+their ``ce_type`` header. Memory stays bounded: a partition whose buffer is full is paused.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from pydantic import ValidationError
+
+from contracts import topics
+from contracts.envelope import HEADER_TYPE, RawEnvelope
+from kit.broker import topic_partitions
+from scoring.domain.translate import READ_TYPES
+
+log = logging.getLogger(__name__)
+
+HIGH_WATER = 1000
+"""Records buffered per partition before its fetching is paused."""
+
+
+class ReplayStalledError(Exception):
+    """The topics gave no record for too long before the replay's stop offsets."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The partitions read, where the replay stops in each, and the group's offsets at start."""
+
+    ends: dict[TopicPartition, int]
+    committed: dict[TopicPartition, int]
+
+    @property
+    def total(self) -> int:
+        """Return how many records the replay reads (up to the stop offsets)."""
+        return sum(self.ends.values())
+
+
+@dataclass
+class Read:
+    """Counts of what was read, per partition and in total (the progress output reads these)."""
+
+    positions: dict[TopicPartition, int] = field(default_factory=dict)
+    records: int = 0
+    skipped: int = 0
+    invalid: int = 0
+
+
+async def partitions(servers: str, prefix: str) -> list[TopicPartition]:
+    """Return the partitions of the two topics scoring reads."""
+    return [
+        TopicPartition(prefix + topic, p)
+        for topic in (topics.DEPUTIES, topics.CASES)
+        for p in await topic_partitions(servers, prefix + topic, wait=0)
+    ]
+
+
+async def group_state(servers: str, group_id: str) -> tuple[str, int]:
+    """Return a consumer group's state (``Empty``, ``Stable``, …) and how many members it has."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        for response in await admin.describe_consumer_groups([group_id]):
+            for group in response.groups:
+                _error, name, state, _protocol_type, _protocol, members, *_ = group
+                if name == group_id:
+                    return str(state), len(members)
+        return "Dead", 0
+    finally:
+        await admin.close()
+
+
+async def committed_offsets(
+    servers: str, group_id: str, parts: Iterable[TopicPartition]
+) -> dict[TopicPartition, int]:
+    """Return a group's committed offset per partition (0 where it has none)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        found = await admin.list_consumer_group_offsets(group_id, partitions=list(parts))
+    finally:
+        await admin.close()
+    return {tp: max(0, found[tp].offset) if tp in found else 0 for tp in parts}
+
+
+async def end_offsets(servers: str, parts: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
+    """Return the end offset of each partition now."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(list(parts)))
+    finally:
+        await consumer.stop()
+
+
+async def commit(servers: str, group_id: str, offsets: Mapping[TopicPartition, int]) -> None:
+    """Commit offsets for a group from outside it (the broker refuses while it has members)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=servers, group_id=group_id, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(list(offsets))
+        await consumer.commit(dict(offsets))
+    finally:
+        await consumer.stop()
+
+
+def _header(headers: Iterable[tuple[str, bytes]], name: str) -> str | None:
+    for key, value in headers:
+        if key == name:
+            return value.decode()
+    return None
+
+
+class Source:
+    """The records of the plan's partitions, merged in event order (``async for`` over it)."""
+
+    def __init__(
+        self, servers: str, plan: Plan, *, batch: int = 1000, stall_seconds: float = 120.0
+    ) -> None:
+        self.servers = servers
+        self.plan = plan
+        self.batch = batch
+        self.stall_seconds = stall_seconds
+        self._moved = time.monotonic()
+        self.read = Read(positions=dict.fromkeys(plan.ends, 0))
+        self._order = {tp: i for i, tp in enumerate(sorted(plan.ends))}
+
+    def _parse(
+        self, value: bytes | None, headers: Iterable[tuple[str, bytes]]
+    ) -> RawEnvelope | None:
+        """Return the envelope of a record scoring reads; None for other types or bad records."""
+        kind = _header(headers, HEADER_TYPE)
+        if kind is not None and kind not in READ_TYPES:
+            self.read.skipped += 1
+            return None
+        try:
+            envelope = RawEnvelope.model_validate_json(value or b"")
+        except (ValidationError, json.JSONDecodeError):
+            self.read.invalid += 1  # the consumer dead-letters it; the replay counts and skips it
+            return None
+        if envelope.type not in READ_TYPES:
+            self.read.skipped += 1
+            return None
+        return envelope
+
+    async def __aiter__(self) -> AsyncIterator[RawEnvelope]:
+        """Yield the envelopes scoring reads, in event order, up to the plan's stop offsets."""
+        wanted = {tp: end for tp, end in self.plan.ends.items() if end > 0}
+        if not wanted:
+            return
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.servers,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_bytes=32 * 1024 * 1024,
+        )
+        await consumer.start()
+        try:
+            consumer.assign(list(wanted))
+            await consumer.seek_to_beginning(*wanted)
+            buffers: dict[TopicPartition, deque[tuple[datetime, int, RawEnvelope]]] = {
+                tp: deque() for tp in wanted
+            }
+            done: set[TopicPartition] = set()
+            heap: list[tuple[datetime, int, int, TopicPartition]] = []
+            queued: set[TopicPartition] = set()
+            while len(done) < len(wanted) or heap:
+                # Fill until every partition not finished has a head in the heap.
+                while any(tp not in done and tp not in queued for tp in wanted):
+                    await self._fetch(consumer, wanted, buffers, done)
+                    for tp, buffer in buffers.items():
+                        if tp not in queued and buffer:
+                            stamp, offset, _ = buffer[0]
+                            heapq.heappush(heap, (stamp, self._order[tp], offset, tp))
+                            queued.add(tp)
+                if not heap:
+                    break
+                _, _, _, tp = heapq.heappop(heap)
+                queued.discard(tp)
+                buffer = buffers[tp]
+                _, _, envelope = buffer.popleft()
+                if buffer:
+                    stamp, offset, _ = buffer[0]
+                    heapq.heappush(heap, (stamp, self._order[tp], offset, tp))
+                    queued.add(tp)
+                elif len(buffer) < HIGH_WATER and tp not in done:
+                    consumer.resume(tp)
+                yield envelope
+        finally:
+            await consumer.stop()
+
+    async def _fetch(
+        self,
+        consumer: AIOKafkaConsumer,
+        wanted: dict[TopicPartition, int],
+        buffers: dict[TopicPartition, deque[tuple[datetime, int, RawEnvelope]]],
+        done: set[TopicPartition],
+    ) -> None:
+        """Fetch once; buffer the parsed envelopes below each partition's stop offset."""
+        for tp, buffer in buffers.items():
+            if len(buffer) < HIGH_WATER and tp not in done:
+                consumer.resume(tp)
+        fetched = await consumer.getmany(timeout_ms=1000, max_records=self.batch)
+        if any(fetched.values()):
+            self._moved = time.monotonic()
+        elif time.monotonic() - self._moved > self.stall_seconds:
+            raise ReplayStalledError(
+                f"no record read for {self.stall_seconds:.0f} s before the stop offsets "
+                "(is the broker reachable?): nothing was switched"
+            )
+        for tp, records in fetched.items():
+            end = wanted[tp]
+            buffer = buffers[tp]
+            for record in records:
+                if record.offset >= end:
+                    break
+                self.read.records += 1
+                envelope = self._parse(record.value, record.headers)
+                if envelope is not None:
+                    buffer.append((envelope.time, record.offset, envelope))
+            last = records[-1].offset if records else -1
+            self.read.positions[tp] = min(end, max(self.read.positions[tp], last + 1))
+            if self.read.positions[tp] >= end:
+                done.add(tp)
+                consumer.pause(tp)
+            elif len(buffer) >= HIGH_WATER:
+                consumer.pause(tp)
+        for tp in wanted:  # an empty fetch of a partition at its end (compacted or skipped tail)
+            if tp not in done and self.read.positions[tp] >= wanted[tp]:
+                done.add(tp)
+                consumer.pause(tp)

@@ -1,0 +1,115 @@
+"""Swap the fresh tables in, in one transaction, while nothing else writes the derived tables.
+
+The ledger consumer must not run during a replay. The switch takes the derived tables in
+EXCLUSIVE mode (readers go on reading the old rows; writers wait), then checks that the
+consumer group still has no member and has not committed since the replay started, and that no
+rule set changed; otherwise it rolls back and refuses. Then it replaces the rows, adds the
+replay's event ids to the group's inbox, stores the seed rule sets the replay adopted, commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    delete,
+    false,
+    insert,
+    select,
+    text,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from scoring.adapters.store import RuleSetRow
+from scoring.replay.derived import Derived
+from scoring.replay.fresh import Fresh
+
+
+class ReplayRefusedError(Exception):
+    """The replay cannot switch over (or start): the reason is the message."""
+
+
+Check = Callable[[AsyncConnection], Awaitable[None]]
+"""Raises ``ReplayRefusedError`` when the switch must not happen; runs inside the switch's transaction."""
+
+
+def rule_set_marks(rows: Iterable[RuleSetRow]) -> set[tuple[str, int, int, str]]:
+    """Return what identifies the rule sets' state (a change during the replay refuses the switch)."""
+    return {(r.county, r.year, r.version, r.status) for r in rows}
+
+
+Where = Callable[[Table], list[ColumnElement[bool]]]
+"""The rows of a table (live or fresh) a switch replaces."""
+
+
+async def _copy(conn: AsyncConnection, live: Table, fresh: Table, where: Where) -> None:
+    """Replace the live rows ``where`` selects by the fresh ones, in the fresh order."""
+    await conn.execute(delete(live).where(*where(live)))
+    numbered = "seq" in live.c and live.c.seq.autoincrement is True
+    columns = [c.name for c in live.c if not (numbered and c.name == "seq")]
+    source = select(*(fresh.c[c] for c in columns)).where(*where(fresh))
+    if "seq" in fresh.c:
+        source = source.order_by(fresh.c.seq)
+    await conn.execute(insert(live).from_select(columns, source))
+
+
+def _ledgers(keys: Sequence[tuple[str, int, int]]) -> Where:
+    def where(table: Table) -> list[ColumnElement[bool]]:
+        if not keys:
+            return [false()]
+        columns = tuple_(table.c.county, table.c.year, table.c.rule_set_version)
+        return [columns.in_(list(keys))]
+
+    return where
+
+
+def _all(_table: Table) -> list[ColumnElement[bool]]:
+    return []
+
+
+async def switch(
+    fresh: Fresh,
+    derived: Sequence[Derived],
+    *,
+    ledgers: Sequence[tuple[str, int, int]],
+    everything: bool,
+    adopted: Sequence[RuleSetRow],
+    rule_sets: Table,
+    inbox: Table | None,
+    check: Check,
+) -> None:
+    """Replace the derived rows by the fresh ones and commit, or refuse and change nothing."""
+    engine = fresh.engine
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = [d.table for d in derived] + [rule_sets.name]
+            if inbox is not None:
+                names.append(inbox.name)
+            quoted = ", ".join(f'"{n}"' for n in names)
+            await conn.execute(text(f"LOCK TABLE {quoted} IN EXCLUSIVE MODE"))
+        await check(conn)
+        for d in derived:
+            live, copy = fresh.live[d.table], fresh.fresh(d.table)
+            if d.per_ledger:
+                await _copy(conn, live, copy, _ledgers(ledgers))
+            elif everything:
+                await _copy(conn, live, copy, _all)
+        if adopted:
+            await conn.execute(insert(rule_sets), [dict(r.__dict__) for r in adopted])
+        if inbox is not None:
+            copy = fresh.fresh(inbox.name)
+            dialect_insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+            columns = [c.name for c in inbox.c]
+            statement = (
+                dialect_insert(inbox)
+                # WHERE true: SQLite cannot parse INSERT … SELECT … ON CONFLICT without a WHERE
+                .from_select(columns, select(*(copy.c[c] for c in columns)).where(true()))
+                .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            )
+            await conn.execute(statement)
