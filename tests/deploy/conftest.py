@@ -47,6 +47,8 @@ class Wired:
     registry: CollectorRegistry
     groups: tuple[str, ...]
     topics: tuple[str, ...]
+    commands: tuple[CollectorRegistry, ...] = ()
+    """Registries of the service's commands that serve metrics too (scoring's replay)."""
 
 
 def _settings_class(name: str) -> type[ServiceSettings]:
@@ -73,6 +75,12 @@ def _build(name: str, folder: Path) -> Wired:
     registry = CollectorRegistry()
     build: Callable[..., Any] = importlib.import_module(f"{name}.bootstrap").build
     service = build(settings, registry=registry)
+    commands: list[CollectorRegistry] = []
+    if name == "scoring":  # the replay command serves these on its --metrics-port (same job)
+        from scoring.replay.progress import make_replay_metrics
+
+        commands.append(CollectorRegistry())
+        make_replay_metrics(commands[-1])
     runners = service.runtime.runners
     return Wired(
         settings_class=settings_class,
@@ -80,6 +88,7 @@ def _build(name: str, folder: Path) -> Wired:
         registry=registry,
         groups=tuple(runner.subscription.group for runner in runners),
         topics=tuple(sorted({t for runner in runners for t in runner.subscription.topics})),
+        commands=tuple(commands),
     )
 
 
@@ -138,7 +147,8 @@ def exported_metrics(wired: dict[str, Wired]) -> dict[str, dict[str, frozenset[s
         series: dict[str, frozenset[str]] = {}
         # The registry's collectors are the metric objects the code created (prometheus-client keeps
         # them in this mapping; it has no public accessor for a metric's label names).
-        for collector in service.registry._collector_to_names:
+        collectors = [c for r in (*service.commands, service.registry) for c in r._collector_to_names]
+        for collector in collectors:
             assert isinstance(collector, MetricWrapperBase), collector
             labels = frozenset(collector._labelnames)
             for family in collector.describe():
