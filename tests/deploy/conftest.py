@@ -147,7 +147,9 @@ def exported_metrics(wired: dict[str, Wired]) -> dict[str, dict[str, frozenset[s
         series: dict[str, frozenset[str]] = {}
         # The registry's collectors are the metric objects the code created (prometheus-client keeps
         # them in this mapping; it has no public accessor for a metric's label names).
-        collectors = [c for r in (*service.commands, service.registry) for c in r._collector_to_names]
+        collectors = [
+            c for r in (*service.commands, service.registry) for c in r._collector_to_names
+        ]
         for collector in collectors:
             assert isinstance(collector, MetricWrapperBase), collector
             labels = frozenset(collector._labelnames)
