@@ -64,6 +64,9 @@ class Ledger:
         self.rules = rules
         self.state = state or LedgerState()
         self._clauses = cl.clauses(rules)
+        self._marks: dict[str, dict[str, str]] = {}  # subject → own marks' deputy → version key
+        for key in self.state.versions:
+            self._index_mark(key)
 
     def apply(self, fact: f.Fact) -> list[Entry]:
         """Return the entries a fact writes (none for a fact seen before or not about points)."""
@@ -111,6 +114,7 @@ class Ledger:
         if fact.version <= known:
             return []
         self.state.versions[key] = fact.version
+        self._index_mark(key)
         others = {e.deputy_id for e in self.state.live.get(subject, ())} - {fact.deputy_id}
         out = self._reverse(subject, fact.source, keep=others)
         if fact.presence is None:  # a mistaken mark removed: what it earned is reversed, no more
@@ -137,14 +141,17 @@ class Ledger:
         rule_id = cl.activity_rule_id(fact.activity_type, presence.value)
         return self._post(rule_id, deputy_id, points, fact, fact.held_on, subject)
 
+    def _index_mark(self, key: str) -> None:
+        """Index an own mark's version key under every subject it can be read as a mark of."""
+        at = key.find("/")
+        while at >= 0:
+            self._marks.setdefault(key[:at], {})[key[at + 1 :]] = key
+            at = key.find("/", at + 1)
+
     def _later_marks(self, subject: str, version: int) -> set[str]:
         """Return the deputies whose own mark is newer than this version of the activity."""
-        prefix = f"{subject}/"
-        return {
-            key.removeprefix(prefix)
-            for key, v in self.state.versions.items()
-            if key.startswith(prefix) and v > version
-        }
+        marks = self._marks.get(subject, {})
+        return {d for d, key in marks.items() if self.state.versions[key] > version}
 
     def _cancel(self, fact: f.ActivityCancelled) -> list[Entry]:
         subject = f"activity:{fact.activity_id}"
