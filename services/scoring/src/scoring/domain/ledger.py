@@ -33,6 +33,15 @@ class LedgerState:
     sums: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)
     signers: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     hours: dict[str, Decimal] = field(default_factory=dict)
+    marks: dict[str, set[str]] = field(default_factory=dict)
+    """The deputies with an own mark per activity subject (an index of ``versions``' mark keys)."""
+
+    def __post_init__(self) -> None:
+        """Index the own marks' versions (``activity:<id>/<deputy>`` keys) by subject."""
+        for key in self.versions:
+            subject, slash, deputy_id = key.partition("/")
+            if slash:
+                self.marks.setdefault(subject, set()).add(deputy_id)
 
     @classmethod
     def restore(
@@ -64,9 +73,6 @@ class Ledger:
         self.rules = rules
         self.state = state or LedgerState()
         self._clauses = cl.clauses(rules)
-        self._marks: dict[str, dict[str, str]] = {}  # subject → own marks' deputy → version key
-        for key in self.state.versions:
-            self._index_mark(key)
 
     def apply(self, fact: f.Fact) -> list[Entry]:
         """Return the entries a fact writes (none for a fact seen before or not about points)."""
@@ -114,7 +120,7 @@ class Ledger:
         if fact.version <= known:
             return []
         self.state.versions[key] = fact.version
-        self._index_mark(key)
+        self.state.marks.setdefault(subject, set()).add(fact.deputy_id)
         others = {e.deputy_id for e in self.state.live.get(subject, ())} - {fact.deputy_id}
         out = self._reverse(subject, fact.source, keep=others)
         if fact.presence is None:  # a mistaken mark removed: what it earned is reversed, no more
@@ -141,17 +147,14 @@ class Ledger:
         rule_id = cl.activity_rule_id(fact.activity_type, presence.value)
         return self._post(rule_id, deputy_id, points, fact, fact.held_on, subject)
 
-    def _index_mark(self, key: str) -> None:
-        """Index an own mark's version key under every subject it can be read as a mark of."""
-        at = key.find("/")
-        while at >= 0:
-            self._marks.setdefault(key[:at], {})[key[at + 1 :]] = key
-            at = key.find("/", at + 1)
-
     def _later_marks(self, subject: str, version: int) -> set[str]:
         """Return the deputies whose own mark is newer than this version of the activity."""
-        marks = self._marks.get(subject, {})
-        return {d for d, key in marks.items() if self.state.versions[key] > version}
+        versions = self.state.versions
+        return {
+            deputy_id
+            for deputy_id in self.state.marks.get(subject, ())
+            if versions.get(f"{subject}/{deputy_id}", 0) > version
+        }
 
     def _cancel(self, fact: f.ActivityCancelled) -> list[Entry]:
         subject = f"activity:{fact.activity_id}"
