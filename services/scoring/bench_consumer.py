@@ -10,7 +10,8 @@ Run: ``uv run --frozen python services/scoring/bench_consumer.py [events] [--rat
    entries/s, the ratio to raw, and its resident memory sampled every second;
 4. the same process fed ``--timed`` activities at ``--rate`` events/s: published → the entry and
    the deputy's total visible to a reader (what the score card reads), p50/p99; and, for a
-   sample, the HTTP score card showing the new total.
+   sample, the HTTP score card showing the new total. The relay shares the process: with
+   ``--settle`` the timed events start once it has published the backlog's events.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def main(count: int, rate: float, timed: int) -> None:
+async def main(count: int, rate: float, timed: int, settle: bool = False) -> None:
     """Produce, consume raw, consume with scoring, then time single events; print the results."""
     print(f"generating {count:,} events …", file=sys.stderr)
     history = mixed_history(2026, count, towns=4, deputies=50, redeliveries=0.01)
@@ -149,6 +150,15 @@ async def main(count: int, rate: float, timed: int) -> None:
                     peak = max(peak, rss_mb(process.pid))
                     shown.update(done)
                 elapsed = shown.finish()
+                outbox = core.runtime.tables.outbox
+                unrelayed = select(func.count()).where(outbox.c.published_at.is_(None))
+                lagging = int(await _scalar(engine, unrelayed.select_from(outbox)) or 0)
+                settled = time.perf_counter()
+                for _ in range(1200 if settle else 0):  # up to ten minutes
+                    if not int(await _scalar(engine, unrelayed.select_from(outbox)) or 0):
+                        break
+                    await asyncio.sleep(0.5)
+                settled = time.perf_counter() - settled
                 async with engine.connect() as conn:
                     written = int(
                         await conn.scalar(select(func.count()).select_from(tables.entries)) or 0
@@ -167,6 +177,9 @@ async def main(count: int, rate: float, timed: int) -> None:
         f"{elapsed:.1f} s, polled every 1 s); ratio to raw {ours / (len(events) / raw):.3f}"
     )
     print(f"resident memory of python -m scoring: peak {peak:.0f} MB")
+    print(f"outbox rows not yet relayed when the backlog was consumed: {lagging:,}")
+    if settle:
+        print(f"waited {settled:.1f} s for the relay to publish them before the timed events")
     ordered = sorted(latencies)
     p50, p99 = ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99) - 1]
     print(
@@ -283,5 +296,8 @@ if __name__ == "__main__":
     parser.add_argument("events", type=int, nargs="?", default=200_000)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--timed", type=int, default=1500)
+    parser.add_argument(
+        "--settle", action="store_true", help="let the relay publish the backlog's events first"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.rate, args.timed))
+    asyncio.run(main(args.events, args.rate, args.timed, args.settle))

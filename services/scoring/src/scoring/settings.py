@@ -17,3 +17,8 @@ class ScoringSettings(ServiceSettings):
         le=366,
         description="Days after an entry is recorded during which its deputy may contest it (错重漏)",
     )
+    consumer_max_records: int = Field(
+        default=2000,
+        ge=1,
+        description="Messages per consumed batch (a batch's cost is mostly per batch, not per event)",
+    )

@@ -23,7 +23,7 @@ from scoring.domain.translate import CUTTERS, fact_of
 from scoring.handlers.context import Services
 from scoring.handlers.ledgers import load, write
 from scoring.handlers.rulesets import ensure_year
-from scoring.handlers.totals import advance_totals, refresh_ledger
+from scoring.handlers.totals import advance_totals
 
 GROUP = "scoring.ledger"
 
@@ -39,8 +39,6 @@ async def apply_events(svc: Services, uow: UnitOfWork, envelopes: Sequence[RawEn
     if intake.years:
         for need in intake.years:
             await ensure_year(svc, uow, need.county, need.year, need.cause)
-            for row in await store.rule_sets(need.county, need.year):
-                await refresh_ledger(svc, uow, row, need.cause)
             svc.metrics.years_adopted.inc()
         snapshot, rules = await load(svc, store, facts)
         intake = Intake(snapshot)

@@ -18,7 +18,8 @@ from scoring.domain import reviews
 from scoring.domain.access import READERS, require_deputy_reader, require_reader
 from scoring.domain.reviews import Action, Status
 from scoring.domain.rules import ContestFrom, RuleSet
-from scoring.domain.scorecard import ScoreCard, rank, score_cards
+from scoring.domain.scorecard import ScoreCard, rank, score_card, score_cards
+from scoring.domain.totals import grade_for
 from scoring.handlers.context import Caller, Services
 from scoring.handlers.ledgers import SOURCE
 from scoring.handlers.publications import latest, published_on
@@ -96,19 +97,63 @@ async def _cards(
     return score_cards(entries, rules, roster), statuses, roster
 
 
+@dataclass(frozen=True)
+class Standings:
+    """Every deputy's total and minimums' counts in a ledger, read off the totals projection."""
+
+    totals: dict[str, Decimal]
+    minimums: dict[str, dict[str, int]]
+    roster: dict[str, str]
+
+    @property
+    def best(self) -> Decimal:
+        """Return the best total (what normalised grading divides by)."""
+        return max(self.totals.values(), default=Decimal(0))
+
+    def grade(self, deputy_id: str, rules: RuleSet) -> str:
+        """Return a deputy's grade as the card grades it (against the best total now)."""
+        counts = self.minimums.get(deputy_id, {})
+        return grade_for(self.totals[deputy_id], counts, rules, self.best).value
+
+
+async def _standings(store: Store, rules: RuleSet, active: RuleSetRow, year: int) -> Standings:
+    """Return the county's totals: the projection's rows, the base for a deputy without lines."""
+    roster = {r.deputy_id: r.township for r in await store.deputies_of(active.county)}
+    t = store.t.deputy_totals
+    rows = await store.session.execute(
+        select(t.c.deputy_id, t.c.township, t.c.total, t.c.minimums).where(
+            t.c.county == active.county, t.c.year == year, t.c.rule_set_version == active.version
+        )
+    )
+    totals = dict.fromkeys(roster, rules.base_points)
+    minimums: dict[str, dict[str, int]] = {}
+    for r in rows:
+        totals[r.deputy_id] = Decimal(r.total)
+        minimums[r.deputy_id] = {k: int(v) for k, v in r.minimums.items()}
+    return Standings(totals, minimums, roster)
+
+
 async def deputy_card(svc: Services, caller: Caller, deputy_id: str, year: int) -> CardView:
-    """Return a deputy's score card: totals by category and period, grade, lines and ranks."""
+    """Return a deputy's score card: totals by category and period, grade, lines and ranks.
+
+    The card is made from the deputy's own lines; where the deputy stands among the others is
+    read off the totals projection the consumer keeps (not every card of the county).
+    """
     async with svc.uow() as uow:
         store = svc.store(uow)
         township = await _deputy_township(store, deputy_id)
         require_deputy_reader(caller.principal, deputy_id, township)
         active = await _active(store, township[:6], year)
         rules = svc.rules(active)
-        cards, statuses, roster = await _cards(store, rules, active, year)
-    totals = {d: c.total for d, c in cards.items()}
-    in_township = {d: t for d, t in totals.items() if roster.get(d) == township}
-    mine = cards[deputy_id]
-    lines = {e.entry_id: statuses[e.entry_id] for e in mine.lines}
+        e = svc.tables.entries.c
+        rows = await store.entries(
+            Ledger(active.county, year, active.version), e.deputy_id == deputy_id
+        )
+        board = await _standings(store, rules, active, year)
+    lines = {r.entry_id: (r.status, r.status_version) for r in rows}
+    kept = [entry_of(r) for r in rows if r.status != Status.voided]
+    board.totals.setdefault(deputy_id, rules.base_points)
+    mine = score_card(deputy_id, kept, rules, best_total=board.best)
     if caller.principal.has(Role.deputy) and not caller.principal.has(*READERS):
         # a deputy's own numbers are live; where they stand among others only as published
         pub = (await latest(svc, township, year)).get(township)
@@ -116,6 +161,9 @@ async def deputy_card(svc: Services, caller: Caller, deputy_id: str, year: int) 
         return CardView(
             mine, township, lines, ranked.get(deputy_id), None, pub.period if pub else None
         )
+    totals = board.totals
+    in_township = {d: v for d, v in totals.items() if board.roster.get(d) == township}
+    in_township.setdefault(deputy_id, totals[deputy_id])
     return CardView(mine, township, lines, rank(in_township)[deputy_id], rank(totals)[deputy_id])
 
 
@@ -159,10 +207,12 @@ async def leaderboard(svc: Services, caller: Caller, scope: str, year: int) -> l
     async with svc.uow() as uow:
         store = svc.store(uow)
         active = await _active(store, scope[:6], year)
-        cards, _, roster = await _cards(store, svc.rules(active), active, year)
-    totals = {d: c.total for d, c in cards.items() if roster.get(d, "").startswith(scope)}
+        rules = svc.rules(active)
+        found = await _standings(store, rules, active, year)
+    roster = found.roster
+    totals = {d: v for d, v in found.totals.items() if roster.get(d, "").startswith(scope)}
     ranks = rank(totals)
-    board = [Standing(d, roster[d], cards[d].total, cards[d].grade.value, ranks[d]) for d in totals]
+    board = [Standing(d, roster[d], v, found.grade(d, rules), ranks[d]) for d, v in totals.items()]
     return sorted(board, key=lambda s: (s.rank, s.deputy_id))
 
 

@@ -93,7 +93,7 @@ async def rederive(
 async def ensure_year(
     svc: Services, uow: UnitOfWork, county: str, year: int, cause: Envelope[Any] | None
 ) -> None:
-    """Adopt the seeded rules for a county's year the first time a deed of that year arrives."""
+    """Adopt the seeded rules for a county's year (its ledger and totals) the first time it is needed."""
     store = svc.store(uow)
     if await store.rule_sets(county, year):
         return
@@ -112,6 +112,7 @@ async def ensure_year(
     )
     await store.add_rule_set(row)
     await rederive(svc, uow, row, None, cause)
+    await refresh_ledger(svc, uow, row, cause)
 
 
 def _invalid(error: InvalidDocumentError) -> InputError:
