@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kit.logging import configure_logging
 from kit.migrate import upgrade
@@ -29,8 +29,17 @@ async def migrate(migrations: Path, settings: ServiceSettings) -> None:
     await upgrade(migrations, settings.database_url)
 
 
-def main(load: Callable[[], S], *, app: str, migrations: Path) -> None:
-    """Read settings, migrate the database, serve the app factory ``app`` ("module:function")."""
+def main(
+    load: Callable[[], S],
+    *,
+    app: str,
+    migrations: Path,
+    prepare: Callable[[S], Coroutine[Any, Any, object]] | None = None,
+) -> None:
+    """Read settings, migrate the database, run ``prepare`` (data a new version derives once),
+    serve the app factory ``app`` ("module:function")."""
     settings = configured(load)
     asyncio.run(migrate(migrations, settings))
+    if prepare is not None:
+        asyncio.run(prepare(settings))
     serve(settings, app)

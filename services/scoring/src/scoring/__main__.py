@@ -11,7 +11,7 @@ import sys
 from fastapi import FastAPI
 
 from kit.service import process
-from scoring.bootstrap import MIGRATIONS, build
+from scoring.bootstrap import MIGRATIONS, build, count_uncounted_ledgers
 from scoring.settings import ScoringSettings
 
 
@@ -32,7 +32,12 @@ def main(argv: list[str] | None = None) -> None:
         from scoring.replay.cli import run
 
         raise SystemExit(run(settings(), args[1:]))
-    process.main(settings, app="scoring.__main__:create_app", migrations=MIGRATIONS)
+    process.main(
+        settings,
+        app="scoring.__main__:create_app",
+        migrations=MIGRATIONS,
+        prepare=count_uncounted_ledgers,
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -9,13 +10,16 @@ from prometheus_client import CollectorRegistry
 from kit.service import process, shape
 from scoring.entrypoints.api import routers
 from scoring.handlers.context import Services
+from scoring.handlers.totals import count_uncounted
 from scoring.settings import ScoringSettings
 from scoring.wiring import wire
 
-__all__ = ["MIGRATIONS", "Service", "build", "migrate"]
+__all__ = ["MIGRATIONS", "Service", "build", "count_uncounted_ledgers", "migrate"]
 
 Service = shape.Service[Services]
 """One wired instance of this service: runtime, handlers' context, app."""
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -23,6 +27,18 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 async def migrate(settings: ScoringSettings) -> None:
     """Bring the service's database to the latest revision (SQLite or PostgreSQL)."""
     await process.migrate(MIGRATIONS, settings)
+
+
+async def count_uncounted_ledgers(settings: ScoringSettings) -> int:
+    """Count the deputy totals of active ledgers that have none (a database from before them)."""
+    core = wire(settings, registry=CollectorRegistry())
+    try:
+        counted = await count_uncounted(core.services)
+    finally:
+        await core.runtime.engine.dispose()
+    if counted:
+        log.info("counted the deputy totals of %d ledger(s) written before the projection", counted)
+    return counted
 
 
 def build(settings: ScoringSettings, *, registry: CollectorRegistry | None = None) -> Service:

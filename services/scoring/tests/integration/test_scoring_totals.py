@@ -7,9 +7,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from contracts.vocabulary import ActivityType, Attendance
+from scoring.bootstrap import count_uncounted_ledgers
 from scoring.testing import events as ev
 from scoring.testing.checks import check_ledgers
 from scoring.testing.harness import envelope, headers, ingest, running_app, settings_for
@@ -75,3 +76,30 @@ async def test_entries_then_a_void_move_the_totals_and_publish_each_change(
         card = await client.get(f"/api/v1/deputies/d1/score-card?year={YEAR}", headers=me)
         assert float(card.json()["total"]) == last["total"]
         await check_ledgers(service.services, COUNTY)  # the projection equals the cards again
+
+
+async def test_ledgers_written_before_the_projection_are_counted_at_start(
+    database_url: str, topic_prefix: str
+) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    async with running_app(settings, relay=False) as (service, _client):
+        marks = {"d1": Attendance.present, "d2": Attendance.unexcused_absence}
+        await ingest(
+            service,
+            [
+                envelope(ev.township(TOWN)),
+                envelope(ev.deputy("d1", TOWN)),
+                envelope(ev.deputy("d2", TOWN)),
+                envelope(ev.logged("a1", TOWN, ActivityType.inspection, date(YEAR, 3, 2), marks)),
+            ],
+        )
+        totals = service.services.tables.deputy_totals
+        async with service.runtime.engine.begin() as conn:  # as a database from before 0003
+            await conn.execute(delete(totals))
+    assert await count_uncounted_ledgers(settings) == 1
+    async with running_app(settings, relay=False) as (service, _client):
+        await check_ledgers(service.services, COUNTY)
+        async with service.runtime.engine.connect() as conn:
+            rows = (await conn.execute(select(totals.c.deputy_id, totals.c.total))).all()
+        assert {d: float(t) for d, t in rows} == {"d1": 63.0, "d2": 58.0}
+    assert await count_uncounted_ledgers(settings) == 0  # counted once

@@ -241,3 +241,31 @@ async def refresh_ledger(
 ) -> None:
     """Count a ledger derived anew whole and stage what changed (against ``previous``'s totals)."""
     await _recount(svc, uow, BatchStore(uow.session, svc.tables), row, None, cause, previous)
+
+
+async def count_uncounted(svc: Services) -> int:
+    """Count every active ledger that has entries and no totals yet (a database from before the
+    projection, or a ledger written by an older version); return how many were counted."""
+    t = svc.tables
+    r, e, d = t.rule_sets, t.entries, t.deputy_totals
+    same = (
+        (e.c.county == r.c.county) & (e.c.year == r.c.year) & (e.c.rule_set_version == r.c.version)
+    )
+    counted = (
+        (d.c.county == r.c.county) & (d.c.year == r.c.year) & (d.c.rule_set_version == r.c.version)
+    )
+    async with svc.uow() as uow:
+        found = await uow.session.execute(
+            select(r).where(
+                r.c.status == "active",
+                select(e.c.entry_id).where(same).exists(),
+                ~select(d.c.deputy_id).where(counted).exists(),
+            )
+        )
+        rows = [RuleSetRow(**dict(x._mapping)) for x in found]
+    for row in rows:
+        async with svc.uow() as uow:
+            await BatchStore(uow.session, t).lock_county(row.county)
+            await _recount(svc, uow, BatchStore(uow.session, t), row, None, None)
+            await uow.commit()
+    return len(rows)
