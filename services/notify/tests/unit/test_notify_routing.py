@@ -118,6 +118,7 @@ CASES = [
     ]),
     ("scoring.score.published", {"deputy_ids": ["D-002"]}, [("D-002", "scoring.score.published", N, False)]),
     ("scoring.grade.changed", {}, [("D-001", "scoring.grade.changed", N, False)]),
+    ("scoring.contest.resolved", {}, [("D-001", "scoring.contest.resolved", N, False)]),
     ("scoring.points.reviewed", {"decision": "rejected"}, [("D-001", "scoring.points.reviewed", N, False)]),
     ("scoring.points.reviewed", {"decision": "approved"}, []),
     ("scoring.assessment.published", {}, [("S-chair", "scoring.assessment.published", W, False)]),

@@ -192,6 +192,9 @@ DEFAULT_ROUTES: Final[RoutingTable] = freeze(
             )
         ],
         "scoring.grade.changed": [Route(A.deputies, "scoring.grade.changed", T.now, "deputy_id")],
+        "scoring.contest.resolved": [
+            Route(A.deputies, "scoring.contest.resolved", T.now, "deputy_id")
+        ],
         "scoring.score.published": [
             Route(A.deputies, "scoring.score.published", T.now, "deputy_ids")
         ],
@@ -229,7 +232,6 @@ SILENT: Final = frozenset(
         "deputies.manuscript.withdrawn",  # a record taken back by staff; scoring recounts
         "deputies.deputy.status_change_scheduled",  # staff recorded it; it applies itself on the day
         "deputies.deputy.status_corrected",  # a county role's own undo; the roster shows it
-        "scoring.contest.resolved",  # the deputy reads the explanation on their card (scoring API)
         "scoring.rule_set.activated",  # county staff activated it themselves; points follow as events
         "scoring.score.changed",  # every entry moves the total: the points digest says it once a day
         "notify.notification.sent",  # never notify about notifications (no loops)

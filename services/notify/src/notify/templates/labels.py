@@ -51,6 +51,11 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "Level": {"county": "县级", "township": "镇级"},
     "DeputyGrade": {"excellent": "优秀", "competent": "称职", "not_competent": "不称职"},
     "AssessmentGrade": {"excellent": "优秀", "qualified": "合格", "criticised": "通报"},
+    "ContestOutcome": {
+        "upheld": "异议成立",
+        "corrected": "异议成立（按更正记录计分）",
+        "rejected": "异议不成立",
+    },
     "PointsCategory": {
         "base": "基础分",
         "activity": "履职活动",

@@ -154,6 +154,11 @@ TYPICAL: Final[dict[str, dict[str, Any]]] = {
         "deputy_id": "D-001", "township": TOWNSHIP, "year": 2025, "grade": "excellent",
         "previous_grade": "competent", "total": 86.5,
     },
+    "scoring.contest.resolved": {
+        "entry_id": "E-1", "deputy_id": "D-001", "township": TOWNSHIP, "outcome": "rejected",
+        "explanation": "该次活动已按到会记录计分，无重复。", "contest_reason": "漏记一次调研",
+        "resolver_id": "S-county-1",
+    },
     "scoring.score.published": {
         "publication_id": "P-2025-Q1", "township": TOWNSHIP, "period_start": "2025-01-01",
         "period_end": "2025-03-31", "period_label": "2025-Q1", "deputy_ids": ["D-001", "D-002"],
