@@ -50,10 +50,10 @@ class Tables:
     deputy_totals: Table
 
 
-def define_tables(metadata: MetaData) -> Tables:
-    """Define the service's tables on a metadata (the kit's tables go on the same one)."""
-    rule_sets = Table(
-        "rule_sets",
+def _rule_documents(name: str, metadata: MetaData) -> Table:
+    """A versioned rule document per county and year (draft, active, retired)."""
+    return Table(
+        name,
         metadata,
         Column("county", String(6), primary_key=True),
         Column("year", Integer, primary_key=True),
@@ -66,6 +66,11 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("activated_by", String(120), nullable=True),
         Column("activated_at", UtcDateTime(), nullable=True),
     )
+
+
+def define_tables(metadata: MetaData) -> Tables:
+    """Define the service's tables on a metadata (the kit's tables go on the same one)."""
+    rule_sets = _rule_documents("rule_sets", metadata)
     facts = Table(
         "facts",
         metadata,
@@ -220,20 +225,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("resolved_at", UtcDateTime(), nullable=True),
     )
     # The township assessment rules per county and year, versioned like the deputies' rule sets.
-    assessment_rules = Table(
-        "assessment_rules",
-        metadata,
-        Column("county", String(6), primary_key=True),
-        Column("year", Integer, primary_key=True),
-        Column("version", Integer, primary_key=True),
-        Column("status", String(10), nullable=False),
-        Column("title", String(200), nullable=False),
-        Column("document", Text, nullable=False),
-        Column("created_by", String(120), nullable=False),
-        Column("created_at", UtcDateTime(), nullable=False),
-        Column("activated_by", String(120), nullable=True),
-        Column("activated_at", UtcDateTime(), nullable=True),
-    )
+    assessment_rules = _rule_documents("assessment_rules", metadata)
     assessment_publications = Table(
         "assessment_publications",
         metadata,
