@@ -65,6 +65,8 @@ TYPE_LABELS = {
 #: A feed shows plans from this long ago on (a calendar app keeps what it saw before).
 FEED_PAST = timedelta(days=92)
 FEED_LIMIT = 2000
+FEEDS = "/api/v1/calendar/feeds/"
+"""Where the feeds live: outside the bearer check, each route checks its signed token."""
 Address = Annotated[str, Field(min_length=1, max_length=500)]
 
 
@@ -358,7 +360,7 @@ def router(svc: Services, *, secret: bytes, county_name: str) -> APIRouter:
             "id": token.id,
             "kind": token.feed_kind,
             "key": token.feed_key,
-            "url": f"/api/v1/calendar/feeds/{sign(key, token.id)}.ics",
+            "url": f"{FEEDS}{sign(key, token.id)}.ics",
             "created_at": token.created_at,
             "revoked_at": token.revoked_at,
         }
