@@ -334,7 +334,7 @@ def router(svc: Services, *, secret: bytes, county_name: str) -> APIRouter:
         starts_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
         state: PlanState | None = None,
     ) -> dict[str, Any]:
-        if deputy_id is None and station_id is None and not reads_all(caller.viewer):
+        if deputy_id is station_id is township is None and not reads_all(caller.viewer):
             deputy_id = caller.viewer.deputy_id  # a deputy's calendar is their own
         f = cal.CalendarFilter(
             township=township,
