@@ -258,10 +258,12 @@ class ActivityScheduled(EventData):
     station_id: StationId | None = Field(default=None, description="Station, for a reception day")
     invited_deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Deputies invited")
     ends_at: UtcDatetime | None = Field(default=None, description="When it ends")
-    address: Text | None = Field(
+    venue: Text | None = Field(
         default=None, description="Where, when it is not held at a station (a free address)"
     )
-    aggregate_version: AggregateVersion | None = None
+    aggregate_version: int | None = Field(
+        default=None, ge=1, description="Version of the plan after the change (planned: 1)"
+    )
 
 
 class ActivityRescheduled(EventData):
@@ -282,7 +284,7 @@ class ActivityRescheduled(EventData):
     ends_at: UtcDatetime = Field(description="When it ends now")
     previous_starts_at: UtcDatetime = Field(description="When it was to start before")
     station_id: StationId | None = Field(default=None, description="Station, for a reception day")
-    address: Text | None = Field(
+    venue: Text | None = Field(
         default=None, description="Where, when it is not held at a station (a free address)"
     )
     invited_deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Deputies invited")
@@ -303,7 +305,7 @@ class ActivityPlanCancelled(EventData):
     title: Text = Field(description="Title of the activity")
     starts_at: UtcDatetime = Field(description="When it was to start")
     station_id: StationId | None = Field(default=None, description="Station, for a reception day")
-    address: Text | None = Field(
+    venue: Text | None = Field(
         default=None, description="Where, when it is not held at a station (a free address)"
     )
     invited_deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Deputies invited")

@@ -24,7 +24,7 @@ def _common(plan: PlannedActivity) -> dict[str, Any]:
         "title": plan.title,
         "starts_at": plan.starts_at,
         "station_id": plan.place.station_id,
-        "address": plan.place.address,
+        "venue": plan.place.address,
         "invited_deputy_ids": tuple(sorted(plan.expected)),
         "aggregate_version": plan.version,
     }

@@ -102,7 +102,7 @@ async def test_plan_reschedule_hold_and_what_scoring_reads(
         parsed = Calendar.from_ical(feed.content)
         events = list(parsed.walk("VEVENT"))
         assert [str(e["UID"]) for e in events] == [f"{plan['id']}@deputies.npc"]
-        assert int(events[0]["SEQUENCE"]) == 1
+        assert events[0].decoded("SEQUENCE") == 1
         assert events[0].decoded("DTSTART") == datetime.fromisoformat(_at(-1, 14))
         assert str(events[0]["STATUS"]) == "CONFIRMED"
         assert [str(tz["TZID"]) for tz in parsed.walk("VTIMEZONE")] == ["Asia/Shanghai"]
@@ -125,10 +125,15 @@ async def test_plan_reschedule_hold_and_what_scoring_reads(
         assert sheet.status_code == 200, sheet.text
         doc = Document(BytesIO(sheet.content))
         section = doc.sections[0]
-        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+        width, height = section.page_width, section.page_height
+        assert width is not None
+        assert height is not None
+        assert (round(width.mm), round(height.mm)) == (210, 297)
         assert doc.styles["Normal"].font.name == "FangSong"
         assert doc.paragraphs[0].text == f"青山县东湖镇{body['title']}签到表"
-        assert doc.paragraphs[0].style.font.name == "SimHei"
+        title_style = doc.paragraphs[0].style
+        assert title_style is not None
+        assert title_style.font.name == "SimHei"
         rows = doc.tables[0].rows
         assert [c.text for c in rows[0].cells][:4] == ["序号", "姓名", "所属镇街", "签名"]
         assert sorted(r.cells[1].text for r in rows[1:4]) == sorted(

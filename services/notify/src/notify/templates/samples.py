@@ -142,7 +142,7 @@ TYPICAL: Final[dict[str, dict[str, Any]]] = {
     "deputies.activity.plan_cancelled": {
         "activity_id": "A-2025-07", "township": TOWNSHIP, "activity_type": "reception_day",
         "title": "三月份代表接待选民日", "starts_at": "2025-03-16T01:00:00Z",
-        "address": "东湖镇政府三楼会议室", "invited_deputy_ids": ["D-001", "D-002"],
+        "venue": "东湖镇政府三楼会议室", "invited_deputy_ids": ["D-001", "D-002"],
         "reason": "遇台风预警，活动取消", "aggregate_version": 3,
     },
     "deputies.mandate.termination_flagged": {
