@@ -108,7 +108,7 @@ async def test_plan_reschedule_hold_and_what_scoring_reads(
         assert [str(tz["TZID"]) for tz in parsed.walk("VTIMEZONE")] == ["Asia/Shanghai"]
         assert "DTSTART;TZID=Asia/Shanghai:" in feed.text
         tampered = issued.json()["url"].replace(".ics", "x.ics")
-        assert (await client.get(tampered)).status_code == 404
+        assert (await client.get(tampered)).status_code == 401
 
         deputy = town_deputies[0]
         own = headers(settings, "deputy", TOWN, deputy_id=deputy["id"])
@@ -218,7 +218,11 @@ async def test_plan_reschedule_hold_and_what_scoring_reads(
                 f"/api/v1/calendar/feed-tokens/{issued.json()['id']}", headers=staff
             )
         ).status_code == 204
-        assert (await client.get(issued.json()["url"])).status_code == 404
+        assert (await client.get(issued.json()["url"])).status_code == 401
+        refusals = service.runtime.registry.get_sample_value(
+            "kit_http_refusals_total", {"service": "deputies", "reason": "invalid_token"}
+        )
+        assert refusals == 2
         await drained(service.runtime)
 
     records = await published_all(topic_prefix)

@@ -45,6 +45,7 @@ from deputies.views import calendar as cal, coverage as cov
 from deputies.views.common import reads_all
 from kit import clock
 from kit.principal import Principal, Role
+from kit.web.problems import Unauthorized
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -450,21 +451,20 @@ def router(svc: Services, *, secret: bytes, county_name: str) -> APIRouter:
             async with svc.uow() as uow:
                 found = await PlanStore(uow, svc.tables).token(token_id)
         if found is None or found.revoked_at is not None:
-            return Response(status_code=status.HTTP_404_NOT_FOUND)
+            # counted (kit_http_refusals{reason="invalid_token"}), logged and audited by the kit
+            reason = "revoked" if found is not None else "unknown" if token_id else "forged"
+            raise Unauthorized(f"feed token {reason}", error="invalid_token", reason=reason)
         viewer = _principal(found)
         kind = FeedKind(found.feed_kind)
-        try:
-            async with svc.uow() as uow:
-                items = await cal.calendar_rows(
-                    uow.session,
-                    svc.tables,
-                    viewer,
-                    _filter(kind, found.feed_key, svc.now() - FEED_PAST),
-                    limit=FEED_LIMIT,
-                )
-                names = await cov.township_names(uow.session, svc.tables)
-        except (ScopeError, NotFoundError):
-            return Response(status_code=status.HTTP_404_NOT_FOUND)
+        async with svc.uow() as uow:  # read with the rights the person had: 403 once outside
+            items = await cal.calendar_rows(
+                uow.session,
+                svc.tables,
+                viewer,
+                _filter(kind, found.feed_key, svc.now() - FEED_PAST),
+                limit=FEED_LIMIT,
+            )
+            names = await cov.township_names(uow.session, svc.tables)
         label = names.get(found.feed_key, found.feed_key)
         body = await asyncio.to_thread(
             ical.render,
