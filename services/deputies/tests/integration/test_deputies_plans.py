@@ -119,6 +119,26 @@ async def test_plan_reschedule_hold_and_what_scoring_reads(
             "/api/v1/calendar", params={"deputy_id": town_deputies[1]["id"]}, headers=own
         )
         assert others.status_code == 403
+        # the deputy's own feed: their plans only; another's token is theirs to revoke, not ours
+        own_feed = await client.post(
+            "/api/v1/calendar/feed-tokens",
+            json={"kind": "deputy", "key": deputy["id"]},
+            headers=own,
+        )
+        assert own_feed.status_code == 201, own_feed.text
+        theirs = Calendar.from_ical((await client.get(own_feed.json()["url"])).content)
+        assert [str(e["UID"]) for e in theirs.walk("VEVENT")] == [f"{plan['id']}@deputies.npc"]
+        not_mine = await client.post(
+            "/api/v1/calendar/feed-tokens",
+            json={"kind": "deputy", "key": town_deputies[1]["id"]},
+            headers=own,
+        )
+        assert not_mine.status_code == 403
+        assert (
+            await client.delete(f"/api/v1/calendar/feed-tokens/{issued.json()['id']}", headers=own)
+        ).status_code == 403
+        listed = await client.get("/api/v1/calendar/feed-tokens", headers=own)
+        assert [t["id"] for t in listed.json()] == [own_feed.json()["id"]]
 
         # the sign-in sheet: A4, 仿宋 body, 黑体 title, one row per expected deputy, page numbers
         sheet = await client.get(f"{url}/sign-in-sheet", headers=staff)

@@ -7,7 +7,8 @@ from datetime import datetime
 from io import BytesIO
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -22,6 +23,9 @@ HEADING_FONT = "SimHei"  # 黑体: the title
 BODY_SIZE = Pt(14)  # 四号
 TITLE_SIZE = Pt(22)  # 二号
 HEADER = ("序号", "姓名", "所属镇街", "签名", "备注")
+WIDTHS = (Mm(14), Mm(30), Mm(36), Mm(50), Mm(26))  # 156 mm: the type area of A4 (GB/T 9704)
+ROW_HEIGHT = Mm(11)  # room for a handwritten signature
+TITLE_STYLE = "签到表标题"
 #: Blank rows below the names, for deputies or guests not on the list.
 SPARE_ROWS = 3
 
@@ -81,15 +85,20 @@ def render(a: SheetActivity) -> bytes:
         section.left_margin, section.right_margin = Mm(28), Mm(26)
         _page_number(section.footer.paragraphs[0])
     _font(doc.styles["Normal"], BODY_FONT, BODY_SIZE)
-    _font(doc.styles["Title"], HEADING_FONT, TITLE_SIZE)
-    title = doc.add_paragraph(f"{a.county}{a.township}{a.title}签到表", style="Title")
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    style = doc.styles.add_style(TITLE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    assert isinstance(style, ParagraphStyle)
+    style.base_style = doc.styles["Normal"]
+    _font(style, HEADING_FONT, TITLE_SIZE)
+    style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    style.paragraph_format.space_after = Pt(12)
+    doc.add_paragraph(f"{a.county}{a.township}{a.title}签到表", style=TITLE_STYLE)
     doc.add_paragraph(f"活动类型：{a.type_label}")
     doc.add_paragraph(f"时间：{_when(a)}")
     doc.add_paragraph(f"地点：{a.place}")
     table = doc.add_table(rows=1, cols=len(HEADER))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     for cell, text in zip(table.rows[0].cells, HEADER, strict=True):
         cell.text = text
     for n, (name, township) in enumerate(a.names, start=1):
@@ -97,6 +106,12 @@ def render(a: SheetActivity) -> bytes:
         cells[0].text, cells[1].text, cells[2].text = str(n), name, township
     for _ in range(SPARE_ROWS):
         table.add_row()
+    for column, width in zip(table.columns, WIDTHS, strict=True):
+        column.width = width  # the grid LibreOffice reads; cells carry it for Word
+    for row in table.rows:
+        row.height, row.height_rule = ROW_HEIGHT, WD_ROW_HEIGHT_RULE.AT_LEAST
+        for cell, width in zip(row.cells, WIDTHS, strict=True):
+            cell.width = width
     header = table.rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")  # the header row again on every page
     repeat.set(qn("w:val"), "true")

@@ -65,7 +65,7 @@ TYPE_LABELS = {
 }
 #: A feed shows plans from this long ago on (a calendar app keeps what it saw before).
 FEED_PAST = timedelta(days=92)
-FEED_LIMIT = 2000
+FEED_LIMIT = 500
 FEEDS = "/api/v1/calendar/feeds/"
 """Where the feeds live: outside the bearer check, each route checks its signed token."""
 Address = Annotated[str, Field(min_length=1, max_length=500)]
