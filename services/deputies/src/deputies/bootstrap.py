@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from deputies.adapters.migrations import MIGRATIONS, migrate
-from deputies.entrypoints.api import routers
+from deputies.entrypoints.api import attachments, routers
 from deputies.handlers.context import Services
 from deputies.settings import DeputiesSettings
 from deputies.wiring import wire
@@ -24,5 +24,8 @@ def build(settings: DeputiesSettings, *, registry: CollectorRegistry | None = No
         core,
         title="deputies",
         description="Townships, liaison stations, deputy rosters, activities and work records",
-        routers=routers(core.services, settings),
+        routers=[
+            *routers(core.services, settings),
+            attachments.router(core.services, settings, core.runtime.registry),
+        ],
     )

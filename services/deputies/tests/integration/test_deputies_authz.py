@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -58,6 +59,18 @@ def _import(client: httpx.AsyncClient, place: dict[str, Any], auth: dict[str, st
         content=content,
         headers={**auth, "Content-Type": "text/csv"},
     )
+
+
+EVIDENCE = b"%PDF-1.7\n" + b"scan" * 100
+
+
+def _attach(path: str) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, place: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.post(
+            path.format(**place), params={"filename": "截图.pdf"}, content=EVIDENCE, headers=auth
+        )
+
+    return call
 
 
 ROUTES = (
@@ -387,6 +400,27 @@ ROUTES = (
             **{"If-Match": '"3"'},
         ),
     ),
+    Route(
+        "attach evidence to a manuscript",
+        "write",
+        _attach("/api/v1/manuscripts/{manuscript}/attachments"),
+    ),
+    Route(
+        "attach evidence to a highlight",
+        "write",
+        _attach("/api/v1/highlights/{highlight}/attachments"),
+    ),
+    Route("list evidence", "read", _json("GET", "/api/v1/manuscripts/{manuscript}/attachments")),
+    Route(
+        "download evidence",
+        "read",
+        _json("GET", "/api/v1/manuscripts/{manuscript}/attachments/{evidence}"),
+    ),
+    Route(
+        "remove evidence",
+        "write",
+        _json("DELETE", "/api/v1/manuscripts/{manuscript}/attachments/{evidence}"),
+    ),
 )
 
 
@@ -470,8 +504,14 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
             headers=admin,
         )
     ).json()
+    evidence = (
+        await _attach("/api/v1/manuscripts/{manuscript}/attachments")(
+            client, {"manuscript": manuscript["id"]}, admin
+        )
+    ).json()
     return {
         "code": code,
+        "evidence": evidence["id"],
         "county_deputy": county_deputy["id"],
         "highlight": highlight["id"],
         "station": station["id"],
@@ -484,9 +524,9 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
 
 
 async def test_every_route_for_every_role_in_and_out_of_scope(
-    database_url: str, topic_prefix: str
+    database_url: str, topic_prefix: str, tmp_path: Path
 ) -> None:
-    settings = settings_for(database_url, topic_prefix)
+    settings = settings_for(database_url, topic_prefix, attachments_dir=str(tmp_path))
     admin = headers(settings, "county_admin", COUNTY)
     async with running_app(settings, relay=False) as (_, client):
         own = await _place(client, OWN, admin)
