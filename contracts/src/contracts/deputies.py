@@ -6,20 +6,24 @@ No restricted personal data travels in these events: no phone, no ID number, no 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import Field
 
 from contracts.common import (
     ActivityId,
+    ContentType,
     CountyCode,
     DeputyId,
     EventData,
+    FileSize,
     Id,
     Part,
+    Sha256,
     StationId,
     Text,
     TownshipCode,
+    Uploader,
     UserId,
     UtcDatetime,
     Year,
@@ -577,6 +581,43 @@ class MandateTerminationFlagWithdrawn(EventData):
     )
 
 
+class EvidenceAdded(EventData):
+    """Evidence (a scan, a screenshot) was attached to a work record; the bytes stay in the store."""
+
+    EVENT_TYPE = "deputies.evidence.added"
+    AGGREGATE = "attachment"
+    SUBJECT = "attachment_id"
+
+    attachment_id: Id = Field(description="Attachment id (its download route names it)")
+    owner_type: Literal["manuscript", "highlight"] = Field(
+        description="Kind of work record: manuscript or highlight"
+    )
+    owner_id: Id = Field(description="Id of the record the file belongs to")
+    township: TownshipCode
+    content_type: ContentType
+    size: FileSize
+    sha256: Sha256
+    uploaded_by: Uploader
+
+
+class EvidenceRemoved(EventData):
+    """An attachment was removed from its record (and its bytes from the store)."""
+
+    EVENT_TYPE = "deputies.evidence.removed"
+    AGGREGATE = "attachment"
+    SUBJECT = "attachment_id"
+
+    attachment_id: Id = Field(description="The attachment removed")
+    owner_type: Literal["manuscript", "highlight"] = Field(
+        description="Kind of work record: manuscript or highlight"
+    )
+    owner_id: Id = Field(description="Id of the record the file belonged to")
+    township: TownshipCode
+    size: FileSize
+    sha256: Sha256
+    removed_by: Uploader
+
+
 EVENTS: Final[tuple[type[EventData], ...]] = (
     TownshipRegistered,
     StationUpdated,
@@ -606,5 +647,7 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     AttendanceRemoved,
     ActivityRescheduled,
     ActivityPlanCancelled,
+    EvidenceAdded,
+    EvidenceRemoved,
 )
 """Every event type this service publishes, current versions."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -173,6 +174,29 @@ def _instruct(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, st
     )
 
 
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x01" * 2000
+
+
+def _attach(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.post(
+        f"/api/v1/cases/{ctx['case']['case_id']}/attachments",
+        params={"filename": "照片.png"},
+        content=PHOTO,
+        headers=auth,
+    )
+
+
+def _on_a_file(method: str) -> Callable[..., Any]:
+    async def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        root = {"Authorization": ctx["root"]}
+        made = await _attach(client, ctx, root)
+        assert made.status_code == 201, made.text
+        path = f"/api/v1/cases/{ctx['case']['case_id']}/attachments/{made.json()['id']}"
+        return await client.request(method, path, headers=auth)
+
+    return call
+
+
 ON_CASE = frozenset({"deputy", "handling_unit"})
 TOPIC_READERS = frozenset(OVERSIGHT | {"deputy"})
 DIGEST_READERS = frozenset({"county_admin", "county_leader", "auditor"})
@@ -270,6 +294,15 @@ ROUTES = (
     Route("digest docx", "digest", DIGEST_READERS, _digest_get("/docx")),
     Route("instruction", "digest", frozenset({"county_leader"}), _instruct),
     Route("list instructions", "digest", DIGEST_READERS, _digest_get("/instructions")),
+    Route("attach a file", "assigned", frozenset(STAFF | ON_CASE), _attach),
+    Route(
+        "list files",
+        "assigned",
+        frozenset(OVERSIGHT | ON_CASE),
+        _get("/api/v1/cases/{case_id}/attachments"),
+    ),
+    Route("download a file", "assigned", frozenset(OVERSIGHT | ON_CASE), _on_a_file("GET")),
+    Route("remove a file", "assigned", frozenset(STAFF), _on_a_file("DELETE")),
 )
 
 
@@ -326,8 +359,10 @@ async def _drive(
     return dict(case)
 
 
-async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) -> None:
-    settings = settings_for(database_url, topic_prefix)
+async def test_the_authorisation_matrix(
+    database_url: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    settings = settings_for(database_url, topic_prefix, attachments_dir=str(tmp_path))
     root = headers(settings, "county_admin", PROVINCE)
     wrong: list[str] = []
     calls = 0
@@ -339,6 +374,7 @@ async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) ->
                 for role in ROLES:
                     calls += 1
                     ctx: dict[str, Any] = {"place": place, "n": calls}
+                    ctx["root"] = root["Authorization"]
                     if route.state is not None:
                         ctx.update(await _prepare(client, settings, place, route.state))
                     response = await route.call(client, ctx, _auth(settings, role, place))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,6 +70,18 @@ def _plan_body(place: dict[str, Any], title: str = "代表接待选民日") -> d
         "ends_at": "2026-05-01T11:30:00+08:00",
         "station_id": place.get("station"),
     }
+
+
+EVIDENCE = b"%PDF-1.7\n" + b"scan" * 100
+
+
+def _attach(path: str) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, place: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.post(
+            path.format(**place), params={"filename": "截图.pdf"}, content=EVIDENCE, headers=auth
+        )
+
+    return call
 
 
 ROUTES = (
@@ -479,6 +492,27 @@ ROUTES = (
             "POST", "/api/v1/calendar/feed-tokens", lambda p: {"kind": "deputy", "key": p["deputy"]}
         ),
     ),
+    Route(
+        "attach evidence to a manuscript",
+        "write",
+        _attach("/api/v1/manuscripts/{manuscript}/attachments"),
+    ),
+    Route(
+        "attach evidence to a highlight",
+        "write",
+        _attach("/api/v1/highlights/{highlight}/attachments"),
+    ),
+    Route("list evidence", "read", _json("GET", "/api/v1/manuscripts/{manuscript}/attachments")),
+    Route(
+        "download evidence",
+        "read",
+        _json("GET", "/api/v1/manuscripts/{manuscript}/attachments/{evidence}"),
+    ),
+    Route(
+        "remove evidence",
+        "write",
+        _json("DELETE", "/api/v1/manuscripts/{manuscript}/attachments/{evidence}"),
+    ),
 )
 
 
@@ -571,9 +605,15 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
         )
         assert created.status_code == 201, created.text
         plans[name] = created.json()["id"]
+    evidence = (
+        await _attach("/api/v1/manuscripts/{manuscript}/attachments")(
+            client, {"manuscript": manuscript["id"]}, admin
+        )
+    ).json()
     return {
         **plans,
         "code": code,
+        "evidence": evidence["id"],
         "county_deputy": county_deputy["id"],
         "highlight": highlight["id"],
         "station": station["id"],
@@ -586,9 +626,9 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
 
 
 async def test_every_route_for_every_role_in_and_out_of_scope(
-    database_url: str, topic_prefix: str
+    database_url: str, topic_prefix: str, tmp_path: Path
 ) -> None:
-    settings = settings_for(database_url, topic_prefix)
+    settings = settings_for(database_url, topic_prefix, attachments_dir=str(tmp_path))
     admin = headers(settings, "county_admin", COUNTY)
     async with running_app(settings, relay=False) as (_, client):
         own = await _place(client, OWN, admin)

@@ -65,6 +65,10 @@ IGNORED = {
     c.SupervisionReportSubmitted,  # a step; the topic line counts the closed topic
     c.SupervisionVoteRecorded,  # the deciding vote arrives on topic_closed
     c.DigestPublished,
+    d.EvidenceAdded,  # a file beside a work record; the record itself is what counts
+    d.EvidenceRemoved,
+    c.AttachmentAdded,  # a file beside a case; its reply or feedback is what counts
+    c.AttachmentRemoved,
 }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     false,
 )
 
+from kit.attachments import attachment_table
 from kit.db import Schema as KitSchema, UtcDateTime, schema_of
 from kit.db.tables import BigId
 
@@ -294,5 +295,7 @@ Schema = KitSchema[Tables]
 
 
 def make_schema() -> Schema:
-    """Return a fresh metadata with the kit's tables and the service's."""
-    return schema_of(define_tables)
+    """Return a fresh metadata with the kit's tables and the service's (attachments: the kit's)."""
+    schema = schema_of(define_tables)
+    attachment_table(schema.metadata)
+    return schema

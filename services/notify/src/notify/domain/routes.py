@@ -222,6 +222,10 @@ SILENT: Final = frozenset(
         "cases.supervision.followup_logged",
         "cases.supervision.topic_closed",
         "cases.digest.published",  # the digest itself is what cases sends to county leaders
+        "cases.attachment.added",  # a file beside a case; the step it serves (a reply) is routed
+        "cases.attachment.removed",
+        "deputies.evidence.added",  # evidence beside a work record; staff attached it themselves
+        "deputies.evidence.removed",
         "deputies.township.registered",
         "deputies.station.updated",
         "deputies.deputy.registered",
