@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +41,8 @@ from deputies.handlers.context import (
     remember_creation,
 )
 from kit import clock
-from kit.masking import valid_id_number, valid_mobile
+from kit.audit import change_detail
+from kit.masking import MaskKind, valid_id_number, valid_mobile
 
 RowErrors = dict[int, list[FieldError]]
 DUPLICATE_NOW = FieldError(
@@ -223,6 +225,15 @@ UPDATABLE = frozenset(
     }
 )
 CONTACT_FIELDS = frozenset({"phone", "id_number", "address"})
+RESTRICTED: Final = MappingProxyType(
+    {
+        "phone": MaskKind.phone,
+        "id_number": MaskKind.id_number,
+        "address": MaskKind.address,
+        "birth_date": None,
+    }
+)
+"""Restricted fields of a deputy as the audit log keeps their before and after (masked)."""
 REQUIRED = frozenset({"name", "gender", "levels"})
 
 
@@ -274,6 +285,7 @@ async def update_deputy(
     async with svc.uow() as uow:
         repo = svc.repository(uow)
         deputy = await _load_for_change(repo, caller, deputy_id, expected_version)
+        before = {n: _current(deputy, n) for n in UPDATABLE}
         changed = sorted(n for n, v in changes.items() if v != _current(deputy, n))
         contact = replace(deputy.contact, **{n: changes[n] for n in CONTACT_FIELDS if n in changes})
         for name in set(changes) - CONTACT_FIELDS:
@@ -298,7 +310,9 @@ async def update_deputy(
             resource_type="deputy",
             resource_id=deputy.id,
             township=deputy.township,
-            detail={"changed": changed},
+            detail=change_detail(
+                before, {n: _current(deputy, n) for n in UPDATABLE}, restricted=RESTRICTED
+            ),
         )
         uow.stage(events.deputy_updated(deputy, changed, caller))
         await uow.commit()

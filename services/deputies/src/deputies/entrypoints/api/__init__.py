@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from deputies.entrypoints.api import activities, deputies, records, roster, stations, townships
 from deputies.handlers.context import Services
 from deputies.settings import DeputiesSettings
+from kit.web.audit_log import audit_router
 
 
 def routers(svc: Services, settings: DeputiesSettings) -> list[APIRouter]:
@@ -18,4 +19,5 @@ def routers(svc: Services, settings: DeputiesSettings) -> list[APIRouter]:
         deputies.router(svc),
         activities.router(svc),
         records.router(svc),
+        audit_router(svc),
     ]
