@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 from kit.db import Schema as KitSchema, UtcDateTime, schema_of
@@ -40,6 +41,7 @@ class Tables:
     activity_townships: Table
     termination_flags: Table
     highlight_rules: Table
+    contact_proposals: Table
 
 
 def _id() -> Column[str]:
@@ -220,6 +222,45 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("max_highlights", Integer, nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
     )
+    contact_proposals = Table(
+        "contact_proposals",
+        metadata,
+        _id(),
+        Column("deputy_id", String(36), ForeignKey("deputies.id"), nullable=False),
+        Column("township", String(9), nullable=False),
+        Column("state", String(20), nullable=False),
+        Column("fields", String(40), nullable=False),
+        # the proposed values and those they replace: restricted, like the deputies' columns
+        Column("phone", String(20), nullable=True),
+        Column("address", String(300), nullable=True),
+        Column("was_phone", String(20), nullable=True),
+        Column("was_address", String(300), nullable=True),
+        Column("base_version", Integer, nullable=False),
+        Column("proposed_by", String(120), nullable=False),
+        Column("proposed_at", UtcDateTime(), nullable=False),
+        Column("decided_by", String(120), nullable=True),
+        Column("decided_at", UtcDateTime(), nullable=True),
+        Column("reason", String(500), nullable=True),
+        Column("deputy_version", Integer, nullable=True),
+    )
+    Index(
+        "ix_contact_proposals_township_state",
+        contact_proposals.c.township,
+        contact_proposals.c.state,
+        contact_proposals.c.proposed_at,
+    )
+    Index(
+        "ix_contact_proposals_deputy",
+        contact_proposals.c.deputy_id,
+        contact_proposals.c.proposed_at,
+    )
+    Index(
+        "uq_contact_proposals_pending",
+        contact_proposals.c.deputy_id,
+        unique=True,
+        postgresql_where=text("state = 'pending'"),
+        sqlite_where=text("state = 'pending'"),
+    )
     return Tables(
         townships=townships,
         stations=stations,
@@ -233,6 +274,7 @@ def define_tables(metadata: MetaData) -> Tables:
         activity_townships=activity_townships,
         termination_flags=termination_flags,
         highlight_rules=highlight_rules,
+        contact_proposals=contact_proposals,
     )
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from deputies.entrypoints.api import activities, deputies, records, roster, stations, townships
+from deputies.entrypoints.api import (
+    activities,
+    deputies,
+    proposals,
+    records,
+    roster,
+    stations,
+    townships,
+)
 from deputies.handlers.context import Services
 from deputies.settings import DeputiesSettings
 from kit.web.audit_log import audit_router
@@ -19,5 +27,6 @@ def routers(svc: Services, settings: DeputiesSettings) -> list[APIRouter]:
         deputies.router(svc),
         activities.router(svc),
         records.router(svc),
+        proposals.router(svc),
         audit_router(svc),
     ]
