@@ -17,6 +17,7 @@ from contracts.common import (
     EventData,
     Id,
     Part,
+    SortedInJson,
     StationId,
     Text,
     TownshipCode,
@@ -525,8 +526,9 @@ class MandateTerminationFlagWithdrawn(EventData):
 
 
 ContactFields = Annotated[
-    tuple[ContactField, ...],
-    Field(min_length=1, max_length=2, description="Which fields change; never their values"),
+    frozenset[ContactField],
+    Field(min_length=1, description="Which fields change; never their values"),
+    SortedInJson,
 ]
 
 

@@ -478,7 +478,7 @@ def _contact_change(p: ContactProposal) -> dict[str, Any]:
         "proposal_id": p.id,
         "deputy_id": p.deputy_id,
         "township": p.township,
-        "fields": tuple(vocab.ContactField(f) for f in p.fields),  # names only, never values
+        "fields": frozenset(vocab.ContactField(f) for f in p.fields),  # names only, never values
     }
 
 
