@@ -20,6 +20,7 @@ from contracts.common import (
     Id,
     Part,
     Sha256,
+    SortedInJson,
     StationId,
     Text,
     TownshipCode,
@@ -31,6 +32,7 @@ from contracts.common import (
 from contracts.vocabulary import (
     ActivityType,
     Attendance,
+    ContactField,
     DeputyStatus,
     ElectedBy,
     Gender,
@@ -618,6 +620,53 @@ class EvidenceRemoved(EventData):
     removed_by: Uploader
 
 
+ContactFields = Annotated[
+    frozenset[ContactField],
+    Field(min_length=1, description="Which fields change; never their values"),
+    SortedInJson,
+]
+
+
+class ContactChange(EventData):
+    """A deputy's proposal to change their own phone or address (联系方式变更申请)."""
+
+    AGGREGATE = "deputy"
+    SUBJECT = "deputy_id"
+
+    proposal_id: Id = Field(description="The proposal")
+    deputy_id: DeputyId
+    township: TownshipCode = Field(description="Township whose roster holds the deputy")
+    fields: ContactFields
+
+
+class ContactChangeProposed(ContactChange):
+    """A deputy proposed a change of their own contacts; their township's staff decide it."""
+
+    EVENT_TYPE = "deputies.contact_change.proposed"
+
+    base_version: AggregateVersion = Field(
+        description="Version of the deputy's record it was made on"
+    )
+
+
+class ContactChangeApproved(ContactChange):
+    """Staff approved a proposal: the record changed (a ``deputies.deputy.updated`` follows)."""
+
+    EVENT_TYPE = "deputies.contact_change.approved"
+
+    decided_by: UserId
+    aggregate_version: AggregateVersion = Field(description="Version of the deputy's record now")
+
+
+class ContactChangeRejected(ContactChange):
+    """Staff rejected a proposal, with a reason; the record is unchanged."""
+
+    EVENT_TYPE = "deputies.contact_change.rejected"
+
+    decided_by: UserId
+    reason: Reason
+
+
 EVENTS: Final[tuple[type[EventData], ...]] = (
     TownshipRegistered,
     StationUpdated,
@@ -649,5 +698,8 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     ActivityPlanCancelled,
     EvidenceAdded,
     EvidenceRemoved,
+    ContactChangeProposed,
+    ContactChangeApproved,
+    ContactChangeRejected,
 )
 """Every event type this service publishes, current versions."""

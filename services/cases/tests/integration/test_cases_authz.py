@@ -197,10 +197,20 @@ def _on_a_file(method: str) -> Callable[..., Any]:
     return call
 
 
+def _audit_log(path: str) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.get(path, params={"township": ctx["place"]["township"]}, headers=auth)
+
+    return call
+
+
+AUDIT_READERS = frozenset({"auditor", "county_admin", "township_staff"})
 ON_CASE = frozenset({"deputy", "handling_unit"})
 TOPIC_READERS = frozenset(OVERSIGHT | {"deputy"})
 DIGEST_READERS = frozenset({"county_admin", "county_leader", "auditor"})
 ROUTES = (
+    Route("read the audit log", None, AUDIT_READERS, _audit_log("/api/v1/audit")),
+    Route("export the audit log", None, AUDIT_READERS, _audit_log("/api/v1/audit/export")),
     Route("read case", "assigned", frozenset(OVERSIGHT | ON_CASE), _get("/api/v1/cases/{case_id}")),
     Route(
         "read timeline",

@@ -513,11 +513,53 @@ ROUTES = (
         "write",
         _json("DELETE", "/api/v1/manuscripts/{manuscript}/attachments/{evidence}"),
     ),
+    Route(
+        "propose a contact change",
+        "propose",
+        _json(
+            "POST",
+            "/api/v1/deputies/{deputy}/contact-proposals",
+            lambda p: {"address": f"青山县新址{p['code']}号"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "a deputy's contact proposals",
+        "contact",
+        _json("GET", "/api/v1/deputies/{deputy}/contact-proposals"),
+    ),
+    Route(
+        "pending contact proposals",
+        "write",
+        _json("GET", "/api/v1/contact-proposals?township={code}"),
+    ),
+    Route(
+        "approve a contact proposal",
+        "write",
+        _json("POST", "/api/v1/contact-proposals/{proposal}/approve"),
+    ),
+    Route(
+        "reject a contact proposal",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/contact-proposals/{county_proposal}/reject",
+            lambda p: {"reason": "核实有误"},
+        ),
+    ),
+    Route("read the audit log", "audit", _json("GET", "/api/v1/audit?township={code}")),
+    Route("export the audit log", "audit", _json("GET", "/api/v1/audit/export?township={code}")),
 )
 
 
 def allowed(route: Route, role: str, own: bool) -> bool:
     """The policy under test, written out plainly."""
+    if route.kind == "audit":  # the audit log: auditors, and staff within their scope
+        return role in {"auditor", "county_admin"} or (role == "township_staff" and own)
+    if route.kind == "propose":  # a deputy proposes for their own record only
+        return role == "deputy" and own
+    if route.kind == "contact":  # the deputy and those who decide their proposals
+        return role == "county_admin" or (own and role in {"township_staff", "deputy"})
     if role == "county_admin":
         return True
     if route.kind == "county":
@@ -633,6 +675,16 @@ async def test_every_route_for_every_role_in_and_out_of_scope(
     async with running_app(settings, relay=False) as (_, client):
         own = await _place(client, OWN, admin)
         other = await _place(client, OTHER, admin)
+        for place in (own, other):  # a pending contact proposal of each of its two deputies
+            for key, deputy in (("proposal", "deputy"), ("county_proposal", "county_deputy")):
+                proposer = headers(settings, "deputy", place["code"], deputy_id=place[deputy])
+                made = await client.post(
+                    f"/api/v1/deputies/{place[deputy]}/contact-proposals",
+                    json={"phone": "13700000000"},
+                    headers={**proposer, "If-Match": '"1"'},
+                )
+                assert made.status_code == 201, made.text
+                place[key] = made.json()["id"]
         tokens = {
             role: headers(
                 settings,

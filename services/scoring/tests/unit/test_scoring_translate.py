@@ -46,6 +46,9 @@ IGNORED = {
     d.MandateTerminationFlagged,  # a legal trigger beside the points, decided by a person
     d.MandateTerminationFlagWithdrawn,  # withdraws that trigger: still no points
     d.DeputyStatusChangeScheduled,  # not yet effective: status_changed arrives on the day
+    d.ContactChangeProposed,  # a deputy's own contacts: no points (the record's update is one too)
+    d.ContactChangeApproved,
+    d.ContactChangeRejected,
     c.OpinionSubmitted,
     c.CaseTriaged,
     c.CaseReturned,

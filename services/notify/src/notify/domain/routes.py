@@ -247,6 +247,11 @@ SILENT: Final = frozenset(
         "deputies.manuscript.withdrawn",  # a record taken back by staff; scoring recounts
         "deputies.deputy.status_change_scheduled",  # staff recorded it; it applies itself on the day
         "deputies.deputy.status_corrected",  # a county role's own undo; the roster shows it
+        # a deputy's own contact change: staff see the pending list, the deputy their own;
+        # no message carries the new phone or address (routing them is a template away)
+        "deputies.contact_change.proposed",
+        "deputies.contact_change.approved",
+        "deputies.contact_change.rejected",
         "scoring.rule_set.activated",  # county staff activated it themselves; points follow as events
         "scoring.score.changed",  # every entry moves the total: the points digest says it once a day
         "notify.notification.sent",  # never notify about notifications (no loops)
