@@ -117,9 +117,7 @@ class Year:
             if roster.place.town:
                 day = _workday(date(year, 1, 8))
                 pool = [m for m in roster.members if m.town and m.serves(day)]
-                self._suggestions(
-                    roster, pool, _workday(date(year, 1, 8)), len(pool) * 17 // 20, "township"
-                )
+                self._suggestions(roster, pool, _workday(date(year, 1, 8)), len(pool), "township")
         for roster in self.rosters:
             pool = [m for m in roster.members if m.county and m.serves(date(year, 1, 21))]
             self._suggestions(roster, pool, _workday(date(year, 1, 21)), len(pool), "county")

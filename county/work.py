@@ -16,8 +16,12 @@ from datetime import date, timedelta
 
 from county.api import Platform
 from county.people import COUNTY, Member, Roster, admin, staff
-from county.texts import TOPICS
+from county.texts import TOPICS, Topic
 
+TOPICS_HEARD = (3, 2, 1, 1)
+"""Supervision topics each township takes up in the year (东湖镇 the most active)."""
+PUBLISHED = ((6, 10), (4, 7), (2, 5), (1, 3))
+"""How many manuscripts each township gets published (at least, at most)."""
 REASONS = ("moved_out", "transfer", "resignation", "death")
 OUTLETS = {
     "county": "青山日报",
@@ -261,7 +265,7 @@ def plan(
             participants=codes,
         )
     )
-    law = [m for r in rosters for m in _weighted(rng, r.on(date(year, 6, 18)), will, 10)]
+    law = [m for r in rosters for m in _weighted(rng, r.on(date(year, 6, 18)), will, 12)]
     out.append(
         Planned(
             "law-inspection",
@@ -363,7 +367,7 @@ async def report_records(
                 "summary": f"{name}推动代表联系网格全覆盖，全年收集意见建议并跟踪办理。",
             },
         )
-        published = rng.randint(2, 7) if roster.place.town else rng.randint(1, 3)
+        published = rng.randint(*PUBLISHED[rosters.index(roster)])
         for n in range(rng.randint(6, 14)):
             submitted = date(today.year, rng.randint(1, min(10, today.month)), rng.randint(1, 28))
             response = await platform.call(
@@ -419,74 +423,86 @@ async def verify_rosters(platform: Platform, rosters: list[Roster]) -> None:
 async def supervise(
     platform: Platform, rosters: list[Roster], rng: random.Random, today: date
 ) -> int:
-    """Each town hears a supervision topic in July: measures, follow-ups, report, vote, close."""
+    """Townships hear supervision topics from July: measures, follow-ups, report, vote, close."""
     done = 0
-    year = today.year
-    for roster in rosters:
-        if not roster.place.town:
-            continue
+    for roster, count in zip(rosters, TOPICS_HEARD, strict=True):
         code, name = roster.place.code, roster.place.name
         token = staff(platform, code)
-        topic = TOPICS[rng.randrange(len(TOPICS))]
-        opened = date(year, 7, 10)
-        measures = [
-            {
-                "description": f"{topic.short}整改措施{n + 1}：{topic.action}",
-                "owner_unit_id": topic.lead,
-                "due_on": date(year, 9, 30).isoformat(),
-            }
-            for n in range(rng.randint(3, 5))
-        ]
+        for index, topic in enumerate(rng.sample(TOPICS, count)):
+            done += await _topic(platform, token, code, name, topic, index, rng, today)
+    return done
+
+
+async def _topic(
+    platform: Platform,
+    token: str,
+    code: str,
+    name: str,
+    topic: Topic,
+    index: int,
+    rng: random.Random,
+    today: date,
+) -> int:
+    """Hear one supervision topic to its close (as far as ``today`` allows); return 1 if heard."""
+    year = today.year
+    opened = date(year, 7, 10)
+    measures = [
+        {
+            "description": f"{topic.short}整改措施{n + 1}：{topic.action}",
+            "owner_unit_id": topic.lead,
+            "due_on": date(year, 9, 30).isoformat(),
+        }
+        for n in range(rng.randint(3, 5))
+    ]
+    response = await platform.call(
+        "cases",
+        "POST",
+        "/api/v1/topics",
+        token,
+        key=f"county-topic-{code}-{year}-{index}",
+        day=opened,
+        body={
+            "township": code,
+            "title": f"关于{name}{topic.short}工作情况的专项监督",
+            "origin": "plan",
+            "year": year,
+            "problems": [topic.problem],
+            "measures": measures,
+        },
+    )
+    body = response.json()
+    if body["state"] != "open":
+        return 0  # played by an earlier run
+    path = f"/api/v1/topics/{body['topic_id']}"
+    version = int(body["version"])
+    for n, measure in enumerate(body["measures"]):
         response = await platform.call(
             "cases",
             "POST",
-            "/api/v1/topics",
+            f"{path}/followups",
             token,
-            key=f"county-topic-{code}-{year}",
-            day=opened,
-            body={
-                "township": code,
-                "title": f"关于{name}{topic.short}工作情况的专项监督",
-                "origin": "plan",
-                "year": year,
-                "problems": [topic.problem],
-                "measures": measures,
-            },
+            version=version,
+            day=date(year, 9, 10 + n),
+            body={"measure_id": measure["measure_id"], "progress": 100, "note": "已整改到位"},
         )
-        body = response.json()
-        if body["state"] != "open":
-            continue  # played by an earlier run
-        path = f"/api/v1/topics/{body['topic_id']}"
-        version = int(body["version"])
-        for n, measure in enumerate(body["measures"]):
-            response = await platform.call(
-                "cases",
-                "POST",
-                f"{path}/followups",
-                token,
-                version=version,
-                day=date(year, 9, 10 + n),
-                body={"measure_id": measure["measure_id"], "progress": 100, "note": "已整改到位"},
-            )
-            version = int(response.json()["version"])
-        steps: list[tuple[str, date, dict[str, object]]] = [
-            ("report", date(year, 10, 15), {"text": f"{name}关于{topic.short}整改情况的报告"}),
-            (
-                "votes",
-                date(year, 10, 28),
-                {"satisfied": 30, "basically_satisfied": 6, "unsatisfied": 2},
-            ),
-            ("close", date(year, 10, 30), {}),
-        ]
-        for action, day, payload in steps:
-            if day > today:
-                break
-            response = await platform.call(
-                "cases", "POST", f"{path}/{action}", token, version=version, day=day, body=payload
-            )
-            version = int(response.json().get("version", version + 1))
-        done += 1
-    return done
+        version = int(response.json()["version"])
+    steps: list[tuple[str, date, dict[str, object]]] = [
+        ("report", date(year, 10, 15), {"text": f"{name}关于{topic.short}整改情况的报告"}),
+        (
+            "votes",
+            date(year, 10, 28),
+            {"satisfied": 30, "basically_satisfied": 6, "unsatisfied": 2},
+        ),
+        ("close", date(year, 10, 30), {}),
+    ]
+    for action, day, payload in steps:
+        if day > today:
+            break
+        response = await platform.call(
+            "cases", "POST", f"{path}/{action}", token, version=version, day=day, body=payload
+        )
+        version = int(response.json().get("version", version + 1))
+    return 1
 
 
 COUNTY_GRADES = {"excellent": 135, "competent": 100}

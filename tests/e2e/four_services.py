@@ -101,7 +101,7 @@ async def _ready(base: str) -> None:
             except httpx.TransportError:
                 return False
 
-        await wait_until(ready, within=180, interval=0.5)
+        await wait_until(ready, within=300, interval=0.5)
 
 
 def logs_dir() -> Path | None:

@@ -38,9 +38,9 @@ from kit.relay import OutboxRelay
 from kit.runner import ConsumerRunner, Subscription
 from kit.scheduler import Lease, instance_id, run_periodically
 from kit.settings import ServiceSettings
-from kit.web.devclock import install_dev_clock
 from kit.tracing import configure_tracing
 from kit.uow import UnitOfWorkFactory, uow_factory
+from kit.web.devclock import install_dev_clock
 from kit.web.docs import install_docs
 from kit.web.domain_errors import install_domain_errors
 from kit.web.problems import install_problem_handlers

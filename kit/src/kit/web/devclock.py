@@ -42,7 +42,11 @@ class DevClockMiddleware:
         at = parse(given)
         if at is None:
             body = json.dumps(
-                {"title": "Bad Request", "status": 400, "detail": f"{HEADER} is not an aware ISO instant"}
+                {
+                    "title": "Bad Request",
+                    "status": 400,
+                    "detail": f"{HEADER} is not an aware ISO instant",
+                }
             ).encode()
             await send(
                 {
