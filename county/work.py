@@ -18,7 +18,7 @@ from county.api import Platform
 from county.people import COUNTY, Member, Roster, admin, staff
 from county.texts import TOPICS, Topic
 
-TOPICS_HEARD = (3, 2, 1, 1)
+TOPICS_HEARD = (3, 3, 1, 1)
 """Supervision topics each township takes up in the year (东湖镇 the most active)."""
 PUBLISHED = ((6, 10), (4, 7), (2, 5), (1, 3))
 """How many manuscripts each township gets published (at least, at most)."""
@@ -235,7 +235,8 @@ def plan(
             team += _weighted(
                 rng, [m for m in roster.on(held) if m not in team], will, 14 - len(team)
             )
-            inspected.update(m.deputy_id for m in team)
+            marks = {m.deputy_id: mark(rng, min(1.0, will[m.deputy_id] + 0.1)) for m in team}
+            inspected.update(d for d, m in marks.items() if m == "present")
             out.append(
                 Planned(
                     f"inspection-{code}-{n}",
@@ -246,7 +247,7 @@ def plan(
                     ("township",) if roster.place.town else ("county",),
                     held,
                     4,
-                    {m.deputy_id: mark(rng, will[m.deputy_id]) for m in team},
+                    marks,
                 )
             )
     codes = tuple(r.place.code for r in rosters)
