@@ -231,9 +231,10 @@ def plan(
             held = date(year, 4 + n, rng.randint(5, 25))
             # staff rotate who inspects: those not yet out this year first, the keen ones sooner
             fresh = [m for m in roster.on(held) if m.deputy_id not in inspected]
-            team = _weighted(rng, fresh, will, 14)
+            size = len(roster.on(held)) // 3 + 5
+            team = _weighted(rng, fresh, will, size)
             team += _weighted(
-                rng, [m for m in roster.on(held) if m not in team], will, 14 - len(team)
+                rng, [m for m in roster.on(held) if m not in team], will, size - len(team)
             )
             marks = {m.deputy_id: mark(rng, min(1.0, will[m.deputy_id] + 0.1)) for m in team}
             inspected.update(d for d, m in marks.items() if m == "present")
@@ -266,7 +267,12 @@ def plan(
             participants=codes,
         )
     )
-    law = [m for r in rosters for m in _weighted(rng, r.on(date(year, 6, 18)), will, 12)]
+    # the county's deputies take part in its law-enforcement inspection, with township deputies
+    law_day = date(year, 6, 18)
+    law = [m for r in rosters for m in r.on(law_day) if m.county and not m.town]
+    law += [
+        m for r in rosters for m in _weighted(rng, [m for m in r.on(law_day) if m.town], will, 8)
+    ]
     out.append(
         Planned(
             "law-inspection",
