@@ -1,18 +1,14 @@
-"""The demo county's cast for cases: townships, handling units, the people who act, and what they write.
+"""What the county's people write about: townships' places, handling units, topics and their words.
 
-Deputy ids are ``demo-dep-001``... here. The deputies service's demo gives its deputies random uuids,
-so these ids do not match that roster yet: the demo writes its own townships and deputies into the
-cases service's roster projection (intake refuses deputies and townships the roster does not know).
+Moved here from the cases service's former demo; the roster (who files) comes from the deputies
+service now, loaded through its API (``county.people``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from faker import Faker
-
 from contracts.vocabulary import NotAcceptedReason
-from kit.principal import Principal, Role
 
 COUNTY = "990101"
 COUNTY_NAME = "青山县"
@@ -570,85 +566,3 @@ ON_THE_SPOT = (
         "当场答复：可持身份证到县社保服务大厅或通过线上平台办理灵活就业人员参保登记。",
     ),
 )
-
-
-@dataclass(frozen=True)
-class Deputy:
-    """A deputy of the demo and the principal they act as."""
-
-    deputy_id: str
-    name: str
-    township: str
-    county: bool
-    principal: Principal
-
-
-@dataclass(frozen=True)
-class Cast:
-    """Everyone who acts on cases in the demo county."""
-
-    admin: Principal
-    leader: Principal
-    staff: dict[str, Principal]
-    deputies: dict[str, list[Deputy]]  # by township code
-    units: dict[str, Principal]
-
-    def deputy(self, deputy_id: str) -> Deputy:
-        """Return a deputy by id."""
-        return next(d for ds in self.deputies.values() for d in ds if d.deputy_id == deputy_id)
-
-
-def cast_of(fake: Faker) -> Cast:
-    """Return the county's staff, leader, township staff, deputies and unit users."""
-    deputies: dict[str, list[Deputy]] = {}
-    number = 0
-    for tw in TOWNSHIPS:
-        deputies[tw.code] = []
-        for i in range(tw.deputies):
-            number += 1
-            deputy_id = f"demo-dep-{number:03d}"
-            name = fake.name()
-            principal = Principal(
-                subject=deputy_id,
-                roles=frozenset({Role.deputy}),
-                scope=tw.code,
-                name=name,
-                deputy_id=deputy_id,
-            )
-            deputies[tw.code].append(
-                Deputy(deputy_id, name, tw.code, i < tw.county_deputies, principal)
-            )
-    return Cast(
-        admin=Principal(
-            subject="demo-county-admin",
-            roles=frozenset({Role.county_admin}),
-            scope=COUNTY,
-            name="县人大常委会代表工作委员会",
-        ),
-        leader=Principal(
-            subject="demo-county-leader",
-            roles=frozenset({Role.county_leader}),
-            scope=COUNTY,
-            name=f"{fake.name()}（县人大常委会副主任）",
-        ),
-        staff={
-            tw.code: Principal(
-                subject=f"demo-staff-{tw.code}",
-                roles=frozenset({Role.township_staff}),
-                scope=tw.code,
-                name=f"{tw.name}人大{'工委' if tw.session is None else '主席团'}",
-            )
-            for tw in TOWNSHIPS
-        },
-        deputies=deputies,
-        units={
-            unit_id: Principal(
-                subject=f"demo-unit-{unit_id}",
-                roles=frozenset({Role.handling_unit}),
-                scope=COUNTY,
-                name=name,
-                unit_id=unit_id,
-            )
-            for unit_id, name in UNITS
-        },
-    )
