@@ -75,6 +75,11 @@ def _insert(svc: Services, store: CaseStore, case: Case, draft: Draft) -> None:
         store.add_constituent(case.case_id, draft.constituent)
 
 
+async def _number(store: CaseStore, case: Case) -> None:
+    """Give a new case the next number of its county, year of filing and kind."""
+    case.number = await store.next_number(case.township, case.received_on.year, case.kind)
+
+
 def _deputy_loc(kind: CaseKind, index: int) -> tuple[str | int, ...]:
     if kind is CaseKind.opinion:
         return ("receiving_deputy_ids", index)
@@ -131,6 +136,7 @@ async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case
         await check_references(uow, svc.tables, draft)
         # receiving sets only the assignment deadline: the township's opinion clock is not needed
         case = _receive(svc, caller, draft, Clocks(svc.calendar, svc.policy), new_id())
+        await _number(store, case)  # last before the write: the counter stays locked to commit
         _insert(svc, store, case, draft)
         audit(svc, uow, caller, case, "submit")
         uow.stage(events.submitted(case))
@@ -244,6 +250,7 @@ async def to_suggestion(
         suggestion.from_opinion_id = opinion.case_id
         await store.save_case(opinion, expected_version=version, chase_on=None, at=at)
         person = (await store.constituents([opinion.case_id])).get(opinion.case_id)
+        await _number(store, suggestion)
         _insert(svc, store, suggestion, replace(draft, constituent=person))
         audit(svc, uow, caller, opinion, "to_suggestion", {"suggestion": suggestion_id})
         uow.stage(
