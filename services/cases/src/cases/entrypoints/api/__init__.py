@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cases.entrypoints.api import cases, digests, topics, units
+from cases.entrypoints.api import cases, digests, documents, topics, units
 from cases.handlers.context import Services
 
 
 def routers(svc: Services) -> list[APIRouter]:
     """Return every router of the service, bound to its wiring."""
-    return [cases.router(svc), units.router(svc), topics.router(svc), digests.router(svc)]
+    return [
+        cases.router(svc),
+        units.router(svc),
+        topics.router(svc),
+        digests.router(svc),
+        documents.router(svc),
+    ]
