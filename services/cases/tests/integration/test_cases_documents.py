@@ -141,7 +141,7 @@ async def test_documents_read_back_with_the_standard_layout_and_exports_carry_th
         assert "青山县人大代表建议、意见交办单" in text
         assert f"编号：{assigned['number']}" in text
         assert assigned["number"].startswith("青山县")
-        rows = dict((r[0], r[1]) for r in _cells(document))
+        rows = {r[0]: r[1] for r in _cells(document)}
         assert rows["主办单位"] == "县交通运输局"
         assert rows["会办单位"] == "县水利局"
         assert rows["标　　题"] == assigned["title"]
@@ -158,7 +158,7 @@ async def test_documents_read_back_with_the_standard_layout_and_exports_carry_th
         assert form.status_code == 200, form.text
         document = docx.Document(io.BytesIO(form.content))
         _check_layout(document)
-        rows = dict((r[0], r[1]) for r in _cells(document))
+        rows = {r[0]: r[1] for r in _cells(document)}
         assert rows["答复类别"].startswith("A类")
         assert "□满意" in rows["办理态度"]
         other_unit = headers(settings, "handling_unit", COUNTY, unit_id="education")

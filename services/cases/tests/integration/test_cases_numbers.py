@@ -139,12 +139,12 @@ async def test_concurrent_filings_get_gap_free_numbers_even_when_one_fails(
 
         await drained(service.runtime)
     events = await published_all(topic_prefix)
-    numbers = {
+    carried = {
         e["envelope"]["data"]["case_id"]: e["envelope"]["data"].get("case_number")
         for e in events
         if e["envelope"]["type"].endswith("submitted")
     }
-    assert numbers == {c["case_id"]: c["number"] for c in cases} | {new: _label("建议", 21)}
+    assert carried == {c["case_id"]: c["number"] for c in cases} | {new: _label("建议", 21)}
     triaged = [e for e in events if e["envelope"]["type"] == "cases.case.triaged"]
     assert {e["envelope"]["data"]["case_number"] for e in triaged} == {
         first["number"],
