@@ -130,6 +130,8 @@ def heading(document: Document, text: str) -> Paragraph:
 def _cell_text(cell: object, text: str, *, bold: bool = False) -> None:
     paragraph = cell.paragraphs[0]  # type: ignore[attr-defined]
     paragraph.paragraph_format.line_spacing = 1.0
+    paragraph.paragraph_format.space_before = Pt(3)
+    paragraph.paragraph_format.space_after = Pt(3)
     set_font(paragraph.add_run(text), BODY_FONT, TABLE_SIZE, bold=bold)
 
 
@@ -149,15 +151,17 @@ def grid(
         cells = table.add_row().cells  # type: ignore[no-untyped-call]
         for j, value in enumerate(values):
             _cell_text(cells[j], value, bold=bool(header) and i == 0)
+    if widths:
+        table.autofit = False
     for j, width in enumerate(widths):
+        table.columns[j].width = Mm(width)  # the grid, which LibreOffice and WPS follow
         for row in table.rows:
-            row.cells[j].width = Mm(width)
+            row.cells[j].width = Mm(width)  # each cell, which Word follows
     return table
 
 
 def signature(document: Document, issuer: str, on: str) -> None:
     """Add the issuer and the date, right-aligned, as the last lines."""
-    line(document)
     line(document, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT)
     line(document, on, align=WD_ALIGN_PARAGRAPH.RIGHT)
 

@@ -87,7 +87,6 @@ def assignment_sheet(case: Case, names: Names, today: date) -> bytes:
         ],
         widths=(35, 121),
     )
-    layout.line(document)
     layout.heading(document, "办理要求")
     for text in (
         f"一、请主办单位于{layout.chinese_date(case.due_on)}前书面答复代表，并在系统中登记答复及分类（A/B/C/D）。",
