@@ -30,6 +30,7 @@ from cases.handlers.context import Caller, Services
 from cases.views import cases as views
 from cases.views.facts import case_facts, names
 from contracts.vocabulary import CaseKind
+from kit.db.ranges import within
 from kit.principal import Principal, Role
 
 MAX_ROWS = 50_000
@@ -171,6 +172,8 @@ async def export_deputies(svc: Services, caller: Caller, period: Period) -> byte
                     t.case_deputies.c.case_id,
                     t.case_deputies.c.position,
                 )
+                .join(t.cases, t.cases.c.case_id == t.case_deputies.c.case_id)
+                .where(within(t.cases.c.township, area))
             )
         ).all()
         people = {
