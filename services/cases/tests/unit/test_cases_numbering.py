@@ -1,10 +1,19 @@
-"""Case numbers read as people write them; the digest's representative excerpts."""
+"""Case numbers read as people write them; the digest's excerpts; no phone printed in clear."""
 
 from __future__ import annotations
 
+import io
+from datetime import date
+
+import docx
+
 from cases.digest.voices import Said, excerpt, voices
+from cases.documents.sheets import Names, assignment_sheet
+from cases.domain.model import Case
 from cases.domain.numbering import CaseNumber, NumberQuery, parse_number
-from contracts.vocabulary import CaseKind
+from cases.domain.records import Unit
+from cases.domain.states import State
+from contracts.vocabulary import CaseKind, HandlingRole
 
 NAMES = {"990101": "青山县"}
 
@@ -52,3 +61,27 @@ def test_the_most_typical_suggestions_of_a_category_are_quoted_first() -> None:
         ("交通", "b"),
         ("教育", "school"),
     ]
+
+
+def test_the_assignment_sheet_prints_no_phone_number_in_clear() -> None:
+    case = Case(
+        case_id="c-1",
+        kind=CaseKind.opinion,
+        township="990101001",
+        title="路灯损坏",
+        content="村口路灯损坏，请联系13812345678。",
+        category="民生",
+        deputy_ids=("dep-1",),
+        received_on=date(2026, 3, 2),
+        assign_by=date(2026, 3, 11),
+        state=State.assigned,
+        units=(Unit("power", "县供电公司", HandlingRole.lead),),
+        assigned_on=date(2026, 3, 6),
+        due_on=date(2026, 4, 5),
+    )
+    data = assignment_sheet(case, Names("青山县", {}, {}), date(2026, 3, 6))
+    document = docx.Document(io.BytesIO(data))
+    cells = " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "138****5678" in cells
+    assert "13812345678" not in cells
+    assert "（未编号）" in " ".join(p.text for p in document.paragraphs)

@@ -108,10 +108,10 @@ def render_docx(
     t = d.totals
     layout.line(
         document,
-        f"本期共收到代表建议和选民意见{d.case_count}件（代表建议{d.suggestions}件，"
-        f"选民意见{d.opinions}件）；已答复{t.replied}件，按时答复率{pct(t.on_time_rate)}，"
-        f"解决率{pct(t.solved_rate)}（A类占比{pct(t.class_a_share)}），"
-        f"满意率{pct(t.satisfaction_rate)}；超期未办结{t.overdue}件。",
+        f"本期共收到代表建议和选民意见 {d.case_count} 件（代表建议 {d.suggestions} 件，"
+        f"选民意见 {d.opinions} 件）；已答复 {t.replied} 件，按时答复率 {pct(t.on_time_rate)}，"
+        f"解决率 {pct(t.solved_rate)}（A类占比 {pct(t.class_a_share)}），"
+        f"满意率 {pct(t.satisfaction_rate)}；超期未办结 {t.overdue} 件。",
         indent=True,
     )
     header = ["类别", "件数", "已答复", "按时答复率", "解决率", "满意率", "超期"]
@@ -119,17 +119,11 @@ def render_docx(
     layout.grid(
         document,
         [
-            [
-                t.key,
-                str(t.total),
-                str(t.replied),
-                pct(t.satisfaction_rate),
-                _voices_of(voices, t.key),
-            ]
-            for t in d.by_category
+            [*row, _voices_of(voices, t.key)]
+            for t, row in zip(d.by_category, _tally_rows(d.by_category, str), strict=True)
         ],
-        header=["类别", "件数", "已答复", "满意率", "代表之声（摘录）"],
-        widths=(24, 14, 16, 20, 82),
+        header=[*header, "代表之声（摘录）"],
+        widths=(18, 12, 14, 17, 15, 15, 12, 53),
     )
     layout.heading(document, "三、各镇街情况")
     layout.grid(document, _tally_rows(d.by_township, township), header=["镇街", *header[1:]])

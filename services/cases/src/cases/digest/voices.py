@@ -45,9 +45,14 @@ class Voice:
     excerpt: str
 
 
+def mask_phones(text: str) -> str:
+    """Return a text with every mainland mobile number in it masked (138****5678)."""
+    return _PHONE.sub(lambda m: mask_phone(m.group()), text)
+
+
 def excerpt(text: str, limit: int = 80) -> str:
     """Return the first sentences of a text up to ``limit`` characters, phone numbers masked."""
-    flat = _PHONE.sub(lambda m: mask_phone(m.group()), " ".join(text.split()))
+    flat = mask_phones(" ".join(text.split()))
     if len(flat) <= limit:
         return flat
     cut = max((flat.rfind(end, 0, limit) for end in _SENTENCE_END), default=-1)

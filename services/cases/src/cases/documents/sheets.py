@@ -8,6 +8,7 @@ from datetime import date
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+from cases.digest.voices import mask_phones
 from cases.documents import layout
 from cases.domain.errors import IllegalTransitionError
 from cases.domain.model import Case
@@ -45,7 +46,7 @@ class Names:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = mask_phones(" ".join(text.split()))  # a printed sheet travels: no phone in clear
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
