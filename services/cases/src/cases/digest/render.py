@@ -123,10 +123,16 @@ def render_docx(
             for t, row in zip(d.by_category, _tally_rows(d.by_category, str), strict=True)
         ],
         header=[*header, "代表之声（摘录）"],
-        widths=(18, 12, 14, 17, 15, 15, 12, 53),
+        widths=(16, 11, 12, 17, 17, 17, 11, 55),
+        size=layout.WIDE_TABLE_SIZE,
     )
     layout.heading(document, "三、各镇街情况")
-    layout.grid(document, _tally_rows(d.by_township, township), header=["镇街", *header[1:]])
+    layout.grid(
+        document,
+        _tally_rows(d.by_township, township),
+        header=["镇街", *header[1:]],
+        size=layout.WIDE_TABLE_SIZE,
+    )
     layout.heading(document, "四、逾期未办结事项")
     if d.overdue:
         layout.grid(
@@ -143,6 +149,7 @@ def render_docx(
                 for o in d.overdue
             ],
             header=["事项", "镇街", "主办单位", "答复期限", "逾期天数", "重点督办"],
+            size=layout.WIDE_TABLE_SIZE,
         )
     else:
         layout.line(document, "本期无逾期未办结事项。", indent=True)

@@ -27,6 +27,7 @@ PAGE_NUMBER_FONT = "宋体"
 BODY_SIZE = Pt(16)  # 三号
 TITLE_SIZE = Pt(22)  # 二号
 TABLE_SIZE = Pt(14)  # 四号, inside tables
+WIDE_TABLE_SIZE = Pt(10.5)  # 五号, for tables of many columns
 PAGE_NUMBER_SIZE = Pt(14)  # 四号
 LINE_SPACING = Pt(28.95)  # 22 lines on the type area of 225 mm (GB/T 9704 §5.2.2)
 PAGE = (Mm(210), Mm(297))
@@ -127,12 +128,12 @@ def heading(document: Document, text: str) -> Paragraph:
     return line(document, text, font=HEADING_FONT, indent=True)
 
 
-def _cell_text(cell: object, text: str, *, bold: bool = False) -> None:
+def _cell_text(cell: object, text: str, *, bold: bool = False, size: Pt = TABLE_SIZE) -> None:
     paragraph = cell.paragraphs[0]  # type: ignore[attr-defined]
     paragraph.paragraph_format.line_spacing = 1.0
     paragraph.paragraph_format.space_before = Pt(3)
     paragraph.paragraph_format.space_after = Pt(3)
-    set_font(paragraph.add_run(text), BODY_FONT, TABLE_SIZE, bold=bold)
+    set_font(paragraph.add_run(text), BODY_FONT, size, bold=bold)
 
 
 def grid(
@@ -141,8 +142,9 @@ def grid(
     *,
     header: Sequence[str] = (),
     widths: Sequence[float] = (),
+    size: Pt = TABLE_SIZE,
 ) -> Table:
-    """Add a bordered table (4号仿宋), header row in bold; widths in millimetres."""
+    """Add a bordered table (4号仿宋 unless told), header row in bold; widths in millimetres."""
     cols = len(header) if header else max(len(r) for r in rows)
     table: Table = document.add_table(rows=0, cols=cols)
     table.style = "Table Grid"
@@ -150,7 +152,7 @@ def grid(
     for i, values in enumerate([header, *rows] if header else rows):
         cells = table.add_row().cells  # type: ignore[no-untyped-call]
         for j, value in enumerate(values):
-            _cell_text(cells[j], value, bold=bool(header) and i == 0)
+            _cell_text(cells[j], value, bold=bool(header) and i == 0, size=size)
     if widths:
         table.autofit = False
     for j, width in enumerate(widths):
