@@ -14,7 +14,7 @@ from contracts.schemas import envelope_schema
 
 TITLE: Final = "镇街人大工作平台 events"
 #: Version of the document: bump the minor for additive changes, the major never (new type versions instead).
-VERSION: Final = "1.0.0"
+VERSION: Final = "1.1.0"
 KAFKA_BINDING: Final = "0.5.0"
 _REF: Final = "#/components/schemas/{model}"
 _HEADERS: Final = "KafkaHeaders"

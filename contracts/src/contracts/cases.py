@@ -51,6 +51,14 @@ TopicId = Annotated[str, Field(min_length=1, max_length=64, description="Supervi
 Category = Annotated[
     str, Field(min_length=1, max_length=100, description="Theme, e.g. 交通 / 教育 / 民生")
 ]
+CaseNumber = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=60,
+        description="Case number per county, year and kind: 青山县2026年建议第37号",
+    ),
+]
 _CASE = "case"
 _TOPIC = "supervision topic (监督议题)"
 
@@ -71,6 +79,10 @@ class CaseEvent(EventData):
 
     case_id: CaseId
     township: TownshipCode = Field(description="Township the case belongs to")
+    case_number: CaseNumber | None = Field(
+        default=None,
+        description="The number people say and print, e.g. 青山县2026年建议第37号 (since 1.1.0)",
+    )
 
 
 class SuggestionSubmitted(CaseEvent):

@@ -23,6 +23,11 @@ from kit.events import event
 SOURCE = "/services/cases"
 
 
+def number_of(case: Case) -> str | None:
+    """Return the case's number as people say it, if it has one."""
+    return case.number.label if case.number else None
+
+
 def _units(case: Case) -> tuple[ev.HandlingUnit, ...]:
     return tuple(ev.HandlingUnit(unit_id=u.unit_id, name=u.name, role=u.role) for u in case.units)
 
@@ -34,6 +39,7 @@ def submitted(case: Case) -> Envelope[Any]:
             ev.SuggestionSubmitted(
                 case_id=case.case_id,
                 township=case.township,
+                case_number=number_of(case),
                 title=case.title,
                 category=case.category,
                 level=case.level or Level.county,
@@ -50,6 +56,7 @@ def submitted(case: Case) -> Envelope[Any]:
         ev.OpinionSubmitted(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             title=case.title,
             category=case.category,
             origin=case.origin or OpinionOrigin.deputy,
@@ -68,6 +75,7 @@ def triaged(case: Case) -> Envelope[Any]:
         ev.CaseTriaged(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             kind=case.kind,
             outcome=TriageOutcome(case.state.value),
             reason=case.not_accepted_reason,
@@ -87,6 +95,7 @@ def assigned(case: Case) -> Envelope[Any]:
         ev.CaseAssigned(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             kind=case.kind,
             title=case.title,
             deputy_ids=case.deputy_ids,
@@ -107,6 +116,7 @@ def key_chase_designated(case: Case, by: str, on: date) -> Envelope[Any]:
         ev.CaseKeyChaseDesignated(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             deputy_ids=case.deputy_ids,
             designated_by=by,
             designated_on=on,
@@ -121,6 +131,7 @@ def returned(case: Case, unit: ev.HandlingUnit, reason: str, on: date) -> Envelo
         ev.CaseReturned(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             unit_id=unit.unit_id,
             role=unit.role,
             reason=reason,
@@ -139,6 +150,7 @@ def extension_granted(case: Case) -> Envelope[Any]:
         ev.CaseExtensionGranted(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             unit_id=case.lead.unit_id,
             previous_due_on=x.previous_due_on,
             due_on=x.due_on,
@@ -157,6 +169,7 @@ def replied(case: Case) -> Envelope[Any]:
         ev.CaseReplied(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             kind=case.kind,
             unit_id=r.unit_id,
             reply_class=r.reply_class,
@@ -178,6 +191,7 @@ def feedback_given(case: Case) -> Envelope[Any]:
         ev.CaseFeedbackGiven(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             deputy_id=f.deputy_id,
             process=f.process,
             result=f.result,
@@ -195,6 +209,7 @@ def reopened(case: Case, reason: ReopenReason) -> Envelope[Any]:
         ev.CaseReopened(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             reason=reason,
             reopened_on=case.clock_start,
             due_on=case.due_on,
@@ -220,6 +235,7 @@ def instruction_given(
         ev.CaseInstructionGiven(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             instruction_id=instruction_id,
             digest_id=digest_id,
             leader=leader,
@@ -241,6 +257,7 @@ def closed(case: Case, on: date) -> Envelope[Any]:
         ev.CaseClosed(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             kind=case.kind,
             reply_class=case.reply_class,
             satisfaction=rating.result if rating else None,
@@ -268,6 +285,7 @@ def assignment_chased(case: Case, announcement: Announcement) -> Envelope[Any]:
         ev.CaseAssignmentChased(
             case_id=case.case_id,
             township=case.township,
+            case_number=number_of(case),
             notice="overdue" if announcement.notice is Notice.overdue else "warning",
             owed_by=case.township,
             received_on=case.received_on,
@@ -284,6 +302,7 @@ def chased(case: Case, announcement: Announcement) -> Envelope[Any]:
     common: dict[str, Any] = {
         "case_id": case.case_id,
         "township": case.township,
+        "case_number": number_of(case),
         "unit_ids": units,
         "due_on": case.due_on,
     }

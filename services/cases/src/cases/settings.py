@@ -72,6 +72,13 @@ class CasesSettings(ServiceSettings, AttachmentSettings):
             '"workdays": ["2027-02-06"]}}; a loaded year wins over the calendar library'
         ),
     )
+    county_names: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            'Names of the counties served, e.g. {"990101": "青山县"}: case numbers and printed '
+            "documents name the county (its code in brackets when unset)"
+        ),
+    )
 
     @field_validator("official_calendars")
     @classmethod
@@ -93,6 +100,7 @@ class CasesSettings(ServiceSettings, AttachmentSettings):
         "escalation_days",
         "categories",
         "official_calendars",
+        "county_names",
         mode="before",
     )
     @classmethod

@@ -42,6 +42,7 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
         similar_threshold=settings.similar_threshold,
         chase_batch=settings.chase_batch,
         metrics=make_case_metrics(runtime.registry),
+        county_names=settings.county_names,
     )
     runtime.schedule("chase", functools.partial(chase, services))
     runtime.schedule("case_gauges", functools.partial(count_cases, services))

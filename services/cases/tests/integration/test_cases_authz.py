@@ -5,6 +5,7 @@ A denied call is exactly 403 and changes nothing; an allowed one is never 401/40
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
 from cases.domain.workdays import WorkCalendar
@@ -204,6 +206,14 @@ def _audit_log(path: str) -> Callable[..., Any]:
     return call
 
 
+def _export(name: str) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        params = {"scope": ctx["place"]["township"]}
+        return client.get(f"/api/v1/exports/{name}.xlsx", params=params, headers=auth)
+
+    return call
+
+
 AUDIT_READERS = frozenset({"auditor", "county_admin", "township_staff"})
 ON_CASE = frozenset({"deputy", "handling_unit"})
 TOPIC_READERS = frozenset(OVERSIGHT | {"deputy"})
@@ -313,6 +323,20 @@ ROUTES = (
     ),
     Route("download a file", "assigned", frozenset(OVERSIGHT | ON_CASE), _on_a_file("GET")),
     Route("remove a file", "assigned", frozenset(STAFF), _on_a_file("DELETE")),
+    Route(
+        "assignment sheet",
+        "assigned",
+        frozenset(OVERSIGHT | ON_CASE),
+        _get("/api/v1/cases/{case_id}/documents/assignment-sheet"),
+    ),
+    Route(
+        "feedback form",
+        "replied",
+        frozenset(OVERSIGHT | ON_CASE),
+        _get("/api/v1/cases/{case_id}/documents/feedback-form"),
+    ),
+    Route("export statistics", None, frozenset(OVERSIGHT), _export("statistics")),
+    Route("export per deputy", None, frozenset(OVERSIGHT), _export("deputies")),
 )
 
 
@@ -406,6 +430,21 @@ async def test_the_authorisation_matrix(
                 townships = {c["township"] for c in listed.json()["items"]}
                 if "990102001" in townships:
                     wrong.append(f"list / {role}: sees the other county")
+        for role in ROLES:  # the list's export: the list's own visibility
+            auth = _auth(settings, role, PLACES["own"])
+            exported = await client.get("/api/v1/exports/cases.xlsx", headers=auth)
+            expected = 403 if role == "operator" else 200
+            if exported.status_code != expected:
+                wrong.append(f"export list / {role}: {exported.status_code}")
+            elif role != "operator":
+                sheet = openpyxl.load_workbook(io.BytesIO(exported.content))["案件清单"]
+                if any(row[2] == "西山乡" for row in sheet.iter_rows(min_row=2, values_only=True)):
+                    wrong.append(f"export list / {role}: sees the other county")
+            if role in OVERSIGHT:
+                other = {"township": PLACES["other"]["township"]}
+                refused = await client.get("/api/v1/exports/cases.xlsx", params=other, headers=auth)
+                if refused.status_code != 403:
+                    wrong.append(f"export list / {role} / other: {refused.status_code}")
         anonymous = await client.get("/api/v1/cases")
         assert anonymous.status_code == 401
     assert not wrong, "\n".join(wrong)

@@ -36,8 +36,8 @@ def from_doc(kind: type[T], doc: dict[str, Any]) -> T:
 
 
 def case_to_doc(case: Case) -> dict[str, Any]:
-    """Return the case as a JSON-ready document, without its timeline."""
-    return to_doc(case, exclude=frozenset({"timeline"}))
+    """Return the case as a JSON-ready document, without its timeline and number (columns)."""
+    return to_doc(case, exclude=frozenset({"timeline", "number"}))
 
 
 def case_from_doc(doc: dict[str, Any], version: int) -> Case:

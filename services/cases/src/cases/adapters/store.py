@@ -8,18 +8,21 @@ outbox rows in one statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Executable, bindparam, delete, insert, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Row
 
 from cases.adapters.codec import case_from_doc, case_to_doc
 from cases.adapters.tables import Tables
 from cases.domain.errors import VersionConflictError
 from cases.domain.model import Case
+from cases.domain.numbering import CaseNumber, county_label, county_of
+from contracts.vocabulary import CaseKind
 from kit.uow import UnitOfWork
 
 
@@ -77,10 +80,13 @@ def _units(case: Case) -> tuple[tuple[str, str], ...]:
 class CaseStore:
     """Cases, their units, deputies, constituents and timelines."""
 
-    def __init__(self, uow: UnitOfWork, tables: Tables) -> None:
+    def __init__(
+        self, uow: UnitOfWork, tables: Tables, county_names: Mapping[str, str] | None = None
+    ) -> None:
         self.uow = uow
         self.session = uow.session
         self.t = tables
+        self.county_names: Mapping[str, str] = county_names or {}
         self._loaded: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
 
     async def _run(self, statement: Executable, rows: Any = None) -> CursorResult[Any]:
@@ -137,23 +143,53 @@ class CaseStore:
             )
 
     # cases
+    def _columns(self) -> tuple[Any, ...]:
+        c = self.t.cases.c
+        return (c.case_id, c.doc, c.version, c.number_county, c.number_year, c.number_seq)
+
+    def _from_row(self, row: Row[Any]) -> Case:
+        case = case_from_doc(row.doc, row.version)
+        if row.number_seq is not None:
+            case.number = CaseNumber(
+                row.number_county,
+                row.number_year,
+                case.kind,
+                row.number_seq,
+                county_label(row.number_county, self.county_names),
+            )
+        return self._loaded_as(case)
+
     async def case(self, case_id: str, *, lock: bool = False) -> Case | None:
         """Return a case (with an empty timeline: only new steps are appended on save)."""
-        query = select(self.t.cases.c.doc, self.t.cases.c.version).where(
-            self.t.cases.c.case_id == case_id
-        )
+        query = select(*self._columns()).where(self.t.cases.c.case_id == case_id)
         if lock and self.session.bind.dialect.name == "postgresql":
             query = query.with_for_update()
         row = (await self._run(query)).one_or_none()
-        return None if row is None else self._loaded_as(case_from_doc(row.doc, row.version))
+        return None if row is None else self._from_row(row)
 
     async def cases(self, case_ids: Sequence[str]) -> dict[str, Case]:
         """Return several cases at once (timelines empty)."""
         if not case_ids:
             return {}
         c = self.t.cases.c
-        rows = await self._run(select(c.case_id, c.doc, c.version).where(c.case_id.in_(case_ids)))
-        return {r.case_id: self._loaded_as(case_from_doc(r.doc, r.version)) for r in rows.all()}
+        rows = await self._run(select(*self._columns()).where(c.case_id.in_(case_ids)))
+        return {r.case_id: self._from_row(r) for r in rows.all()}
+
+    async def next_number(self, township: str, year: int, kind: CaseKind) -> CaseNumber:
+        """Take the next number of a county, year and kind inside the caller's transaction.
+
+        One upsert with ``RETURNING``: the counter row stays locked until the transaction ends,
+        so concurrent filings queue on it and a rolled-back filing gives its number back.
+        """
+        county = county_of(township)
+        t = self.t.case_counters
+        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(t).values(county=county, year=year, kind=kind.value, last=1)
+        statement = upsert.on_conflict_do_update(
+            index_elements=[t.c.county, t.c.year, t.c.kind], set_={"last": t.c.last + 1}
+        ).returning(t.c.last)
+        seq = int((await self._run(statement)).scalar_one())
+        return CaseNumber(county, year, kind, seq, county_label(county, self.county_names))
 
     def add_case(
         self,
@@ -165,6 +201,12 @@ class CaseStore:
     ) -> None:
         """Queue a new case with its deputies, first timeline steps and token vector."""
         row = {"case_id": case.case_id, "created_at": at, "updated_at": at, "tokens": tokens}
+        number = case.number
+        row |= {
+            "number_county": number.county if number else None,
+            "number_year": number.year if number else None,
+            "number_seq": number.seq if number else None,
+        }
         self.uow.add(self.t.cases, {**row, **case_columns(case, chase_on)})
         self._add_units(case)
         self._add_deputies(case)

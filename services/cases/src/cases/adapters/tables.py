@@ -45,6 +45,7 @@ class Tables:
     townships: Table
     deputies: Table
     calendar_years: Table
+    case_counters: Table
 
 
 def define_tables(metadata: MetaData) -> Tables:
@@ -91,6 +92,11 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("created_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
         Column("tokens", JSON, nullable=True),  # term -> count of title and content, at intake
+        # the case number (青山县2026年建议第37号): county, year filed, and place in the run of its kind
+        Column("number_county", String(6), nullable=True),
+        Column("number_year", Integer, nullable=True),
+        Column("number_seq", Integer, nullable=True),
+        Index("ix_cases_number", "number_county", "number_year", "kind", "number_seq", unique=True),
         Index("ix_cases_township_received", "township", "received_on"),
         Index("ix_cases_state_township_due", "state", "township", "due_on"),
         Index("ix_cases_lead_unit", "lead_unit_id"),
@@ -206,7 +212,17 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("digest", String(64), nullable=False),
         Column("loaded_at", UtcDateTime(), nullable=False),
     )
+    case_counters = Table(
+        "case_counters",
+        metadata,
+        Column("county", String(6), nullable=False),
+        Column("year", Integer, nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("last", Integer, nullable=False),
+        PrimaryKeyConstraint("county", "year", "kind"),
+    )
     return Tables(
+        case_counters=case_counters,
         calendar_years=calendar_years,
         townships=townships,
         deputies=deputies,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
-import io
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-import docx
 import jinja2
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from cases.digest.model import Digest
+from cases.digest.voices import Voice
+from cases.documents import layout
 from cases.domain.statistics import Tally
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -64,17 +65,6 @@ def render_markdown(
     )
 
 
-def _table(document: object, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    table = document.add_table(rows=1, cols=len(header))  # type: ignore[attr-defined]
-    table.style = "Table Grid"
-    for i, title in enumerate(header):
-        table.rows[0].cells[i].text = title
-    for row in rows:
-        cells = table.add_row().cells
-        for i, value in enumerate(row):
-            cells[i].text = value
-
-
 def _tally_rows(tallies: Sequence[Tally], name: Callable[[str | None], str]) -> list[list[str]]:
     return [
         [
@@ -90,40 +80,63 @@ def _tally_rows(tallies: Sequence[Tally], name: Callable[[str | None], str]) -> 
     ]
 
 
+def _voices_of(voices: Sequence[Voice], category: str) -> str:
+    quoted = [v for v in voices if v.category == category]
+    return "\n".join(f"“{v.excerpt}”（{v.number or v.township}）" for v in quoted) or "—"
+
+
 def render_docx(
     digest: Digest,
     *,
     township_names: Mapping[str, str] = _NO_NAMES,
     unit_names: Mapping[str, str] = _NO_NAMES,
+    voices: Sequence[Voice] = (),
+    issuer: str = "",
 ) -> bytes:
-    """Return the digest as a .docx document."""
+    """Return the digest as a .docx laid out for print (GB/T 9704), voices beside the counts."""
     township, unit = _namer(township_names), _namer(unit_names)
-    same: Callable[[str | None], str] = _namer(_NO_NAMES)
     d = digest
-    document = docx.Document()
-    document.add_heading(d.title, level=0)
-    document.add_paragraph(
-        f"{township_names.get(d.scope, d.scope)} · {d.period_start.isoformat()} 至 "
-        f"{d.period_end.isoformat()} · {d.generated_on.isoformat()} 编印"
+    document = layout.new_document()
+    layout.title(document, d.title)
+    scope = township_names.get(d.scope, issuer or d.scope)
+    layout.line(
+        document,
+        f"{scope} · {layout.chinese_date(d.period_start)}至{layout.chinese_date(d.period_end)}",
+        align=WD_ALIGN_PARAGRAPH.CENTER,
     )
-    document.add_heading("总体情况", level=1)
+    layout.heading(document, "一、总体情况")
     t = d.totals
-    document.add_paragraph(
+    layout.line(
+        document,
         f"本期共收到代表建议和选民意见 {d.case_count} 件（代表建议 {d.suggestions} 件，"
         f"选民意见 {d.opinions} 件）；已答复 {t.replied} 件，按时答复率 {pct(t.on_time_rate)}，"
         f"解决率 {pct(t.solved_rate)}（A类占比 {pct(t.class_a_share)}），"
-        f"满意率 {pct(t.satisfaction_rate)}；超期未办结 {t.overdue} 件。"
+        f"满意率 {pct(t.satisfaction_rate)}；超期未办结 {t.overdue} 件。",
+        indent=True,
     )
     header = ["类别", "件数", "已答复", "按时答复率", "解决率", "满意率", "超期"]
-    document.add_heading("分类情况", level=1)
-    _table(document, header, _tally_rows(d.by_category, same))
-    document.add_heading("各镇街情况", level=1)
-    _table(document, ["镇街", *header[1:]], _tally_rows(d.by_township, township))
-    document.add_heading("逾期未办结事项", level=1)
+    layout.heading(document, "二、分类情况和代表之声")
+    layout.grid(
+        document,
+        [
+            [*row, _voices_of(voices, t.key)]
+            for t, row in zip(d.by_category, _tally_rows(d.by_category, str), strict=True)
+        ],
+        header=[*header, "代表之声（摘录）"],
+        widths=(16, 11, 12, 17, 17, 17, 11, 55),
+        size=layout.WIDE_TABLE_SIZE,
+    )
+    layout.heading(document, "三、各镇街情况")
+    layout.grid(
+        document,
+        _tally_rows(d.by_township, township),
+        header=["镇街", *header[1:]],
+        size=layout.WIDE_TABLE_SIZE,
+    )
+    layout.heading(document, "四、逾期未办结事项")
     if d.overdue:
-        _table(
+        layout.grid(
             document,
-            ["事项", "镇街", "主办单位", "答复期限", "逾期天数", "重点督办"],
             [
                 [
                     o.title,
@@ -135,15 +148,20 @@ def render_docx(
                 ]
                 for o in d.overdue
             ],
+            header=["事项", "镇街", "主办单位", "答复期限", "逾期天数", "重点督办"],
+            size=layout.WIDE_TABLE_SIZE,
         )
     else:
-        document.add_paragraph("本期无逾期未办结事项。")
-    document.add_heading("热点问题（按类别和镇街）", level=1)
-    _table(
+        layout.line(document, "本期无逾期未办结事项。", indent=True)
+    layout.heading(document, "五、热点问题（按类别和镇街）")
+    layout.grid(
         document,
-        ["类别", "镇街", "件数"],
         [[r.category, township(r.township), str(r.count)] for r in d.themes],
+        header=["类别", "镇街", "件数"],
     )
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    layout.signature(
+        document,
+        f"{issuer}人大常委会" if issuer else "人大常委会",
+        layout.chinese_date(d.generated_on),
+    )
+    return layout.to_bytes(document)

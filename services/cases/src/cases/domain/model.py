@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from cases.domain.chasing import RunningClock
 from cases.domain.errors import IllegalTransitionError, invalid
+from cases.domain.numbering import CaseNumber
 from cases.domain.records import Actor, Extension, Feedback, Reply, TimelineEntry, Unit
 from cases.domain.states import FINAL, HANDLING, INTERNAL, TRANSITIONS, Action, State
 from contracts.vocabulary import (
@@ -66,6 +67,7 @@ class Case:
     carried_into: int | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     version: int = 0
+    number: CaseNumber | None = None  # given at filing; kept in its columns, not the document
 
     @property
     def submitter(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 
+from cases import events
 from cases.domain.calendar import recount
 from cases.domain.deadlines import UNASSIGNED
 from cases.domain.records import Actor
@@ -103,6 +104,7 @@ async def _recount_year(svc: Services, uow: Any, year: int) -> int:
                 ev.CaseDueDateRecomputed(
                     case_id=case.case_id,
                     township=case.township,
+                    case_number=events.number_of(case),
                     clock=change.clock,
                     previous_due_on=change.previous,
                     due_on=change.due_on,

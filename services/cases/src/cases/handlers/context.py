@@ -6,6 +6,7 @@ The kit's ``HandlerContext`` gives ``uow``, ``audit``, ``idempotency``, ``announ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -45,10 +46,11 @@ class Services(HandlerContext):
     similar_threshold: float = 0.25
     chase_batch: int = 500
     metrics: CaseMetrics | None = None
+    county_names: Mapping[str, str] = field(default_factory=dict)  # 990101 -> 青山县
 
     def store(self, uow: UnitOfWork) -> CaseStore:
         """Return the store over a unit of work's session."""
-        return CaseStore(uow, self.tables)
+        return CaseStore(uow, self.tables, self.county_names)
 
     async def clocks(self, store: CaseStore, township: str) -> Clocks:
         """Return the clocks of a township (its own opinion clock when it set one)."""

@@ -17,13 +17,16 @@ from cases.adapters.codec import to_doc
 from cases.adapters.store import CaseStore
 from cases.digest.model import build_digest, theme_counts
 from cases.digest.render import render_docx, render_markdown
+from cases.digest.voices import voices
 from cases.domain import handling
 from cases.domain.access import OVERSIGHT
 from cases.domain.errors import ForbiddenError, NotFoundError, invalid
 from cases.domain.model import Case
+from cases.domain.numbering import county_of
 from cases.domain.states import State
 from cases.handlers.context import Caller, Services, new_id
 from cases.views.facts import case_facts, names
+from cases.views.voices import said_in
 from contracts import cases as ev
 from contracts.envelope import Envelope
 from contracts.vocabulary import ReopenReason
@@ -79,8 +82,23 @@ async def publish_digest(svc: Services, caller: Caller, request: DigestRequest) 
             period_end=request.period_end,
             today=svc.today(),
         )
+        said = await said_in(
+            uow,
+            svc.tables,
+            scope=request.scope,
+            start=request.period_start,
+            end=request.period_end,
+            county_names=svc.county_names,
+            category_of=svc.categories.group,
+        )
         markdown = render_markdown(digest, township_names=townships, unit_names=units)
-        docx = render_docx(digest, township_names=townships, unit_names=units)
+        docx = render_docx(
+            digest,
+            township_names=townships,
+            unit_names=units,
+            voices=voices(said),
+            issuer=svc.county_names.get(county_of(request.scope), ""),
+        )
         await uow.session.execute(
             insert(svc.tables.digests).values(
                 digest_id=digest_id,

@@ -66,13 +66,24 @@ def _receive(svc: Services, caller: Caller, draft: Draft, clocks: Any, case_id: 
     return case
 
 
-def _insert(svc: Services, store: CaseStore, case: Case, draft: Draft) -> None:
+def _vector(case: Case) -> dict[str, int]:
+    """Return the case's token vector: once, at intake, for duplicate search."""
+    return token_vector(f"{case.title} {case.content}")
+
+
+def _insert(
+    svc: Services, store: CaseStore, case: Case, draft: Draft, vector: dict[str, int]
+) -> None:
     """Queue a new case (written with the unit of work's commit)."""
     svc.mark_calendar(case)
-    vector = token_vector(f"{case.title} {case.content}")  # once, at intake: duplicate search
     store.add_case(case, chase_on=svc.chase_on(case, svc.today()), at=svc.clock(), tokens=vector)
     if draft.constituent is not None:
         store.add_constituent(case.case_id, draft.constituent)
+
+
+async def _number(store: CaseStore, case: Case) -> None:
+    """Give a new case the next number of its county, year of filing and kind."""
+    case.number = await store.next_number(case.township, case.received_on.year, case.kind)
 
 
 def _deputy_loc(kind: CaseKind, index: int) -> tuple[str | int, ...]:
@@ -114,8 +125,9 @@ async def check_references(uow: UnitOfWork, tables: Tables, draft: Draft) -> Non
 async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case | None]:
     """File a suggestion or record an opinion; return its id and the case (None on a replay).
 
-    One transaction, three statements: the Idempotency-Key's earlier answer (only with a key),
-    the roster check, then every row of the new case with its audit entry, key and event.
+    One transaction, four statements: the Idempotency-Key's earlier answer (only with a key),
+    the roster check, the case number (the counter row stays locked until the commit), then
+    every row of the new case with its audit entry, key and event.
     """
     require_submit(caller.principal, draft.township, draft.deputy_ids)
     if draft.kind is CaseKind.suggestion and draft.constituent is not None:
@@ -131,7 +143,9 @@ async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case
         await check_references(uow, svc.tables, draft)
         # receiving sets only the assignment deadline: the township's opinion clock is not needed
         case = _receive(svc, caller, draft, Clocks(svc.calendar, svc.policy), new_id())
-        _insert(svc, store, case, draft)
+        vector = _vector(case)  # tokenised before the number: the counter stays locked to commit
+        await _number(store, case)
+        _insert(svc, store, case, draft, vector)
         audit(svc, uow, caller, case, "submit")
         uow.stage(events.submitted(case))
         await remember_creation(svc, uow, caller, case.case_id)
@@ -244,7 +258,9 @@ async def to_suggestion(
         suggestion.from_opinion_id = opinion.case_id
         await store.save_case(opinion, expected_version=version, chase_on=None, at=at)
         person = (await store.constituents([opinion.case_id])).get(opinion.case_id)
-        _insert(svc, store, suggestion, replace(draft, constituent=person))
+        vector = _vector(suggestion)
+        await _number(store, suggestion)
+        _insert(svc, store, suggestion, replace(draft, constituent=person), vector)
         audit(svc, uow, caller, opinion, "to_suggestion", {"suggestion": suggestion_id})
         uow.stage(
             events.triaged(opinion),

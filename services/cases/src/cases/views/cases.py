@@ -15,9 +15,11 @@ from cases.domain.clocks import Clocks
 from cases.domain.deadlines import deadlines
 from cases.domain.errors import ForbiddenError, NotFoundError
 from cases.domain.model import Case
+from cases.domain.numbering import parse_number
 from cases.domain.similarity import similar_vectors, token_vector
 from cases.domain.states import FINAL, HANDLING, State
 from cases.handlers.context import Caller, Services
+from cases.views.numbers import number_label, numbered
 from kit.db.ranges import within
 from kit.masking import mask_address, mask_phone, surname_only
 from kit.principal import Principal, Role
@@ -35,6 +37,7 @@ class CaseFilter:
     deputy_id: str | None = None
     key_chase: bool | None = None
     overdue: bool | None = None
+    number: str | None = None  # 青山县2026年建议第37号, or without the county
 
 
 @dataclass
@@ -72,6 +75,7 @@ def case_view(
     if clocks is not None:
         doc["deadlines"] = deadlines(case, clocks)
     doc["version"] = case.version
+    doc["number"] = case.number.label if case.number else None
     doc["overdue"] = case.state in HANDLING and case.due_on is not None and today > case.due_on
     doc["allowed_actions"] = sorted(a.value for a in case.allowed_actions())
     doc["your_actions"] = actions_for(principal, case)
@@ -131,6 +135,9 @@ _SUMMARY = (
     "on_time",
     "solved",
     "version",
+    "number_county",
+    "number_year",
+    "number_seq",
 )
 
 
@@ -180,6 +187,8 @@ async def list_cases(
     if flt.overdue is not None:
         late = c.state.in_([s.value for s in HANDLING]) & (c.due_on < today)
         query = query.where(late if flt.overdue else ~late)
+    if flt.number is not None:
+        query = numbered(query, c, parse_number(flt.number, svc.county_names))
     async with svc.uow() as uow:
         total = int(
             await uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -194,6 +203,7 @@ async def list_cases(
             item = dict(row._mapping)
             handling_now = item["state"] in {s.value for s in HANDLING}
             item["overdue"] = bool(handling_now and item["due_on"] and today > item["due_on"])
+            item["number"] = number_label(item, svc.county_names)
             items.append(item)
     return Page(items, total, page, page_size)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cases.entrypoints.api import cases, digests, topics, units
+from cases.entrypoints.api import cases, digests, documents, topics, units
 from cases.handlers.context import Services
 from kit.web.audit_log import audit_router
 
@@ -17,4 +17,5 @@ def routers(svc: Services) -> list[APIRouter]:
         topics.router(svc),
         digests.router(svc),
         audit_router(svc),
+        documents.router(svc),
     ]

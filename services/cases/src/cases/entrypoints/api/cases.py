@@ -121,6 +121,9 @@ def router(svc: Services) -> APIRouter:
         deputy_id: Annotated[str | None, Query(max_length=64)] = None,
         key_chase: bool | None = None,
         overdue: bool | None = None,
+        number: Annotated[
+            str | None, Query(max_length=80, description="青山县2026年建议第37号")
+        ] = None,
     ) -> dict[str, Any]:
         flt = views.CaseFilter(
             township=township,
@@ -131,6 +134,7 @@ def router(svc: Services) -> APIRouter:
             deputy_id=deputy_id,
             key_chase=key_chase,
             overdue=overdue,
+            number=number,
         )
         return page_body(await views.list_cases(svc, caller, flt, paging.page, paging.page_size))
 

@@ -224,6 +224,7 @@ class CaseOut(BaseModel):
     """A case as the reader may see it, with the actions possible next."""
 
     case_id: str
+    number: str | None = Field(default=None, description="青山县2026年建议第37号")
     kind: CaseKind
     township: str
     title: str
@@ -270,6 +271,7 @@ class CaseSummary(BaseModel):
     """A line of a case list."""
 
     case_id: str
+    number: str | None = None
     kind: str
     township: str
     state: str

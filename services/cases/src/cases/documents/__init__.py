@@ -1,0 +1,1 @@
+"""Printable documents (GB/T 9704 layout) and Excel exports."""
