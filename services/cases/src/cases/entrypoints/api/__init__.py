@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cases.entrypoints.api import cases, digests, topics, units
+from cases.entrypoints.api import cases, digests, topics, units, workflow
 from cases.handlers.context import Services
 
 
 def routers(svc: Services) -> list[APIRouter]:
     """Return every router of the service, bound to its wiring."""
-    return [cases.router(svc), units.router(svc), topics.router(svc), digests.router(svc)]
+    return [
+        workflow.router(svc),  # before cases: /cases/bulk-assign is not a case id
+        cases.router(svc),
+        units.router(svc),
+        topics.router(svc),
+        digests.router(svc),
+    ]
