@@ -196,9 +196,11 @@ def test_the_to_do_list_says_what_each_unit_owes_next_earliest_first() -> None:
     ]
     first = lead_items[0]
     assert first.deadline == date(2025, 9, 2)
-    assert first.warning == 75 and not first.overdue
+    assert first.warning == 75
+    assert not first.overdue
     assert first.co_opinions_missing == (CO.unit_id,)
-    assert first.may_apply_extension and not first.extension_pending
+    assert first.may_apply_extension
+    assert not first.extension_pending
     assert lead_items[1].warning == 50
     co_items = todo_list([early, late], CO.unit_id, today, clocks(), policy)
     assert {(i.case_id, i.owed, i.role) for i in co_items} == {
@@ -208,6 +210,8 @@ def test_the_to_do_list_says_what_each_unit_owes_next_earliest_first() -> None:
     handling.record_co_opinion(late, unit_id=CO.unit_id, text="同意", by=CO_USER, at=at(today))
     assert todo_item(late, CO.unit_id, today, clocks(), policy) is None  # nothing owed now
     overdue = todo_item(late, LEAD.unit_id, date(2025, 9, 3), clocks(), policy)
-    assert overdue is not None and overdue.overdue and overdue.days_left == -1
+    assert overdue is not None
+    assert overdue.overdue
+    assert overdue.days_left == -1
     assert overdue.warning is None
     assert todo_item(early, "unit-other", today, clocks(), policy) is None
