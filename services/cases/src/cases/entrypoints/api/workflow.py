@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from cases.domain.errors import ForbiddenError
 from cases.entrypoints.api.deps import CallerDep
@@ -41,7 +41,15 @@ def router(svc: Services) -> APIRouter:
         response_model=TodoPage,
         summary="Your unit's to-do list (待办): what it owes next, earliest deadline first",
     )
-    async def todo(caller: CallerDep, paging: PagingDep) -> dict[str, Any]:
+    async def todo(
+        caller: CallerDep,
+        paging: PagingDep,
+        unit_id: Annotated[
+            str | None, Query(max_length=64, description="Your own unit (another's: 403)")
+        ] = None,
+    ) -> dict[str, Any]:
+        if unit_id is not None and unit_id != caller.principal.unit_id:
+            raise ForbiddenError("a unit reads its own to-do list only")
         return page_body(await unit_todo(svc, caller, paging.page, paging.page_size))
 
     @api.post(
