@@ -2,14 +2,60 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
+from uuid import UUID
 
 import pytest
-from test_notify_routing import D, W, event, heard
-from test_notify_templates import render
 
-from notify.domain.model import Channel
-from notify.templates.samples import typical
+from contracts.catalog import model_for
+from contracts.vocabulary import RecipientKind as K
+from notify.domain.directory import MemoryDirectory, Office
+from notify.domain.model import Channel, Recipient, RecipientRef, Timing
+from notify.domain.routes import DEFAULT_ROUTES
+from notify.domain.routing import Event, route_event
+from notify.templates.render import Renderer, context
+from notify.templates.samples import TOWNSHIP, TYPICAL, typical
+
+W, D = Timing.working_hours, Timing.digest
+PEOPLE = [
+    Recipient(
+        RecipientRef(kind, rid), rid, TOWNSHIP, MappingProxyType({Channel.email: "x@example.cn"})
+    )
+    for kind, rid in [
+        (K.handling_unit, "U-jtj"),
+        (K.handling_unit, "U-zjj"),
+        (K.deputy, "D-001"),
+        (K.deputy, "D-002"),
+        (K.staff, "S-county"),
+    ]
+]
+DIRECTORY = MemoryDirectory(
+    PEOPLE, {(Office.county_staff, "330102"): [RecipientRef(K.staff, "S-county")]}
+)
+
+
+def event(event_type: str, **changes: Any) -> Event:
+    """Return the typical event of a type, with some fields changed."""
+    model = model_for(event_type)
+    assert model is not None
+    data = model.model_validate({**TYPICAL[event_type], **changes})
+    return Event(UUID(int=1), event_type, datetime(2025, 3, 3, 2, tzinfo=UTC), data)
+
+
+def heard(ev: Event) -> list[tuple[str, str, Timing, bool]]:
+    """Return (recipient id, template, timing, urgent) of every notice of an event."""
+    routed = route_event(ev, DEFAULT_ROUTES, DIRECTORY)
+    assert routed.unresolved == ()
+    return [(n.recipient.ref.id, n.template, n.timing, n.urgent) for n in routed.notices]
+
+
+def render(key: str, channel: Channel, data: Any) -> str:
+    """Return the body of a rendered template."""
+    ctx = context(data, event_type="x", recipient_name="县交通运输局")
+    return Renderer().render(key, channel, ctx).body
+
 
 ROUTED = [
     ("cases.case.extension_applied", {}, [("S-county", "cases.case.extension_applied", W, False)]),
