@@ -1,0 +1,98 @@
+"""Bench a unit's day: bulk assignment against single assignments, and the to-do list's read.
+
+Both halves run in one process on one fresh database (the app in-process over ASGI, relay off),
+so the ratio says what the bulk route saves per case on the same machine and load:
+
+    TEST_DATABASE_URL=postgresql+asyncpg://npc:npc@127.0.0.1:5433/platform_test \\
+    KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 .venv/bin/python services/cases/bench_unit_day.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from typing import Any
+
+import httpx
+
+from cases.testing import bodies
+from cases.testing.harness import COUNTY, headers, running_app, settings_for
+from kit.testing import fresh_database, unique
+
+
+async def _accepted(
+    client: httpx.AsyncClient, auth: dict[str, str], n: int
+) -> list[dict[str, Any]]:
+    """File and accept ``n`` suggestions; return them as read."""
+    cases = []
+    for i in range(n):
+        body = bodies.suggestion(f"dep-{1 + i % 8}", title=f"关于第{i}号村道修缮的建议")
+        filed = (await client.post("/api/v1/suggestions", json=body, headers=auth)).json()
+        accepted = await client.post(
+            f"/api/v1/cases/{filed['case_id']}/accept",
+            json={},
+            headers={**auth, "If-Match": f'"{filed["version"]}"'},
+        )
+        cases.append(accepted.json())
+    return cases
+
+
+async def main(n: int, todo_reads: int) -> None:
+    """Run both measurements and print the results."""
+    async with fresh_database() as url:
+        settings = settings_for(url, unique("bench") + ".")
+        admin = headers(settings, "county_admin", COUNTY)
+        unit = headers(settings, "handling_unit", COUNTY, unit_id="traffic")
+        async with running_app(settings, relay=False) as (_, client):
+            for unit_id, name in bodies.UNITS:
+                await client.post("/api/v1/units", json=bodies.unit(unit_id, name), headers=admin)
+            singles, bulk = await _accepted(client, admin, n), await _accepted(client, admin, n)
+
+            started = time.perf_counter()
+            for case in singles:
+                done = await client.post(
+                    f"/api/v1/cases/{case['case_id']}/assign",
+                    json={"lead_unit_id": "traffic", "co_unit_ids": ["water"]},
+                    headers={**admin, "If-Match": f'"{case["version"]}"'},
+                )
+                assert done.status_code == 200, done.text
+            single_s = time.perf_counter() - started
+
+            items = [
+                {
+                    "case_id": c["case_id"],
+                    "version": c["version"],
+                    "lead_unit_id": "traffic",
+                    "co_unit_ids": ["water"],
+                }
+                for c in bulk
+            ]
+            started = time.perf_counter()
+            done = await client.post(
+                "/api/v1/cases/bulk-assign", json={"items": items}, headers=admin
+            )
+            bulk_s = time.perf_counter() - started
+            assert done.status_code == 207
+            assert done.json()["succeeded"] == n, done.text
+
+            timings = []
+            for _ in range(todo_reads):
+                started = time.perf_counter()
+                page = await client.get("/api/v1/todo?page_size=50", headers=unit)
+                timings.append(time.perf_counter() - started)
+                assert page.json()["total"] == 2 * n
+    print(f"single POST /assign x{n}: {single_s:.2f} s ({1000 * single_s / n:.1f} ms a case)")
+    print(f"one POST /cases/bulk-assign of {n}: {bulk_s:.2f} s ({1000 * bulk_s / n:.1f} ms a case)")
+    print(f"bulk / singles: {bulk_s / single_s:.2f}")
+    p50 = statistics.median(timings)
+    print(f"GET /todo over {2 * n} open cases of one unit: p50 {1000 * p50:.0f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=150, help="cases per half")
+    parser.add_argument("--todo-reads", type=int, default=20)
+    args = parser.parse_args()
+    asyncio.run(main(args.cases, args.todo_reads))
