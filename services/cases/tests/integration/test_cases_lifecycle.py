@@ -71,7 +71,10 @@ async def test_a_suggestion_goes_from_filing_to_solved(
         assert case["due_on"] is not None
         co_unit = headers(settings, "handling_unit", COUNTY, unit_id="water")
         for auth, expected in (
-            (admin, ["designate_key_chase", "extend", "reply", "return"]),  # key chase: for a leader
+            (
+                admin,
+                ["designate_key_chase", "extend", "reply", "return"],
+            ),  # key chase: for a leader
             (leader, ["designate_key_chase", "extend"]),
             (unit, ["apply_extension", "reply", "return"]),
             (co_unit, ["co_opinion", "return"]),

@@ -104,6 +104,12 @@ async def test_a_units_day_from_bulk_assignment_to_the_reply(
         assert (result["succeeded"], result["failed"]) == (2, 4)
         assert result["results"][2]["problem"]["title"] == "Version conflict"
         assert result["results"][0]["state"] == "assigned"
+        registry = service.runtime.registry
+        for code, n in (("200", 2), ("409", 1), ("404", 2), ("403", 1)):
+            counted = registry.get_sample_value(
+                "cases_bulk_assignment_items_total", {"status": code}
+            )
+            assert counted == n, code
         twice = {"items": [items[1], items[1]]}
         repeated = await client.post("/api/v1/cases/bulk-assign", json=twice, headers=staff)
         assert repeated.status_code == 422

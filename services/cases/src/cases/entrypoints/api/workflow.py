@@ -92,6 +92,9 @@ def router(svc: Services) -> APIRouter:
                     "problem": problem.model_dump(mode="json", exclude_none=True),
                 }
             )
+        if svc.metrics is not None:
+            for r in results:
+                svc.metrics.bulk_items.labels(status=str(r["status"])).inc()
         ok = sum(1 for r in results if r["status"] == 200)
         return {
             "batch_id": batch,
