@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from cases import events
+from cases.adapters.store import UnitRecord
 from cases.domain import handling
 from cases.domain.access import require_county, require_staff, require_unit
 from cases.domain.clocks import Clocks
@@ -30,10 +31,15 @@ async def assign(
     co_unit_ids: Sequence[str],
     comment: str,
     batch: str | None = None,
+    known: Mapping[str, UnitRecord] | None = None,
 ) -> Case:
-    """Assign the case to a registered lead unit and any co-handlers (``batch``: a bulk request)."""
-    async with svc.uow() as uow:
-        known = await svc.store(uow).units([lead_unit_id, *co_unit_ids])
+    """Assign the case to a registered lead unit and any co-handlers.
+
+    A bulk request passes its ``batch`` id (audited) and the units it looked up once (``known``).
+    """
+    if known is None:
+        async with svc.uow() as uow:
+            known = await svc.store(uow).units([lead_unit_id, *co_unit_ids])
     errors = [
         FieldError(loc, f"unknown or inactive handling unit {uid}", "unknown_unit")
         for loc, uid in [

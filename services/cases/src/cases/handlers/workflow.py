@@ -128,6 +128,10 @@ async def bulk_assign(
     if not caller.principal.has(*TRIAGE):  # a role that may assign nothing is refused outright
         raise ForbiddenError("only county or township staff assign cases")
     batch = new_id()
+    async with svc.uow() as uow:  # every unit the batch names, read once
+        known = await svc.store(uow).units(
+            {u for i in items for u in (i.lead_unit_id, *i.co_unit_ids)}
+        )
     outcomes: list[Outcome] = []
     for item in items:
         try:
@@ -140,6 +144,7 @@ async def bulk_assign(
                 item.co_unit_ids,
                 item.comment,
                 batch=batch,
+                known=known,
             )
         except DomainError as error:
             outcomes.append(Outcome(item.case_id, error=error))
