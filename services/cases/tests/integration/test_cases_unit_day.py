@@ -113,6 +113,10 @@ async def test_a_units_day_from_bulk_assignment_to_the_reply(
         twice = {"items": [items[1], items[1]]}
         repeated = await client.post("/api/v1/cases/bulk-assign", json=twice, headers=staff)
         assert repeated.status_code == 422
+        nul = {"items": [{**items[1], "case_id": "gB\u0000"}]}  # PostgreSQL text holds no NUL
+        assert (
+            await client.post("/api/v1/cases/bulk-assign", json=nul, headers=staff)
+        ).status_code == 422
         refused = await client.post(
             "/api/v1/cases/bulk-assign", json={"items": items[:1]}, headers=lead
         )

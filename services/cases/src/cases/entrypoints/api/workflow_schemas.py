@@ -7,11 +7,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from cases.entrypoints.api.schemas import Body, Comment
+from cases.entrypoints.api.schemas import Body
 from contracts.vocabulary import HandlingRole
 
-Reason = Annotated[str, Field(min_length=1, max_length=500)]
-UnitRef = Annotated[str, Field(min_length=1, max_length=64)]
+NO_NUL = r"^[^\x00]*$"
+"""PostgreSQL text cannot hold NUL: refused as a 422 here, never a 500 at the database."""
+Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)]
+Comment = Annotated[str, Field(default="", max_length=2000, pattern=NO_NUL)]
+CaseRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
+UnitRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 MAX_BULK = 200
 """Most cases one bulk assignment takes."""
 
@@ -50,8 +54,8 @@ class TodoPage(BaseModel):
 class BulkItemIn(Body):
     """One case to assign, at the version the caller read."""
 
-    case_id: UnitRef
-    version: int = Field(ge=0, description="The case's version as read (its ETag)")
+    case_id: CaseRef
+    version: int = Field(ge=0, le=2**31 - 1, description="The case's version as read (its ETag)")
     lead_unit_id: UnitRef
     co_unit_ids: list[UnitRef] = Field(default_factory=list)
     comment: Comment
@@ -100,7 +104,7 @@ class ExtensionGrantIn(Body):
     """A county role grants the pending application (the date asked for unless another is set)."""
 
     due_on: date | None = None
-    comment: Annotated[str, Field(default="", max_length=200)]
+    comment: Annotated[str, Field(default="", max_length=200, pattern=NO_NUL)]
 
 
 class ExtensionRefuseIn(Body):
@@ -112,15 +116,21 @@ class ExtensionRefuseIn(Body):
 class CoOpinionRecordIn(Body):
     """A co-handling unit's opinion (会办意见)."""
 
-    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    text: Annotated[str, Field(min_length=1, max_length=5000, pattern=NO_NUL)]
 
 
 class DecisionIn(Body):
     """A leader's decision taken at a meeting, recorded by county staff on their behalf."""
 
-    leader: Annotated[str, Field(min_length=1, max_length=100, description="e.g. 县人大常委会主任")]
+    leader: Annotated[
+        str,
+        Field(min_length=1, max_length=100, pattern=NO_NUL, description="e.g. 县人大常委会主任"),
+    ]
     meeting_ref: Annotated[
-        str, Field(min_length=1, max_length=200, description="e.g. 主任会议纪要〔2026〕7号")
+        str,
+        Field(
+            min_length=1, max_length=200, pattern=NO_NUL, description="e.g. 主任会议纪要〔2026〕7号"
+        ),
     ]
     decided_on: date
 
