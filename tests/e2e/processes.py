@@ -69,12 +69,16 @@ def bearer(
 
 @asynccontextmanager
 async def service_process(
-    name: str, *, prefix: str | None = None, ready_within: float = 60
+    name: str,
+    *,
+    prefix: str | None = None,
+    ready_within: float = 60,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[Running]:
     """Start `python -m <name>` on a fresh database; stop it with SIGTERM and check it exits.
 
     Services started with the same `prefix` share their topics (one platform); by default each
-    process gets a prefix of its own.
+    process gets a prefix of its own. `extra_env` adds or overrides settings.
     """
     prefix = prefix or unique("e2e") + "."
     port = free_port()
@@ -88,6 +92,7 @@ async def service_process(
             f"{upper}_HTTP_PORT": str(port),
             "JWT_SECRET": SECRET,
             "RELAY_POLL_SECONDS": "0.2",
+            **(extra_env or {}),
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", name, env=env, stderr=asyncio.subprocess.DEVNULL

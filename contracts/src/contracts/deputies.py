@@ -257,6 +257,60 @@ class ActivityScheduled(EventData):
     starts_at: UtcDatetime = Field(description="When it starts")
     station_id: StationId | None = Field(default=None, description="Station, for a reception day")
     invited_deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Deputies invited")
+    ends_at: UtcDatetime | None = Field(default=None, description="When it ends")
+    venue: Text | None = Field(
+        default=None, description="Where, when it is not held at a station (a free address)"
+    )
+    aggregate_version: int | None = Field(
+        default=None, ge=1, description="Version of the plan after the change (planned: 1)"
+    )
+
+
+class ActivityRescheduled(EventData):
+    """A planned activity moved (time or place) before it was held; the invitation changes."""
+
+    EVENT_TYPE = "deputies.activity.rescheduled"
+    AGGREGATE = "activity"
+    SUBJECT = "activity_id"
+
+    activity_id: ActivityId
+    township: TownshipCode
+    activity_type: ActivityType = Field(description="Kind of activity (履职活动类型)")
+    title: Text = Field(description="Title of the activity")
+    levels: LevelSet = Field(
+        description="Organising level(s); both means a joint (县乡联动) activity"
+    )
+    starts_at: UtcDatetime = Field(description="When it starts now")
+    ends_at: UtcDatetime = Field(description="When it ends now")
+    previous_starts_at: UtcDatetime = Field(description="When it was to start before")
+    station_id: StationId | None = Field(default=None, description="Station, for a reception day")
+    venue: Text | None = Field(
+        default=None, description="Where, when it is not held at a station (a free address)"
+    )
+    invited_deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Deputies invited")
+    reason: Reason
+    aggregate_version: AggregateVersion
+
+
+class ActivityPlanCancelled(EventData):
+    """A planned activity was called off before it was held (it never counted for anything)."""
+
+    EVENT_TYPE = "deputies.activity.plan_cancelled"
+    AGGREGATE = "activity"
+    SUBJECT = "activity_id"
+
+    activity_id: ActivityId
+    township: TownshipCode
+    activity_type: ActivityType = Field(description="Kind of activity (履职活动类型)")
+    title: Text = Field(description="Title of the activity")
+    starts_at: UtcDatetime = Field(description="When it was to start")
+    station_id: StationId | None = Field(default=None, description="Station, for a reception day")
+    venue: Text | None = Field(
+        default=None, description="Where, when it is not held at a station (a free address)"
+    )
+    invited_deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Deputies invited")
+    reason: Reason
+    aggregate_version: AggregateVersion
 
 
 class ActivityLogged(ActivityRecord):
@@ -550,5 +604,7 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     DeputyStatusCorrected,
     MandateTerminationFlagWithdrawn,
     AttendanceRemoved,
+    ActivityRescheduled,
+    ActivityPlanCancelled,
 )
 """Every event type this service publishes, current versions."""

@@ -73,6 +73,7 @@ class OutboxRelay:
         self.linger_seconds = linger_seconds
         self.send_timeout = send_timeout
         self.gauge_seconds = gauge_seconds
+        metrics.relay_failures.labels(outbox.service)  # at 0 from the start, for `increase()`
         self._in_flight: _InFlight | None = None
         self._failed_rounds = 0
         self._announced_leader = False

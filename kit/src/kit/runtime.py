@@ -224,6 +224,7 @@ def build_app(
     version: str = "1.0.0",
     routers: Sequence[APIRouter] = (),
     description: str = "",
+    public_prefixes: tuple[str, ...] = (),
 ) -> FastAPI:
     """Return the service's HTTP app; its lifespan starts and stops the runtime."""
 
@@ -240,7 +241,10 @@ def build_app(
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.runtime = runtime
     install_auth(  # innermost middleware: authenticate before routing
-        app, runtime.settings, public=PUBLIC_PATHS | {ASYNCAPI_PATH, CONTRACT_ASYNCAPI_PATH}
+        app,
+        runtime.settings,
+        public=PUBLIC_PATHS | {ASYNCAPI_PATH, CONTRACT_ASYNCAPI_PATH},
+        public_prefixes=public_prefixes,
     )
     install_refusals(
         app,

@@ -88,29 +88,40 @@ def install_auth(
     config: AuthConfig | JwtSettings,
     *,
     public: frozenset[str] = PUBLIC_PATHS,
+    public_prefixes: tuple[str, ...] = (),
 ) -> Auth:
     """Authenticate every non-public request first; bind the ``Auth`` the dependencies use.
 
     Settings with the built-in development secret are refused unless their ``dev_mode`` is on.
+    ``public_prefixes`` are paths whose routes authenticate by other means (a signed URL).
     """
     auth = make_auth(config)
     if not isinstance(config, AuthConfig):
         check_secret(auth.config.secret, dev_mode=bool(getattr(config, "dev_mode", False)))
     app.state.auth = auth
-    app.add_middleware(AuthenticationMiddleware, public=public)
+    app.add_middleware(
+        AuthenticationMiddleware, public=public, prefixes=PUBLIC_PREFIXES + public_prefixes
+    )
     return auth
 
 
 class AuthenticationMiddleware:
     """Plain ASGI middleware: 401 before routing unless the path is public or the token is good."""
 
-    def __init__(self, app: ASGIApp, *, public: frozenset[str] = PUBLIC_PATHS) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        public: frozenset[str] = PUBLIC_PATHS,
+        prefixes: tuple[str, ...] = PUBLIC_PREFIXES,
+    ) -> None:
         self.app = app
         self.public = public
+        self.prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
-        if scope["type"] != "http" or path in self.public or path.startswith(PUBLIC_PREFIXES):
+        if scope["type"] != "http" or path in self.public or path.startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
         app = scope["app"]

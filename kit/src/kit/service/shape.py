@@ -31,8 +31,19 @@ class Service(Generic[C]):
 
 
 def assemble(
-    core: Core[C], *, title: str, description: str, routers: Sequence[APIRouter]
+    core: Core[C],
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    public_prefixes: tuple[str, ...] = (),
 ) -> Service[C]:
     """Put the HTTP app (health, metrics, auth, problems, the routers) on a wired core."""
-    app = build_app(core.runtime, title=title, description=description, routers=routers)
+    app = build_app(
+        core.runtime,
+        title=title,
+        description=description,
+        routers=routers,
+        public_prefixes=public_prefixes,
+    )
     return Service(core.runtime, core.services, app)

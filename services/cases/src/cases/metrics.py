@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import func, select
 
 from cases.adapters.tables import Tables
+from cases.domain.chasing import Notice
 from cases.domain.states import FINAL, HANDLING, State
 from kit.uow import UnitOfWorkFactory
 
@@ -26,7 +27,7 @@ class CaseMetrics:
 
 def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
     """Register the service's domain metrics on an explicit registry."""
-    return CaseMetrics(
+    made = CaseMetrics(
         open=Gauge(
             "cases_open_cases",
             "Suggestions and opinions not yet closed, per township",
@@ -57,6 +58,9 @@ def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
             registry=registry,
         ),
     )
+    for notice in Notice:  # at 0 from the start: the first announcement moves `increase()`
+        made.announcements.labels(notice=notice.value)
+    return made
 
 
 async def refresh_gauges(
@@ -80,5 +84,8 @@ async def refresh_gauges(
     for township, n in open_rows:
         metrics.open.labels(township=township).set(n)
     metrics.overdue.clear()
-    for township, n in late_rows:
+    late_by_township = {str(township): int(n) for township, n in late_rows}
+    for township, _ in open_rows:  # 0 where cases are open and none is late: a share, not a gap
+        metrics.overdue.labels(township=township).set(late_by_township.pop(township, 0))
+    for township, n in late_by_township.items():
         metrics.overdue.labels(township=township).set(n)

@@ -6,6 +6,7 @@ from prometheus_client import CollectorRegistry
 
 from deputies.adapters.migrations import MIGRATIONS, migrate
 from deputies.entrypoints.api import routers
+from deputies.entrypoints.api.plans import FEEDS
 from deputies.handlers.context import Services
 from deputies.settings import DeputiesSettings
 from deputies.wiring import wire
@@ -25,4 +26,5 @@ def build(settings: DeputiesSettings, *, registry: CollectorRegistry | None = No
         title="deputies",
         description="Townships, liaison stations, deputy rosters, activities and work records",
         routers=routers(core.services, settings),
+        public_prefixes=(FEEDS,),  # a calendar app sends no bearer header: the URL's token
     )

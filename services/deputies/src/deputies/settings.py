@@ -21,3 +21,6 @@ class DeputiesSettings(ServiceSettings):
         default=20_000_000, ge=1, description="Largest roster file accepted for import"
     )
     page_size_max: int = Field(default=200, ge=1, description="Largest page of a list")
+    county_name: str = Field(
+        default="", max_length=50, description="The county's name on printed documents (青山县)"
+    )

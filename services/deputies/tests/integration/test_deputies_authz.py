@@ -60,6 +60,17 @@ def _import(client: httpx.AsyncClient, place: dict[str, Any], auth: dict[str, st
     )
 
 
+def _plan_body(place: dict[str, Any], title: str = "代表接待选民日") -> dict[str, Any]:
+    return {
+        "township": place["code"],
+        "type": "reception_day",
+        "title": title,
+        "starts_at": "2026-05-01T09:00:00+08:00",
+        "ends_at": "2026-05-01T11:30:00+08:00",
+        "station_id": place.get("station"),
+    }
+
+
 ROUTES = (
     Route("list townships", "list", _json("GET", "/api/v1/townships")),
     Route("read township", "read", _json("GET", "/api/v1/townships/{code}")),
@@ -387,6 +398,87 @@ ROUTES = (
             **{"If-Match": '"3"'},
         ),
     ),
+    Route("calendar of a township", "read", _json("GET", "/api/v1/calendar?township={code}")),
+    Route("calendar of a station", "read", _json("GET", "/api/v1/calendar?station_id={station}")),
+    Route("calendar of a deputy", "self", _json("GET", "/api/v1/calendar?deputy_id={deputy}")),
+    Route("read plan", "self", _json("GET", "/api/v1/planned-activities/{plan}")),
+    Route("plan activity", "write", _json("POST", "/api/v1/planned-activities", _plan_body)),
+    Route(
+        "reschedule plan",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/planned-activities/{plan}/reschedule",
+            lambda p: {"starts_at": "2026-05-02T09:00:00+08:00", "reason": "改期"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "hold plan",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/planned-activities/{plan_to_hold}/held",
+            lambda p: {"attendance": []},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "cancel plan",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/planned-activities/{plan_to_cancel}/cancel",
+            lambda p: {"reason": "取消"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "plan a joint activity",
+        "county",
+        _json(
+            "POST",
+            "/api/v1/planned-activities",
+            lambda p: {**_plan_body(p), "levels": ["county", "township"]},
+        ),
+    ),
+    Route("sign-in sheet", "read", _json("GET", "/api/v1/planned-activities/{plan}/sign-in-sheet")),
+    Route(
+        "attendance export",
+        "read",
+        _json("GET", "/api/v1/planned-activities/{plan}/attendance.xlsx"),
+    ),
+    Route(
+        "coverage of a township",
+        "read",
+        _json("GET", "/api/v1/coverage?township={code}&from=2026-01-01&to=2026-12-31"),
+    ),
+    Route(
+        "coverage of a deputy",
+        "self",
+        _json("GET", "/api/v1/coverage?deputy_id={deputy}&from=2026-01-01&to=2026-12-31"),
+    ),
+    Route(
+        "coverage export",
+        "read",
+        _json("GET", "/api/v1/coverage.xlsx?township={code}&from=2026-01-01&to=2026-12-31"),
+    ),
+    Route(
+        "feed token for a township",
+        "read",
+        _json(
+            "POST",
+            "/api/v1/calendar/feed-tokens",
+            lambda p: {"kind": "township", "key": p["code"]},
+        ),
+    ),
+    Route(
+        "feed token for a deputy",
+        "self",
+        _json(
+            "POST", "/api/v1/calendar/feed-tokens", lambda p: {"kind": "deputy", "key": p["deputy"]}
+        ),
+    ),
 )
 
 
@@ -470,7 +562,17 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
             headers=admin,
         )
     ).json()
+    plans = {}
+    for name in ("plan", "plan_to_hold", "plan_to_cancel"):
+        created = await client.post(
+            "/api/v1/planned-activities",
+            json=_plan_body({"code": code, "station": station["id"]}, f"接待选民日{name}"),
+            headers=admin,
+        )
+        assert created.status_code == 201, created.text
+        plans[name] = created.json()["id"]
     return {
+        **plans,
         "code": code,
         "county_deputy": county_deputy["id"],
         "highlight": highlight["id"],

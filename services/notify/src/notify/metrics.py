@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from contracts.vocabulary import Channel
+
+RESULTS = ("sent", "retrying", "failed")
+"""The outcomes of an attempt that ``notify_notifications_total`` counts."""
+
 
 @dataclass(frozen=True)
 class NotifyMetrics:
@@ -23,7 +28,7 @@ class NotifyMetrics:
 
 def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
     """Register the service's domain metrics on an explicit registry."""
-    return NotifyMetrics(
+    made = NotifyMetrics(
         deliveries=Counter(
             "notify_notifications",
             "Delivery attempts by channel and result (sent, retrying, failed)",
@@ -72,3 +77,11 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
             registry=registry,
         ),
     )
+    # Every channel's series exist from the start at 0: a panel shows 0, not "no data", and the
+    # first failure moves `increase()` (a series born at 1 would not).
+    for channel in Channel:
+        for result in RESULTS:
+            made.deliveries.labels(channel=channel.value, result=result)
+        made.latency.labels(channel=channel.value)
+        made.claims_lost.labels(channel=channel.value)
+    return made

@@ -109,6 +109,17 @@ CASES = [
     ("deputies.activity.scheduled", {}, [
         ("D-001", "deputies.activity.scheduled", N, False),
         ("D-002", "deputies.activity.scheduled", N, False),
+        ("S-staff", "deputies.activity.scheduled.staff", W, False),
+    ]),
+    ("deputies.activity.rescheduled", {}, [
+        ("D-001", "deputies.activity.rescheduled", N, False),
+        ("D-002", "deputies.activity.rescheduled", N, False),
+        ("S-staff", "deputies.activity.rescheduled", W, False),
+    ]),
+    ("deputies.activity.plan_cancelled", {}, [
+        ("D-001", "deputies.activity.plan_cancelled", N, False),
+        ("D-002", "deputies.activity.plan_cancelled", N, False),
+        ("S-staff", "deputies.activity.plan_cancelled", W, False),
     ]),
     ("deputies.roster.stale", {}, [("S-staff", "deputies.roster.stale", W, False)]),
     ("deputies.station.stale", {}, [("S-staff", "deputies.station.stale", W, False)]),
@@ -181,7 +192,10 @@ def test_who_hears_what_and_when(
 def test_a_reception_day_is_announced_three_days_ahead_other_activities_at_once() -> None:
     reception = route_event(event("deputies.activity.scheduled"), DEFAULT_ROUTES, DIRECTORY)
     starts = datetime(2025, 3, 15, 1, 0, tzinfo=UTC)
-    assert {n.not_before for n in reception.notices} == {starts - timedelta(days=3)}
+    invited = [n for n in reception.notices if n.template == "deputies.activity.scheduled"]
+    assert {n.not_before for n in invited} == {starts - timedelta(days=3)}
+    office = [n for n in reception.notices if n.template.endswith(".staff")]
+    assert [n.not_before for n in office] == [None]  # the office prepares it from now on
     training = event("deputies.activity.scheduled", activity_type="training")
     assert {n.not_before for n in route_event(training, DEFAULT_ROUTES, DIRECTORY).notices} == {
         None

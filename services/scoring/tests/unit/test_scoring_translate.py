@@ -41,6 +41,8 @@ AT = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 2027-01-01 01:00 in China
 IGNORED = {
     d.StationUpdated,  # content freshness arrives as StationStale
     d.ActivityScheduled,  # a plan earns nothing; the logged activity does
+    d.ActivityRescheduled,  # a plan moved: still nothing
+    d.ActivityPlanCancelled,  # a plan called off: it never counted
     d.MandateTerminationFlagged,  # a legal trigger beside the points, decided by a person
     d.MandateTerminationFlagWithdrawn,  # withdraws that trigger: still no points
     d.DeputyStatusChangeScheduled,  # not yet effective: status_changed arrives on the day

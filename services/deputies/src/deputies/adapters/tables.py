@@ -40,6 +40,9 @@ class Tables:
     activity_townships: Table
     termination_flags: Table
     highlight_rules: Table
+    planned_activities: Table
+    planned_participants: Table
+    feed_tokens: Table
 
 
 def _id() -> Column[str]:
@@ -220,6 +223,7 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("max_highlights", Integer, nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
     )
+    planned_activities, planned_participants, feed_tokens = _planning(metadata)
     return Tables(
         townships=townships,
         stations=stations,
@@ -233,7 +237,56 @@ def define_tables(metadata: MetaData) -> Tables:
         activity_townships=activity_townships,
         termination_flags=termination_flags,
         highlight_rules=highlight_rules,
+        planned_activities=planned_activities,
+        planned_participants=planned_participants,
+        feed_tokens=feed_tokens,
     )
+
+
+def _planning(metadata: MetaData) -> tuple[Table, Table, Table]:
+    """Planned activities, their expected deputies and the calendar feed tokens."""
+    plans = Table(
+        "planned_activities",
+        metadata,
+        _id(),
+        Column("township", String(9), ForeignKey("townships.code"), nullable=False),
+        Column("type", String(30), nullable=False),
+        Column("title", String(300), nullable=False),
+        Column("level_county", Boolean, nullable=False),
+        Column("level_township", Boolean, nullable=False),
+        Column("starts_at", UtcDateTime(), nullable=False),
+        Column("ends_at", UtcDateTime(), nullable=False),
+        Column("station_id", String(36), ForeignKey("stations.id"), nullable=True),
+        Column("address", String(500), nullable=True),
+        Column("state", String(20), nullable=False),
+        Column("sequence", Integer, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+    )
+    Index("ix_planned_activities_township_starts_at", plans.c.township, plans.c.starts_at)
+    Index("ix_planned_activities_station_id", plans.c.station_id)
+    expected = Table(
+        "planned_participants",
+        metadata,
+        Column("plan_id", String(36), ForeignKey("planned_activities.id"), primary_key=True),
+        Column("deputy_id", String(36), ForeignKey("deputies.id"), primary_key=True),
+    )
+    Index("ix_planned_participants_deputy_id", expected.c.deputy_id)
+    tokens = Table(
+        "feed_tokens",
+        metadata,
+        Column("id", String(32), primary_key=True),
+        Column("subject", String(120), nullable=False, index=True),
+        Column("roles", String(200), nullable=False),
+        Column("scope", String(12), nullable=False),
+        Column("deputy_id", String(36), nullable=True),
+        Column("feed_kind", String(10), nullable=False),
+        Column("feed_key", String(36), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("revoked_at", UtcDateTime(), nullable=True),
+    )
+    return plans, expected, tokens
 
 
 Schema = KitSchema[Tables]

@@ -189,6 +189,17 @@ DEFAULT_ROUTES: Final[RoutingTable] = freeze(
                 "invited_deputy_ids",
                 conditions=(unless("activity_type", "reception_day"),),
             ),
+            # the township's office prepares the day (接待日通知): told when it is planned
+            Route(A.township_staff, "deputies.activity.scheduled.staff", T.working_hours),
+        ],
+        # a plan moved or called off: whoever was invited hears it at once, the office too
+        "deputies.activity.rescheduled": [
+            Route(A.deputies, "deputies.activity.rescheduled", T.now, "invited_deputy_ids"),
+            Route(A.township_staff, "deputies.activity.rescheduled", T.working_hours),
+        ],
+        "deputies.activity.plan_cancelled": [
+            Route(A.deputies, "deputies.activity.plan_cancelled", T.now, "invited_deputy_ids"),
+            Route(A.township_staff, "deputies.activity.plan_cancelled", T.working_hours),
         ],
         "deputies.mandate.termination_flagged": [
             Route(A.county_staff, "deputies.mandate.termination_flagged", T.working_hours),

@@ -146,6 +146,21 @@ TYPICAL: Final[dict[str, dict[str, Any]]] = {
         "title": "三月份代表接待选民日", "levels": ["township"],
         "starts_at": "2025-03-15T01:00:00Z", "station_id": "S-dh-01",
         "invited_deputy_ids": ["D-001", "D-002"],
+        "ends_at": "2025-03-15T03:00:00Z", "aggregate_version": 1,
+    },
+    "deputies.activity.rescheduled": {
+        "activity_id": "A-2025-07", "township": TOWNSHIP, "activity_type": "reception_day",
+        "title": "三月份代表接待选民日", "levels": ["township"],
+        "starts_at": "2025-03-16T01:00:00Z", "ends_at": "2025-03-16T03:00:00Z",
+        "previous_starts_at": "2025-03-15T01:00:00Z", "station_id": "S-dh-01",
+        "invited_deputy_ids": ["D-001", "D-002"], "reason": "与镇党委会议时间冲突",
+        "aggregate_version": 2,
+    },
+    "deputies.activity.plan_cancelled": {
+        "activity_id": "A-2025-07", "township": TOWNSHIP, "activity_type": "reception_day",
+        "title": "三月份代表接待选民日", "starts_at": "2025-03-16T01:00:00Z",
+        "venue": "东湖镇政府三楼会议室", "invited_deputy_ids": ["D-001", "D-002"],
+        "reason": "遇台风预警，活动取消", "aggregate_version": 3,
     },
     "deputies.mandate.termination_flagged": {
         "deputy_id": "D-009", "township": TOWNSHIP, "level": "township", "term": 18,

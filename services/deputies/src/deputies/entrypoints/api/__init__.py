@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from deputies.entrypoints.api import activities, deputies, records, roster, stations, townships
+from deputies.entrypoints.api import (
+    activities,
+    deputies,
+    plans,
+    records,
+    roster,
+    stations,
+    townships,
+)
 from deputies.handlers.context import Services
 from deputies.settings import DeputiesSettings
 
@@ -18,4 +26,9 @@ def routers(svc: Services, settings: DeputiesSettings) -> list[APIRouter]:
         deputies.router(svc),
         activities.router(svc),
         records.router(svc),
+        plans.router(
+            svc,
+            secret=settings.jwt_secret.get_secret_value().encode(),
+            county_name=settings.county_name,
+        ),
     ]

@@ -1,0 +1,1 @@
+"""Printable and downloadable documents: sign-in sheet (DOCX), XLSX exports, iCalendar feeds."""
