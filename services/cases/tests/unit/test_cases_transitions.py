@@ -51,7 +51,7 @@ RESULT: dict[Action, State | None] = {
 }
 """Where each action leads when it is legal, from the cases `case_in` builds."""
 
-# refusing needs a pending application first: tests/unit/test_cases_unit_day.py covers it
+# refusing needs a pending application first: tests/unit/test_cases_unit_day_rules.py covers it
 SKIPPED = {Action.receive, Action.refuse_extension}
 ACTIONS = [a for a in Action if a not in SKIPPED and a not in INTERNAL - {Action.absorb}]
 
