@@ -133,6 +133,9 @@ class CaseTriaged(CaseEvent):
     suggestion_case_id: CaseId | None = Field(
         default=None, description="New suggestion when turned into one"
     )
+    deputy_ids: tuple[DeputyId, ...] = Field(
+        default=(), description="Deputies who submitted it (they hear of a merge)"
+    )
 
 
 class CaseAssigned(CaseEvent):
@@ -157,8 +160,15 @@ class CaseKeyChaseDesignated(CaseEvent):
     EVENT_TYPE = "cases.case.key_chase_designated"
 
     deputy_ids: tuple[DeputyId, ...] = Field(default=(), description="Deputies behind the case")
-    designated_by: UserId
+    designated_by: UserId = Field(description="User who recorded it (the leader, or county staff)")
     designated_on: date = Field(description="Day of the designation")
+    on_behalf_of: Text | None = Field(
+        default=None, description="Leader who decided it, when county staff recorded it for them"
+    )
+    meeting_ref: Text | None = Field(
+        default=None, description="Meeting that decided it, e.g. 主任会议纪要〔2026〕7号"
+    )
+    decided_on: date | None = Field(default=None, description="Day of the meeting's decision")
 
 
 class CaseReturned(CaseEvent):
@@ -182,6 +192,50 @@ class CaseExtensionGranted(CaseEvent):
     due_on: DueOn
     reason: Text = Field(description="Why the extension was granted")
     granted_by: UserId
+    requested_due_on: date | None = Field(
+        default=None, description="Due date the unit applied for, when granted on an application"
+    )
+
+
+class CaseExtensionApplied(CaseEvent):
+    """The lead unit applied for the extension (申请延期); a county role grants or refuses it."""
+
+    EVENT_TYPE = "cases.case.extension_applied"
+
+    unit_id: UnitId
+    due_on: DueOn
+    requested_due_on: date = Field(description="Due date the unit asks for")
+    reason: Text = Field(description="Why the unit needs more time")
+    applied_by: UserId
+    applied_on: date = Field(description="Day of the application")
+    round: Round = 1
+
+
+class CaseExtensionRefused(CaseEvent):
+    """A county role refused an application for extension; the due date stays."""
+
+    EVENT_TYPE = "cases.case.extension_refused"
+
+    unit_id: UnitId
+    due_on: DueOn
+    requested_due_on: date = Field(description="Due date the unit asked for")
+    reason: Text = Field(description="Why it was refused")
+    refused_by: UserId
+    refused_on: date = Field(description="Day of the refusal")
+
+
+class CaseCoOpinionRecorded(CaseEvent):
+    """A co-handling unit recorded its opinion (会办意见); the lead unit reads it before replying."""
+
+    EVENT_TYPE = "cases.case.co_opinion_recorded"
+
+    unit_id: UnitId = Field(description="The co-handling unit (会办) that gave it")
+    lead_unit_id: UnitId = Field(description="The lead unit (主办) that replies")
+    recorded_on: date = Field(description="Day it was recorded")
+    missing_unit_ids: tuple[UnitId, ...] = Field(
+        default=(), description="Co-handlers whose opinion is still to come this round"
+    )
+    round: Round = 1
 
 
 class CaseReplied(CaseEvent):
@@ -521,6 +575,9 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     CaseInstructionGiven,
     CaseAssignmentChased,
     CaseDueDateRecomputed,
+    CaseExtensionApplied,
+    CaseExtensionRefused,
+    CaseCoOpinionRecorded,
     SupervisionTopicOpened,
     SupervisionFollowupLogged,
     SupervisionTopicClosed,

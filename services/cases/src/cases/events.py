@@ -7,6 +7,7 @@ from typing import Any
 
 from cases.domain.chasing import Announcement, Notice
 from cases.domain.model import Case
+from cases.domain.records import ExtensionRequest, UnitOpinion
 from cases.domain.states import FINAL, State
 from contracts import cases as ev
 from contracts.envelope import Envelope
@@ -81,6 +82,7 @@ def triaged(case: Case) -> Envelope[Any]:
             reason=case.not_accepted_reason,
             merged_into=case.merged_into,
             suggestion_case_id=case.suggestion_case_id,
+            deputy_ids=case.deputy_ids,
         ),
         source=SOURCE,
     )
@@ -111,7 +113,8 @@ def assigned(case: Case) -> Envelope[Any]:
 
 
 def key_chase_designated(case: Case, by: str, on: date) -> Envelope[Any]:
-    """County leaders flagged the case for key chasing."""
+    """County leaders flagged the case for key chasing (or staff recorded it on their behalf)."""
+    decision = case.key_chase_decision
     return event(
         ev.CaseKeyChaseDesignated(
             case_id=case.case_id,
@@ -120,6 +123,9 @@ def key_chase_designated(case: Case, by: str, on: date) -> Envelope[Any]:
             deputy_ids=case.deputy_ids,
             designated_by=by,
             designated_on=on,
+            on_behalf_of=decision.leader if decision else None,
+            meeting_ref=decision.meeting_ref if decision else None,
+            decided_on=decision.decided_on if decision else None,
         ),
         source=SOURCE,
     )
@@ -142,10 +148,12 @@ def returned(case: Case, unit: ev.HandlingUnit, reason: str, on: date) -> Envelo
 
 
 def extension_granted(case: Case) -> Envelope[Any]:
-    """The one extension was granted."""
+    """The one extension was granted (on the unit's application, or directly)."""
     assert case.extension is not None
     assert case.lead is not None
     x = case.extension
+    last = case.extension_requests[-1] if case.extension_requests else None
+    requested = last if last is not None and last.decision == "granted" else None
     return event(
         ev.CaseExtensionGranted(
             case_id=case.case_id,
@@ -156,6 +164,63 @@ def extension_granted(case: Case) -> Envelope[Any]:
             due_on=x.due_on,
             reason=x.reason,
             granted_by=x.granted_by,
+            requested_due_on=requested.due_on if requested else None,
+        ),
+        source=SOURCE,
+    )
+
+
+def extension_applied(case: Case, request: ExtensionRequest) -> Envelope[Any]:
+    """The lead unit applied for the extension; a county role decides."""
+    assert case.due_on is not None
+    return event(
+        ev.CaseExtensionApplied(
+            case_id=case.case_id,
+            township=case.township,
+            unit_id=request.unit_id,
+            due_on=case.due_on,
+            requested_due_on=request.due_on,
+            reason=request.reason,
+            applied_by=request.applied_by,
+            applied_on=request.applied_on,
+            round=request.round,
+        ),
+        source=SOURCE,
+    )
+
+
+def extension_refused(case: Case, request: ExtensionRequest) -> Envelope[Any]:
+    """A county role refused the application; the due date stays."""
+    assert case.due_on is not None
+    assert request.decided_by is not None
+    assert request.decided_on is not None
+    return event(
+        ev.CaseExtensionRefused(
+            case_id=case.case_id,
+            township=case.township,
+            unit_id=request.unit_id,
+            due_on=case.due_on,
+            requested_due_on=request.due_on,
+            reason=request.answer,
+            refused_by=request.decided_by,
+            refused_on=request.decided_on,
+        ),
+        source=SOURCE,
+    )
+
+
+def co_opinion_recorded(case: Case, opinion: UnitOpinion) -> Envelope[Any]:
+    """A co-handler recorded its opinion (its text stays in the cases service)."""
+    assert case.lead is not None
+    return event(
+        ev.CaseCoOpinionRecorded(
+            case_id=case.case_id,
+            township=case.township,
+            unit_id=opinion.unit_id,
+            lead_unit_id=case.lead.unit_id,
+            recorded_on=opinion.recorded_on,
+            missing_unit_ids=case.opinions_missing(),
+            round=opinion.round,
         ),
         source=SOURCE,
     )

@@ -22,6 +22,7 @@ class CaseMetrics:
     overdue: Gauge
     announcements: Counter
     fallback_clocks: Counter
+    bulk_items: Counter
 
 
 def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
@@ -48,6 +49,12 @@ def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
         fallback_clocks=Counter(
             "cases_fallback_clocks",
             "Clocks counted on the Monday-Friday fallback (no official holidays for the year)",
+            registry=registry,
+        ),
+        bulk_items=Counter(
+            "cases_bulk_assignment_items",
+            "Cases of bulk assignments by their own status (a 207 hides refusals from HTTP metrics)",
+            ["status"],
             registry=registry,
         ),
     )

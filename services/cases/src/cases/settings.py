@@ -26,6 +26,13 @@ class CasesSettings(ServiceSettings, AttachmentSettings):
     chase_batch: int = Field(
         default=500, ge=1, le=10_000, description="Cases one chase transaction handles"
     )
+    require_co_opinions: bool = Field(
+        default=False,
+        description=(
+            "Refuse a reply until every co-handler's opinion (会办意见) is in; "
+            "off: the reply goes through and the missing ones are noted on the timeline"
+        ),
+    )
     similar_threshold: float = Field(
         default=0.25, ge=0.0, le=1.0, description="Lowest similarity proposed as a duplicate"
     )

@@ -41,6 +41,7 @@ def wire(settings: CasesSettings, *, registry: CollectorRegistry | None = None) 
         categories=policy.categories(settings),
         similar_threshold=settings.similar_threshold,
         chase_batch=settings.chase_batch,
+        require_co_opinions=settings.require_co_opinions,
         metrics=make_case_metrics(runtime.registry),
         county_names=settings.county_names,
     )

@@ -215,6 +215,30 @@ def _export(name: str) -> Callable[..., Any]:
 
 
 AUDIT_READERS = frozenset({"auditor", "county_admin", "township_staff"})
+
+
+def _todo(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.get("/api/v1/todo", params={"unit_id": ctx["place"]["unit"]}, headers=auth)
+
+
+async def _bulk_assign(
+    client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]
+) -> httpx.Response:
+    """Assign one case in bulk; the case's own status stands for the call (207 holds it)."""
+    case = ctx["case"]
+    item = {"case_id": case["case_id"], "version": case["version"], "lead_unit_id": "traffic"}
+    response = await client.post("/api/v1/cases/bulk-assign", json={"items": [item]}, headers=auth)
+    if response.status_code != 207:
+        return response
+    (result,) = response.json()["results"]
+    return httpx.Response(result["status"], json=result)
+
+
+DECISION = {
+    "leader": "王主任",
+    "meeting_ref": "主任会议纪要〔2026〕7号",
+    "decided_on": "2026-01-05",
+}
 ON_CASE = frozenset({"deputy", "handling_unit"})
 TOPIC_READERS = frozenset(OVERSIGHT | {"deputy"})
 DIGEST_READERS = frozenset({"county_admin", "county_leader", "auditor"})
@@ -245,7 +269,38 @@ ROUTES = (
         _step("not-accept", {"reason": "personal_matter"}),
     ),
     Route("assign", "accepted", frozenset(STAFF), _step("assign", {"lead_unit_id": "traffic"})),
-    Route("key chase", "assigned", frozenset({"county_leader"}), _step("key-chase", {})),
+    Route(
+        "key chase (a leader's own, or recorded on a leader's behalf)",
+        "assigned",
+        frozenset({"county_leader", "county_admin"}),
+        _step("key-chase", {"decision": DECISION}),
+    ),
+    Route("to-do list", None, frozenset({"handling_unit"}), _todo),
+    Route("bulk assign", "accepted", frozenset(STAFF), _bulk_assign),
+    Route(
+        "apply for extension",
+        "assigned",
+        frozenset({"handling_unit"}),
+        _step("extension-request", _extension),
+    ),
+    Route(
+        "grant extension",
+        "applied",
+        frozenset({"county_admin", "county_leader"}),
+        _step("extension-request/grant", {}),
+    ),
+    Route(
+        "refuse extension",
+        "applied",
+        frozenset({"county_admin", "county_leader"}),
+        _step("extension-request/refuse", {"reason": "理由不充分"}),
+    ),
+    Route(
+        "co-opinion",
+        "co_assigned",
+        frozenset({"handling_unit"}),
+        _step("co-opinion", {"text": "同意主办单位意见"}),
+    ),
     Route(
         "extend",
         "assigned",
@@ -364,6 +419,25 @@ async def _prepare(
         digest = await client.post("/api/v1/digests", json=_digest_body(place), headers=root)
         assert digest.status_code == 201, digest.text
         return {"case": case, "digest": digest.json()}
+    if state == "applied":  # the lead unit applied for the extension
+        case = await _drive(client, settings, place, "assigned")
+        unit = headers(settings, "handling_unit", place["county"], unit_id=place["unit"])
+        applied = await client.post(
+            f"/api/v1/cases/{case['case_id']}/extension-request",
+            json=_extension(case),
+            headers={**unit, "If-Match": f'"{case["version"]}"'},
+        )
+        assert applied.status_code == 200, applied.text
+        return {"case": applied.json()}
+    if state == "co_assigned":  # the place's unit co-handles (会办)
+        case = await _drive(client, settings, place, "accepted")
+        assigned = await client.post(
+            f"/api/v1/cases/{case['case_id']}/assign",
+            json={"lead_unit_id": "education", "co_unit_ids": [place["unit"]]},
+            headers={**root, "If-Match": f'"{case["version"]}"'},
+        )
+        assert assigned.status_code == 200, assigned.text
+        return {"case": assigned.json()}
     return {"case": await _drive(client, settings, place, state)}
 
 

@@ -71,10 +71,13 @@ async def test_a_suggestion_goes_from_filing_to_solved(
         assert case["due_on"] is not None
         co_unit = headers(settings, "handling_unit", COUNTY, unit_id="water")
         for auth, expected in (
-            (admin, ["extend", "reply", "return"]),
+            (
+                admin,
+                ["designate_key_chase", "extend", "reply", "return"],
+            ),  # key chase: for a leader
             (leader, ["designate_key_chase", "extend"]),
-            (unit, ["reply", "return"]),
-            (co_unit, ["return"]),
+            (unit, ["apply_extension", "reply", "return"]),
+            (co_unit, ["co_opinion", "return"]),
             (deputy, []),
         ):
             seen = (await client.get(f"/api/v1/cases/{case_id}", headers=auth)).json()

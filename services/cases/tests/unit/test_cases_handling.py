@@ -250,6 +250,8 @@ def test_only_a_county_role_grants_an_extension() -> None:
 def test_only_county_leaders_designate_key_chasing() -> None:
     case = assigned()
     with pytest.raises(ForbiddenError):
+        handling.designate_key_chase(case, by=STAFF, at=at(date(2025, 7, 2)))
+    with pytest.raises(InputError):  # county staff only record a leader's decision for them
         handling.designate_key_chase(case, by=COUNTY, at=at(date(2025, 7, 2)))
     handling.designate_key_chase(case, by=LEADER, at=at(date(2025, 7, 2)), comment="主任会议确定")
     assert case.key_chase
@@ -420,7 +422,7 @@ def test_every_transition_is_on_the_timeline_with_who_and_when() -> None:
         ("reply", LEAD_USER.user_id, "replied", at(date(2025, 8, 1))),
         ("feedback", DEPUTY.user_id, "follow_up", at(date(2025, 8, 2))),
     ]
-    assert case.timeline[-2].comment == "class B"
+    assert case.timeline[-2].comment == "class B; 会办意见未到: unit-water"  # none was recorded
     assert case.version == len(case.timeline)
 
 

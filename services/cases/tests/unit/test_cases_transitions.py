@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from cases_harness import (
+    CO,
+    CO_USER,
     COUNTY,
     DEPUTY,
     LEAD,
@@ -44,10 +46,14 @@ RESULT: dict[Action, State | None] = {
     Action.resolve: State.closed,
     Action.carry_over: SAME,
     Action.reopen: State.rehandling,
+    Action.apply_extension: SAME,
+    Action.co_opinion: SAME,
 }
 """Where each action leads when it is legal, from the cases `case_in` builds."""
 
-ACTIONS = [a for a in Action if a is not Action.receive and a not in INTERNAL - {Action.absorb}]
+# refusing needs a pending application first: tests/unit/test_cases_unit_day_rules.py covers it
+SKIPPED = {Action.receive, Action.refuse_extension}
+ACTIONS = [a for a in Action if a not in SKIPPED and a not in INTERNAL - {Action.absorb}]
 
 
 def perform(case: Case, action: Action, when: datetime) -> None:
@@ -80,6 +86,18 @@ def perform(case: Case, action: Action, when: datetime) -> None:
         )
     elif action is Action.designate_key_chase:
         handling.designate_key_chase(case, by=LEADER, at=when)
+    elif action is Action.apply_extension:
+        handling.apply_extension(
+            case,
+            unit_id=LEAD.unit_id,
+            due_on=c.calendar.add(due, 5),
+            reason="需协调资金",
+            by=LEAD_USER,
+            at=when,
+            clocks=c,
+        )
+    elif action is Action.co_opinion:
+        handling.record_co_opinion(case, unit_id=CO.unit_id, text="同意", by=CO_USER, at=when)
     elif action is Action.reply:
         lead = case.lead or LEAD
         handling.reply(

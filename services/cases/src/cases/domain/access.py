@@ -91,6 +91,22 @@ def _unit(p: Principal, case: Case, *, lead_only: bool) -> bool:
     return _staff(p, case) or (p.has(Role.handling_unit) and mine)
 
 
+def _own_unit(p: Principal, case: Case, *, lead: bool) -> bool:
+    """Tell whether the caller is the unit itself: the lead unit, or a co-handler."""
+    units = [case.lead] if lead else list(case.co_units)
+    mine = any(u is not None and u.unit_id == p.unit_id for u in units)
+    return p.has(Role.handling_unit) and mine
+
+
+def require_own_unit(principal: Principal, case: Case, *, lead: bool) -> str:
+    """Return the caller's unit id if it is the case's lead unit (or a co-handler); else refuse."""
+    if not _own_unit(principal, case, lead=lead):
+        role = "the lead unit (主办)" if lead else "a co-handling unit (会办)"
+        raise ForbiddenError(f"only {role} of this case does this itself")
+    assert principal.unit_id is not None
+    return principal.unit_id
+
+
 def _county(p: Principal, case: Case, *roles: Role) -> bool:
     return p.has(*roles) and p.covers(case.township)
 
@@ -107,7 +123,11 @@ _MAY: dict[str, Callable[[Principal, Case], bool]] = {
     "return": lambda p, c: _unit(p, c, lead_only=False),
     "reply": lambda p, c: _unit(p, c, lead_only=True),
     "extend": lambda p, c: _county(p, c, Role.county_admin, Role.county_leader),
-    "designate_key_chase": lambda p, c: _county(p, c, Role.county_leader),
+    "apply_extension": lambda p, c: _own_unit(p, c, lead=True),
+    "refuse_extension": lambda p, c: _county(p, c, Role.county_admin, Role.county_leader),
+    "co_opinion": lambda p, c: _own_unit(p, c, lead=False),
+    # county staff record a leader's decision on their behalf (with the meeting's reference)
+    "designate_key_chase": lambda p, c: _county(p, c, Role.county_leader, Role.county_admin),
     "feedback": lambda p, c: p.has(Role.deputy) and p.deputy_id == c.submitter,
     "reopen": lambda p, c: _staff(p, c) or _county(p, c, Role.county_leader),
 }

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from cases.domain.clocks import Clocks, handling_clock
 from cases.domain.errors import ForbiddenError, invalid
 from cases.domain.model import MAX_ROUNDS, Case, day_of, required_text
-from cases.domain.records import COUNTY_ROLES, Actor, CoOpinion, Extension, Feedback, Reply, Unit
+from cases.domain.records import (
+    COUNTY_ROLES,
+    Actor,
+    CoOpinion,
+    Extension,
+    ExtensionRequest,
+    Feedback,
+    LeaderDecision,
+    Reply,
+    Unit,
+    UnitOpinion,
+)
 from cases.domain.states import Action, State
 from contracts.vocabulary import HandlingRole, ReopenReason, ReplyClass, Satisfaction
 
@@ -74,12 +86,63 @@ def return_(
 def extend(
     case: Case, *, due_on: date, reason: str, by: Actor, at: datetime, clocks: Clocks
 ) -> None:
-    """Grant the one extension (延期), approved by a county role, to at most the policy's limit."""
+    """Grant the one extension (延期), approved by a county role, to at most the policy's limit.
+
+    A pending application (申请延期) is granted with it, whatever date the county role chose.
+    """
     case.require(Action.extend)
     day = day_of(at)
     if not by.has(*COUNTY_ROLES):
         raise ForbiddenError("an extension is approved by the county standing committee")
     text = required_text("reason", reason, 2000)
+    _check_later_due(case, due_on, day, clocks)
+    assert case.due_on is not None  # checked above
+    case.extension = Extension(case.due_on, due_on, text, by.user_id, day)
+    pending = case.pending_extension
+    if pending is not None:
+        case.extension_requests[-1] = replace(
+            pending, decision="granted", decided_by=by.user_id, decided_on=day
+        )
+    case.due_on = due_on
+    case.record(Action.extend, case.state, by, at, text)
+
+
+def apply_extension(
+    case: Case, *, unit_id: str, due_on: date, reason: str, by: Actor, at: datetime, clocks: Clocks
+) -> ExtensionRequest:
+    """Record the lead unit's application for the extension (申请延期); a county role decides."""
+    case.require(Action.apply_extension)
+    day = day_of(at)
+    lead = case.lead
+    if lead is None or unit_id != lead.unit_id:
+        raise invalid("unit_id", "the lead unit (主办) applies for the extension", "not_lead")
+    text = required_text("reason", reason, 500)
+    _check_later_due(case, due_on, day, clocks)
+    request = ExtensionRequest(unit_id, due_on, text, by.user_id, day, case.round)
+    case.extension_requests.append(request)
+    case.record(Action.apply_extension, case.state, by, at, f"{due_on.isoformat()}: {text}")
+    return request
+
+
+def refuse_extension(case: Case, *, reason: str, by: Actor, at: datetime) -> ExtensionRequest:
+    """Refuse the pending application for extension, saying why; the due date stays."""
+    case.require(Action.refuse_extension)
+    day = day_of(at)
+    if not by.has(*COUNTY_ROLES):
+        raise ForbiddenError("an extension is decided by the county standing committee")
+    text = required_text("reason", reason, 500)
+    pending = case.pending_extension
+    assert pending is not None  # required above
+    refused = replace(
+        pending, decision="refused", decided_by=by.user_id, decided_on=day, answer=text
+    )
+    case.extension_requests[-1] = refused
+    case.record(Action.refuse_extension, case.state, by, at, text)
+    return refused
+
+
+def _check_later_due(case: Case, due_on: date, day: date, clocks: Clocks) -> None:
+    """Refuse a new due date that is not later, beyond the limit, off a working day, or too late."""
     assert case.due_on is not None  # every handling state has a due date
     if day > case.due_on:
         raise invalid(
@@ -96,19 +159,61 @@ def extend(
         )
     if not clocks.calendar.is_workday(due_on):
         raise invalid("due_on", "a due date falls on a working day", "not_workday")
-    case.extension = Extension(case.due_on, due_on, text, by.user_id, day)
-    case.due_on = due_on
-    case.record(Action.extend, case.state, by, at, text)
 
 
-def designate_key_chase(case: Case, *, by: Actor, at: datetime, comment: str = "") -> None:
-    """Flag the case for key chasing (重点督办); county leaders only."""
+def record_co_opinion(
+    case: Case, *, unit_id: str, text: str, by: Actor, at: datetime
+) -> UnitOpinion:
+    """Record a co-handler's own opinion (会办意见) for this round; a later one replaces it."""
+    case.require(Action.co_opinion)
+    day = day_of(at)
+    if unit_id not in {u.unit_id for u in case.co_units}:
+        raise invalid("unit_id", "only a co-handling unit (会办) gives a co-opinion", "not_co_unit")
+    body = required_text("text", text, 5000)
+    opinion = UnitOpinion(unit_id, body, case.round, day, by.user_id)
+    kept = [o for o in case.unit_opinions if (o.unit_id, o.round) != (unit_id, case.round)]
+    replaced = len(kept) < len(case.unit_opinions)
+    case.unit_opinions = [*kept, opinion]
+    note = f"{unit_id}: 会办意见" + ("（更新）" if replaced else "")
+    case.record(Action.co_opinion, case.state, by, at, note)
+    return opinion
+
+
+def designate_key_chase(
+    case: Case,
+    *,
+    by: Actor,
+    at: datetime,
+    comment: str = "",
+    decision: LeaderDecision | None = None,
+) -> None:
+    """Flag the case for key chasing (重点督办): a county leader, or county staff on their behalf.
+
+    County staff record a decision taken at a meeting: the leader and the meeting's reference
+    are required then and kept with the case (``key_chase_decision``).
+    """
     case.require(Action.designate_key_chase)
-    day_of(at)
-    if not by.has("county_leader"):
+    day = day_of(at)
+    if not by.has("county_leader", "county_admin"):
         raise ForbiddenError("key chasing is designated by county leaders")
+    if decision is None and not by.has("county_leader"):
+        raise invalid(
+            "decision", "name the leader and the meeting that decided it", "missing_decision"
+        )
+    note = comment
+    if decision is not None:
+        leader = required_text("decision.leader", decision.leader, 100)
+        meeting = required_text("decision.meeting_ref", decision.meeting_ref, 200)
+        if decision.decided_on > day:
+            raise invalid(
+                ("decision", "decided_on"), "a decision taken, not a future one", "future"
+            )
+        decision = LeaderDecision(leader, meeting, decision.decided_on, by.user_id)
+        case.key_chase_decision = decision
+        behalf = f"代{leader}记录（{meeting}，{decision.decided_on.isoformat()}）"
+        note = f"{behalf} {comment}".strip()
     case.key_chase = True
-    case.record(Action.designate_key_chase, case.state, by, at, comment)
+    case.record(Action.designate_key_chase, case.state, by, at, note)
 
 
 def reply(
@@ -121,8 +226,14 @@ def reply(
     at: datetime,
     co_opinions: Sequence[CoOpinion] = (),
     follow_up_due_on: date | None = None,
+    require_co_opinions: bool = False,
 ) -> None:
-    """Record the lead unit's reply (答复) with its class; B and C promise a date."""
+    """Record the lead unit's reply (答复) with its class; B and C promise a date.
+
+    The reply states every co-handler's opinion: those given with it (entered on paper's behalf)
+    and those the co-handlers recorded themselves this round. One still missing is refused when
+    ``require_co_opinions``, else noted on the timeline (the lead unit was warned on the case).
+    """
     case.require(Action.reply)
     day = day_of(at)
     lead = case.lead
@@ -136,6 +247,17 @@ def reply(
             raise invalid(("co_opinions", i, "unit_id"), "one opinion per co-handler", "co_unit")
         required_text("co_opinions", opinion.text)
         seen.add(opinion.unit_id)
+    recorded = [
+        CoOpinion(o.unit_id, o.text) for u, o in case.opinions_now().items() if u not in seen
+    ]
+    stated = (*co_opinions, *recorded)
+    missing = [u.unit_id for u in case.co_units if u.unit_id not in {o.unit_id for o in stated}]
+    if missing and require_co_opinions:
+        raise invalid(
+            "co_opinions",
+            f"the co-handlers' opinions (会办意见) are not in yet: {', '.join(missing)}",
+            "co_opinion_missing",
+        )
     if reply_class in FOLLOW_UP_CLASSES and (follow_up_due_on is None or follow_up_due_on < day):
         raise invalid("follow_up_due_on", "B and C replies promise a date", "missing_date")
     if reply_class not in FOLLOW_UP_CLASSES and follow_up_due_on is not None:
@@ -150,12 +272,15 @@ def reply(
             body,
             day,
             case.due_on,
-            tuple(co_opinions),
+            stated,
             follow_up_due_on,
         )
     )
     case.state = State.replied
-    case.record(Action.reply, before, by, at, f"class {reply_class.value}")
+    note = f"class {reply_class.value}" + (
+        f"; 会办意见未到: {', '.join(missing)}" if missing else ""
+    )
+    case.record(Action.reply, before, by, at, note)
 
 
 def give_feedback(

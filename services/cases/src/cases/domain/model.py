@@ -8,7 +8,17 @@ from datetime import date, datetime
 from cases.domain.chasing import RunningClock
 from cases.domain.errors import IllegalTransitionError, invalid
 from cases.domain.numbering import CaseNumber
-from cases.domain.records import Actor, Extension, Feedback, Reply, TimelineEntry, Unit
+from cases.domain.records import (
+    Actor,
+    Extension,
+    ExtensionRequest,
+    Feedback,
+    LeaderDecision,
+    Reply,
+    TimelineEntry,
+    Unit,
+    UnitOpinion,
+)
 from cases.domain.states import FINAL, HANDLING, INTERNAL, TRANSITIONS, Action, State
 from contracts.vocabulary import (
     CaseKind,
@@ -65,6 +75,9 @@ class Case:
     feedback: list[Feedback] = field(default_factory=list)
     solved: bool = False
     carried_into: int | None = None
+    extension_requests: list[ExtensionRequest] = field(default_factory=list)
+    unit_opinions: list[UnitOpinion] = field(default_factory=list)  # 会办意见, every round
+    key_chase_decision: LeaderDecision | None = None  # recorded on a leader's behalf
     timeline: list[TimelineEntry] = field(default_factory=list)
     version: int = 0
     number: CaseNumber | None = None  # given at filing; kept in its columns, not the document
@@ -93,6 +106,24 @@ class Case:
     def reply_class(self) -> ReplyClass | None:
         """Return the class of the latest reply, if any."""
         return self.last_reply.reply_class if self.last_reply else None
+
+    @property
+    def pending_extension(self) -> ExtensionRequest | None:
+        """Return the application for extension still waiting for a decision, if any."""
+        last = self.extension_requests[-1] if self.extension_requests else None
+        return last if last is not None and last.decision is None else None
+
+    def opinions_now(self) -> dict[str, UnitOpinion]:
+        """Return this round's recorded co-handlers' opinions by unit, of units still on the case."""
+        co = {u.unit_id for u in self.co_units}
+        return {
+            o.unit_id: o for o in self.unit_opinions if o.round == self.round and o.unit_id in co
+        }
+
+    def opinions_missing(self) -> tuple[str, ...]:
+        """Return the co-handlers whose opinion this round is not in yet."""
+        have = self.opinions_now()
+        return tuple(u.unit_id for u in self.co_units if u.unit_id not in have)
 
     @property
     def on_time(self) -> bool:
@@ -126,7 +157,13 @@ class Case:
         if self.kind is not CaseKind.opinion:
             allowed.discard(Action.to_suggestion)
         if self.extension is not None:
-            allowed.discard(Action.extend)
+            allowed -= {Action.extend, Action.apply_extension}
+        if self.pending_extension is None:
+            allowed.discard(Action.refuse_extension)
+        else:
+            allowed.discard(Action.apply_extension)
+        if not self.co_units:
+            allowed.discard(Action.co_opinion)
         if self.key_chase:
             allowed.discard(Action.designate_key_chase)
         return frozenset(allowed)
@@ -136,13 +173,26 @@ class Case:
         if action in self.possible_actions():
             return
         offered = sorted(self.allowed_actions())
-        if action is Action.extend and self.extension is not None:
+        reason = self._why_not(action) if action in TRANSITIONS[self.state] else None
+        if reason is not None:
+            raise IllegalTransitionError(self.state, action, offered, reason)
+        if action in (Action.extend, Action.apply_extension) and self.extension is not None:
             reason = f"the one extension was already granted (until {self.extension.due_on})"
             raise IllegalTransitionError(self.state, action, offered, reason)
         if action is Action.designate_key_chase and self.key_chase:
             reason = "key chasing (重点督办) was already designated for this case"
             raise IllegalTransitionError(self.state, action, offered, reason)
         raise IllegalTransitionError(self.state, action, offered)
+
+    def _why_not(self, action: Action) -> str | None:
+        """Return why an action the state allows is not possible on this case, if known."""
+        if action is Action.apply_extension and self.pending_extension is not None:
+            return "an application for extension is already waiting for a decision"
+        if action is Action.refuse_extension and self.pending_extension is None:
+            return "no application for extension is waiting for a decision"
+        if action is Action.co_opinion and not self.co_units:
+            return "the case has no co-handling unit (会办)"
+        return None
 
     def record(
         self, action: Action, before: State | None, by: Actor, at: datetime, comment: str = ""

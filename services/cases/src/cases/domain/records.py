@@ -90,6 +90,43 @@ class Extension:
 
 
 @dataclass(frozen=True)
+class ExtensionRequest:
+    """A lead unit's application for the extension (申请延期) and, once made, the decision."""
+
+    unit_id: str
+    due_on: date  # the due date the unit asks for
+    reason: str
+    applied_by: str
+    applied_on: date
+    round: int
+    decision: str | None = None  # "granted" or "refused"; None while pending
+    decided_by: str | None = None
+    decided_on: date | None = None
+    answer: str = ""  # why it was refused
+
+
+@dataclass(frozen=True)
+class UnitOpinion:
+    """A co-handling unit's own opinion (会办意见) in one round, recorded by the unit itself."""
+
+    unit_id: str
+    text: str
+    round: int
+    recorded_on: date
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class LeaderDecision:
+    """A leader's decision taken at a meeting and recorded by county staff on their behalf."""
+
+    leader: str
+    meeting_ref: str
+    decided_on: date
+    recorded_by: str
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     """One step in a case's history: who did what, when, from which state to which."""
 

@@ -45,6 +45,9 @@ class Action(StrEnum):
     reopen = "reopen"  # handled again on a leader's instruction (批示) or another reason
     instruction = "instruction"  # a leader's 批示 noted on a case it changes nothing else on
     recalendar = "recalendar"  # a deadline recounted on an official holiday arrangement
+    apply_extension = "apply_extension"  # the lead unit applies for the extension (申请延期)
+    refuse_extension = "refuse_extension"  # a county role refuses a pending application
+    co_opinion = "co_opinion"  # a co-handler records its own opinion (会办意见)
 
 
 TRIAGE_OUTCOMES = frozenset(
@@ -82,6 +85,9 @@ TRANSITIONS: Mapping[State, frozenset[Action]] = MappingProxyType(
             {
                 Action.return_,
                 Action.extend,
+                Action.apply_extension,
+                Action.refuse_extension,
+                Action.co_opinion,
                 Action.designate_key_chase,
                 Action.reply,
                 Action.absorb,
@@ -90,7 +96,15 @@ TRANSITIONS: Mapping[State, frozenset[Action]] = MappingProxyType(
         State.returned: frozenset({Action.assign, Action.absorb, Action.designate_key_chase}),
         State.replied: frozenset({Action.feedback}),
         State.rehandling: frozenset(
-            {Action.extend, Action.designate_key_chase, Action.reply, Action.absorb}
+            {
+                Action.extend,
+                Action.apply_extension,
+                Action.refuse_extension,
+                Action.co_opinion,
+                Action.designate_key_chase,
+                Action.reply,
+                Action.absorb,
+            }
         ),
         State.follow_up: frozenset(
             {Action.resolve, Action.carry_over, Action.reopen, Action.designate_key_chase}

@@ -45,6 +45,7 @@ class Services(HandlerContext):
     categories: Categories = field(default_factory=Categories)
     similar_threshold: float = 0.25
     chase_batch: int = 500
+    require_co_opinions: bool = False  # a reply waits for every co-handler's opinion
     metrics: CaseMetrics | None = None
     county_names: Mapping[str, str] = field(default_factory=dict)  # 990101 -> 青山县
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from cases import events
+from cases.adapters.store import UnitRecord
 from cases.domain import handling
 from cases.domain.access import require_county, require_staff, require_unit
 from cases.domain.clocks import Clocks
 from cases.domain.errors import FieldError, InputError
 from cases.domain.model import Case
-from cases.domain.records import CoOpinion, Unit
+from cases.domain.records import CoOpinion, LeaderDecision, Unit
 from cases.handlers.context import Caller, Services
 from cases.handlers.steps import step
 from contracts import cases as ev
@@ -29,10 +30,16 @@ async def assign(
     lead_unit_id: str,
     co_unit_ids: Sequence[str],
     comment: str,
+    batch: str | None = None,
+    known: Mapping[str, UnitRecord] | None = None,
 ) -> Case:
-    """Assign the case to a registered lead unit and any co-handlers."""
-    async with svc.uow() as uow:
-        known = await svc.store(uow).units([lead_unit_id, *co_unit_ids])
+    """Assign the case to a registered lead unit and any co-handlers.
+
+    A bulk request passes its ``batch`` id (audited) and the units it looked up once (``known``).
+    """
+    if known is None:
+        async with svc.uow() as uow:
+            known = await svc.store(uow).units([lead_unit_id, *co_unit_ids])
     errors = [
         FieldError(loc, f"unknown or inactive handling unit {uid}", "unknown_unit")
         for loc, uid in [
@@ -53,7 +60,8 @@ async def assign(
         )
         return [events.assigned(case)]
 
-    return await step(svc, caller, case_id, version, "assign", decide, {"lead": lead_unit_id})
+    detail = {"lead": lead_unit_id, "co": list(co_unit_ids)} | ({"batch": batch} if batch else {})
+    return await step(svc, caller, case_id, version, "assign", decide, detail)
 
 
 async def return_(
@@ -95,16 +103,32 @@ async def extend(
 
 
 async def designate_key_chase(
-    svc: Services, caller: Caller, case_id: str, version: int, comment: str
+    svc: Services,
+    caller: Caller,
+    case_id: str,
+    version: int,
+    comment: str,
+    decision: LeaderDecision | None = None,
 ) -> Case:
-    """Flag the case for key chasing (重点督办)."""
+    """Flag the case for key chasing (重点督办); county staff record a leader's decision for them."""
 
     def decide(case: Case, _: Clocks) -> list[Envelope[Any]]:
-        require_county(caller.principal, case.township, Role.county_leader)
-        handling.designate_key_chase(case, by=caller.actor, at=svc.clock(), comment=comment)
+        require_county(caller.principal, case.township, Role.county_leader, Role.county_admin)
+        handling.designate_key_chase(
+            case, by=caller.actor, at=svc.clock(), comment=comment, decision=decision
+        )
         return [events.key_chase_designated(case, caller.subject, svc.today())]
 
-    return await step(svc, caller, case_id, version, "key_chase", decide)
+    detail: dict[str, Any] | None = None
+    action = "key_chase"
+    if decision is not None:  # audited as recorded on the leader's behalf
+        action = "key_chase_on_behalf"
+        detail = {
+            "on_behalf_of": decision.leader,
+            "meeting_ref": decision.meeting_ref,
+            "decided_on": decision.decided_on.isoformat(),
+        }
+    return await step(svc, caller, case_id, version, action, decide, detail)
 
 
 async def reply(
@@ -134,6 +158,7 @@ async def reply(
             at=svc.clock(),
             co_opinions=co_opinions,
             follow_up_due_on=follow_up_due_on,
+            require_co_opinions=svc.require_co_opinions,
         )
         return [events.replied(case)]
 

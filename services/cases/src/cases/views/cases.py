@@ -76,6 +76,7 @@ def case_view(
         doc["deadlines"] = deadlines(case, clocks)
     doc["version"] = case.version
     doc["number"] = case.number.label if case.number else None
+    doc["co_opinions_missing"] = case.opinions_missing() if case.state in HANDLING else ()
     doc["overdue"] = case.state in HANDLING and case.due_on is not None and today > case.due_on
     doc["allowed_actions"] = sorted(a.value for a in case.allowed_actions())
     doc["your_actions"] = actions_for(principal, case)

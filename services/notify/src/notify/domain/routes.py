@@ -49,6 +49,27 @@ DEFAULT_ROUTES: Final[RoutingTable] = freeze(
         "cases.case.extension_granted": [
             Route(A.units, "cases.case.extension_granted", T.working_hours, "unit_id")
         ],
+        # a unit's application for extension (申请延期): county staff decide; the unit hears a refusal
+        "cases.case.extension_applied": [
+            Route(A.county_staff, "cases.case.extension_applied", T.working_hours)
+        ],
+        "cases.case.extension_refused": [
+            Route(A.units, "cases.case.extension_refused", T.working_hours, "unit_id")
+        ],
+        # a co-handler's opinion (会办意见) is in: the lead unit reads it before replying
+        "cases.case.co_opinion_recorded": [
+            Route(A.units, "cases.case.co_opinion_recorded", T.working_hours, "lead_unit_id")
+        ],
+        # the submitting deputies hear that their item was merged into another (并案)
+        "cases.case.triaged": [
+            Route(
+                A.deputies,
+                "cases.case.triaged.merged",
+                T.digest,
+                "deputy_ids",
+                conditions=(when("outcome", "merged"),),
+            )
+        ],
         # a reply goes to the deputies; an opinion's constituent hears it through them
         "cases.case.replied": [Route(A.deputies, "cases.case.replied", T.now, "deputy_ids")],
         "cases.case.feedback_given": [
@@ -218,7 +239,6 @@ DEFAULT_ROUTES: Final[RoutingTable] = freeze(
 
 SILENT: Final = frozenset(
     {
-        "cases.case.triaged",  # the outcome reaches people through assignment or closure
         "cases.supervision.followup_logged",
         "cases.supervision.topic_closed",
         "cases.digest.published",  # the digest itself is what cases sends to county leaders

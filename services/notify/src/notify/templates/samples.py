@@ -42,7 +42,8 @@ TYPICAL: Final[dict[str, dict[str, Any]]] = {
     },
     "cases.case.key_chase_designated": {
         **_CASE, "deputy_ids": ["D-001"], "designated_by": "S-county-1",
-        "designated_on": "2025-04-01",
+        "designated_on": "2025-04-01", "on_behalf_of": "县人大常委会主任",
+        "meeting_ref": "主任会议纪要〔2025〕7号", "decided_on": "2025-03-28",
     },
     "cases.case.returned": {
         **_CASE, "unit_id": "U-zjj", "role": "co", "reason": "不属于本单位职责范围",
@@ -51,6 +52,22 @@ TYPICAL: Final[dict[str, dict[str, Any]]] = {
     "cases.case.extension_granted": {
         **_CASE, "unit_id": "U-jtj", "previous_due_on": "2025-06-03", "due_on": "2025-09-03",
         "reason": "需列入下一年度预算", "granted_by": "S-county-1",
+    },
+    "cases.case.extension_applied": {
+        **_CASE, "unit_id": "U-jtj", "due_on": "2025-06-03", "requested_due_on": "2025-09-03",
+        "reason": "需列入下一年度预算", "applied_by": "U-jtj-user", "applied_on": "2025-05-06",
+    },
+    "cases.case.extension_refused": {
+        **_CASE, "unit_id": "U-jtj", "due_on": "2025-06-03", "requested_due_on": "2025-09-03",
+        "reason": "理由不充分，请按期答复", "refused_by": "S-county-1", "refused_on": "2025-05-08",
+    },
+    "cases.case.co_opinion_recorded": {
+        **_CASE, "unit_id": "U-zjj", "lead_unit_id": "U-jtj", "recorded_on": "2025-04-10",
+        "missing_unit_ids": [],
+    },
+    "cases.case.triaged": {
+        **_CASE, "kind": "suggestion", "outcome": "merged", "merged_into": "C-2025-000099",
+        "deputy_ids": ["D-001", "D-002"],
     },
     "cases.case.replied": {
         **_CASE, "kind": "opinion", "unit_id": "U-jtj", "reply_class": "B",

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from cases.adapters.store import Constituent
 from cases.domain.clocks import Clocks
 from cases.domain.model import Case
-from cases.domain.records import CoOpinion
+from cases.domain.records import CoOpinion, LeaderDecision
 from cases.domain.states import State
 from cases.entrypoints.api.deps import CallerDep, keyed
 from cases.entrypoints.api.schemas import (
@@ -34,6 +34,7 @@ from cases.entrypoints.api.schemas import (
     StepOut,
     SuggestionIn,
 )
+from cases.entrypoints.api.workflow_schemas import KeyChaseIn
 from cases.handlers import handling, intake
 from cases.handlers.context import Caller, Services
 from cases.views import cases as views
@@ -225,9 +226,13 @@ def router(svc: Services) -> APIRouter:
 
     @api.post("/cases/{case_id}/key-chase", response_model=CaseOut, summary="Designate key chasing")
     async def key_chase(
-        case_id: str, body: CommentIn, version: IfMatch, caller: CallerDep, response: Response
+        case_id: str, body: KeyChaseIn, version: IfMatch, caller: CallerDep, response: Response
     ) -> dict[str, Any]:
-        case = await handling.designate_key_chase(svc, caller, case_id, version, body.comment)
+        d = body.decision  # county staff recording a leader's decision on their behalf
+        decision = LeaderDecision(d.leader, d.meeting_ref, d.decided_on, "") if d else None
+        case = await handling.designate_key_chase(
+            svc, caller, case_id, version, body.comment, decision
+        )
         return await after(caller, case, response)
 
     @api.post("/cases/{case_id}/reply", response_model=CaseOut, summary="Reply (答复)")

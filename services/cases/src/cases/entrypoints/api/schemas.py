@@ -259,6 +259,18 @@ class CaseOut(BaseModel):
     from_opinion_id: str | None = Field(
         default=None, description="The opinion this suggestion was turned from (转为建议)"
     )
+    extension_requests: list[dict[str, object]] = Field(
+        default=[], description="Applications for extension (申请延期) and their decisions"
+    )
+    unit_opinions: list[dict[str, object]] = Field(
+        default=[], description="Co-handlers' own opinions (会办意见), every round"
+    )
+    co_opinions_missing: list[str] = Field(
+        default=[], description="Co-handlers whose opinion this round is not in yet"
+    )
+    key_chase_decision: dict[str, object] | None = Field(
+        default=None, description="Leader's decision recorded on their behalf (key chasing)"
+    )
     version: int
     overdue: bool
     allowed_actions: list[str] = Field(description="What the case's state allows")
