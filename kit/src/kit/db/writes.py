@@ -127,6 +127,8 @@ def _defaults(table: Table) -> tuple[dict[str, Any], tuple[str, ...]]:
 def _with_defaults(table: Table, row: Mapping[str, Any]) -> Mapping[str, Any]:
     """Return the row with the scalar Python-side defaults of columns it leaves out."""
     scalar, computed = _defaults(table)
+    if not scalar and not computed:
+        return row
     for name in computed:
         if name not in row:
             raise ValueError(f"{table.name}.{name}: give a value (its default is computed)")
