@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from contracts.envelope import Envelope, RawEnvelope
 from kit.testing import fresh_database, unique
@@ -61,6 +61,12 @@ async def main(count: int, size: int, profile: bool, out: str) -> None:
             if prof:
                 prof.disable()
             elapsed = time.perf_counter() - started
+            async with service.runtime.engine.connect() as conn:
+                counted = {
+                    t: (await conn.execute(text(f"SELECT count(*) FROM {t}"))).scalar()  # noqa: S608
+                    for t in ("facts", "entries", "deputy_totals", "outbox", "parked")
+                }
+            print(counted)
     batches = len(times)
     for sql, n in sorted(seen.items(), key=lambda x: -x[1]):
         print(f"{n / batches:6.2f} per batch  {sql}")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Row,
     String,
     Table,
+    and_,
     any_,
     bindparam,
     delete,
@@ -24,7 +25,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert as pg_insert
@@ -415,6 +415,16 @@ class Store:
         )
 
 
+def _of_ledgers(e: Table, keys: Sequence[tuple[str, int, int]]) -> ColumnElement[bool]:
+    """Rows of some ledgers: an OR of the index's leading columns (one index range each)."""
+    return or_(
+        *(
+            and_(e.c.county == county, e.c.year == year, e.c.rule_set_version == version)
+            for county, year, version in keys
+        )
+    )
+
+
 @dataclass
 class Roster:
     """What a batch reads before it applies anything (``BatchStore.roster``)."""
@@ -528,7 +538,7 @@ class BatchStore(Store):
         rows = await self.session.execute(
             select(e)
             .where(
-                tuple_(e.c.county, e.c.year, e.c.rule_set_version).in_(keys),
+                _of_ledgers(e, keys),
                 among(self.session, e.c.subject, wanted),
             )
             .order_by(e.c.seq)
@@ -558,7 +568,7 @@ class BatchStore(Store):
                 func.sum(e.c.points).label("points"),
             )
             .where(
-                tuple_(e.c.county, e.c.year, e.c.rule_set_version).in_(keys),
+                _of_ledgers(e, keys),
                 among(self.session, e.c.rule_id, rules),
                 among(self.session, e.c.deputy_id, people),
             )
@@ -766,6 +776,46 @@ class BatchStore(Store):
                     for r in stale
                 ],
             )
+
+    async def _copy(self, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
+        """Append rows with PostgreSQL's COPY (in order, in this transaction); False elsewhere."""
+        if self.session.bind.dialect.name != "postgresql":
+            return False
+        connection = await (await self.session.connection()).get_raw_connection()
+        columns = list(rows[0])
+        await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
+        )
+        return True
+
+    async def keep_facts(self, facts: Sequence[tuple[RawEnvelope, str]], at: datetime) -> None:
+        """Keep events scoring read, in the order applied."""
+        if not facts:
+            return
+        rows = [
+            {
+                "event_id": str(envelope.id),
+                "event_type": envelope.type,
+                "county": county,
+                "township": envelope.township,
+                "envelope": envelope.model_dump_json(),  # COPY takes the JSON text
+                "stored_at": at,
+            }
+            for envelope, county in facts
+        ]
+        if not await self._copy(self.t.facts, rows):
+            for row, (envelope, _) in zip(rows, facts, strict=True):
+                row["envelope"] = envelope.model_dump(mode="json")
+            await self.session.execute(insert(self.t.facts), rows)
+
+    async def add_ledger_entries(
+        self, entries: Sequence[tuple[Ledger, Entry]], at: datetime
+    ) -> None:
+        """Append entries to their ledgers in one statement."""
+        if entries:
+            rows = [entry_row(x, ledger, at) for ledger, x in entries]
+            if not await self._copy(self.t.entries, rows):
+                await self.session.execute(insert(self.t.entries), rows)
 
     async def unpark(self, released_keys: Iterable[str], unparked: Iterable[str]) -> None:
         """Drop the waits on released keys and the parked events applied now."""
