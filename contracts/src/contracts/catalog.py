@@ -124,7 +124,12 @@ def spec_for(
     """Return the spec of an event type (newest version unless given); raise if unknown.
 
     ``specs`` is the catalog to look in: the platform's unless a test brings its own versions.
+    A known (type, version) is one lookup; only a miss or the newest version scans the catalog.
     """
+    if version is not None and (found := specs.get((event_type, version))) is not None:
+        return found
+    if version is None and specs is SPECS and event_type in CATALOG:
+        return CATALOG[event_type]
     versions = [v for t, v in specs if t == event_type]
     if not versions:
         raise UnknownEventType(f"unknown event type {event_type!r}")

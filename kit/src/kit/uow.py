@@ -70,6 +70,22 @@ class UnitOfWork:
         """Queue many rows of one table to insert at commit."""
         self._writes.add(table, rows)
 
+    def upsert(
+        self,
+        table: Table,
+        keys: Sequence[str],
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        newer: str | None = None,
+    ) -> None:
+        """Queue rows to insert at commit or, where ``keys`` exist, to update (with ``newer``:
+        only a stored row whose ``newer`` column is smaller).
+
+        The commit's statement sees the table as it was before it: do not ``add`` a row with the
+        same key to the same table in the same unit of work (that is a unique violation).
+        """
+        self._writes.upsert(table, keys, rows, newer)
+
     def claim(self, table: Table, row: Mapping[str, Any], error: Exception) -> None:
         """Queue a row whose key must be new: if it is taken at commit, ``error`` is raised."""
         self._writes.claim(table, row, error)

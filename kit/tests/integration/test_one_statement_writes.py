@@ -136,13 +136,73 @@ async def test_a_taken_key_raises_its_error_and_writes_nothing(store: Store) -> 
     assert await store.count(store.tables.outbox) == 0
 
 
-async def test_many_rows_fall_back_to_plain_statements(store: Store) -> None:
+async def test_many_rows_go_in_one_statement_of_the_same_text(store: Store) -> None:
+    seen: list[str] = []
+
+    def before(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+        seen.append(sql)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", before)
+    staged = [an_event("a", f"t{n}") for n in range(300)]
+    for size in (25_000, 3):  # one array per column: the row count does not change the SQL
+        async with store.uow() as uow:
+            first = len(seen)
+            uow.add_all(store.parents, [{"id": f"p{size}-{n}"} for n in range(size)])
+            uow.add_all(
+                store.children, [{"parent_id": f"p{size}-1", "position": n} for n in range(10)]
+            )
+            uow.upsert(store.parents, ("id",), [{"id": "either"}])  # new, then there: nothing
+            uow.stage(*(staged if size > 3 else ()))
+            await uow.commit()
+            assert [s.split()[0] for s in seen[first:]] == ["WITH"], seen[first:]
+    assert len({s for s in seen if s.startswith("WITH")}) == 2  # with and without events
+    assert await store.count(store.parents) == 25_004
+    assert await store.count(store.children) == 20
+    async with store.engine.connect() as conn:  # rows in the order queued, values as bound
+        o = store.tables.outbox
+        rows = (await conn.execute(select(o).order_by(o.c.seq))).all()
+        children = (
+            await conn.execute(select(store.children.c.position).order_by(store.children.c.seq))
+        ).scalars()
+        assert list(children) == [*range(10), *range(10)]
+    assert [r.event_id for r in rows] == [str(e.id) for e in staged]
+    assert rows[0].headers["ce_type"] == "deputies.township.registered"
+    assert rows[-1].created_at == staged[-1].time
+    assert rows[0].published_at is None
+
+
+async def test_upserts_insert_update_and_keep_the_newer_row(store: Store) -> None:
+    versions = Table(
+        "versions",
+        store.parents.metadata,
+        Column("key", String(36), primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("note", String(36), nullable=True),
+    )
+    async with store.engine.begin() as conn:
+        await conn.run_sync(versions.create)
     async with store.uow() as uow:
-        uow.add_all(store.parents, [{"id": f"p{n}"} for n in range(25_000)])  # > 20,000 parameters
-        uow.add_all(store.children, [{"parent_id": "p1", "position": n} for n in range(10)])
+        uow.upsert(
+            versions, ("key",), [{"key": "a", "version": 2, "note": "first"}], newer="version"
+        )
+        uow.upsert(versions, ("key",), [{"key": "b", "version": 1, "note": None}], newer="version")
         await uow.commit()
-    assert await store.count(store.parents) == 25_000
-    assert await store.count(store.children) == 10
+    async with store.uow() as uow:
+        uow.upsert(
+            versions,
+            ("key",),
+            [
+                {"key": "a", "version": 1, "note": "older"},  # not newer than the stored row
+                {"key": "b", "version": 3, "note": "newer"},
+                {"key": "b", "version": 2, "note": "queued later, older"},  # the newer one wins
+                {"key": "c", "version": 1, "note": "new"},
+            ],
+            newer="version",
+        )
+        await uow.commit()
+    async with store.engine.connect() as conn:
+        got = {r.key: (r.version, r.note) for r in await conn.execute(select(versions))}
+    assert got == {"a": (2, "first"), "b": (3, "newer"), "c": (1, "new")}
 
 
 async def test_a_connection_killed_while_idle_is_replaced_at_checkout(

@@ -5,10 +5,13 @@ writes them all at commit. On PostgreSQL that is one statement whatever the numb
 each table's rows are a data-modifying CTE (``WITH w0 AS (INSERT ...), w1 AS (INSERT ...)``),
 each claim an ``INSERT ... ON CONFLICT DO NOTHING RETURNING 1`` whose count the final ``SELECT``
 returns beside ``pg_notify``; foreign keys are checked at the end of the statement, so a parent
-and its children may come in the same one. The SQL text depends only on the shape (tables,
-columns, row counts), so it is built once per shape and the driver's prepared statement is
-reused; parameters go through each column type's bind processor, as SQLAlchemy's own
-execution would. Elsewhere (SQLite) each table is one ``executemany`` and each claim one insert.
+and its children may come in the same one. A table's rows go as one array
+per column (``INSERT … SELECT … FROM unnest($1::type[], …) WITH ORDINALITY ORDER BY``, rows
+in order), so the SQL text depends only on the shape (tables, columns, claims), never on the
+row count: it is built once per shape and the driver's prepared statement is reused by every
+batch. Queued upserts (``ON CONFLICT (keys) DO UPDATE``) go in the same statement. Parameters
+go through each column type's bind processor, as SQLAlchemy's own execution would. Elsewhere
+(SQLite) each table is one ``executemany``, each upsert one statement and each claim one insert.
 """
 
 from __future__ import annotations
@@ -36,11 +39,53 @@ class Claim:
 
 
 @dataclass
+class Upsert:
+    """Rows to insert or, when their ``keys`` exist, to update (only to a greater ``newer``)."""
+
+    table: Table
+    keys: tuple[str, ...]
+    newer: str | None
+    rows: dict[tuple[Any, ...], Mapping[str, Any]]
+
+
+@dataclass
 class Writes:
     """Rows queued for the end of a transaction, in order."""
 
     inserts: list[tuple[Table, list[Mapping[str, Any]]]] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
+    upserts: list[Upsert] = field(default_factory=list)
+
+    def upsert(
+        self,
+        table: Table,
+        keys: Sequence[str],
+        rows: Sequence[Mapping[str, Any]],
+        newer: str | None = None,
+    ) -> None:
+        """Queue rows to insert or update by ``keys`` (a key queued twice: the last row, or the
+        one with the greater ``newer``, is written)."""
+        if not rows:
+            return
+        found = next(
+            (
+                u
+                for u in self.upserts
+                if u.table is table and u.keys == tuple(keys) and u.newer == newer
+            ),
+            None,
+        )
+        if found is None:
+            found = Upsert(table, tuple(keys), newer, {})
+            self.upserts.append(found)
+        for row in rows:
+            row = _with_defaults(table, row)
+            if found.rows and row.keys() != next(iter(found.rows.values())).keys():
+                raise ValueError(f"{table.name}: queue upserts of one set of columns")
+            key = tuple(row[k] for k in keys)
+            kept = found.rows.get(key)
+            if kept is None or newer is None or kept[newer] < row[newer]:
+                found.rows[key] = row
 
     def add(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """Queue rows of one table (joined to the previous batch when it is the same shape)."""
@@ -59,24 +104,35 @@ class Writes:
         self.claims.append(Claim(table, _with_defaults(table, row), error))
 
     def __bool__(self) -> bool:
-        return bool(self.inserts or self.claims)
+        return bool(self.inserts or self.claims or self.upserts)
 
     def clear(self) -> None:
         """Forget everything queued."""
         self.inserts.clear()
+        self.upserts.clear()
         self.claims.clear()
+
+
+def _defaults(table: Table) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Return a table's scalar Python-side defaults and its computed ones (kept on the table)."""
+    found: tuple[dict[str, Any], tuple[str, ...]] | None = table.info.get("kit_defaults")
+    if found is None:
+        with_default = [c for c in table.columns if c.default is not None]
+        scalar = {c.name: c.default.arg for c in with_default if c.default.is_scalar}  # type: ignore[union-attr]
+        computed = tuple(c.name for c in with_default if not c.default.is_scalar)  # type: ignore[union-attr]
+        found = table.info["kit_defaults"] = (scalar, computed)
+    return found
 
 
 def _with_defaults(table: Table, row: Mapping[str, Any]) -> Mapping[str, Any]:
     """Return the row with the scalar Python-side defaults of columns it leaves out."""
-    missing = {
-        c.name: c.default.arg  # type: ignore[attr-defined]
-        for c in table.columns
-        if c.name not in row and c.default is not None and c.default.is_scalar
-    }
-    for c in table.columns:
-        if c.name not in row and c.default is not None and not c.default.is_scalar:
-            raise ValueError(f"{table.name}.{c.name}: give a value (its default is computed)")
+    scalar, computed = _defaults(table)
+    if not scalar and not computed:
+        return row
+    for name in computed:
+        if name not in row:
+            raise ValueError(f"{table.name}.{name}: give a value (its default is computed)")
+    missing = {name: value for name, value in scalar.items() if name not in row}
     return {**row, **missing} if missing else row
 
 
@@ -88,6 +144,8 @@ async def write(conn: AsyncConnection, writes: Writes, *, notify: str | None = N
         return
     for table, rows in writes.inserts:
         await conn.execute(insert(table), rows)
+    for upsert in writes.upserts:
+        await _upsert_alone(conn, upsert)
     for claim in writes.claims:
         await _claim_alone(conn, claim)
     if notify is not None and dialect.name == "postgresql":
@@ -95,8 +153,34 @@ async def write(conn: AsyncConnection, writes: Writes, *, notify: str | None = N
 
 
 def _parameters(writes: Writes) -> int:
-    return sum(len(rows) * len(rows[0]) for _, rows in writes.inserts) + sum(
-        len(c.row) for c in writes.claims
+    # a table's rows are one array per column (unnest); a claim is a row of parameters
+    return (
+        sum(len(rows[0]) for _, rows in writes.inserts)
+        + sum(len(c.row) for c in writes.claims)
+        + sum(len(next(iter(u.rows.values()))) for u in writes.upserts)
+    )
+
+
+async def _upsert_alone(conn: AsyncConnection, upsert: Upsert) -> None:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        statement: Any = postgresql.insert(upsert.table)
+    else:
+        statement = sqlite.insert(upsert.table)
+    rows = list(upsert.rows.values())
+    changed = {c: statement.excluded[c] for c in rows[0] if c not in upsert.keys}
+    if not changed:
+        await conn.execute(statement.on_conflict_do_nothing(), rows)
+        return
+    only = (
+        None
+        if upsert.newer is None
+        else upsert.table.c[upsert.newer] < statement.excluded[upsert.newer]
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(index_elements=list(upsert.keys), set_=changed, where=only),
+        rows,
     )
 
 
@@ -134,8 +218,17 @@ MAX_SHAPES = 1000
 
 def _shape(writes: Writes, notify: str | None) -> Shape:
     return (
-        tuple((t.fullname, tuple(rows[0].keys()), len(rows)) for t, rows in writes.inserts),
+        tuple((t.fullname, tuple(rows[0].keys())) for t, rows in writes.inserts),
         tuple((c.table.fullname, tuple(c.row.keys())) for c in writes.claims),
+        tuple(
+            (
+                u.table.fullname,
+                u.keys,
+                u.newer,
+                tuple(next(iter(u.rows.values())).keys()),
+            )
+            for u in writes.upserts
+        ),
         notify is not None,
     )
 
@@ -161,6 +254,17 @@ def _values(dialect: Dialect, table: Table, rows: Sequence[Mapping[str, Any]]) -
     return out
 
 
+def _arrays(dialect: Dialect, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """Return one list of bound values per column (the arrays ``unnest`` turns into rows)."""
+    columns = list(rows[0].keys())
+    out: list[list[Any]] = []
+    for column in columns:
+        process = _processor(dialect, table, column)
+        values = [row[column] for row in rows]
+        out.append(values if process is None else [process(v) for v in values])
+    return out
+
+
 def _sql(dialect: Dialect, writes: Writes, notify: str | None) -> str:
     quote = dialect.identifier_preparer
     n = 0
@@ -178,10 +282,39 @@ def _sql(dialect: Dialect, writes: Writes, notify: str | None) -> str:
         # identifiers come from the table's metadata, quoted; every value is a parameter
         return f"INSERT INTO {quote.format_table(table)} ({names}) VALUES "  # noqa: S608
 
+    def arrays(table: Table, columns: Sequence[str]) -> str:
+        """``INSERT … SELECT … FROM unnest($1::type[], …)`` in the arrays' order: one SQL text
+        for any number of rows (the prepared statement is reused; a parameter per column)."""
+        nonlocal n
+        names = [quote.quote(c) for c in columns]
+        typed = []
+        for c in columns:
+            n += 1
+            typed.append(f"${n}::{table.c[c].type.compile(dialect=dialect)}[]")
+        alias = ", ".join([*names, "kit_ord"])
+        return (
+            f"INSERT INTO {quote.format_table(table)} ({', '.join(names)}) "  # noqa: S608
+            f"SELECT {', '.join(names)} FROM unnest({', '.join(typed)}) "
+            f"WITH ORDINALITY AS kit_rows({alias}) ORDER BY kit_ord"
+        )
+
     parts = []
     for i, (table, rows) in enumerate(writes.inserts):
-        columns = list(rows[0].keys())
-        parts.append(f"w{i} AS ({head(table, columns)}{placeholders(len(columns), len(rows))})")
+        parts.append(f"w{i} AS ({arrays(table, list(rows[0].keys()))})")
+    for k, upsert in enumerate(writes.upserts):
+        columns = list(next(iter(upsert.rows.values())).keys())
+        values = arrays(upsert.table, columns)
+        keys = ", ".join(quote.quote(c) for c in upsert.keys)
+        changed = [c for c in columns if c not in upsert.keys]
+        if changed:
+            set_ = ", ".join(f"{quote.quote(c)} = EXCLUDED.{quote.quote(c)}" for c in changed)
+            action = f"DO UPDATE SET {set_}"
+            if upsert.newer is not None:
+                newer = quote.quote(upsert.newer)
+                action += f" WHERE {quote.format_table(upsert.table)}.{newer} < EXCLUDED.{newer}"
+        else:
+            action = "DO NOTHING"
+        parts.append(f"u{k} AS ({values} ON CONFLICT ({keys}) {action})")
     for j, claim in enumerate(writes.claims):
         columns = list(claim.row.keys())
         values = placeholders(len(columns), 1)
@@ -196,7 +329,7 @@ def _sql(dialect: Dialect, writes: Writes, notify: str | None) -> str:
 
 
 async def _one_statement(conn: AsyncConnection, writes: Writes, notify: str | None) -> None:
-    writes = Writes(_coalesced(writes.inserts), writes.claims)
+    writes = Writes(_coalesced(writes.inserts), writes.claims, writes.upserts)
     dialect = conn.dialect
     key = (dialect.name, _shape(writes, notify))
     sql = _sql_of_shape.get(key)
@@ -206,7 +339,9 @@ async def _one_statement(conn: AsyncConnection, writes: Writes, notify: str | No
         sql = _sql_of_shape[key] = _sql(dialect, writes, notify)
     parameters: list[Any] = []
     for table, rows in writes.inserts:
-        parameters += _values(dialect, table, rows)
+        parameters += _arrays(dialect, table, rows)
+    for upsert in writes.upserts:
+        parameters += _arrays(dialect, upsert.table, list(upsert.rows.values()))
     for claim in writes.claims:
         parameters += _values(dialect, claim.table, [claim.row])
     if notify is not None:

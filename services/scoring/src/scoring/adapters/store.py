@@ -10,9 +10,26 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.sqltypes import NullType
 
 from contracts.envelope import RawEnvelope
 from scoring.adapters.tables import Tables
@@ -20,6 +37,20 @@ from scoring.domain.clauses import Category
 from scoring.domain.entries import Entry
 
 PROVISIONAL = "provisional"
+
+
+def among(session: AsyncSession, column: ColumnElement[Any], values: Iterable[Any]) -> Any:
+    """``column IN values``; on PostgreSQL ``= ANY($1)`` with one array parameter.
+
+    One SQL text whatever the number of values: the compiled statement and the driver's
+    prepared statement are reused (an IN list of another length is a new statement to prepare,
+    one more round trip).
+    """
+    wanted = list(set(values))
+    if session.bind.dialect.name == "postgresql":
+        kind = String() if isinstance(column.type, NullType) else column.type
+        return column == any_(literal(wanted, ARRAY(kind)))
+    return column.in_(wanted)
 
 
 @dataclass(frozen=True)
@@ -128,7 +159,9 @@ class Store:
         if not ids:
             return set()
         t = self.t.deputies
-        rows = await self.session.execute(select(t.c.deputy_id).where(t.c.deputy_id.in_(ids)))
+        rows = await self.session.execute(
+            select(t.c.deputy_id).where(among(self.session, t.c.deputy_id, ids))
+        )
         return {r.deputy_id for r in rows}
 
     async def deputy(self, deputy_id: str) -> Row[Any] | None:
@@ -193,7 +226,9 @@ class Store:
         still = set(
             (
                 await self.session.execute(
-                    select(w.c.event_id).where(w.c.event_id.in_(waiting)).distinct()
+                    select(w.c.event_id)
+                    .where(among(self.session, w.c.event_id, waiting))
+                    .distinct()
                 )
             ).scalars()
         )
@@ -201,10 +236,10 @@ class Store:
         if not free:
             return []
         rows = await self.session.execute(
-            select(p.c.envelope).where(p.c.event_id.in_(free)).order_by(p.c.seq)
+            select(p.c.envelope).where(among(self.session, p.c.event_id, free)).order_by(p.c.seq)
         )
         envelopes = [dict(r.envelope) for r in rows]
-        await self.session.execute(delete(p).where(p.c.event_id.in_(free)))
+        await self.session.execute(delete(p).where(among(self.session, p.c.event_id, free)))
         return envelopes
 
     async def parked_count(self) -> int:
@@ -239,7 +274,9 @@ class Store:
     async def versions(self, subjects: Iterable[str]) -> dict[str, int]:
         """Return the latest activity version applied per subject."""
         t = self.t.activity_versions
-        rows = await self.session.execute(select(t).where(t.c.subject.in_(set(subjects))))
+        rows = await self.session.execute(
+            select(t).where(among(self.session, t.c.subject, subjects))
+        )
         return {r.subject: r.version for r in rows}
 
     async def put_versions(self, versions: dict[str, int], before: dict[str, int]) -> None:
@@ -256,7 +293,9 @@ class Store:
     async def hours(self, activity_ids: Iterable[str]) -> dict[str, Decimal]:
         """Return the duration of each activity's last record (what own marks are scored with)."""
         t = self.t.activity_hours
-        rows = await self.session.execute(select(t).where(t.c.activity_id.in_(set(activity_ids))))
+        rows = await self.session.execute(
+            select(t).where(among(self.session, t.c.activity_id, activity_ids))
+        )
         return {r.activity_id: Decimal(r.hours) for r in rows}
 
     async def put_hours(self, hours: dict[str, Decimal], before: dict[str, Decimal]) -> None:
@@ -273,7 +312,9 @@ class Store:
     async def signers(self, case_ids: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Return the signatories (lead, co-signers) of cases."""
         t = self.t.case_signers
-        rows = await self.session.execute(select(t).where(t.c.case_id.in_(set(case_ids))))
+        rows = await self.session.execute(
+            select(t).where(among(self.session, t.c.case_id, case_ids))
+        )
         return {r.case_id: (r.lead, tuple(r.co_signers)) for r in rows}
 
     async def put_signers(self, case_id: str, lead: str, co: Sequence[str]) -> None:
@@ -297,7 +338,10 @@ class Store:
                 e.c.county == ledger.county,
                 e.c.year == ledger.year,
                 e.c.rule_set_version == ledger.version,
-                or_(e.c.subject.in_(set(subjects)), e.c.deputy_id.in_(set(deputies))),
+                or_(
+                    among(self.session, e.c.subject, subjects),
+                    among(self.session, e.c.deputy_id, deputies),
+                ),
             )
             .order_by(e.c.seq)
         )
@@ -371,16 +415,198 @@ class Store:
         )
 
 
+def _of_ledgers(e: Table, keys: Sequence[tuple[str, int, int]]) -> ColumnElement[bool]:
+    """Rows of some ledgers: an OR of the index's leading columns (one index range each)."""
+    return or_(
+        *(
+            and_(e.c.county == county, e.c.year == year, e.c.rule_set_version == version)
+            for county, year, version in keys
+        )
+    )
+
+
+@dataclass
+class Roster:
+    """What a batch reads before it applies anything (``BatchStore.roster``)."""
+
+    last_parked_seq: int
+    townships: dict[str, str]
+    signers: dict[str, tuple[str, tuple[str, ...]]]
+    deputy_versions: dict[str, int]
+    hours: dict[str, Decimal]
+    versions: dict[str, int]
+    rule_sets: list[RuleSetRow]
+
+
+# One round trip for the batch's roster, state and rule sets: each part a JSON array (PostgreSQL).
+_ROSTER = text(
+    """
+SELECT
+  (SELECT max(seq) FROM parked) AS last_seq,
+  (SELECT json_agg(json_build_array(code, county)) FROM townships
+    WHERE code = ANY(:codes)) AS townships,
+  (SELECT json_agg(json_build_array(case_id, lead, co_signers)) FROM case_signers
+    WHERE case_id = ANY(:cases)) AS signers,
+  (SELECT json_agg(json_build_array(d.deputy_id, d.version)) FROM deputies d
+    WHERE d.deputy_id = ANY(:people) OR d.deputy_id IN (
+      SELECT s.lead FROM case_signers s WHERE s.case_id = ANY(:cases)
+      UNION ALL
+      SELECT json_array_elements_text(s.co_signers) FROM case_signers s
+      WHERE s.case_id = ANY(:cases))) AS deputies,
+  (SELECT json_agg(json_build_array(activity_id, hours::text)) FROM activity_hours
+    WHERE activity_id = ANY(:activities)) AS hours,
+  (SELECT json_agg(json_build_array(subject, version)) FROM activity_versions
+    WHERE split_part(subject, '/', 1) = ANY(:subjects)) AS versions,
+  (SELECT json_agg(r ORDER BY r.county, r.year DESC, r.version DESC) FROM rule_sets r
+    WHERE r.county = ANY(:counties)
+       OR r.county IN (SELECT t.county FROM townships t WHERE t.code = ANY(:codes))) AS rule_sets
+"""
+).bindparams(
+    *(
+        bindparam(name, type_=ARRAY(String()))
+        for name in ("codes", "cases", "people", "activities", "subjects", "counties")
+    )
+)
+
+
+def _rule_set_row(doc: dict[str, Any]) -> RuleSetRow:
+    at = doc.get("activated_at")
+    return RuleSetRow(
+        **{
+            **doc,
+            "created_at": datetime.fromisoformat(doc["created_at"]),
+            "activated_at": None if at is None else datetime.fromisoformat(at),
+        }
+    )
+
+
 class BatchStore(Store):
     """The consumer's batch path: a handful of reads for a whole fetch, one write per table."""
 
     # --- reads -------------------------------------------------------------------------------
 
+    async def roster(
+        self,
+        codes: Iterable[str],
+        cases: Iterable[str],
+        people: Iterable[str],
+        activities: Iterable[str],
+        subjects: Iterable[str],
+        counties: Iterable[str],
+    ) -> Roster:
+        """Return what a batch reads first: one statement on PostgreSQL, one per part elsewhere.
+
+        The deputies read are ``people`` and every signatory of ``cases``; the rule sets those of
+        ``counties`` and of the counties of the townships ``codes``.
+        """
+        subjects = [s for s in set(subjects) if "/" not in s]
+        if self.session.bind.dialect.name != "postgresql":
+            return await self._roster_apart(codes, cases, people, activities, subjects, counties)
+        found = (
+            await self.session.execute(
+                _ROSTER,
+                {
+                    "codes": list(set(codes)),
+                    "cases": list(set(cases)),
+                    "people": list(set(people)),
+                    "activities": list(set(activities)),
+                    "subjects": subjects,
+                    "counties": list(set(counties)),
+                },
+            )
+        ).one()
+        return Roster(
+            last_parked_seq=int(found.last_seq or 0),
+            townships=dict(found.townships or ()),
+            signers={c: (lead, tuple(co)) for c, lead, co in found.signers or ()},
+            deputy_versions=dict(found.deputies or ()),
+            hours={a: Decimal(h) for a, h in found.hours or ()},
+            versions=dict(found.versions or ()),
+            rule_sets=[_rule_set_row(doc) for doc in found.rule_sets or ()],
+        )
+
+    async def live_across(
+        self, ledgers: Sequence[Ledger], subjects: Iterable[str]
+    ) -> dict[Ledger, list[Entry]]:
+        """Return the entries of some subjects in several ledgers (one statement), in order."""
+        e = self.t.entries
+        found: dict[Ledger, list[Entry]] = {ledger: [] for ledger in ledgers}
+        wanted = set(subjects)
+        if not ledgers or not wanted:
+            return found
+        keys = [(x.county, x.year, x.version) for x in ledgers]
+        rows = await self.session.execute(
+            select(e)
+            .where(
+                _of_ledgers(e, keys),
+                among(self.session, e.c.subject, wanted),
+            )
+            .order_by(e.c.seq)
+        )
+        for r in rows:
+            found[Ledger(r.county, r.year, r.rule_set_version)].append(entry_of(r))
+        return found
+
+    async def sums_across(
+        self, capped: dict[Ledger, set[str]], deputies: Iterable[str]
+    ) -> dict[Ledger, dict[tuple[str, int, str], Decimal]]:
+        """Return per ledger, per (deputy, year, capped rule) the points held (one statement)."""
+        e = self.t.entries
+        found: dict[Ledger, dict[tuple[str, int, str], Decimal]] = {x: {} for x in capped}
+        people = set(deputies)
+        rules = {r for ids in capped.values() for r in ids}
+        if not people or not rules:
+            return found
+        keys = [(x.county, x.year, x.version) for x in capped]
+        rows = await self.session.execute(
+            select(
+                e.c.county,
+                e.c.year,
+                e.c.rule_set_version,
+                e.c.deputy_id,
+                e.c.rule_id,
+                func.sum(e.c.points).label("points"),
+            )
+            .where(
+                _of_ledgers(e, keys),
+                among(self.session, e.c.rule_id, rules),
+                among(self.session, e.c.deputy_id, people),
+            )
+            .group_by(e.c.county, e.c.year, e.c.rule_set_version, e.c.deputy_id, e.c.rule_id)
+        )
+        for r in rows:
+            ledger = Ledger(r.county, r.year, r.rule_set_version)
+            if r.rule_id in capped[ledger]:
+                found[ledger][(r.deputy_id, r.year, r.rule_id)] = Decimal(r.points)
+        return found
+
+    async def _roster_apart(
+        self,
+        codes: Iterable[str],
+        cases: Iterable[str],
+        people: Iterable[str],
+        activities: Iterable[str],
+        subjects: Iterable[str],
+        counties: Iterable[str],
+    ) -> Roster:
+        townships = await self.counties_of(codes)
+        signers = await self.signers(cases)
+        everyone = {*people, *(d for lead, co in signers.values() for d in (lead, *co))}
+        return Roster(
+            last_parked_seq=await self.last_parked_seq(),
+            townships=townships,
+            signers=signers,
+            deputy_versions=await self.deputy_versions(everyone),
+            hours=await self.hours(activities),
+            versions=await self.versions_with_marks(subjects),
+            rule_sets=await self.rule_sets_of({*counties, *townships.values()}),
+        )
+
     async def counties_of(self, codes: Iterable[str]) -> dict[str, str]:
         """Return the county of each known township among ``codes``."""
         t = self.t.townships
         rows = await self.session.execute(
-            select(t.c.code, t.c.county).where(t.c.code.in_(set(codes)))
+            select(t.c.code, t.c.county).where(among(self.session, t.c.code, codes))
         )
         return {r.code: r.county for r in rows}
 
@@ -388,7 +614,7 @@ class BatchStore(Store):
         """Return the roster version of each known deputy among ``deputy_ids``."""
         t = self.t.deputies
         rows = await self.session.execute(
-            select(t.c.deputy_id, t.c.version).where(t.c.deputy_id.in_(set(deputy_ids)))
+            select(t.c.deputy_id, t.c.version).where(among(self.session, t.c.deputy_id, deputy_ids))
         )
         return {r.deputy_id: r.version for r in rows}
 
@@ -402,7 +628,7 @@ class BatchStore(Store):
         r = self.t.rule_sets
         rows = await self.session.execute(
             select(r)
-            .where(r.c.county.in_(set(counties)))
+            .where(among(self.session, r.c.county, counties))
             .order_by(r.c.county, r.c.year.desc(), r.c.version.desc())
         )
         return [RuleSetRow(**dict(x._mapping)) for x in rows]
@@ -412,16 +638,22 @@ class BatchStore(Store):
         w, p = self.t.parked_waits, self.t.parked
         ids = set(
             (
-                await self.session.execute(select(w.c.event_id).where(w.c.waits_for.in_(set(keys))))
+                await self.session.execute(
+                    select(w.c.event_id).where(among(self.session, w.c.waits_for, keys))
+                )
             ).scalars()
         )
         if not ids:
             return []
         waits: dict[str, set[str]] = {}
-        for r in await self.session.execute(select(w).where(w.c.event_id.in_(ids))):
+        for r in await self.session.execute(
+            select(w).where(among(self.session, w.c.event_id, ids))
+        ):
             waits.setdefault(r.event_id, set()).add(r.waits_for)
         rows = await self.session.execute(
-            select(p.c.seq, p.c.event_id, p.c.envelope).where(p.c.event_id.in_(ids))
+            select(p.c.seq, p.c.event_id, p.c.envelope).where(
+                among(self.session, p.c.event_id, ids)
+            )
         )
         return [(r.seq, dict(r.envelope), waits.get(r.event_id, set())) for r in rows]
 
@@ -437,13 +669,15 @@ class BatchStore(Store):
             return {}
         if self.session.bind.dialect.name == "postgresql":
             head = func.split_part(t.c.subject, "/", 1)  # the subject of a mark's key
-            rows = await self.session.execute(select(t).where(head.in_(wanted)))
+            rows = await self.session.execute(select(t).where(among(self.session, head, wanted)))
             return {r.subject: r.version for r in rows}
         found: dict[str, int] = {}
         for i in range(0, len(wanted), 200):
             chunk = wanted[i : i + 200]
             marks = [t.c.subject.startswith(s + "/", autoescape=True) for s in chunk]
-            rows = await self.session.execute(select(t).where(or_(t.c.subject.in_(chunk), *marks)))
+            rows = await self.session.execute(
+                select(t).where(or_(among(self.session, t.c.subject, chunk), *marks))
+            )
             found.update({r.subject: r.version for r in rows})
         return found
 
@@ -456,7 +690,7 @@ class BatchStore(Store):
                 e.c.county == ledger.county,
                 e.c.year == ledger.year,
                 e.c.rule_set_version == ledger.version,
-                e.c.subject.in_(set(subjects)),
+                among(self.session, e.c.subject, subjects),
             )
             .order_by(e.c.seq)
         )
@@ -476,8 +710,8 @@ class BatchStore(Store):
                 e.c.county == ledger.county,
                 e.c.year == ledger.year,
                 e.c.rule_set_version == ledger.version,
-                e.c.rule_id.in_(rules),
-                e.c.deputy_id.in_(people),
+                among(self.session, e.c.rule_id, rules),
+                among(self.session, e.c.deputy_id, people),
             )
             .group_by(e.c.deputy_id, e.c.rule_id)
         )
@@ -490,7 +724,9 @@ class BatchStore(Store):
         if not ids:
             return set()
         rows = await self.session.execute(
-            select(s.c.entry_id).where(s.c.entry_id.in_(ids), s.c.status == "voided")
+            select(s.c.entry_id).where(
+                among(self.session, s.c.entry_id, ids), s.c.status == "voided"
+            )
         )
         return set(rows.scalars())
 
@@ -572,37 +808,6 @@ class BatchStore(Store):
                 row["envelope"] = envelope.model_dump(mode="json")
             await self.session.execute(insert(self.t.facts), rows)
 
-    async def repark(
-        self,
-        released_keys: Iterable[str],
-        unparked: Iterable[str],
-        parked: Sequence[tuple[RawEnvelope, Iterable[str]]],
-        at: datetime,
-    ) -> None:
-        """Drop released waits and unparked events; park the events that still wait, in order."""
-        w, p = self.t.parked_waits, self.t.parked
-        keys, gone = set(released_keys), set(unparked)
-        if keys:
-            await self.session.execute(delete(w).where(w.c.waits_for.in_(keys)))
-        if gone:
-            await self.session.execute(delete(p).where(p.c.event_id.in_(gone)))
-        if parked:
-            await self.session.execute(
-                insert(p),
-                [
-                    {"event_id": str(e.id), "envelope": e.model_dump(mode="json"), "parked_at": at}
-                    for e, _ in parked
-                ],
-            )
-            await self.session.execute(
-                insert(w),
-                [
-                    {"event_id": str(e.id), "waits_for": key}
-                    for e, waits in parked
-                    for key in sorted(set(waits))
-                ],
-            )
-
     async def add_ledger_entries(
         self, entries: Sequence[tuple[Ledger, Entry]], at: datetime
     ) -> None:
@@ -612,13 +817,11 @@ class BatchStore(Store):
             if not await self._copy(self.t.entries, rows):
                 await self.session.execute(insert(self.t.entries), rows)
 
-    async def add_signers(self, signers: dict[str, tuple[str, tuple[str, ...]]]) -> None:
-        """Record new cases' signatories."""
-        if signers:
-            await self.session.execute(
-                insert(self.t.case_signers),
-                [
-                    {"case_id": case_id, "lead": lead, "co_signers": list(co)}
-                    for case_id, (lead, co) in signers.items()
-                ],
-            )
+    async def unpark(self, released_keys: Iterable[str], unparked: Iterable[str]) -> None:
+        """Drop the waits on released keys and the parked events applied now."""
+        w, p = self.t.parked_waits, self.t.parked
+        keys, gone = set(released_keys), set(unparked)
+        if keys:
+            await self.session.execute(delete(w).where(among(self.session, w.c.waits_for, keys)))
+        if gone:
+            await self.session.execute(delete(p).where(among(self.session, p.c.event_id, gone)))

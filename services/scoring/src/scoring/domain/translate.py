@@ -207,17 +207,21 @@ CUTTERS: dict[type[EventData], Cutter] = {
 READ_TYPES = frozenset(model.EVENT_TYPE for model in CUTTERS)
 
 
-def fact_of(envelope: Envelope[Any]) -> f.Fact | None:
+def fact_of(envelope: Envelope[Any], parsed: Any = None) -> f.Fact | None:
     """Return the fact an event gives, or None when scoring does not read its type.
 
     A type scoring does not read is skipped unparsed (tolerant reader, new types included); a
     type it reads must validate at a known version, or this raises (the consumer dead-letters it).
+    ``parsed`` is the payload already validated against its catalog model (the kit's runner
+    validates every delivery): it is not validated twice.
     """
     if envelope.type not in READ_TYPES:
         return None
     spec = SPECS.get((envelope.type, version_of(envelope)))  # one lookup, not two scans (replay)
     if spec is None:
         data = parse_data(envelope)  # raises the catalog's error for an unknown version
+    elif type(parsed) is spec.model:
+        data = parsed
     elif isinstance(envelope.data, spec.model):
         data = envelope.data
     else:

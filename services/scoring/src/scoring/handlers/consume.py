@@ -12,6 +12,7 @@ A deed in a year its county has no rules for adopts the seed first; the batch is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from contracts import topics
 from contracts.envelope import RawEnvelope
@@ -28,10 +29,20 @@ from scoring.handlers.totals import advance_totals
 GROUP = "scoring.ledger"
 
 
-async def apply_events(svc: Services, uow: UnitOfWork, envelopes: Sequence[RawEnvelope]) -> None:
-    """Apply events in order in the unit of work, as each in its own transaction would."""
+async def apply_events(
+    svc: Services,
+    uow: UnitOfWork,
+    envelopes: Sequence[RawEnvelope],
+    parsed: Sequence[Any] | None = None,
+) -> None:
+    """Apply events in order in the unit of work, as each in its own transaction would.
+
+    ``parsed``: the payloads the runner validated already, one per envelope (not validated again).
+    """
+    await uow.flush()  # rows an earlier call queued are read by this one (nothing queued: no-op)
     store = BatchStore(uow.session, svc.tables)
-    facts = [fact_of(e) for e in envelopes]
+    payloads = parsed if parsed is not None else [None] * len(envelopes)
+    facts = [fact_of(e, p) for e, p in zip(envelopes, payloads, strict=True)]
     snapshot, rules = await load(svc, store, facts)
     intake = Intake(snapshot, dry=True)
     for envelope, fact in zip(envelopes, facts, strict=True):
@@ -48,6 +59,7 @@ async def apply_events(svc: Services, uow: UnitOfWork, envelopes: Sequence[RawEn
     await advance_totals(svc, uow, store, intake.written, rules)
     svc.metrics.batch_events.observe(len(envelopes))
     if intake.parking_moved:
+        await uow.flush()  # the parked rows queued by ``write`` are counted
         svc.metrics.parked.set(await store.parked_count())
 
 
@@ -63,7 +75,9 @@ def subscription(context: Callable[[], Services]) -> Subscription:
     """
 
     async def handle(deliveries: Sequence[Delivery], uow: UnitOfWork) -> None:
-        await apply_events(context(), uow, [d.envelope for d in deliveries])
+        await apply_events(
+            context(), uow, [d.envelope for d in deliveries], [d.data for d in deliveries]
+        )
 
     handlers: dict[str, BatchHandler] = {model.EVENT_TYPE: handle for model in CUTTERS}
     return Subscription(

@@ -21,7 +21,7 @@ from contracts.envelope import Envelope
 from contracts.vocabulary import DeputyGrade, PointsCategory
 from kit.events import event
 from kit.uow import UnitOfWork
-from scoring.adapters.store import BatchStore, Ledger, RuleSetRow, entry_of
+from scoring.adapters.store import BatchStore, Ledger, RuleSetRow, among, entry_of
 from scoring.domain.entries import Entry
 from scoring.domain.intake import LedgerKey, Written
 from scoring.domain.reviews import Status
@@ -72,7 +72,7 @@ async def stored_totals(
         t.c.county == ledger.county, t.c.year == ledger.year, t.c.rule_set_version == ledger.version
     )
     if deputies is not None:
-        q = q.where(t.c.deputy_id.in_(set(deputies)))
+        q = q.where(among(store.session, t.c.deputy_id, deputies))
     return {r.deputy_id: _totals_of(r) for r in await store.session.execute(q)}
 
 
@@ -173,7 +173,8 @@ async def advance_totals(
         if best is not None:  # graded against the best total, this batch's included
             top = max([best, *(t.total for t in after.values())])
             after = {d: advance(t, (), {}, ruleset, top) for d, t in after.items()}
-        await _save(svc, store, ledger, list(after.values()), before)
+        # queued: written at commit with the batch's rows (nothing reads it before)
+        uow.upsert(store.t.deputy_totals, KEYS, [_row(ledger, t, svc) for t in after.values()])
         for deputy_id, t in after.items():
             cause = people[deputy_id][-1].cause
             _changed(svc, uow, ledger, before.get(deputy_id), t, ruleset.base_points, cause)

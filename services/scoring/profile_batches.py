@@ -1,0 +1,98 @@
+"""Profile the consumer's batch path in-process: apply_events over a generated history.
+
+Run: ``PYTHONPATH=. uv run --frozen python services/scoring/profile_batches.py [events] --size N
+[--profile --out scoring.prof]`` (TEST_DATABASE_URL set). Prints the statements per batch, the
+rows of the main tables at the end (two versions of the code must write the same), events/s and
+the batch time p50/max; with ``--profile`` the cProfile of the timed batches (the first batch,
+roster and seed adoption, is not timed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import time
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import event, text
+
+from contracts.envelope import Envelope, RawEnvelope
+from kit.testing import fresh_database, unique
+from scoring.handlers import consume
+from scoring.testing.harness import running_app, settings_for
+from scoring.testing.history import mixed_history
+
+
+def _raw(e: Envelope[Any]) -> RawEnvelope:
+    return RawEnvelope.model_validate(e.model_dump(mode="json"))
+
+
+async def main(count: int, size: int, profile: bool, out: str) -> None:
+    """Feed the history in batches of ``size`` to a fresh database; print what it measured."""
+    history = mixed_history(2026, count, towns=4, deputies=50, redeliveries=0.01)
+    seen: set[str] = set()
+    events = []
+    for e in history.events:
+        if str(e.id) not in seen:
+            seen.add(str(e.id))
+            events.append(_raw(e))
+    async with fresh_database() as url:
+        settings = settings_for(url, unique("prof") + ".")
+        async with running_app(settings, relay=False) as (service, _):
+            svc = service.services
+            # warm-up: the roster and the seed adoption
+            head = events[:size]
+            async with svc.uow() as uow:
+                await consume.apply_events(svc, uow, head)
+                await uow.commit()
+            rest = events[size:]
+            seen: dict[str, int] = defaultdict(int)
+
+            def before(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+                seen[" ".join(sql.split())[:90]] += 1
+
+            event.listen(service.runtime.engine.sync_engine, "before_cursor_execute", before)
+            prof = cProfile.Profile() if profile else None
+            times: list[float] = []
+            started = time.perf_counter()
+            if prof:
+                prof.enable()
+            for i in range(0, len(rest), size):
+                t0 = time.perf_counter()
+                async with svc.uow() as uow:
+                    await consume.apply_events(svc, uow, rest[i : i + size])
+                    await uow.commit()
+                times.append(time.perf_counter() - t0)
+            if prof:
+                prof.disable()
+            elapsed = time.perf_counter() - started
+            async with service.runtime.engine.connect() as conn:
+                counted = {
+                    t: (await conn.execute(text(f"SELECT count(*) FROM {t}"))).scalar()  # noqa: S608
+                    for t in ("facts", "entries", "deputy_totals", "outbox", "parked")
+                }
+            print(counted)
+    batches = len(times)
+    for sql, n in sorted(seen.items(), key=lambda x: -x[1]):
+        print(f"{n / batches:6.2f} per batch  {sql}")
+    times.sort()
+    print(
+        f"{len(rest)} events in batches of {size}: {elapsed:.1f} s, {len(rest) / elapsed:.0f} events/s;"
+        f" batch p50 {times[len(times) // 2] * 1000:.0f} ms max {times[-1] * 1000:.0f} ms"
+    )
+    if prof:
+        prof.dump_stats(out)
+        pstats.Stats(out).sort_stats("cumulative").print_stats(60)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("events", type=int, nargs="?", default=10_000)
+    p.add_argument("--size", type=int, default=2000)
+    p.add_argument("--profile", action="store_true")
+    p.add_argument("--out", default="scoring.prof")
+    a = p.parse_args()
+    asyncio.run(main(a.events, a.size, a.profile, a.out))
