@@ -39,6 +39,9 @@ from scoring.domain.translate import CUTTERS, fact_of
 
 AT = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 2027-01-01 01:00 in China
 IGNORED = {
+    c.CaseExtensionApplied,  # a unit asks for time: the due date moves only when granted
+    c.CaseExtensionRefused,  # nothing changes for the deputy or the township
+    c.CaseCoOpinionRecorded,  # a co-handler's opinion: the unit's work, no deputy's points
     d.StationUpdated,  # content freshness arrives as StationStale
     d.ActivityScheduled,  # a plan earns nothing; the logged activity does
     d.ActivityRescheduled,  # a plan moved: still nothing
