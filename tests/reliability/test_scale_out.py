@@ -24,10 +24,10 @@ from reliability_harness import (
     end_offsets,
     platform,
     produce,
-    wait_until,
     write_report,
 )
 
+from kit.testing import wait_until
 from notify.testing.servers import smtp_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
