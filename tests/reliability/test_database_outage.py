@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.time
 READS = {
     "deputies": "/api/v1/townships",
     "cases": "/api/v1/digests",
-    "scoring": "/api/v1/proposals",
+    "scoring": "/api/v1/proposals?scope=990101",
     "notify": "/api/v1/directory/units",
 }
 """A read of each service that needs its database."""
