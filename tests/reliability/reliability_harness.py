@@ -95,7 +95,7 @@ class Instance:
         """The instance's base URL."""
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self, *, ready_within: float = 300.0) -> None:
+    async def start(self, *, ready_within: float = 480.0) -> None:
         """Start the process on a free port and wait until /readyz answers 200."""
         self.port = free_port()
         env = {**os.environ, **self.env, f"{self.name.upper()}_HTTP_PORT": str(self.port)}

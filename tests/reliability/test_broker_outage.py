@@ -28,7 +28,7 @@ from contracts import topics
 from deputies.testing import bodies as dep_bodies
 from kit.testing import described, read_all, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.timeout(900)]
 
 TOWN = "990101002"
 DOWN_SECONDS = 8.0

@@ -18,7 +18,7 @@ from reliability_harness import SERVICES, Instance, PrivatePostgres, bearer, pla
 
 from kit.testing import wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.timeout(480)]
+pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.timeout(900)]
 
 READS = {
     "deputies": "/api/v1/townships",

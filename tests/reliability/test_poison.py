@@ -32,7 +32,7 @@ from kit.testing import read_all, wait_until
 from notify.templates.samples import TYPICAL
 from scoring.testing.events import deputy
 
-pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.timeout(900)]
 
 READ_TYPES = {
     topics.DEPUTIES: "deputies.deputy.registered",

@@ -30,7 +30,7 @@ from reliability_harness import (
 from kit.testing import wait_until
 from notify.testing.servers import smtp_server
 
-pytestmark = [pytest.mark.integration, pytest.mark.reliability]
+pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.timeout(900)]
 
 SESSION_TIMEOUT_MS = 6000  # the broker's smallest allowed session (group.min.session.timeout.ms)
 HEARTBEAT_MS = 1000

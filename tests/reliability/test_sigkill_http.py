@@ -44,7 +44,7 @@ def restart(instance: Instance) -> Callable[[], Awaitable[None]]:
     return fault
 
 
-pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.timeout(480)]
+pytestmark = [pytest.mark.integration, pytest.mark.reliability, pytest.mark.timeout(900)]
 
 TOWN = "990101002"
 
