@@ -3,7 +3,7 @@
 The services run as processes with their databases on a PostgreSQL server of the test's own
 (deploy/postgres/postgres.sh in a temporary directory; the shared server is never stopped). The
 server is stopped: every service answers its API with 503 and ``Retry-After``, /readyz with 503,
-/livez with 200. The server is started again: the same processes (no restart) answer 200 again.
+/livez with 200. The server is started again: the same processes (no restart) answer as before.
 """
 
 from __future__ import annotations
@@ -53,9 +53,11 @@ async def test_every_service_answers_503_while_postgres_is_down_and_recovers_alo
         started = await asyncio.gather(*(p.start(name) for name in SERVICES))
         running = dict(zip(SERVICES, started, strict=True))
         pids = {name: i.process.pid for name, i in running.items() if i.process}
+        before: dict[str, int] = {}
         for name, instance in running.items():
-            before = await answer(instance, READS[name])
-            assert before.status_code == 200, (name, before.status_code, before.text[:300])
+            # an answer the database gave (a 404 "no rule set yet" is one): the same after recovery
+            before[name] = (await answer(instance, READS[name])).status_code
+            assert before[name] < 500, (name, before[name])
 
         postgres.stop()
         down_at = time.monotonic()
@@ -73,7 +75,7 @@ async def test_every_service_answers_503_while_postgres_is_down_and_recovers_alo
             await wait_until(instance.ready, within=60, interval=0.2)
 
             async def reads_again(instance: Instance = instance, name: str = name) -> bool:
-                return (await answer(instance, READS[name])).status_code == 200
+                return (await answer(instance, READS[name])).status_code == before[name]
 
             await wait_until(reads_again, within=30, interval=0.2)
             recovered[name] = round(time.monotonic() - up_at, 2)
