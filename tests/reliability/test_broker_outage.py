@@ -68,7 +68,7 @@ async def test_the_broker_killed_under_load_loses_and_doubles_nothing(broker: Pr
                 await p.scalar("deputies", "SELECT count(*) FROM deputies") - before
             )
             await asyncio.to_thread(broker.start)
-            outage["answering_again_after_s"] = time.monotonic() - outage.pop("killed")
+            outage["answering_again_after_s"] = round(time.monotonic() - outage.pop("killed"), 1)
 
         answered = await load_with_fault(
             deputies,
