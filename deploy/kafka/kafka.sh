@@ -2,6 +2,7 @@
 # A local Apache Kafka 4.1.1 (KRaft, one combined broker+controller) as a plain background process.
 #
 #   deploy/kafka/kafka.sh start|stop|restart|status|logs [-f] [N]|kill9
+#   deploy/kafka/kafka.sh cluster start|stop [1|2|3] | kill9 1|2|3 | status   (three nodes, for fault tests)
 #
 # Jars come from Maven Central (deploy/kafka/pom.xml) and are cached in .local/kafka/libs.
 # Messages go to stderr; `start` ends with KAFKA_BOOTSTRAP_SERVERS=host:port on stdout, so
@@ -23,6 +24,7 @@ START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-20}"
 # A test run creates thousands of partitions (unique topics per test): 512 MiB ran out of heap.
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms512m -Xmx2g}"
+JVM_OPTS="-XX:+UseG1GC -XX:MaxGCPauseMillis=20"
 
 PROPS="$HOME_DIR/server.properties"
 DATA="$HOME_DIR/data"
@@ -249,8 +251,7 @@ jvm_common() { # options shared by the broker and the storage tool
     "-Dlog4j2.configurationFile=$SCRIPT_DIR/log4j2.properties"
 }
 
-format_storage() {
-  [ -f "$DATA/meta.properties" ] && return 0
+cluster_id() { # prints the cluster id, creating it at the first start
   local cid
   if [ -s "$CLUSTER_ID_FILE" ]; then
     cid="$(cat "$CLUSTER_ID_FILE")"
@@ -261,17 +262,39 @@ while True:
     if not s.startswith("-"): print(s); break')"
     echo "$cid" >"$CLUSTER_ID_FILE"
   fi
+  echo "$cid"
+}
+
+format_storage() {
+  [ -f "$DATA/meta.properties" ] && return 0
+  local cid log
+  cid="$(cluster_id)"
+  log="$(dirname "$PROPS")/format.log"
   say "formatting $DATA (cluster id $cid)"
   local opts
   mapfile -t opts < <(jvm_common)
-  if ! "$JAVA" -Xmx256m "${opts[@]}" -cp "$LIBS/*" kafka.tools.StorageTool format \
-      -t "$cid" -c "$PROPS" --ignore-formatted >"$HOME_DIR/format.log" 2>&1; then
-    tail -n 20 "$HOME_DIR/format.log" >&2
-    die "formatting the storage failed (full output: $HOME_DIR/format.log)"
+  # shellcheck disable=SC2086 # JVM_OPTS is a list of JVM options
+  if ! "$JAVA" -Xmx256m $JVM_OPTS "${opts[@]}" -cp "$LIBS/*" kafka.tools.StorageTool format \
+      -t "$cid" -c "$PROPS" --ignore-formatted >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    die "formatting the storage failed (full output: $log)"
   fi
 }
 
 # ---------------------------------------------------------------- commands
+
+launch() { # start the JVM on $PROPS in the background; sets LAUNCHED to its pid and writes $PID_FILE
+  local opts
+  mapfile -t opts < <(jvm_common)
+  [ -f "$LOGS/server.log" ] && LOG_OFFSET="$(stat -c %s "$LOGS/server.log")"
+  # shellcheck disable=SC2086 # HEAP_OPTS is a list of JVM options
+  # shellcheck disable=SC2086 # JVM_OPTS likewise
+  (cd "$HOME_DIR" && exec setsid "$JAVA" -server $HEAP_OPTS $JVM_OPTS \
+    -XX:+ExitOnOutOfMemoryError "${opts[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS" \
+    </dev/null >"$OUT" 2>&1 9>&-) &
+  LAUNCHED=$!
+  echo "$LAUNCHED" >"$PID_FILE"
+}
 
 wait_until_ready() { # pid -> 0 when the broker answers; prints the log and fails when it dies / times out
   local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
@@ -333,15 +356,8 @@ cmd_start() {
   write_config
   format_storage
 
-  local opts
-  mapfile -t opts < <(jvm_common)
-  [ -f "$LOGS/server.log" ] && LOG_OFFSET="$(stat -c %s "$LOGS/server.log")"
-  # shellcheck disable=SC2086 # HEAP_OPTS is a list of JVM options
-  (cd "$HOME_DIR" && exec setsid "$JAVA" -server $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-    -XX:+ExitOnOutOfMemoryError "${opts[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS" \
-    </dev/null >"$OUT" 2>&1 9>&-) &
-  pid=$!
-  echo "$pid" >"$PID_FILE"
+  launch
+  pid="$LAUNCHED"
   say "started pid $pid, waiting for $HOST:$PORT to answer (up to ${START_TIMEOUT}s)"
   sleep 0.3
   pid_is_ours "$pid" || { pid="$(our_pid)" || { log_tail; die "the broker exited at once (see $OUT)"; }; }
@@ -403,12 +419,182 @@ cmd_logs() {
   tail -n "$n" "$LOGS/server.log"
 }
 
+# ---------------------------------------------------------------- cluster mode (three nodes)
+#
+# `kafka.sh cluster start|stop [N] | kill9 N | status` runs three KRaft nodes, each broker and
+# controller (a static quorum of the three), in KAFKA_HOME_DIR/node-N, with replication factor 3 and
+# min.insync.replicas 2, on free ports chosen at the first start and kept in
+# KAFKA_HOME_DIR/cluster.ports (or KAFKA_CLUSTER_PORTS / KAFKA_CLUSTER_CONTROLLER_PORTS, 3 each).
+# It is for fault tests (a broker killed under load): give it a KAFKA_HOME_DIR of its own. Heap per
+# node: KAFKA_HEAP_OPTS, default -Xms128m -Xmx256m. The single-node commands are unchanged.
+
+CLUSTER_NODES=(1 2 3)
+CLUSTER_PORTS_FILE="$HOME_DIR/cluster.ports"
+
+cluster_ports() { # sets BROKER_PORTS[n] and CTL_PORTS[n], choosing and saving free ports once
+  BROKER_PORTS=() CTL_PORTS=()
+  if [ ! -s "$CLUSTER_PORTS_FILE" ]; then
+    local given="${KAFKA_CLUSTER_PORTS:-}" ctl="${KAFKA_CLUSTER_CONTROLLER_PORTS:-}" free n b c
+    if [ -z "$given" ] || [ -z "$ctl" ]; then
+      free="$(python3 -c 'import socket
+socks = [socket.socket() for _ in range(6)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(",".join(str(s.getsockname()[1]) for s in socks))')"
+      given="${given:-$(cut -d, -f1-3 <<<"$free")}"
+      ctl="${ctl:-$(cut -d, -f4-6 <<<"$free")}"
+    fi
+    for n in "${CLUSTER_NODES[@]}"; do
+      b="$(cut -d, -f"$n" <<<"$given")" c="$(cut -d, -f"$n" <<<"$ctl")"
+      [[ "$b" =~ ^[0-9]+$ && "$c" =~ ^[0-9]+$ ]] \
+        || die "KAFKA_CLUSTER_PORTS and KAFKA_CLUSTER_CONTROLLER_PORTS need 3 ports each"
+      echo "$n $b $c"
+    done >"$CLUSTER_PORTS_FILE"
+  fi
+  local n b c
+  while read -r n b c; do BROKER_PORTS[n]="$b"; CTL_PORTS[n]="$c"; done <"$CLUSTER_PORTS_FILE"
+}
+
+cluster_bootstrap() { # host:port,host:port,host:port of the three brokers
+  local n out=()
+  for n in "${CLUSTER_NODES[@]}"; do out+=("$HOST:${BROKER_PORTS[n]}"); done
+  (IFS=,; echo "${out[*]}")
+}
+
+select_node() { # point the single-node globals (PROPS, DATA, LOGS, PID_FILE, ports) at node N
+  local dir="$HOME_DIR/node-$1"
+  mkdir -p "$dir"
+  NODE="$1" PROPS="$dir/server.properties" DATA="$dir/data" LOGS="$dir/logs"
+  PID_FILE="$dir/kafka.pid" OUT="$dir/kafka.out" PORT="${BROKER_PORTS[$1]}"
+  CONTROLLER_PORT="${CTL_PORTS[$1]}" LOG_OFFSET=0
+}
+
+write_node_config() {
+  local n voters=()
+  for n in "${CLUSTER_NODES[@]}"; do voters+=("$n@$HOST:${CTL_PORTS[n]}"); done
+  mkdir -p "$DATA" "$LOGS"
+  cat >"$PROPS" <<PROPERTIES
+# Written by deploy/kafka/kafka.sh cluster on every start; edit the script, not this file.
+process.roles=broker,controller
+node.id=$NODE
+controller.quorum.voters=$(IFS=,; echo "${voters[*]}")
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$DATA
+num.partitions=3
+default.replication.factor=3
+min.insync.replicas=2
+unclean.leader.election.enable=false
+offsets.topic.replication.factor=3
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+transaction.state.log.num.partitions=6
+share.coordinator.state.topic.replication.factor=3
+share.coordinator.state.topic.min.isr=2
+group.initial.rebalance.delay.ms=0
+# a killed node is fenced (leadership of its partitions moves) after 5 s without a heartbeat
+broker.session.timeout.ms=5000
+broker.heartbeat.interval.ms=1000
+auto.create.topics.enable=true
+delete.topic.enable=true
+num.network.threads=2
+num.io.threads=2
+num.replica.fetchers=1
+num.recovery.threads.per.data.dir=1
+background.threads=2
+log.retention.hours=168
+log.segment.bytes=104857600
+PROPERTIES
+}
+
+cluster_launch_node() { # N -> starts node N unless it runs
+  local pid
+  select_node "$1"
+  if pid="$(our_pid)"; then say "node $1: already running (pid $pid)"; return 0; fi
+  rm -f "$PID_FILE"
+  if port_owner "$PORT" >/dev/null || port_owner "$CONTROLLER_PORT" >/dev/null; then
+    die "node $1: port $PORT or $CONTROLLER_PORT is taken"
+  fi
+  write_node_config
+  format_storage
+  launch
+  say "node $1: started pid $LAUNCHED on $HOST:$PORT (controller $CONTROLLER_PORT)"
+}
+
+cluster_wait_node() { # N -> returns once node N answers
+  local pid
+  select_node "$1"
+  pid="$(our_pid)" || { log_tail; die "node $1 is not running (logs: $LOGS/server.log, $OUT)"; }
+  wait_until_ready "$pid"
+}
+
+cmd_cluster() {
+  local action="${1:-}" node="${2:-}" n pid rc=0 t0=$SECONDS
+  HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx256m}"
+  # small and quick to start on a shared machine: one GC thread, the client compiler only
+  JVM_OPTS="${KAFKA_CLUSTER_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1}"
+  if [ -n "$node" ] && [[ ! "$node" =~ ^[123]$ ]]; then die "cluster nodes are 1, 2 and 3"; fi
+  case "$action" in
+    start)
+      lock
+      check_disk
+      ensure_prerequisites
+      ensure_libs
+      cluster_ports
+      # the nodes form one quorum: launch each before waiting for any; format them side by side
+      cluster_id >/dev/null
+      for n in ${node:-${CLUSTER_NODES[*]}}; do
+        select_node "$n"
+        our_pid >/dev/null || { write_node_config; format_storage & }
+      done
+      wait || die "formatting a node's storage failed"
+      for n in ${node:-${CLUSTER_NODES[*]}}; do cluster_launch_node "$n"; done
+      for n in ${node:-${CLUSTER_NODES[*]}}; do cluster_wait_node "$n"; done
+      say "cluster ready ($((SECONDS - t0)) s); data in $HOME_DIR"
+      echo "KAFKA_BOOTSTRAP_SERVERS=$(cluster_bootstrap)"
+      ;;
+    stop)
+      lock
+      cluster_ports
+      # all at once: the last node alone cannot shut down cleanly without a quorum
+      for n in ${node:-${CLUSTER_NODES[*]}}; do
+        select_node "$n"
+        if pid="$(our_pid)"; then kill -TERM "$pid" 2>/dev/null || true; fi
+      done
+      for n in ${node:-${CLUSTER_NODES[*]}}; do
+        select_node "$n"
+        if pid="$(our_pid)"; then stop_pid "$pid"; else say "node $n: not running"; fi
+      done
+      ;;
+    kill9)
+      [ -n "$node" ] || die "usage: kafka.sh cluster kill9 1|2|3"
+      cluster_ports
+      select_node "$node"
+      cmd_kill9
+      ;;
+    status)
+      cluster_ports
+      for n in "${CLUSTER_NODES[@]}"; do
+        select_node "$n"
+        printf 'node %s: ' "$n"
+        cmd_status || rc=3
+      done
+      return "$rc"
+      ;;
+    *) die "usage: kafka.sh cluster start|stop [1|2|3] | kill9 1|2|3 | status" ;;
+  esac
+}
+
 case "${1:-}" in
   start) cmd_start ;;
+  cluster) shift; cmd_cluster "$@" ;;
   stop) cmd_stop ;;
   restart) cmd_stop; exec 9>&-; cmd_start ;;
   status) cmd_status ;;
   logs) shift; cmd_logs "$@" ;;
   kill9) cmd_kill9 ;;
-  *) echo "usage: $0 start|stop|restart|status|logs [-f] [lines]|kill9" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|status|logs [-f] [lines]|kill9 | cluster start|stop|status|kill9 [N]" >&2; exit 2 ;;
 esac

@@ -86,7 +86,8 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
     if tracing.enabled():  # FastStream's batch span (links to each record's traceparent)
         middlewares = (KafkaTelemetryMiddleware(), *middlewares)
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        # FastStream wraps a string in a list, so "a:9092,b:9092" would be one host to aiokafka
+        [s.strip() for s in settings.kafka_bootstrap_servers.split(",") if s.strip()],
         client_id=settings.service_name,
         enable_idempotence=True,
         linger_ms=5,

@@ -255,6 +255,8 @@ class ConsumerRunner:
             batch=True,
             max_records=self.settings.consumer_max_records,
             batch_timeout_ms=100,
+            session_timeout_ms=self.settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
             listener=self.assigned,

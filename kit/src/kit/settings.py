@@ -83,6 +83,14 @@ class ServiceSettings(BaseSettings):
     job_interval_seconds: float = Field(default=60.0, gt=0, description="Scheduled jobs' period")
     job_lease_seconds: float = Field(default=120.0, gt=0, description="Scheduled jobs' lease")
     consumer_max_records: int = Field(default=500, ge=1, description="Messages per consumed batch")
+    consumer_session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1_000,
+        description="Group session: a consumer silent this long (killed) loses its partitions",
+    )
+    consumer_heartbeat_interval_ms: int = Field(
+        default=1_000, ge=100, description="Heartbeats to the group (well below the session)"
+    )
     consumer_retry_attempts: int = Field(default=5, ge=1, description="Tries before dead letter")
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_retry_backoff_max_seconds: float = Field(default=5.0, ge=0)
