@@ -1,39 +1,31 @@
 """The authorisation matrix: every route x role x a case of one's own county/township or not.
 
 A denied call is exactly 403 and changes nothing; an allowed one is never 401/403.
+Declarations on the shared runner (kit.authz_matrix); tests/authz runs them for the platform:
+`pytest tests/authz -k <service>`.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from cases.domain.workdays import WorkCalendar
 from cases.settings import CasesSettings
 from cases.testing import bodies
 from cases.testing.harness import headers, running_app, settings_for
-
-pytestmark = pytest.mark.integration
+from kit.authz_matrix import ROLES, Report, run_matrix
 
 PROVINCE = "99"
 PLACES = {
     "own": {"county": "990101", "township": "990101001", "deputy": "dep-1", "unit": "traffic"},
     "other": {"county": "990102", "township": "990102001", "deputy": "dep-9", "unit": "water"},
 }
-ROLES = (
-    "county_admin",
-    "county_leader",
-    "auditor",
-    "township_staff",
-    "deputy",
-    "handling_unit",
-    "operator",
-)
 STAFF = {"county_admin", "township_staff"}
 OVERSIGHT = {"county_admin", "county_leader", "auditor", "township_staff"}
 
@@ -326,31 +318,36 @@ async def _drive(
     return dict(case)
 
 
-async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) -> None:
+async def matrix(database_url: str, topic_prefix: str) -> Report:
+    """Run this service's matrix on the shared runner (tests/authz runs it for the platform)."""
     settings = settings_for(database_url, topic_prefix)
     root = headers(settings, "county_admin", PROVINCE)
     wrong: list[str] = []
-    calls = 0
-    async with running_app(settings, relay=False) as (_, client):
+    calls = itertools.count()
+    async with running_app(settings, relay=False) as (service, client):
         for unit_id, name in bodies.UNITS:
             await client.post("/api/v1/units", json=bodies.unit(unit_id, name, "99"), headers=root)
-        for route in ROUTES:
-            for where, place in PLACES.items():
-                for role in ROLES:
-                    calls += 1
-                    ctx: dict[str, Any] = {"place": place, "n": calls}
-                    if route.state is not None:
-                        ctx.update(await _prepare(client, settings, place, route.state))
-                    response = await route.call(client, ctx, _auth(settings, role, place))
-                    allowed = where == "own" and role in route.allowed
-                    denied = response.status_code == 403
-                    if allowed == denied or response.status_code == 401:
-                        wrong.append(f"{route.name} / {role} / {where}: {response.status_code}")
-                    if not denied and response.status_code >= 400 and allowed:
-                        wrong.append(
-                            f"{route.name} / {role}: allowed but {response.status_code} "
-                            f"{response.text[:200]}"
-                        )
+
+        async def prepare(route: Route, where: str) -> dict[str, Any]:
+            place = PLACES[where]
+            ctx: dict[str, Any] = {"place": place, "n": next(calls)}
+            if route.state is not None:
+                ctx.update(await _prepare(client, settings, place, route.state))
+            return ctx
+
+        report = await run_matrix(
+            "cases",
+            client,
+            openapi=service.app.openapi(),
+            routes=ROUTES,
+            expect=lambda route, role, where: (
+                None if where == "own" and role in route.allowed else 403
+            ),
+            auth=lambda role, where: _auth(settings, role, PLACES["own"]),
+            prepare=prepare,
+            audit=(service.runtime.engine, service.runtime.tables.audit_log),
+            exempt={"GET /api/v1/cases": "every role's list: its visibility is checked below"},
+        )
         for role in ROLES:
             listed = await client.get("/api/v1/cases", headers=_auth(settings, role, PLACES["own"]))
             expected = 403 if role == "operator" else 200
@@ -360,7 +357,5 @@ async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) ->
                 townships = {c["township"] for c in listed.json()["items"]}
                 if "990102001" in townships:
                     wrong.append(f"list / {role}: sees the other county")
-        anonymous = await client.get("/api/v1/cases")
-        assert anonymous.status_code == 401
-    assert not wrong, "\n".join(wrong)
-    assert calls == len(ROUTES) * 2 * len(ROLES)
+    report.wrong += wrong
+    return report
