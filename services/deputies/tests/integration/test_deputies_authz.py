@@ -472,11 +472,19 @@ ROUTES = (
             "POST", "/api/v1/calendar/feed-tokens", lambda p: {"kind": "deputy", "key": p["deputy"]}
         ),
     ),
+    Route("one's own feed tokens", "anyone", _json("GET", "/api/v1/calendar/feed-tokens")),
+    Route(  # the place's staff issued it: its owner, or the county administration, revokes it
+        "revoke a feed token",
+        "write",
+        _json("DELETE", "/api/v1/calendar/feed-tokens/{feed_token}"),
+    ),
 )
 
 
 def allowed(route: Route, role: str, own: bool) -> bool:
     """The policy under test, written out plainly."""
+    if route.kind == "anyone":  # about the caller alone
+        return True
     if role == "county_admin":
         return True
     if route.kind == "county":
@@ -594,6 +602,12 @@ async def matrix(database_url: str, topic_prefix: str) -> Report:
             )
             for role in ROLES
         }
+        for place in (own, other):  # a feed token the place's staff issued
+            staff = headers(settings, "township_staff", place["code"])
+            body = {"kind": "township", "key": place["code"]}
+            issued = await client.post("/api/v1/calendar/feed-tokens", json=body, headers=staff)
+            assert issued.status_code == 201, issued.text
+            place["feed_token"] = issued.json()["id"]
         places = {"own": own, "other": other}
 
         async def prepare(route: Route, where: str) -> dict[str, Any]:
@@ -610,4 +624,8 @@ async def matrix(database_url: str, topic_prefix: str) -> Report:
             audit=(service.runtime.engine, service.runtime.tables.audit_log),
             strict=False,  # cells share records: a second allowed write may conflict (409/412)
             refusals_first=True,  # so an allowed write cannot change what a refusal sees
+            exempt={
+                "GET /api/v1/calendar/feeds/{token}.ics": "read by its signed URL, not a role: "
+                "test_deputies_plans.py (own, another's, never issued, revoked)"
+            },
         )
