@@ -26,7 +26,7 @@ from kit.relay import OutboxRelay
 from kit.runner import Delivery, Subscription
 from kit.runtime import ServiceRuntime, build_runtime
 from kit.settings import ServiceSettings
-from kit.testing import bootstrap_servers, fresh_database, unique
+from kit.testing import bootstrap_servers, emit_results, fresh_database, unique
 from kit.uow import UnitOfWork
 
 EVENT_TYPE = "deputies.township.registered"
@@ -274,6 +274,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
     results = asyncio.run(run(args.events, args.rate, args.seconds))
+    emit_results(results)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
 

@@ -59,7 +59,7 @@ from cases.wiring import wire
 from contracts.vocabulary import CaseKind, Clock, HandlingRole
 from kit.clock import CHINA
 from kit.outbox import Outbox
-from kit.testing import bootstrap_servers, fresh_database, unique
+from kit.testing import bootstrap_servers, emit_results, fresh_database, unique
 from kit.web import load as http_load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -746,7 +746,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds of load")
     parser.add_argument("--skip-tick", action="store_true", help="skip the chase tick bench")
     parser.add_argument("--skip-post", action="store_true", help="skip the POST bench")
-    asyncio.run(bench(parser.parse_args()))
+    emit_results(asyncio.run(bench(parser.parse_args())))
 
 
 if __name__ == "__main__":

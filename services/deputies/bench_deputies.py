@@ -46,7 +46,7 @@ from deputies.testing.api import headers, running_app
 from deputies.testing.harness import count, settings_for
 from deputies.testing.sheets import roster_rows, xlsx
 from kit.outbox import Outbox
-from kit.testing import bootstrap_servers, fresh_database, unique, wait_until
+from kit.testing import bootstrap_servers, emit_results, fresh_database, unique, wait_until
 from kit.web import load as http_load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -361,7 +361,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds of load")
     parser.add_argument("--skip-roster", action="store_true", help="skip import and list benches")
     parser.add_argument("--skip-post", action="store_true", help="skip the POST bench")
-    asyncio.run(run(parser.parse_args()))
+    emit_results(asyncio.run(run(parser.parse_args())))
 
 
 if __name__ == "__main__":

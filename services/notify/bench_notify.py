@@ -46,7 +46,7 @@ from contracts import topics
 from contracts.catalog import model_for, new_envelope, to_bytes
 from contracts.envelope import Envelope
 from contracts.vocabulary import RecipientKind
-from kit.testing import bootstrap_servers, fresh_database, unique
+from kit.testing import bootstrap_servers, emit_results, fresh_database, unique
 from notify.adapters.base import Outgoing
 from notify.adapters.email import SmtpSettings, build_message
 from notify.domain.model import Channel, DeliveryKey, RecipientRef
@@ -389,11 +389,9 @@ def main() -> None:
         prefix, first, count = args.publish.split()
         asyncio.run(publisher_process(prefix, int(first), int(count)))
         return
-    print(
-        json.dumps(
-            asyncio.run(bench(args.events, args.rate, args.seconds, args.pool, args.profile))
-        )
-    )
+    results = asyncio.run(bench(args.events, args.rate, args.seconds, args.pool, args.profile))
+    emit_results(results)
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -23,13 +23,13 @@ import httpx
 import pytest
 import yaml
 from aiokafka import AIOKafkaProducer
+from processes import Running, bearer, free_port, service_process
 
 from cases.testing import bodies as case_bodies
 from deputies.testing import bodies as dep_bodies
 from kit.auth import Role
 from kit.testing import bootstrap_servers, unique, wait_until
 from notify.testing.servers import smtp_server
-from tests.e2e.processes import Running, bearer, free_port, service_process
 
 pytestmark = pytest.mark.integration
 

@@ -13,15 +13,19 @@ from pydantic import Field
 
 from contracts.common import (
     CaseId,
+    ContentType,
     DeputyId,
     DivisionCode,
     EventData,
+    FileSize,
     Id,
     Part,
+    Sha256,
     StationId,
     Text,
     TownshipCode,
     UnitId,
+    Uploader,
     UserId,
     UtcDatetime,
 )
@@ -453,6 +457,39 @@ class DigestPublished(EventData):
     published_at: UtcDatetime = Field(description="When it was sent to county leaders")
 
 
+class AttachmentAdded(EventData):
+    """A file (a reply letter, a photo) was attached to a case; the bytes stay in the store."""
+
+    EVENT_TYPE = "cases.attachment.added"
+    AGGREGATE = "attachment"
+    SUBJECT = "attachment_id"
+
+    attachment_id: Id = Field(description="Attachment id (its download route names it)")
+    owner_type: Literal["case"] = Field(description="Kind of record: a case")
+    owner_id: Id = Field(description="Id of the record the file belongs to")
+    township: TownshipCode
+    content_type: ContentType
+    size: FileSize
+    sha256: Sha256
+    uploaded_by: Uploader
+
+
+class AttachmentRemoved(EventData):
+    """An attachment was removed from its record (and its bytes from the store)."""
+
+    EVENT_TYPE = "cases.attachment.removed"
+    AGGREGATE = "attachment"
+    SUBJECT = "attachment_id"
+
+    attachment_id: Id = Field(description="The attachment removed")
+    owner_type: Literal["case"] = Field(description="Kind of record: a case")
+    owner_id: Id = Field(description="Id of the record the file belonged to")
+    township: TownshipCode
+    size: FileSize
+    sha256: Sha256
+    removed_by: Uploader
+
+
 EVENTS: Final[tuple[type[EventData], ...]] = (
     SuggestionSubmitted,
     OpinionSubmitted,
@@ -480,5 +517,7 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     SupervisionReportSubmitted,
     SupervisionVoteRecorded,
     DigestPublished,
+    AttachmentAdded,
+    AttachmentRemoved,
 )
 """Every event type this service publishes, current versions."""

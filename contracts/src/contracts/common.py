@@ -97,6 +97,19 @@ UnitId = Annotated[
 ]
 UserId = Annotated[str, Field(min_length=1, max_length=64, description="User id of a staff member")]
 
+Sha256 = Annotated[
+    str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes, lower-case hex")
+]
+"""An attachment's checksum: events carry it, never the bytes."""
+Uploader = Annotated[
+    str,
+    Field(min_length=1, max_length=120, description="User id of who did it (the token's subject)"),
+]
+FileSize = Annotated[int, Field(ge=1, description="Size of the file in bytes")]
+ContentType = Annotated[
+    str, Field(min_length=3, max_length=100, description="Type of the file, sniffed from its bytes")
+]
+
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 """A short human-readable text: a title, a name, a reason."""
 

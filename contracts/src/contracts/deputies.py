@@ -6,20 +6,25 @@ No restricted personal data travels in these events: no phone, no ID number, no 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import Field
 
 from contracts.common import (
     ActivityId,
+    ContentType,
     CountyCode,
     DeputyId,
     EventData,
+    FileSize,
     Id,
     Part,
+    Sha256,
+    SortedInJson,
     StationId,
     Text,
     TownshipCode,
+    Uploader,
     UserId,
     UtcDatetime,
     Year,
@@ -27,6 +32,7 @@ from contracts.common import (
 from contracts.vocabulary import (
     ActivityType,
     Attendance,
+    ContactField,
     DeputyStatus,
     ElectedBy,
     Gender,
@@ -577,6 +583,90 @@ class MandateTerminationFlagWithdrawn(EventData):
     )
 
 
+class EvidenceAdded(EventData):
+    """Evidence (a scan, a screenshot) was attached to a work record; the bytes stay in the store."""
+
+    EVENT_TYPE = "deputies.evidence.added"
+    AGGREGATE = "attachment"
+    SUBJECT = "attachment_id"
+
+    attachment_id: Id = Field(description="Attachment id (its download route names it)")
+    owner_type: Literal["manuscript", "highlight"] = Field(
+        description="Kind of work record: manuscript or highlight"
+    )
+    owner_id: Id = Field(description="Id of the record the file belongs to")
+    township: TownshipCode
+    content_type: ContentType
+    size: FileSize
+    sha256: Sha256
+    uploaded_by: Uploader
+
+
+class EvidenceRemoved(EventData):
+    """An attachment was removed from its record (and its bytes from the store)."""
+
+    EVENT_TYPE = "deputies.evidence.removed"
+    AGGREGATE = "attachment"
+    SUBJECT = "attachment_id"
+
+    attachment_id: Id = Field(description="The attachment removed")
+    owner_type: Literal["manuscript", "highlight"] = Field(
+        description="Kind of work record: manuscript or highlight"
+    )
+    owner_id: Id = Field(description="Id of the record the file belonged to")
+    township: TownshipCode
+    size: FileSize
+    sha256: Sha256
+    removed_by: Uploader
+
+
+ContactFields = Annotated[
+    frozenset[ContactField],
+    Field(min_length=1, description="Which fields change; never their values"),
+    SortedInJson,
+]
+
+
+class ContactChange(EventData):
+    """A deputy's proposal to change their own phone or address (联系方式变更申请)."""
+
+    AGGREGATE = "deputy"
+    SUBJECT = "deputy_id"
+
+    proposal_id: Id = Field(description="The proposal")
+    deputy_id: DeputyId
+    township: TownshipCode = Field(description="Township whose roster holds the deputy")
+    fields: ContactFields
+
+
+class ContactChangeProposed(ContactChange):
+    """A deputy proposed a change of their own contacts; their township's staff decide it."""
+
+    EVENT_TYPE = "deputies.contact_change.proposed"
+
+    base_version: AggregateVersion = Field(
+        description="Version of the deputy's record it was made on"
+    )
+
+
+class ContactChangeApproved(ContactChange):
+    """Staff approved a proposal: the record changed (a ``deputies.deputy.updated`` follows)."""
+
+    EVENT_TYPE = "deputies.contact_change.approved"
+
+    decided_by: UserId
+    aggregate_version: AggregateVersion = Field(description="Version of the deputy's record now")
+
+
+class ContactChangeRejected(ContactChange):
+    """Staff rejected a proposal, with a reason; the record is unchanged."""
+
+    EVENT_TYPE = "deputies.contact_change.rejected"
+
+    decided_by: UserId
+    reason: Reason
+
+
 EVENTS: Final[tuple[type[EventData], ...]] = (
     TownshipRegistered,
     StationUpdated,
@@ -606,5 +696,10 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     AttendanceRemoved,
     ActivityRescheduled,
     ActivityPlanCancelled,
+    EvidenceAdded,
+    EvidenceRemoved,
+    ContactChangeProposed,
+    ContactChangeApproved,
+    ContactChangeRejected,
 )
 """Every event type this service publishes, current versions."""

@@ -30,6 +30,13 @@ LevelSet = Annotated[frozenset[Level], Field(min_length=1), SortedInJson]
 """One or both levels: a person can be a county and a township deputy at once."""
 
 
+class ContactField(StrEnum):
+    """A contact field a deputy may propose to change (its value never travels in events)."""
+
+    phone = "phone"
+    address = "address"
+
+
 class Gender(StrEnum):
     """Gender as recorded on the roster."""
 

@@ -2,10 +2,15 @@
 
 Due dates, "today", periods and years are China days, whatever the server's time zone: a UTC date
 is wrong from 00:00 to 08:00 China time. Every service takes the day from here.
+
+In development mode only (``DEV_MODE=true``) a request may pin the handlers' clock to a past
+instant with the ``X-Dev-Clock`` header (``kit.web.devclock``), so a demo year is played through
+the public API; production contexts use ``utcnow`` and never read the header.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -27,3 +32,23 @@ def china_day(at: datetime) -> date:
 def today(now: datetime | None = None) -> date:
     """Return today's date in China (of ``now`` when given, for tests and replays)."""
     return china_day(now or utcnow())
+
+
+_pinned: ContextVar[datetime | None] = ContextVar("kit_dev_clock", default=None)
+
+
+def pinned_now() -> datetime:
+    """Return the instant pinned for the current request (development mode), else the real one."""
+    return _pinned.get() or utcnow()
+
+
+def pin(at: datetime | None) -> Token[datetime | None]:
+    """Pin the clock of the current context to ``at`` (aware) until the token is reset."""
+    if at is not None and at.tzinfo is None:
+        raise ValueError("the pinned instant must be timezone-aware")
+    return _pinned.set(at)
+
+
+def unpin(token: Token[datetime | None]) -> None:
+    """Undo a ``pin``."""
+    _pinned.reset(token)

@@ -40,6 +40,7 @@ from kit.scheduler import Lease, instance_id, run_periodically
 from kit.settings import ServiceSettings
 from kit.tracing import configure_tracing
 from kit.uow import UnitOfWorkFactory, uow_factory
+from kit.web.devclock import install_dev_clock
 from kit.web.docs import install_docs
 from kit.web.domain_errors import install_domain_errors
 from kit.web.problems import install_problem_handlers
@@ -257,6 +258,8 @@ def build_app(
     install_domain_errors(app)
     install_http_metrics(app, service=runtime.settings.service_name, metrics=runtime.metrics)
     install_correlation(app)
+    if runtime.settings.dev_mode:  # never in production: lets the demo loader play a past year
+        install_dev_clock(app)
     app.include_router(
         health_router(
             service=runtime.settings.service_name,

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -219,3 +220,11 @@ async def kill_hard(process: asyncio.subprocess.Process) -> int:
     """Kill a process with SIGKILL (no clean-up of any kind) and return its exit status."""
     process.send_signal(signal.SIGKILL)
     return await asyncio.wait_for(process.wait(), timeout=30)
+
+
+def emit_results(results: Mapping[str, Any]) -> None:
+    """Write a bench's results as JSON where ``BENCH_OUT`` says, for `./dev bench` (else nothing)."""
+    target = os.environ.get("BENCH_OUT")
+    if target:
+        text = json.dumps(results, indent=2, default=str) + "\n"
+        Path(target).write_text(text, encoding="utf-8")

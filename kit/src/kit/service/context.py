@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Self
 from kit import correlation, idempotency
 from kit.announcements import Announcements
 from kit.audit import AuditLog
-from kit.clock import china_day, utcnow
+from kit.clock import china_day, pinned_now, utcnow
 from kit.idempotency import IdempotencyKeys, KeyedCaller
 from kit.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -40,7 +40,12 @@ class HandlerContext:
 
     @classmethod
     def on(cls, runtime: ServiceRuntime, **own: Any) -> Self:
-        """Return the context over a runtime's parts, with the service's ``own`` fields."""
+        """Return the context over a runtime's parts, with the service's ``own`` fields.
+
+        In development mode the clock is the one a request may pin (``X-Dev-Clock``).
+        """
+        if runtime.settings.dev_mode:
+            own.setdefault("clock", pinned_now)
         return cls(
             uow=runtime.uow,
             audit=runtime.audit,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from cases.entrypoints.api import routers
+from cases.entrypoints.api import attachments, routers
 from cases.handlers.context import Services
 from cases.settings import CasesSettings
 from cases.wiring import wire
@@ -32,5 +32,8 @@ def build(settings: CasesSettings, *, registry: CollectorRegistry | None = None)
         core,
         title="cases",
         description="Suggestions, opinions and supervision topics, from intake to closure on time",
-        routers=routers(core.services),
+        routers=[
+            *routers(core.services),
+            attachments.router(core.services, settings, core.runtime.registry),
+        ],
     )

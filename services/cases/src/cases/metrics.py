@@ -77,7 +77,7 @@ async def refresh_gauges(
     for township, n in open_rows:
         metrics.open.labels(township=township).set(n)
     metrics.overdue.clear()
-    late_by_township = dict(late_rows)
+    late_by_township = {str(township): int(n) for township, n in late_rows}
     for township, _ in open_rows:  # 0 where cases are open and none is late: a share, not a gap
         metrics.overdue.labels(township=township).set(late_by_township.pop(township, 0))
     for township, n in late_by_township.items():

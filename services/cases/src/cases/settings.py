@@ -9,10 +9,11 @@ from pydantic import Field, field_validator
 
 from cases.domain.clocks import parse_span
 from cases.domain.workdays import parse_official
+from kit.attachments import AttachmentSettings
 from kit.settings import ServiceSettings
 
 
-class CasesSettings(ServiceSettings):
+class CasesSettings(ServiceSettings, AttachmentSettings):
     """What the cases service adds to the shared settings."""
 
     http_port: int = Field(default=8002, ge=1, le=65535)

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -165,10 +166,43 @@ def _instruct(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, st
     )
 
 
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x01" * 2000
+
+
+def _attach(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+    return client.post(
+        f"/api/v1/cases/{ctx['case']['case_id']}/attachments",
+        params={"filename": "照片.png"},
+        content=PHOTO,
+        headers=auth,
+    )
+
+
+def _on_a_file(method: str) -> Callable[..., Any]:
+    async def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        root = {"Authorization": ctx["root"]}
+        made = await _attach(client, ctx, root)
+        assert made.status_code == 201, made.text
+        path = f"/api/v1/cases/{ctx['case']['case_id']}/attachments/{made.json()['id']}"
+        return await client.request(method, path, headers=auth)
+
+    return call
+
+
+def _audit_log(path: str) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.get(path, params={"township": ctx["place"]["township"]}, headers=auth)
+
+    return call
+
+
+AUDIT_READERS = frozenset({"auditor", "county_admin", "township_staff"})
 ON_CASE = frozenset({"deputy", "handling_unit"})
 TOPIC_READERS = frozenset(OVERSIGHT | {"deputy"})
 DIGEST_READERS = frozenset({"county_admin", "county_leader", "auditor"})
 ROUTES = (
+    Route("read the audit log", None, AUDIT_READERS, _audit_log("/api/v1/audit")),
+    Route("export the audit log", None, AUDIT_READERS, _audit_log("/api/v1/audit/export")),
     Route("read case", "assigned", frozenset(OVERSIGHT | ON_CASE), _get("/api/v1/cases/{case_id}")),
     Route(
         "read timeline",
@@ -262,6 +296,15 @@ ROUTES = (
     Route("digest docx", "digest", DIGEST_READERS, _digest_get("/docx")),
     Route("instruction", "digest", frozenset({"county_leader"}), _instruct),
     Route("list instructions", "digest", DIGEST_READERS, _digest_get("/instructions")),
+    Route("attach a file", "assigned", frozenset(STAFF | ON_CASE), _attach),
+    Route(
+        "list files",
+        "assigned",
+        frozenset(OVERSIGHT | ON_CASE),
+        _get("/api/v1/cases/{case_id}/attachments"),
+    ),
+    Route("download a file", "assigned", frozenset(OVERSIGHT | ON_CASE), _on_a_file("GET")),
+    Route("remove a file", "assigned", frozenset(STAFF), _on_a_file("DELETE")),
 )
 
 
@@ -318,9 +361,9 @@ async def _drive(
     return dict(case)
 
 
-async def matrix(database_url: str, topic_prefix: str) -> Report:
+async def matrix(database_url: str, topic_prefix: str, tmp_path: Path) -> Report:
     """Run this service's matrix on the shared runner (tests/authz runs it for the platform)."""
-    settings = settings_for(database_url, topic_prefix)
+    settings = settings_for(database_url, topic_prefix, attachments_dir=str(tmp_path))
     root = headers(settings, "county_admin", PROVINCE)
     wrong: list[str] = []
     calls = itertools.count()
@@ -331,6 +374,7 @@ async def matrix(database_url: str, topic_prefix: str) -> Report:
         async def prepare(route: Route, where: str) -> dict[str, Any]:
             place = PLACES[where]
             ctx: dict[str, Any] = {"place": place, "n": next(calls)}
+            ctx["root"] = root["Authorization"]
             if route.state is not None:
                 ctx.update(await _prepare(client, settings, place, route.state))
             return ctx

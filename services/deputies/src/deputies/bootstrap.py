@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from deputies.adapters.migrations import MIGRATIONS, migrate
-from deputies.entrypoints.api import routers
+from deputies.entrypoints.api import attachments, routers
 from deputies.entrypoints.api.plans import FEEDS
 from deputies.handlers.context import Services
 from deputies.settings import DeputiesSettings
@@ -25,6 +25,9 @@ def build(settings: DeputiesSettings, *, registry: CollectorRegistry | None = No
         core,
         title="deputies",
         description="Townships, liaison stations, deputy rosters, activities and work records",
-        routers=routers(core.services, settings),
+        routers=[
+            *routers(core.services, settings),
+            attachments.router(core.services, settings, core.runtime.registry),
+        ],
         public_prefixes=(FEEDS,),  # a calendar app sends no bearer header: the URL's token
     )

@@ -23,6 +23,7 @@ from deputies.domain.model import (
     StatusChange,
     Township,
 )
+from deputies.domain.proposals import ContactProposal
 from deputies.domain.rules import AbsenceKey, Flag, StalePeriod
 from deputies.handlers.context import Caller
 
@@ -469,4 +470,44 @@ def mandate_termination_flagged(
             session_activity_ids=tuple(session_ids),
         ),
         deputy.id,
+    )
+
+
+def _contact_change(p: ContactProposal) -> dict[str, Any]:
+    return {
+        "proposal_id": p.id,
+        "deputy_id": p.deputy_id,
+        "township": p.township,
+        "fields": frozenset(vocab.ContactField(f) for f in p.fields),  # names only, never values
+    }
+
+
+def contact_change_proposed(p: ContactProposal, caller: Caller) -> Envelope[Any]:
+    """A deputy proposed a change of their own contacts."""
+    return _from(
+        caller, ev.ContactChangeProposed(**_contact_change(p), base_version=p.base_version)
+    )
+
+
+def contact_change_approved(p: ContactProposal, caller: Caller) -> Envelope[Any]:
+    """Staff approved a contact proposal (the record's own update event goes with it)."""
+    assert p.deputy_version is not None
+    return _from(
+        caller,
+        ev.ContactChangeApproved(
+            **_contact_change(p),
+            decided_by=caller.subject[:64],
+            aggregate_version=p.deputy_version,
+        ),
+    )
+
+
+def contact_change_rejected(p: ContactProposal, caller: Caller) -> Envelope[Any]:
+    """Staff rejected a contact proposal, with a reason."""
+    assert p.reason is not None
+    return _from(
+        caller,
+        ev.ContactChangeRejected(
+            **_contact_change(p), decided_by=caller.subject[:64], reason=p.reason
+        ),
     )

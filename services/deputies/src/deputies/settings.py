@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from kit.attachments import AttachmentSettings
 from kit.settings import ServiceSettings
 
 
-class DeputiesSettings(ServiceSettings):
+class DeputiesSettings(ServiceSettings, AttachmentSettings):
     """What the deputies service adds to the shared settings."""
 
     http_port: int = Field(default=8001, ge=1, le=65535)

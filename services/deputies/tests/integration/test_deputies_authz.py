@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -62,6 +63,18 @@ def _plan_body(place: dict[str, Any], title: str = "代表接待选民日") -> d
         "ends_at": "2026-05-01T11:30:00+08:00",
         "station_id": place.get("station"),
     }
+
+
+EVIDENCE = b"%PDF-1.7\n" + b"scan" * 100
+
+
+def _attach(path: str) -> Callable[..., Any]:
+    def call(client: httpx.AsyncClient, place: dict[str, Any], auth: dict[str, str]) -> Any:
+        return client.post(
+            path.format(**place), params={"filename": "截图.pdf"}, content=EVIDENCE, headers=auth
+        )
+
+    return call
 
 
 ROUTES = (
@@ -478,6 +491,63 @@ ROUTES = (
         "write",
         _json("DELETE", "/api/v1/calendar/feed-tokens/{feed_token}"),
     ),
+    Route(
+        "attach evidence to a manuscript",
+        "write",
+        _attach("/api/v1/manuscripts/{manuscript}/attachments"),
+    ),
+    Route(
+        "attach evidence to a highlight",
+        "write",
+        _attach("/api/v1/highlights/{highlight}/attachments"),
+    ),
+    Route("list evidence", "read", _json("GET", "/api/v1/manuscripts/{manuscript}/attachments")),
+    Route(
+        "download evidence",
+        "read",
+        _json("GET", "/api/v1/manuscripts/{manuscript}/attachments/{evidence}"),
+    ),
+    Route(
+        "remove evidence",
+        "write",
+        _json("DELETE", "/api/v1/manuscripts/{manuscript}/attachments/{evidence}"),
+    ),
+    Route(
+        "propose a contact change",
+        "propose",
+        _json(
+            "POST",
+            "/api/v1/deputies/{deputy}/contact-proposals",
+            lambda p: {"address": f"青山县新址{p['code']}号"},
+            **{"If-Match": '"1"'},
+        ),
+    ),
+    Route(
+        "a deputy's contact proposals",
+        "contact",
+        _json("GET", "/api/v1/deputies/{deputy}/contact-proposals"),
+    ),
+    Route(
+        "pending contact proposals",
+        "write",
+        _json("GET", "/api/v1/contact-proposals?township={code}"),
+    ),
+    Route(
+        "approve a contact proposal",
+        "write",
+        _json("POST", "/api/v1/contact-proposals/{proposal}/approve"),
+    ),
+    Route(
+        "reject a contact proposal",
+        "write",
+        _json(
+            "POST",
+            "/api/v1/contact-proposals/{county_proposal}/reject",
+            lambda p: {"reason": "核实有误"},
+        ),
+    ),
+    Route("read the audit log", "audit", _json("GET", "/api/v1/audit?township={code}")),
+    Route("export the audit log", "audit", _json("GET", "/api/v1/audit/export?township={code}")),
 )
 
 
@@ -485,6 +555,12 @@ def allowed(route: Route, role: str, own: bool) -> bool:
     """The policy under test, written out plainly."""
     if route.kind == "anyone":  # about the caller alone
         return True
+    if route.kind == "audit":  # the audit log: auditors, and staff within their scope
+        return role in {"auditor", "county_admin"} or (role == "township_staff" and own)
+    if route.kind == "propose":  # a deputy proposes for their own record only
+        return role == "deputy" and own
+    if route.kind == "contact":  # the deputy and those who decide their proposals
+        return role == "county_admin" or (own and role in {"township_staff", "deputy"})
     if role == "county_admin":
         return True
     if route.kind == "county":
@@ -572,9 +648,15 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
         )
         assert created.status_code == 201, created.text
         plans[name] = created.json()["id"]
+    evidence = (
+        await _attach("/api/v1/manuscripts/{manuscript}/attachments")(
+            client, {"manuscript": manuscript["id"]}, admin
+        )
+    ).json()
     return {
         **plans,
         "code": code,
+        "evidence": evidence["id"],
         "county_deputy": county_deputy["id"],
         "highlight": highlight["id"],
         "station": station["id"],
@@ -586,13 +668,23 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
     }
 
 
-async def matrix(database_url: str, topic_prefix: str) -> Report:
+async def matrix(database_url: str, topic_prefix: str, tmp_path: Path) -> Report:
     """Run this service's matrix on the shared runner (tests/authz runs it for the platform)."""
-    settings = settings_for(database_url, topic_prefix)
+    settings = settings_for(database_url, topic_prefix, attachments_dir=str(tmp_path))
     admin = headers(settings, "county_admin", COUNTY)
     async with running_app(settings, relay=False) as (service, client):
         own = await _place(client, OWN, admin)
         other = await _place(client, OTHER, admin)
+        for place in (own, other):  # a pending contact proposal of each of its two deputies
+            for key, deputy in (("proposal", "deputy"), ("county_proposal", "county_deputy")):
+                proposer = headers(settings, "deputy", place["code"], deputy_id=place[deputy])
+                made = await client.post(
+                    f"/api/v1/deputies/{place[deputy]}/contact-proposals",
+                    json={"phone": "13700000000"},
+                    headers={**proposer, "If-Match": '"1"'},
+                )
+                assert made.status_code == 201, made.text
+                place[key] = made.json()["id"]
         tokens = {
             role: headers(
                 settings,

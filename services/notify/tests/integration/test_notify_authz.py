@@ -204,8 +204,23 @@ DIRECTORY_ROUTES = (
     ),
 )
 
+AUDIT_READERS = {"auditor", "county_admin", "township_staff"}
 ROUTES = (
     *DIRECTORY_ROUTES,
+    Route(
+        "read the audit log",
+        lambda role, where: role in AUDIT_READERS and where == "own",
+        lambda c, ctx, a: c.get(
+            "/api/v1/audit", params={"township": TARGET["township"]}, headers=a
+        ),
+    ),
+    Route(
+        "export the audit log",
+        lambda role, where: role in AUDIT_READERS and where == "own",
+        lambda c, ctx, a: c.get(
+            "/api/v1/audit/export", params={"township": TARGET["township"]}, headers=a
+        ),
+    ),
     Route(
         "get inbox",
         lambda role, where: True,

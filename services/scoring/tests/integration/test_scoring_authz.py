@@ -123,7 +123,15 @@ def _activate(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, st
     return client.post(f"/api/v1/rule-sets/{county}/{YEAR}/{ctx['draft']}/activate", headers=auth)
 
 
+AUDIT_READERS = frozenset({"auditor", "county_admin", "township_staff"})
 ROUTES = (
+    Route("read the audit log", None, AUDIT_READERS, _get("/api/v1/audit?township={township}")),
+    Route(
+        "export the audit log",
+        None,
+        AUDIT_READERS,
+        _get("/api/v1/audit/export?township={township}&format=xlsx"),
+    ),
     Route(
         "list rule sets",
         None,

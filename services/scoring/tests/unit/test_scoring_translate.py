@@ -46,6 +46,9 @@ IGNORED = {
     d.MandateTerminationFlagged,  # a legal trigger beside the points, decided by a person
     d.MandateTerminationFlagWithdrawn,  # withdraws that trigger: still no points
     d.DeputyStatusChangeScheduled,  # not yet effective: status_changed arrives on the day
+    d.ContactChangeProposed,  # a deputy's own contacts: no points (the record's update is one too)
+    d.ContactChangeApproved,
+    d.ContactChangeRejected,
     c.OpinionSubmitted,
     c.CaseTriaged,
     c.CaseReturned,
@@ -65,6 +68,10 @@ IGNORED = {
     c.SupervisionReportSubmitted,  # a step; the topic line counts the closed topic
     c.SupervisionVoteRecorded,  # the deciding vote arrives on topic_closed
     c.DigestPublished,
+    d.EvidenceAdded,  # a file beside a work record; the record itself is what counts
+    d.EvidenceRemoved,
+    c.AttachmentAdded,  # a file beside a case; its reply or feedback is what counts
+    c.AttachmentRemoved,
 }
 
 

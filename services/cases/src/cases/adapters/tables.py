@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
 )
 
+from kit.attachments import attachment_table
 from kit.db import Schema as KitSchema, UtcDateTime, schema_of
 
 
@@ -227,5 +228,7 @@ Schema = KitSchema[Tables]
 
 
 def make_schema() -> Schema:
-    """Return a fresh metadata with the kit's tables and the service's."""
-    return schema_of(define_tables)
+    """Return a fresh metadata with the kit's tables and the service's (attachments: the kit's)."""
+    schema = schema_of(define_tables)
+    attachment_table(schema.metadata)
+    return schema

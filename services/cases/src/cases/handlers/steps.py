@@ -12,6 +12,7 @@ from cases.domain.errors import DomainError, ForbiddenError, NotFoundError, Vers
 from cases.domain.model import Case
 from cases.handlers.context import Caller, Services
 from contracts.envelope import Envelope
+from kit.audit import change_detail, snapshot
 from kit.uow import UnitOfWork
 
 Decision = Callable[[Case, Clocks], list[Envelope[Any]]]
@@ -74,6 +75,7 @@ async def step(
         store = svc.store(uow)
         case = visible(caller, await store.case(case_id, lock=True), case_id)
         before = case.state
+        was = tracked(case)
         clocks = await svc.clocks(store, case.township)
         staged = decide_at(case, version, lambda: decide(case, clocks))
         svc.mark_calendar(case)
@@ -82,10 +84,38 @@ async def step(
         await store.save_case(
             case, expected_version=version, chase_on=svc.chase_on(case, today), at=svc.clock()
         )
-        audit(svc, uow, caller, case, action, detail)
+        audit(svc, uow, caller, case, action, change_detail(was, tracked(case), **(detail or {})))
         uow.stage(*staged)
         await uow.commit()
     return case
+
+
+TRACKED = (
+    "state",
+    "category",
+    "confidential",
+    "complex_",
+    "key_chase",
+    "not_accepted_reason",
+    "merged_into",
+    "assignment",
+    "assigned_on",
+    "round",
+    "due_on",
+    "solved",
+    "carried_into",
+    "version",
+)
+"""What the audit log compares before and after a step (the texts stay in the case's timeline)."""
+
+
+def tracked(case: Case) -> dict[str, Any]:
+    """Return the fields of a case a step's audit entry shows before and after."""
+    return {
+        **snapshot(case, TRACKED),
+        "units": [f"{u.role.value}:{u.unit_id}" for u in case.units],
+        "extension_due_on": case.extension.due_on if case.extension else None,
+    }
 
 
 def audit(

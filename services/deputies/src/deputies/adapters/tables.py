@@ -18,8 +18,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
+from kit.attachments import attachment_table
 from kit.db import Schema as KitSchema, UtcDateTime, schema_of
 from kit.db.tables import BigId
 
@@ -43,6 +45,7 @@ class Tables:
     planned_activities: Table
     planned_participants: Table
     feed_tokens: Table
+    contact_proposals: Table
 
 
 def _id() -> Column[str]:
@@ -224,6 +227,45 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("updated_at", UtcDateTime(), nullable=False),
     )
     planned_activities, planned_participants, feed_tokens = _planning(metadata)
+    contact_proposals = Table(
+        "contact_proposals",
+        metadata,
+        _id(),
+        Column("deputy_id", String(36), ForeignKey("deputies.id"), nullable=False),
+        Column("township", String(9), nullable=False),
+        Column("state", String(20), nullable=False),
+        Column("fields", String(40), nullable=False),
+        # the proposed values and those they replace: restricted, like the deputies' columns
+        Column("phone", String(20), nullable=True),
+        Column("address", String(300), nullable=True),
+        Column("was_phone", String(20), nullable=True),
+        Column("was_address", String(300), nullable=True),
+        Column("base_version", Integer, nullable=False),
+        Column("proposed_by", String(120), nullable=False),
+        Column("proposed_at", UtcDateTime(), nullable=False),
+        Column("decided_by", String(120), nullable=True),
+        Column("decided_at", UtcDateTime(), nullable=True),
+        Column("reason", String(500), nullable=True),
+        Column("deputy_version", Integer, nullable=True),
+    )
+    Index(
+        "ix_contact_proposals_township_state",
+        contact_proposals.c.township,
+        contact_proposals.c.state,
+        contact_proposals.c.proposed_at,
+    )
+    Index(
+        "ix_contact_proposals_deputy",
+        contact_proposals.c.deputy_id,
+        contact_proposals.c.proposed_at,
+    )
+    Index(
+        "uq_contact_proposals_pending",
+        contact_proposals.c.deputy_id,
+        unique=True,
+        postgresql_where=text("state = 'pending'"),
+        sqlite_where=text("state = 'pending'"),
+    )
     return Tables(
         townships=townships,
         stations=stations,
@@ -240,6 +282,7 @@ def define_tables(metadata: MetaData) -> Tables:
         planned_activities=planned_activities,
         planned_participants=planned_participants,
         feed_tokens=feed_tokens,
+        contact_proposals=contact_proposals,
     )
 
 
@@ -294,5 +337,7 @@ Schema = KitSchema[Tables]
 
 
 def make_schema() -> Schema:
-    """Return a fresh metadata with the kit's tables and the service's."""
-    return schema_of(define_tables)
+    """Return a fresh metadata with the kit's tables and the service's (attachments: the kit's)."""
+    schema = schema_of(define_tables)
+    attachment_table(schema.metadata)
+    return schema

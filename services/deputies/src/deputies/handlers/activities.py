@@ -36,6 +36,7 @@ from deputies.domain.model import (
 from deputies.domain.rules import attendance_allowed, held_on_errors, mark_errors
 from deputies.handlers.context import Caller, Services, new_id, remember_creation
 from kit import clock
+from kit.audit import change_detail, snapshot
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,10 @@ async def update_activity(
         await _check(repo, updated, today)
         updated.version += 1
         await repo.save_activity(updated, expected_version=expected_version, marks=False)
-        await _audit(svc, uow.session, caller, updated, "correct", {"reason": reason})
+        detail = change_detail(
+            snapshot(activity, CHANGEABLE), snapshot(updated, CHANGEABLE), reason=reason
+        )
+        await _audit(svc, uow.session, caller, updated, "correct", detail)
         uow.stage(events.activity_corrected(updated, reason, caller))
         await uow.commit()
     return updated
@@ -253,7 +257,13 @@ async def record_attendance(
             caller,
             activity,
             "record_attendance" if previous is None else "correct_attendance",
-            {"deputy_id": deputy_id, "mark": mark.value, "previous": str(previous or "")},
+            change_detail(
+                {f"attendance.{deputy_id}": previous},
+                {f"attendance.{deputy_id}": mark},
+                deputy_id=deputy_id,
+                mark=mark.value,
+                previous=str(previous or ""),
+            ),
         )
         uow.stage(events.attendance_recorded(activity, deputy, previous, caller))
         await uow.commit()
@@ -285,7 +295,13 @@ async def remove_attendance(
             caller,
             activity,
             "remove_attendance",
-            {"deputy_id": deputy_id, "removed": removed.value, "reason": reason},
+            change_detail(
+                {f"attendance.{deputy_id}": removed},
+                {f"attendance.{deputy_id}": None},
+                deputy_id=deputy_id,
+                removed=removed.value,
+                reason=reason,
+            ),
         )
         uow.stage(events.attendance_removed(activity, deputy, removed, reason, caller))
         await uow.commit()
@@ -299,10 +315,12 @@ async def cancel_activity(
     async with svc.uow() as uow:
         repo = svc.repository(uow)
         activity = await _load(repo, caller, activity_id, expected_version)
+        was = activity.state
         activity.state = ActivityState.cancelled
         activity.version += 1
         await repo.save_activity(activity, expected_version=expected_version, marks=False)
-        await _audit(svc, uow.session, caller, activity, "cancel", {"reason": reason})
+        detail = change_detail({"state": was}, {"state": activity.state}, reason=reason)
+        await _audit(svc, uow.session, caller, activity, "cancel", detail)
         uow.stage(events.activity_cancelled(activity, reason, caller))
         await uow.commit()
     return activity
@@ -314,7 +332,7 @@ async def _audit(
     caller: Caller,
     activity: Activity,
     action: str,
-    detail: dict[str, str] | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     await svc.audit.record(
         session,

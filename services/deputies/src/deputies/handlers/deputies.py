@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +41,9 @@ from deputies.handlers.context import (
     remember_creation,
 )
 from kit import clock
-from kit.masking import valid_id_number, valid_mobile
+from kit.audit import change_detail
+from kit.masking import MaskKind, valid_id_number, valid_mobile
+from kit.uow import UnitOfWork
 
 RowErrors = dict[int, list[FieldError]]
 DUPLICATE_NOW = FieldError(
@@ -223,6 +226,15 @@ UPDATABLE = frozenset(
     }
 )
 CONTACT_FIELDS = frozenset({"phone", "id_number", "address"})
+RESTRICTED: Final = MappingProxyType(
+    {
+        "phone": MaskKind.phone,
+        "id_number": MaskKind.id_number,
+        "address": MaskKind.address,
+        "birth_date": None,
+    }
+)
+"""Restricted fields of a deputy as the audit log keeps their before and after (masked)."""
 REQUIRED = frozenset({"name", "gender", "levels"})
 
 
@@ -265,44 +277,70 @@ async def update_deputy(
     svc: Services, caller: Caller, deputy_id: str, expected_version: int, changes: dict[str, Any]
 ) -> Deputy:
     """Change a deputy's details at the version the caller read."""
+    check_changes(changes)
+    async with svc.uow() as uow:
+        deputy, changed = await apply_update(svc, uow, caller, deputy_id, expected_version, changes)
+        if changed:
+            await uow.commit()
+    return deputy
+
+
+def check_changes(changes: dict[str, Any]) -> None:
+    """Refuse changes of fields an edit cannot change, or that empty a required one."""
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise InputError([FieldError((n,), "cannot be changed here", "forbidden") for n in unknown])
     cleared = sorted(n for n in REQUIRED if n in changes and changes[n] is None)
     if cleared:
         raise InputError([FieldError((n,), "must not be empty", "missing") for n in cleared])
-    async with svc.uow() as uow:
-        repo = svc.repository(uow)
-        deputy = await _load_for_change(repo, caller, deputy_id, expected_version)
-        changed = sorted(n for n, v in changes.items() if v != _current(deputy, n))
-        contact = replace(deputy.contact, **{n: changes[n] for n in CONTACT_FIELDS if n in changes})
-        for name in set(changes) - CONTACT_FIELDS:
-            setattr(deputy, name, changes[name])
-        deputy.contact = contact
-        errors = await check_drafts(
-            repo, [_as_draft(deputy)], today=clock.today(svc.clock()), exclude_id=deputy.id
-        )
-        if errors:
-            raise InputError(errors[0])
-        if not changed:
-            return deputy
-        deputy.version += 1
-        try:
-            await repo.save_deputy(deputy, expected_version=expected_version)
-        except IntegrityError:
-            raise InputError([DUPLICATE_NOW]) from None
-        svc.audit.add(
-            uow,
-            actor=caller.principal,
-            action="update",
-            resource_type="deputy",
-            resource_id=deputy.id,
-            township=deputy.township,
-            detail={"changed": changed},
-        )
-        uow.stage(events.deputy_updated(deputy, changed, caller))
-        await uow.commit()
-    return deputy
+
+
+async def apply_update(
+    svc: Services,
+    uow: UnitOfWork,
+    caller: Caller,
+    deputy_id: str,
+    expected_version: int,
+    changes: dict[str, Any],
+    **note: Any,
+) -> tuple[Deputy, list[str]]:
+    """Apply checked changes in a unit of work (saved, audited, event staged; not committed).
+
+    Every edit of a deputy's record goes through here (an approved contact proposal too);
+    ``note`` is added to the audit entry's detail. Returns the deputy and the fields changed.
+    """
+    repo = svc.repository(uow)
+    deputy = await _load_for_change(repo, caller, deputy_id, expected_version)
+    before = {n: _current(deputy, n) for n in UPDATABLE}
+    changed = sorted(n for n, v in changes.items() if v != _current(deputy, n))
+    contact = replace(deputy.contact, **{n: changes[n] for n in CONTACT_FIELDS if n in changes})
+    for name in set(changes) - CONTACT_FIELDS:
+        setattr(deputy, name, changes[name])
+    deputy.contact = contact
+    errors = await check_drafts(
+        repo, [_as_draft(deputy)], today=clock.today(svc.clock()), exclude_id=deputy.id
+    )
+    if errors:
+        raise InputError(errors[0])
+    if not changed:
+        return deputy, changed
+    deputy.version += 1
+    try:
+        await repo.save_deputy(deputy, expected_version=expected_version)
+    except IntegrityError:
+        raise InputError([DUPLICATE_NOW]) from None
+    after = {n: _current(deputy, n) for n in UPDATABLE}
+    svc.audit.add(
+        uow,
+        actor=caller.principal,
+        action="update",
+        resource_type="deputy",
+        resource_id=deputy.id,
+        township=deputy.township,
+        detail=change_detail(before, after, restricted=RESTRICTED, **note),
+    )
+    uow.stage(events.deputy_updated(deputy, changed, caller))
+    return deputy, changed
 
 
 def _current(deputy: Deputy, name: str) -> object:

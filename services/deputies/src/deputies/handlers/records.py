@@ -25,6 +25,7 @@ from deputies.domain.model import (
 )
 from deputies.handlers.context import Caller, Services, new_id, remember_creation
 from kit import clock
+from kit.audit import change_detail, snapshot
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ async def correct_highlight(
         )
         if not changed:
             return highlight
+        before = snapshot(highlight, changed)
         for name in changed:
             setattr(highlight, name, changes[name])
         if "year" in changed:
@@ -205,7 +207,7 @@ async def correct_highlight(
             highlight.id,
             highlight.township,
             "correct",
-            {"reason": reason, "changed": ",".join(changed)},
+            change_detail(before, snapshot(highlight, changed), reason=reason),
         )
         uow.stage(events.highlight_corrected(highlight, reason, caller))
         await uow.commit()
@@ -275,6 +277,7 @@ async def correct_manuscript(
             return manuscript
         if manuscript.state is not ManuscriptState.published and PUBLICATION & set(changed):
             raise invalid("published_on", "publish the manuscript first; it has no publication")
+        before = snapshot(manuscript, changed)
         for name in changed:
             setattr(manuscript, name, changes[name])
         if manuscript.submitted_on > today:
@@ -293,7 +296,7 @@ async def correct_manuscript(
             manuscript.id,
             manuscript.township,
             "correct",
-            {"reason": reason, "changed": ",".join(changed)},
+            change_detail(before, snapshot(manuscript, changed), reason=reason),
         )
         uow.stage(events.manuscript_corrected(manuscript, changed, reason, caller))
         await uow.commit()
@@ -380,7 +383,7 @@ async def _audit(
     record_id: str,
     township: str,
     action: str,
-    detail: dict[str, str],
+    detail: dict[str, Any],
 ) -> None:
     svc.audit.add(
         uow,

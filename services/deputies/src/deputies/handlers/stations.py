@@ -9,6 +9,9 @@ from deputies.domain.access import require_write
 from deputies.domain.errors import NotFoundError, VersionConflictError, invalid
 from deputies.domain.model import Station, StationKind
 from deputies.handlers.context import Caller, Services, new_id, remember_creation
+from kit.audit import change_detail, snapshot
+
+EDITABLE = ("name", "address", "schedule", "content")
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,9 @@ async def update_station(svc: Services, caller: Caller, cmd: UpdateStation) -> S
         require_write(caller.viewer, station.township)
         if station.version != cmd.expected_version:
             raise VersionConflictError(f"station is at version {station.version}")
+        before = snapshot(station, EDITABLE)
         changed = []
-        for name in ("name", "address", "schedule", "content"):
+        for name in EDITABLE:
             value = getattr(cmd, name)
             if value is not None and value != getattr(station, name):
                 setattr(station, name, value)
@@ -96,7 +100,7 @@ async def update_station(svc: Services, caller: Caller, cmd: UpdateStation) -> S
             resource_type="station",
             resource_id=station.id,
             township=station.township,
-            detail={"changed": changed},
+            detail=change_detail(before, snapshot(station, EDITABLE)),
         )
         uow.stage(events.station_updated(station, caller))
         await uow.commit()

@@ -222,6 +222,10 @@ SILENT: Final = frozenset(
         "cases.supervision.followup_logged",
         "cases.supervision.topic_closed",
         "cases.digest.published",  # the digest itself is what cases sends to county leaders
+        "cases.attachment.added",  # a file beside a case; the step it serves (a reply) is routed
+        "cases.attachment.removed",
+        "deputies.evidence.added",  # evidence beside a work record; staff attached it themselves
+        "deputies.evidence.removed",
         "deputies.township.registered",
         "deputies.station.updated",
         "deputies.deputy.registered",
@@ -243,6 +247,11 @@ SILENT: Final = frozenset(
         "deputies.manuscript.withdrawn",  # a record taken back by staff; scoring recounts
         "deputies.deputy.status_change_scheduled",  # staff recorded it; it applies itself on the day
         "deputies.deputy.status_corrected",  # a county role's own undo; the roster shows it
+        # a deputy's own contact change: staff see the pending list, the deputy their own;
+        # no message carries the new phone or address (routing them is a template away)
+        "deputies.contact_change.proposed",
+        "deputies.contact_change.approved",
+        "deputies.contact_change.rejected",
         "scoring.rule_set.activated",  # county staff activated it themselves; points follow as events
         "scoring.score.changed",  # every entry moves the total: the points digest says it once a day
         "notify.notification.sent",  # never notify about notifications (no loops)

@@ -8,6 +8,7 @@ from deputies.entrypoints.api import (
     activities,
     deputies,
     plans,
+    proposals,
     records,
     roster,
     stations,
@@ -15,6 +16,7 @@ from deputies.entrypoints.api import (
 )
 from deputies.handlers.context import Services
 from deputies.settings import DeputiesSettings
+from kit.web.audit_log import audit_router
 
 
 def routers(svc: Services, settings: DeputiesSettings) -> list[APIRouter]:
@@ -31,4 +33,6 @@ def routers(svc: Services, settings: DeputiesSettings) -> list[APIRouter]:
             secret=settings.jwt_secret.get_secret_value().encode(),
             county_name=settings.county_name,
         ),
+        proposals.router(svc),
+        audit_router(svc),
     ]

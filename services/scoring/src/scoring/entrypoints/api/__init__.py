@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kit.web.audit_log import audit_router
 from scoring.entrypoints.api import assessments, points, publications, rulesets
 from scoring.handlers.context import Services
 
@@ -15,4 +16,5 @@ def routers(svc: Services) -> list[APIRouter]:
         points.router(svc),
         assessments.router(svc),
         publications.router(svc),
+        audit_router(svc),
     ]

@@ -1,0 +1,182 @@
+"""`./dev bench`: every bench of the platform in one run on one broker; JSON and a Markdown table.
+
+Each stage is a bench of its own (the kit's relay and runner, HTTP ingest of deputies and cases,
+scoring's backlog, notify's mails), run as a subprocess one after the other, so each measures its
+ratio against raw aiokafka / asyncpg / aiosmtplib in the same minute. The results go to
+``.local/bench/results.json`` and ``.local/bench/results.md`` (the table the README quotes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+Row = tuple[str, str, str, str]
+"""One line of the table: measure, result, target, met (yes / no / —)."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A bench to run and how to read its JSON into table rows."""
+
+    name: str
+    argv: Sequence[str]
+    rows: Callable[[dict[str, Any]], list[Row]]
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def _kit(r: dict[str, Any]) -> list[Row]:
+    publish, consume, e2e = r["publish"], r["consume"], r["end_to_end_ms"]
+    return [
+        (
+            "outbox relay publish / raw aiokafka",
+            f"{publish['relay_per_s']:,.0f} / {publish['raw_aiokafka_per_s']:,.0f} events/s"
+            f" = {publish['ratio']:.2f}",
+            "—",
+            "—",
+        ),
+        (
+            "runner consume / raw aiokafka",
+            f"{consume['runner_per_s']:,.0f} / {consume['raw_aiokafka_per_s']:,.0f} events/s"
+            f" = {consume['ratio']:.2f}",
+            "—",
+            "—",
+        ),
+        (
+            f"outbox → handled, at {e2e['rate_per_s']}/s",
+            f"p50 {e2e['p50'] or 0:.0f} ms, p99 {e2e['p99'] or 0:.0f} ms",
+            "—",
+            "—",
+        ),
+    ]
+
+
+def _ingest(service: str, route: str) -> Callable[[dict[str, Any]], list[Row]]:
+    def rows(r: dict[str, Any]) -> list[Row]:
+        rps, p99 = r["post_rps"], r.get("post_p99_ms", float("inf"))
+        return [
+            (
+                f"{service}: POST {route}, 16 clients",
+                f"{rps:,.0f} req/s, p50 {r.get('post_p50_ms', 0):.0f} ms, p99 {p99:.0f} ms;"
+                f" raw asyncpg {r['raw_rps']:,.0f} req/s (ratio {r['ratio']:.2f})",
+                "≥ 300 req/s, p99 < 100 ms",
+                _met(rps >= 300 and p99 < 100 and r["post_errors"] == 0),
+            )
+        ]
+
+    return rows
+
+
+def _notify(r: dict[str, Any]) -> list[Row]:
+    return [
+        (
+            f"notify: {r['events']:,} events → mails / raw aiosmtplib",
+            f"{r['notify_mails_per_s']:,.0f} / {r['raw_mails_per_s']:,.0f} mails/s"
+            f" = {r['ratio_to_raw']:.2f}; {r['repeats']} repeats",
+            "≥ 0.5 of raw and ≥ 500 mails/s",
+            _met(r["ratio_to_raw"] >= 0.5 and r["notify_mails_per_s"] >= 500),
+        ),
+        (
+            "notify: event → mail received",
+            f"p50 {r['latency_p50_ms']:.0f} ms, p99 {r['latency_p99_ms']:.0f} ms",
+            "—",
+            "—",
+        ),
+        ("notify: resident memory", f"{r['rss_mb']:.0f} MB", "< 300 MB", _met(r["rss_mb"] < 300)),
+    ]
+
+
+def stages(quick: bool) -> list[Stage]:
+    """Return the stages, smaller with ``quick`` (a smoke run, not numbers to quote)."""
+    py = sys.executable
+    seconds = "5" if quick else "15"
+    return [
+        Stage(
+            "kit relay and runner",
+            [py, "-m", "bench", "--events", "5000" if quick else "20000"],
+            _kit,
+        ),
+        Stage(
+            "deputies HTTP ingest",
+            [py, "services/deputies/bench_deputies.py", "--skip-roster", "--seconds", seconds],
+            _ingest("deputies", "/deputies"),
+        ),
+        Stage(
+            "cases HTTP ingest",
+            [py, "services/cases/bench_cases.py", "--skip-tick", "--seconds", seconds],
+            _ingest("cases", "/suggestions"),
+        ),
+        Stage(
+            "notify mails",
+            [py, "services/notify/bench_notify.py", "--events", "1000" if quick else "10000"],
+            _notify,
+        ),
+    ]
+
+
+def run_stage(stage: Stage, out: Path) -> dict[str, Any]:
+    """Run one bench with its output on this terminal; return what it emitted."""
+    print(f"\n==> {stage.name}: {' '.join(stage.argv[1:])}", file=sys.stderr, flush=True)
+    env = {**os.environ, "BENCH_OUT": str(out), "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    done = subprocess.run(stage.argv, cwd=ROOT, env=env, check=False)
+    took = time.perf_counter() - started
+    if done.returncode != 0 or not out.exists():
+        return {"error": f"exit status {done.returncode}", "seconds": took}
+    results: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    results["seconds"] = took
+    return results
+
+
+def table(results: dict[str, dict[str, Any]], chosen: Sequence[Stage]) -> str:
+    """Return the Markdown table of every stage's rows."""
+    lines = ["| Measure | Result | Target | Met |", "|---|---|---|---|"]
+    for stage in chosen:
+        r = results[stage.name]
+        if "error" in r:
+            lines.append(f"| {stage.name} | failed ({r['error']}) | | **no** |")
+            continue
+        lines += [f"| {m} | {v} | {t} | {ok} |" for m, v, t, ok in stage.rows(r)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen stages; write .local/bench/results.{json,md}; print the table."""
+    parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--only", action="append", help="run only stages whose name has this")
+    args = parser.parse_args(argv)
+    chosen = [s for s in stages(args.quick) if not args.only or any(o in s.name for o in args.only)]
+    target = ROOT / ".local" / "bench"
+    target.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for n, stage in enumerate(chosen):
+            results[stage.name] = run_stage(stage, Path(tmp) / f"{n}.json")
+    load = os.getloadavg()
+    document = {"load_average": load, "cores": os.cpu_count(), "stages": results}
+    (target / "results.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    markdown = table(results, chosen)
+    (target / "results.md").write_text(markdown, encoding="utf-8")
+    print(f"\nload average at the end {load[0]:.1f} on {os.cpu_count()} cores\n")
+    print(markdown)
+    print(f"written: {target / 'results.json'}, {target / 'results.md'}")
+    return 1 if any("error" in r for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

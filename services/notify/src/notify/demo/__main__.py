@@ -1,5 +1,0 @@
-"""``python -m notify.demo``: load the demo county's directory once."""
-
-from notify.demo import main
-
-main()
