@@ -513,6 +513,21 @@ ROUTES = (
         _json("DELETE", "/api/v1/manuscripts/{manuscript}/attachments/{evidence}"),
     ),
     Route(
+        "list a highlight's evidence",
+        "read",
+        _json("GET", "/api/v1/highlights/{highlight}/attachments"),
+    ),
+    Route(
+        "download a highlight's evidence",
+        "read",
+        _json("GET", "/api/v1/highlights/{highlight}/attachments/{highlight_evidence}"),
+    ),
+    Route(
+        "remove a highlight's evidence",
+        "write",
+        _json("DELETE", "/api/v1/highlights/{highlight}/attachments/{highlight_evidence}"),
+    ),
+    Route(
         "propose a contact change",
         "propose",
         _json(
@@ -653,10 +668,16 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
             client, {"manuscript": manuscript["id"]}, admin
         )
     ).json()
+    highlight_evidence = (
+        await _attach("/api/v1/highlights/{highlight}/attachments")(
+            client, {"highlight": highlight["id"]}, admin
+        )
+    ).json()
     return {
         **plans,
         "code": code,
         "evidence": evidence["id"],
+        "highlight_evidence": highlight_evidence["id"],
         "county_deputy": county_deputy["id"],
         "highlight": highlight["id"],
         "station": station["id"],
