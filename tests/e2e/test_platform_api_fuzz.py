@@ -14,6 +14,7 @@ import pytest
 from processes import Running, bearer, fuzz, service_process
 
 from kit.auth import Role
+from kit.authz_matrix import ROLES
 
 pytestmark = pytest.mark.integration
 
@@ -22,16 +23,9 @@ SERVICES = ("deputies", "cases", "scoring", "notify")
 # Who may call something in each service (the authorisation matrices say what exactly).
 CALLERS = {
     "deputies": ("county_admin", "county_leader", "auditor", "township_staff", "deputy"),
-    "cases": (
-        "county_admin",
-        "county_leader",
-        "auditor",
-        "township_staff",
-        "deputy",
-        "handling_unit",
-    ),
+    "cases": tuple(role for role in ROLES if role != "operator"),
     "scoring": ("county_admin", "county_leader", "auditor", "township_staff", "deputy"),
-    "notify": tuple(Role),
+    "notify": ROLES,
 }
 # Requests per operation: the administrator reaches the most code; the others their share of it.
 EXAMPLES = {"county_admin": 6}
