@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.case import Case
 
@@ -118,35 +118,36 @@ async def service_process(
                 await process.wait()
 
 
-async def fuzz(name: str, headers: dict[str, str], *, examples: int = 12) -> Counter[int]:
-    """Fuzz every operation of `python -m <name>` from its OpenAPI document; fail on any 5xx.
+def fuzz(base: str, headers: dict[str, str], *, examples: int) -> Counter[int]:
+    """Fuzz every operation of the service at `base` from its OpenAPI document; fail on any 5xx.
 
+    At most `examples` generated requests per operation (derandomized: the same in every run).
     Returns how many responses of each status class (200, 400, ...) the fuzzer saw.
     """
     failures: list[str] = []
     statuses: Counter[int] = Counter()
-    async with service_process(name) as running:
-        schema = schemathesis.openapi.from_url(running.base + "/openapi.json")
-        operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
-        for operation in operations:
+    schema = schemathesis.openapi.from_url(base + "/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
+    for operation in operations:
 
-            @given(case=operation.as_strategy())
-            @settings(
-                max_examples=examples,
-                deadline=None,
-                database=None,
-                derandomize=True,  # the same examples in every run: CI cannot be unlucky
-                suppress_health_check=list(HealthCheck),
-            )
-            def probe(case: Case[Any]) -> None:
-                response = case.call(base_url=running.base, headers=headers, timeout=30)
-                statuses[response.status_code // 100 * 100] += 1
-                case.validate_response(response, checks=[not_a_server_error])
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,  # the same examples in every run: CI cannot be unlucky
+            phases=[Phase.explicit, Phase.generate],  # no shrinking: a 5xx is reported as found
+            suppress_health_check=list(HealthCheck),
+        )
+        def probe(case: Case[Any]) -> None:
+            response = case.call(base_url=base, headers=headers, timeout=30)
+            statuses[response.status_code // 100 * 100] += 1
+            case.validate_response(response, checks=[not_a_server_error])
 
-            try:
-                probe()
-            except Exception as error:
-                failures.append(f"{operation.label}: {str(error)[:600]}")
+        try:
+            probe()
+        except Exception as error:
+            failures.append(f"{operation.label}: {str(error)[:600]}")
     assert not failures, "\n\n".join(failures)
-    assert sum(statuses.values()) >= 2 * len(operations), statuses
+    assert sum(statuses.values()) >= len(operations), statuses
     return statuses

@@ -1,11 +1,14 @@
 """The authorisation matrix: every route x role x a case of one's own county/township or not.
 
 A denied call is exactly 403 and changes nothing; an allowed one is never 401/403.
+Declarations on the shared runner (kit.authz_matrix); tests/authz runs them for the platform:
+`pytest tests/authz -k <service>`.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,29 +17,18 @@ from typing import Any
 
 import httpx
 import openpyxl
-import pytest
 
 from cases.domain.workdays import WorkCalendar
 from cases.settings import CasesSettings
 from cases.testing import bodies
 from cases.testing.harness import headers, running_app, settings_for
-
-pytestmark = pytest.mark.integration
+from kit.authz_matrix import ROLES, Report, run_matrix
 
 PROVINCE = "99"
 PLACES = {
     "own": {"county": "990101", "township": "990101001", "deputy": "dep-1", "unit": "traffic"},
     "other": {"county": "990102", "township": "990102001", "deputy": "dep-9", "unit": "water"},
 }
-ROLES = (
-    "county_admin",
-    "county_leader",
-    "auditor",
-    "township_staff",
-    "deputy",
-    "handling_unit",
-    "operator",
-)
 STAFF = {"county_admin", "township_staff"}
 OVERSIGHT = {"county_admin", "county_leader", "auditor", "township_staff"}
 
@@ -190,10 +182,7 @@ def _attach(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]
 
 def _on_a_file(method: str) -> Callable[..., Any]:
     async def call(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) -> Any:
-        root = {"Authorization": ctx["root"]}
-        made = await _attach(client, ctx, root)
-        assert made.status_code == 201, made.text
-        path = f"/api/v1/cases/{ctx['case']['case_id']}/attachments/{made.json()['id']}"
+        path = f"/api/v1/cases/{ctx['case']['case_id']}/attachments/{ctx['file']}"
         return await client.request(method, path, headers=auth)
 
     return call
@@ -376,8 +365,8 @@ ROUTES = (
         frozenset(OVERSIGHT | ON_CASE),
         _get("/api/v1/cases/{case_id}/attachments"),
     ),
-    Route("download a file", "assigned", frozenset(OVERSIGHT | ON_CASE), _on_a_file("GET")),
-    Route("remove a file", "assigned", frozenset(STAFF), _on_a_file("DELETE")),
+    Route("download a file", "attached", frozenset(OVERSIGHT | ON_CASE), _on_a_file("GET")),
+    Route("remove a file", "attached", frozenset(STAFF), _on_a_file("DELETE")),
     Route(
         "assignment sheet",
         "assigned",
@@ -410,6 +399,11 @@ async def _prepare(
     client: httpx.AsyncClient, settings: CasesSettings, place: dict[str, str], state: str
 ) -> dict[str, Any]:
     root = headers(settings, "county_admin", PROVINCE)
+    if state == "attached":  # an assigned case with a file (made before the call: it is audited)
+        case = await _drive(client, settings, place, "assigned")
+        made = await _attach(client, {"case": case}, root)
+        assert made.status_code == 201, made.text
+        return {"case": case, "file": made.json()["id"]}
     if state == "topic":
         topic = await client.post("/api/v1/topics", json=_topic_body(place), headers=root)
         assert topic.status_code == 201, topic.text
@@ -467,34 +461,57 @@ async def _drive(
     return dict(case)
 
 
-async def test_the_authorisation_matrix(
-    database_url: str, topic_prefix: str, tmp_path: Path
-) -> None:
+# Found by the runner's coverage check (kit.authz_matrix) on its first run: routes this matrix
+# never called. Each wants an entry (a state to prepare, who may call it); until then they are
+# named here, so that a route added from now on without an entry fails.
+NOT_YET = dict.fromkeys(
+    (
+        "POST /api/v1/cases/{case_id}/merge",
+        "POST /api/v1/cases/{case_id}/to-suggestion",
+        "POST /api/v1/cases/{case_id}/carry-over",
+        "GET /api/v1/units",
+        "GET /api/v1/digests",
+        "POST /api/v1/topics/{topic_id}/report",
+        "POST /api/v1/topics/{topic_id}/votes",
+        "POST /api/v1/topics/{topic_id}/close",
+    ),
+    "no entry yet",
+)
+
+
+async def matrix(database_url: str, topic_prefix: str, tmp_path: Path) -> Report:
+    """Run this service's matrix on the shared runner (tests/authz runs it for the platform)."""
     settings = settings_for(database_url, topic_prefix, attachments_dir=str(tmp_path))
     root = headers(settings, "county_admin", PROVINCE)
     wrong: list[str] = []
-    calls = 0
-    async with running_app(settings, relay=False) as (_, client):
+    calls = itertools.count()
+    async with running_app(settings, relay=False) as (service, client):
         for unit_id, name in bodies.UNITS:
             await client.post("/api/v1/units", json=bodies.unit(unit_id, name, "99"), headers=root)
-        for route in ROUTES:
-            for where, place in PLACES.items():
-                for role in ROLES:
-                    calls += 1
-                    ctx: dict[str, Any] = {"place": place, "n": calls}
-                    ctx["root"] = root["Authorization"]
-                    if route.state is not None:
-                        ctx.update(await _prepare(client, settings, place, route.state))
-                    response = await route.call(client, ctx, _auth(settings, role, place))
-                    allowed = where == "own" and role in route.allowed
-                    denied = response.status_code == 403
-                    if allowed == denied or response.status_code == 401:
-                        wrong.append(f"{route.name} / {role} / {where}: {response.status_code}")
-                    if not denied and response.status_code >= 400 and allowed:
-                        wrong.append(
-                            f"{route.name} / {role}: allowed but {response.status_code} "
-                            f"{response.text[:200]}"
-                        )
+
+        async def prepare(route: Route, where: str) -> dict[str, Any]:
+            place = PLACES[where]
+            ctx: dict[str, Any] = {"place": place, "n": next(calls)}
+            if route.state is not None:
+                ctx.update(await _prepare(client, settings, place, route.state))
+            return ctx
+
+        report = await run_matrix(
+            "cases",
+            client,
+            openapi=service.app.openapi(),
+            routes=ROUTES,
+            expect=lambda route, role, where: (
+                None if where == "own" and role in route.allowed else 403
+            ),
+            auth=lambda role, where: _auth(settings, role, PLACES["own"]),
+            prepare=prepare,
+            audit=(service.runtime.engine, service.runtime.tables.audit_log),
+            exempt={
+                "GET /api/v1/cases": "every role's list: its visibility is checked below",
+                **NOT_YET,
+            },
+        )
         for role in ROLES:
             listed = await client.get("/api/v1/cases", headers=_auth(settings, role, PLACES["own"]))
             expected = 403 if role == "operator" else 200
@@ -519,7 +536,5 @@ async def test_the_authorisation_matrix(
                 refused = await client.get("/api/v1/exports/cases.xlsx", params=other, headers=auth)
                 if refused.status_code != 403:
                     wrong.append(f"export list / {role} / other: {refused.status_code}")
-        anonymous = await client.get("/api/v1/cases")
-        assert anonymous.status_code == 401
-    assert not wrong, "\n".join(wrong)
-    assert calls == len(ROUTES) * 2 * len(ROLES)
+    report.wrong += wrong
+    return report

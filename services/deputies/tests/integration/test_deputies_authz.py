@@ -1,4 +1,8 @@
-"""The authorisation matrix: every route x role x own/other township (or own/other record)."""
+"""The authorisation matrix: every route x role x own/other township (or own/other record).
+
+Declarations on the shared runner (kit.authz_matrix); tests/authz runs them for the platform:
+`pytest tests/authz -k <service>`.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from deputies.testing import bodies
 from deputies.testing.api import headers, running_app
 from deputies.testing.harness import settings_for
 from deputies.testing.sheets import csv_bytes, roster_rows
-
-pytestmark = pytest.mark.integration
+from kit.authz_matrix import ROLES, Report, run_matrix
 
 COUNTY = "990101"
 OWN = "990101001"
 OTHER = "990101002"
-ROLES = (
-    "county_admin",
-    "county_leader",
-    "auditor",
-    "township_staff",
-    "deputy",
-    "handling_unit",
-    "operator",
-)
 
 
 @dataclass(frozen=True)
@@ -492,6 +485,12 @@ ROUTES = (
             "POST", "/api/v1/calendar/feed-tokens", lambda p: {"kind": "deputy", "key": p["deputy"]}
         ),
     ),
+    Route("one's own feed tokens", "anyone", _json("GET", "/api/v1/calendar/feed-tokens")),
+    Route(  # the place's staff issued it: its owner, or the county administration, revokes it
+        "revoke a feed token",
+        "write",
+        _json("DELETE", "/api/v1/calendar/feed-tokens/{feed_token}"),
+    ),
     Route(
         "attach evidence to a manuscript",
         "write",
@@ -512,6 +511,21 @@ ROUTES = (
         "remove evidence",
         "write",
         _json("DELETE", "/api/v1/manuscripts/{manuscript}/attachments/{evidence}"),
+    ),
+    Route(
+        "list a highlight's evidence",
+        "read",
+        _json("GET", "/api/v1/highlights/{highlight}/attachments"),
+    ),
+    Route(
+        "download a highlight's evidence",
+        "read",
+        _json("GET", "/api/v1/highlights/{highlight}/attachments/{highlight_evidence}"),
+    ),
+    Route(
+        "remove a highlight's evidence",
+        "write",
+        _json("DELETE", "/api/v1/highlights/{highlight}/attachments/{highlight_evidence}"),
     ),
     Route(
         "propose a contact change",
@@ -554,6 +568,8 @@ ROUTES = (
 
 def allowed(route: Route, role: str, own: bool) -> bool:
     """The policy under test, written out plainly."""
+    if route.kind == "anyone":  # about the caller alone
+        return True
     if route.kind == "audit":  # the audit log: auditors, and staff within their scope
         return role in {"auditor", "county_admin"} or (role == "township_staff" and own)
     if route.kind == "propose":  # a deputy proposes for their own record only
@@ -652,10 +668,16 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
             client, {"manuscript": manuscript["id"]}, admin
         )
     ).json()
+    highlight_evidence = (
+        await _attach("/api/v1/highlights/{highlight}/attachments")(
+            client, {"highlight": highlight["id"]}, admin
+        )
+    ).json()
     return {
         **plans,
         "code": code,
         "evidence": evidence["id"],
+        "highlight_evidence": highlight_evidence["id"],
         "county_deputy": county_deputy["id"],
         "highlight": highlight["id"],
         "station": station["id"],
@@ -667,12 +689,11 @@ async def _place(client: httpx.AsyncClient, code: str, admin: dict[str, str]) ->
     }
 
 
-async def test_every_route_for_every_role_in_and_out_of_scope(
-    database_url: str, topic_prefix: str, tmp_path: Path
-) -> None:
+async def matrix(database_url: str, topic_prefix: str, tmp_path: Path) -> Report:
+    """Run this service's matrix on the shared runner (tests/authz runs it for the platform)."""
     settings = settings_for(database_url, topic_prefix, attachments_dir=str(tmp_path))
     admin = headers(settings, "county_admin", COUNTY)
-    async with running_app(settings, relay=False) as (_, client):
+    async with running_app(settings, relay=False) as (service, client):
         own = await _place(client, OWN, admin)
         other = await _place(client, OTHER, admin)
         for place in (own, other):  # a pending contact proposal of each of its two deputies
@@ -694,30 +715,30 @@ async def test_every_route_for_every_role_in_and_out_of_scope(
             )
             for role in ROLES
         }
-        wrong: list[str] = []
-        checked = 0
-        for route in ROUTES:
-            anonymous = await route.call(client, own, {})
-            if anonymous.status_code != 401:
-                wrong.append(f"{route.name} without a token: {anonymous.status_code}")
-            # Refusals first, so an allowed write cannot change what a refusal sees.
-            cases = sorted(
-                (
-                    (role, place, is_own)
-                    for role in ROLES
-                    for place, is_own in ((own, True), (other, False))
-                ),
-                key=lambda c: allowed(route, c[0], c[2]),
-            )
-            for role, place, is_own in cases:
-                response = await route.call(client, place, tokens[role])
-                checked += 1
-                expect = allowed(route, role, is_own)
-                got = response.status_code not in {401, 403}
-                if got != expect or response.status_code >= 500:
-                    where = "own" if is_own else "other"
-                    wrong.append(
-                        f"{route.name} as {role} ({where}): {response.status_code} {response.text[:120]}"
-                    )
-        assert checked == len(ROUTES) * len(ROLES) * 2
-        assert wrong == []
+        for place in (own, other):  # a feed token the place's staff issued
+            staff = headers(settings, "township_staff", place["code"])
+            body = {"kind": "township", "key": place["code"]}
+            issued = await client.post("/api/v1/calendar/feed-tokens", json=body, headers=staff)
+            assert issued.status_code == 201, issued.text
+            place["feed_token"] = issued.json()["id"]
+        places = {"own": own, "other": other}
+
+        async def prepare(route: Route, where: str) -> dict[str, Any]:
+            return places[where]
+
+        return await run_matrix(
+            "deputies",
+            client,
+            openapi=service.app.openapi(),
+            routes=ROUTES,
+            expect=lambda route, role, where: None if allowed(route, role, where == "own") else 403,
+            auth=lambda role, where: tokens[role],
+            prepare=prepare,
+            audit=(service.runtime.engine, service.runtime.tables.audit_log),
+            strict=False,  # cells share records: a second allowed write may conflict (409/412)
+            refusals_first=True,  # so an allowed write cannot change what a refusal sees
+            exempt={
+                "GET /api/v1/calendar/feeds/{token}.ics": "read by its signed URL, not a role: "
+                "test_deputies_plans.py (own, another's, never issued, revoked)"
+            },
+        )

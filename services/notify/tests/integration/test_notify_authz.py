@@ -2,6 +2,8 @@
 
 A denied call is exactly its refusal (403, or 404 for another person's inbox item) and changes
 nothing; an allowed one is never 401/403/404.
+Declarations on the shared runner (kit.authz_matrix); tests/authz runs them for the platform:
+`pytest tests/authz -k <service>`.
 """
 
 from __future__ import annotations
@@ -13,32 +15,20 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
-import pytest
 from notify_harness import headers, running_app, settings_for
-from sqlalchemy import func, select
 
 from contracts.vocabulary import RecipientKind
+from kit.authz_matrix import Report, run_matrix
 from notify.adapters.directory import DirectoryStore
 from notify.domain.directory import Entry, Office
 from notify.domain.model import Channel, RecipientRef
 from notify.settings import NotifySettings
 from notify.wiring import Core
 
-pytestmark = pytest.mark.integration
-
 PLACES = {
     "own": {"county": "330102", "township": "330102001", "deputy": "dep-a", "unit": "U-a"},
     "other": {"county": "330103", "township": "330103001", "deputy": "dep-b", "unit": "U-b"},
 }
-ROLES = (
-    "county_admin",
-    "county_leader",
-    "auditor",
-    "township_staff",
-    "deputy",
-    "handling_unit",
-    "operator",
-)
 COUNTY_SCOPED = {"county_admin", "county_leader", "auditor", "operator"}
 TARGET = PLACES["own"]
 NOW = datetime(2025, 3, 4, 2, tzinfo=UTC)
@@ -289,45 +279,34 @@ ROUTES = (
 )
 
 
-async def _audited(core: Core) -> int:
-    table = core.runtime.tables.audit_log
-    async with core.runtime.engine.connect() as conn:
-        return int(
-            await conn.scalar(
-                select(func.count()).select_from(table).where(table.c.action != "refuse")
-            )
-            or 0
-        )
-
-
-async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) -> None:
+async def matrix(database_url: str, topic_prefix: str) -> Report:
+    """Run this service's matrix on the shared runner (tests/authz runs it for the platform)."""
     settings = settings_for(database_url, topic_prefix)
     wrong: list[str] = []
-    calls = 0
     async with running_app(settings) as (service, client):
         core = Core(service.runtime, service.services)
         await _seed(core)
-        for route in ROUTES:
-            for where, place in PLACES.items():
-                for role in ROLES:
-                    calls += 1
-                    ctx = {"delivery_id": str(uuid4())}
-                    async with core.services.uow() as uow:
-                        await core.services.store(uow).add_deliveries(
-                            [_failed_row(ctx["delivery_id"])]
-                        )
-                        await uow.commit()
-                    before = await _audited(core)
-                    response = await route.call(client, ctx, _auth(settings, role, place))
-                    allowed = route.allowed(role, where)
-                    code = response.status_code
-                    if allowed and code >= 400:
-                        wrong.append(f"{route.name} / {role} / {where}: allowed but {code}")
-                    if not allowed and code != route.refusal(role, where):
-                        denied = route.refusal(role, where)
-                        wrong.append(f"{route.name} / {role} / {where}: {code}, not {denied}")
-                    if not allowed and await _audited(core) != before:
-                        wrong.append(f"{route.name} / {role} / {where}: a denied call changed data")
+
+        async def prepare(route: Route, where: str) -> dict[str, Any]:
+            ctx = {"delivery_id": str(uuid4())}
+            async with core.services.uow() as uow:
+                await core.services.store(uow).add_deliveries([_failed_row(ctx["delivery_id"])])
+                await uow.commit()
+            return ctx
+
+        report = await run_matrix(
+            "notify",
+            client,
+            openapi=service.app.openapi(),
+            routes=ROUTES,
+            expect=lambda route, role, where: (
+                None if route.allowed(role, where) else route.refusal(role, where)
+            ),
+            auth=lambda role, where: _auth(settings, role, PLACES[where]),
+            prepare=prepare,
+            audit=(service.runtime.engine, service.runtime.tables.audit_log),
+            exempt={"GET /api/v1/deliveries": "the subject log: what each place sees, below"},
+        )
         for where, expected in (("own", True), ("other", False)):
             auth = _auth(settings, "county_admin", PLACES[where])
             about = await client.get("/api/v1/deliveries?subject=C-2025-000123", headers=auth)
@@ -345,7 +324,5 @@ async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) ->
                     if any("@" in v and "***" not in v for e in listed.json()
                            for v in e["contacts"].values()):  # fmt: skip
                         wrong.append(f"list {kind} / {role} / {where}: an address unmasked")
-        anonymous = await client.get("/api/v1/inbox")
-        assert anonymous.status_code == 401
-    assert not wrong, "\n".join(wrong)
-    assert calls == len(ROUTES) * 2 * len(ROLES)
+    report.wrong += wrong
+    return report

@@ -1,22 +1,24 @@
 """The authorisation matrix: every route x role x a record of one's own county/township or not.
 
 A denied call is exactly 403 and changes nothing; an allowed one is never 401/403 nor any 4xx.
+Declarations on the shared runner (kit.authz_matrix); tests/authz runs them for the platform:
+`pytest tests/authz -k <service>`.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import httpx
-import pytest
 import yaml
 from sqlalchemy import select
 
 from contracts.vocabulary import ActivityType, Attendance
-from kit.testing import count
+from kit.authz_matrix import Report, run_matrix
 from scoring.bootstrap import Service
 from scoring.handlers.assessments import default_document as assessment_document
 from scoring.handlers.rulesets import default_document
@@ -24,23 +26,12 @@ from scoring.settings import ScoringSettings
 from scoring.testing import events as ev
 from scoring.testing.harness import envelope, headers, ingest, running_app, settings_for
 
-pytestmark = pytest.mark.integration
-
 YEAR = 2026
 PROVINCE = "99"
 PLACES = {
     "own": {"county": "990101", "township": "990101001", "deputy": "dep-1"},
     "other": {"county": "990102", "township": "990102001", "deputy": "dep-9"},
 }
-ROLES = (
-    "county_admin",
-    "county_leader",
-    "auditor",
-    "township_staff",
-    "deputy",
-    "handling_unit",
-    "operator",
-)
 COUNTY_ROLES = {"county_admin", "county_leader", "auditor"}
 READERS = COUNTY_ROLES | {"township_staff"}
 Call = Callable[[httpx.AsyncClient, dict[str, Any], dict[str, str]], Any]
@@ -319,10 +310,10 @@ async def _prepare(
     return {"entry": entry}
 
 
-async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) -> None:
+async def matrix(database_url: str, topic_prefix: str) -> Report:
+    """Run this service's matrix on the shared runner (tests/authz runs it for the platform)."""
     settings = settings_for(database_url, topic_prefix)
-    wrong: list[str] = []
-    calls = denials = 0
+    calls = itertools.count(1)
     async with running_app(settings, relay=False) as (service, client):
         for place in PLACES.values():
             await ingest(
@@ -333,30 +324,24 @@ async def test_the_authorisation_matrix(database_url: str, topic_prefix: str) ->
                 ],
             )
             await _entry(service, place, 0 if place is PLACES["own"] else -1)
-        for route in ROUTES:
-            for where, place in PLACES.items():
-                for role in ROLES:
-                    calls += 1
-                    ctx: dict[str, Any] = {"place": place}
-                    if route.needs is not None:
-                        ctx.update(
-                            await _prepare(service, client, settings, place, route.needs, calls)
-                        )
-                    response = await route.call(client, ctx, _auth(settings, role))
-                    allowed = where == "own" and role in route.allowed
-                    denied = response.status_code == 403
-                    denials += denied
-                    if allowed == denied or response.status_code == 401:
-                        wrong.append(f"{route.name} / {role} / {where}: {response.status_code}")
-                    elif allowed and response.status_code >= 400:
-                        wrong.append(
-                            f"{route.name} / {role}: allowed but {response.status_code} "
-                            f"{response.text[:200]}"
-                        )
-        anonymous = await client.get("/api/v1/rule-sets?county=990101")
-        assert anonymous.status_code == 401
-        audit = service.runtime.tables.audit_log
-        refused = audit.c.outcome == "refused_403"
-        assert await count(service.runtime.engine, audit, refused) == denials
-    assert not wrong, "\n".join(wrong)
-    assert calls == len(ROUTES) * 2 * len(ROLES)
+
+        async def prepare(route: Route, where: str) -> dict[str, Any]:
+            place = PLACES[where]
+            ctx: dict[str, Any] = {"place": place}
+            if route.needs is not None:
+                n = next(calls)
+                ctx.update(await _prepare(service, client, settings, place, route.needs, n))
+            return ctx
+
+        return await run_matrix(
+            "scoring",
+            client,
+            openapi=service.app.openapi(),
+            routes=ROUTES,
+            expect=lambda route, role, where: (
+                None if where == "own" and role in route.allowed else 403
+            ),
+            auth=lambda role, where: _auth(settings, role),
+            prepare=prepare,
+            audit=(service.runtime.engine, service.runtime.tables.audit_log),
+        )
