@@ -287,9 +287,12 @@ launch() { # start the JVM on $PROPS in the background; sets LAUNCHED to its pid
   local opts
   mapfile -t opts < <(jvm_common)
   [ -f "$LOGS/server.log" ] && LOG_OFFSET="$(stat -c %s "$LOGS/server.log")"
+  # A broker keeps a file open per partition segment: a test run's thousands of topics exhaust a
+  # default limit ("Too many open files" and the broker dies). Raise it as far as allowed.
   # shellcheck disable=SC2086 # HEAP_OPTS is a list of JVM options
   # shellcheck disable=SC2086 # JVM_OPTS likewise
-  (cd "$HOME_DIR" && exec setsid "$JAVA" -server $HEAP_OPTS $JVM_OPTS \
+  (cd "$HOME_DIR" && { ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; } \
+    && exec setsid "$JAVA" -server $HEAP_OPTS $JVM_OPTS \
     -XX:+ExitOnOutOfMemoryError "${opts[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS" \
     </dev/null >"$OUT" 2>&1 9>&-) &
   LAUNCHED=$!
