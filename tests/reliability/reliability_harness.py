@@ -397,7 +397,13 @@ class PrivatePostgres:
         # as root the server runs as "postgres", which must be able to enter the folder
         self.home = Path(tempfile.mkdtemp(prefix="rel-pg-", dir="/var/tmp"))
         self.home.chmod(0o755)
-        self.env = {"PG_HOME_DIR": str(self.home), "PGPORT_NPC": str(free_port())}
+        # DATABASE_URL emptied: with it set (./dev test exports the shared server's) the script
+        # would reuse that server instead of starting this one, and the test would stop nothing
+        self.env = {
+            "PG_HOME_DIR": str(self.home),
+            "PGPORT_NPC": str(free_port()),
+            "DATABASE_URL": "",
+        }
         self.url = ""
 
     def start(self) -> None:
