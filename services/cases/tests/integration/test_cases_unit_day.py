@@ -132,6 +132,8 @@ async def test_a_units_day_from_bulk_assignment_to_the_reply(
         assert deadlines == sorted(deadlines)
         line = next(i for i in todo["items"] if i["case_id"] == first["case_id"])
         assert line["co_opinions_missing"] == ["water"]
+        assert line["number"] == first["number"]  # the number a person says, as on every read
+        assert "建议第" in line["number"]
         assert line["may_apply_extension"] is True
         assert line["return_by"] is not None
         paged = (await client.get("/api/v1/todo?page=2&page_size=1", headers=lead)).json()

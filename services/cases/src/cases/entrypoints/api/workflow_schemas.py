@@ -24,6 +24,7 @@ class TodoItemOut(BaseModel):
     """One case a unit owes something on, and what."""
 
     case_id: str
+    number: str | None = Field(description="The case's number (青山县2026年建议第37号)")
     kind: str
     township: str
     title: str
