@@ -92,6 +92,21 @@ def etag(response: Any) -> int:
     return int(str(response.headers["etag"]).strip('W/"'))
 
 
+async def card_points(api: Platform, deputy_id: str) -> dict[str, float]:
+    """Points per rule on a deputy's card; empty while scoring has not heard of the deputy."""
+    card = await api.call(
+        "scoring",
+        "GET",
+        f"/api/v1/deputies/{deputy_id}/score-card",
+        admin(api),
+        params={"year": YEAR},
+        ok=(200, 404),
+    )
+    if card.status_code == 404:
+        return {}
+    return {str(line["rule_id"]): float(line["points"]) for line in card.json()["lines"]}
+
+
 async def known_to_notify(api: Platform, deputy_id: str) -> bool:
     """Tell whether notify's directory lists the deputy (from deputies.events)."""
     found = await api.pages("notify", "/api/v1/directory/deputies", admin(api))
@@ -284,10 +299,7 @@ async def test_reception_day_to_reply_feedback_points_and_notifications(
 
         # points: the reception day, the suggestion (lead and co-signer), the A reply, the feedback
         async def card_rules(deputy_id: str) -> set[str]:
-            card = await api.get(
-                "scoring", f"/api/v1/deputies/{deputy_id}/score-card", admin(api), {"year": YEAR}
-            )
-            return {str(line["rule_id"]) for line in card["lines"]}
+            return set(await card_points(api, deputy_id))
 
         async def scored() -> bool:
             rules = await card_rules(lead["id"])
@@ -384,10 +396,7 @@ async def test_activities_and_manuscripts_to_points_and_assessment(platform: Run
         )
 
         async def points(deputy_id: str) -> dict[str, float]:
-            card = await api.get(
-                "scoring", f"/api/v1/deputies/{deputy_id}/score-card", admin(api), {"year": YEAR}
-            )
-            return {str(line["rule_id"]): float(line["points"]) for line in card["lines"]}
+            return await card_points(api, deputy_id)
 
         async def inspected() -> bool:
             present, absent = await points(people[0]["id"]), await points(people[2]["id"])
