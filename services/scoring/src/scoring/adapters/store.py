@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.sqltypes import NullType
 
 from contracts.envelope import RawEnvelope
+from contracts.vocabulary import DeputyStatus
 from scoring.adapters.tables import Tables
 from scoring.domain.clauses import Category
 from scoring.domain.entries import Entry
@@ -176,6 +177,20 @@ class Store:
             select(t).where(t.c.township.startswith(prefix)).order_by(t.c.deputy_id)
         )
         return list(rows)
+
+    async def serving_of(self, prefix: str) -> dict[str, str]:
+        """Return the township of every deputy under a code prefix whose mandate has not ended.
+
+        Ranks, published standings and grade proposals are among the deputies who serve; a
+        deputy whose mandate ended keeps the card and the record of the part of the year served.
+        """
+        t = self.t.deputies
+        rows = await self.session.execute(
+            select(t.c.deputy_id, t.c.township).where(
+                t.c.township.startswith(prefix), t.c.status != DeputyStatus.terminated.value
+            )
+        )
+        return {r.deputy_id: r.township for r in rows}
 
     async def put_township(self, code: str, county: str, kind: str) -> None:
         """Insert or update a township."""
