@@ -8,9 +8,10 @@ write happens where it is valid), so the 422 that follows is the guard's and nam
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,51 +63,28 @@ def _bearer(settings: Any, role: str, scope: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-App = Callable[[str, str], AbstractAsyncContextManager[tuple[Any, httpx.AsyncClient, Any]]]
+# Each service's test harness: the module with running_app, the one with settings_for, options.
+HARNESS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "cases": ("cases.testing.harness", "cases.testing.harness", {"relay": False}),
+    "deputies": ("deputies.testing.api", "deputies.testing.harness", {"relay": False}),
+    "scoring": ("scoring.testing.harness", "scoring.testing.harness", {"relay": False}),
+    "notify": ("notify_harness", "notify_harness", {}),
+}
 
 
 @asynccontextmanager
-async def _cases(url: str, prefix: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, Any]]:
-    from cases.testing.harness import running_app, settings_for
-
-    settings = settings_for(url, prefix)
-    async with running_app(settings, relay=False) as (service, client):
-        yield service, client, settings
-
-
-@asynccontextmanager
-async def _deputies(url: str, prefix: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, Any]]:
-    from deputies.testing.api import running_app
-    from deputies.testing.harness import settings_for
-
-    settings = settings_for(url, prefix)
-    async with running_app(settings, relay=False) as (service, client):
-        yield service, client, settings
-
-
-@asynccontextmanager
-async def _scoring(url: str, prefix: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, Any]]:
-    from scoring.testing.harness import running_app, settings_for
-
-    settings = settings_for(url, prefix)
-    async with running_app(settings, relay=False) as (service, client):
-        yield service, client, settings
-
-
-@asynccontextmanager
-async def _notify(url: str, prefix: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, Any]]:
-    from notify_harness import running_app, settings_for
-
-    settings = settings_for(url, prefix)
-    async with running_app(settings) as (service, client):
-        yield service, client, settings
+async def _running(service: str, url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """Run a service's app on a fresh database; yield a client and its settings."""
+    apps, config, options = HARNESS[service]
+    settings = importlib.import_module(config).settings_for(url, unique("t") + ".")
+    async with importlib.import_module(apps).running_app(settings, **options) as (_, client):
+        yield client, settings
 
 
 SUGGESTION = bodies.suggestion("dep-1", "990101001")
 AUDIT = Sent("GET", "/api/v1/audit", ["query", "resource_id"], params={"resource_id": "x"})
-SERVICES: dict[str, tuple[App, str, str, list[Sent]]] = {
+SERVICES: dict[str, tuple[str, str, list[Sent]]] = {
     "cases": (
-        _cases,
         "county_admin",
         "990101",
         [
@@ -130,7 +108,6 @@ SERVICES: dict[str, tuple[App, str, str, list[Sent]]] = {
         ],
     ),
     "deputies": (
-        _deputies,
         "county_admin",
         "990101",
         [
@@ -146,7 +123,6 @@ SERVICES: dict[str, tuple[App, str, str, list[Sent]]] = {
         ],
     ),
     "scoring": (
-        _scoring,
         "county_admin",
         "990101",
         [
@@ -162,7 +138,6 @@ SERVICES: dict[str, tuple[App, str, str, list[Sent]]] = {
         ],
     ),
     "notify": (
-        _notify,
         "county_admin",
         "330102",
         [
@@ -191,8 +166,8 @@ def _nul_refusal(response: httpx.Response) -> list[Any] | None:
 
 @pytest.mark.parametrize("service", list(SERVICES))
 async def test_nul_in_request_text_is_a_422_naming_the_field(service: str) -> None:
-    app, role, scope, sent = SERVICES[service]
-    async with fresh_database() as url, app(url, unique("t") + ".") as (_, client, settings):
+    role, scope, sent = SERVICES[service]
+    async with fresh_database() as url, _running(service, url) as (client, settings):
         auth = _bearer(settings, role, scope)
         case_id = ""
         for one in sent:
