@@ -180,6 +180,8 @@ async def test_nul_in_request_text_is_a_422_naming_the_field(service: str) -> No
                 assert clean.status_code == one.made, (one.path, clean.text)
             if one.path == "/api/v1/suggestions":
                 case_id = clean.json()["case_id"]
+            anonymous = await one.request(client, {}, dirty=True)
+            assert anonymous.status_code == 401, (one.path, anonymous.text)  # authentication first
             dirty = await one.request(client, auth, dirty=True)
             assert dirty.status_code == 422, (one.path, dirty.text)
             assert _nul_refusal(dirty) == one.loc, (one.path, dirty.text)
