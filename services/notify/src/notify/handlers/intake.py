@@ -11,6 +11,7 @@ is staged. When some deliveries are due at once, this process's sender is woken 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -92,8 +93,19 @@ class _Batch:
         self.rows: list[dict[str, Any]] = []
         self.inbox: list[dict[str, Any]] = []
         self.in_app: list[dict[str, Any]] = []
+        self._rendered: dict[tuple[UUID, RecipientRef, str, Channel], Rendered] = {}
 
     def render(self, planned: Planned) -> Rendered:
+        """Render a delivery; e-mail and in-app share one text (rendered once for both)."""
+        notice = planned.notice
+        same = Channel.email if planned.channel is Channel.in_app else planned.channel
+        key = (notice.event.id, notice.recipient.ref, notice.template, same)
+        done = self._rendered.get(key)
+        if done is None:
+            done = self._rendered[key] = self._render(planned, same)
+        return done if done.channel is planned.channel else replace(done, channel=planned.channel)
+
+    def _render(self, planned: Planned, channel: Channel) -> Rendered:
         notice = planned.notice
         data = notice.event.data
         ctx = context(
@@ -103,7 +115,7 @@ class _Batch:
             township_name=self.townships.get(data.event_township()),
             subject_title=self.directory.title(data.event_subject()),
         )
-        return self.svc.renderer.render(notice.template, planned.channel, ctx)
+        return self.svc.renderer.render(notice.template, channel, ctx)
 
     def add(self, planned: Planned) -> None:
         notice = planned.notice
