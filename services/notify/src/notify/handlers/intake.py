@@ -11,8 +11,8 @@ is staged. When some deliveries are due at once, this process's sender is woken 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
