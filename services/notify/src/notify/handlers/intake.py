@@ -10,6 +10,7 @@ is staged. When some deliveries are due at once, this process's sender is woken 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PREFERENCES = Preferences()
 NO_CHANNEL = "none"
+YIELD_EVERY = 25
+"""Events taken in between two yields to the event loop (a batch is hundreds of renders)."""
 _UNRESOLVED = UUID("3a7c0d9e-51b2-5f4a-8e6d-2c1b0a9f8e7d")
 
 
@@ -183,7 +186,9 @@ async def take_batch(svc: Services, deliveries: Sequence[Delivery], uow: UnitOfW
         if route.throttle
     ]
     state = {k: (r.last_at, r.sent) for k, r in (await store.reminders(keys)).items()}
-    for delivery in deliveries:
+    for n, delivery in enumerate(deliveries, 1):
+        if n % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # let this process's sender read its SMTP replies meanwhile
         event = _event(delivery)
         intake = take_in(
             event,
