@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from email import message_from_bytes, policy
 
 import pytest
 
 from notify.adapters.base import Outgoing
-from notify.adapters.email import SmtpSender, SmtpSettings
+from notify.adapters.email import MessageBuilder, SmtpSender, SmtpSettings
 from notify.domain.model import Channel
 from notify.domain.retry import Delivered, Failed, Failure
 from notify.templates.render import Rendered
@@ -159,3 +160,25 @@ async def test_pool_connection_failures_and_drops_are_told() -> None:
     assert isinstance(refused, Failed)
     assert isinstance(after, Delivered)
     assert seen == ["opened", "dropped", "opened"]  # the refused one's connection was replaced
+
+
+def test_a_long_mixed_subject_and_the_sender_fold_into_short_lines_and_parse_back() -> None:
+    title = "交办：关于东湖镇G320国道沿线“Smart路灯”改造及老街排水管网（二期）的建议事项办理"
+    settings = SmtpSettings(sender_name='县人大 "代表" 平台')
+    raw = MessageBuilder(settings).build(
+        Outgoing("d-1", "jtj@county.gov.cn", Rendered(Channel.email, title, "正文\n第二行"))
+    )
+    head, _, _ = raw.partition(b"\r\n\r\n")
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
+    mail = message_from_bytes(raw, policy=policy.default)
+    assert mail["Subject"] == title
+    assert mail["From"].addresses[0].display_name == '县人大 "代表" 平台'
+    assert mail["From"].addresses[0].addr_spec == "notify@npc.localhost"
+    assert mail["Message-ID"] == "<d-1@notify.npc.localhost>"
+    assert mail.get_content().replace("\r\n", "\n") == "正文\n第二行"
+    ascii_name = MessageBuilder(SmtpSettings(sender_name="NPC Office")).build(
+        Outgoing("d-2", "jtj@county.gov.cn", Rendered(Channel.email, "Assigned", "body"))
+    )
+    parsed = message_from_bytes(ascii_name, policy=policy.default)
+    assert parsed["From"] == "NPC Office <notify@npc.localhost>"
+    assert parsed["Subject"] == "Assigned"

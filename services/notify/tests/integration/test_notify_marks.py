@@ -1,6 +1,6 @@
 """Outcomes recorded in one statement: each row gets its own values, only while still claimed.
 
-PostgreSQL takes one ``UPDATE … FROM (VALUES …)``; SQLite (the demo) a statement per row: both
+PostgreSQL takes one ``UPDATE … FROM unnest(…)``; SQLite (the demo) a statement per row: both
 must leave the same rows behind.
 """
 

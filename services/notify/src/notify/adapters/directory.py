@@ -247,11 +247,20 @@ class DirectoryStore:
     # -- the case projection ---------------------------------------------------------------------
 
     async def project(self, events: Iterable[EventData]) -> None:
-        """Apply cases events to the projection, in order (a returned lead unit is cleared)."""
+        """Apply cases events to the projection, in order (a returned lead unit is cleared).
+
+        The upserts between two returns are merged per subject (in order: what a later event
+        sets wins, a lead unit or deputies it does not name are kept) and written with one
+        statement per shape, not one per event (a PostgreSQL ``INSERT … ON CONFLICT`` is not in
+        SQLAlchemy's statement cache: each statement is compiled anew).
+        """
         s = self.t.subjects
+        pending: dict[tuple[str, str], dict[str, Any]] = {}
         for data in events:
             if isinstance(data, ce.CaseReturned):
                 if str(data.role) == "lead":
+                    await self._upsert_subjects(pending)
+                    pending = {}
                     await self.session.execute(
                         update(s)
                         .where(
@@ -263,27 +272,25 @@ class DirectoryStore:
                     )
                 continue
             for subject in subjects_of(data):
-                await self._upsert_subject(subject)
+                _merge(pending, subject)
+        await self._upsert_subjects(pending)
 
-    async def _upsert_subject(self, subject: Subject) -> None:
-        s = self.t.subjects
-        values = {
-            "kind": subject.kind.value,
-            "subject_id": subject.id[:64],
-            "township": subject.township,
-            "title": subject.title,
-            "lead_unit_id": subject.lead_unit_id,
-            "deputy_ids": list(subject.deputy_ids),
-        }
-        changed = {"township": subject.township, "title": subject.title}
-        if subject.lead_unit_id is not None:
-            changed["lead_unit_id"] = subject.lead_unit_id
-        if subject.deputy_ids:
-            changed["deputy_ids"] = list(subject.deputy_ids)  # type: ignore[assignment]
-        statement = self._insert(s).values(**values)
-        await self.session.execute(
-            statement.on_conflict_do_update(index_elements=["kind", "subject_id"], set_=changed)
-        )
+    async def _upsert_subjects(self, merged: Mapping[tuple[str, str], dict[str, Any]]) -> None:
+        """Upsert merged subjects: one statement for each set of columns a conflict updates."""
+        shapes: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
+        for row in merged.values():
+            shape = (row["lead_unit_id"] is not None, bool(row["deputy_ids"]))
+            shapes.setdefault(shape, []).append(row)
+        for (lead, deputies), rows in shapes.items():
+            statement = self._insert(self.t.subjects)
+            changed = ["township", "title"] + ["lead_unit_id"] * lead + ["deputy_ids"] * deputies
+            await self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["kind", "subject_id"],
+                    set_={name: statement.excluded[name] for name in changed},
+                ),
+                rows,
+            )  # executemany: one compilation for the rows
 
     async def subjects(self, keys: Iterable[tuple[SubjectKind, str]]) -> list[Subject]:
         """Return what the projection knows of some subjects."""
@@ -383,3 +390,24 @@ def _xlsx(content: bytes) -> list[tuple[int, list[str]]]:
         ]
     finally:
         book.close()
+
+
+def _merge(pending: dict[tuple[str, str], dict[str, Any]], subject: Subject) -> None:
+    """Fold one upsert of a subject into those pending, as applying them in order would."""
+    key = (subject.kind.value, subject.id[:64])
+    row = pending.get(key)
+    if row is None:
+        pending[key] = {
+            "kind": key[0],
+            "subject_id": key[1],
+            "township": subject.township,
+            "title": subject.title,
+            "lead_unit_id": subject.lead_unit_id,
+            "deputy_ids": list(subject.deputy_ids),
+        }
+        return
+    row.update(township=subject.township, title=subject.title)
+    if subject.lead_unit_id is not None:
+        row["lead_unit_id"] = subject.lead_unit_id
+    if subject.deputy_ids:
+        row["deputy_ids"] = list(subject.deputy_ids)

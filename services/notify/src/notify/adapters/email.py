@@ -12,13 +12,11 @@ a connection that failed is dropped and the next message on its slot opens a new
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.header import Header
-from email.message import Message
-from email.mime.text import MIMEText
-from email.utils import formataddr, formatdate
+from email.utils import formatdate
 from typing import Final
 
 import aiosmtplib
@@ -49,22 +47,64 @@ class SmtpSettings:
     """Connections open at once (each sends one message at a time)."""
 
 
-def build_message(settings: SmtpSettings, outgoing: Outgoing) -> Message:
-    """Return the MIME message of an outgoing e-mail (UTF-8 plain text, stable Message-ID).
+def _encoded_words(text: str) -> str:
+    """Return a header value as RFC 2047 ``utf-8`` base64 words, folded (ASCII text as it is)."""
+    text = " ".join(text.split())  # one line: no CR or LF can reach the header block
+    if text.isascii():
+        return text
+    words: list[str] = []
+    chunk = bytearray()
+    for char in text:  # at most 39 bytes a word (52 in base64, 64 with the wrapping): whole chars
+        encoded = char.encode()
+        if len(chunk) + len(encoded) > 39:
+            words.append(base64.b64encode(chunk).decode())
+            chunk.clear()
+        chunk += encoded
+    words.append(base64.b64encode(chunk).decode())
+    return "\r\n ".join(f"=?utf-8?b?{word}?=" for word in words)
 
-    Built with the ``compat32`` classes: RFC 2047 encoded words and a base64 body as the modern
-    ``EmailMessage`` makes them, at a fraction of the cost of its header folding (which was the
-    largest part of the time a message took to send).
+
+class MessageBuilder:
+    """Builds the bytes of outgoing e-mails (UTF-8 plain text, base64 body, stable Message-ID).
+
+    The headers are written directly (the sender's, computed once), not through the ``email``
+    package's objects and generator: the same RFC 5322 / 2047 / 2045 message as ``MIMEText``
+    makes, at a fraction of its cost (which was the largest part of sending).
     """
-    message = MIMEText(outgoing.message.body, "plain", "utf-8")
-    message["From"] = formataddr((settings.sender_name, settings.sender), charset="utf-8")
-    message["To"] = outgoing.address
-    # a Header instance as a value is documented (email.header); typeshed only knows str
-    message["Subject"] = Header(outgoing.message.title, "utf-8")  # type: ignore[assignment]
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = f"<{outgoing.delivery_id}@{settings.message_id_domain}>"
-    message["X-Notify-Delivery"] = outgoing.delivery_id
-    return message
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._settings = settings
+        name = _encoded_words(settings.sender_name)
+        if name and not name.startswith("=?"):
+            name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        sender = f"{name}\r\n <{settings.sender}>" if name else settings.sender  # lines <= 78
+        self._head = (
+            'Content-Type: text/plain; charset="utf-8"\r\n'
+            "MIME-Version: 1.0\r\n"
+            "Content-Transfer-Encoding: base64\r\n"
+            f"From: {sender}\r\n"
+        )
+
+    def message_id(self, delivery_id: str) -> str:
+        """Return the Message-ID of a delivery: the same for every attempt."""
+        return f"<{delivery_id}@{self._settings.message_id_domain}>"
+
+    def build(self, outgoing: Outgoing) -> bytes:
+        """Return the message of an outgoing e-mail, CRLF line ends, ready for DATA.
+
+        The header block is UTF-8 only where the address is (an internationalised mailbox is
+        sent with SMTPUTF8, RFC 6532); everything else in it is ASCII.
+        """
+        body = base64.encodebytes(outgoing.message.body.encode()).replace(b"\n", b"\r\n")
+        head = (
+            f"{self._head}"
+            f"To: {outgoing.address}\r\n"
+            f"Subject: {_encoded_words(outgoing.message.title)}\r\n"
+            f"Date: {formatdate(localtime=False, usegmt=True)}\r\n"
+            f"Message-ID: {self.message_id(outgoing.delivery_id)}\r\n"
+            f"X-Notify-Delivery: {outgoing.delivery_id}\r\n\r\n"
+        )
+        return head.encode() + body
 
 
 def _refused(exc: aiosmtplib.SMTPRecipientsRefused) -> Failed:
@@ -101,6 +141,7 @@ class SmtpSender:
     def __init__(self, settings: SmtpSettings, observe: ConnectionEvent = _ignore) -> None:
         self._settings = settings
         self._observe = observe
+        self._builder = MessageBuilder(settings)
         self._slots: asyncio.LifoQueue[aiosmtplib.SMTP | None] = asyncio.LifoQueue()
         for _ in range(max(settings.pool, 1)):
             self._slots.put_nowait(None)  # a slot without a connection yet
@@ -139,14 +180,17 @@ class SmtpSender:
         """Send one e-mail on a free connection; a failure is classified and its connection dropped."""
         if not _MAILBOX.fullmatch(outgoing.address):
             return permanent("not an e-mail address")
-        message = build_message(self._settings, outgoing)
+        message = self._builder.build(outgoing)  # the address matched _MAILBOX: no CR, LF
         slot = await self._slots.get()
         client: aiosmtplib.SMTP | None = None
         try:
             client = await self._connected(slot)  # reopened when the server hung up meanwhile
-            await client.send_message(
-                message, sender=self._settings.sender, recipients=[outgoing.address]
-            )  # the envelope given: no parsing of the headers back
+            await client.sendmail(
+                self._settings.sender,
+                [outgoing.address],
+                message,
+                mail_options=[] if outgoing.address.isascii() else ["SMTPUTF8"],
+            )
         except BaseException as exc:
             if client is not None:
                 self._drop(client)  # after an error (or a cancel) the conversation is unusable
@@ -157,7 +201,7 @@ class SmtpSender:
             return failed
         finally:
             self._slots.put_nowait(client)
-        return Delivered(message["Message-ID"])
+        return Delivered(self._builder.message_id(outgoing.delivery_id))
 
     async def close(self) -> None:
         """Say QUIT on every idle connection and close it."""

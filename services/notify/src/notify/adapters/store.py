@@ -9,16 +9,20 @@ from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Integer,
     Row,
+    String,
+    TextClause,
     and_,
-    cast,
-    column,
+    bindparam,
     func,
     or_,
     select,
+    text,
     tuple_,
     update,
-    values as sa_values,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -45,6 +49,38 @@ _MARKED = (
     "finished_at",
     "provider_id",
 )
+_TEXTS = ("delivery_id", "status", "last_error", "error_kind", "provider_id")
+_TIMES = ("next_at", "finished_at")
+
+
+def _mark_statement(table: str) -> TextClause:
+    """Return ``mark_many``'s one statement: the outcomes as arrays, ``unnest`` into rows.
+
+    Its text is the same for any number of outcomes, so it is compiled (and prepared) once, where
+    an ``UPDATE … FROM (VALUES …)`` was compiled with every outcome's parameters each time. A
+    value left NULL (``next_at``, ``finished_at``, ``provider_id``) keeps the stored one.
+    """
+    return text(
+        f"UPDATE {table} AS d SET status = o.status, attempts = o.attempts, "  # noqa: S608 (our table's name)
+        "last_error = o.last_error, error_kind = o.error_kind, "
+        "next_at = coalesce(o.next_at, d.next_at), "
+        "finished_at = coalesce(o.finished_at, d.finished_at), "
+        "provider_id = coalesce(o.provider_id, d.provider_id), "
+        "claimed_by = NULL, lease_until = NULL "
+        "FROM unnest(CAST(:delivery_id AS VARCHAR[]), CAST(:status AS VARCHAR[]), "
+        "CAST(:attempts AS INTEGER[]), CAST(:last_error AS VARCHAR[]), "
+        "CAST(:error_kind AS VARCHAR[]), CAST(:next_at AS TIMESTAMPTZ[]), "
+        "CAST(:finished_at AS TIMESTAMPTZ[]), CAST(:provider_id AS VARCHAR[])) "
+        "AS o(delivery_id, status, attempts, last_error, error_kind, next_at, finished_at, "
+        "provider_id) "
+        "WHERE d.delivery_id = o.delivery_id AND d.claimed_by = :holder "
+        f"AND d.status = '{Status.sending.value}' "
+        "RETURNING d.delivery_id"
+    ).bindparams(
+        *(bindparam(name, type_=ARRAY(String)) for name in _TEXTS),
+        bindparam("attempts", type_=ARRAY(Integer)),
+        *(bindparam(name, type_=ARRAY(DateTime(timezone=True))) for name in _TIMES),
+    )
 
 
 @dataclass(frozen=True)
@@ -327,35 +363,9 @@ class NotifyStore:
         d = self.t.deliveries
         if self.session.get_bind().dialect.name != "postgresql":
             return await self._mark_each(holder, outcomes)
-        o = sa_values(*(column(name, d.c[name].type) for name in _MARKED), name="o").data(
-            [tuple(out.get(name) for name in _MARKED) for out in outcomes]
-        )
-        keep = ("next_at", "finished_at", "provider_id")
-
-        def given(name: str) -> Any:  # a column of NULLs is text to PostgreSQL: typed again
-            return cast(o.c[name], d.c[name].type)
-
-        done = await self.session.execute(
-            update(d)
-            .where(
-                d.c.delivery_id == o.c.delivery_id,
-                d.c.claimed_by == holder,
-                d.c.status == Status.sending.value,
-            )
-            .values(
-                {
-                    **{
-                        name: given(name)
-                        for name in ("status", "attempts", "last_error", "error_kind")
-                    },
-                    **{name: func.coalesce(given(name), d.c[name]) for name in keep},
-                    "claimed_by": None,
-                    "lease_until": None,
-                }
-            )
-            .returning(d.c.delivery_id)
-        )
-        return set(done.scalars().all())
+        arrays = {name: [out.get(name) for out in outcomes] for name in _MARKED}
+        done = await self.session.execute(_mark_statement(d.fullname), {**arrays, "holder": holder})
+        return {str(i) for i in done.scalars().all()}
 
     async def _mark_each(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:
         """``mark_many`` a statement per row (SQLite has no ``UPDATE … FROM (VALUES …) AS o (…)``)."""

@@ -10,8 +10,10 @@ is staged. When some deliveries are due at once, this process's sender is woken 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PREFERENCES = Preferences()
 NO_CHANNEL = "none"
+YIELD_EVERY = 25
+"""Events taken in between two yields to the event loop (a batch is hundreds of renders)."""
 _UNRESOLVED = UUID("3a7c0d9e-51b2-5f4a-8e6d-2c1b0a9f8e7d")
 
 
@@ -96,8 +100,19 @@ class _Batch:
         self.rows: list[dict[str, Any]] = []
         self.inbox: list[dict[str, Any]] = []
         self.in_app: list[dict[str, Any]] = []
+        self._rendered: dict[tuple[UUID, RecipientRef, str, Channel], Rendered] = {}
 
     def render(self, planned: Planned) -> Rendered:
+        """Render a delivery; e-mail and in-app share one text (rendered once for both)."""
+        notice = planned.notice
+        same = Channel.email if planned.channel is Channel.in_app else planned.channel
+        key = (notice.event.id, notice.recipient.ref, notice.template, same)
+        done = self._rendered.get(key)
+        if done is None:
+            done = self._rendered[key] = self._render(planned, same)
+        return done if done.channel is planned.channel else replace(done, channel=planned.channel)
+
+    def _render(self, planned: Planned, channel: Channel) -> Rendered:
         notice = planned.notice
         data = notice.event.data
         ctx = context(
@@ -107,7 +122,7 @@ class _Batch:
             township_name=self.townships.get(data.event_township()),
             subject_title=self.directory.title(data.event_subject()),
         )
-        return self.svc.renderer.render(notice.template, planned.channel, ctx)
+        return self.svc.renderer.render(notice.template, channel, ctx)
 
     def add(self, planned: Planned) -> None:
         notice = planned.notice
@@ -175,7 +190,9 @@ async def take_batch(svc: Services, deliveries: Sequence[Delivery], uow: UnitOfW
         if route.throttle
     ]
     state = {k: (r.last_at, r.sent) for k, r in (await store.reminders(keys)).items()}
-    for delivery in deliveries:
+    for n, delivery in enumerate(deliveries, 1):
+        if n % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # let this process's sender read its SMTP replies meanwhile
         event = _event(delivery)
         intake = take_in(
             event,

@@ -80,6 +80,7 @@ class Renderer:
             autoescape=False,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # compiled once: the files are checked at start, not on every render
         )
         self._env.filters.update(FILTERS)
         self._globals = {"sender": sender, "app_url": app_url.rstrip("/")}
