@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,9 @@ class Running:
     urls: Urls
     prefix: str
     sink: MailSink
+    processes: Mapping[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    databases: Mapping[str, str] = field(default_factory=dict)
+    """Each service's process and database URL (the bench samples memory and reads tables)."""
 
     def client(self) -> Platform:
         """Return an HTTP client of the four services signing tokens with the test secret."""
@@ -53,15 +56,21 @@ class Running:
 
 
 @asynccontextmanager
-async def four_services(logs: Path | None = None) -> AsyncIterator[Running]:
-    """Start the four services on fresh databases and one fresh prefix; stop them with SIGTERM."""
+async def four_services(
+    logs: Path | None = None, env_of: Mapping[str, Mapping[str, str]] | None = None
+) -> AsyncIterator[Running]:
+    """Start the four services on fresh databases and one fresh prefix; stop them with SIGTERM.
+
+    ``env_of`` adds environment variables per service (e.g. notify's ``NOTIFY_ROUTES``).
+    """
     prefix = unique("e2e-county") + "."
     with smtp_server() as (sink, smtp_port):
         async with AsyncExitStack() as stack:
             ports = {name: free_port() for name in SERVICES}
             processes: list[asyncio.subprocess.Process] = []
+            databases: dict[str, str] = {}
             for name in SERVICES:
-                url = await stack.enter_async_context(fresh_database())
+                url = databases[name] = await stack.enter_async_context(fresh_database())
                 upper = name.upper()
                 env = {
                     f"{upper}_DATABASE_URL": url,
@@ -76,6 +85,7 @@ async def four_services(logs: Path | None = None) -> AsyncIterator[Running]:
                     "NOTIFY_SMTP_HOST": "127.0.0.1",
                     "NOTIFY_SMTP_PORT": str(smtp_port),
                     "LOG_FORMAT": "text",
+                    **(env_of or {}).get(name, {}),
                 }
                 log: Any = asyncio.subprocess.DEVNULL
                 if logs is not None:
@@ -85,7 +95,9 @@ async def four_services(logs: Path | None = None) -> AsyncIterator[Running]:
                 )
             urls = Urls(**{name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
             await asyncio.gather(*(_ready(urls.of(name)) for name in SERVICES))
-            yield Running(urls, prefix, sink)
+            yield Running(
+                urls, prefix, sink, dict(zip(SERVICES, processes, strict=True)), databases
+            )
             for process in processes:
                 process.send_signal(signal.SIGTERM)
             for process in processes:
