@@ -76,6 +76,16 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return a process's user + system CPU time so far in seconds (Linux /proc), 0 once gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """Return the q-quantile (nearest rank) of some values, None when there are none."""
     if not values:
@@ -341,6 +351,9 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
                 say("every service has the roster and one suggestion went through; offering load")
                 background.append(asyncio.create_task(watch.memory(seen.rss)))
                 load_before = os.getloadavg()[0]
+                pids = {n: p.pid for n, p in running.processes.items()}
+                cpu_before = {n: cpu_seconds(pid) for n, pid in pids.items()}
+                own_before, wall_before = time.process_time(), time.time()
                 sending = await offered(api, running, deputies, rate, seconds, seen)
                 load_after = os.getloadavg()[0]
             say(f"{len(seen.accepted)} accepted; waiting up to 30 s for the last entries and mails")
@@ -351,6 +364,9 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
                     break
                 await asyncio.sleep(0.1)
             watch.mails()
+            wall = time.time() - wall_before
+            cpu = {n: cpu_seconds(pid) - cpu_before[n] for n, pid in pids.items()}
+            cpu["bench client"] = time.process_time() - own_before
             exited = {
                 n: p.returncode for n, p in running.processes.items() if p.returncode is not None
             }
@@ -384,6 +400,8 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
         "idle_rss_mb": seen.idle_rss,
         "exited": exited,
         "load_average": {"before": load_before, "after": load_after},
+        "cpu_share": {n: c / wall for n, c in cpu.items()},
+        "cpu_ms_per_accepted": {n: 1000 * c / max(1, len(accepted)) for n, c in cpu.items()},
         "detection": "scoring's entries table polled every 10 ms; mails stamped by the SMTP sink",
         "services": list(SERVICES),
     }

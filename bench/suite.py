@@ -145,6 +145,18 @@ def _end_to_end(r: dict[str, Any]) -> list[Row]:
             _met(_under(r["mail_ms"], 1000) and r["mail_lost"] == 0),
         ),
     ]
+    if "cpu_ms_per_accepted" in r:
+        per = ", ".join(f"{n} {ms:.0f}" for n, ms in r["cpu_ms_per_accepted"].items())
+        share = ", ".join(f"{n} {c:.2f}" for n, c in r["cpu_share"].items())
+        load = r.get("load_average", {})
+        rows.append(
+            (
+                "end to end: CPU ms per accepted suggestion (cores busy)",
+                f"{per} ({share}); load average {load.get('before', 0):.1f} → {load.get('after', 0):.1f}",
+                "—",
+                "—",
+            )
+        )
     for service, mb in r["rss_mb"].items():
         idle = r.get("idle_rss_mb", {}).get(service)
         before = f" (idle {idle:.0f} MB)" if idle is not None else ""

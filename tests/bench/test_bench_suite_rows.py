@@ -43,6 +43,8 @@ def end_to_end(**changes: Any) -> dict[str, Any]:
         "idle_rss_mb": {"deputies": 158.4, "cases": 239.5, "scoring": 136.3, "notify": 139.5},
         "exited": {},
         "load_average": {"before": 6.7, "after": 7.1},
+        "cpu_share": {"cases": 0.61, "bench client": 0.2},
+        "cpu_ms_per_accepted": {"cases": 12.3, "bench client": 4.0},
         **changes,
     }
 
@@ -94,6 +96,9 @@ def test_the_end_to_end_stage_gives_latencies_losses_and_memory_per_service() ->
         "yes",
     ]
     assert got["notify: resident memory under load"][2] == "**no**"
+    assert got["end to end: CPU ms per accepted suggestion (cores busy)"][0] == (
+        "cases 12, bench client 4 (cases 0.61, bench client 0.20); load average 6.7 → 7.1"
+    )
 
 
 def test_losses_refusals_and_missing_percentiles_are_not_met() -> None:
