@@ -42,9 +42,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.progress import Progress
+from contracts import topics
 from county.api import Platform
 from kit.principal import Role
-from kit.testing import emit_results, wait_until
+from kit.testing import emit_results, read_all, wait_until
 
 COUNTY = "990101"
 TOWN = f"{COUNTY}001"
@@ -125,6 +126,8 @@ class Observed:
     refused: list[str] = field(default_factory=list)
     visible: dict[str, float] = field(default_factory=dict)
     mailed: dict[str, float] = field(default_factory=dict)
+    published: dict[str, float] = field(default_factory=dict)
+    """Case id → the Kafka timestamp of its ``cases.suggestion.submitted`` (cases' relay sent it)."""
     rss: dict[str, float] = field(default_factory=dict)
     idle_rss: dict[str, float] = field(default_factory=dict)
 
@@ -269,6 +272,14 @@ async def file_one(
     seen.scheduled[case] = due
 
 
+async def published(running: Running, seen: Observed) -> None:
+    """Read cases.events to its end; stamp each suggestion with its record's Kafka timestamp."""
+    for record in await read_all(running.prefix + topics.CASES, within=120):
+        envelope = json.loads(record.value)
+        if envelope["type"] == "cases.suggestion.submitted":
+            seen.published.setdefault(str(envelope["data"]["case_id"]), record.timestamp / 1000)
+
+
 def session_of(base: str) -> aiohttp.ClientSession:
     """Return an HTTP client of one service (aiohttp: a light client, so the load is the server's)."""
     return aiohttp.ClientSession(
@@ -327,6 +338,24 @@ async def warm_up(api: Platform, running: Running, watch: Watch, deputies: list[
     await wait_until(through, within=120, interval=0.2)
 
 
+async def tail(watch: Watch, seen: Observed, quiet: float = 20.0, within: float = 300.0) -> None:
+    """Wait until every accepted case has its entry and its mail, or nothing came for ``quiet`` s."""
+    started = last = time.time()
+    count = 0
+    while time.time() - started < within and time.time() - last < quiet:
+        watch.mails()
+        done = sum(c in seen.visible for c in seen.accepted) + sum(
+            c in seen.mailed for c in seen.accepted
+        )
+        if done == 2 * len(seen.accepted):
+            return
+        if done > count:
+            count, last = done, time.time()
+        await asyncio.sleep(0.2)
+    missing = 2 * len(seen.accepted) - count
+    say(f"gave up waiting after {time.time() - started:.0f} s: {missing} entries and mails missing")
+
+
 async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
     """Start the platform, load the roster, offer the load, wait for the tail; return results."""
     seen = Observed()
@@ -356,14 +385,9 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
                 own_before, wall_before = time.process_time(), time.time()
                 sending = await offered(api, running, deputies, rate, seconds, seen)
                 load_after = os.getloadavg()[0]
-            say(f"{len(seen.accepted)} accepted; waiting up to 30 s for the last entries and mails")
-            drain_started = time.time()
-            while time.time() - drain_started < 30:
-                watch.mails()
-                if all(c in seen.visible and c in seen.mailed for c in seen.accepted):
-                    break
-                await asyncio.sleep(0.1)
-            watch.mails()
+            say(f"{len(seen.accepted)} accepted; waiting for the last entries and mails …")
+            await tail(watch, seen)
+            await published(running, seen)
             wall = time.time() - wall_before
             cpu = {n: cpu_seconds(pid) - cpu_before[n] for n, pid in pids.items()}
             cpu["bench client"] = time.process_time() - own_before
@@ -381,10 +405,21 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
     to_entry = [seen.visible[c] - t for c, t in accepted.items() if c in seen.visible]
     to_mail = [seen.mailed[c] - t for c, t in accepted.items() if c in seen.mailed]
     http = [t - seen.scheduled[c] for c, t in accepted.items()]
+    to_kafka = [seen.published[c] - t for c, t in accepted.items() if c in seen.published]
+    kafka_to_entry = [
+        seen.visible[c] - seen.published[c]
+        for c in accepted
+        if c in seen.visible and c in seen.published
+    ]
+    kafka_to_mail = [
+        seen.mailed[c] - seen.published[c]
+        for c in accepted
+        if c in seen.mailed and c in seen.published
+    ]
     offered_n = int(rate * seconds)
     return {
         "offered_rate_per_s": rate,
-        "seconds": seconds,
+        "load_seconds": seconds,
         "offered": offered_n,
         "achieved_rate_per_s": offered_n / sending if sending else 0.0,
         "accepted_rate_per_s": len(accepted) / sending if sending else 0.0,
@@ -396,13 +431,17 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
         "entry_lost": len(accepted) - len(to_entry),
         "mail_ms": summary(to_mail),
         "mail_lost": len(accepted) - len(to_mail),
+        "published_ms": summary(to_kafka),
+        "published_to_entry_ms": summary(kafka_to_entry),
+        "published_to_mail_ms": summary(kafka_to_mail),
         "rss_mb": seen.rss,
         "idle_rss_mb": seen.idle_rss,
         "exited": exited,
         "load_average": {"before": load_before, "after": load_after},
         "cpu_share": {n: c / wall for n, c in cpu.items()},
         "cpu_ms_per_accepted": {n: 1000 * c / max(1, len(accepted)) for n, c in cpu.items()},
-        "detection": "scoring's entries table polled every 10 ms; mails stamped by the SMTP sink",
+        "detection": "scoring's entries table polled every 10 ms; mails stamped by the SMTP sink;"
+        " published = the Kafka record timestamp on cases.events",
         "services": list(SERVICES),
     }
 

@@ -27,7 +27,7 @@ def end_to_end(**changes: Any) -> dict[str, Any]:
     """Return an end-to-end stage's JSON, as bench.end_to_end emits it, with some changes."""
     return {
         "offered_rate_per_s": 100.0,
-        "seconds": 10.0,
+        "load_seconds": 10.0,
         "offered": 1000,
         "achieved_rate_per_s": 100.06,
         "accepted_rate_per_s": 100.0,
@@ -39,6 +39,9 @@ def end_to_end(**changes: Any) -> dict[str, Any]:
         "entry_lost": 0,
         "mail_ms": {"p50": 200.0, "p95": 600.0, "p99": 900.0, "max": 1200.0},
         "mail_lost": 0,
+        "published_ms": {"p50": 30.0, "p95": 90.0, "p99": 120.0, "max": 130.0},
+        "published_to_entry_ms": {"p50": 30.0, "p95": 60.0, "p99": 120.0, "max": 170.0},
+        "published_to_mail_ms": {"p50": 170.0, "p95": 510.0, "p99": 780.0, "max": 1070.0},
         "rss_mb": {"deputies": 158.5, "cases": 251.8, "scoring": 139.5, "notify": 351.2},
         "idle_rss_mb": {"deputies": 158.4, "cases": 239.5, "scoring": 136.3, "notify": 139.5},
         "exited": {},
@@ -84,7 +87,7 @@ def test_the_scoring_stage_gives_its_ratio_to_raw_against_a_quarter() -> None:
 def test_the_end_to_end_stage_gives_latencies_losses_and_memory_per_service() -> None:
     got = rows(table({"end to end": end_to_end()}, chosen("end to end")))
     assert got["end to end: HTTP accepted → ledger entry visible"] == [
-        "p50 60 ms, p95 150 ms, p99 240 ms; 0 never seen",
+        "p50 60 ms, p95 150 ms, p99 240 ms; 0 not seen by the end",
         "p99 < 250 ms",
         "yes",
     ]
@@ -96,6 +99,9 @@ def test_the_end_to_end_stage_gives_latencies_losses_and_memory_per_service() ->
         "yes",
     ]
     assert got["notify: resident memory under load"][2] == "**no**"
+    assert got["… and on cases.events → ledger entry (scoring)"][0] == (
+        "p50 30 ms, p95 60 ms, p99 120 ms"
+    )
     assert got["end to end: CPU ms per accepted suggestion (cores busy)"][0] == (
         "cases 12, bench client 4 (cases 0.61, bench client 0.20); load average 6.7 → 7.1"
     )
@@ -115,7 +121,7 @@ def test_losses_refusals_and_missing_percentiles_are_not_met() -> None:
     assert offered[2] == "**no**"
     assert got["end to end: HTTP accepted → ledger entry visible"][2] == "**no**"
     assert got["end to end: HTTP accepted → e-mail received"] == [
-        "p50 —, p95 —, p99 —; 1,000 never received",
+        "p50 —, p95 —, p99 —; 1,000 not received by the end",
         "p99 < 1 s",
         "**no**",
     ]
