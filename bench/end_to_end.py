@@ -398,8 +398,11 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
             watch.stop.set()
             for task in background:
                 task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
+            ended = await asyncio.gather(*background, return_exceptions=True)
             await engine.dispose()
+        failed = [repr(e) for e in ended if not isinstance(e, asyncio.CancelledError | None)]
+        if failed:  # a watcher that died would make every later case look lost
+            raise RuntimeError(f"a watcher of the stage failed: {failed}")
         say("stopping the services …")
     accepted = seen.accepted
     to_entry = [seen.visible[c] - t for c, t in accepted.items() if c in seen.visible]
