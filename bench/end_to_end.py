@@ -212,6 +212,8 @@ class Watch:
         self.seen = seen
         self.last_seq = 0
         self.mails_read = 0
+        self.unmatched = 0
+        """Mails whose text names no case id (the template changed?)."""
         self.stop = asyncio.Event()
 
     async def ledger(self) -> None:
@@ -236,7 +238,9 @@ class Watch:
             self.mails_read += len(fresh)
         for message, at in fresh:
             case = case_of(message)
-            if case is not None:
+            if case is None:
+                self.unmatched += 1
+            else:
                 self.seen.mailed.setdefault(case, at)
 
     async def memory(self, into: dict[str, float]) -> None:
@@ -338,8 +342,11 @@ async def warm_up(api: Platform, running: Running, watch: Watch, deputies: list[
     await wait_until(through, within=120, interval=0.2)
 
 
-async def tail(watch: Watch, seen: Observed, quiet: float = 20.0, within: float = 300.0) -> None:
-    """Wait until every accepted case has its entry and its mail, or nothing came for ``quiet`` s."""
+async def tail(watch: Watch, seen: Observed, quiet: float = 45.0, within: float = 300.0) -> None:
+    """Wait until every accepted case has its entry and its mail, or nothing came for ``quiet`` s.
+
+    45 s: longer than notify's first retry of a failed send (30 s), so a retried mail is late, not lost.
+    """
     started = last = time.time()
     count = 0
     while time.time() - started < within and time.time() - last < quiet:
@@ -434,6 +441,8 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
         "entry_lost": len(accepted) - len(to_entry),
         "mail_ms": summary(to_mail),
         "mail_lost": len(accepted) - len(to_mail),
+        "mails_received": watch.mails_read,
+        "mails_without_case_id": watch.unmatched,
         "published_ms": summary(to_kafka),
         "published_to_entry_ms": summary(kafka_to_entry),
         "published_to_mail_ms": summary(kafka_to_mail),
