@@ -30,7 +30,6 @@ import os
 import re
 import sys
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -368,10 +367,8 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
     seen = Observed()
     say("starting deputies, cases, scoring and notify as processes …")
     started = time.perf_counter()
-    env_of: Mapping[str, Mapping[str, str]] = {
-        "notify": {"NOTIFY_ROUTES": json.dumps(ROUTES)},
-    }
-    async with four_services(logs, env_of=env_of) as running:
+    routes = {"NOTIFY_ROUTES": json.dumps(ROUTES)}  # only notify reads it
+    async with four_services(logs, extra_env=routes) as running:
         say(f"ready in {time.perf_counter() - started:.0f} s (prefix {running.prefix})")
         engine = create_async_engine(running.databases["scoring"], pool_size=2)
         watch = Watch(running, engine, seen)

@@ -111,6 +111,18 @@ def _scoring(r: dict[str, Any]) -> list[Row]:
             "—",
             "—",
         ),
+        *(
+            [
+                (
+                    "scoring once consuming (start-up excluded) / raw aiokafka",
+                    f"{r['steady_per_s']:,.0f} distinct events/s = {r['steady_ratio_to_raw']:.3f}",
+                    "—",
+                    "—",
+                )
+            ]
+            if "steady_per_s" in r
+            else []
+        ),
         (
             "scoring: resident memory (backlog)",
             f"{r['rss_mb']:.0f} MB",

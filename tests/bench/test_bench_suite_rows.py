@@ -13,6 +13,8 @@ SCORING: dict[str, Any] = {
     "scoring_per_s": 283.5,
     "entries_per_s": 437.9,
     "ratio_to_raw": 0.0084,
+    "steady_per_s": 412.0,
+    "steady_ratio_to_raw": 0.012,
     "rss_mb": 196.0,
     "timed_rate_per_s": 100.0,
     "timed_events": 200,
@@ -75,6 +77,8 @@ def test_the_scoring_stage_gives_its_ratio_to_raw_against_a_quarter() -> None:
         "**no**",
     ]
     assert got["scoring: resident memory (backlog)"] == ["196 MB", "< 300 MB", "yes"]
+    steady = got["scoring once consuming (start-up excluded) / raw aiokafka"]
+    assert steady[0] == "412 distinct events/s = 0.012"
     fast = {**SCORING, "ratio_to_raw": 0.3}
     assert (
         rows(table({"scoring backlog": fast}, chosen("scoring backlog")))[

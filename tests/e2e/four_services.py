@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from processes import SECRET
 
 from county.api import Platform, Urls
@@ -27,8 +25,9 @@ from kit.testing import (
     fresh_database,
     published_all,
     service_process,
+    stop_process,
     unique,
-    wait_until,
+    wait_ready,
 )
 from notify.testing.servers import MailSink, smtp_server
 
@@ -57,11 +56,11 @@ class Running:
 
 @asynccontextmanager
 async def four_services(
-    logs: Path | None = None, env_of: Mapping[str, Mapping[str, str]] | None = None
+    logs: Path | None = None, extra_env: Mapping[str, str] | None = None
 ) -> AsyncIterator[Running]:
     """Start the four services on fresh databases and one fresh prefix; stop them with SIGTERM.
 
-    ``env_of`` adds environment variables per service (e.g. notify's ``NOTIFY_ROUTES``).
+    ``extra_env`` adds or overrides settings of every service (``NOTIFY_ROUTES``, ...).
     """
     prefix = unique("e2e-county") + "."
     with smtp_server() as (sink, smtp_port):
@@ -85,7 +84,7 @@ async def four_services(
                     "NOTIFY_SMTP_HOST": "127.0.0.1",
                     "NOTIFY_SMTP_PORT": str(smtp_port),
                     "LOG_FORMAT": "text",
-                    **(env_of or {}).get(name, {}),
+                    **(extra_env or {}),
                 }
                 log: Any = asyncio.subprocess.DEVNULL
                 if logs is not None:
@@ -94,26 +93,15 @@ async def four_services(
                     await stack.enter_async_context(service_process(name, env, log=log))
                 )
             urls = Urls(**{name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
-            await asyncio.gather(*(_ready(urls.of(name)) for name in SERVICES))
-            yield Running(
-                urls, prefix, sink, dict(zip(SERVICES, processes, strict=True)), databases
+            await asyncio.gather(
+                *(
+                    wait_ready(urls.of(name), process, within=300, name=name)
+                    for name, process in zip(SERVICES, processes, strict=True)
+                )
             )
-            for process in processes:
-                process.send_signal(signal.SIGTERM)
-            for process in processes:
-                await asyncio.wait_for(process.wait(), timeout=40)
-
-
-async def _ready(base: str) -> None:
-    async with httpx.AsyncClient(base_url=base) as client:
-
-        async def ready() -> bool:
-            try:
-                return (await client.get("/readyz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        await wait_until(ready, within=300, interval=0.5)
+            running = dict(zip(SERVICES, processes, strict=True))
+            yield Running(urls, prefix, sink, running, databases)
+            await asyncio.gather(*(stop_process(process) for process in processes))
 
 
 def logs_dir() -> Path | None:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
-import socket
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -22,7 +17,7 @@ from schemathesis.generation.case import Case
 from kit import testing as kit_testing
 from kit.auth import AuthConfig, Principal, Role
 from kit.db import kit_tables, make_engine, make_metadata
-from kit.testing import bootstrap_servers, fresh_database, unique, wait_until
+from kit.testing import bootstrap_servers, free_port, fresh_database, stop_process, unique
 
 SECRET = "e2e-secret-that-is-long-enough-for-hs256"
 
@@ -44,13 +39,6 @@ async def drained(running: Running, *, within: float = 60.0) -> None:
         await kit_testing.drained(engine, outbox, within=within)
     finally:
         await engine.dispose()
-
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def bearer(
@@ -83,9 +71,9 @@ async def service_process(
     prefix = prefix or unique("e2e") + "."
     port = free_port()
     upper = name.upper()
+    base = f"http://127.0.0.1:{port}"
     async with fresh_database() as url:
         env = {
-            **os.environ,
             f"{upper}_DATABASE_URL": url,
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
             "KAFKA_TOPIC_PREFIX": prefix,
@@ -94,28 +82,12 @@ async def service_process(
             "RELAY_POLL_SECONDS": "0.2",
             **(extra_env or {}),
         }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", name, env=env, stderr=asyncio.subprocess.DEVNULL
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            async with httpx.AsyncClient(base_url=base) as client:
-
-                async def ready() -> bool:
-                    try:
-                        return (await client.get("/readyz")).status_code == 200
-                    except httpx.TransportError:
-                        return False
-
-                await wait_until(ready, within=ready_within, interval=0.3)
+        async with kit_testing.service_process(
+            name, env, ready_at=base, ready_within=ready_within
+        ) as process:
             yield Running(base, prefix, url)
-            process.send_signal(signal.SIGTERM)
             # uvicorn shuts down gracefully, then re-raises the signal as its exit status
-            assert await asyncio.wait_for(process.wait(), timeout=40) in (0, -signal.SIGTERM)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            assert await stop_process(process) in (0, -signal.SIGTERM)
 
 
 def fuzz(base: str, headers: dict[str, str], *, examples: int) -> Counter[int]:

@@ -14,7 +14,7 @@ import contextlib
 import json
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,13 @@ import httpx
 import pytest
 import yaml
 from aiokafka import AIOKafkaProducer
-from processes import Running, bearer, free_port, service_process
+from four_services import Running, four_services, logs_dir
+from processes import bearer
 
 from cases.testing import bodies as case_bodies
 from deputies.testing import bodies as dep_bodies
 from kit.auth import Role
-from kit.testing import bootstrap_servers, unique, wait_until
-from notify.testing.servers import smtp_server
+from kit.testing import bootstrap_servers, free_port, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -140,22 +140,17 @@ async def query(client: httpx.AsyncClient, expr: str) -> list[dict[str, Any]]:
     return list(result)
 
 
-@pytest.fixture
-def mail() -> Iterator[int]:
-    """An SMTP server on loopback for notify; yields its port."""
-    with smtp_server() as (_, port):
-        yield port
-
-
-async def county_day(platform: dict[str, Running]) -> None:
+async def county_day(platform: Running) -> None:
     """Drive a small county day through the public APIs (and one poison event on a topic)."""
     admin = bearer(Role.county_admin, COUNTY)
     async with AsyncExitStack() as stack:
         clients = {
             name: await stack.enter_async_context(
-                httpx.AsyncClient(base_url=running.base + "/api/v1", headers=admin, timeout=30)
+                httpx.AsyncClient(
+                    base_url=platform.urls.of(name) + "/api/v1", headers=admin, timeout=30
+                )
             )
-            for name, running in platform.items()
+            for name in SERVICES
         }
         deputies, cases, notify = clients["deputies"], clients["cases"], clients["notify"]
         assert (
@@ -218,21 +213,16 @@ async def county_day(platform: dict[str, Running]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers())
     await producer.start()
     try:
-        topic = platform["deputies"].prefix + "deputies.events"
+        topic = platform.prefix + "deputies.events"
         await producer.send_and_wait(topic, b"not an event", key=b"poison")
     finally:
         await producer.stop()
 
 
-async def test_prometheus_scrapes_the_platform_and_every_panel_has_data(mail: int) -> None:
-    prefix = unique("prom") + "."
+async def test_prometheus_scrapes_the_platform_and_every_panel_has_data() -> None:
     async with AsyncExitStack() as stack:
-        platform: dict[str, Running] = {}
-        for name in SERVICES:
-            platform[name] = await stack.enter_async_context(
-                service_process(name, prefix=prefix, extra_env=smtp_env(name, mail))
-            )
-        targets = {name: running.base.removeprefix("http://") for name, running in platform.items()}
+        platform = await stack.enter_async_context(four_services(logs_dir(), HURRIED_NOTIFY))
+        targets = {name: platform.urls.of(name).removeprefix("http://") for name in SERVICES}
         url = await stack.enter_async_context(prometheus(targets))
         await county_day(platform)
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
@@ -283,17 +273,20 @@ async def test_prometheus_scrapes_the_platform_and_every_panel_has_data(mail: in
             assert health <= {"ok", "unknown"}, health
 
 
-def smtp_env(name: str, port: int) -> dict[str, str]:
-    """Point notify at the loopback SMTP server, and hurry its sender."""
-    if name != "notify":
-        return {}
-    # an assignment is told to the unit at once, not at the next working hour (the test may run
-    # at night): an operator's routing override, as README "Routing" describes
-    now = [
-        {"audience": "units", "template": "cases.case.assigned", "field": "units", "role": "lead"}
-    ]
-    return {
-        "NOTIFY_SMTP_PORT": str(port),
-        "NOTIFY_JOB_INTERVAL_SECONDS": "0.5",
-        "NOTIFY_ROUTES": json.dumps({"cases.case.assigned": now}),
-    }
+# An assignment is told to the unit at once, not at the next working hour (the test may run at
+# night): an operator's routing override, as README "Routing" describes; notify's sender hurried.
+HURRIED_NOTIFY = {
+    "NOTIFY_JOB_INTERVAL_SECONDS": "0.5",
+    "NOTIFY_ROUTES": json.dumps(
+        {
+            "cases.case.assigned": [
+                {
+                    "audience": "units",
+                    "template": "cases.case.assigned",
+                    "field": "units",
+                    "role": "lead",
+                }
+            ]
+        }
+    ),
+}

@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -36,7 +35,16 @@ from contracts.envelope import Envelope
 from kit.auth import AuthConfig, Principal, Role
 from kit.broker import ensure_topics, topic_partitions
 from kit.db import make_engine
-from kit.testing import bootstrap_servers, free_port, fresh_database, unique, wait_until
+from kit.testing import (
+    bootstrap_servers,
+    free_port,
+    fresh_database,
+    kill_hard,
+    start_process,
+    stop_process,
+    unique,
+    wait_ready,
+)
 from notify.handlers.consumers import GROUP as NOTIFY_GROUP
 from scoring.handlers.consume import GROUP as SCORING_GROUP
 
@@ -98,22 +106,15 @@ class Instance:
     async def start(self, *, ready_within: float = 480.0) -> None:
         """Start the process on a free port and wait until /readyz answers 200."""
         self.port = free_port()
-        env = {**os.environ, **self.env, f"{self.name.upper()}_HTTP_PORT": str(self.port)}
+        env = {**self.env, f"{self.name.upper()}_HTTP_PORT": str(self.port)}
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", self.name, env=env, stdout=log, stderr=log
-            )
-        await wait_until(self.ready, within=ready_within, interval=0.3)
+            self.process = await start_process(self.name, env, log=log)
+        await self.ready(within=ready_within)
 
-    async def ready(self) -> bool:
-        """Tell whether the instance answers /readyz with 200 (fails the test if it died)."""
-        assert self.process is not None
-        if self.process.returncode is not None:
-            raise AssertionError(
-                f"{self.name} exited with {self.process.returncode}; see {self.log}"
-            )
-        return await self.status("/readyz") == 200
+    async def ready(self, *, within: float) -> None:
+        """Wait until /readyz answers 200 (fails the test if the process died meanwhile)."""
+        await wait_ready(self.base, self.process, within=within, name=f"{self.name} ({self.log})")
 
     async def status(self, path: str, *, headers: Mapping[str, str] | None = None) -> int:
         """Return the status of a GET (0 when nothing answers)."""
@@ -126,19 +127,12 @@ class Instance:
     async def kill9(self) -> None:
         """SIGKILL the process: no clean-up of any kind."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        assert await asyncio.wait_for(self.process.wait(), timeout=30) == -signal.SIGKILL
+        assert await kill_hard(self.process) == -signal.SIGKILL
 
     async def stop(self) -> None:
         """SIGTERM the process and wait for it (SIGKILL after 40 s)."""
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(self.process.wait(), timeout=40)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+        if self.process is not None:
+            await stop_process(self.process)
 
 
 @dataclass

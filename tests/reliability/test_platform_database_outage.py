@@ -72,7 +72,7 @@ async def test_every_service_answers_503_while_postgres_is_down_and_recovers_alo
         up_at = time.monotonic()
         recovered: dict[str, float] = {}
         for name, instance in running.items():
-            await wait_until(instance.ready, within=60, interval=0.2)
+            await instance.ready(within=60)
 
             async def reads_again(instance: Instance = instance, name: str = name) -> bool:
                 return (await answer(instance, READS[name])).status_code == before[name]

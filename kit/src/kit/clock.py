@@ -10,6 +10,8 @@ the public API; production contexts use ``utcnow`` and never read the header.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -42,11 +44,36 @@ def pinned_now() -> datetime:
     return _pinned.get() or utcnow()
 
 
+# the latest instant a request pinned, and when (monotonic)
+_played: list[tuple[datetime, float]] = []
+
+
 def pin(at: datetime | None) -> Token[datetime | None]:
     """Pin the clock of the current context to ``at`` (aware) until the token is reset."""
     if at is not None and at.tzinfo is None:
         raise ValueError("the pinned instant must be timezone-aware")
+    if at is not None:  # an earlier day played again (a later phase of a demo) keeps the clock
+        _played[:] = [(max(at, _played[0][0]) if _played else at, time.monotonic())]
     return _pinned.set(at)
+
+
+def played_clock(window: float) -> Callable[[], datetime]:
+    """Return development mode's clock: a request's pinned instant, else the year being played.
+
+    Outside a pinned request (a scheduled job such as the chase of overdue cases), while requests
+    keep pinning (one in the last ``window`` seconds) it reads the latest instant played, so the
+    jobs see the played day and not the real one; afterwards, and with a window of 0, the real one.
+    """
+
+    def now() -> datetime:
+        pinned = _pinned.get()
+        if pinned is not None:
+            return pinned
+        if _played and time.monotonic() - _played[0][1] < window:
+            return _played[0][0]
+        return utcnow()
+
+    return now
 
 
 def unpin(token: Token[datetime | None]) -> None:

@@ -43,6 +43,7 @@ from kit.uow import UnitOfWorkFactory, uow_factory
 from kit.web.devclock import install_dev_clock
 from kit.web.docs import install_docs
 from kit.web.domain_errors import install_domain_errors
+from kit.web.nul import install_nul_guard
 from kit.web.problems import install_problem_handlers
 from kit.web.refusals import install_refusals
 from kit.web.requests import install_precondition_docs
@@ -241,6 +242,7 @@ def build_app(
     # the HTTP server span is FastAPI's native telemetry (on once a tracer provider is installed)
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    install_nul_guard(app)  # inside authentication: a 401 first, then text PostgreSQL can store
     install_auth(  # innermost middleware: authenticate before routing
         app,
         runtime.settings,

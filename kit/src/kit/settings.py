@@ -70,6 +70,12 @@ class ServiceSettings(BaseSettings):
         default=False,
         description="Development mode (DEV_MODE=true, set by ./dev run): allows the dev secret",
     )
+    dev_played_clock_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="Development mode only: while a request pinned X-Dev-Clock in the last N "
+        "seconds, scheduled jobs read the latest instant played (./dev run's demo year); 0: off",
+    )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     relay_batch_size: int = Field(default=500, ge=1, description="Outbox rows published per round")

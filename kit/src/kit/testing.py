@@ -197,18 +197,68 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def start_process(
+    module: str, env: Mapping[str, str], *, log: Any = asyncio.subprocess.DEVNULL
+) -> asyncio.subprocess.Process:
+    """Start ``python -m <module>`` as operators do, with ``env`` over this environment."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, env={**os.environ, **env}, stdout=log, stderr=log
+    )
+
+
+async def wait_ready(
+    base: str,
+    process: asyncio.subprocess.Process | None = None,
+    *,
+    within: float = 60.0,
+    name: str = "the service",
+) -> None:
+    """Wait until ``base``/readyz answers 200; fail at once if ``process`` exits meanwhile."""
+    import httpx  # a development dependency: tests only, never a running service
+
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+
+        async def ready() -> bool:
+            if process is not None and process.returncode is not None:
+                raise AssertionError(f"{name} exited with {process.returncode}")
+            try:
+                return (await client.get("/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await wait_until(ready, within=within, interval=0.3)
+
+
+async def stop_process(process: asyncio.subprocess.Process, *, within: float = 40.0) -> int:
+    """SIGTERM a process and return its exit status; SIGKILL it after ``within`` seconds."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return await asyncio.wait_for(process.wait(), timeout=within)
+    except TimeoutError:
+        process.kill()
+        return await process.wait()
+
+
 @asynccontextmanager
 async def service_process(
-    module: str, env: Mapping[str, str], *, log: Any = asyncio.subprocess.DEVNULL
+    module: str,
+    env: Mapping[str, str],
+    *,
+    log: Any = asyncio.subprocess.DEVNULL,
+    ready_at: str | None = None,
+    ready_within: float = 60.0,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """Run ``python -m <module>`` as operators do, with ``env`` over this environment.
 
-    Whatever is still running when the block ends is killed; ``kill_hard`` ends it before that.
+    With ``ready_at`` (its base URL) the block starts once ``/readyz`` answers 200. Whatever is
+    still running when the block ends is killed; ``stop_process`` (SIGTERM) or ``kill_hard``
+    end it before that.
     """
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, env={**os.environ, **env}, stdout=log, stderr=log
-    )
+    process = await start_process(module, env, log=log)
     try:
+        if ready_at is not None:
+            await wait_ready(ready_at, process, within=ready_within, name=f"python -m {module}")
         yield process
     finally:
         if process.returncode is None:

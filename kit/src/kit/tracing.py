@@ -14,7 +14,7 @@ variables: headers, timeout, ``OTEL_SERVICE_NAME``).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -83,6 +83,19 @@ def stamped(envelope: Envelope[Any]) -> Envelope[Any]:
     if traceparent is None:
         return envelope
     return envelope.model_copy(update={"traceparent": traceparent})
+
+
+def stamped_all(envelopes: Sequence[Envelope[Any]]) -> list[Envelope[Any]]:
+    """Return ``stamped`` of each envelope, the current traceparent read once for all of them."""
+    if all(e.traceparent is not None for e in envelopes):
+        return list(envelopes)
+    traceparent = current_traceparent()
+    if traceparent is None:
+        return list(envelopes)
+    return [
+        e if e.traceparent is not None else e.model_copy(update={"traceparent": traceparent})
+        for e in envelopes
+    ]
 
 
 def context_of(traceparent: str | None) -> Context | None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Self
 from kit import correlation, idempotency
 from kit.announcements import Announcements
 from kit.audit import AuditLog
-from kit.clock import china_day, pinned_now, utcnow
+from kit.clock import china_day, pinned_now, played_clock, utcnow
 from kit.idempotency import IdempotencyKeys, KeyedCaller
 from kit.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -42,10 +42,13 @@ class HandlerContext:
     def on(cls, runtime: ServiceRuntime, **own: Any) -> Self:
         """Return the context over a runtime's parts, with the service's ``own`` fields.
 
-        In development mode the clock is the one a request may pin (``X-Dev-Clock``).
+        In development mode the clock is the one a request may pin (``X-Dev-Clock``), and the
+        scheduled jobs read the year being played (``kit.clock.dev_now``).
         """
-        if runtime.settings.dev_mode:
-            own.setdefault("clock", pinned_now)
+        settings = runtime.settings
+        if settings.dev_mode:
+            window = settings.dev_played_clock_seconds
+            own.setdefault("clock", played_clock(window) if window else pinned_now)
         return cls(
             uow=runtime.uow,
             audit=runtime.audit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -121,25 +122,32 @@ async def test_a_permanent_failure_is_recorded_and_announced_not_retried(
 
 
 async def test_a_recipient_without_an_address_is_a_visible_failed_delivery(
-    database_url: str, topic_prefix: str
+    database_url: str, topic_prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    deputy, unknown = unique("D-"), unique("D-")
-    with smtp_server() as (_, port):
+    deputy, unknown, reachable = unique("D-"), unique("D-"), unique("D-")
+    with smtp_server() as (sink, port):
         settings = settings_for(database_url, topic_prefix, smtp_port=port)
-        async with running_core(settings) as core:
+        async with running_core(settings, jobs=True) as core:
             await add_deputy(core, deputy)  # known, but no e-mail address
+            await add_deputy(core, reachable, email="ok@example.cn")
             event = envelope(replied(deputy))
             stranger = envelope(replied(unknown))  # not in the directory at all
-            await publish(topic_prefix, event, stranger)
-            await wait_until(
-                functools.partial(_status, core, str(stranger.id), "failed"), within=60
-            )
+            mailed = envelope(replied(reachable))  # same batch: failed and pending rows together
+            with caplog.at_level(logging.WARNING, logger="kit.runner"):
+                await publish(topic_prefix, event, stranger, mailed)
+                await wait_until(
+                    functools.partial(_status, core, str(stranger.id), "failed"), within=60
+                )
+                await wait_until(_mails(sink, 1), within=60)
             [row] = await rows(core, event_id=str(event.id))
             [lost] = await rows(core, event_id=str(stranger.id))
-            [record] = await notify_events(topic_prefix, expected=1)
+            records = await notify_events(topic_prefix, expected=2)
         assert (row.status, row.last_error) == ("failed", "no usable address")
         assert (lost.recipient_id, lost.last_error) == (unknown, "not in the directory")
-        assert record["envelope"]["data"]["notification_id"] == row.delivery_id
+        failed = [r for r in records if r["envelope"]["type"] == "notify.notification.failed"]
+        assert [r["envelope"]["data"]["notification_id"] for r in failed] == [row.delivery_id]
+        # the batch was taken whole, not failed and retried event by event
+        assert not [r.message for r in caplog.records if "failed" in r.message], caplog.text
 
 
 async def test_two_senders_on_one_backlog_send_every_delivery_once(

@@ -128,7 +128,7 @@ CASES = [
         ("S-chair", "deputies.mandate.termination_flagged", W, False),
     ]),
     ("scoring.score.published", {"deputy_ids": ["D-002"]}, [("D-002", "scoring.score.published", N, False)]),
-    ("scoring.grade.changed", {}, [("D-001", "scoring.grade.changed", N, False)]),
+    ("scoring.grade.changed", {}, [("D-001", "scoring.grade.changed", D, False)]),
     ("scoring.contest.resolved", {}, [("D-001", "scoring.contest.resolved", N, False)]),
     ("scoring.points.reviewed", {"decision": "rejected"}, [("D-001", "scoring.points.reviewed", N, False)]),
     ("scoring.points.reviewed", {"decision": "approved"}, []),

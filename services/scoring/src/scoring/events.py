@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from contracts import scoring as ev
 from contracts.vocabulary import DeputyGrade, PointsCategory
@@ -11,6 +12,7 @@ from scoring.domain.assessment import TownshipAssessment
 from scoring.domain.clauses import points_category
 from scoring.domain.entries import Entry
 from scoring.domain.scorecard import ScoreCard
+from scoring.domain.totals import DeputyTotals
 
 
 def points_recorded(entry: Entry) -> ev.PointsRecorded:
@@ -29,6 +31,59 @@ def points_recorded(entry: Entry) -> ev.PointsRecorded:
         occurred_on=entry.occurred_on,
         compensates=entry.compensates,
     )
+
+
+def points_recorded_fields(entry: Entry) -> dict[str, Any]:
+    """Return the payload of ``points_recorded(entry)`` as plain fields in declaration order, for
+    ``Outbox.row_of`` (the consumer's hot path: no model built; a test compares the rows)."""
+    return {
+        "entry_id": entry.entry_id,
+        "deputy_id": entry.deputy_id,
+        "township": entry.township,
+        "year": entry.year,
+        "category": points_category(entry.rule_id),
+        "points": float(entry.points),
+        "rule_id": entry.rule_id,
+        "rule_set_version": entry.rule_set_version,
+        "source_event_id": entry.source_event_id,
+        "source_event_type": entry.source_event_type,
+        "occurred_on": entry.occurred_on,
+        "compensates": entry.compensates,
+    }
+
+
+def score_changed_fields(
+    after: DeputyTotals, *, year: int, version: int, previous_total: Decimal
+) -> dict[str, Any]:
+    """Return the payload of a deputy's ``scoring.score.changed`` as plain fields (as above)."""
+    return {
+        "deputy_id": after.deputy_id,
+        "township": after.township,
+        "year": year,
+        "total": float(after.total),
+        "confirmed_total": float(after.confirmed_total),
+        "previous_total": float(previous_total),
+        "by_category": tuple(
+            {"category": c, "points": float(after.by_category[c.value])}
+            for c in PointsCategory
+            if c.value in after.by_category
+        ),
+        "rule_set_version": version,
+    }
+
+
+def grade_changed_fields(
+    after: DeputyTotals, *, year: int, previous: DeputyGrade | None
+) -> dict[str, Any]:
+    """Return the payload of a deputy's ``scoring.grade.changed`` as plain fields (as above)."""
+    return {
+        "deputy_id": after.deputy_id,
+        "township": after.township,
+        "year": year,
+        "grade": after.grade,
+        "previous_grade": previous,
+        "total": float(after.total),
+    }
 
 
 def _by_category(card: ScoreCard) -> tuple[ev.CategoryTotal, ...]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from contracts import deputies as d
 from contracts.envelope import RawEnvelope
+from contracts.vocabulary import ActivityType, Attendance, DeputyStatus, StatusReason
 from scoring.adapters.store import Ledger
 from scoring.domain.scorecard import rank
 from scoring.handlers.consume import apply_events
@@ -82,3 +85,54 @@ async def test_cards_and_leaderboards_equal_the_cards_of_the_whole_ledger(
                 (s["rank"], s["deputy_id"], Decimal(s["total"]), s["grade"]) for s in board.json()
             ]
             assert got_board == expected, scope
+
+
+async def test_a_deputy_whose_mandate_ended_keeps_the_card_but_is_not_ranked_or_proposed(
+    database_url: str, topic_prefix: str
+) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    town = f"{COUNTY}001"
+    marks = dict.fromkeys(("d1", "d2", "d3"), Attendance.present)
+    ended = d.DeputyStatusChanged(
+        deputy_id="d2",
+        township=town,
+        levels=ev.TOWNSHIP_LEVEL,
+        from_status=DeputyStatus.active,
+        to_status=DeputyStatus.terminated,
+        reason=StatusReason.resignation,
+        effective_date=date(YEAR, 6, 1),
+        aggregate_version=2,
+    )
+    history = [
+        ev.township(town),
+        *(ev.deputy(x, town) for x in ("d1", "d2", "d3")),
+        ev.logged("a1", town, ActivityType.inspection, date(YEAR, 3, 2), marks),
+        ev.logged("a2", town, ActivityType.research, date(YEAR, 4, 2), {"d2": Attendance.present}),
+        ended,
+    ]
+    raws = [RawEnvelope.model_validate(envelope(e).model_dump(mode="json")) for e in history]
+    async with running_app(settings, relay=False) as (service, client):
+        svc = service.services
+        async with svc.uow() as uow:
+            await apply_events(svc, uow, raws)
+            await uow.commit()
+        admin = headers(settings, "county_admin", COUNTY)
+        card = (
+            await client.get(f"/api/v1/deputies/d2/score-card?year={YEAR}", headers=admin)
+        ).json()
+        assert Decimal(card["total"]) > Decimal(card["base"])  # the part of the year served counts
+        assert (card["rank_in_township"], card["rank_in_county"]) == (None, None)
+        board = await client.get(f"/api/v1/leaderboard?scope={COUNTY}&year={YEAR}", headers=admin)
+        assert board.status_code == 200, board.text
+        assert sorted((s["rank"], s["deputy_id"]) for s in board.json()) == [(1, "d1"), (1, "d3")]
+        d1 = (await client.get(f"/api/v1/deputies/d1/score-card?year={YEAR}", headers=admin)).json()
+        assert (d1["rank_in_township"], d1["rank_in_county"]) == (1, 1)
+        proposed = await client.get(f"/api/v1/proposals?scope={COUNTY}&year={YEAR}", headers=admin)
+        assert proposed.status_code == 200, proposed.text
+        assert {p["deputy_id"] for p in proposed.json()} <= {"d1", "d3"}
+        refused = await client.post(
+            "/api/v1/deputies/d2/decisions",
+            json={"year": YEAR, "proposal": "talk", "decision": "accepted", "note": "县人大常委会"},
+            headers=admin,
+        )
+        assert refused.status_code == 409, refused.text

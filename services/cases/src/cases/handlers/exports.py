@@ -113,7 +113,10 @@ async def export_cases(svc: Services, caller: Caller, flt: views.CaseFilter) -> 
     return data
 
 
-async def _facts(svc: Services, caller: Caller, period: Period) -> tuple[str, list[CaseFacts]]:
+async def period_facts(
+    svc: Services, caller: Caller, period: Period
+) -> tuple[str, list[CaseFacts]]:
+    """Return the area a statistics reader asked for (else their scope) and its cases' facts."""
     p = caller.principal
     area = period.scope or p.scope
     require_statistics_reader(p, area)
@@ -144,7 +147,7 @@ def _detail(area: str, period: Period, rows: int) -> dict[str, Any]:
 
 async def export_statistics(svc: Services, caller: Caller, period: Period) -> bytes:
     """Return statistics by township, unit, category and state as a workbook."""
-    area, facts = await _facts(svc, caller, period)
+    area, facts = await period_facts(svc, caller, period)
     today = svc.today()
     async with svc.uow() as uow:
         townships, units = await names(uow, svc.tables)
@@ -159,7 +162,7 @@ async def export_statistics(svc: Services, caller: Caller, period: Period) -> by
 
 async def export_deputies(svc: Services, caller: Caller, period: Period) -> bytes:
     """Return statistics per deputy (cases led and joined) as a workbook."""
-    area, facts = await _facts(svc, caller, period)
+    area, facts = await period_facts(svc, caller, period)
     today = svc.today()
     by_id = {f.case_id: f for f in facts}
     t = svc.tables

@@ -31,6 +31,15 @@ async def register_unit(svc: Services, caller: Caller, unit: UnitRecord) -> Unit
     return unit
 
 
+async def list_units(svc: Services, caller: Caller) -> list[UnitRecord]:
+    """Return the units serving the caller's county; operators see no business data."""
+    p = caller.principal
+    if not p.has(*(role for role in Role if role is not Role.operator)):
+        raise ForbiddenError("the unit list is for the county's people, not the platform's")
+    async with svc.uow() as uow:
+        return await svc.store(uow).all_units(p.scope[:6])
+
+
 async def set_opinion_clock(svc: Services, caller: Caller, township: str, days: int) -> None:
     """Set how many days units have to reply to the township's constituents' opinions."""
     require_staff(caller.principal, township)

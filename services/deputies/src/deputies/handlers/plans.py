@@ -28,7 +28,7 @@ from deputies.domain.plans import (
     time_errors,
 )
 from deputies.domain.rules import attendance_allowed, held_on_errors
-from deputies.handlers.activities import _check, _require_marks
+from deputies.handlers.activity_checks import check_activity, require_marks
 from deputies.handlers.context import Caller, Services, new_id, remember_creation
 from kit import clock
 from kit.errors import VersionConflictError
@@ -191,8 +191,8 @@ async def hold_plan(
         plan = await _load(uow, svc, caller, plan_id, version)
         done, activity = held(plan, attendance, svc.now())
         repo = svc.repository(uow)
-        roster = await _check(repo, activity, clock.today(svc.clock()))
-        _require_marks(caller, roster)
+        roster = await check_activity(repo, activity, clock.today(svc.clock()))
+        require_marks(caller, roster)
         activity.participants = activity.townships | {d.township for d in roster.values()}
         same = await repo.same_activity(activity)
         if same is not None:

@@ -223,7 +223,10 @@ DEFAULT_ROUTES: Final[RoutingTable] = freeze(
                 conditions=(when("decision", "rejected"),),
             )
         ],
-        "scoring.grade.changed": [Route(A.deputies, "scoring.grade.changed", T.now, "deputy_id")],
+        # a live grade moves with every batch of points during the year: once a day at most
+        "scoring.grade.changed": [
+            Route(A.deputies, "scoring.grade.changed", T.digest, "deputy_id")
+        ],
         "scoring.contest.resolved": [
             Route(A.deputies, "scoring.contest.resolved", T.now, "deputy_id")
         ],

@@ -64,6 +64,10 @@ def _row(
         "segments": 0,
         "attempts": 0,
         "created_at": now,
+        # every row of a batch names the same columns: one executemany takes failed and pending
+        "error_kind": None,
+        "last_error": None,
+        "finished_at": None,
     }
 
 

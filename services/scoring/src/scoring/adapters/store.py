@@ -25,6 +25,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert as pg_insert
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.sqltypes import NullType
 
 from contracts.envelope import RawEnvelope
+from contracts.vocabulary import DeputyStatus
 from scoring.adapters.tables import Tables
 from scoring.domain.clauses import Category
 from scoring.domain.entries import Entry
@@ -176,6 +178,20 @@ class Store:
             select(t).where(t.c.township.startswith(prefix)).order_by(t.c.deputy_id)
         )
         return list(rows)
+
+    async def serving_of(self, prefix: str) -> dict[str, str]:
+        """Return the township of every deputy under a code prefix whose mandate has not ended.
+
+        Ranks, published standings and grade proposals are among the deputies who serve; a
+        deputy whose mandate ended keeps the card and the record of the part of the year served.
+        """
+        t = self.t.deputies
+        rows = await self.session.execute(
+            select(t.c.deputy_id, t.c.township).where(
+                t.c.township.startswith(prefix), t.c.status != DeputyStatus.terminated.value
+            )
+        )
+        return {r.deputy_id: r.township for r in rows}
 
     async def put_township(self, code: str, county: str, kind: str) -> None:
         """Insert or update a township."""
@@ -415,14 +431,10 @@ class Store:
         )
 
 
-def _of_ledgers(e: Table, keys: Sequence[tuple[str, int, int]]) -> ColumnElement[bool]:
-    """Rows of some ledgers: an OR of the index's leading columns (one index range each)."""
-    return or_(
-        *(
-            and_(e.c.county == county, e.c.year == year, e.c.rule_set_version == version)
-            for county, year, version in keys
-        )
-    )
+def _of_ledger(e: Table, key: tuple[str, int, int]) -> ColumnElement[bool]:
+    """Rows of one ledger: equalities on the leading columns of every entries index."""
+    county, year, version = key
+    return and_(e.c.county == county, e.c.year == year, e.c.rule_set_version == version)
 
 
 @dataclass
@@ -534,15 +546,18 @@ class BatchStore(Store):
         wanted = set(subjects)
         if not ledgers or not wanted:
             return found
-        keys = [(x.county, x.year, x.version) for x in ledgers]
-        rows = await self.session.execute(
-            select(e)
-            .where(
-                _of_ledgers(e, keys),
+        # One SELECT per ledger (UNION ALL): equalities on (county, year, version) and
+        # ``subject = ANY(…)``, the columns of ix_entries_subject. An OR of the ledgers left the
+        # year out of the index condition.
+        parts = [
+            select(e).where(
+                _of_ledger(e, (x.county, x.year, x.version)),
                 among(self.session, e.c.subject, wanted),
             )
-            .order_by(e.c.seq)
-        )
+            for x in ledgers
+        ]
+        ordered = union_all(*parts).order_by("seq") if len(parts) > 1 else parts[0].order_by("seq")
+        rows = await self.session.execute(ordered)
         for r in rows:
             found[Ledger(r.county, r.year, r.rule_set_version)].append(entry_of(r))
         return found
@@ -557,8 +572,7 @@ class BatchStore(Store):
         rules = {r for ids in capped.values() for r in ids}
         if not people or not rules:
             return found
-        keys = [(x.county, x.year, x.version) for x in capped]
-        rows = await self.session.execute(
+        parts = [
             select(
                 e.c.county,
                 e.c.year,
@@ -568,12 +582,14 @@ class BatchStore(Store):
                 func.sum(e.c.points).label("points"),
             )
             .where(
-                _of_ledgers(e, keys),
+                _of_ledger(e, (x.county, x.year, x.version)),
                 among(self.session, e.c.rule_id, rules),
                 among(self.session, e.c.deputy_id, people),
             )
             .group_by(e.c.county, e.c.year, e.c.rule_set_version, e.c.deputy_id, e.c.rule_id)
-        )
+            for x in capped
+        ]  # one grouped lookup per ledger (see ``live_across``)
+        rows = await self.session.execute(parts[0] if len(parts) == 1 else union_all(*parts))
         for r in rows:
             ledger = Ledger(r.county, r.year, r.rule_set_version)
             if r.rule_id in capped[ledger]:

@@ -54,6 +54,10 @@ async def deputy_dossier(
         township = await _deputy_township(store, deputy_id)
         require_deputy_reader(caller.principal, deputy_id, township)
         active = await _active(store, township[:6], year)
+        if deputy_id not in await store.serving_of(township):
+            raise TransitionError(
+                f"the mandate of {deputy_id} has ended: nothing is proposed", state="terminated"
+            )
         cards, _, _ = await _cards(store, svc.rules(active), active, year)
         card = cards[deputy_id]
         facts = await facts_of(svc, store, township[:6])
@@ -94,8 +98,9 @@ async def proposals(svc: Services, caller: Caller, scope: str, year: int) -> lis
     async with svc.uow() as uow:
         store = svc.store(uow)
         active = await _active(store, scope[:6], year)
-        cards, _, roster = await _cards(store, svc.rules(active), active, year)
-        mine = sorted(d for d in cards if roster.get(d, "").startswith(scope))
+        cards, _, _ = await _cards(store, svc.rules(active), active, year)
+        roster = await store.serving_of(scope)  # nothing is proposed for an ended mandate
+        mine = sorted(d for d in cards if d in roster)
         decided = await _decisions(svc, uow, mine, year)
     return [
         _proposal(d, roster[d], cards[d].grade.value, cards[d].total, c, decided.get((d, c.value)))
@@ -138,6 +143,10 @@ async def decide(
                 "decisions are recorded by the county administration", township=township
             )
         active = await _active(store, township[:6], year)
+        if deputy_id not in await store.serving_of(township):
+            raise TransitionError(
+                f"the mandate of {deputy_id} has ended: nothing is proposed", state="terminated"
+            )
         cards, _, _ = await _cards(store, svc.rules(active), active, year)
         card = cards[deputy_id]
         if proposal not in proposed(card.grade):

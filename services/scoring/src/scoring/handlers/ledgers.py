@@ -15,7 +15,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from contracts.envelope import Envelope, RawEnvelope
+from contracts.scoring import PointsRecorded
 from kit.events import event
+from kit.tracing import current_traceparent
 from kit.uow import UnitOfWork
 from scoring.adapters.store import BatchStore, Ledger, entry_row
 from scoring.domain import clauses as cl, facts as f
@@ -33,7 +35,7 @@ from scoring.domain.intake import (
 )
 from scoring.domain.rules import RuleSet
 from scoring.domain.translate import fact_of
-from scoring.events import points_recorded
+from scoring.events import points_recorded, points_recorded_fields
 from scoring.handlers.context import Services
 
 SOURCE = "/services/scoring"
@@ -223,8 +225,19 @@ async def write(svc: Services, uow: UnitOfWork, store: BatchStore, intake: Intak
             for key in sorted(set(p.waits))
         ],
     )
-    uow.stage(
-        *(event(points_recorded(w.entry), source=SOURCE, cause=w.cause) for w in intake.written)
+    traceparent = current_traceparent()  # read once for the batch's events
+    uow.stage_rows(
+        [
+            uow.outbox.row_of(
+                PointsRecorded,
+                points_recorded_fields(w.entry),
+                source=SOURCE,
+                correlationid=w.cause.correlationid,
+                causationid=str(w.cause.id),
+                traceparent=traceparent,
+            )
+            for w in intake.written
+        ]
     )
     count_entries(svc, (w.entry for w in intake.written))
     new, moved = intake.versions_moved()

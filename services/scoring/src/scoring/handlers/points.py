@@ -117,8 +117,8 @@ class Standings:
 
 
 async def _standings(store: Store, rules: RuleSet, active: RuleSetRow, year: int) -> Standings:
-    """Return the county's totals: the projection's rows, the base for a deputy without lines."""
-    roster = {r.deputy_id: r.township for r in await store.deputies_of(active.county)}
+    """Return the serving deputies' totals: the projection's rows, the base for one without lines."""
+    roster = await store.serving_of(active.county)
     t = store.t.deputy_totals
     rows = await store.session.execute(
         select(t.c.deputy_id, t.c.township, t.c.total, t.c.minimums).where(
@@ -128,8 +128,9 @@ async def _standings(store: Store, rules: RuleSet, active: RuleSetRow, year: int
     totals = dict.fromkeys(roster, rules.base_points)
     minimums: dict[str, dict[str, int]] = {}
     for r in rows:
-        totals[r.deputy_id] = Decimal(r.total)
-        minimums[r.deputy_id] = {k: int(v) for k, v in r.minimums.items()}
+        if r.deputy_id in roster:
+            totals[r.deputy_id] = Decimal(r.total)
+            minimums[r.deputy_id] = {k: int(v) for k, v in r.minimums.items()}
     return Standings(totals, minimums, roster)
 
 
@@ -161,6 +162,8 @@ async def deputy_card(svc: Services, caller: Caller, deputy_id: str, year: int) 
         return CardView(
             mine, township, lines, ranked.get(deputy_id), None, pub.period if pub else None
         )
+    if deputy_id not in board.roster:  # the mandate ended: a card, but no place among those serving
+        return CardView(mine, township, lines, None, None)
     totals = board.totals
     in_township = {d: v for d, v in totals.items() if board.roster.get(d) == township}
     in_township.setdefault(deputy_id, totals[deputy_id])

@@ -108,7 +108,7 @@ async def publish(
                 state="under_review",
             )
         live = [e for e, status in pairs if status != Status.voided and e.occurred_on <= end]
-        roster = {r.deputy_id: r.township for r in await store.deputies_of(active.county)}
+        roster = await store.serving_of(active.county)
         cards = score_cards(live, rules, roster)
         now = svc.now()
         out: list[Publication] = []

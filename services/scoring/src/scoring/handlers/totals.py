@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import Row, func, select
 
 from contracts import scoring as ev
+from contracts.common import EventData
 from contracts.envelope import Envelope
-from contracts.vocabulary import DeputyGrade, PointsCategory
-from kit.events import event
+from contracts.vocabulary import DeputyGrade
+from kit import correlation
+from kit.tracing import current_traceparent
 from kit.uow import UnitOfWork
 from scoring.adapters.store import BatchStore, Ledger, RuleSetRow, among, entry_of
 from scoring.domain.entries import Entry
@@ -27,6 +29,7 @@ from scoring.domain.intake import LedgerKey, Written
 from scoring.domain.reviews import Status
 from scoring.domain.rules import RuleSet
 from scoring.domain.totals import DeputyTotals, advance, tally
+from scoring.events import grade_changed_fields, score_changed_fields
 from scoring.handlers.context import Services
 from scoring.handlers.ledgers import SOURCE
 
@@ -96,40 +99,42 @@ def _changed(
     after: DeputyTotals,
     base: Decimal,
     cause: Envelope[Any] | None,
+    traceparent: str | None,
 ) -> None:
-    """Stage the events of a deputy's totals that moved."""
+    """Stage the events of a deputy's totals that moved (``traceparent``: the current one)."""
     if before is None or (before.total, before.confirmed_total) != (
         after.total,
         after.confirmed_total,
     ):
-        categories = tuple(
-            ev.CategoryTotal(category=c, points=float(after.by_category[c.value]))
-            for c in PointsCategory
-            if c.value in after.by_category
+        previous = base if before is None else before.total
+        changed = score_changed_fields(
+            after, year=ledger.year, version=ledger.version, previous_total=previous
         )
-        changed = ev.ScoreChanged(
-            deputy_id=after.deputy_id,
-            township=after.township,
-            year=ledger.year,
-            total=float(after.total),
-            confirmed_total=float(after.confirmed_total),
-            previous_total=float(base if before is None else before.total),
-            by_category=categories,
-            rule_set_version=ledger.version,
-        )
-        uow.stage(event(changed, source=SOURCE, cause=cause))
+        uow.stage_rows([_row_of(uow, ev.ScoreChanged, changed, cause, traceparent)])
         svc.metrics.score_changes.labels("score").inc()
     if before is None or before.grade is not after.grade:
-        graded = ev.GradeChanged(
-            deputy_id=after.deputy_id,
-            township=after.township,
-            year=ledger.year,
-            grade=after.grade,
-            previous_grade=None if before is None else before.grade,
-            total=float(after.total),
-        )
-        uow.stage(event(graded, source=SOURCE, cause=cause))
+        was = None if before is None else before.grade
+        graded = grade_changed_fields(after, year=ledger.year, previous=was)
+        uow.stage_rows([_row_of(uow, ev.GradeChanged, graded, cause, traceparent)])
         svc.metrics.score_changes.labels("grade").inc()
+
+
+def _row_of(
+    uow: UnitOfWork,
+    model: type[EventData],
+    fields: Mapping[str, Any],
+    cause: Envelope[Any] | None,
+    traceparent: str | None,
+) -> dict[str, Any]:
+    """Return the outbox row of an event the consumer or a review caused."""
+    return uow.outbox.row_of(
+        model,
+        fields,
+        source=SOURCE,
+        correlationid=correlation.current() if cause is None else cause.correlationid,
+        causationid=None if cause is None else str(cause.id),
+        traceparent=traceparent,
+    )
 
 
 async def _save(
@@ -151,6 +156,7 @@ async def advance_totals(
     rules: Mapping[LedgerKey, RuleSet],
 ) -> None:
     """Advance the totals of every deputy a batch wrote entries for; stage what changed."""
+    traceparent = current_traceparent()  # read once for the batch's events
     by_ledger: dict[LedgerKey, dict[str, list[Written]]] = defaultdict(lambda: defaultdict(list))
     for w in written:
         by_ledger[w.ledger][w.entry.deputy_id].append(w)
@@ -177,7 +183,8 @@ async def advance_totals(
         uow.upsert(store.t.deputy_totals, KEYS, [_row(ledger, t, svc) for t in after.values()])
         for deputy_id, t in after.items():
             cause = people[deputy_id][-1].cause
-            _changed(svc, uow, ledger, before.get(deputy_id), t, ruleset.base_points, cause)
+            was = before.get(deputy_id)
+            _changed(svc, uow, ledger, was, t, ruleset.base_points, cause, traceparent)
 
 
 async def _recount(
@@ -221,8 +228,9 @@ async def _recount(
         lines_of = mine.get(deputy_id, [])
         after[deputy_id] = tally(deputy_id, township, lines_of, confirmed, rules, best)
     await _save(svc, store, ledger, list(after.values()), stored)
+    traceparent = current_traceparent()
     for deputy_id, t in after.items():
-        _changed(svc, uow, ledger, before.get(deputy_id), t, rules.base_points, cause)
+        _changed(svc, uow, ledger, before.get(deputy_id), t, rules.base_points, cause, traceparent)
 
 
 async def refresh_deputy(svc: Services, uow: UnitOfWork, entry: Row[Any]) -> None:

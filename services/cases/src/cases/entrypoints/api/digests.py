@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 
 from cases.domain.access import OVERSIGHT
-from cases.domain.errors import ForbiddenError, invalid
+from cases.domain.errors import ForbiddenError
 from cases.domain.statistics import Tally, overall, tally
-from cases.entrypoints.api.deps import CallerDep
+from cases.entrypoints.api.deps import CallerDep, PeriodQuery
 from cases.entrypoints.api.oversight_schemas import (
     DigestIn,
     DigestOut,
@@ -19,11 +18,8 @@ from cases.entrypoints.api.oversight_schemas import (
     InstructionOut,
     StatisticsOut,
 )
-from cases.handlers import digests as handlers
+from cases.handlers import digests as handlers, exports
 from cases.handlers.context import Services
-from cases.views.facts import case_facts
-from contracts.vocabulary import CaseKind
-from kit.principal import Role
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -137,35 +133,17 @@ def router(svc: Services) -> APIRouter:
     @api.get("/statistics", response_model=StatisticsOut, summary="Counts and rates")
     async def statistics(
         caller: CallerDep,
+        period: PeriodQuery,
         by: Literal["township", "unit", "category"] = "township",
-        scope: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
-        period_start: date | None = None,
-        period_end: date | None = None,
-        kind: CaseKind | None = None,
     ) -> dict[str, Any]:
-        p = caller.principal
-        area = scope or p.scope
-        if not (p.has(*OVERSIGHT, Role.township_staff) and area.startswith(p.scope)):
-            raise ForbiddenError("statistics are read by staff, leaders and auditors of the area")
-        if period_start and period_end and period_end < period_start:
-            raise invalid("period_end", "the period ends after it starts", "order")
-        async with svc.uow() as uow:
-            facts = await case_facts(
-                uow,
-                svc.tables,
-                scope=area,
-                start=period_start,
-                end=period_end,
-                kind=kind,
-                category_of=svc.categories.group,
-            )
+        area, facts = await exports.period_facts(svc, caller, period)
         today = svc.today()
         return {
             "scope": area,
-            "period_start": period_start,
-            "period_end": period_end,
+            "period_start": period.start,
+            "period_end": period.end,
             "by": by,
-            "kind": kind,
+            "kind": period.kind,
             "overall": tally_view(overall(facts, today)),
             "groups": [tally_view(t) for t in tally(facts, by=by, today=today)],
         }

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from cases.documents.workbooks import XLSX
 from cases.domain.states import State
-from cases.entrypoints.api.deps import CallerDep
+from cases.entrypoints.api.deps import CallerDep, PeriodQuery
 from cases.handlers import documents, exports
 from cases.handlers.context import Services
 from cases.views import cases as views
 from contracts.vocabulary import CaseKind
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-Scope = Annotated[str | None, Query(pattern=r"^\d{2,12}$")]
 
 
 def _file(data: bytes, media_type: str, name: str) -> Response:
@@ -80,14 +78,7 @@ def router(svc: Services) -> APIRouter:
         responses={200: {"content": {XLSX: {}}}},
         summary="Statistics by township, unit, category and state as Excel",
     )
-    async def export_statistics(
-        caller: CallerDep,
-        scope: Scope = None,
-        period_start: date | None = None,
-        period_end: date | None = None,
-        kind: CaseKind | None = None,
-    ) -> Response:
-        period = exports.Period(scope, period_start, period_end, kind)
+    async def export_statistics(caller: CallerDep, period: PeriodQuery) -> Response:
         return _file(await exports.export_statistics(svc, caller, period), XLSX, "statistics.xlsx")
 
     @api.get(
@@ -96,14 +87,7 @@ def router(svc: Services) -> APIRouter:
         responses={200: {"content": {XLSX: {}}}},
         summary="Statistics per deputy as Excel",
     )
-    async def export_deputies(
-        caller: CallerDep,
-        scope: Scope = None,
-        period_start: date | None = None,
-        period_end: date | None = None,
-        kind: CaseKind | None = None,
-    ) -> Response:
-        period = exports.Period(scope, period_start, period_end, kind)
+    async def export_deputies(caller: CallerDep, period: PeriodQuery) -> Response:
         return _file(await exports.export_deputies(svc, caller, period), XLSX, "deputies.xlsx")
 
     return api

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, status
 from cases.adapters.store import UnitRecord
 from cases.entrypoints.api.deps import CallerDep
 from cases.entrypoints.api.schemas import ClockIn, UnitIn, UnitOut
+from cases.handlers import units as handlers
 from cases.handlers.context import Services
-from cases.handlers.units import register_unit, set_opinion_clock
 
 
 def router(svc: Services) -> APIRouter:
@@ -24,14 +24,13 @@ def router(svc: Services) -> APIRouter:
         summary="Register a handling unit (承办单位)",
     )
     async def create_unit(body: UnitIn, caller: CallerDep) -> Any:
-        return await register_unit(
+        return await handlers.register_unit(
             svc, caller, UnitRecord(body.unit_id, body.name, body.scope, True)
         )
 
     @api.get("/units", response_model=list[UnitOut], summary="Handling units of your area")
     async def list_units(caller: CallerDep) -> Any:
-        async with svc.uow() as uow:
-            return await svc.store(uow).all_units(caller.principal.scope[:6])
+        return await handlers.list_units(svc, caller)
 
     @api.put(
         "/townships/{township}/opinion-clock",
@@ -41,6 +40,6 @@ def router(svc: Services) -> APIRouter:
     async def put_clock(
         township: Annotated[str, Path(pattern=r"^\d{9}$")], body: ClockIn, caller: CallerDep
     ) -> None:
-        await set_opinion_clock(svc, caller, township, body.opinion_days)
+        await handlers.set_opinion_clock(svc, caller, township, body.opinion_days)
 
     return api
