@@ -35,7 +35,7 @@ from contracts import topics
 from contracts.envelope import Envelope
 from contracts.vocabulary import ActivityType, Attendance
 from kit.broker import ensure_topics
-from kit.testing import free_port, fresh_database, service_process, unique
+from kit.testing import emit_results, free_port, fresh_database, service_process, unique
 from scoring.bootstrap import migrate
 from scoring.testing import events as ev
 from scoring.testing.harness import SECRET, envelope, headers, settings_for
@@ -112,7 +112,7 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def main(count: int, rate: float, timed: int, settle: bool = False) -> None:
+async def main(count: int, rate: float, timed: int, settle: bool = False) -> dict[str, Any]:
     """Produce, consume raw, consume with scoring, then time single events; print the results."""
     print(f"generating {count:,} events …", file=sys.stderr)
     history = mixed_history(2026, count, towns=4, deputies=50, redeliveries=0.01)
@@ -205,6 +205,24 @@ async def main(count: int, rate: float, timed: int, settle: bool = False) -> Non
             f"HTTP score card showing the new line (sample of {len(card)}): "
             f"median {sorted(card)[len(card) // 2] * 1000:.0f} ms, max {max(card) * 1000:.0f} ms"
         )
+    raw_per_s = len(events) / raw
+    return {
+        "events": len(events),
+        "distinct": history.distinct,
+        "raw_aiokafka_per_s": raw_per_s,
+        "scoring_per_s": ours,
+        "entries_per_s": written / elapsed,
+        "ratio_to_raw": ours / raw_per_s,
+        "steady_per_s": steady,
+        "steady_ratio_to_raw": steady / raw_distinct,
+        "rss_mb": peak,
+        "timed_rate_per_s": rate,
+        "timed_events": len(ordered),
+        "timed_sent": timed,
+        "visible_p50_ms": p50 * 1000,
+        "visible_p99_ms": p99 * 1000,
+        "card_median_ms": sorted(card)[len(card) // 2] * 1000 if card else None,
+    }
 
 
 async def timed_events(
@@ -314,4 +332,4 @@ if __name__ == "__main__":
         "--settle", action="store_true", help="let the relay publish the backlog's events first"
     )
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.rate, args.timed, args.settle))
+    emit_results(asyncio.run(main(args.events, args.rate, args.timed, args.settle)))

@@ -12,7 +12,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,9 @@ class Running:
     urls: Urls
     prefix: str
     sink: MailSink
+    processes: Mapping[str, asyncio.subprocess.Process] = field(default_factory=dict)
+    databases: Mapping[str, str] = field(default_factory=dict)
+    """Each service's process and database URL (the bench samples memory and reads tables)."""
 
     def client(self) -> Platform:
         """Return an HTTP client of the four services signing tokens with the test secret."""
@@ -64,8 +67,9 @@ async def four_services(
         async with AsyncExitStack() as stack:
             ports = {name: free_port() for name in SERVICES}
             processes: list[asyncio.subprocess.Process] = []
+            databases: dict[str, str] = {}
             for name in SERVICES:
-                url = await stack.enter_async_context(fresh_database())
+                url = databases[name] = await stack.enter_async_context(fresh_database())
                 upper = name.upper()
                 env = {
                     f"{upper}_DATABASE_URL": url,
@@ -95,7 +99,8 @@ async def four_services(
                     for name, process in zip(SERVICES, processes, strict=True)
                 )
             )
-            yield Running(urls, prefix, sink)
+            running = dict(zip(SERVICES, processes, strict=True))
+            yield Running(urls, prefix, sink, running, databases)
             await asyncio.gather(*(stop_process(process) for process in processes))
 
 

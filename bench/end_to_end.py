@@ -1,0 +1,473 @@
+"""End to end at a fixed offered rate: POST /suggestions → ledger entry visible, → e-mail received.
+
+The four services run as processes (``python -m <service>``, tests/e2e/four_services.py) on the
+real broker and fresh PostgreSQL databases, notify mailing a local SMTP sink. The roster goes in
+through the deputies API (a township, a station, deputies) and notify's directory API (the
+township's staff mailbox). Notify's routing is overridden (``NOTIFY_ROUTES``, as an operator would)
+so a filed suggestion is mailed to the township staff at once rather than in their daily digest.
+
+Suggestions are then filed open loop: request *n* is sent at ``start + n / rate`` whatever the
+earlier ones are doing. Each 201 gives a case id and the time it was accepted; from then on:
+
+- **ledger entry visible**: a watcher reads scoring's ``entries`` table (what the score card reads)
+  every 10 ms for new rows (``seq`` above the last seen; subject ``case:<id>``) and stamps each
+  case the first time one of its entries is there;
+- **e-mail received**: the sink stamps each message as its DATA arrives; the case id is read from
+  the message's text (the template's ``编号：<case id>``).
+
+Meanwhile each service's resident memory (VmRSS in /proc) is sampled every 0.5 s.
+
+Run: ``PYTHONPATH=.:tests/e2e python -m bench.end_to_end [--rate 100] [--seconds 30]``
+(``./dev bench --only "end to end"`` sets the path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from four_services import SERVICES, Running, four_services
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bench.progress import Progress
+from contracts import topics
+from county.api import Platform
+from kit.principal import Role
+from kit.testing import emit_results, read_all, wait_until
+
+COUNTY = "990101"
+TOWN = f"{COUNTY}001"
+DEPUTIES = 20
+ROUTES = {
+    "cases.suggestion.submitted": [
+        {"audience": "township_staff", "template": "cases.suggestion.submitted", "timing": "now"}
+    ]
+}
+"""Notify's override: a filed suggestion mails the township staff now (the default is a digest)."""
+
+_CASE_ID = re.compile(r"编号：\s*(\S+)")
+
+
+def say(message: str) -> None:
+    """Print one progress line of the stage."""
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def rss_mb(pid: int) -> float:
+    """Return a process's resident memory in MB (Linux /proc), 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return a process's user + system CPU time so far in seconds (Linux /proc), 0 once gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Return the q-quantile (nearest rank) of some values, None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def summary(values: list[float]) -> dict[str, float | None]:
+    """Return p50, p95, p99 and max of latencies in seconds, as milliseconds."""
+    ms = [v * 1000 for v in values]
+    return {
+        "p50": percentile(ms, 0.50),
+        "p95": percentile(ms, 0.95),
+        "p99": percentile(ms, 0.99),
+        "max": max(ms) if ms else None,
+    }
+
+
+def case_of(message: EmailMessage) -> str | None:
+    """Return the case id a suggestion's mail names (its text part), if any."""
+    body = message.get_body(preferencelist=("plain",))
+    content = body.get_content() if body is not None else ""
+    found = _CASE_ID.search(str(content))
+    return found.group(1) if found else None
+
+
+@dataclass
+class Observed:
+    """What the stage saw, in wall-clock seconds (``time.time()``, the sink's clock)."""
+
+    sent: dict[int, float] = field(default_factory=dict)
+    accepted: dict[str, float] = field(default_factory=dict)
+    """Case id → when its 201 arrived."""
+    scheduled: dict[str, float] = field(default_factory=dict)
+    """Case id → when its request was due."""
+    refused: list[str] = field(default_factory=list)
+    visible: dict[str, float] = field(default_factory=dict)
+    mailed: dict[str, float] = field(default_factory=dict)
+    published: dict[str, float] = field(default_factory=dict)
+    """Case id → the Kafka timestamp of its ``cases.suggestion.submitted`` (cases' relay sent it)."""
+    rss: dict[str, float] = field(default_factory=dict)
+    idle_rss: dict[str, float] = field(default_factory=dict)
+
+
+async def roster(api: Platform) -> list[str]:
+    """Register the township, a station and the deputies; give the staff a mailbox in notify."""
+    admin = api.token(Role.county_admin, COUNTY, who="bench-admin")
+    await api.call(
+        "deputies",
+        "POST",
+        "/api/v1/townships",
+        admin,
+        body={"code": TOWN, "name": "东湖镇", "kind": "town"},
+    )
+    station = await api.call(
+        "deputies",
+        "POST",
+        "/api/v1/stations",
+        admin,
+        body={
+            "township": TOWN,
+            "name": "东湖镇人大代表之家",
+            "kind": "home",
+            "address": "青山县东湖镇",
+            "schedule": "每单月15日",
+        },
+    )
+    ids = []
+    for n in range(DEPUTIES):
+        made = await api.call(
+            "deputies",
+            "POST",
+            "/api/v1/deputies",
+            admin,
+            body={
+                "township": TOWN,
+                "name": f"代表{n:02d}",
+                "gender": "female" if n % 2 else "male",
+                "levels": ["township"],
+                "term": 18,
+                "elected_on": "2021-12-28",
+                "station_id": station.json()["id"],
+            },
+        )
+        ids.append(str(made.json()["id"]))
+    await api.call(
+        "notify",
+        "PUT",
+        "/api/v1/directory/staff/S-bench",
+        admin,
+        version=0,
+        body={
+            "name": "东湖镇人大主席团",
+            "township": TOWN,
+            "offices": ["township_staff"],
+            "contacts": {"email": "dh-office@example.cn"},
+        },
+    )
+    return ids
+
+
+def suggestion(n: int, deputy: str) -> dict[str, Any]:
+    """Return the n-th suggestion's body, filed by one deputy."""
+    return {
+        "township": TOWN,
+        "title": f"关于东湖镇第{n}号村道拓宽改造的建议",
+        "content": "村道路面狭窄，会车困难，雨天积水严重，建议列入农村公路提升改造计划。",
+        "category": "交通出行",
+        "lead_deputy_id": deputy,
+        "co_deputy_ids": [],
+        "level": "township",
+        "timing": "between_sessions",
+    }
+
+
+class Watch:
+    """Stamps cases as their ledger entries and mails appear; samples memory."""
+
+    def __init__(self, running: Running, engine: AsyncEngine, seen: Observed) -> None:
+        self.running = running
+        self.engine = engine
+        self.seen = seen
+        self.last_seq = 0
+        self.mails_read = 0
+        self.unmatched = 0
+        """Mails whose text names no case id (the template changed?)."""
+        self.stop = asyncio.Event()
+
+    async def ledger(self) -> None:
+        """Read new ledger rows every 10 ms; stamp each case the first time it shows."""
+        query = text("SELECT seq, subject FROM entries WHERE seq > :last ORDER BY seq")
+        while not self.stop.is_set():
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(query, {"last": self.last_seq})).all()
+            now = time.time()
+            for seq, subject in rows:
+                self.last_seq = max(self.last_seq, int(seq))
+                case = str(subject).removeprefix("case:")
+                self.seen.visible.setdefault(case, now)
+            await asyncio.sleep(0.01)
+
+    def mails(self) -> None:
+        """Stamp each new mail's case with the time the sink received it."""
+        sink = self.running.sink
+        with sink.lock:
+            messages, arrived = sink.messages[self.mails_read :], sink.arrived[self.mails_read :]
+            fresh = list(zip(messages, arrived, strict=True))
+            self.mails_read += len(fresh)
+        for message, at in fresh:
+            case = case_of(message)
+            if case is None:
+                self.unmatched += 1
+            else:
+                self.seen.mailed.setdefault(case, at)
+
+    async def memory(self, into: dict[str, float]) -> None:
+        """Keep the highest VmRSS of each service every 0.5 s until stopped."""
+        while not self.stop.is_set():
+            self.sample(into)
+            await asyncio.sleep(0.5)
+
+    def sample(self, into: dict[str, float]) -> None:
+        """Record each service's VmRSS now if it is the highest so far."""
+        for name, process in self.running.processes.items():
+            into[name] = max(into.get(name, 0.0), rss_mb(process.pid))
+
+
+async def file_one(
+    session: aiohttp.ClientSession, token: str, body: dict[str, Any], due: float, seen: Observed
+) -> None:
+    """POST one suggestion; record when it was accepted (or why not)."""
+    try:
+        async with session.post(
+            "/api/v1/suggestions", json=body, headers={"Authorization": f"Bearer {token}"}
+        ) as response:
+            answer = await response.read()
+    except (aiohttp.ClientError, TimeoutError) as error:
+        seen.refused.append(type(error).__name__)
+        return
+    now = time.time()
+    if response.status != 201:
+        seen.refused.append(str(response.status))
+        return
+    case = str(json.loads(answer)["case_id"])
+    seen.accepted[case] = now
+    seen.scheduled[case] = due
+
+
+async def published(running: Running, seen: Observed) -> None:
+    """Read cases.events to its end; stamp each suggestion with its record's Kafka timestamp."""
+    for record in await read_all(running.prefix + topics.CASES, within=120):
+        envelope = json.loads(record.value)
+        if envelope["type"] == "cases.suggestion.submitted":
+            seen.published.setdefault(str(envelope["data"]["case_id"]), record.timestamp / 1000)
+
+
+def session_of(base: str) -> aiohttp.ClientSession:
+    """Return an HTTP client of one service (aiohttp: a light client, so the load is the server's)."""
+    return aiohttp.ClientSession(
+        base_url=base,
+        connector=aiohttp.TCPConnector(limit=200),
+        timeout=aiohttp.ClientTimeout(total=60),
+    )
+
+
+async def offered(
+    api: Platform,
+    running: Running,
+    deputies: list[str],
+    rate: float,
+    seconds: float,
+    seen: Observed,
+) -> float:
+    """File ``rate × seconds`` suggestions on a fixed schedule; return the seconds the sending took."""
+    total = int(rate * seconds)
+    tokens = [api.token(Role.deputy, TOWN, who=d) for d in deputies]
+    shown = Progress(f"filing at {rate:.0f}/s", total)
+    async with session_of(running.urls.cases) as session:
+        tasks: list[asyncio.Task[None]] = []
+        start = time.time()
+        for n in range(total):
+            due = start + n / rate
+            await asyncio.sleep(max(0.0, due - time.time()))
+            d = n % len(deputies)
+            body = suggestion(n + 1, deputies[d])
+            tasks.append(asyncio.create_task(file_one(session, tokens[d], body, due, seen)))
+            shown.update(n + 1)
+        sending = time.time() - start
+        shown.finish()
+        say(f"all {total} sent in {sending:.1f} s; waiting for the answers …")
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=120)
+    return sending
+
+
+async def warm_up(api: Platform, running: Running, watch: Watch, deputies: list[str]) -> None:
+    """File one suggestion until cases has the roster; wait for its ledger entry and its mail."""
+    probe = Observed()
+    token = api.token(Role.deputy, TOWN, who=deputies[0])
+    async with session_of(running.urls.cases) as session:
+
+        async def filed() -> bool:
+            await file_one(session, token, suggestion(0, deputies[0]), time.time(), probe)
+            return bool(probe.accepted)  # 422 until cases has the roster
+
+        await wait_until(filed, within=120, interval=0.5)
+    (case,) = probe.accepted
+
+    async def through() -> bool:
+        watch.mails()
+        return case in watch.seen.visible and case in watch.seen.mailed
+
+    await wait_until(through, within=120, interval=0.2)
+
+
+async def tail(watch: Watch, seen: Observed, quiet: float = 45.0, within: float = 300.0) -> None:
+    """Wait until every accepted case has its entry and its mail, or nothing came for ``quiet`` s.
+
+    45 s: longer than notify's first retry of a failed send (30 s), so a retried mail is late, not lost.
+    """
+    started = last = time.time()
+    count = 0
+    while time.time() - started < within and time.time() - last < quiet:
+        watch.mails()
+        done = sum(c in seen.visible for c in seen.accepted) + sum(
+            c in seen.mailed for c in seen.accepted
+        )
+        if done == 2 * len(seen.accepted):
+            return
+        if done > count:
+            count, last = done, time.time()
+        await asyncio.sleep(0.2)
+    missing = 2 * len(seen.accepted) - count
+    say(f"gave up waiting after {time.time() - started:.0f} s: {missing} entries and mails missing")
+
+
+async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
+    """Start the platform, load the roster, offer the load, wait for the tail; return results."""
+    seen = Observed()
+    say("starting deputies, cases, scoring and notify as processes …")
+    started = time.perf_counter()
+    routes = {"NOTIFY_ROUTES": json.dumps(ROUTES)}  # only notify reads it
+    async with four_services(logs, extra_env=routes) as running:
+        say(f"ready in {time.perf_counter() - started:.0f} s (prefix {running.prefix})")
+        engine = create_async_engine(running.databases["scoring"], pool_size=2)
+        watch = Watch(running, engine, seen)
+        background = [asyncio.create_task(watch.ledger())]
+        try:
+            async with running.client() as api:
+                deputies = await roster(api)
+                say(
+                    f"roster: township {TOWN}, {len(deputies)} deputies, staff mailbox; warming up …"
+                )
+                await warm_up(api, running, watch, deputies)
+                watch.sample(seen.idle_rss)
+                say("every service has the roster and one suggestion went through; offering load")
+                background.append(asyncio.create_task(watch.memory(seen.rss)))
+                load_before = os.getloadavg()[0]
+                pids = {n: p.pid for n, p in running.processes.items()}
+                cpu_before = {n: cpu_seconds(pid) for n, pid in pids.items()}
+                own_before, wall_before = time.process_time(), time.time()
+                sending = await offered(api, running, deputies, rate, seconds, seen)
+                load_after = os.getloadavg()[0]
+            say(f"{len(seen.accepted)} accepted; waiting for the last entries and mails …")
+            await tail(watch, seen)
+            await published(running, seen)
+            wall = time.time() - wall_before
+            cpu = {n: cpu_seconds(pid) - cpu_before[n] for n, pid in pids.items()}
+            cpu["bench client"] = time.process_time() - own_before
+            exited = {
+                n: p.returncode for n, p in running.processes.items() if p.returncode is not None
+            }
+        finally:
+            watch.stop.set()
+            for task in background:
+                task.cancel()
+            ended = await asyncio.gather(*background, return_exceptions=True)
+            await engine.dispose()
+        failed = [repr(e) for e in ended if not isinstance(e, asyncio.CancelledError | None)]
+        if failed:  # a watcher that died would make every later case look lost
+            raise RuntimeError(f"a watcher of the stage failed: {failed}")
+        say("stopping the services …")
+    accepted = seen.accepted
+    to_entry = [seen.visible[c] - t for c, t in accepted.items() if c in seen.visible]
+    to_mail = [seen.mailed[c] - t for c, t in accepted.items() if c in seen.mailed]
+    http = [t - seen.scheduled[c] for c, t in accepted.items()]
+    to_kafka = [seen.published[c] - t for c, t in accepted.items() if c in seen.published]
+    kafka_to_entry = [
+        seen.visible[c] - seen.published[c]
+        for c in accepted
+        if c in seen.visible and c in seen.published
+    ]
+    kafka_to_mail = [
+        seen.mailed[c] - seen.published[c]
+        for c in accepted
+        if c in seen.mailed and c in seen.published
+    ]
+    offered_n = int(rate * seconds)
+    return {
+        "offered_rate_per_s": rate,
+        "load_seconds": seconds,
+        "offered": offered_n,
+        "achieved_rate_per_s": offered_n / sending if sending else 0.0,
+        "accepted_rate_per_s": len(accepted) / sending if sending else 0.0,
+        "accepted": len(accepted),
+        "refused": len(seen.refused),
+        "refusals": sorted(set(seen.refused)),
+        "http_ms": summary(http),
+        "entry_ms": summary(to_entry),
+        "entry_lost": len(accepted) - len(to_entry),
+        "mail_ms": summary(to_mail),
+        "mail_lost": len(accepted) - len(to_mail),
+        "mails_received": watch.mails_read,
+        "mails_without_case_id": watch.unmatched,
+        "published_ms": summary(to_kafka),
+        "published_to_entry_ms": summary(kafka_to_entry),
+        "published_to_mail_ms": summary(kafka_to_mail),
+        "rss_mb": seen.rss,
+        "idle_rss_mb": seen.idle_rss,
+        "exited": exited,
+        "load_average": {"before": load_before, "after": load_after},
+        "cpu_share": {n: c / wall for n, c in cpu.items()},
+        "cpu_ms_per_accepted": {n: 1000 * c / max(1, len(accepted)) for n, c in cpu.items()},
+        "detection": "scoring's entries table polled every 10 ms; mails stamped by the SMTP sink;"
+        " published = the Kafka record timestamp on cases.events",
+        "services": list(SERVICES),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stage; print and emit its JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=100.0, help="suggestions offered per second")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long the load is offered")
+    parser.add_argument("--logs", type=Path, help="keep the services' logs in this folder")
+    args = parser.parse_args(argv)
+    if args.logs:
+        args.logs.mkdir(parents=True, exist_ok=True)
+    results = asyncio.run(asyncio.wait_for(run(args.rate, args.seconds, args.logs), 900))
+    emit_results(results)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
