@@ -11,11 +11,11 @@ from prometheus_client import CollectorRegistry
 from kit.group_commit import GroupCommit, GroupCommitMetrics
 
 
-class Refused(Exception):
+class RefusedError(Exception):
     """One item's own refusal."""
 
 
-class Outage(Exception):
+class OutageError(Exception):
     """Every item's error: nothing can be written."""
 
 
@@ -30,10 +30,10 @@ class Writer:
         self.batches.append(list(items))
         await asyncio.sleep(0.01)  # a round trip: the next callers queue meanwhile
         if self.down:
-            raise Outage("database down")
+            raise OutageError("database down")
         if 99 in items:
-            raise Refused("99 spoils its transaction")
-        return [Refused(str(i)) if i < 0 else i * 10 for i in items]
+            raise RefusedError("99 spoils its transaction")
+        return [RefusedError(str(i)) if i < 0 else i * 10 for i in items]
 
 
 async def _answers(commit: GroupCommit[int, int], items: Sequence[int]) -> list[object]:
@@ -56,8 +56,9 @@ async def test_a_refused_item_costs_its_neighbours_nothing() -> None:
     writer = Writer()
     commit = GroupCommit("t", writer)
     answers = await _answers(commit, [1, 2, -3, 4])
-    assert answers[:2] == [10, 20] and answers[3] == 40
-    assert isinstance(answers[2], Refused)
+    assert answers[:2] == [10, 20]
+    assert answers[3] == 40
+    assert isinstance(answers[2], RefusedError)
     assert writer.batches == [[1, 2, -3, 4]]  # one transaction, not split
 
 
@@ -66,17 +67,19 @@ async def test_a_batch_that_fails_as_a_whole_is_written_again_item_by_item() -> 
     registry = CollectorRegistry()
     commit = GroupCommit("t", writer, metrics=GroupCommitMetrics(registry))
     answers = await _answers(commit, [0, 12, 99, 14])
-    assert answers[0] == 0 and answers[1] == 120 and answers[3] == 140
-    assert isinstance(answers[2], Refused)
+    assert answers[0] == 0
+    assert answers[1] == 120
+    assert answers[3] == 140
+    assert isinstance(answers[2], RefusedError)
     assert writer.batches == [[0, 12, 99, 14], [0], [12], [99], [14]]
     assert registry.get_sample_value("group_commit_split_total", {"name": "t"}) == 1
 
 
 async def test_a_shared_error_is_every_items_answer_at_once() -> None:
     writer = Writer(down=True)
-    commit = GroupCommit("t", writer, shared=lambda e: isinstance(e, Outage))
+    commit = GroupCommit("t", writer, shared=lambda e: isinstance(e, OutageError))
     answers = await _answers(commit, range(5))
-    assert all(isinstance(a, Outage) for a in answers)
+    assert all(isinstance(a, OutageError) for a in answers)
     assert writer.batches == [[0, 1, 2, 3, 4]]  # no item written again alone
 
 
@@ -87,7 +90,8 @@ async def test_a_lone_item_is_written_at_once() -> None:
     first = asyncio.ensure_future(commit(8))
     await asyncio.sleep(0)  # 8 is being written: 9 and 10 queue behind it
     later = await _answers(commit, [9, 10])
-    assert await first == 80 and later == [90, 100]
+    assert await first == 80
+    assert later == [90, 100]
     assert writer.batches == [[7], [8], [9, 10]]
 
 
