@@ -63,6 +63,9 @@ class GroupCommit(Generic[Item, Result]):
         self.max_batch = max_batch
         self.shared = shared
         self._metrics = metrics
+        if metrics is not None:  # at 0 from the start: the first split moves `increase()`
+            metrics.batch_size.labels(name)
+            metrics.split.labels(name)
         self._queue: list[tuple[Item, asyncio.Future[Result]]] = []
         self._writer: asyncio.Task[None] | None = None
 
