@@ -47,7 +47,11 @@ class GroupCommitMetrics:
 
 
 class GroupCommit(Generic[Item, Result]):
-    """Queues items of concurrent requests and writes them in batches, one batch at a time."""
+    """Queues items of concurrent requests and writes them in batches, ``writers`` at a time.
+
+    With more than one writer a batch reads and prepares while another holds the locks it
+    needs (the database serialises what must be serial, e.g. a counter row).
+    """
 
     def __init__(
         self,
@@ -55,27 +59,31 @@ class GroupCommit(Generic[Item, Result]):
         write_batch: Callable[[Sequence[Item]], Awaitable[Sequence[Result | BaseException]]],
         *,
         max_batch: int = 64,
+        writers: int = 1,
         shared: Callable[[BaseException], bool] = is_database_outage,
         metrics: GroupCommitMetrics | None = None,
     ) -> None:
         self.name = name
         self._write_batch = write_batch
         self.max_batch = max_batch
+        self.writers = writers
         self.shared = shared
         self._metrics = metrics
         if metrics is not None:  # at 0 from the start: the first split moves `increase()`
             metrics.batch_size.labels(name)
             metrics.split.labels(name)
         self._queue: list[tuple[Item, asyncio.Future[Result]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._writing: set[asyncio.Task[None]] = set()
 
     async def __call__(self, item: Item) -> Result:
         """Queue an item; return its result or raise its error once its batch is written."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Result] = loop.create_future()
         self._queue.append((item, answer))
-        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
-            self._writer = loop.create_task(self._drain(), name=f"group-commit-{self.name}")
+        # a finished writer is done at once (its callbacks run later); one of a closed loop never
+        self._writing = {w for w in self._writing if not w.done() and w.get_loop() is loop}
+        if len(self._writing) < self.writers:
+            self._writing.add(loop.create_task(self._drain(), name=f"group-commit-{self.name}"))
         return await answer
 
     async def _drain(self) -> None:

@@ -25,10 +25,15 @@ class Writer:
     def __init__(self, *, down: bool = False) -> None:
         self.batches: list[list[int]] = []
         self.down = down
+        self.writing = 0
+        self.most_at_once = 0
 
     async def __call__(self, items: Sequence[int]) -> list[int | BaseException]:
         self.batches.append(list(items))
+        self.writing += 1
+        self.most_at_once = max(self.most_at_once, self.writing)
         await asyncio.sleep(0.01)  # a round trip: the next callers queue meanwhile
+        self.writing -= 1
         if self.down:
             raise OutageError("database down")
         if 99 in items:
@@ -47,6 +52,7 @@ async def test_concurrent_items_share_batches_and_each_gets_its_own_result() -> 
     answers = await _answers(commit, range(20))
     assert answers == [i * 10 for i in range(20)]
     assert [len(b) for b in writer.batches] == [8, 8, 4]
+    assert writer.most_at_once == 1
     assert sorted(i for b in writer.batches for i in b) == list(range(20))
     assert registry.get_sample_value("group_commit_batch_size_count", {"name": "t"}) == 3
     assert registry.get_sample_value("group_commit_batch_size_sum", {"name": "t"}) == 20
@@ -107,3 +113,12 @@ async def test_a_broken_writer_fails_its_batch_not_the_next_one() -> None:
     with pytest.raises(RuntimeError, match="0 outcomes for 1 items"):
         await commit(1)
     assert await commit(2) == 2
+
+
+async def test_more_writers_write_batches_side_by_side() -> None:
+    writer = Writer()
+    commit = GroupCommit("t", writer, max_batch=4, writers=2)
+    answers = await _answers(commit, range(10))
+    assert answers == [i * 10 for i in range(10)]
+    assert writer.most_at_once == 2
+    assert sorted(i for b in writer.batches for i in b) == list(range(10))

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Executable, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import CursorResult, Row
 
 from cases.adapters.codec import case_from_doc, case_to_doc
@@ -185,11 +184,13 @@ class CaseStore:
         """
         county = county_of(township)
         t = self.t.case_counters
-        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(t).values(county=county, year=year, kind=kind.value, last=count)
-        statement = upsert.on_conflict_do_update(
-            index_elements=[t.c.county, t.c.year, t.c.kind], set_={"last": t.c.last + count}
-        ).returning(t.c.last)
+        # as text: SQLAlchemy cannot cache a compiled ON CONFLICT DO UPDATE (no cache key)
+        statement = text(
+            f"INSERT INTO {t.fullname} (county, year, kind, last)"  # noqa: S608 - our table's name
+            " VALUES (:county, :year, :kind, :count)"
+            " ON CONFLICT (county, year, kind)"
+            f" DO UPDATE SET last = {t.fullname}.last + excluded.last RETURNING last"
+        ).bindparams(county=county, year=year, kind=kind.value, count=count)
         last = int((await self._run(statement)).scalar_one())
         label = county_label(county, self.county_names)
         return [

@@ -59,6 +59,7 @@ def router(svc: Services) -> APIRouter:
     filings: GroupCommit[intake.Filing, intake.Filed] = GroupCommit(
         "filings",
         lambda batch: intake.submit_batch(svc, batch),
+        writers=2,  # one prepares while the other holds the counter row to its commit
         metrics=svc.metrics.group_commit if svc.metrics is not None else None,
     )
 
