@@ -74,7 +74,7 @@ def router(svc: Services, registry: CollectorRegistry) -> APIRouter:
     registrations: GroupCommit[tuple[Caller, DeputyDraft], Registered] = GroupCommit(
         "registrations",
         lambda batch: register_batch(svc, batch),
-        writers=4,  # no row all registrations lock: batches side by side
+        writers=2,  # one batch reads and checks while the other commits
         metrics=GroupCommitMetrics(registry),
     )
 
