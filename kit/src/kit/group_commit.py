@@ -32,14 +32,14 @@ class GroupCommitMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.batch_size = Histogram(
-            "group_commit_batch_size",
+            "kit_group_commit_batch_size",
             "Items written in one group-commit transaction",
             ["name"],
             buckets=SIZES,
             registry=registry,
         )
         self.split = Counter(
-            "group_commit_split",
+            "kit_group_commit_split",
             "Group-commit batches that failed as a whole and were written again item by item",
             ["name"],
             registry=registry,

@@ -54,8 +54,8 @@ async def test_concurrent_items_share_batches_and_each_gets_its_own_result() -> 
     assert [len(b) for b in writer.batches] == [8, 8, 4]
     assert writer.most_at_once == 1
     assert sorted(i for b in writer.batches for i in b) == list(range(20))
-    assert registry.get_sample_value("group_commit_batch_size_count", {"name": "t"}) == 3
-    assert registry.get_sample_value("group_commit_batch_size_sum", {"name": "t"}) == 20
+    assert registry.get_sample_value("kit_group_commit_batch_size_count", {"name": "t"}) == 3
+    assert registry.get_sample_value("kit_group_commit_batch_size_sum", {"name": "t"}) == 20
 
 
 async def test_a_refused_item_costs_its_neighbours_nothing() -> None:
@@ -78,7 +78,7 @@ async def test_a_batch_that_fails_as_a_whole_is_written_again_item_by_item() -> 
     assert answers[3] == 140
     assert isinstance(answers[2], RefusedError)
     assert writer.batches == [[0, 12, 99, 14], [0], [12], [99], [14]]
-    assert registry.get_sample_value("group_commit_split_total", {"name": "t"}) == 1
+    assert registry.get_sample_value("kit_group_commit_split_total", {"name": "t"}) == 1
 
 
 async def test_a_shared_error_is_every_items_answer_at_once() -> None:

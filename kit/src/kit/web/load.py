@@ -121,7 +121,7 @@ async def batch_size(client: Any, name: str) -> float:
     found: dict[str, float] = {}
     for line in text.splitlines():
         for stat in ("sum", "count"):
-            if line.startswith(f'group_commit_batch_size_{stat}{{name="{name}"}}'):
+            if line.startswith(f'kit_group_commit_batch_size_{stat}{{name="{name}"}}'):
                 found[stat] = float(line.rsplit(" ", 1)[1])
     return found["sum"] / found["count"] if found.get("count") else 0.0
 

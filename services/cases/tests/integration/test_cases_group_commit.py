@@ -57,12 +57,14 @@ async def test_fifty_concurrent_filings_get_numbers_1_to_50_and_refusals_burn_no
             f"青山县{year}年建议第{n}号" for n in range(1, FILINGS + 1)
         )
         registry = service.runtime.registry
-        batches = registry.get_sample_value("group_commit_batch_size_count", {"name": "filings"})
-        items = registry.get_sample_value("group_commit_batch_size_sum", {"name": "filings"})
+        batches = registry.get_sample_value(
+            "kit_group_commit_batch_size_count", {"name": "filings"}
+        )
+        items = registry.get_sample_value("kit_group_commit_batch_size_sum", {"name": "filings"})
         assert items == FILINGS + 2
         assert batches is not None
         assert batches < items  # filings shared transactions
-        assert registry.get_sample_value("group_commit_split_total", {"name": "filings"}) == 1
+        assert registry.get_sample_value("kit_group_commit_split_total", {"name": "filings"}) == 1
 
         async with service.runtime.engine.connect() as conn:
             counts = (
@@ -102,10 +104,12 @@ async def test_a_database_lost_mid_batch_answers_every_filing_in_it_503_and_burn
         assert [a.status_code for a in answers] == [503] * 12, [a.text for a in answers]
         assert all(a.headers["Retry-After"] for a in answers)
         registry = service.runtime.registry
-        batches = registry.get_sample_value("group_commit_batch_size_count", {"name": "filings"})
+        batches = registry.get_sample_value(
+            "kit_group_commit_batch_size_count", {"name": "filings"}
+        )
         assert batches is not None
         assert batches < 12  # whole batches failed at once
-        assert registry.get_sample_value("group_commit_split_total", {"name": "filings"}) == 0
+        assert registry.get_sample_value("kit_group_commit_split_total", {"name": "filings"}) == 0
 
         async with service.runtime.engine.begin() as conn:
             await conn.execute(text("DROP TRIGGER lose_connection ON cases"))

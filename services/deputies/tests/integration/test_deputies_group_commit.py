@@ -54,11 +54,11 @@ async def test_concurrent_registrations_each_get_their_own_answer(
 
         registry = service.runtime.registry
         labels = {"name": "registrations"}
-        batches = registry.get_sample_value("group_commit_batch_size_count", labels)
-        assert registry.get_sample_value("group_commit_batch_size_sum", labels) == FORMS
+        batches = registry.get_sample_value("kit_group_commit_batch_size_count", labels)
+        assert registry.get_sample_value("kit_group_commit_batch_size_sum", labels) == FORMS
         assert batches is not None
         assert batches < FORMS  # registrations shared transactions
-        assert registry.get_sample_value("group_commit_split_total", labels) == 0
+        assert registry.get_sample_value("kit_group_commit_split_total", labels) == 0
         async with service.runtime.engine.connect() as conn:
             counts = (
                 await conn.execute(
