@@ -583,6 +583,7 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
                         workers, seconds, post, process.pid
                     )
                     measured.statuses = load_.statuses
+                    results["post_mean_batch"] = await http_load.batch_size(client, "filings")
                 http_load.summarise("post", measured, elapsed, results)
                 results.update({f"post_{k}": v for k, v in cpu.items()})
                 results["post_service_cpu_ms_per_request"] = (
@@ -615,7 +616,8 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
             f" ms, {results['post_errors']} errors (statuses incl. warm-up {statuses});"
             f" CPU: service {cpu['service_cpu_pct']:.0f} %, bench client {cpu['bench_cpu_pct']:.0f} %,"
             f" machine {cpu['machine_busy_pct']:.0f} % of {os.cpu_count()} cores;"
-            f" {results['post_service_cpu_ms_per_request']:.1f} ms of service CPU per request"
+            f" {results['post_service_cpu_ms_per_request']:.1f} ms of service CPU per request;"
+            f" filings per transaction (group commit, incl. warm-up) {results['post_mean_batch']:.1f}"
         )
         print(
             f"  outbox backlog at the end: {results['outbox_backlog_at_end']} unpublished rows"

@@ -200,6 +200,7 @@ async def bench_post(clients: int, seconds: float) -> dict[str, Any]:
                         f" (service pid {process.pid}, port {port})"
                     )
                     ours, elapsed, cpu = await http_load.window(clients, seconds, post, process.pid)
+                    results["post_mean_batch"] = await http_load.batch_size(client, "registrations")
                 http_load.summarise("post", ours, elapsed, results)
                 results.update({f"post_{k}": v for k, v in cpu.items()})
                 results["post_service_cpu_ms_per_request"] = (
@@ -219,7 +220,8 @@ async def bench_post(clients: int, seconds: float) -> dict[str, Any]:
             f" incl. warm-up {dict(measured.statuses)}); CPU: service {cpu['service_cpu_pct']:.0f} %,"
             f" bench client {cpu['bench_cpu_pct']:.0f} %, machine {cpu['machine_busy_pct']:.0f} %"
             f" of {os.cpu_count()} cores; {results['post_service_cpu_ms_per_request']:.1f} ms of"
-            f" service CPU per request"
+            f" service CPU per request; registrations per transaction (group commit, incl."
+            f" warm-up) {results['post_mean_batch']:.1f}"
         )
         results.update(await _raw(url, prefix, clients, seconds, ids[len(ids) // 2 :]))
         results["ratio"] = results["post_rps"] / results["raw_rps"] if results["raw_rps"] else 0.0

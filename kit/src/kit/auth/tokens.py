@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ DEV_SECRET = "dev-secret-change-me-32-bytes-long!"  # noqa: S105 - refused outsi
 # Also refused: the older default and docker-compose's fallback when JWT_SECRET is not exported.
 BUILT_IN_SECRETS = frozenset({DEV_SECRET, "dev-secret-change-me", "change-me"})
 _REQUIRED = ["sub", "iat", "exp", "iss", "aud"]
+VERIFIED_TOKENS = 4096
+"""Tokens a service remembers as verified (forgotten all at once when full)."""
 
 Reason = Literal[
     "malformed",
@@ -92,6 +95,9 @@ class AuthConfig:
     issuer: str = DEFAULT_ISSUER
     audience: str = DEFAULT_AUDIENCE
     leeway: timedelta = DEFAULT_LEEWAY
+    _verified: dict[str, _Verified] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.secret:
@@ -119,14 +125,33 @@ class AuthConfig:
         )
 
     def decode(self, token: str) -> Principal:
-        """Return the principal of a token; raise ``InvalidToken`` when it cannot be trusted."""
-        return decode(
+        """Return the principal of a token; raise ``InvalidToken`` when it cannot be trusted.
+
+        A token verified before is not verified again while it is valid (a client sends the
+        same token with every request): the signature and claims of one token string never
+        change, only the time, which is checked on every use.
+        """
+        now = time.time()
+        known = self._verified.get(token)
+        if known is not None and known.valid_from <= now <= known.valid_until:
+            return known.principal
+        claims = verified_claims(
             token,
             secret=self.secret,
             issuer=self.issuer,
             audience=self.audience,
             leeway=self.leeway,
         )
+        principal = principal_from_claims(claims)
+        if len(self._verified) >= VERIFIED_TOKENS:
+            self._verified.clear()
+        slack = self.leeway.total_seconds()
+        self._verified[token] = _Verified(
+            principal,
+            valid_from=max(float(claims["iat"]), float(claims.get("nbf", 0))) - slack,
+            valid_until=float(claims["exp"]) + slack,
+        )
+        return principal
 
 
 def issue(
@@ -160,6 +185,15 @@ def issue(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token verified once: its principal and the times it may be used between (epoch s)."""
+
+    principal: Principal
+    valid_from: float
+    valid_until: float
+
+
 def decode(
     token: str,
     *,
@@ -169,8 +203,21 @@ def decode(
     leeway: timedelta = DEFAULT_LEEWAY,
 ) -> Principal:
     """Return the principal of a token; raise ``InvalidToken`` when it cannot be trusted."""
+    claims = verified_claims(token, secret=secret, issuer=issuer, audience=audience, leeway=leeway)
+    return principal_from_claims(claims)
+
+
+def verified_claims(
+    token: str,
+    *,
+    secret: str,
+    issuer: str,
+    audience: str,
+    leeway: timedelta = DEFAULT_LEEWAY,
+) -> dict[str, Any]:
+    """Return the claims of a token whose signature, time and issuer hold; else ``InvalidToken``."""
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             secret,
             algorithms=list(ALGORITHMS),
@@ -181,7 +228,7 @@ def decode(
         )
     except jwt.PyJWTError as error:
         raise InvalidToken(_reason(error), str(error)) from error
-    return principal_from_claims(claims)
+    return claims
 
 
 def _reason(error: jwt.PyJWTError) -> Reason:

@@ -115,6 +115,17 @@ def summarise(name: str, load: Load, elapsed: float, results: dict[str, Any]) ->
         results[f"{name}_p99_ms"] = percentile(load.latencies_ms, 99)
 
 
+async def batch_size(client: Any, name: str) -> float:
+    """Return the mean group-commit batch size a running service reports (``/metrics``), or 0."""
+    text = (await client.get("/metrics")).text
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        for stat in ("sum", "count"):
+            if line.startswith(f'kit_group_commit_batch_size_{stat}{{name="{name}"}}'):
+                found[stat] = float(line.rsplit(" ", 1)[1])
+    return found["sum"] / found["count"] if found.get("count") else 0.0
+
+
 async def start_service(
     module: str, env: Mapping[str, str], port: int, log: Any, cwd: Path
 ) -> asyncio.subprocess.Process:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from cases.bootstrap import MIGRATIONS, build
+from cases.domain import similarity
 from cases.settings import CasesSettings
 from kit.service import process
 
@@ -16,7 +17,9 @@ def settings() -> CasesSettings:
 
 def create_app() -> FastAPI:
     """Build the app of one worker (uvicorn calls this in each worker process)."""
-    return build(settings()).app
+    app = build(settings()).app
+    similarity.load_dictionary()  # before the worker listens: the first filing is not slow
+    return app
 
 
 def main() -> None:

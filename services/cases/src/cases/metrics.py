@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from cases.adapters.tables import Tables
 from cases.domain.chasing import Notice
 from cases.domain.states import FINAL, HANDLING, State
+from kit.group_commit import GroupCommitMetrics
 from kit.uow import UnitOfWorkFactory
 
 
@@ -23,6 +24,7 @@ class CaseMetrics:
     announcements: Counter
     fallback_clocks: Counter
     bulk_items: Counter
+    group_commit: GroupCommitMetrics
 
 
 def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
@@ -57,6 +59,7 @@ def make_case_metrics(registry: CollectorRegistry) -> CaseMetrics:
             ["status"],
             registry=registry,
         ),
+        group_commit=GroupCommitMetrics(registry),
     )
     for notice in Notice:  # at 0 from the start: the first announcement moves `increase()`
         made.announcements.labels(notice=notice.value)

@@ -26,7 +26,7 @@ def build(settings: DeputiesSettings, *, registry: CollectorRegistry | None = No
         title="deputies",
         description="Townships, liaison stations, deputy rosters, activities and work records",
         routers=[
-            *routers(core.services, settings),
+            *routers(core.services, settings, core.runtime.registry),
             attachments.router(core.services, settings, core.runtime.registry),
         ],
         public_prefixes=(FEEDS,),  # a calendar app sends no bearer header: the URL's token

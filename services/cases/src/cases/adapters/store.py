@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Executable, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import CursorResult, Row
 
 from cases.adapters.codec import case_from_doc, case_to_doc
@@ -175,21 +174,28 @@ class CaseStore:
         rows = await self._run(select(*self._columns()).where(c.case_id.in_(case_ids)))
         return {r.case_id: self._from_row(r) for r in rows.all()}
 
-    async def next_number(self, township: str, year: int, kind: CaseKind) -> CaseNumber:
-        """Take the next number of a county, year and kind inside the caller's transaction.
+    async def next_numbers(
+        self, township: str, year: int, kind: CaseKind, count: int
+    ) -> list[CaseNumber]:
+        """Take the next ``count`` numbers of a county, year and kind inside the caller's transaction.
 
         One upsert with ``RETURNING``: the counter row stays locked until the transaction ends,
-        so concurrent filings queue on it and a rolled-back filing gives its number back.
+        so concurrent filings queue on it and a rolled-back filing gives its numbers back.
         """
         county = county_of(township)
         t = self.t.case_counters
-        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(t).values(county=county, year=year, kind=kind.value, last=1)
-        statement = upsert.on_conflict_do_update(
-            index_elements=[t.c.county, t.c.year, t.c.kind], set_={"last": t.c.last + 1}
-        ).returning(t.c.last)
-        seq = int((await self._run(statement)).scalar_one())
-        return CaseNumber(county, year, kind, seq, county_label(county, self.county_names))
+        # as text: SQLAlchemy cannot cache a compiled ON CONFLICT DO UPDATE (no cache key)
+        statement = text(
+            f"INSERT INTO {t.fullname} (county, year, kind, last)"  # noqa: S608 - our table's name
+            " VALUES (:county, :year, :kind, :count)"
+            " ON CONFLICT (county, year, kind)"
+            f" DO UPDATE SET last = {t.fullname}.last + excluded.last RETURNING last"
+        ).bindparams(county=county, year=year, kind=kind.value, count=count)
+        last = int((await self._run(statement)).scalar_one())
+        label = county_label(county, self.county_names)
+        return [
+            CaseNumber(county, year, kind, seq, label) for seq in range(last - count + 1, last + 1)
+        ]
 
     def add_case(
         self,

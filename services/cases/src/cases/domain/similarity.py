@@ -57,6 +57,11 @@ def _tokenizer() -> jieba.Tokenizer:
     return tokenizer
 
 
+def load_dictionary() -> None:
+    """Load the tokenizer's dictionary now (a second of CPU) rather than at the first filing."""
+    _tokenizer()
+
+
 def tokens(text: str) -> list[str]:
     """Return the meaningful tokens of a text: no punctuation, numbers or stop words."""
     words = _tokenizer().cut_for_search(text)

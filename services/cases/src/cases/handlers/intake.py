@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,12 +16,14 @@ from cases.domain.access import require_staff, require_submit
 from cases.domain.clocks import Clocks
 from cases.domain.errors import FieldError, InputError, invalid
 from cases.domain.model import Case, day_of
+from cases.domain.numbering import county_of
 from cases.domain.similarity import token_vector
 from cases.handlers.context import Caller, Services, created_before, new_id, remember_creation
 from cases.handlers.roster import TERMINATED
 from cases.handlers.steps import audit, require_version, step, visible
 from contracts.envelope import Envelope
 from contracts.vocabulary import CaseKind, Level, NotAcceptedReason, OpinionOrigin, SuggestionTiming
+from kit.errors import DomainError
 from kit.uow import UnitOfWork
 
 
@@ -81,76 +84,154 @@ def _insert(
         store.add_constituent(case.case_id, draft.constituent)
 
 
-async def _number(store: CaseStore, case: Case) -> None:
-    """Give a new case the next number of its county, year of filing and kind."""
-    case.number = await store.next_number(case.township, case.received_on.year, case.kind)
-
-
 def _deputy_loc(kind: CaseKind, index: int) -> tuple[str | int, ...]:
     if kind is CaseKind.opinion:
         return ("receiving_deputy_ids", index)
     return ("lead_deputy_id",) if index == 0 else ("co_deputy_ids", index - 1)
 
 
-async def check_references(uow: UnitOfWork, tables: Tables, draft: Draft) -> None:
-    """Refuse (422) a township or deputies the roster does not know, or whose mandate ended.
+@dataclass(frozen=True)
+class Roster:
+    """The townships and deputies' statuses the roster projection knows, of some drafts."""
 
-    One query reads the township and every named deputy's status from the roster projection.
-    """
+    townships: frozenset[str]
+    status: dict[str, str]
+
+    def refusal(self, draft: Draft) -> InputError | None:
+        """Return why the roster refuses a draft's township or deputies (422), if it does."""
+        errors = (
+            []
+            if draft.township in self.townships
+            else [FieldError(("township",), f"unknown township {draft.township}", "unknown")]
+        )
+        errors += [
+            FieldError(_deputy_loc(draft.kind, i), f"unknown deputy {deputy}", "unknown_deputy")
+            for i, deputy in enumerate(draft.deputy_ids)
+            if deputy not in self.status
+        ]
+        if errors:
+            return InputError(errors)
+        ended = [deputy for deputy in draft.deputy_ids if self.status[deputy] == TERMINATED]
+        if ended:
+            return invalid("deputy_ids", f"mandate ended: {', '.join(ended)}", "mandate_ended")
+        return None
+
+
+async def read_roster(uow: UnitOfWork, tables: Tables, drafts: Sequence[Draft]) -> Roster:
+    """Read the townships and every named deputy's status of some drafts in one query."""
     t, d = tables.townships.c, tables.deputies.c
     query = union_all(
         select(
             literal("township").label("kind"), t.code.label("ref"), null().label("status")
-        ).where(t.code == draft.township),
-        select(literal("deputy"), d.deputy_id, d.status).where(d.deputy_id.in_(draft.deputy_ids)),
+        ).where(t.code.in_({draft.township for draft in drafts})),
+        select(literal("deputy"), d.deputy_id, d.status).where(
+            d.deputy_id.in_({deputy for draft in drafts for deputy in draft.deputy_ids})
+        ),
     )
     rows = (await (await uow.connection()).execute(query)).all()
-    town = any(r.kind == "township" for r in rows)
-    status = {r.ref: r.status for r in rows if r.kind == "deputy"}
-    errors = (
-        [] if town else [FieldError(("township",), f"unknown township {draft.township}", "unknown")]
+    return Roster(
+        frozenset(r.ref for r in rows if r.kind == "township"),
+        {r.ref: r.status for r in rows if r.kind == "deputy"},
     )
-    errors += [
-        FieldError(_deputy_loc(draft.kind, i), f"unknown deputy {deputy}", "unknown_deputy")
-        for i, deputy in enumerate(draft.deputy_ids)
-        if deputy not in status
-    ]
-    if errors:
-        raise InputError(errors)
-    ended = [deputy for deputy in draft.deputy_ids if status[deputy] == TERMINATED]
-    if ended:
-        raise invalid("deputy_ids", f"mandate ended: {', '.join(ended)}", "mandate_ended")
 
 
-async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case | None]:
-    """File a suggestion or record an opinion; return its id and the case (None on a replay).
+async def check_references(uow: UnitOfWork, tables: Tables, draft: Draft) -> None:
+    """Refuse (422) a township or deputies the roster does not know, or whose mandate ended."""
+    refusal = (await read_roster(uow, tables, [draft])).refusal(draft)
+    if refusal is not None:
+        raise refusal
 
-    One transaction, four statements: the Idempotency-Key's earlier answer (only with a key),
-    the roster check, the case number (the counter row stays locked until the commit), then
-    every row of the new case with its audit entry, key and event.
-    """
+
+def prepare(svc: Services, caller: Caller, draft: Draft) -> Draft:
+    """Check who files what before anything is read: role and township, then the fields."""
     require_submit(caller.principal, draft.township, draft.deputy_ids)
     if draft.kind is CaseKind.suggestion and draft.constituent is not None:
         raise invalid(
             "constituent", "a suggestion is the deputy's own; no constituent", "unexpected"
         )
-    draft = replace(draft, category=svc.categories.require(draft.category))
+    return replace(draft, category=svc.categories.require(draft.category))
+
+
+async def submit(svc: Services, caller: Caller, draft: Draft) -> tuple[str, Case | None]:
+    """File a suggestion or record an opinion; return its id and the case (None on a replay)."""
+    (outcome,) = await submit_batch(svc, [(caller, prepare(svc, caller, draft))])
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+Filing = tuple[Caller, Draft]
+Filed = tuple[str, Case | None]
+
+
+async def submit_batch(svc: Services, filings: Sequence[Filing]) -> list[Filed | BaseException]:
+    """File prepared drafts of concurrent requests in one transaction; return each one's outcome.
+
+    Statements for the whole batch: each Idempotency-Key's earlier answer (only with a key), one
+    roster check, one counter upsert per county, year and kind (advanced once by the number of
+    cases; the counter row stays locked until the commit), then every row of the new cases with
+    their audit entries, keys and events. A draft the roster refuses gets its 422 before any
+    number is taken, so it burns none; its neighbours are filed.
+    """
+    outcomes: list[Filed | BaseException | None] = [None] * len(filings)
     async with svc.uow() as uow:
-        earlier = await created_before(svc, uow, caller)
-        if earlier is not None:
-            return earlier, None
+        fresh: list[int] = []
+        for i, (caller, _) in enumerate(filings):
+            try:
+                earlier = await created_before(svc, uow, caller)
+            except DomainError as error:
+                outcomes[i] = error
+                continue
+            if earlier is not None:
+                outcomes[i] = (earlier, None)
+            else:
+                fresh.append(i)
+        roster = (
+            await read_roster(uow, svc.tables, [filings[i][1] for i in fresh]) if fresh else None
+        )
+        clocks = Clocks(svc.calendar, svc.policy)  # receiving sets only the assignment deadline
+        received: list[tuple[int, Case, dict[str, int]]] = []
+        for i in fresh:
+            caller, draft = filings[i]
+            try:
+                refusal = roster.refusal(draft) if roster is not None else None
+                if refusal is not None:
+                    raise refusal
+                case = _receive(svc, caller, draft, clocks, new_id())
+            except DomainError as error:
+                outcomes[i] = error
+                continue
+            # tokenised before the numbers: the counter rows stay locked to the commit
+            received.append((i, case, _vector(case)))
         store = svc.store(uow)
-        await check_references(uow, svc.tables, draft)
-        # receiving sets only the assignment deadline: the township's opinion clock is not needed
-        case = _receive(svc, caller, draft, Clocks(svc.calendar, svc.policy), new_id())
-        vector = _vector(case)  # tokenised before the number: the counter stays locked to commit
-        await _number(store, case)
-        _insert(svc, store, case, draft, vector)
-        audit(svc, uow, caller, case, "submit")
-        uow.stage(events.submitted(case))
-        await remember_creation(svc, uow, caller, case.case_id)
-        await uow.commit()
-    return case.case_id, case
+        await _number(store, [case for _, case, _ in received])
+        for i, case, vector in received:
+            caller, draft = filings[i]
+            _insert(svc, store, case, draft, vector)
+            audit(svc, uow, caller, case, "submit")
+            uow.stage(events.submitted(case))
+            await remember_creation(svc, uow, caller, case.case_id)
+            outcomes[i] = (case.case_id, case)
+        if received:
+            await uow.commit()
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _number(store: CaseStore, cases: Sequence[Case]) -> None:
+    """Give new cases the next numbers of their county, year of filing and kind, in order.
+
+    One counter upsert per county, year and kind, taken in one order (no deadlock between
+    concurrent batches).
+    """
+    groups: dict[tuple[str, int, CaseKind], list[Case]] = {}
+    for case in cases:
+        key = (county_of(case.township), case.received_on.year, case.kind)
+        groups.setdefault(key, []).append(case)
+    for key in sorted(groups, key=lambda k: (k[0], k[1], k[2].value)):
+        group = groups[key]
+        numbers = await store.next_numbers(group[0].township, key[1], key[2], len(group))
+        for case, number in zip(group, numbers, strict=True):
+            case.number = number
 
 
 async def answer_on_spot(
@@ -259,7 +340,7 @@ async def to_suggestion(
         await store.save_case(opinion, expected_version=version, chase_on=None, at=at)
         person = (await store.constituents([opinion.case_id])).get(opinion.case_id)
         vector = _vector(suggestion)
-        await _number(store, suggestion)
+        await _number(store, [suggestion])
         _insert(svc, store, suggestion, replace(draft, constituent=person), vector)
         audit(svc, uow, caller, opinion, "to_suggestion", {"suggestion": suggestion_id})
         uow.stage(

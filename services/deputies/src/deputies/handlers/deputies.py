@@ -197,14 +197,54 @@ async def register_deputies(
     return Registration(created, errors, rows)
 
 
-async def register_deputy(
-    svc: Services, caller: Caller, draft: DeputyDraft
-) -> tuple[Deputy, dict[str, Any]]:
-    """Register one deputy, or refuse with the fields that are wrong; return it and its row."""
-    result = await register_deputies(svc, caller, [draft])
-    if result.errors:
-        raise InputError(result.errors[0])
-    return result.created[0], result.rows[0]
+Registered = tuple[Deputy, dict[str, Any]]
+"""A deputy registered from the form, and its row as the table holds it."""
+
+
+async def register_batch(
+    svc: Services, forms: Sequence[tuple[Caller, DeputyDraft]]
+) -> list[Registered | BaseException]:
+    """Register the deputies of concurrent form requests in one transaction; return each outcome.
+
+    The callers' write scope was checked before (``require_write``). The drafts are checked
+    together (one read of each township, the stations and the ID numbers; a second draft with
+    an ID number another one in the batch has is refused as a duplicate, as it would be after
+    it); a refused draft gets its 422 and its neighbours are written, each with its audit
+    entry, event and Idempotency-Key. A unique violation at the commit fails the batch: alone,
+    the draft that caused it gets its 422.
+    """
+    drafts = [draft for _, draft in forms]
+    async with svc.uow() as uow:
+        repo = svc.repository(uow)
+        errors = await check_drafts(repo, drafts, today=clock.today(svc.clock()))
+        accepted = [(i, deputy_from_draft(d)) for i, d in enumerate(drafts) if i not in errors]
+        rows = repo.add_deputies([deputy for _, deputy in accepted])
+        for i, deputy in accepted:
+            caller = forms[i][0]
+            if deputy.elected_on is not None:  # unknown: no dated entry
+                change = StatusChange(
+                    deputy.id, None, deputy.status, deputy.status_reason, deputy.elected_on
+                )
+                repo.add_history([change], by=caller.subject)
+            svc.audit.add(
+                uow,
+                actor=caller.principal,
+                action="create",
+                resource_type="deputy",
+                resource_id=deputy.id,
+                township=deputy.township,
+            )
+            uow.stage(events.deputy_registered(deputy, caller))
+            await remember_creation(svc, uow, caller, deputy.id)
+        if accepted:
+            try:
+                await uow.commit()
+            except IntegrityError:  # a concurrent registration took an ID number first
+                if len(forms) > 1:
+                    raise  # written again one by one: the draft that caused it is refused
+                return [InputError([DUPLICATE_NOW])]
+    made = iter(zip((deputy for _, deputy in accepted), rows, strict=True))
+    return [InputError(errors[i]) if i in errors else next(made) for i in range(len(forms))]
 
 
 UPDATABLE = frozenset(

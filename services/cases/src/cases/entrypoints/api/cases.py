@@ -39,6 +39,7 @@ from cases.handlers import handling, intake
 from cases.handlers.context import Caller, Services
 from cases.views import cases as views
 from contracts.vocabulary import CaseKind
+from kit.group_commit import GroupCommit
 from kit.web.requests import IdempotencyKey, IfMatch, PagingDep, etag, page_body
 
 
@@ -54,8 +55,16 @@ def router(svc: Services) -> APIRouter:
     async def after(caller: Caller, case: Case, response: Response) -> dict[str, Any]:
         return await shown(caller, case.case_id, response)
 
+    # concurrent filings share a transaction (kit.group_commit): numbers, rows, events, audit
+    filings: GroupCommit[intake.Filing, intake.Filed] = GroupCommit(
+        "filings",
+        lambda batch: intake.submit_batch(svc, batch),
+        writers=2,  # one prepares while the other holds the counter row to its commit
+        metrics=svc.metrics.group_commit if svc.metrics is not None else None,
+    )
+
     async def filed(caller: Caller, draft: intake.Draft, response: Response) -> dict[str, Any]:
-        case_id, case = await intake.submit(svc, caller, draft)
+        case_id, case = await filings((caller, intake.prepare(svc, caller, draft)))
         if case is None:  # a retried Idempotency-Key: the case as it is now
             return await shown(caller, case_id, response)
         etag(response, case.version)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from prometheus_client import CollectorRegistry
 
 from deputies.entrypoints.api import (
     activities,
@@ -19,13 +20,15 @@ from deputies.settings import DeputiesSettings
 from kit.web.audit_log import audit_router
 
 
-def routers(svc: Services, settings: DeputiesSettings) -> list[APIRouter]:
+def routers(
+    svc: Services, settings: DeputiesSettings, registry: CollectorRegistry
+) -> list[APIRouter]:
     """Return every router of the service, bound to its wiring."""
     return [
         townships.router(svc),
         stations.router(svc, stale_days=settings.station_stale_days),
         roster.router(svc, max_bytes=settings.import_max_bytes),
-        deputies.router(svc),
+        deputies.router(svc, registry),
         activities.router(svc),
         records.router(svc),
         plans.router(

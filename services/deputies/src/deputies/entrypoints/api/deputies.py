@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from prometheus_client import CollectorRegistry
 
 from deputies import views
+from deputies.domain.access import require_write
 from deputies.domain.drafts import DeputyDraft
 from deputies.domain.model import DeputyStatus, Level
 from deputies.entrypoints.api.deps import (
@@ -30,11 +32,13 @@ from deputies.entrypoints.api.schemas import (
 from deputies.handlers.context import Caller, Services, replayed
 from deputies.handlers.deputies import (
     ChangeStatus,
+    Registered,
     change_deputy_status,
     correct_status,
-    register_deputy,
+    register_batch,
     update_deputy,
 )
+from kit.group_commit import GroupCommit, GroupCommitMetrics
 
 
 def draft_of(body: DeputyIn) -> DeputyDraft:
@@ -63,9 +67,16 @@ async def read_deputy(
     return item
 
 
-def router(svc: Services) -> APIRouter:
+def router(svc: Services, registry: CollectorRegistry) -> APIRouter:
     """Return the deputy routes."""
     api = APIRouter(prefix="/deputies", tags=["deputies"])
+    # concurrent registrations share a transaction (kit.group_commit): checks, rows, events, audit
+    registrations: GroupCommit[tuple[Caller, DeputyDraft], Registered] = GroupCommit(
+        "registrations",
+        lambda batch: register_batch(svc, batch),
+        writers=2,  # one batch reads and checks while the other commits
+        metrics=GroupCommitMetrics(registry),
+    )
 
     @api.get("", response_model=PageOut[DeputyOut], summary="Search deputies (paginated)")
     async def list_deputies(
@@ -121,7 +132,9 @@ def router(svc: Services) -> APIRouter:
         caller = keyed(caller, key, body)
         deputy_id = await replayed(svc, caller)
         if deputy_id is None:  # the new deputy's view from the row written: no read back
-            deputy, row = await register_deputy(svc, caller, draft_of(body))
+            draft = draft_of(body)
+            require_write(caller.viewer, draft.township)
+            deputy, row = await registrations((caller, draft))
             deputy_id = deputy.id
             item = views.deputy_view(row, caller.viewer)
         else:
