@@ -324,12 +324,17 @@ async def test_reception_day_to_reply_feedback_points_and_notifications(
             return any(i["event_type"] == "cases.case.replied" for i in inbox["items"])
 
         await wait_until(in_inbox, within=60, interval=0.5)
-        sent = [
-            e
-            for e in await platform.events(topics.NOTIFY)
-            if e["type"] == "notify.notification.sent"
-        ]
-        assert {"email", "in_app"} <= {e["data"]["channel"] for e in sent}
+
+        async def both_announced() -> bool:
+            # notification.sent follows the send: it is marked, then relayed, after the sink has it
+            sent = [
+                e
+                for e in await platform.events(topics.NOTIFY)
+                if e["type"] == "notify.notification.sent"
+            ]
+            return {"email", "in_app"} <= {e["data"]["channel"] for e in sent}
+
+        await wait_until(both_announced, within=60, interval=0.5)
 
 
 async def test_activities_and_manuscripts_to_points_and_assessment(platform: Running) -> None:
