@@ -24,6 +24,7 @@ from cases.settings import CasesSettings
 from cases.testing import bodies
 from cases.testing.harness import headers, running_app, settings_for
 from kit.authz_matrix import ROLES, Report, run_matrix
+from kit.clock import today as china_today
 
 PROVINCE = "99"
 PLACES = {
@@ -98,7 +99,7 @@ def _unit(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, str]) 
     return client.post("/api/v1/units", json=body, headers=auth)
 
 
-DUE = (date.today() + timedelta(days=365)).isoformat()
+DUE = (china_today() + timedelta(days=365)).isoformat()
 
 
 def _topic_body(place: dict[str, str]) -> dict[str, Any]:
@@ -145,7 +146,7 @@ def _statistics(client: httpx.AsyncClient, ctx: dict[str, Any], auth: dict[str, 
 
 
 def _digest_body(place: dict[str, str]) -> dict[str, Any]:
-    today = date.today()
+    today = china_today()
     return {
         "scope": place["county"],
         "period_start": (today - timedelta(days=90)).isoformat(),
@@ -361,7 +362,7 @@ ROUTES = (
         "carry over",
         "follow_up",
         frozenset(STAFF),
-        _step("carry-over", {"into_year": date.today().year + 1}),
+        _step("carry-over", {"into_year": china_today().year + 1}),
     ),
     Route("opinion clock", None, frozenset(STAFF), _clock),
     Route("register unit", None, frozenset({"county_admin"}), _unit),

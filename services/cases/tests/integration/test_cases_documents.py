@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import docx
@@ -19,6 +19,7 @@ from cases.documents import layout
 from cases.settings import CasesSettings
 from cases.testing import bodies
 from cases.testing.harness import COUNTY, TOWNSHIP, headers, running_app, settings_for
+from kit.clock import today as china_today
 
 pytestmark = pytest.mark.integration
 
@@ -167,7 +168,7 @@ async def test_documents_read_back_with_the_standard_layout_and_exports_carry_th
         )
         assert refused.status_code == 403
 
-        today = date.today()
+        today = china_today()
         digest = await client.post(
             "/api/v1/digests",
             json={

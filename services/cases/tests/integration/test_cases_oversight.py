@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import docx
@@ -19,10 +19,11 @@ from cases.testing.harness import (
     running_app,
     settings_for,
 )
+from kit.clock import today as china_today
 
 pytestmark = pytest.mark.integration
-SOONER = (date.today() + timedelta(days=200)).isoformat()
-LATER = (date.today() + timedelta(days=400)).isoformat()
+SOONER = (china_today() + timedelta(days=200)).isoformat()
+LATER = (china_today() + timedelta(days=400)).isoformat()
 
 
 async def _do(
@@ -174,7 +175,7 @@ async def test_digest_counts_renders_and_instructions_become_follow_up(
             done["version"],
         )
         assert done["state"] == "closed"
-        today = date.today()
+        today = china_today()
         request = {
             "scope": COUNTY,
             "period_start": (today - timedelta(days=30)).isoformat(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -11,9 +11,10 @@ import pytest
 
 from cases.testing import bodies
 from cases.testing.harness import COUNTY, TOWNSHIP, count, headers, running_app, settings_for
+from kit.clock import today as china_today
 
 pytestmark = pytest.mark.integration
-LATER = (date.today() + timedelta(days=400)).isoformat()
+LATER = (china_today() + timedelta(days=400)).isoformat()
 
 Call = Callable[[httpx.AsyncClient, dict[str, Any]], Awaitable[httpx.Response]]
 
@@ -47,7 +48,7 @@ TOPIC = {
     "year": 2026,
     "measures": [{"description": "改造管网", "owner_unit_id": "water", "due_on": LATER}],
 }
-TODAY = date.today().isoformat()
+TODAY = china_today().isoformat()
 BAD: list[tuple[str, Call, int, str]] = [
     (
         "unit registered twice",

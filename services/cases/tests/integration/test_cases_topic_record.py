@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -10,9 +10,10 @@ import pytest
 
 from cases.testing import bodies
 from cases.testing.harness import COUNTY, TOWNSHIP, headers, published, running_app, settings_for
+from kit.clock import today as china_today
 
 pytestmark = pytest.mark.integration
-LATER = (date.today() + timedelta(days=300)).isoformat()
+LATER = (china_today() + timedelta(days=300)).isoformat()
 
 
 async def _do(
@@ -38,7 +39,7 @@ async def test_a_topic_keeps_every_report_vote_and_withdrawn_measure_on_record(
             "township": TOWNSHIP,
             "title": "农村饮用水安全",
             "origin": "plan",
-            "year": date.today().year,
+            "year": china_today().year,
             "measures": [
                 {"description": "改造供水管网", "owner_unit_id": "water", "due_on": LATER}
             ],
@@ -112,7 +113,7 @@ async def test_a_topic_keeps_every_report_vote_and_withdrawn_measure_on_record(
         assert [r["text"] for r in topic["reports"]] == ["整改报告", "整改报告（修订）"]
         votes = topic["votes"]
         assert [v["report_version"] for v in votes] == [1, 2]
-        assert all(v["held_on"] == date.today().isoformat() and v["recorded_by"] for v in votes)
+        assert all(v["held_on"] == china_today().isoformat() and v["recorded_by"] for v in votes)
 
         records = await published(topic_prefix, expected=9)
         kinds = [r["envelope"]["type"] for r in records]
