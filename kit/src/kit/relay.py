@@ -43,7 +43,9 @@ class OutboxRelay:
 
     On PostgreSQL the relay that holds a session advisory lock publishes; others wait and take
     over when its connection ends. It wakes on NOTIFY from committing transactions, on an
-    in-process signal, or after ``poll_seconds``. Sends the broker does not acknowledge within
+    in-process signal, or after ``poll_seconds``; the leader reads and marks rows on its own
+    connection (autocommit, one round trip each). It lingers ``linger_seconds`` after a wake-up
+    (0 by default: commits that arrive during a round share the next one anyway). Sends the broker does not acknowledge within
     ``send_timeout`` fail the round (counted, backed off; the same sends are awaited again, not
     repeated); the backlog gauges are read from the database every ``gauge_seconds`` by a task
     of their own, so they move while the broker is gone.
@@ -59,7 +61,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 1.0,
         retention: timedelta = timedelta(days=7),
-        linger_seconds: float = 0.005,
+        linger_seconds: float = 0.0,
         send_timeout: float = 10.0,
         gauge_seconds: float = 5.0,
     ) -> None:
@@ -221,16 +223,15 @@ class OutboxRelay:
         housekept = -math.inf
         while not stop.is_set():
             self.outbox.wakeup.clear()
-            published = await self.publish_once()
+            published = await self.publish_once(lock_conn)
             self._recovered()
             if published >= self.batch_size:
                 continue
             # Under a stream of commits, the leader check and the purge run once per poll period
-            # rather than once per wake-up.
+            # rather than once per wake-up (reading and marking on the leader's connection
+            # proves it alive meanwhile).
             now = time.monotonic()
             if published == 0 or now - housekept >= self.poll_seconds:
-                if lock_conn is not None:
-                    await lock_conn.scalar(text("SELECT 1"))  # a lost leader connection raises
                 await self._purge_published()
                 housekept = now
             with contextlib.suppress(TimeoutError):
@@ -239,14 +240,17 @@ class OutboxRelay:
             if self.linger_seconds and not stop.is_set():
                 await asyncio.sleep(self.linger_seconds)  # let concurrent commits join the batch
 
-    async def publish_once(self) -> int:
+    async def publish_once(self, conn: AsyncConnection | None = None) -> int:
         """Publish one batch of unpublished rows in `seq` order; return how many.
 
-        Raises ``BrokerUnavailableError`` when the broker has not acknowledged them within
-        ``send_timeout``; the next call awaits the same sends again instead of repeating them.
+        With ``conn`` (the leader's connection, in autocommit) the rows are read and marked on
+        it: one round trip each, instead of a pooled connection's BEGIN, statement and
+        COMMIT or ROLLBACK. Raises ``BrokerUnavailableError`` when the broker has not
+        acknowledged them within ``send_timeout``; the next call awaits the same sends again
+        instead of repeating them.
         """
         if self._in_flight is None:
-            rows = await self._unpublished()
+            rows = await self._unpublished(conn)
             if not rows:
                 return 0
             self._in_flight = await self._send(rows)
@@ -266,17 +270,21 @@ class OutboxRelay:
         rows = in_flight.rows[: len(in_flight.futures)]
         if not rows:
             raise BrokerUnavailableError(f"no send accepted within {self.send_timeout:g} s")
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                self._mark, {"seqs": [row.seq for row in rows], "at": datetime.now(UTC)}
-            )
+        marks = {"seqs": [row.seq for row in rows], "at": datetime.now(UTC)}
+        if conn is not None:  # autocommit: the one statement is its own transaction
+            await conn.execute(self._mark, marks)
+        else:
+            async with self.engine.begin() as pooled:
+                await pooled.execute(self._mark, marks)
         for row in rows:
             self.metrics.relay_published.labels(self.outbox.service, row.topic).inc()
         return len(rows)
 
-    async def _unpublished(self) -> list[Row[Any]]:
-        async with self.engine.connect() as conn:
+    async def _unpublished(self, conn: AsyncConnection | None) -> list[Row[Any]]:
+        if conn is not None:
             return list((await conn.execute(self._next_batch)).all())
+        async with self.engine.connect() as pooled:
+            return list((await pooled.execute(self._next_batch)).all())
 
     async def _send(self, rows: list[Row[Any]]) -> _InFlight:
         """Hand rows to the producer in order; stop handing them over after ``send_timeout``."""

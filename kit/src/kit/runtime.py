@@ -184,6 +184,7 @@ def build_runtime(
         metrics=metrics,
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
+        linger_seconds=settings.relay_linger_seconds,
         send_timeout=settings.relay_send_timeout_seconds,
         gauge_seconds=settings.outbox_gauge_seconds,
     )
