@@ -176,6 +176,10 @@ class OutboxRelay:
             return False
         return True
 
+    async def watch_gauges(self, stop: asyncio.Event) -> None:
+        """Read the backlog gauges until ``stop`` (what ``run`` does beside relaying)."""
+        await self._gauge_loop(stop)
+
     async def _gauge_loop(self, stop: asyncio.Event) -> None:
         """Read the backlog gauges from the database on their own schedule (any instance)."""
         while not stop.is_set():

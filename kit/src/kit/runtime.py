@@ -233,7 +233,11 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
+        await runtime.start(relay=runtime.settings.relay_in_process)
+        if not runtime.settings.relay_in_process:  # `python -m <service> relay` publishes
+            runtime.tasks.append(
+                asyncio.create_task(runtime.relay.watch_gauges(runtime.stop_event), name="gauges")
+            )
         settle_heap()
         try:
             yield
