@@ -512,7 +512,9 @@ async def bench_tick(total: int, due_share: float) -> dict[str, Any]:
 
 
 def _service_env(url: str, prefix: str, port: int, *, pool: int) -> dict[str, str]:
-    return {
+    # BENCH_SERVICE_PYTHONPATH: run another checkout's service under this bench (A/B, same client)
+    other = os.environ.get("BENCH_SERVICE_PYTHONPATH")
+    return ({"PYTHONPATH": other} if other else {}) | {
         "CASES_DATABASE_URL": url,
         "CASES_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
         "CASES_KAFKA_TOPIC_PREFIX": prefix,

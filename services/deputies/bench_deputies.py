@@ -142,7 +142,9 @@ def _unique_id_numbers(n: int) -> list[str]:
 
 
 def _service_env(url: str, prefix: str, port: int, *, pool: int) -> dict[str, str]:
-    return {
+    # BENCH_SERVICE_PYTHONPATH: run another checkout's service under this bench (A/B, same client)
+    other = os.environ.get("BENCH_SERVICE_PYTHONPATH")
+    return ({"PYTHONPATH": other} if other else {}) | {
         "DEPUTIES_DATABASE_URL": url,
         "DEPUTIES_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
         "DEPUTIES_KAFKA_TOPIC_PREFIX": prefix,
