@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka.errors import KafkaError
-from sqlalchemy import Row, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Row, all_, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.broker import Publisher
@@ -44,7 +45,7 @@ class OutboxRelay:
     On PostgreSQL the relay that holds a session advisory lock publishes; others wait and take
     over when its connection ends. It wakes on NOTIFY from committing transactions, on an
     in-process signal, or after ``poll_seconds``; the leader reads and marks rows on its own
-    connection (autocommit, one round trip each). It lingers ``linger_seconds`` after a wake-up
+    connection (autocommit; a round's mark and the next round's read are one statement). It lingers ``linger_seconds`` after a wake-up
     (0 by default: commits that arrive during a round share the next one anyway). Sends the broker does not acknowledge within
     ``send_timeout`` fail the round (counted, backed off; the same sends are awaited again, not
     repeated); the backlog gauges are read from the database every ``gauge_seconds`` by a task
@@ -94,6 +95,25 @@ class OutboxRelay:
             .where(table.c.seq.in_(bindparam("seqs", expanding=True)))
             .values(published_at=bindparam("at"))
         )
+        # the leader marks a round and reads the next in one statement (the read does not see
+        # the mark: the statement has one snapshot, so the marked rows are left out by seq)
+        # (PostgreSQL only: the seqs as one array parameter, one prepared statement for any count)
+        seqs = bindparam("seqs", type_=ARRAY(BigInteger))
+        marked = (
+            update(table)
+            .where(table.c.seq == any_(seqs))
+            .values(published_at=bindparam("at"))
+            .returning(table.c.seq)
+            .cte("marked")
+        )
+        self._mark_and_next = (
+            select(table.c.seq, table.c.topic, table.c.key, table.c.headers, table.c.payload)
+            .add_cte(marked)
+            .where(table.c.published_at.is_(None), table.c.seq != all_(seqs))
+            .order_by(table.c.seq)
+            .limit(batch_size)
+        )
+        self._next: list[Row[Any]] = []
         self.is_leader = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
 
@@ -119,6 +139,7 @@ class OutboxRelay:
                 self._backoff = self.poll_seconds
             except Exception as error:
                 self.is_leader = False
+                self._next = []  # read under a leadership that may be gone
                 self.metrics.relay_failures.labels(self.outbox.service).inc()
                 self._failed(error, self._backoff)
                 await self._back_off(stop, self._backoff, database=_is_database_error(error))
@@ -204,6 +225,7 @@ class OutboxRelay:
                 await _wait(stop, self.poll_seconds)
                 return
             self.is_leader = True
+            self._next = []
             if not self._announced_leader:  # once per change, not after every failed round
                 log.info("outbox relay of %s is the leader", self.outbox.service)
                 self._announced_leader = True
@@ -229,7 +251,7 @@ class OutboxRelay:
             self.outbox.wakeup.clear()
             published = await self.publish_once(lock_conn)
             self._recovered()
-            if published >= self.batch_size:
+            if published >= self.batch_size or self._next:  # more read with the mark
                 continue
             # Under a stream of commits, the leader check and the purge run once per poll period
             # rather than once per wake-up (reading and marking on the leader's connection
@@ -248,13 +270,13 @@ class OutboxRelay:
         """Publish one batch of unpublished rows in `seq` order; return how many.
 
         With ``conn`` (the leader's connection, in autocommit) the rows are read and marked on
-        it: one round trip each, instead of a pooled connection's BEGIN, statement and
-        COMMIT or ROLLBACK. Raises ``BrokerUnavailableError`` when the broker has not
+        it, instead of a pooled connection's BEGIN, statement and COMMIT or ROLLBACK; the mark
+        reads the next round's rows in the same statement. Raises ``BrokerUnavailableError`` when the broker has not
         acknowledged them within ``send_timeout``; the next call awaits the same sends again
         instead of repeating them.
         """
         if self._in_flight is None:
-            rows = await self._unpublished(conn)
+            rows, self._next = self._next or await self._unpublished(conn), []
             if not rows:
                 return 0
             self._in_flight = await self._send(rows)
@@ -276,7 +298,7 @@ class OutboxRelay:
             raise BrokerUnavailableError(f"no send accepted within {self.send_timeout:g} s")
         marks = {"seqs": [row.seq for row in rows], "at": datetime.now(UTC)}
         if conn is not None:  # autocommit: the one statement is its own transaction
-            await conn.execute(self._mark, marks)
+            self._next = list((await conn.execute(self._mark_and_next, marks)).all())
         else:
             async with self.engine.begin() as pooled:
                 await pooled.execute(self._mark, marks)
