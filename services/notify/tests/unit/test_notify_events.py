@@ -11,8 +11,9 @@ from sqlalchemy import MetaData, Table
 
 from contracts.catalog import parse
 from contracts.vocabulary import FailureKind, RecipientKind
-from kit import correlation
+from kit import tracing
 from kit.clock import CHINA
+from kit.logging import correlation_id
 from kit.outbox import Outbox
 from notify import events
 from notify.domain.model import Channel
@@ -56,8 +57,8 @@ def test_the_rows_of_sent_and_failed_equal_the_envelopes_rows(
     kind: RecipientKind, channel: Channel, at: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outbox = Outbox(table=Table("outbox", MetaData()), service="notify", topic_prefix="p.")
-    monkeypatch.setattr(events.tracing, "current_traceparent", lambda: TRACEPARENT)
-    token = correlation.correlation_id.set("corr-1")
+    monkeypatch.setattr(tracing, "current_traceparent", lambda: TRACEPARENT)
+    token = correlation_id.set("corr-1")
     try:
         made = events.Rows(outbox)
         row = _row(kind, channel)
@@ -70,4 +71,4 @@ def test_the_rows_of_sent_and_failed_equal_the_envelopes_rows(
         )
         _same(made.sent(row, 0, at), events.sent(row, 0, at), outbox)  # attempts at least 1
     finally:
-        correlation.correlation_id.reset(token)
+        correlation_id.reset(token)

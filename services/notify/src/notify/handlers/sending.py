@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -171,11 +171,25 @@ class _Marks:
 class _Sends:
     """Claimed deliveries being sent, ``concurrency`` at a time, their outcomes marked in groups."""
 
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Services, low: int = 1) -> None:
         self.svc = svc
         self.gate = asyncio.Semaphore(svc.concurrency)
         self.marks = _Marks(svc, svc.mark_every)
         self.tasks: set[asyncio.Task[None]] = set()
+        self.low = low
+        self.changed = asyncio.Event()
+        """Set when the sends in flight fall below ``low``, when none is left, or one failed."""
+        self.failed: asyncio.Task[None] | None = None
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        if task.exception() is not None:
+            self.failed = task
+            self.changed.set()
+        elif len(self.tasks) in (0, self.low - 1):  # not at every send: the loop wakes on these
+            self.changed.set()
 
     async def claim(self, limit: int) -> int:
         """Claim up to ``limit`` due deliveries and start sending them; return how many."""
@@ -191,7 +205,7 @@ class _Sends:
         for c in claimed:
             task = asyncio.create_task(self._one(c, addresses.get((c.ref, c.channel)), now))
             self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            task.add_done_callback(self._done)
         return len(claimed)
 
     async def _one(self, c: Claimed, address: str | None, claimed_at: datetime) -> None:
@@ -231,11 +245,10 @@ class _Sends:
         for task in self.tasks:
             task.cancel()
 
-    def check(self, done: set[Any]) -> None:
+    def check(self) -> None:
         """Raise what a finished send raised (the database failing)."""
-        for task in done:
-            if not task.cancelled():
-                task.result()
+        if self.failed is not None:
+            self.failed.result()
 
 
 async def send_round(svc: Services) -> Round:
@@ -263,8 +276,19 @@ MARK_WITHIN = timedelta(milliseconds=200)
 """How long an outcome may wait for its group while sends go on (then it is recorded)."""
 
 
-async def send_due(svc: Services, stop: asyncio.Event, *, window: float, poll: float) -> int:
-    """Send for up to ``window`` seconds (a job's turn): claim while sends go on, not in rounds.
+async def send_due(
+    svc: Services,
+    stop: asyncio.Event,
+    *,
+    window: float,
+    poll: float,
+    renew: Callable[[], Awaitable[bool]] | None = None,
+) -> int:
+    """Send for ``window`` seconds (a job's turn), or on while ``renew`` renews the job's lease.
+
+    The turn goes on without a pause between windows while ``renew()`` says this instance still
+    holds the sender's lease; it ends when it does not (another instance sends) or on ``stop``.
+    Sends are claimed while others go on, not in rounds.
 
     Up to ``batch`` claimed deliveries are in hand; when fewer than half are left, more are
     claimed (a delivery committed meanwhile waits for a send slot, not for a whole round to
@@ -274,12 +298,17 @@ async def send_due(svc: Services, stop: asyncio.Event, *, window: float, poll: f
     """
     loop = asyncio.get_running_loop()
     until = loop.time() + window
-    sends = _Sends(svc)
     low = max(svc.batch // 2, 1)
+    sends = _Sends(svc, low)
     more = True  # the last claim took all it asked for: more may be due at once
     polled = loop.time()
     try:
-        while not stop.is_set() and loop.time() < until:
+        while not stop.is_set():
+            if loop.time() >= until:
+                if renew is None or not await renew():
+                    break
+                until = loop.time() + window
+            sends.changed.clear()
             if len(sends.tasks) < low and (
                 more or svc.wakeup.is_set() or loop.time() - polled >= poll
             ):
@@ -295,20 +324,20 @@ async def send_due(svc: Services, stop: asyncio.Event, *, window: float, poll: f
             left = min(poll - (loop.time() - polled), until - loop.time())
             if sends.marks.since() is not None:
                 left = min(left, MARK_WITHIN.total_seconds())
-            sending = set(sends.tasks)
-            signals = [asyncio.ensure_future(stop.wait())]
-            if len(sending) < low:  # room to claim: a commit of the intake wakes us
+            signals = [
+                asyncio.ensure_future(stop.wait()),
+                asyncio.ensure_future(sends.changed.wait()),
+            ]
+            if len(sends.tasks) < low:  # room to claim: a commit of the intake wakes us
                 signals.append(asyncio.ensure_future(svc.wakeup.wait()))
             try:
-                done, _ = await asyncio.wait(
-                    {*sending, *signals},
-                    timeout=max(left, 0.0),
-                    return_when=asyncio.FIRST_COMPLETED,
+                await asyncio.wait(
+                    signals, timeout=max(left, 0.0), return_when=asyncio.FIRST_COMPLETED
                 )
             finally:
                 for signal in signals:
                     signal.cancel()
-            sends.check(sending & done)
+            sends.check()
     except BaseException:
         sends.cancel()
         raise
