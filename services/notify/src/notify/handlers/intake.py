@@ -37,8 +37,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PREFERENCES = Preferences()
 NO_CHANNEL = "none"
-YIELD_EVERY = 25
-"""Events taken in between two yields to the event loop (a batch is hundreds of renders)."""
+YIELD_EVERY = 5
+"""Events taken in between two yields to the event loop (a batch is hundreds of renders): the
+sender's SMTP replies are read and its next sends started meanwhile (25 events was 25–50 ms of a
+loaded machine in which the pool's connections stood idle)."""
 ANNOUNCED = frozenset(c.value for c in Channel if c.contract() is not None)
 """The channels whose deliveries the contract's events name (not the ``none`` of nobody)."""
 _UNRESOLVED = UUID("3a7c0d9e-51b2-5f4a-8e6d-2c1b0a9f8e7d")
