@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.vocabulary import RecipientKind
+from kit.scheduler import Lease
 from notify.domain.attempts import Status
 from notify.domain.digest import DigestItem, group
 from notify.domain.model import Channel, DeliveryKey, RecipientRef, digest_event_id
@@ -29,9 +30,17 @@ DIGEST_TEMPLATE = "_digest"
 DIGEST_EVENT_TYPE = "notify.digest"
 
 
-async def sender(svc: Services, stop: asyncio.Event, window: float, poll: float) -> int:
-    """One turn of the sender while this instance holds the job's lease."""
-    return await send_due(svc, stop, window=window, poll=poll)
+async def sender(
+    svc: Services, stop: asyncio.Event, window: float, poll: float, lease: Lease | None = None
+) -> int:
+    """A turn of the sender while this instance holds the job's lease (renewed every ``window``).
+
+    With ``lease`` (the job's own, the same name and holder as the scheduler's) the turn renews it
+    and goes on: no pause of the job's interval between turns, in which nothing would be sent.
+    """
+    return await send_due(
+        svc, stop, window=window, poll=poll, renew=lease.acquire if lease is not None else None
+    )
 
 
 async def backlog(svc: Services) -> None:

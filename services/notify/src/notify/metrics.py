@@ -10,6 +10,8 @@ from contracts.vocabulary import Channel
 
 RESULTS = ("sent", "retrying", "failed")
 """The outcomes of an attempt that ``notify_notifications_total`` counts."""
+STAGES = ("taken_in", "committed", "claimed", "accepted")
+"""The stages of ``notify_delivery_stage_seconds`` (see its help)."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class NotifyMetrics:
     imported: Counter
     connections: Counter
     claims_lost: Counter
+    stages: Histogram
 
 
 def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
@@ -76,6 +79,15 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
             ["channel"],
             registry=registry,
         ),
+        stages=Histogram(
+            "notify_delivery_stage_seconds",
+            "Where a delivery's time goes: event time → taken in (upstream relay, Kafka, the"
+            " consumer's fetch), taken in → committed (the intake's transaction, a batch),"
+            " taken in → claimed by a sender, claimed → accepted by the channel",
+            ["stage"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=registry,
+        ),
     )
     # Every channel's series exist from the start at 0: a panel shows 0, not "no data", and the
     # first failure moves `increase()` (a series born at 1 would not).
@@ -84,4 +96,6 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
             made.deliveries.labels(channel=channel.value, result=result)
         made.latency.labels(channel=channel.value)
         made.claims_lost.labels(channel=channel.value)
+    for stage in STAGES:
+        made.stages.labels(stage=stage)
     return made

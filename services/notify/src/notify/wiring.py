@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from contracts.catalog import CATALOG
 from kit.runtime import build_runtime
+from kit.scheduler import Lease
 from kit.service import shape
 from notify.adapters.base import Channels, Sender
 from notify.adapters.calendar import official_workday
@@ -170,11 +171,18 @@ def wire(settings: NotifySettings, *, registry: CollectorRegistry | None = None)
         concurrency=settings.sender_concurrency,
         mark_every=settings.sender_mark_every,
     )
-    window = settings.job_lease_seconds * 0.8
+    lease = settings.job_lease_seconds
+    sending = Lease(  # the scheduler's lease of the job: its turn renews it and goes on
+        engine=runtime.engine,
+        table=runtime.tables.leases,
+        name=f"{settings.service_name}:sender",
+        holder=runtime.holder,
+        ttl=timedelta(seconds=lease),
+    )
     runtime.schedule(
         "sender",
         functools.partial(
-            sender, services, runtime.stop_event, window, settings.sender_poll_seconds
+            sender, services, runtime.stop_event, lease * 0.5, settings.sender_poll_seconds, sending
         ),
     )
     runtime.schedule("digest", functools.partial(digest, services))

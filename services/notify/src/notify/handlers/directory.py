@@ -291,7 +291,7 @@ async def batch_directory(svc: Services, uow: Any, events: Sequence[Any]) -> Mem
 
 def stage_in_app(svc: Services, uow: Any, rows: Sequence[Mapping[str, Any]], now: Any) -> None:
     """Stage ``notification.sent`` (channel in_app) for inbox items stored with the event."""
-    for row in rows:
-        uow.stage(events.sent({**row, "channel": Channel.in_app.value}, 1, now))
+    made = events.Rows(uow.outbox)
+    uow.stage_rows([made.sent({**row, "channel": Channel.in_app.value}, 1, now) for row in rows])
     if svc.metrics is not None and rows:
         svc.metrics.deliveries.labels(channel=Channel.in_app.value, result="sent").inc(len(rows))

@@ -18,8 +18,8 @@ retries coming due and claims running out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +33,7 @@ from notify.adapters.base import Outgoing
 from notify.adapters.store import Claimed
 from notify.domain.attempts import Settled, Status, settle
 from notify.domain.model import Channel, RecipientRef
-from notify.domain.retry import Outcome, permanent
+from notify.domain.retry import Delivered, Outcome, permanent
 from notify.handlers.context import Services
 from notify.templates.render import Rendered
 
@@ -55,11 +55,15 @@ class Round:
     retrying: int
 
 
-def wake_after_commit(svc: Services, uow: UnitOfWork) -> None:
-    """Wake this process's sender once the unit of work's transaction has committed."""
+def wake_after_commit(
+    svc: Services, uow: UnitOfWork, then: Callable[[], None] | None = None
+) -> None:
+    """Wake this process's sender once the unit of work's transaction has committed (then ``then``)."""
 
     def committed(session: Session) -> None:
         svc.wakeup.set()
+        if then is not None:
+            then()
 
     sa_event.listen(uow.session.sync_session, "after_commit", committed, once=True)
 
@@ -116,6 +120,10 @@ class _Marks:
         if len(self.waiting) >= self.every:
             await self.record()
 
+    def since(self) -> datetime | None:
+        """Return when the oldest outcome waiting was noted (None: none waits)."""
+        return self.waiting[0][2] if self.waiting else None
+
     async def record(self) -> None:
         async with self._lock:
             group, self.waiting = self.waiting, []
@@ -135,6 +143,7 @@ class _Marks:
             settled.append((c, done, at))
         async with svc.uow() as uow:
             ours = await svc.store(uow).mark_many(svc.holder, rows)
+            made = events.Rows(uow.outbox)
             staged = []
             for c, done, at in settled:
                 if c.delivery_id not in ours:
@@ -145,13 +154,13 @@ class _Marks:
                         svc.metrics.claims_lost.labels(channel=c.channel.value).inc()
                     continue
                 if done.status is Status.sent:
-                    staged.append(events.sent(c.row, done.attempts, at))
+                    staged.append(made.sent(c.row, done.attempts, at))
                 elif done.status is Status.failed:
                     assert done.failure is not None
                     staged.append(
-                        events.failed(c.row, done.attempts, done.failure, done.error or "", at)
+                        made.failed(c.row, done.attempts, done.failure, done.error or "", at)
                     )
-            uow.stage(*staged)
+            uow.stage_rows(staged)
             await uow.commit()
         for c, done, at in settled:
             if c.delivery_id in ours:
@@ -159,39 +168,98 @@ class _Marks:
                 _observe(svc, c, done.status, at)
 
 
-async def send_round(svc: Services) -> Round:
-    """Claim up to a batch of due deliveries, send them, record the outcomes; return the counts."""
-    now = svc.now()
-    async with svc.uow() as uow:
-        store = svc.store(uow)
-        claimed = await store.claim(now, svc.holder, now + svc.claim_for, svc.batch)
-        addresses: dict[tuple[RecipientRef, Any], str] = await store.addresses(
-            (c.ref, c.channel) for c in claimed
-        )
-        await uow.commit()
-    if not claimed:
-        return Round(0, 0, 0, 0)
-    gate = asyncio.Semaphore(svc.concurrency)
-    marks = _Marks(svc, svc.mark_every)
+class _Sends:
+    """Claimed deliveries being sent, ``concurrency`` at a time, their outcomes marked in groups."""
 
-    async def one(c: Claimed) -> None:
-        address = addresses.get((c.ref, c.channel))
+    def __init__(self, svc: Services, low: int = 1) -> None:
+        self.svc = svc
+        self.gate = asyncio.Semaphore(svc.concurrency)
+        self.marks = _Marks(svc, svc.mark_every)
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.low = low
+        self.changed = asyncio.Event()
+        """Set when the sends in flight fall below ``low``, when none is left, or one failed."""
+        self.failed: asyncio.Task[None] | None = None
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        if task.exception() is not None:
+            self.failed = task
+            self.changed.set()
+        elif len(self.tasks) in (0, self.low - 1):  # not at every send: the loop wakes on these
+            self.changed.set()
+
+    async def claim(self, limit: int) -> int:
+        """Claim up to ``limit`` due deliveries and start sending them; return how many."""
+        svc = self.svc
+        now = svc.now()
+        async with svc.uow() as uow:
+            store = svc.store(uow)
+            claimed = await store.claim(now, svc.holder, now + svc.claim_for, limit)
+            addresses: dict[tuple[RecipientRef, Any], str] = await store.addresses(
+                (c.ref, c.channel) for c in claimed
+            )
+            await uow.commit()
+        for c in claimed:
+            task = asyncio.create_task(self._one(c, addresses.get((c.ref, c.channel)), now))
+            self.tasks.add(task)
+            task.add_done_callback(self._done)
+        return len(claimed)
+
+    async def _one(self, c: Claimed, address: str | None, claimed_at: datetime) -> None:
+        svc = self.svc
         key = (c.channel, address) if c.channel is Channel.webhook else c.channel
-        async with gate:
+        async with self.gate:
             wait = svc.limits.wait(key)
             if wait > MAX_WAIT:
                 outcome = None  # over the channel's rate: back in the queue, no attempt counted
             else:
                 await asyncio.sleep(wait)
                 outcome = await _send(svc, c, address)
-        await marks.add(c, outcome)
+                if svc.metrics is not None and isinstance(outcome, Delivered):
+                    svc.metrics.stages.labels(stage="accepted").observe(
+                        max((svc.now() - claimed_at).total_seconds(), 0.0)
+                    )
+                    if c.attempts == 1:  # a first attempt: from its intake (a retry waited)
+                        svc.metrics.stages.labels(stage="claimed").observe(
+                            max((claimed_at - c.row["created_at"]).total_seconds(), 0.0)
+                        )
+        await self.marks.add(c, outcome)
 
-    async with asyncio.TaskGroup() as sends:  # one failing (the database) cancels the others
-        for c in claimed:
-            sends.create_task(one(c))
-    await marks.record()
-    counts = marks.counts
-    return Round(len(claimed), counts[Status.sent], counts[Status.failed], counts[Status.retrying])
+    async def finish(self) -> None:
+        """Wait for every send in flight (one failing, the database, cancels the others); mark."""
+        try:
+            while self.tasks:
+                done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    task.result()
+        except BaseException:
+            self.cancel()
+            raise
+        await self.marks.record()
+
+    def cancel(self) -> None:
+        """Cancel the sends in flight (their deliveries are retaken when the claim runs out)."""
+        for task in self.tasks:
+            task.cancel()
+
+    def check(self) -> None:
+        """Raise what a finished send raised (the database failing)."""
+        if self.failed is not None:
+            self.failed.result()
+
+
+async def send_round(svc: Services) -> Round:
+    """Claim up to a batch of due deliveries, send them, record the outcomes; return the counts."""
+    sends = _Sends(svc)
+    claimed = await sends.claim(svc.batch)
+    if not claimed:
+        return Round(0, 0, 0, 0)
+    await sends.finish()
+    counts = sends.marks.counts
+    return Round(claimed, counts[Status.sent], counts[Status.failed], counts[Status.retrying])
 
 
 def _observe(svc: Services, c: Claimed, status: Status, at: datetime) -> None:
@@ -204,31 +272,77 @@ def _observe(svc: Services, c: Claimed, status: Status, at: datetime) -> None:
         )
 
 
-async def _idle(svc: Services, stop: asyncio.Event, poll: float) -> None:
-    """Wait up to ``poll`` seconds, less when the intake commits due deliveries or we stop."""
-    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(svc.wakeup.wait())]
-    try:
-        await asyncio.wait(waits, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waits:
-            w.cancel()
-        for w in waits:
-            with contextlib.suppress(asyncio.CancelledError):
-                await w
+MARK_WITHIN = timedelta(milliseconds=200)
+"""How long an outcome may wait for its group while sends go on (then it is recorded)."""
 
 
-async def send_due(svc: Services, stop: asyncio.Event, *, window: float, poll: float) -> int:
-    """Send rounds for up to ``window`` seconds (a job's turn); idle up to ``poll`` s when none is due."""
+async def send_due(
+    svc: Services,
+    stop: asyncio.Event,
+    *,
+    window: float,
+    poll: float,
+    renew: Callable[[], Awaitable[bool]] | None = None,
+) -> int:
+    """Send for ``window`` seconds (a job's turn), or on while ``renew`` renews the job's lease.
+
+    The turn goes on without a pause between windows while ``renew()`` says this instance still
+    holds the sender's lease; it ends when it does not (another instance sends) or on ``stop``.
+    Sends are claimed while others go on, not in rounds.
+
+    Up to ``batch`` claimed deliveries are in hand; when fewer than half are left, more are
+    claimed (a delivery committed meanwhile waits for a send slot, not for a whole round to
+    end). Outcomes are recorded every ``mark_every``, when nothing is in flight, or when the
+    oldest has waited ``MARK_WITHIN``. Idle, it waits up to ``poll`` s, less when this process's
+    intake commits due deliveries or a send ends.
+    """
     loop = asyncio.get_running_loop()
     until = loop.time() + window
-    sent = 0
-    while not stop.is_set() and loop.time() < until:
-        svc.wakeup.clear()  # what the intake commits from now on wakes the next idle wait
-        done = await send_round(svc)
-        sent += done.sent
-        if done.claimed < svc.batch:
-            await _idle(svc, stop, max(min(poll, until - loop.time()), 0.0))
-    return sent
+    low = max(svc.batch // 2, 1)
+    sends = _Sends(svc, low)
+    more = True  # the last claim took all it asked for: more may be due at once
+    polled = loop.time()
+    try:
+        while not stop.is_set():
+            if loop.time() >= until:
+                if renew is None or not await renew():
+                    break
+                until = loop.time() + window
+            sends.changed.clear()
+            if len(sends.tasks) < low and (
+                more or svc.wakeup.is_set() or loop.time() - polled >= poll
+            ):
+                svc.wakeup.clear()  # what the intake commits from now on wakes the wait below
+                room = svc.batch - len(sends.tasks)
+                more = await sends.claim(room) == room
+                polled = loop.time()
+                if more and len(sends.tasks) < low:
+                    continue
+            since = sends.marks.since()
+            if since is not None and (not sends.tasks or svc.now() - since >= MARK_WITHIN):
+                await sends.marks.record()
+            left = min(poll - (loop.time() - polled), until - loop.time())
+            if sends.marks.since() is not None:
+                left = min(left, MARK_WITHIN.total_seconds())
+            signals = [
+                asyncio.ensure_future(stop.wait()),
+                asyncio.ensure_future(sends.changed.wait()),
+            ]
+            if len(sends.tasks) < low:  # room to claim: a commit of the intake wakes us
+                signals.append(asyncio.ensure_future(svc.wakeup.wait()))
+            try:
+                await asyncio.wait(
+                    signals, timeout=max(left, 0.0), return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                for signal in signals:
+                    signal.cancel()
+            sends.check()
+    except BaseException:
+        sends.cancel()
+        raise
+    await sends.finish()
+    return sends.marks.counts[Status.sent]
 
 
 async def measure_backlog(svc: Services) -> None:
