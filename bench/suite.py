@@ -69,7 +69,7 @@ def _kit(r: dict[str, Any]) -> list[Row]:
 def _ingest(service: str, route: str) -> Callable[[dict[str, Any]], list[Row]]:
     def rows(r: dict[str, Any]) -> list[Row]:
         rps, p99 = r["post_rps"], r.get("post_p99_ms", float("inf"))
-        return [
+        found: list[Row] = [
             (
                 f"{service}: POST {route}, 16 clients",
                 f"{rps:,.0f} req/s, p50 {r.get('post_p50_ms', 0):.0f} ms, p99 {p99:.0f} ms;"
@@ -78,6 +78,18 @@ def _ingest(service: str, route: str) -> Callable[[dict[str, Any]], list[Row]]:
                 _met(rps >= 300 and p99 < 100 and r["post_errors"] == 0),
             )
         ]
+        lag = r.get("accepted_to_published_ms")
+        if lag:
+            where = "a relay process" if r.get("relay_process") else "the HTTP process's relay"
+            found.append(
+                (
+                    f"{service}: 201 received → on its topic ({where})",
+                    f"p50 {lag['p50']:.0f} ms, p95 {lag['p95']:.0f} ms, p99 {lag['p99']:.0f} ms",
+                    "—",
+                    "—",
+                )
+            )
+        return found
 
     return rows
 

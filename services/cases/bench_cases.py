@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 
@@ -56,10 +55,11 @@ from cases.metrics import refresh_gauges
 from cases.testing import bodies
 from cases.testing.harness import COUNTY, TOWNSHIP, headers, settings_for
 from cases.wiring import wire
+from contracts import topics
 from contracts.vocabulary import CaseKind, Clock, HandlingRole
 from kit.clock import CHINA
 from kit.outbox import Outbox
-from kit.testing import bootstrap_servers, emit_results, fresh_database, unique
+from kit.testing import bootstrap_servers, emit_results, fresh_database, read_all, unique
 from kit.web import load as http_load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -512,7 +512,9 @@ async def bench_tick(total: int, due_share: float) -> dict[str, Any]:
 
 
 def _service_env(url: str, prefix: str, port: int, *, pool: int) -> dict[str, str]:
-    return {
+    # BENCH_SERVICE_PYTHONPATH: run another checkout's service under this bench (A/B, same client)
+    other = os.environ.get("BENCH_SERVICE_PYTHONPATH")
+    return ({"PYTHONPATH": other} if other else {}) | {
         "CASES_DATABASE_URL": url,
         "CASES_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
         "CASES_KAFKA_TOPIC_PREFIX": prefix,
@@ -529,19 +531,31 @@ async def _backlog(conn: Any) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
 
 
-async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
-    """Drive one service process over HTTP, then raw asyncpg with the same concurrency."""
-    results: dict[str, Any] = {}
+async def bench_post(workers: int, seconds: float, relay_process: bool) -> dict[str, Any]:
+    """Drive one service process over HTTP, then raw asyncpg with the same concurrency.
+
+    With ``relay_process`` the HTTP process runs with ``RELAY_IN_PROCESS=false`` beside
+    ``python -m cases relay``. Either way each 201's arrival is compared with the Kafka timestamp
+    of its ``cases.suggestion.submitted`` (when the relay handed it to the producer).
+    """
+    results: dict[str, Any] = {"relay_process": relay_process}
+    accepted: dict[str, float] = {}
+    relay: asyncio.subprocess.Process | None = None
     async with fresh_database() as url:
         prefix = unique("bench") + "."
         port = http_load.free_port()
         settings = settings_for(url, prefix, jwt_secret=SECRET, http_port=port)
         auth = headers(settings, "deputy", TOWNSHIP, deputy_id="dep-1")
+        env = _service_env(url, prefix, port, pool=workers + 4)
+        if relay_process:
+            env["CASES_RELAY_IN_PROCESS"] = "false"
         with tempfile.TemporaryFile() as log:
-            process = await http_load.start_service(
-                "cases", _service_env(url, prefix, port, pool=workers + 4), port, log, ROOT
-            )
+            process = await http_load.start_service("cases", env, port, log, ROOT)
             try:
+                if relay_process:
+                    relay_port = http_load.free_port()
+                    relay_env = {**env, "CASES_HTTP_PORT": str(relay_port)}
+                    relay = await http_load.start_relay("cases", relay_env, relay_port, log, ROOT)
                 seed = await asyncpg.connect(_raw_dsn(url))
                 try:  # intake refuses deputies and townships the roster projection does not know
                     await seed.execute(
@@ -556,10 +570,7 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
                     )
                 finally:
                     await seed.close()
-                limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
-                async with httpx.AsyncClient(
-                    base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
-                ) as client:
+                async with http_load.Client(f"http://127.0.0.1:{port}", workers) as client:
 
                     async def post(n: int) -> bool:
                         body = bodies.suggestion(
@@ -569,19 +580,27 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
                             response = await client.post(
                                 "/api/v1/suggestions", json=body, headers=auth
                             )
-                        except httpx.HTTPError:
+                        except http_load.NoAnswerError:
                             return False
                         load_.statuses[response.status_code] += 1
-                        return response.status_code == 201
+                        if response.status_code != 201:
+                            return False
+                        accepted[response.json()["case_id"]] = time.time()
+                        return True
 
                     load_ = http_load.Load()
                     print(
                         f"POST /api/v1/suggestions: {workers} workers, {http_load.WARMUP_SECONDS:.0f} s warm-up,"
                         f" then {seconds:.0f} s measured (service pid {process.pid}, port {port})"
                     )
+                    relay_cpu = http_load.cpu_seconds(relay.pid) if relay else 0.0
                     measured, elapsed, cpu = await http_load.window(
                         workers, seconds, post, process.pid
                     )
+                    if relay is not None:
+                        cpu["relay_cpu_pct"] = (
+                            (http_load.cpu_seconds(relay.pid) - relay_cpu) / elapsed * 100
+                        )
                     measured.statuses = load_.statuses
                     results["post_mean_batch"] = await http_load.batch_size(client, "filings")
                 http_load.summarise("post", measured, elapsed, results)
@@ -601,10 +620,18 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
                         await asyncio.sleep(0.1)
                     results["outbox_drained_after_s"] = time.perf_counter() - started
                     results["outbox_rows"] = int(await conn.fetchval("SELECT count(*) FROM outbox"))
+                    published = {}
+                    for record in await read_all(prefix + topics.CASES, within=60):
+                        envelope = json.loads(record.value)
+                        if envelope["type"] == "cases.suggestion.submitted":
+                            published[envelope["data"]["case_id"]] = record.timestamp / 1000
+                    results["accepted_to_published_ms"] = http_load.lag_ms(accepted, published)
                     results["cases_rows"] = int(await conn.fetchval("SELECT count(*) FROM cases"))
                 finally:
                     await conn.close()
             finally:
+                if relay is not None:
+                    results["relay_exit_code"] = await http_load.stop_service(relay)
                 results["service_exit_code"] = await http_load.stop_service(process)
                 if results["service_exit_code"] not in (0, -signal.SIGTERM):
                     log.seek(0)
@@ -623,6 +650,16 @@ async def bench_post(workers: int, seconds: float) -> dict[str, Any]:
             f"  outbox backlog at the end: {results['outbox_backlog_at_end']} unpublished rows"
             f" (0 after {results['outbox_drained_after_s']:.1f} s); {results['outbox_rows']}"
             f" outbox rows for {results['cases_rows']} cases; service exit {results['service_exit_code']}"
+        )
+        lag = results["accepted_to_published_ms"]
+        where = "a process of its own" if relay_process else "the HTTP process"
+        relay_cpu_note = (
+            f"; relay process CPU {cpu['relay_cpu_pct']:.0f} %" if "relay_cpu_pct" in cpu else ""
+        )
+        print(
+            f"  201 received -> on {topics.CASES} (relay in {where}): p50 {lag.get('p50', 0):.1f}"
+            f" ms, p95 {lag.get('p95', 0):.1f} ms, p99 {lag.get('p99', 0):.1f} ms,"
+            f" max {lag.get('max', 0):.1f} ms{relay_cpu_note}"
         )
         results.update(await _raw(url, prefix, workers, seconds))
         results["ratio"] = results["post_rps"] / results["raw_rps"] if results["raw_rps"] else 0.0
@@ -705,7 +742,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         results.update(await bench_tick(args.cases, args.due))
     if not args.skip_post:
         print(f"load average before the POST bench: {_loadavg()} on {os.cpu_count()} cores")
-        results.update(await bench_post(args.concurrency, args.seconds))
+        results.update(await bench_post(args.concurrency, args.seconds, args.relay_process))
     results["total_s"] = time.perf_counter() - started
     print("\n== summary ==")
     if not args.skip_tick:
@@ -748,6 +785,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds of load")
     parser.add_argument("--skip-tick", action="store_true", help="skip the chase tick bench")
     parser.add_argument("--skip-post", action="store_true", help="skip the POST bench")
+    parser.add_argument(
+        "--relay-process",
+        action="store_true",
+        help="relay in `python -m cases relay` beside an HTTP process with RELAY_IN_PROCESS=false",
+    )
     emit_results(asyncio.run(bench(parser.parse_args())))
 
 

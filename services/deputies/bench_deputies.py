@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 from sqlalchemy.engine import make_url
 
 from deputies.adapters.rows import deputy_values
@@ -143,7 +142,9 @@ def _unique_id_numbers(n: int) -> list[str]:
 
 
 def _service_env(url: str, prefix: str, port: int, *, pool: int) -> dict[str, str]:
-    return {
+    # BENCH_SERVICE_PYTHONPATH: run another checkout's service under this bench (A/B, same client)
+    other = os.environ.get("BENCH_SERVICE_PYTHONPATH")
+    return ({"PYTHONPATH": other} if other else {}) | {
         "DEPUTIES_DATABASE_URL": url,
         "DEPUTIES_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
         "DEPUTIES_KAFKA_TOPIC_PREFIX": prefix,
@@ -170,10 +171,7 @@ async def bench_post(clients: int, seconds: float) -> dict[str, Any]:
                 "deputies", _service_env(url, prefix, port, pool=clients + 4), port, log, ROOT
             )
             try:
-                limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-                async with httpx.AsyncClient(
-                    base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
-                ) as client:
+                async with http_load.Client(f"http://127.0.0.1:{port}", clients) as client:
                     made = await client.post(
                         "/api/v1/townships", json=bodies.township(TOWN), headers=admin
                     )
@@ -189,7 +187,7 @@ async def bench_post(clients: int, seconds: float) -> dict[str, Any]:
                             response = await client.post(
                                 "/api/v1/deputies", json=body, headers=staff
                             )
-                        except httpx.HTTPError:
+                        except http_load.NoAnswerError:
                             return False
                         measured.statuses[response.status_code] += 1
                         return response.status_code == 201

@@ -155,7 +155,9 @@ class ProducerPublisher:
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             client_id=f"{self.settings.service_name}-outbox",
             enable_idempotence=True,
-            linger_ms=5,
+            # the relay hands a whole round's rows over before the sender runs: they share
+            # batches without a linger, which would only delay the acknowledgement
+            linger_ms=0,
         )
         await self._producer.start()
 

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka.errors import KafkaError
-from sqlalchemy import Row, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Row, all_, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kit.broker import Publisher
@@ -43,7 +44,9 @@ class OutboxRelay:
 
     On PostgreSQL the relay that holds a session advisory lock publishes; others wait and take
     over when its connection ends. It wakes on NOTIFY from committing transactions, on an
-    in-process signal, or after ``poll_seconds``. Sends the broker does not acknowledge within
+    in-process signal, or after ``poll_seconds``; the leader reads and marks rows on its own
+    connection (autocommit; a round's mark and the next round's read are one statement). It lingers ``linger_seconds`` after a wake-up
+    (0 by default: commits that arrive during a round share the next one anyway). Sends the broker does not acknowledge within
     ``send_timeout`` fail the round (counted, backed off; the same sends are awaited again, not
     repeated); the backlog gauges are read from the database every ``gauge_seconds`` by a task
     of their own, so they move while the broker is gone.
@@ -59,7 +62,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 1.0,
         retention: timedelta = timedelta(days=7),
-        linger_seconds: float = 0.005,
+        linger_seconds: float = 0.0,
         send_timeout: float = 10.0,
         gauge_seconds: float = 5.0,
     ) -> None:
@@ -92,6 +95,25 @@ class OutboxRelay:
             .where(table.c.seq.in_(bindparam("seqs", expanding=True)))
             .values(published_at=bindparam("at"))
         )
+        # the leader marks a round and reads the next in one statement (the read does not see
+        # the mark: the statement has one snapshot, so the marked rows are left out by seq)
+        # (PostgreSQL only: the seqs as one array parameter, one prepared statement for any count)
+        seqs = bindparam("seqs", type_=ARRAY(BigInteger))
+        marked = (
+            update(table)
+            .where(table.c.seq == any_(seqs))
+            .values(published_at=bindparam("at"))
+            .returning(table.c.seq)
+            .cte("marked")
+        )
+        self._mark_and_next = (
+            select(table.c.seq, table.c.topic, table.c.key, table.c.headers, table.c.payload)
+            .add_cte(marked)
+            .where(table.c.published_at.is_(None), table.c.seq != all_(seqs))
+            .order_by(table.c.seq)
+            .limit(batch_size)
+        )
+        self._next: list[Row[Any]] = []
         self.is_leader = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
 
@@ -117,6 +139,7 @@ class OutboxRelay:
                 self._backoff = self.poll_seconds
             except Exception as error:
                 self.is_leader = False
+                self._next = []  # read under a leadership that may be gone
                 self.metrics.relay_failures.labels(self.outbox.service).inc()
                 self._failed(error, self._backoff)
                 await self._back_off(stop, self._backoff, database=_is_database_error(error))
@@ -174,6 +197,10 @@ class OutboxRelay:
             return False
         return True
 
+    async def watch_gauges(self, stop: asyncio.Event) -> None:
+        """Read the backlog gauges until ``stop`` (what ``run`` does beside relaying)."""
+        await self._gauge_loop(stop)
+
     async def _gauge_loop(self, stop: asyncio.Event) -> None:
         """Read the backlog gauges from the database on their own schedule (any instance)."""
         while not stop.is_set():
@@ -198,6 +225,7 @@ class OutboxRelay:
                 await _wait(stop, self.poll_seconds)
                 return
             self.is_leader = True
+            self._next = []
             if not self._announced_leader:  # once per change, not after every failed round
                 log.info("outbox relay of %s is the leader", self.outbox.service)
                 self._announced_leader = True
@@ -221,16 +249,15 @@ class OutboxRelay:
         housekept = -math.inf
         while not stop.is_set():
             self.outbox.wakeup.clear()
-            published = await self.publish_once()
+            published = await self.publish_once(lock_conn)
             self._recovered()
-            if published >= self.batch_size:
+            if published >= self.batch_size or self._next:  # more read with the mark
                 continue
             # Under a stream of commits, the leader check and the purge run once per poll period
-            # rather than once per wake-up.
+            # rather than once per wake-up (reading and marking on the leader's connection
+            # proves it alive meanwhile).
             now = time.monotonic()
             if published == 0 or now - housekept >= self.poll_seconds:
-                if lock_conn is not None:
-                    await lock_conn.scalar(text("SELECT 1"))  # a lost leader connection raises
                 await self._purge_published()
                 housekept = now
             with contextlib.suppress(TimeoutError):
@@ -239,14 +266,17 @@ class OutboxRelay:
             if self.linger_seconds and not stop.is_set():
                 await asyncio.sleep(self.linger_seconds)  # let concurrent commits join the batch
 
-    async def publish_once(self) -> int:
+    async def publish_once(self, conn: AsyncConnection | None = None) -> int:
         """Publish one batch of unpublished rows in `seq` order; return how many.
 
-        Raises ``BrokerUnavailableError`` when the broker has not acknowledged them within
-        ``send_timeout``; the next call awaits the same sends again instead of repeating them.
+        With ``conn`` (the leader's connection, in autocommit) the rows are read and marked on
+        it, instead of a pooled connection's BEGIN, statement and COMMIT or ROLLBACK; the mark
+        reads the next round's rows in the same statement. Raises ``BrokerUnavailableError`` when the broker has not
+        acknowledged them within ``send_timeout``; the next call awaits the same sends again
+        instead of repeating them.
         """
         if self._in_flight is None:
-            rows = await self._unpublished()
+            rows, self._next = self._next or await self._unpublished(conn), []
             if not rows:
                 return 0
             self._in_flight = await self._send(rows)
@@ -266,17 +296,21 @@ class OutboxRelay:
         rows = in_flight.rows[: len(in_flight.futures)]
         if not rows:
             raise BrokerUnavailableError(f"no send accepted within {self.send_timeout:g} s")
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                self._mark, {"seqs": [row.seq for row in rows], "at": datetime.now(UTC)}
-            )
+        marks = {"seqs": [row.seq for row in rows], "at": datetime.now(UTC)}
+        if conn is not None:  # autocommit: the one statement is its own transaction
+            self._next = list((await conn.execute(self._mark_and_next, marks)).all())
+        else:
+            async with self.engine.begin() as pooled:
+                await pooled.execute(self._mark, marks)
         for row in rows:
             self.metrics.relay_published.labels(self.outbox.service, row.topic).inc()
         return len(rows)
 
-    async def _unpublished(self) -> list[Row[Any]]:
-        async with self.engine.connect() as conn:
+    async def _unpublished(self, conn: AsyncConnection | None) -> list[Row[Any]]:
+        if conn is not None:
             return list((await conn.execute(self._next_batch)).all())
+        async with self.engine.connect() as pooled:
+            return list((await pooled.execute(self._next_batch)).all())
 
     async def _send(self, rows: list[Row[Any]]) -> _InFlight:
         """Hand rows to the producer in order; stop handing them over after ``send_timeout``."""

@@ -184,6 +184,7 @@ def build_runtime(
         metrics=metrics,
         batch_size=settings.relay_batch_size,
         poll_seconds=settings.relay_poll_seconds,
+        linger_seconds=settings.relay_linger_seconds,
         send_timeout=settings.relay_send_timeout_seconds,
         gauge_seconds=settings.outbox_gauge_seconds,
     )
@@ -232,7 +233,11 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
+        await runtime.start(relay=runtime.settings.relay_in_process)
+        if not runtime.settings.relay_in_process:  # `python -m <service> relay` publishes
+            runtime.tasks.append(
+                asyncio.create_task(runtime.relay.watch_gauges(runtime.stop_event), name="gauges")
+            )
         settle_heap()
         try:
             yield

@@ -80,6 +80,16 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     relay_batch_size: int = Field(default=500, ge=1, description="Outbox rows published per round")
     relay_poll_seconds: float = Field(default=1.0, gt=0, description="Outbox poll when not woken")
+    relay_in_process: bool = Field(
+        default=True,
+        description="Relay the outbox from the HTTP process; false: `python -m <service> relay` "
+        "relays it in a process of its own (the HTTP process still reads the outbox gauges)",
+    )
+    relay_linger_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="Wait after a wake-up so that more commits share a relay round (latency)",
+    )
     relay_send_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Wait for the broker's acknowledgement of a relay batch"
     )

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 WARMUP_SECONDS = 3.0
 READY_WITHIN_SECONDS = 180.0  # a shared machine under load starts a service slowly
 One = Callable[[int], Awaitable[bool]]
@@ -115,6 +117,75 @@ def summarise(name: str, load: Load, elapsed: float, results: dict[str, Any]) ->
         results[f"{name}_p99_ms"] = percentile(load.latencies_ms, 99)
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A response of ``Client``: status and body."""
+
+    status_code: int
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+        return self.content.decode(errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return orjson.loads(self.content)
+
+
+class NoAnswerError(Exception):
+    """A request of ``Client`` got no answer: the connection failed or the time ran out."""
+
+
+class Client:
+    """The load's HTTP client: aiohttp on ``connections`` kept-alive connections, JSON by orjson.
+
+    Light on purpose: on a 2-core machine httpx cost the bench about as much CPU per request as
+    the service spends on it, and that CPU is taken from the service measured.
+    """
+
+    def __init__(self, base_url: str, connections: int, timeout: float = 30.0) -> None:
+        self.base_url = base_url
+        self.connections = connections
+        self.timeout = timeout
+        self._session: Any = None
+        self._errors: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+
+    async def __aenter__(self) -> Client:
+        import aiohttp  # a development dependency: benches only, never a running service
+
+        self._errors = (aiohttp.ClientError, OSError, TimeoutError)
+        self._session = aiohttp.ClientSession(
+            base_url=self.base_url,
+            connector=aiohttp.TCPConnector(limit=self.connections),
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+        )
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._session.close()
+
+    async def post(
+        self, path: str, *, json: Any, headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        """POST a JSON body; return the reply (``NoAnswerError`` when there is none)."""
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        try:
+            async with self._session.post(path, data=orjson.dumps(json), headers=sent) as answer:
+                return Reply(answer.status, await answer.read())
+        except self._errors as error:
+            raise NoAnswerError(f"POST {path}: {error!r}") from error
+
+    async def get(self, path: str, *, headers: Mapping[str, str] | None = None) -> Reply:
+        """GET a path; return the reply (``NoAnswerError`` when there is none)."""
+        try:
+            async with self._session.get(path, headers=dict(headers or {})) as answer:
+                return Reply(answer.status, await answer.read())
+        except self._errors as error:
+            raise NoAnswerError(f"GET {path}: {error!r}") from error
+
+
 async def batch_size(client: Any, name: str) -> float:
     """Return the mean group-commit batch size a running service reports (``/metrics``), or 0."""
     text = (await client.get("/metrics")).text
@@ -151,6 +222,53 @@ async def start_service(
                     f"python -m {module} was not ready within {READY_WITHIN_SECONDS:.0f} s"
                 )
             await asyncio.sleep(0.2)
+
+
+async def start_relay(
+    module: str, env: Mapping[str, str], port: int, log: Any, cwd: Path
+) -> asyncio.subprocess.Process:
+    """Run ``python -m module relay`` (the outbox relay alone) with ``env`` added; return once
+    its metrics answer on ``port`` (it serves them once it relays)."""
+    import httpx  # a development dependency: benches only, never a running service
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        "relay",
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdout=log,
+        stderr=log,
+    )
+    deadline = time.monotonic() + READY_WITHIN_SECONDS
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        while True:
+            if process.returncode is not None:
+                raise RuntimeError(f"python -m {module} relay exited with {process.returncode}")
+            try:
+                if (await client.get("/metrics")).status_code == 200:
+                    return process
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                await stop_service(process)
+                raise RuntimeError(f"python -m {module} relay did not start")
+            await asyncio.sleep(0.2)
+
+
+def lag_ms(accepted: Mapping[str, float], published: Mapping[str, float]) -> dict[str, float]:
+    """Return the spread of ``published - accepted`` per key, in ms (p50, p95, p99, max)."""
+    lags = sorted(1000 * (published[k] - t) for k, t in accepted.items() if k in published)
+    if not lags:
+        return {}
+    return {
+        "p50": percentile(lags, 50),
+        "p95": percentile(lags, 95),
+        "p99": percentile(lags, 99),
+        "max": lags[-1],
+        "seen": float(len(lags)),
+    }
 
 
 async def stop_service(process: asyncio.subprocess.Process) -> int:

@@ -8,12 +8,13 @@ outbox rows in one statement.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, delete, insert, select, text, update
+from sqlalchemy import Executable, TextClause, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import CursorResult, Row
 
 from cases.adapters.codec import case_from_doc, case_to_doc
@@ -42,6 +43,20 @@ class Constituent:
     name: str
     phone: str | None = None
     address: str | None = None
+
+
+@functools.cache
+def _advance(counters: str) -> TextClause:
+    """Return the counter upsert of ``next_numbers`` on the table named ``counters``, built once.
+
+    As text: SQLAlchemy cannot cache a compiled ON CONFLICT DO UPDATE (no cache key).
+    """
+    return text(
+        f"INSERT INTO {counters} (county, year, kind, last)"  # noqa: S608 - our table's name
+        " VALUES (:county, :year, :kind, :count)"
+        " ON CONFLICT (county, year, kind)"
+        f" DO UPDATE SET last = {counters}.last + excluded.last RETURNING last"
+    )
 
 
 def case_columns(case: Case, chase_on: date | None) -> dict[str, Any]:
@@ -183,15 +198,8 @@ class CaseStore:
         so concurrent filings queue on it and a rolled-back filing gives its numbers back.
         """
         county = county_of(township)
-        t = self.t.case_counters
-        # as text: SQLAlchemy cannot cache a compiled ON CONFLICT DO UPDATE (no cache key)
-        statement = text(
-            f"INSERT INTO {t.fullname} (county, year, kind, last)"  # noqa: S608 - our table's name
-            " VALUES (:county, :year, :kind, :count)"
-            " ON CONFLICT (county, year, kind)"
-            f" DO UPDATE SET last = {t.fullname}.last + excluded.last RETURNING last"
-        ).bindparams(county=county, year=year, kind=kind.value, count=count)
-        last = int((await self._run(statement)).scalar_one())
+        wanted = {"county": county, "year": year, "kind": kind.value, "count": count}
+        last = int((await self._run(_advance(self.t.case_counters.fullname), wanted)).scalar_one())
         label = county_label(county, self.county_names)
         return [
             CaseNumber(county, year, kind, seq, label) for seq in range(last - count + 1, last + 1)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import literal, null, select, union_all
+from sqlalchemy import CompoundSelect, bindparam, literal_column, null, select, union_all
 
 from cases import events
 from cases.adapters.store import CaseStore, Constituent
@@ -117,18 +118,27 @@ class Roster:
         return None
 
 
-async def read_roster(uow: UnitOfWork, tables: Tables, drafts: Sequence[Draft]) -> Roster:
-    """Read the townships and every named deputy's status of some drafts in one query."""
+@functools.cache
+def _roster_query(tables: Tables) -> CompoundSelect[Any]:
+    """Return the roster read of ``read_roster``, built once (SQLAlchemy keeps its cache key)."""
     t, d = tables.townships.c, tables.deputies.c
-    query = union_all(
+    return union_all(
         select(
-            literal("township").label("kind"), t.code.label("ref"), null().label("status")
-        ).where(t.code.in_({draft.township for draft in drafts})),
-        select(literal("deputy"), d.deputy_id, d.status).where(
-            d.deputy_id.in_({deputy for draft in drafts for deputy in draft.deputy_ids})
+            literal_column("'township'").label("kind"), t.code.label("ref"), null().label("status")
+        ).where(t.code.in_(bindparam("townships", expanding=True))),
+        select(literal_column("'deputy'"), d.deputy_id, d.status).where(
+            d.deputy_id.in_(bindparam("deputies", expanding=True))
         ),
     )
-    rows = (await (await uow.connection()).execute(query)).all()
+
+
+async def read_roster(uow: UnitOfWork, tables: Tables, drafts: Sequence[Draft]) -> Roster:
+    """Read the townships and every named deputy's status of some drafts in one query."""
+    wanted = {
+        "townships": sorted({draft.township for draft in drafts}),
+        "deputies": sorted({deputy for draft in drafts for deputy in draft.deputy_ids}),
+    }
+    rows = (await (await uow.connection()).execute(_roster_query(tables), wanted)).all()
     return Roster(
         frozenset(r.ref for r in rows if r.kind == "township"),
         {r.ref: r.status for r in rows if r.kind == "deputy"},
