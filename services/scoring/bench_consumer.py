@@ -138,7 +138,12 @@ def rss_mb(pid: int) -> float:
 
 
 async def main(
-    count: int, rate: float, timed: int, settle: bool = False, cold: bool = False
+    count: int,
+    rate: float,
+    timed: int,
+    settle: bool = False,
+    cold: bool = False,
+    relay_process: bool = False,
 ) -> dict[str, Any]:
     """Produce, consume raw, consume with scoring, then time single events; print the results."""
     bytecode = {} if cold else compiled_dependencies()
@@ -164,6 +169,8 @@ async def main(
             "LOG_LEVEL": "WARNING",
             **bytecode,
         }
+        if relay_process:  # `python -m scoring relay` beside (kit: RELAY_IN_PROCESS=false)
+            env["SCORING_RELAY_IN_PROCESS"] = "false"
 
         async def facts() -> int:
             async with engine.connect() as conn:
@@ -172,6 +179,17 @@ async def main(
         try:
             async with service_process("scoring", env) as process:
                 launched = time.perf_counter()
+                relay = None
+                if relay_process:
+                    relay = await asyncio.create_subprocess_exec(
+                        sys.executable,
+                        "-m",
+                        "scoring",
+                        "relay",
+                        env={**os.environ, **env, "SCORING_HTTP_PORT": str(free_port())},
+                        stdout=asyncio.subprocess.DEVNULL,
+                        stderr=asyncio.subprocess.DEVNULL,
+                    )
                 shown = Progress("scoring", history.distinct)
                 peak = 0.0
                 done = 0
@@ -204,6 +222,9 @@ async def main(
                     )
                 latencies, card = await timed_events(settings, port, engine, tables, rate, timed)
                 peak = max(peak, rss_mb(process.pid))
+                if relay is not None:
+                    relay.kill()
+                    await relay.wait()
         finally:
             await core.runtime.stop()
     ours = len(events) / elapsed
@@ -226,6 +247,7 @@ async def main(
     print(
         "started "
         + ("cold (no bytecode at all)" if cold else "with the dependencies' bytecode, as the image")
+        + (", the relay in a process of its own" if relay_process else ", the relay in process")
     )
     print(f"outbox rows not yet relayed when the backlog was consumed: {lagging:,}")
     if settle:
@@ -253,6 +275,7 @@ async def main(
         "steady_ratio_to_raw": steady / raw_distinct,
         "rss_mb": peak,
         "cold_start": cold,
+        "relay_process": relay_process,
         "startup_s": startup,
         "timed_rate_per_s": rate,
         "timed_events": len(ordered),
@@ -372,5 +395,14 @@ if __name__ == "__main__":
     parser.add_argument(
         "--cold", action="store_true", help="start without the dependencies' bytecode"
     )
+    parser.add_argument(
+        "--relay-process",
+        action="store_true",
+        help="run the outbox relay as `python -m scoring relay` beside the service",
+    )
     args = parser.parse_args()
-    emit_results(asyncio.run(main(args.events, args.rate, args.timed, args.settle, args.cold)))
+    emit_results(
+        asyncio.run(
+            main(args.events, args.rate, args.timed, args.settle, args.cold, args.relay_process)
+        )
+    )

@@ -502,7 +502,9 @@ class BatchStore(Store):
         prepared statement PostgreSQL may switch to its generic plan, which cannot hash the
         array: each row is compared with every element. Measured on a 2,000-event batch: the
         roster read 6–15 ms planned with its values, 110 ms generic; the live entries 17 ms
-        against 220–690 ms.
+        against 220–690 ms. Small batches too: their generic plans also walk tables that grow
+        (at 100 events/s after a 20,000-event backlog, published → visible p50 / p99 0.67 / 1.1 s
+        planned with values against 1.9 / 2.9 s with the cached plans below 200 events).
         """
         if self.session.bind.dialect.name == "postgresql":
             await self.session.execute(

@@ -27,10 +27,6 @@ from scoring.handlers.rulesets import ensure_year
 from scoring.handlers.totals import advance_totals
 
 GROUP = "scoring.ledger"
-PLAN_WITH_VALUES_FROM = 200
-"""From this many events a batch's statements are planned with their values (its arrays are long:
-a generic plan compares every row with every element); below, the cached plans are kept
-(measured at 20 events a batch: planning the commit's one statement anew each time cost more)."""
 
 
 async def apply_events(
@@ -45,8 +41,7 @@ async def apply_events(
     """
     await uow.flush()  # rows an earlier call queued are read by this one (nothing queued: no-op)
     store = BatchStore(uow.session, svc.tables)
-    if len(envelopes) >= PLAN_WITH_VALUES_FROM:
-        await store.plan_with_values()
+    await store.plan_with_values()  # every batch: see BatchStore.plan_with_values
     payloads = parsed if parsed is not None else [None] * len(envelopes)
     facts = [fact_of(e, p) for e, p in zip(envelopes, payloads, strict=True)]
     snapshot, rules = await load(svc, store, facts)
