@@ -14,13 +14,23 @@ Run: ``uv run --frozen python services/scoring/bench_consumer.py [events] [--rat
    the deputy's total visible to a reader (what the score card reads), p50/p99; and, for a
    sample, the HTTP score card showing the new total. The relay shares the process: with
    ``--settle`` the timed events start once it has published the backlog's events.
+
+The service starts with the third-party packages' bytecode compiled, as in the image
+(deploy/Dockerfile: ``UV_COMPILE_BYTECODE=1``; the workspace's own packages are compiled from
+source at each start there too): this environment sets ``PYTHONDONTWRITEBYTECODE=1``, so the
+virtualenv has no bytecode and every start compiled FastAPI, SQLAlchemy, Alembic, pydantic …
+(~3.5 s of CPU). The bench compiles them once into ``.local/bench-pycache``
+(``PYTHONPYCACHEPREFIX``); ``--cold`` starts without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import subprocess
 import sys
+import sysconfig
 import time
 from datetime import date
 from pathlib import Path
@@ -104,6 +114,21 @@ async def raw_consume(servers: str, prefix: str, total: int) -> float:
     return shown.finish()
 
 
+def compiled_dependencies() -> dict[str, str]:
+    """Compile the virtualenv's packages into a bytecode cache; return the env that reads it."""
+    cache = Path(".local/bench-pycache").resolve()
+    env = {"PYTHONPYCACHEPREFIX": str(cache)}
+    print("compiling the dependencies' bytecode (once) …", file=sys.stderr)
+    subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "compileall", "-q", "-j", "0", sysconfig.get_paths()["purelib"]],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    return env
+
+
 def rss_mb(pid: int) -> float:
     """Return a process's resident memory in MB (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -112,8 +137,16 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def main(count: int, rate: float, timed: int, settle: bool = False) -> dict[str, Any]:
+async def main(
+    count: int,
+    rate: float,
+    timed: int,
+    settle: bool = False,
+    cold: bool = False,
+    relay_process: bool = False,
+) -> dict[str, Any]:
     """Produce, consume raw, consume with scoring, then time single events; print the results."""
+    bytecode = {} if cold else compiled_dependencies()
     print(f"generating {count:,} events …", file=sys.stderr)
     history = mixed_history(2026, count, towns=4, deputies=50, redeliveries=0.01)
     events = history.events
@@ -134,7 +167,10 @@ async def main(count: int, rate: float, timed: int, settle: bool = False) -> dic
             "SCORING_HTTP_PORT": str(port),
             "JWT_SECRET": SECRET,
             "LOG_LEVEL": "WARNING",
+            **bytecode,
         }
+        if relay_process:  # `python -m scoring relay` beside (kit: RELAY_IN_PROCESS=false)
+            env["SCORING_RELAY_IN_PROCESS"] = "false"
 
         async def facts() -> int:
             async with engine.connect() as conn:
@@ -142,6 +178,18 @@ async def main(count: int, rate: float, timed: int, settle: bool = False) -> dic
 
         try:
             async with service_process("scoring", env) as process:
+                launched = time.perf_counter()
+                relay = None
+                if relay_process:
+                    relay = await asyncio.create_subprocess_exec(
+                        sys.executable,
+                        "-m",
+                        "scoring",
+                        "relay",
+                        env={**os.environ, **env, "SCORING_HTTP_PORT": str(free_port())},
+                        stdout=asyncio.subprocess.DEVNULL,
+                        stderr=asyncio.subprocess.DEVNULL,
+                    )
                 shown = Progress("scoring", history.distinct)
                 peak = 0.0
                 done = 0
@@ -158,6 +206,7 @@ async def main(count: int, rate: float, timed: int, settle: bool = False) -> dic
                 elapsed = shown.finish()
                 assert first is not None
                 steady = (history.distinct - first[1]) / (ended - first[0])  # distinct events/s
+                startup = first[0] - launched
                 outbox = core.runtime.tables.outbox
                 unrelayed = select(func.count()).where(outbox.c.published_at.is_(None))
                 lagging = int(await _scalar(engine, unrelayed.select_from(outbox)) or 0)
@@ -173,6 +222,9 @@ async def main(count: int, rate: float, timed: int, settle: bool = False) -> dic
                     )
                 latencies, card = await timed_events(settings, port, engine, tables, rate, timed)
                 peak = max(peak, rss_mb(process.pid))
+                if relay is not None:
+                    relay.kill()
+                    await relay.wait()
         finally:
             await core.runtime.stop()
     ours = len(events) / elapsed
@@ -190,7 +242,13 @@ async def main(count: int, rate: float, timed: int, settle: bool = False) -> dic
         f" migration, group join): {steady:,.0f} distinct events/s; ratio to raw"
         f" {steady / raw_distinct:.3f}"
     )
+    print(f"start-up: the first facts visible {startup:.1f} s after the process started")
     print(f"resident memory of python -m scoring: peak {peak:.0f} MB")
+    print(
+        "started "
+        + ("cold (no bytecode at all)" if cold else "with the dependencies' bytecode, as the image")
+        + (", the relay in a process of its own" if relay_process else ", the relay in process")
+    )
     print(f"outbox rows not yet relayed when the backlog was consumed: {lagging:,}")
     if settle:
         print(f"waited {settled:.1f} s for the relay to publish them before the timed events")
@@ -216,6 +274,9 @@ async def main(count: int, rate: float, timed: int, settle: bool = False) -> dic
         "steady_per_s": steady,
         "steady_ratio_to_raw": steady / raw_distinct,
         "rss_mb": peak,
+        "cold_start": cold,
+        "relay_process": relay_process,
+        "startup_s": startup,
         "timed_rate_per_s": rate,
         "timed_events": len(ordered),
         "timed_sent": timed,
@@ -331,5 +392,17 @@ if __name__ == "__main__":
     parser.add_argument(
         "--settle", action="store_true", help="let the relay publish the backlog's events first"
     )
+    parser.add_argument(
+        "--cold", action="store_true", help="start without the dependencies' bytecode"
+    )
+    parser.add_argument(
+        "--relay-process",
+        action="store_true",
+        help="run the outbox relay as `python -m scoring relay` beside the service",
+    )
     args = parser.parse_args()
-    emit_results(asyncio.run(main(args.events, args.rate, args.timed, args.settle)))
+    emit_results(
+        asyncio.run(
+            main(args.events, args.rate, args.timed, args.settle, args.cold, args.relay_process)
+        )
+    )

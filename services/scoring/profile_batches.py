@@ -22,9 +22,27 @@ from sqlalchemy import event, text
 
 from contracts.envelope import Envelope, RawEnvelope
 from kit.testing import fresh_database, unique
+from kit.uow import UnitOfWork
+from scoring.adapters.store import BatchStore
 from scoring.handlers import consume
 from scoring.testing.harness import running_app, settings_for
 from scoring.testing.history import mixed_history
+
+
+def _timed(owner: Any, name: str) -> list[float]:
+    """Wrap an async method so each call's wall time is appended to the returned list."""
+    took: list[float] = []
+    original = getattr(owner, name)
+
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            took.append(time.perf_counter() - t0)
+
+    setattr(owner, name, timed)
+    return took
 
 
 def _raw(e: Envelope[Any]) -> RawEnvelope:
@@ -46,16 +64,27 @@ async def main(count: int, size: int, profile: bool, out: str) -> None:
             svc = service.services
             # warm-up: the roster and the seed adoption
             head = events[:size]
+            first = time.perf_counter()
             async with svc.uow() as uow:
                 await consume.apply_events(svc, uow, head)
                 await uow.commit()
+            first = time.perf_counter() - first
             rest = events[size:]
-            seen: dict[str, int] = defaultdict(int)
+            statements: dict[str, int] = defaultdict(int)
+            spent: dict[str, float] = defaultdict(float)
+            begun: list[float] = []
 
             def before(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
-                seen[" ".join(sql.split())[:90]] += 1
+                statements[" ".join(sql.split())[:90]] += 1
+                begun.append(time.perf_counter())
 
-            event.listen(service.runtime.engine.sync_engine, "before_cursor_execute", before)
+            def after(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+                spent[" ".join(sql.split())[:90]] += time.perf_counter() - begun.pop()
+
+            engine = service.runtime.engine.sync_engine
+            event.listen(engine, "before_cursor_execute", before)
+            event.listen(engine, "after_cursor_execute", after)
+            copy, commit = _timed(BatchStore, "_copy"), _timed(UnitOfWork, "commit")
             prof = cProfile.Profile() if profile else None
             times: list[float] = []
             started, cpu = time.perf_counter(), time.process_time()
@@ -78,9 +107,12 @@ async def main(count: int, size: int, profile: bool, out: str) -> None:
                 }
             print(counted)
     batches = len(times)
-    for sql, n in sorted(seen.items(), key=lambda x: -x[1]):
-        print(f"{n / batches:6.2f} per batch  {sql}")
+    for sql, n in sorted(statements.items(), key=lambda x: -x[1]):
+        print(f"{n / batches:6.2f} per batch {spent[sql] / batches * 1000:8.1f} ms  {sql}")
+    for name, took in (("COPY (facts, entries)", copy), ("UnitOfWork.commit", commit)):
+        print(f"{len(took) / batches:6.2f} per batch {sum(took) / batches * 1000:8.1f} ms  {name}")
     times.sort()
+    print(f"the first batch (roster, the seed adopted, not timed below): {first * 1000:.0f} ms")
     print(
         f"{len(rest)} events in batches of {size}: {elapsed:.1f} s, {len(rest) / elapsed:.0f} events/s;"
         f" batch p50 {times[len(times) // 2] * 1000:.0f} ms max {times[-1] * 1000:.0f} ms;"

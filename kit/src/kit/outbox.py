@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import orjson
 from sqlalchemy import Table, insert, text
@@ -16,6 +17,28 @@ from contracts import envelope as ce, topics
 from contracts.catalog import spec_for
 from contracts.common import EventData
 from contracts.envelope import Envelope, utcnow
+
+
+class RandomIds:
+    """Random (version 4) UUIDs as text, drawn from one ``os.urandom`` call per 256 ids.
+
+    ``str(uuid4())`` makes a system call and a ``UUID`` per id: for a consumer staging thousands
+    of events a batch it was a tenth of ``row_of``. Same source of randomness, same format.
+    """
+
+    def __init__(self, per_draw: int = 256) -> None:
+        self._size = 16 * per_draw
+        self._pool = b""
+        self._at = 0
+
+    def next(self) -> str:
+        """Return a new random UUID in its canonical text form."""
+        if self._at >= len(self._pool):
+            self._pool, self._at = os.urandom(self._size), 0
+        h = self._pool[self._at : self._at + 16].hex()
+        self._at += 16
+        variant = "89ab"[int(h[16], 16) & 3]
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
 def notify_channel(service: str) -> str:
@@ -32,6 +55,7 @@ class Outbox:
         self.topic_prefix = topic_prefix
         self.channel = notify_channel(service)
         self.wakeup = asyncio.Event()
+        self._ids = RandomIds()
 
     def row(self, envelope: Envelope[Any]) -> dict[str, Any]:
         """Turn an envelope into an outbox row: topic by type, key by aggregate id."""
@@ -65,12 +89,12 @@ class Outbox:
         type (str, int, float, date, UUID, enum, tuple of mappings); ``orjson`` writes it.
         """
         spec = spec_for(model.EVENT_TYPE, model.VERSION)
-        event_id = id or uuid4()
+        key = self._ids.next() if id is None else str(id)
         at = time or utcnow()
         subject, township = str(data[model.SUBJECT]), str(data[model.SCOPE])
         envelope = {
             "specversion": "1.0",
-            "id": event_id,
+            "id": key,
             "type": spec.event_type,
             "source": source,
             "subject": subject,
@@ -83,7 +107,6 @@ class Outbox:
             "traceparent": traceparent,
             "data": data,
         }
-        key = str(event_id)
         headers = {
             ce.HEADER_ID: key,
             ce.HEADER_TYPE: spec.event_type,

@@ -495,6 +495,22 @@ def _rule_set_row(doc: dict[str, Any]) -> RuleSetRow:
 class BatchStore(Store):
     """The consumer's batch path: a handful of reads for a whole fetch, one write per table."""
 
+    async def plan_with_values(self) -> None:
+        """Plan every statement of this transaction with its parameters' values (PostgreSQL).
+
+        The batch reads take one array parameter each (``= ANY($1)``). After five runs of a
+        prepared statement PostgreSQL may switch to its generic plan, which cannot hash the
+        array: each row is compared with every element. Measured on a 2,000-event batch: the
+        roster read 6–15 ms planned with its values, 110 ms generic; the live entries 17 ms
+        against 220–690 ms. Small batches too: their generic plans also walk tables that grow
+        (at 100 events/s after a 20,000-event backlog, published → visible p50 / p99 0.67 / 1.1 s
+        planned with values against 1.9 / 2.9 s with the cached plans below 200 events).
+        """
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(
+                select(func.set_config("plan_cache_mode", "force_custom_plan", True))
+            )
+
     # --- reads -------------------------------------------------------------------------------
 
     async def roster(

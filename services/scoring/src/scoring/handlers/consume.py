@@ -41,6 +41,7 @@ async def apply_events(
     """
     await uow.flush()  # rows an earlier call queued are read by this one (nothing queued: no-op)
     store = BatchStore(uow.session, svc.tables)
+    await store.plan_with_values()  # every batch: see BatchStore.plan_with_values
     payloads = parsed if parsed is not None else [None] * len(envelopes)
     facts = [fact_of(e, p) for e, p in zip(envelopes, payloads, strict=True)]
     snapshot, rules = await load(svc, store, facts)
