@@ -58,19 +58,19 @@ async def _parked(out: Output) -> None:
         (
             {
                 "seq": n,
-                "event_id": event_id,
+                "event_id": str(p.envelope.id),
                 "envelope": p.envelope.model_dump(mode="json"),
-                "parked_at": p.at,
+                "parked_at": out.now,
             }
-            for n, (event_id, p) in enumerate(out.fold.parked.items(), 1)
+            for n, p in enumerate(out.fold.parked, 1)
         ),
     )
 
 
 async def _parked_waits(out: Output) -> None:
     rows = (
-        {"event_id": event_id, "waits_for": key}
-        for event_id, p in out.fold.parked.items()
+        {"event_id": str(p.envelope.id), "waits_for": key}
+        for p in out.fold.parked
         for key in sorted(p.waits)
     )
     await out.write("parked_waits", rows)

@@ -11,6 +11,7 @@ set changed, while it ran.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,8 +37,8 @@ from scoring.wiring import wire
 
 log = logging.getLogger(__name__)
 
-FLUSH_EVERY = 5000
-"""Events applied between two writes of the fresh tables (bounds the memory of pending rows)."""
+FLUSH_ROWS = 20_000
+"""Facts and entries the fold holds before they are written (bounds the memory of pending rows)."""
 
 
 @dataclass
@@ -130,14 +131,16 @@ async def replay(
                 f"replay: {'everything' if everything else f'year {year}'} from "
                 f"{len(parts)} partitions, {plan.total:,} records to read"
             )
-            applied = 0
-            async for envelope in source:
-                await fold.apply(envelope)
-                applied += 1
-                if applied % FLUSH_EVERY == 0:
+            events = 0
+            async for envelope, fact in source:
+                await fold.apply(envelope, fact)
+                events += 1
+                if fold.pending() >= FLUSH_ROWS:
                     await fresh.flush(fold.drain())
+                if events % 2000 == 0:
                     progress.tick()
             await fresh.flush(fold.drain())
+            await fresh.settle()
             progress.tick(force=True)
             progress.enter("build")
             for d in derived:
@@ -172,6 +175,8 @@ async def replay(
                 check=check,
             )
         finally:
+            with contextlib.suppress(Exception):  # a failed write was raised already
+                await fresh.settle()
             rows = {name: fresh.counts[name] for name in fresh.live}
             await fresh.drop()
         progress.enter("totals")
