@@ -4,10 +4,11 @@ The consumer loads a snapshot per batch and applies the batch with ``Intake``; t
 one ``Intake`` over one snapshot for the whole run (it starts empty: nothing is stored yet), so
 both take the same steps by construction: roster, parking and release, the fact kept, the fact
 applied to every active ledger of its county. What the fold adds is what the consumer does around
-the intake: the inbox by event id, and the seed rule set adopted for a county's year the first
-time a deed needs it (its ledger derived from the county's facts kept so far, as
-``ensure_year``). Kept facts and written entries are handed out in batches (``drain``) for the
-caller to write; the rest (roster, versions, signers, parked) is read at the end.
+the intake: the inbox by event id, the seed rule set adopted for a county's year the first time a
+deed needs it (its ledger derived from the county's facts kept so far, as ``ensure_year``), and
+the deputies' totals counted as entries are written. Kept facts and written entries are handed
+out in batches (``drain``) for the caller to write; the rest (roster, versions, signers, parked,
+totals) is read at the end.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from scoring.domain.ledger import Ledger
 from scoring.domain.rules import RuleSet
 from scoring.domain.translate import fact_of
 from scoring.handlers.rulesets import SYSTEM, default_document
+from scoring.replay.totals import Counting
 
 History = Callable[[str], AsyncIterable[RawEnvelope]]
 """The facts kept so far for a county, in the order kept (a new ledger is derived from them)."""
@@ -63,8 +65,11 @@ class Fold:
     seen: set[int] = field(default_factory=set)
     counts: Counts = field(default_factory=Counts)
     claimed: list[tuple[str, str]] = field(default_factory=list)
+    voided: set[str] = field(default_factory=set)
+    rechecked: set[str] = field(default_factory=set)
     _rules: dict[LedgerKey, RuleSet] = field(default_factory=dict)
     intake: Intake = field(init=False)
+    counting: Counting = field(init=False)
 
     def __post_init__(self) -> None:
         """Start the intake on a snapshot holding only the rule sets (nothing else is derived yet)."""
@@ -73,6 +78,9 @@ class Fold:
             snapshot.rule_years[county] = {r.year for r in rows}
             snapshot.active[county] = [self.rules(r) for r in rows if r.status == "active"]
         self.intake = Intake(snapshot, dry=True)
+        self.counting = Counting(
+            self._rules.__getitem__, voided=self.voided, rechecked=self.rechecked
+        )
 
     # --- the consumer's steps ---------------------------------------------------------------
 
@@ -148,11 +156,13 @@ class Fold:
     def drain(self) -> Drained:
         """Return and forget the facts kept, entries written and events claimed since the last.
 
-        The ledgers forget the event ids they saw too: the inbox (``seen``) dedups.
+        The entries are counted into the deputies' totals (``counting``); the ledgers forget the
+        event ids they saw: the inbox (``seen``) dedups.
         """
         intake = self.intake
         out = Drained(intake.facts, intake.written, self.claimed)
         self.counts.entries += len(intake.written)
+        self.counting.add(intake.written)
         intake.facts, intake.written, self.claimed = [], [], []
         for ledger in intake.ledgers.values():
             ledger.state.seen.clear()

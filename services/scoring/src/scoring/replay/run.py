@@ -24,14 +24,16 @@ from kit.clock import utcnow
 from kit.db.engine import make_engine
 from scoring.adapters.store import RuleSetRow
 from scoring.adapters.tables import Schema, make_schema
+from scoring.domain.reviews import Status
 from scoring.handlers.consume import GROUP
-from scoring.handlers.totals import refresh_ledger
+from scoring.handlers.totals import replace_ledger_totals
 from scoring.replay import source as src
 from scoring.replay.derived import DERIVED, Derived
 from scoring.replay.fold import Counts, Fold
 from scoring.replay.fresh import Fresh
 from scoring.replay.progress import Progress, ReplayMetrics, make_replay_metrics, rss_mb
 from scoring.replay.switch import ReplayRefusedError, rule_set_marks, switch
+from scoring.replay.totals import Counting
 from scoring.settings import ScoringSettings
 from scoring.wiring import wire
 
@@ -63,8 +65,24 @@ async def _rule_sets(engine: AsyncEngine, schema: Schema) -> list[RuleSetRow]:
         return [RuleSetRow(**dict(r._mapping)) for r in rows]
 
 
-async def recount(settings: ScoringSettings, ledgers: Sequence[tuple[str, int, int]]) -> None:
-    """Count the switched ledgers' deputy totals anew; publish the differences (score.changed)."""
+async def _reviewed(engine: AsyncEngine, schema: Schema) -> tuple[set[str], set[str]]:
+    """Return the entries voided and those rechecked (review statuses outlive a replay)."""
+    s = schema.tables.entry_status
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(s.c.entry_id, s.c.status).where(
+                s.c.status.in_([Status.voided.value, Status.rechecked.value])
+            )
+        )
+        found = rows.tuples().all()
+    voided = {entry_id for entry_id, status in found if status == Status.voided.value}
+    return voided, {entry_id for entry_id, status in found if status == Status.rechecked.value}
+
+
+async def recount(
+    settings: ScoringSettings, ledgers: Sequence[tuple[str, int, int]], counting: Counting
+) -> None:
+    """Store the switched ledgers' deputy totals the fold counted; publish the differences."""
     core = wire(settings, registry=CollectorRegistry())
     svc = core.services
     try:
@@ -72,7 +90,8 @@ async def recount(settings: ScoringSettings, ledgers: Sequence[tuple[str, int, i
             async with svc.uow() as uow:
                 row = await svc.store(uow).rule_set(county, year, version)
                 if row is not None:
-                    await refresh_ledger(svc, uow, row)
+                    counted = counting.of((county, year, version))
+                    await replace_ledger_totals(svc, uow, row, counted)
                     await uow.commit()
     finally:
         await core.runtime.engine.dispose()
@@ -116,7 +135,14 @@ async def replay(
             by_county.setdefault(row.county, []).append(row)
         now = utcnow()
         fresh_holder: list[Fresh] = []
-        fold = Fold(by_county, lambda county: fresh_holder[0].history(county), utcnow)
+        voided, rechecked = await _reviewed(engine, schema)
+        fold = Fold(
+            by_county,
+            lambda county: fresh_holder[0].history(county),
+            utcnow,
+            voided=voided,
+            rechecked=rechecked,
+        )
         live = [schema.metadata.tables[d.table] for d in derived]
         if everything:
             live.append(schema.metadata.tables["inbox"])
@@ -180,7 +206,7 @@ async def replay(
             rows = {name: fresh.counts[name] for name in fresh.live}
             await fresh.drop()
         progress.enter("totals")
-        await recount(settings, ledgers)
+        await recount(settings, ledgers, fold.counting)
         progress.enter("offsets")
         committed_now, notes = False, []
         if everything:
