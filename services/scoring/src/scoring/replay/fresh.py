@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from operator import itemgetter
@@ -25,6 +27,20 @@ from scoring.replay.fold import Drained, Fold
 
 SUFFIX = "_rebuild"
 CHUNK = 20_000
+_INDEX = re.compile(
+    r"(?P<create>CREATE (?:UNIQUE )?INDEX )\S+ ON (?:ONLY )?(?P<table>\S+) (?P<rest>USING .*)"
+)
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """An index (or the constraint it backs) built on a fresh copy under a temporary name."""
+
+    temporary: str
+    name: str
+    constraint: bool
+
+
 FACT_COLUMNS = ["seq", "event_id", "event_type", "county", "township", "envelope", "stored_at"]
 INBOX_COLUMNS = ["consumer", "event_id", "event_type", "processed_at"]
 
@@ -63,13 +79,61 @@ class Fresh:
         return self.copies[name]
 
     async def create(self) -> None:
-        """Drop any leftover copies and create them empty."""
+        """Drop any leftover copies and create them empty (PostgreSQL: the live columns, their
+        defaults and checks, no index; SQLite: the columns only)."""
         async with self.engine.begin() as conn:
             for name in self.live:
                 await conn.execute(text(f'DROP TABLE IF EXISTS "{name}{SUFFIX}"'))
+                if self._postgres:
+                    await conn.execute(
+                        text(
+                            f'CREATE TABLE "{name}{SUFFIX}" '
+                            f'(LIKE "{name}" INCLUDING ALL EXCLUDING INDEXES)'
+                        )
+                    )
+                else:
+                    await conn.execute(
+                        text(f'CREATE TABLE "{name}{SUFFIX}" AS SELECT * FROM "{name}" WHERE 1 = 0')  # noqa: S608 (names from the metadata)
+                    )
+
+    async def index(self, name: str) -> list[Renamed]:
+        """Give a fresh copy the live table's indexes and constraints under temporary names (built
+        once over the rows, not row by row) and its statistics; return the names to restore.
+
+        PostgreSQL only: the switch then swaps the copy in whole (``switch.swap``).
+        """
+        renamed: list[Renamed] = []
+        copy = name + SUFFIX
+        async with self.engine.begin() as conn:
+            found = await conn.execute(
+                text(
+                    "SELECT i.relname, pg_get_indexdef(i.oid), c.contype "
+                    "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                    "LEFT JOIN pg_constraint c ON c.conindid = i.oid AND c.conrelid = x.indrelid "
+                    "WHERE x.indrelid = CAST(:table AS regclass) ORDER BY i.relname"
+                ),
+                {"table": name},
+            )
+            for index_name, definition, kind in found.tuples().all():
+                temporary = f"{index_name[:50]}{SUFFIX}"
+                match = _INDEX.fullmatch(definition)
+                if match is None:
+                    raise RuntimeError(f"unexpected index definition: {definition}")
+                table = match["table"].removesuffix(name) + f'"{copy}"'
                 await conn.execute(
-                    text(f'CREATE TABLE "{name}{SUFFIX}" AS SELECT * FROM "{name}" WHERE 1 = 0')  # noqa: S608 (names from the metadata)
+                    text(f'{match["create"]}"{temporary}" ON {table} {match["rest"]}')
                 )
+                if kind in ("p", "u"):
+                    constraint = "PRIMARY KEY" if kind == "p" else "UNIQUE"
+                    await conn.execute(
+                        text(
+                            f'ALTER TABLE "{copy}" ADD CONSTRAINT "{temporary}" '
+                            f'{constraint} USING INDEX "{temporary}"'
+                        )
+                    )
+                renamed.append(Renamed(temporary, index_name, kind in ("p", "u")))
+            await conn.execute(text(f'ANALYZE "{copy}"'))
+        return renamed
 
     async def drop(self) -> None:
         """Drop the copies."""

@@ -172,6 +172,16 @@ async def replay(
             for d in derived:
                 if d.build is not None:
                     await d.build(fresh)
+            swapped = {}
+            if everything and engine.dialect.name == "postgresql":
+                for d in derived:
+                    if d.swap:
+                        started = progress.elapsed()
+                        swapped[d.table] = await fresh.index(d.table)
+                        progress.say(
+                            f"replay: build: {d.table} indexed in "
+                            f"{progress.elapsed() - started:.1f} s"
+                        )
             ledgers = sorted(k for k in fold.ledgers if everything or k[1] == year)
             adopted = [r for r in fold.adopted if everything or r.year == year]
             progress.enter("switch")
@@ -199,6 +209,8 @@ async def replay(
                 rule_sets=schema.tables.rule_sets,
                 inbox=schema.metadata.tables["inbox"] if everything else None,
                 check=check,
+                swapped=swapped,
+                say=progress.say,
             )
         finally:
             with contextlib.suppress(Exception):  # a failed write was raised already
