@@ -6,7 +6,8 @@ both take the same steps by construction: roster, parking and release, the fact 
 applied to every active ledger of its county. What the fold adds is what the consumer does around
 the intake: the inbox by event id, the seed rule set adopted for a county's year the first time a
 deed needs it (its ledger derived from the county's facts kept so far, as ``ensure_year``), and
-the deputies' totals counted as entries are written. Kept facts and written entries are handed
+the deputies' totals counted as entries are written, and the live entries of subjects not touched
+lately moved out of memory (``spill``) and back when needed. Kept facts and written entries are handed
 out in batches (``drain``) for the caller to write; the rest (roster, versions, signers, parked,
 totals) is read at the end.
 """
@@ -23,11 +24,20 @@ from contracts.envelope import RawEnvelope
 from scoring.adapters.store import RuleSetRow
 from scoring.domain import facts as f
 from scoring.domain.documents import parse_rule_set
-from scoring.domain.intake import Intake, LedgerKey, Parked, Signers, Snapshot, Written
+from scoring.domain.intake import (
+    Intake,
+    LedgerKey,
+    Parked,
+    Signers,
+    Snapshot,
+    Written,
+    subject_of,
+)
 from scoring.domain.ledger import Ledger
 from scoring.domain.rules import RuleSet
 from scoring.domain.translate import fact_of
 from scoring.handlers.rulesets import SYSTEM, default_document
+from scoring.replay.spill import Spill
 from scoring.replay.totals import Counting
 
 History = Callable[[str], AsyncIterable[RawEnvelope]]
@@ -67,6 +77,10 @@ class Fold:
     claimed: list[tuple[str, str]] = field(default_factory=list)
     voided: set[str] = field(default_factory=set)
     rechecked: set[str] = field(default_factory=set)
+    spill: Spill | None = None
+    window: int = 50_000
+    recent: dict[str, int] = field(default_factory=dict)
+    events: int = 0
     _rules: dict[LedgerKey, RuleSet] = field(default_factory=dict)
     intake: Intake = field(init=False)
     counting: Counting = field(init=False)
@@ -97,7 +111,14 @@ class Fold:
         self.seen.add(event_id)
         self.claimed.append((str(envelope.id), envelope.type))
         self.counts.applied += 1
+        self.events += 1
         intake = self.intake
+        if fact is not None and self.spill is not None:
+            subject = subject_of(fact)
+            if subject is not None:
+                self._touch(subject, self.spill)
+            if self.events % max(1, self.window // 2) == 0:
+                self._evict(self.spill)
         intake.apply(envelope, fact)
         if intake.years:
             needs, intake.years = intake.years, []
@@ -107,6 +128,40 @@ class Fold:
             self.counts.not_covered += len(intake.not_covered)
             intake.not_covered.clear()
         return True
+
+    # --- live entries in memory -----------------------------------------------------------------
+
+    def _touch(self, subject: str, spill: Spill) -> None:
+        """Mark a subject recent; bring its live entries back first if they were moved out."""
+        if self.recent.pop(subject, None) is None:
+            for key, entries in spill.take(subject):
+                self.intake.ledgers[key].state.live[subject] = entries
+        self.recent[subject] = self.events
+
+    def _evict(self, spill: Spill) -> None:
+        """Move the live entries of subjects not touched in the last ``window`` events out.
+
+        A parked event's subject stays: its release applies it inside the intake.
+        """
+        cutoff = self.events - self.window
+        old = []
+        for subject, seen_at in self.recent.items():  # in the order last touched
+            if seen_at >= cutoff:
+                break
+            old.append(subject)
+        for subject in old:
+            del self.recent[subject]
+        keep = {
+            s
+            for p in self.intake.s.parked.values()
+            if p.fact is not None and (s := subject_of(p.fact)) is not None
+        }
+        rows = []
+        for key, ledger in self.intake.ledgers.items():
+            live = ledger.state.live
+            for subject in [s for s in live if s not in self.recent and s not in keep]:
+                rows.append((subject, key, live.pop(subject)))
+        spill.put(rows)
 
     # --- ledgers ------------------------------------------------------------------------------
 

@@ -41,6 +41,8 @@ class Renamed:
     constraint: bool
 
 
+INDEX_BUILDS = 3
+"""Indexes of a fresh copy built at the same time (PostgreSQL builds each in its own process)."""
 FACT_COLUMNS = ["seq", "event_id", "event_type", "county", "township", "envelope", "stored_at"]
 INBOX_COLUMNS = ["consumer", "event_id", "event_type", "processed_at"]
 
@@ -98,13 +100,13 @@ class Fresh:
 
     async def index(self, name: str) -> list[Renamed]:
         """Give a fresh copy the live table's indexes and constraints under temporary names (built
-        once over the rows, not row by row) and its statistics; return the names to restore.
+        once over the rows, not row by row, a few at a time on connections of their own) and its
+        statistics; return the names to restore.
 
         PostgreSQL only: the switch then swaps the copy in whole (``switch.swap``).
         """
-        renamed: list[Renamed] = []
         copy = name + SUFFIX
-        async with self.engine.begin() as conn:
+        async with self.engine.connect() as conn:
             found = await conn.execute(
                 text(
                     "SELECT i.relname, pg_get_indexdef(i.oid), c.contype "
@@ -114,24 +116,35 @@ class Fresh:
                 ),
                 {"table": name},
             )
-            for index_name, definition, kind in found.tuples().all():
-                temporary = f"{index_name[:50]}{SUFFIX}"
-                match = _INDEX.fullmatch(definition)
-                if match is None:
-                    raise RuntimeError(f"unexpected index definition: {definition}")
-                table = match["table"].removesuffix(name) + f'"{copy}"'
-                await conn.execute(
-                    text(f'{match["create"]}"{temporary}" ON {table} {match["rest"]}')
-                )
-                if kind in ("p", "u"):
+            indexes = found.tuples().all()
+        renamed = [
+            Renamed(f"{index_name[:50]}{SUFFIX}", index_name, kind in ("p", "u"))
+            for index_name, _, kind in indexes
+        ]
+        statements = []
+        for r, (_, definition, _) in zip(renamed, indexes, strict=True):
+            match = _INDEX.fullmatch(definition)
+            if match is None:
+                raise RuntimeError(f"unexpected index definition: {definition}")
+            table = match["table"].removesuffix(name) + f'"{copy}"'
+            statements.append(f'{match["create"]}"{r.temporary}" ON {table} {match["rest"]}')
+        slots = asyncio.Semaphore(INDEX_BUILDS)
+
+        async def build(statement: str) -> None:
+            async with slots, self.engine.begin() as conn:
+                await conn.execute(text(statement))
+
+        await asyncio.gather(*(build(s) for s in statements))
+        async with self.engine.begin() as conn:
+            for r, (_, _, kind) in zip(renamed, indexes, strict=True):
+                if r.constraint:
                     constraint = "PRIMARY KEY" if kind == "p" else "UNIQUE"
                     await conn.execute(
                         text(
-                            f'ALTER TABLE "{copy}" ADD CONSTRAINT "{temporary}" '
-                            f'{constraint} USING INDEX "{temporary}"'
+                            f'ALTER TABLE "{copy}" ADD CONSTRAINT "{r.temporary}" '
+                            f'{constraint} USING INDEX "{r.temporary}"'
                         )
                     )
-                renamed.append(Renamed(temporary, index_name, kind in ("p", "u")))
             await conn.execute(text(f'ANALYZE "{copy}"'))
         return renamed
 

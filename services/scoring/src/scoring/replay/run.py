@@ -32,6 +32,7 @@ from scoring.replay.derived import DERIVED, Derived
 from scoring.replay.fold import Counts, Fold
 from scoring.replay.fresh import Fresh
 from scoring.replay.progress import Progress, ReplayMetrics, make_replay_metrics, rss_mb
+from scoring.replay.spill import Spill
 from scoring.replay.switch import ReplayRefusedError, rule_set_marks, switch
 from scoring.replay.totals import Counting
 from scoring.settings import ScoringSettings
@@ -39,6 +40,8 @@ from scoring.wiring import wire
 
 log = logging.getLogger(__name__)
 
+WINDOW = 50_000
+"""Events after which the live entries of a subject not touched again leave memory (``spill``)."""
 FLUSH_ROWS = 20_000
 """Facts and entries the fold holds before they are written (bounds the memory of pending rows)."""
 
@@ -56,6 +59,8 @@ class Outcome:
     seconds: float
     rss_mb: float
     offsets_committed: bool
+    live_moved: tuple[int, int] = (0, 0)
+    """Subjects' live entries moved out of memory and back (per ledger)."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -106,6 +111,7 @@ async def replay(
     metrics: ReplayMetrics | None = None,
     progress_every: float = 2.0,
     engine: AsyncEngine | None = None,
+    window: int = WINDOW,
 ) -> Outcome:
     """Rebuild from the topics and switch over; raise ``ReplayRefusedError`` when it must not."""
     metrics = metrics or make_replay_metrics(registry or CollectorRegistry())
@@ -127,6 +133,7 @@ async def replay(
     own_engine = engine is None
     engine = engine or make_engine(settings.database_url)
     schema = make_schema()
+    spill = Spill()
     try:
         rule_sets = await _rule_sets(engine, schema)
         marks = rule_set_marks(rule_sets)
@@ -142,6 +149,8 @@ async def replay(
             utcnow,
             voided=voided,
             rechecked=rechecked,
+            spill=spill,
+            window=window,
         )
         live = [schema.metadata.tables[d.table] for d in derived]
         if everything:
@@ -243,9 +252,11 @@ async def replay(
             seconds=progress.elapsed(),
             rss_mb=rss_mb(),
             offsets_committed=committed_now,
+            live_moved=(spill.moved_out, spill.moved_in),
             notes=notes,
         )
     finally:
+        spill.close()
         if own_engine:
             await engine.dispose()
 
@@ -262,6 +273,8 @@ def summary(outcome: Outcome) -> str:
         f"  ledgers switched: {', '.join(f'{a}/{b} v{v}' for a, b, v in outcome.ledgers) or '-'}; "
         f"seed rule sets adopted: {', '.join(f'{a}/{b}' for a, b in outcome.adopted) or '-'}",
         "  rows: " + ", ".join(f"{k} {v:,}" for k, v in outcome.rows.items()),
+        f"  live entries of {outcome.live_moved[0]:,} subjects moved out of memory, "
+        f"{outcome.live_moved[1]:,} back",
         f"  group offsets {'set to the replay end' if outcome.offsets_committed else 'unchanged'}",
         *(f"  note: {n}" for n in outcome.notes),
     ]

@@ -29,8 +29,13 @@ from scoring.domain.translate import READ_TYPES, fact_of
 
 log = logging.getLogger(__name__)
 
-HIGH_WATER = 1000
+HIGH_WATER = 500
 """Records buffered per partition before its fetching is paused."""
+BATCH = 5000
+"""Records taken from the consumer's fetched data at a time."""
+FETCH_BYTES = 1024 * 1024
+"""The most a fetch brings per partition: the fold, not the broker, sets the pace, and what is
+fetched waits in memory (a partition ahead in event time waits for the others)."""
 
 
 class ReplayStalledError(Exception):
@@ -131,7 +136,7 @@ class Source:
     """The records of the plan's partitions, merged in event order (``async for`` over it)."""
 
     def __init__(
-        self, servers: str, plan: Plan, *, batch: int = 1000, stall_seconds: float = 120.0
+        self, servers: str, plan: Plan, *, batch: int = BATCH, stall_seconds: float = 120.0
     ) -> None:
         self.servers = servers
         self.plan = plan
@@ -175,8 +180,8 @@ class Source:
             bootstrap_servers=self.servers,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_partition_fetch_bytes=4 * 1024 * 1024,
-            fetch_max_bytes=32 * 1024 * 1024,
+            max_partition_fetch_bytes=FETCH_BYTES,
+            fetch_max_bytes=16 * FETCH_BYTES,
         )
         await consumer.start()
         try:
