@@ -40,7 +40,7 @@ from scoring.wiring import wire
 
 log = logging.getLogger(__name__)
 
-WINDOW = 50_000
+WINDOW = 10_000
 """Events after which the live entries of a subject not touched again leave memory (``spill``)."""
 FLUSH_ROWS = 20_000
 """Facts and entries the fold holds before they are written (bounds the memory of pending rows)."""
