@@ -201,7 +201,15 @@ class Fold:
             if fact is not None:
                 written += (Written(key, e, envelope) for e in ledger.apply(fact))
         ledger.state.seen.clear()
-        ledger.state.signers = dict(self.intake.s.signers)  # the first filings', as stored
+        snapshot = self.intake.s
+        ledger.state.signers = dict(snapshot.signers)  # the first filings', as stored
+        # What the consumer's intake takes from the new ledger when it applies the event again
+        # with it: the versions and durations it derived (the event's own activity included).
+        for subject, version in ledger.state.versions.items():
+            if version > snapshot.versions.get(subject, 0):
+                snapshot.versions[subject] = version
+        for activity, hours in ledger.state.hours.items():
+            snapshot.hours.setdefault(activity, hours)
         self.intake.ledgers[key] = ledger
         self.intake.s.active.setdefault(county, []).append(rules)
         self.intake.written += written
