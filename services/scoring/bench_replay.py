@@ -16,7 +16,7 @@ import random
 import sys
 import time
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts import topics
@@ -27,6 +27,8 @@ from scoring.testing.harness import settings_for
 from scoring.testing.replay_history import county_year
 
 PARTITIONS = 6
+FETCH_BYTES = 1024 * 1024  # as the replay's source (scoring/replay/source.py) reads
+BATCH = 5000
 
 
 async def fill(prefix: str, count: int) -> int:
@@ -65,6 +67,37 @@ async def fill(prefix: str, count: int) -> int:
     return sent
 
 
+async def raw_read(prefix: str) -> tuple[int, float]:
+    """Read both topics whole with plain aiokafka (no parsing); return records and seconds."""
+    servers = bootstrap_servers()
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=servers,
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=FETCH_BYTES,
+        fetch_max_bytes=16 * FETCH_BYTES,
+    )
+    await consumer.start()
+    try:
+        parts = [
+            TopicPartition(prefix + topic, p)
+            for topic in (topics.DEPUTIES, topics.CASES)
+            for p in range(PARTITIONS)
+        ]
+        ends = await consumer.end_offsets(parts)
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        started, read, left = time.perf_counter(), 0, {tp for tp, end in ends.items() if end}
+        while left:
+            fetched = await consumer.getmany(timeout_ms=1000, max_records=BATCH)
+            for tp, records in fetched.items():
+                read += len(records)
+                if records and records[-1].offset + 1 >= ends[tp]:
+                    left.discard(tp)
+        return read, time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
 async def drop_topics(prefix: str) -> None:
     """Delete the bench topics."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers())
@@ -91,6 +124,12 @@ async def main(count: int, keep: bool) -> None:
                 "DEV_MODE": "true",
                 "LOG_FORMAT": "text",
             }
+            raw, raw_seconds = await raw_read(prefix)
+            print(
+                f"raw aiokafka: {raw:,} records in {raw_seconds:.1f} s "
+                f"({raw / raw_seconds:,.0f} records/s)",
+                flush=True,
+            )
             started = time.perf_counter()
             command = [sys.executable, "-m", "scoring", "replay", "--all"]
             process = await asyncio.create_subprocess_exec(*command, env=env)
@@ -99,7 +138,9 @@ async def main(count: int, keep: bool) -> None:
             elapsed = time.perf_counter() - started
             print(
                 f"{produced:,} records replayed in {elapsed:.1f} s wall "
-                f"({produced / elapsed:,.0f} records/s, process start included)"
+                f"({produced / elapsed:,.0f} records/s, process start included); "
+                f"raw aiokafka read them at {raw / raw_seconds:,.0f} records/s: "
+                f"replay / raw = {(produced / elapsed) / (raw / raw_seconds):.2f}"
             )
     finally:
         if not keep:

@@ -252,6 +252,30 @@ async def refresh_ledger(
     await _recount(svc, uow, BatchStore(uow.session, svc.tables), row, None, cause, previous)
 
 
+async def replace_ledger_totals(
+    svc: Services, uow: UnitOfWork, row: RuleSetRow, counted: Mapping[str, DeputyTotals]
+) -> None:
+    """Store a ledger's totals counted elsewhere whole (a replay counts them as it derives the
+    ledger) and stage what changed, as ``refresh_ledger`` would: graded against the best total
+    stored, a deputy stored but without lines now back to the base points."""
+    store = BatchStore(uow.session, svc.tables)
+    ledger = Ledger(row.county, row.year, row.version)
+    rules = svc.rules(row)
+    stored = await stored_totals(store, ledger)
+    best = await _best(store, ledger) if rules.grading.normalise_to_100 else None
+    after = {}
+    for deputy_id in sorted(set(counted) | set(stored)):
+        found = counted.get(deputy_id)
+        if found is None:
+            after[deputy_id] = tally(deputy_id, stored[deputy_id].township, (), (), rules, best)
+        else:
+            after[deputy_id] = advance(found, (), {}, rules, best)
+    await _save(svc, store, ledger, list(after.values()), stored)
+    traceparent = current_traceparent()
+    for deputy_id, t in after.items():
+        _changed(svc, uow, ledger, stored.get(deputy_id), t, rules.base_points, None, traceparent)
+
+
 async def count_uncounted(svc: Services) -> int:
     """Count every active ledger that has entries and no totals yet (a database from before the
     projection, or a ledger written by an older version); return how many were counted."""

@@ -44,12 +44,15 @@ class Derived:
     ``build`` is None for the tables written while the fold runs. ``per_ledger`` tables hold rows
     of one ledger each (``county``, ``year``, ``rule_set_version``): the switch replaces the rows
     of the ledgers replayed (only the year's with ``--year``) and keeps the others (retired
-    versions). The others are replaced whole, and only by a replay of everything.
+    versions). The others are replaced whole, and only by a replay of everything. ``swap``: a
+    large table a replay of everything on PostgreSQL indexes beforehand and swaps in whole (the
+    rows of ledgers not replayed copied over) instead of copying row by row into the live one.
     """
 
     table: str
     build: Builder | None = None
     per_ledger: bool = False
+    swap: bool = False
 
 
 async def _parked(out: Output) -> None:
@@ -58,19 +61,19 @@ async def _parked(out: Output) -> None:
         (
             {
                 "seq": n,
-                "event_id": event_id,
+                "event_id": str(p.envelope.id),
                 "envelope": p.envelope.model_dump(mode="json"),
-                "parked_at": p.at,
+                "parked_at": out.now,
             }
-            for n, (event_id, p) in enumerate(out.fold.parked.items(), 1)
+            for n, p in enumerate(out.fold.parked, 1)
         ),
     )
 
 
 async def _parked_waits(out: Output) -> None:
     rows = (
-        {"event_id": event_id, "waits_for": key}
-        for event_id, p in out.fold.parked.items()
+        {"event_id": str(p.envelope.id), "waits_for": key}
+        for p in out.fold.parked
         for key in sorted(p.waits)
     )
     await out.write("parked_waits", rows)
@@ -107,8 +110,8 @@ async def _case_signers(out: Output) -> None:
 
 
 DERIVED: tuple[Derived, ...] = (
-    Derived("facts"),
-    Derived("entries", per_ledger=True),
+    Derived("facts", swap=True),
+    Derived("entries", per_ledger=True, swap=True),
     Derived("parked", _parked),
     Derived("parked_waits", _parked_waits),
     Derived("townships", _townships),

@@ -1,61 +1,56 @@
-"""Apply events in memory exactly as the ledger consumer applies them, one at a time.
+"""Apply events in memory with the consumer's own ``domain.intake.Intake``, one at a time.
 
-What the consumer does in SQL this does in dictionaries: the inbox by event id, the roster
-projection, parking of an event about a township or deputy not on the roster (released, in the
-order parked, by the roster event it waits for), the seed rule set adopted by the first deed of
-a county's year (derived from the county's facts so far), the fact kept, and the fact applied to
-every active ledger of its county with the pure ``scoring.domain.ledger``. Kept facts and new
-entries are handed out in batches (``drain``) for the caller to write; the rest is read at the end.
+The consumer loads a snapshot per batch and applies the batch with ``Intake``; the replay keeps
+one ``Intake`` over one snapshot for the whole run (it starts empty: nothing is stored yet), so
+both take the same steps by construction: roster, parking and release, the fact kept, the fact
+applied to every active ledger of its county. What the fold adds is what the consumer does around
+the intake: the inbox by event id, the seed rule set adopted for a county's year the first time a
+deed needs it (its ledger derived from the county's facts kept so far, as ``ensure_year``), and
+the deputies' totals counted as entries are written, and the live entries of subjects not touched
+lately moved out of memory (``spill``) and back when needed. Kept facts and written entries are handed
+out in batches (``drain``) for the caller to write; the rest (roster, versions, signers, parked,
+totals) is read at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from contracts.envelope import RawEnvelope
-from scoring.adapters.store import Ledger as LedgerKey, RuleSetRow
+from scoring.adapters.store import RuleSetRow
 from scoring.domain import facts as f
 from scoring.domain.documents import parse_rule_set
-from scoring.domain.entries import Entry
-from scoring.domain.intake import deed_day, named_deputies
+from scoring.domain.intake import (
+    Intake,
+    LedgerKey,
+    Parked,
+    Signers,
+    Snapshot,
+    Written,
+    subject_of,
+)
 from scoring.domain.ledger import Ledger
 from scoring.domain.rules import RuleSet
 from scoring.domain.translate import fact_of
 from scoring.handlers.rulesets import SYSTEM, default_document
+from scoring.replay.spill import Spill
+from scoring.replay.totals import Counting
 
 History = Callable[[str], AsyncIterable[RawEnvelope]]
 """The facts kept so far for a county, in the order kept (a new ledger is derived from them)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Kept:
-    """A fact kept: the event whole and the county it was placed in."""
-
-    envelope: RawEnvelope
-    county: str
 
 
 @dataclass(frozen=True)
 class Drained:
     """What the fold handed out since the last drain, for the caller to write."""
 
-    kept: list[Kept]
-    written: list[tuple[LedgerKey, Entry]]
+    kept: list[tuple[RawEnvelope, str]]
+    written: list[Written]
     claimed: list[tuple[str, str]]
-
-
-@dataclass
-class Parked:
-    """An event waiting for roster keys (``township:…``, ``deputy:…``), in the order parked."""
-
-    seq: int
-    envelope: RawEnvelope
-    waits: set[str]
-    at: datetime
 
 
 @dataclass
@@ -71,122 +66,102 @@ class Counts:
 
 @dataclass
 class Fold:
-    """The consumer's state, in memory, for one replay."""
+    """The consumer's intake over one replay, with its inbox and the seed rule sets it adopts."""
 
     rule_sets: dict[str, list[RuleSetRow]]
     history: History
     now: Callable[[], datetime]
-    townships: dict[str, tuple[str, str]] = field(default_factory=dict)
-    deputies: dict[str, dict[str, Any]] = field(default_factory=dict)
-    signers: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
-    parked: dict[str, Parked] = field(default_factory=dict)
-    waiting: dict[str, list[str]] = field(default_factory=dict)
-    ledgers: dict[tuple[str, int, int], Ledger] = field(default_factory=dict)
     adopted: list[RuleSetRow] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
     counts: Counts = field(default_factory=Counts)
-    kept: list[Kept] = field(default_factory=list)
-    written: list[tuple[LedgerKey, Entry]] = field(default_factory=list)
     claimed: list[tuple[str, str]] = field(default_factory=list)
-    _parked_seq: int = 0
-    _rules: dict[tuple[str, int, int], RuleSet] = field(default_factory=dict)
+    voided: set[str] = field(default_factory=set)
+    rechecked: set[str] = field(default_factory=set)
+    spill: Spill | None = None
+    window: int = 50_000
+    recent: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+    _rules: dict[LedgerKey, RuleSet] = field(default_factory=dict)
+    intake: Intake = field(init=False)
+    counting: Counting = field(init=False)
 
     def __post_init__(self) -> None:
-        """Open one ledger per active rule set known at the start."""
-        for rows in self.rule_sets.values():
-            for row in rows:
-                if row.status == "active":
-                    self._open(row)
+        """Start the intake on a snapshot holding only the rule sets (nothing else is derived yet)."""
+        snapshot = Snapshot()
+        for county, rows in self.rule_sets.items():
+            snapshot.rule_years[county] = {r.year for r in rows}
+            snapshot.active[county] = [self.rules(r) for r in rows if r.status == "active"]
+        self.intake = Intake(snapshot, dry=True)
+        self.counting = Counting(
+            self._rules.__getitem__, voided=self.voided, rechecked=self.rechecked
+        )
 
     # --- the consumer's steps ---------------------------------------------------------------
 
-    async def apply(self, envelope: RawEnvelope) -> None:
-        """Apply one delivered event: the inbox first, then as ``consume.apply_event``."""
+    async def apply(self, envelope: RawEnvelope, fact: f.Fact | None) -> bool:
+        """Apply one delivered event: the inbox first, then the intake; False for a duplicate.
+
+        A deed in a year its county has no rules for adopts the seed (``ensure_year``): the new
+        ledger is derived from the county's facts kept so far, this one included.
+        """
         event_id = envelope.id.int
         if event_id in self.seen:
             self.counts.duplicates += 1
-            return
+            return False
         self.seen.add(event_id)
         self.claimed.append((str(envelope.id), envelope.type))
         self.counts.applied += 1
-        await self._event(envelope)
-
-    async def _event(self, envelope: RawEnvelope) -> None:
-        fact = fact_of(envelope)
-        if fact is None:
-            self.counts.not_covered += 1
-            return
-        if isinstance(fact, f.TownshipKnown | f.DeputyOnRoster):
-            if not await self._roster(fact, envelope):
-                self._park(envelope, [f"township:{fact.township}"])
-            return
-        county = self.townships.get(fact.township, (None,))[0]
-        waits = [] if county is not None else [f"township:{fact.township}"]
-        named = named_deputies(fact)
-        waits += [f"deputy:{d}" for d in sorted(named - self.deputies.keys())]
-        if county is None or waits:
-            self._park(envelope, waits)
-            return
-        day = deed_day(fact)
-        rows = self.rule_sets.setdefault(county, [])
-        if day is not None and day.year >= 2000 and all(r.year != day.year for r in rows):
-            await self._adopt(county, day.year)
-        self.kept.append(Kept(envelope, county))
-        before = self.counts.entries
-        for key, ledger in self.ledgers.items():
-            if key[0] == county:
-                self._write(key, ledger.apply(fact))
-                ledger.state.seen.clear()  # the inbox dedups; the consumer restores no ids either
-        if self.counts.entries == before:
-            self.counts.not_covered += 1
-        if isinstance(fact, f.SuggestionFiled) and fact.case_id not in self.signers:
-            self.signers[fact.case_id] = (fact.lead, fact.co_signers)
-
-    async def _roster(
-        self, fact: f.TownshipKnown | f.DeputyOnRoster, envelope: RawEnvelope
-    ) -> bool:
-        if isinstance(fact, f.TownshipKnown):
-            self.townships[fact.township] = (fact.county, fact.kind.value)
-            self.kept.append(Kept(envelope, fact.county))
-            await self._release(f"township:{fact.township}")
-            return True
-        county = self.townships.get(fact.township, (None,))[0]
-        if county is None:
-            return False
-        known = self.deputies.get(fact.deputy_id)
-        if known is None or known["version"] < fact.version:
-            self.deputies[fact.deputy_id] = {
-                "deputy_id": fact.deputy_id,
-                "township": fact.township,
-                "status": fact.status.value,
-                "levels": sorted(level.value for level in fact.levels),
-                "version": fact.version,
-            }
-        self.kept.append(Kept(envelope, county))
-        await self._release(f"deputy:{fact.deputy_id}")
+        self.events += 1
+        intake = self.intake
+        if fact is not None and self.spill is not None:
+            subject = subject_of(fact)
+            if subject is not None:
+                self._touch(subject, self.spill)
+            if self.events % max(1, self.window // 2) == 0:
+                self._evict(self.spill)
+        intake.apply(envelope, fact)
+        if intake.years:
+            needs, intake.years = intake.years, []
+            for need in needs:
+                await self._adopt(need.county, need.year)
+        if intake.not_covered:
+            self.counts.not_covered += len(intake.not_covered)
+            intake.not_covered.clear()
         return True
 
-    def _park(self, envelope: RawEnvelope, waits: Iterable[str]) -> None:
-        keys = set(waits)
-        self._parked_seq += 1
-        self.parked[str(envelope.id)] = Parked(self._parked_seq, envelope, keys, self.now())
-        for key in sorted(keys):
-            self.waiting.setdefault(key, []).append(str(envelope.id))
-        self.counts.parked += 1
+    # --- live entries in memory -----------------------------------------------------------------
 
-    async def _release(self, key: str) -> None:
-        """Apply the events that waited only for ``key``, in the order they were parked."""
-        ids = self.waiting.pop(key, [])
-        free = []
-        for event_id in ids:
-            parked = self.parked[event_id]
-            parked.waits.discard(key)
-            if not parked.waits:
-                free.append(event_id)
-        for event_id in sorted(free, key=lambda e: self.parked[e].seq):
-            envelope = self.parked.pop(event_id).envelope
-            self.counts.parked -= 1
-            await self._event(envelope)
+    def _touch(self, subject: str, spill: Spill) -> None:
+        """Mark a subject recent; bring its live entries back first if they were moved out."""
+        if self.recent.pop(subject, None) is None:
+            for key, entries in spill.take(subject):
+                self.intake.ledgers[key].state.live[subject] = entries
+        self.recent[subject] = self.events
+
+    def _evict(self, spill: Spill) -> None:
+        """Move the live entries of subjects not touched in the last ``window`` events out.
+
+        A parked event's subject stays: its release applies it inside the intake.
+        """
+        cutoff = self.events - self.window
+        old = []
+        for subject, seen_at in self.recent.items():  # in the order last touched
+            if seen_at >= cutoff:
+                break
+            old.append(subject)
+        for subject in old:
+            del self.recent[subject]
+        keep = {
+            s
+            for p in self.intake.s.parked.values()
+            if p.fact is not None and (s := subject_of(p.fact)) is not None
+        }
+        rows = []
+        for key, ledger in self.intake.ledgers.items():
+            live = ledger.state.live
+            for subject in [s for s in live if s not in self.recent and s not in keep]:
+                rows.append((subject, key, live.pop(subject)))
+        spill.put(rows)
 
     # --- ledgers ------------------------------------------------------------------------------
 
@@ -199,13 +174,8 @@ class Fold:
             self._rules[key] = found
         return found
 
-    def _open(self, row: RuleSetRow) -> Ledger:
-        ledger = Ledger(self.rules(row))
-        self.ledgers[(row.county, row.year, row.version)] = ledger
-        return ledger
-
     async def _adopt(self, county: str, year: int) -> None:
-        """Adopt the seed for a county's year, derived from the county's facts kept so far."""
+        """Adopt the seed for a county's year and derive its ledger from the county's facts."""
         now = self.now()
         document = default_document(county, year)
         row = RuleSetRow(
@@ -220,40 +190,87 @@ class Fold:
             activated_by=SYSTEM,
             activated_at=now,
         )
-        self.rule_sets[county].append(row)
+        self.rule_sets.setdefault(county, []).append(row)
         self.adopted.append(row)
-        ledger = self._open(row)
+        rules = self.rules(row)
         key = (county, year, 1)
+        ledger = Ledger(rules)
+        written: list[Written] = []
         async for envelope in self.history(county):
             fact = fact_of(envelope)
             if fact is not None:
-                self._write(key, ledger.apply(fact))
-
-    def _write(self, key: tuple[str, int, int], entries: list[Entry]) -> None:
-        if entries:
-            ledger = LedgerKey(*key)
-            self.written.extend((ledger, e) for e in entries)
-            self.counts.entries += len(entries)
+                written += (Written(key, e, envelope) for e in ledger.apply(fact))
+        ledger.state.seen.clear()
+        snapshot = self.intake.s
+        ledger.state.signers = dict(snapshot.signers)  # the first filings', as stored
+        # What the consumer's intake takes from the new ledger when it applies the event again
+        # with it: the versions and durations it derived (the event's own activity included).
+        for subject, version in ledger.state.versions.items():
+            if version > snapshot.versions.get(subject, 0):
+                snapshot.versions[subject] = version
+        for activity, hours in ledger.state.hours.items():
+            snapshot.hours.setdefault(activity, hours)
+        self.intake.ledgers[key] = ledger
+        self.intake.s.active.setdefault(county, []).append(rules)
+        self.intake.written += written
 
     # --- what the caller writes ---------------------------------------------------------------
 
     def drain(self) -> Drained:
-        """Return and forget the facts kept, entries written and events claimed since the last."""
-        out = Drained(self.kept, self.written, self.claimed)
-        self.kept, self.written, self.claimed = [], [], []
+        """Return and forget the facts kept, entries written and events claimed since the last.
+
+        The entries are counted into the deputies' totals (``counting``); the ledgers forget the
+        event ids they saw: the inbox (``seen``) dedups.
+        """
+        intake = self.intake
+        out = Drained(intake.facts, intake.written, self.claimed)
+        self.counts.entries += len(intake.written)
+        self.counting.add(intake.written)
+        intake.facts, intake.written, self.claimed = [], [], []
+        for ledger in intake.ledgers.values():
+            ledger.state.seen.clear()
+        self.counts.parked = len(intake.s.parked)
         return out
+
+    def pending(self) -> int:
+        """Return how many facts and entries wait for the next drain."""
+        return len(self.intake.facts) + len(self.intake.written)
+
+    @property
+    def ledgers(self) -> list[LedgerKey]:
+        """Return every ledger the fold derived (the active ones at the start and the adopted)."""
+        keys = {
+            (r.county, r.year, r.version)
+            for rows in self.rule_sets.values()
+            for r in rows
+            if r.status == "active"
+        }
+        return sorted(keys)
+
+    @property
+    def townships(self) -> dict[str, tuple[str, str]]:
+        """Return the townships on the roster: county and kind."""
+        return self.intake.townships_put
+
+    @property
+    def deputies(self) -> dict[str, dict[str, Any]]:
+        """Return the deputies on the roster, as their rows."""
+        return self.intake.deputies_put
+
+    @property
+    def signers(self) -> dict[str, Signers]:
+        """Return each case's signatories (of its first filing)."""
+        return self.intake.signers_put
+
+    @property
+    def parked(self) -> list[Parked]:
+        """Return the events still waiting for the roster, in the order parked."""
+        return self.intake.still_parked()
 
     def versions(self) -> dict[str, int]:
         """Return the latest activity version applied per subject (and per own mark)."""
-        out: dict[str, int] = {}
-        for ledger in self.ledgers.values():
-            for key, version in ledger.state.versions.items():
-                out[key] = max(version, out.get(key, 0))
-        return out
+        return self.intake.s.versions
 
     def hours(self) -> dict[str, Decimal]:
         """Return the duration of each activity's last record."""
-        out: dict[str, Decimal] = {}
-        for ledger in self.ledgers.values():
-            out.update(ledger.state.hours)
-        return out
+        return self.intake.s.hours

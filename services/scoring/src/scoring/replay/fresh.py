@@ -7,27 +7,44 @@ PostgreSQL rows go in with ``COPY`` (asyncpg), on SQLite with ``executemany``.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, Table, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.envelope import RawEnvelope
-from scoring.adapters.store import entry_row
+from scoring.adapters.store import Ledger, entry_row
+from scoring.domain.intake import LedgerKey
 from scoring.replay.fold import Drained, Fold
 
 SUFFIX = "_rebuild"
 CHUNK = 20_000
+_INDEX = re.compile(
+    r"(?P<create>CREATE (?:UNIQUE )?INDEX )\S+ ON (?:ONLY )?(?P<table>\S+) (?P<rest>USING .*)"
+)
 
 
-class JsonText(str):
-    """A JSON document already serialised (written as is by COPY)."""
+@dataclass(frozen=True)
+class Renamed:
+    """An index (or the constraint it backs) built on a fresh copy under a temporary name."""
 
-    __slots__ = ()
+    temporary: str
+    name: str
+    constraint: bool
+
+
+INDEX_BUILDS = 3
+"""Indexes of a fresh copy built at the same time (PostgreSQL builds each in its own process)."""
+FACT_COLUMNS = ["seq", "event_id", "event_type", "county", "township", "envelope", "stored_at"]
+INBOX_COLUMNS = ["consumer", "event_id", "event_type", "processed_at"]
 
 
 class Fresh:
@@ -54,19 +71,82 @@ class Fresh:
         self.counts = dict.fromkeys(self.live, 0)
         self._seq = dict.fromkeys(self.live, 0)
         self._postgres = engine.dialect.name == "postgresql"
+        self._entry_columns = (
+            [c.name for c in self.copies["entries"].c] if "entries" in self.live else []
+        )
+        self._writing: asyncio.Task[None] | None = None
 
     def fresh(self, name: str) -> Table:
         """Return the fresh copy of a live table."""
         return self.copies[name]
 
     async def create(self) -> None:
-        """Drop any leftover copies and create them empty."""
+        """Drop any leftover copies and create them empty (PostgreSQL: the live columns, their
+        defaults and checks, no index; SQLite: the columns only)."""
         async with self.engine.begin() as conn:
             for name in self.live:
                 await conn.execute(text(f'DROP TABLE IF EXISTS "{name}{SUFFIX}"'))
-                await conn.execute(
-                    text(f'CREATE TABLE "{name}{SUFFIX}" AS SELECT * FROM "{name}" WHERE 1 = 0')  # noqa: S608 (names from the metadata)
-                )
+                if self._postgres:
+                    await conn.execute(
+                        text(
+                            f'CREATE TABLE "{name}{SUFFIX}" '
+                            f'(LIKE "{name}" INCLUDING ALL EXCLUDING INDEXES)'
+                        )
+                    )
+                else:
+                    await conn.execute(
+                        text(f'CREATE TABLE "{name}{SUFFIX}" AS SELECT * FROM "{name}" WHERE 1 = 0')  # noqa: S608 (names from the metadata)
+                    )
+
+    async def index(self, name: str) -> list[Renamed]:
+        """Give a fresh copy the live table's indexes and constraints under temporary names (built
+        once over the rows, not row by row, a few at a time on connections of their own) and its
+        statistics; return the names to restore.
+
+        PostgreSQL only: the switch then swaps the copy in whole (``switch.swap``).
+        """
+        copy = name + SUFFIX
+        async with self.engine.connect() as conn:
+            found = await conn.execute(
+                text(
+                    "SELECT i.relname, pg_get_indexdef(i.oid), c.contype "
+                    "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                    "LEFT JOIN pg_constraint c ON c.conindid = i.oid AND c.conrelid = x.indrelid "
+                    "WHERE x.indrelid = CAST(:table AS regclass) ORDER BY i.relname"
+                ),
+                {"table": name},
+            )
+            indexes = found.tuples().all()
+        renamed = [
+            Renamed(f"{index_name[:50]}{SUFFIX}", index_name, kind in ("p", "u"))
+            for index_name, _, kind in indexes
+        ]
+        statements = []
+        for r, (_, definition, _) in zip(renamed, indexes, strict=True):
+            match = _INDEX.fullmatch(definition)
+            if match is None:
+                raise RuntimeError(f"unexpected index definition: {definition}")
+            table = match["table"].removesuffix(name) + f'"{copy}"'
+            statements.append(f'{match["create"]}"{r.temporary}" ON {table} {match["rest"]}')
+        slots = asyncio.Semaphore(INDEX_BUILDS)
+
+        async def build(statement: str) -> None:
+            async with slots, self.engine.begin() as conn:
+                await conn.execute(text(statement))
+
+        await asyncio.gather(*(build(s) for s in statements))
+        async with self.engine.begin() as conn:
+            for r, (_, _, kind) in zip(renamed, indexes, strict=True):
+                if r.constraint:
+                    constraint = "PRIMARY KEY" if kind == "p" else "UNIQUE"
+                    await conn.execute(
+                        text(
+                            f'ALTER TABLE "{copy}" ADD CONSTRAINT "{r.temporary}" '
+                            f'{constraint} USING INDEX "{r.temporary}"'
+                        )
+                    )
+            await conn.execute(text(f'ANALYZE "{copy}"'))
+        return renamed
 
     async def drop(self) -> None:
         """Drop the copies."""
@@ -85,61 +165,96 @@ class Fresh:
 
     async def write(self, name: str, rows: Iterable[dict[str, Any]]) -> int:
         """Bulk-insert rows into the fresh copy of a table; return how many."""
-        table = self.copies[name]
-        columns = [c.name for c in table.c]
-        jsons = {c.name for c in table.c if isinstance(c.type, JSON)}
+        columns = [c.name for c in self.copies[name].c]
+        jsons = {c.name for c in self.copies[name].c if isinstance(c.type, JSON)}
         written = 0
         numbered = iter(self._numbered(name, rows))
         while chunk := list(islice(numbered, CHUNK)):
-            async with self.engine.begin() as conn:
-                if self._postgres:
-                    raw = (await conn.get_raw_connection()).driver_connection
-                    assert raw is not None
-                    records = [tuple(_pg(row.get(c), c in jsons) for c in columns) for row in chunk]
-                    await raw.copy_records_to_table(table.name, records=records, columns=columns)
-                else:
-                    plain = [{c: _plain(row.get(c), c in jsons) for c in columns} for row in chunk]
-                    await conn.execute(insert(table), plain)
+            records = [_jsoned(row, columns, jsons) for row in chunk]
+            async with self.engine.connect() as conn:
+                await self._copy(conn, name, columns, records)
+                await conn.commit()
             written += len(chunk)
-        self.counts[name] += written
         return written
 
+    async def _copy(
+        self, conn: AsyncConnection, name: str, columns: list[str], records: list[tuple[Any, ...]]
+    ) -> None:
+        """Append records (values in ``columns`` order) to a fresh table: COPY, or executemany."""
+        if not records:
+            return
+        table = self.copies[name]
+        if self._postgres:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.copy_records_to_table(table.name, records=records, columns=columns)
+        else:
+            jsons = {c.name for c in table.c if isinstance(c.type, JSON)}
+            plain = [
+                {c: _plain(v, c in jsons) for c, v in zip(columns, r, strict=True)} for r in records
+            ]
+            await conn.execute(insert(table), plain)
+        self.counts[name] += len(records)
+
     async def flush(self, drained: Drained) -> None:
-        """Write the facts kept, the entries written and the inbox rows since the last flush."""
-        await self.write(
-            "facts",
-            (
-                {
-                    "event_id": str(k.envelope.id),
-                    "event_type": k.envelope.type,
-                    "county": k.county,
-                    "township": k.envelope.township,
-                    "envelope": JsonText(k.envelope.model_dump_json()),
-                    "stored_at": self.now,
-                }
-                for k in drained.kept
-            ),
-        )
-        await self.write(
-            "entries", (entry_row(e, ledger, self.now) for ledger, e in drained.written)
-        )
-        if self.inbox in self.live:
-            await self.write(
-                self.inbox,
+        """Write the facts kept, the entries written and the inbox rows since the last flush.
+
+        The rows are built now and written while the caller goes on (one write in flight at a
+        time, on a connection of its own); ``settle`` waits for the last one.
+        """
+        await self.settle()
+        now = self.now
+        facts = []
+        for envelope, county in drained.kept:
+            self._seq["facts"] += 1
+            facts.append(
                 (
-                    {
-                        "consumer": self.consumer,
-                        "event_id": event_id,
-                        "event_type": event_type,
-                        "processed_at": self.now,
-                    }
-                    for event_id, event_type in drained.claimed
-                ),
+                    self._seq["facts"],
+                    str(envelope.id),
+                    envelope.type,
+                    county,
+                    envelope.township,
+                    envelope.model_dump_json(),
+                    now,
+                )
             )
+        entries = []
+        pick = itemgetter(*self._entry_columns)
+        ledgers: dict[LedgerKey, Ledger] = {}
+        for w in drained.written:
+            ledger = ledgers.get(w.ledger) or ledgers.setdefault(w.ledger, Ledger(*w.ledger))
+            row = entry_row(w.entry, ledger, now)
+            self._seq["entries"] += 1
+            row["seq"] = self._seq["entries"]
+            entries.append(pick(row))
+        inbox = [
+            (self.consumer, event_id, event_type, now) for event_id, event_type in drained.claimed
+        ]
+        self._writing = asyncio.create_task(self._write_batch(facts, entries, inbox))
+
+    async def _write_batch(
+        self,
+        facts: list[tuple[Any, ...]],
+        entries: list[tuple[Any, ...]],
+        inbox: list[tuple[Any, ...]],
+    ) -> None:
+        async with self.engine.connect() as conn:
+            await self._copy(conn, "facts", FACT_COLUMNS, facts)
+            await self._copy(conn, "entries", self._entry_columns, entries)
+            if self.inbox in self.live:
+                await self._copy(conn, self.inbox, INBOX_COLUMNS, inbox)
+            await conn.commit()
+
+    async def settle(self) -> None:
+        """Wait for the write in flight (its error, if any, is raised here)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await writing
 
     async def history(self, county: str) -> AsyncIterator[RawEnvelope]:
         """Yield a county's facts written so far, in order (a new ledger is derived from them)."""
         await self.flush(self.fold.drain())
+        await self.settle()
         facts = self.copies["facts"]
         async with self.engine.connect() as conn:
             rows = await conn.stream(
@@ -155,13 +270,15 @@ class Fresh:
         return int(found or 0)
 
 
-def _pg(value: Any, is_json: bool) -> Any:
-    if not is_json or value is None or isinstance(value, JsonText):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+def _jsoned(row: dict[str, Any], columns: list[str], jsons: set[str]) -> tuple[Any, ...]:
+    """Return a row's values in ``columns`` order, its JSON values as JSON text (what COPY takes)."""
+    return tuple(
+        json.dumps(row[c], ensure_ascii=False) if c in jsons and row[c] is not None else row[c]
+        for c in columns
+    )
 
 
 def _plain(value: Any, is_json: bool) -> Any:
-    if is_json and isinstance(value, JsonText):
+    if is_json and isinstance(value, str):
         return json.loads(value)
     return value

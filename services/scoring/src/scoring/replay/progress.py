@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
@@ -25,6 +26,15 @@ PHASES = ("read", "build", "switch", "totals", "offsets", "done")
 def rss_mb() -> float:
     """Return the peak resident memory of this process in MB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_now_mb() -> float:
+    """Return the resident memory of this process now in MB (0 where /proc is missing)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * resource.getpagesize() / 1024 / 1024
 
 
 @dataclass(frozen=True)
@@ -112,5 +122,6 @@ class Progress:
         self.say(
             f"replay: {read:,}/{total:,} records ({100 * read / total if total else 100:.1f}%), "
             f"{read / elapsed:,.0f}/s; applied {c.applied:,}, duplicates {c.duplicates:,}, "
-            f"parked {c.parked:,}, entries {c.entries:,}; [{parts}] RSS {rss_mb():.0f} MB"
+            f"parked {c.parked:,}, entries {c.entries:,}; [{parts}] "
+            f"RSS {rss_now_mb():.0f} MB (peak {rss_mb():.0f})"
         )

@@ -11,6 +11,7 @@ set changed, while it ran.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,21 +24,26 @@ from kit.clock import utcnow
 from kit.db.engine import make_engine
 from scoring.adapters.store import RuleSetRow
 from scoring.adapters.tables import Schema, make_schema
+from scoring.domain.reviews import Status
 from scoring.handlers.consume import GROUP
-from scoring.handlers.totals import refresh_ledger
+from scoring.handlers.totals import replace_ledger_totals
 from scoring.replay import source as src
 from scoring.replay.derived import DERIVED, Derived
 from scoring.replay.fold import Counts, Fold
 from scoring.replay.fresh import Fresh
 from scoring.replay.progress import Progress, ReplayMetrics, make_replay_metrics, rss_mb
+from scoring.replay.spill import Spill
 from scoring.replay.switch import ReplayRefusedError, rule_set_marks, switch
+from scoring.replay.totals import Counting
 from scoring.settings import ScoringSettings
 from scoring.wiring import wire
 
 log = logging.getLogger(__name__)
 
-FLUSH_EVERY = 5000
-"""Events applied between two writes of the fresh tables (bounds the memory of pending rows)."""
+WINDOW = 10_000
+"""Events after which the live entries of a subject not touched again leave memory (``spill``)."""
+FLUSH_ROWS = 20_000
+"""Facts and entries the fold holds before they are written (bounds the memory of pending rows)."""
 
 
 @dataclass
@@ -53,6 +59,8 @@ class Outcome:
     seconds: float
     rss_mb: float
     offsets_committed: bool
+    live_moved: tuple[int, int] = (0, 0)
+    """Subjects' live entries moved out of memory and back (per ledger)."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -62,8 +70,24 @@ async def _rule_sets(engine: AsyncEngine, schema: Schema) -> list[RuleSetRow]:
         return [RuleSetRow(**dict(r._mapping)) for r in rows]
 
 
-async def recount(settings: ScoringSettings, ledgers: Sequence[tuple[str, int, int]]) -> None:
-    """Count the switched ledgers' deputy totals anew; publish the differences (score.changed)."""
+async def _reviewed(engine: AsyncEngine, schema: Schema) -> tuple[set[str], set[str]]:
+    """Return the entries voided and those rechecked (review statuses outlive a replay)."""
+    s = schema.tables.entry_status
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(s.c.entry_id, s.c.status).where(
+                s.c.status.in_([Status.voided.value, Status.rechecked.value])
+            )
+        )
+        found = rows.tuples().all()
+    voided = {entry_id for entry_id, status in found if status == Status.voided.value}
+    return voided, {entry_id for entry_id, status in found if status == Status.rechecked.value}
+
+
+async def recount(
+    settings: ScoringSettings, ledgers: Sequence[tuple[str, int, int]], counting: Counting
+) -> None:
+    """Store the switched ledgers' deputy totals the fold counted; publish the differences."""
     core = wire(settings, registry=CollectorRegistry())
     svc = core.services
     try:
@@ -71,7 +95,8 @@ async def recount(settings: ScoringSettings, ledgers: Sequence[tuple[str, int, i
             async with svc.uow() as uow:
                 row = await svc.store(uow).rule_set(county, year, version)
                 if row is not None:
-                    await refresh_ledger(svc, uow, row)
+                    counted = counting.of((county, year, version))
+                    await replace_ledger_totals(svc, uow, row, counted)
                     await uow.commit()
     finally:
         await core.runtime.engine.dispose()
@@ -86,6 +111,7 @@ async def replay(
     metrics: ReplayMetrics | None = None,
     progress_every: float = 2.0,
     engine: AsyncEngine | None = None,
+    window: int = WINDOW,
 ) -> Outcome:
     """Rebuild from the topics and switch over; raise ``ReplayRefusedError`` when it must not."""
     metrics = metrics or make_replay_metrics(registry or CollectorRegistry())
@@ -107,6 +133,7 @@ async def replay(
     own_engine = engine is None
     engine = engine or make_engine(settings.database_url)
     schema = make_schema()
+    spill = Spill()
     try:
         rule_sets = await _rule_sets(engine, schema)
         marks = rule_set_marks(rule_sets)
@@ -115,7 +142,16 @@ async def replay(
             by_county.setdefault(row.county, []).append(row)
         now = utcnow()
         fresh_holder: list[Fresh] = []
-        fold = Fold(by_county, lambda county: fresh_holder[0].history(county), utcnow)
+        voided, rechecked = await _reviewed(engine, schema)
+        fold = Fold(
+            by_county,
+            lambda county: fresh_holder[0].history(county),
+            utcnow,
+            voided=voided,
+            rechecked=rechecked,
+            spill=spill,
+            window=window,
+        )
         live = [schema.metadata.tables[d.table] for d in derived]
         if everything:
             live.append(schema.metadata.tables["inbox"])
@@ -130,19 +166,31 @@ async def replay(
                 f"replay: {'everything' if everything else f'year {year}'} from "
                 f"{len(parts)} partitions, {plan.total:,} records to read"
             )
-            applied = 0
-            async for envelope in source:
-                await fold.apply(envelope)
-                applied += 1
-                if applied % FLUSH_EVERY == 0:
+            events = 0
+            async for envelope, fact in source:
+                await fold.apply(envelope, fact)
+                events += 1
+                if fold.pending() >= FLUSH_ROWS:
                     await fresh.flush(fold.drain())
+                if events % 2000 == 0:
                     progress.tick()
             await fresh.flush(fold.drain())
+            await fresh.settle()
             progress.tick(force=True)
             progress.enter("build")
             for d in derived:
                 if d.build is not None:
                     await d.build(fresh)
+            swapped = {}
+            if everything and engine.dialect.name == "postgresql":
+                for d in derived:
+                    if d.swap:
+                        started = progress.elapsed()
+                        swapped[d.table] = await fresh.index(d.table)
+                        progress.say(
+                            f"replay: build: {d.table} indexed in "
+                            f"{progress.elapsed() - started:.1f} s"
+                        )
             ledgers = sorted(k for k in fold.ledgers if everything or k[1] == year)
             adopted = [r for r in fold.adopted if everything or r.year == year]
             progress.enter("switch")
@@ -170,12 +218,16 @@ async def replay(
                 rule_sets=schema.tables.rule_sets,
                 inbox=schema.metadata.tables["inbox"] if everything else None,
                 check=check,
+                swapped=swapped,
+                say=progress.say,
             )
         finally:
+            with contextlib.suppress(Exception):  # a failed write was raised already
+                await fresh.settle()
             rows = {name: fresh.counts[name] for name in fresh.live}
             await fresh.drop()
         progress.enter("totals")
-        await recount(settings, ledgers)
+        await recount(settings, ledgers, fold.counting)
         progress.enter("offsets")
         committed_now, notes = False, []
         if everything:
@@ -200,9 +252,11 @@ async def replay(
             seconds=progress.elapsed(),
             rss_mb=rss_mb(),
             offsets_committed=committed_now,
+            live_moved=(spill.moved_out, spill.moved_in),
             notes=notes,
         )
     finally:
+        spill.close()
         if own_engine:
             await engine.dispose()
 
@@ -219,6 +273,8 @@ def summary(outcome: Outcome) -> str:
         f"  ledgers switched: {', '.join(f'{a}/{b} v{v}' for a, b, v in outcome.ledgers) or '-'}; "
         f"seed rule sets adopted: {', '.join(f'{a}/{b}' for a, b in outcome.adopted) or '-'}",
         "  rows: " + ", ".join(f"{k} {v:,}" for k, v in outcome.rows.items()),
+        f"  live entries of {outcome.live_moved[0]:,} subjects moved out of memory, "
+        f"{outcome.live_moved[1]:,} back",
         f"  group offsets {'set to the replay end' if outcome.offsets_committed else 'unchanged'}",
         *(f"  note: {n}" for n in outcome.notes),
     ]

@@ -9,7 +9,6 @@ their ``ce_type`` header. Memory stays bounded: a partition whose buffer is full
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import time
 from collections import deque
@@ -22,14 +21,21 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 
 from contracts import topics
+from contracts.catalog import parse
 from contracts.envelope import HEADER_TYPE, RawEnvelope
 from kit.broker import topic_partitions
-from scoring.domain.translate import READ_TYPES
+from scoring.domain import facts as f
+from scoring.domain.translate import READ_TYPES, fact_of
 
 log = logging.getLogger(__name__)
 
-HIGH_WATER = 1000
+HIGH_WATER = 500
 """Records buffered per partition before its fetching is paused."""
+BATCH = 5000
+"""Records taken from the consumer's fetched data at a time."""
+FETCH_BYTES = 1024 * 1024
+"""The most a fetch brings per partition: the fold, not the broker, sets the pace, and what is
+fetched waits in memory (a partition ahead in event time waits for the others)."""
 
 
 class ReplayStalledError(Exception):
@@ -130,7 +136,7 @@ class Source:
     """The records of the plan's partitions, merged in event order (``async for`` over it)."""
 
     def __init__(
-        self, servers: str, plan: Plan, *, batch: int = 1000, stall_seconds: float = 120.0
+        self, servers: str, plan: Plan, *, batch: int = BATCH, stall_seconds: float = 120.0
     ) -> None:
         self.servers = servers
         self.plan = plan
@@ -142,23 +148,30 @@ class Source:
 
     def _parse(
         self, value: bytes | None, headers: Iterable[tuple[str, bytes]]
-    ) -> RawEnvelope | None:
-        """Return the envelope of a record scoring reads; None for other types or bad records."""
+    ) -> tuple[RawEnvelope, f.Fact] | None:
+        """Return the envelope and fact of a record scoring reads; None for other types or bad ones.
+
+        Validated once, as the consumer does: the envelope from the JSON, then its payload.
+        """
         kind = _header(headers, HEADER_TYPE)
         if kind is not None and kind not in READ_TYPES:
             self.read.skipped += 1
             return None
         try:
-            envelope = RawEnvelope.model_validate_json(value or b"")
-        except (ValidationError, json.JSONDecodeError):
+            envelope = parse(value or b"")
+            if envelope.type not in READ_TYPES:
+                self.read.skipped += 1
+                return None
+            fact = fact_of(envelope)
+        except (ValidationError, ValueError, LookupError):
             self.read.invalid += 1  # the consumer dead-letters it; the replay counts and skips it
             return None
-        if envelope.type not in READ_TYPES:
+        if fact is None:
             self.read.skipped += 1
             return None
-        return envelope
+        return envelope, fact
 
-    async def __aiter__(self) -> AsyncIterator[RawEnvelope]:
+    async def __aiter__(self) -> AsyncIterator[tuple[RawEnvelope, f.Fact]]:
         """Yield the envelopes scoring reads, in event order, up to the plan's stop offsets."""
         wanted = {tp: end for tp, end in self.plan.ends.items() if end > 0}
         if not wanted:
@@ -167,16 +180,16 @@ class Source:
             bootstrap_servers=self.servers,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_partition_fetch_bytes=4 * 1024 * 1024,
-            fetch_max_bytes=32 * 1024 * 1024,
+            max_partition_fetch_bytes=FETCH_BYTES,
+            fetch_max_bytes=16 * FETCH_BYTES,
         )
         await consumer.start()
         try:
             consumer.assign(list(wanted))
             await consumer.seek_to_beginning(*wanted)
-            buffers: dict[TopicPartition, deque[tuple[datetime, int, RawEnvelope]]] = {
-                tp: deque() for tp in wanted
-            }
+            buffers: dict[
+                TopicPartition, deque[tuple[datetime, int, tuple[RawEnvelope, f.Fact]]]
+            ] = {tp: deque() for tp in wanted}
             done: set[TopicPartition] = set()
             heap: list[tuple[datetime, int, int, TopicPartition]] = []
             queued: set[TopicPartition] = set()
@@ -194,14 +207,14 @@ class Source:
                 _, _, _, tp = heapq.heappop(heap)
                 queued.discard(tp)
                 buffer = buffers[tp]
-                _, _, envelope = buffer.popleft()
+                _, _, item = buffer.popleft()
                 if buffer:
                     stamp, offset, _ = buffer[0]
                     heapq.heappush(heap, (stamp, self._order[tp], offset, tp))
                     queued.add(tp)
                 elif len(buffer) < HIGH_WATER and tp not in done:
                     consumer.resume(tp)
-                yield envelope
+                yield item
         finally:
             await consumer.stop()
 
@@ -209,7 +222,7 @@ class Source:
         self,
         consumer: AIOKafkaConsumer,
         wanted: dict[TopicPartition, int],
-        buffers: dict[TopicPartition, deque[tuple[datetime, int, RawEnvelope]]],
+        buffers: dict[TopicPartition, deque[tuple[datetime, int, tuple[RawEnvelope, f.Fact]]]],
         done: set[TopicPartition],
     ) -> None:
         """Fetch once; buffer the parsed envelopes below each partition's stop offset."""
@@ -231,9 +244,9 @@ class Source:
                 if record.offset >= end:
                     break
                 self.read.records += 1
-                envelope = self._parse(record.value, record.headers)
-                if envelope is not None:
-                    buffer.append((envelope.time, record.offset, envelope))
+                item = self._parse(record.value, record.headers)
+                if item is not None:
+                    buffer.append((item[0].time, record.offset, item))
             last = records[-1].offset if records else -1
             self.read.positions[tp] = min(end, max(self.read.positions[tp], last + 1))
             if self.read.positions[tp] >= end:

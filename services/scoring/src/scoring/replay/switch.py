@@ -9,14 +9,18 @@ replay's event ids to the group's inbox, stores the seed rule sets the replay ad
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import (
     ColumnElement,
     Table,
+    and_,
     delete,
     false,
+    func,
     insert,
+    not_,
     select,
     text,
     true,
@@ -28,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from scoring.adapters.store import RuleSetRow
 from scoring.replay.derived import Derived
-from scoring.replay.fresh import Fresh
+from scoring.replay.fresh import Fresh, Renamed
 
 
 class ReplayRefusedError(Exception):
@@ -73,6 +77,40 @@ def _all(_table: Table) -> list[ColumnElement[bool]]:
     return []
 
 
+async def _swap(
+    conn: AsyncConnection, live: Table, copy: Table, renamed: Sequence[Renamed], keep: Where | None
+) -> None:
+    """Put a fresh copy (indexed already) in the live table's place, under its name (PostgreSQL).
+
+    ``keep`` selects the live rows that stay (the ledgers not replayed): they are copied over
+    first, numbered after the fresh rows in their order. The table's sequence moves with it.
+    """
+    if keep is not None:
+        columns = [c.name for c in live.c if c.name != "seq"]
+        last = select(func.coalesce(func.max(copy.c.seq), 0)).scalar_subquery()
+        kept = select(
+            *(live.c[c] for c in columns), last + func.row_number().over(order_by=live.c.seq)
+        ).where(not_(and_(true(), *keep(live))))
+        await conn.execute(insert(copy).from_select([*columns, "seq"], kept))
+    name, fresh_name = live.name, copy.name
+    sequence = await conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'seq')"), {"t": name})
+    if sequence is not None:
+        await conn.execute(text(f'ALTER SEQUENCE {sequence} OWNED BY "{fresh_name}".seq'))
+    await conn.execute(text(f'DROP TABLE "{name}"'))
+    await conn.execute(text(f'ALTER TABLE "{fresh_name}" RENAME TO "{name}"'))
+    for r in renamed:
+        if r.constraint:
+            await conn.execute(
+                text(f'ALTER TABLE "{name}" RENAME CONSTRAINT "{r.temporary}" TO "{r.name}"')
+            )
+        else:
+            await conn.execute(text(f'ALTER INDEX "{r.temporary}" RENAME TO "{r.name}"'))
+    if sequence is not None:
+        await conn.execute(
+            text(f"SELECT setval('{sequence}', COALESCE(MAX(seq), 0) + 1, false) FROM \"{name}\"")  # noqa: S608 (names from the catalog)
+        )
+
+
 async def switch(
     fresh: Fresh,
     derived: Sequence[Derived],
@@ -83,8 +121,16 @@ async def switch(
     rule_sets: Table,
     inbox: Table | None,
     check: Check,
+    swapped: Mapping[str, Sequence[Renamed]] | None = None,
+    say: Callable[[str], None] = lambda _line: None,
 ) -> None:
-    """Replace the derived rows by the fresh ones and commit, or refuse and change nothing."""
+    """Replace the derived rows by the fresh ones and commit, or refuse and change nothing.
+
+    The tables in ``swapped`` (a replay of everything on PostgreSQL: the large ones, indexed
+    beforehand) are swapped in whole, the others copied row by row. ``say`` is told each table's
+    time (the progress output).
+    """
+    swapped = swapped or {}
     engine = fresh.engine
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -96,10 +142,15 @@ async def switch(
         await check(conn)
         for d in derived:
             live, copy = fresh.live[d.table], fresh.fresh(d.table)
-            if d.per_ledger:
+            started = time.monotonic()
+            if d.table in swapped:
+                keep = _ledgers(ledgers) if d.per_ledger else None
+                await _swap(conn, live, copy, swapped[d.table], keep)
+            elif d.per_ledger:
                 await _copy(conn, live, copy, _ledgers(ledgers))
             elif everything:
                 await _copy(conn, live, copy, _all)
+            say(f"replay: switch: {d.table} in {time.monotonic() - started:.1f} s")
         if adopted:
             await conn.execute(insert(rule_sets), [dict(r.__dict__) for r in adopted])
         if inbox is not None:
@@ -112,4 +163,6 @@ async def switch(
                 .from_select(columns, select(*(copy.c[c] for c in columns)).where(true()))
                 .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
             )
+            started = time.monotonic()
             await conn.execute(statement)
+            say(f"replay: switch: {inbox.name} in {time.monotonic() - started:.1f} s")

@@ -1,0 +1,67 @@
+"""Live entries of subjects not touched lately, moved out of memory into a local file.
+
+A ledger keeps the live entries of every activity and case (a correction, a cancellation or a
+quality marker reads them), so a year's replay would hold the whole ledger. The fold keeps only
+the subjects touched in the last ``window`` events; the others go to a SQLite file of the
+replay's own (in-process, no server round trip) and come back, whole, before the next fact about
+them is applied. Nothing is lost: a subject is either in memory or in the file, never both.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from scoring.domain.entries import Entry
+from scoring.domain.intake import LedgerKey
+
+
+def _key(ledger: LedgerKey) -> str:
+    county, year, version = ledger
+    return f"{county}|{year}|{version}"
+
+
+def _ledger(key: str) -> LedgerKey:
+    county, year, version = key.split("|")
+    return county, int(year), int(version)
+
+
+class Spill:
+    """A temporary SQLite file of live entries per (subject, ledger); removed on ``close``."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="scoring-replay-", dir=directory)
+        self._db = sqlite3.connect(Path(self._dir.name) / "live.db")
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute(
+            "CREATE TABLE live (subject TEXT, ledger TEXT, entries BLOB, "
+            "PRIMARY KEY (subject, ledger)) WITHOUT ROWID"
+        )
+        self.moved_out = 0
+        self.moved_in = 0
+
+    def put(self, rows: Iterable[tuple[str, LedgerKey, list[Entry]]]) -> None:
+        """Store the live entries of subjects leaving memory."""
+        records = [(s, _key(k), pickle.dumps(e, pickle.HIGHEST_PROTOCOL)) for s, k, e in rows]
+        self._db.executemany("INSERT OR REPLACE INTO live VALUES (?, ?, ?)", records)
+        self.moved_out += len(records)
+
+    def take(self, subject: str) -> list[tuple[LedgerKey, list[Entry]]]:
+        """Return and forget the live entries stored for a subject, per ledger."""
+        found = self._db.execute(
+            "SELECT ledger, entries FROM live WHERE subject = ?", (subject,)
+        ).fetchall()
+        if not found:
+            return []
+        self._db.execute("DELETE FROM live WHERE subject = ?", (subject,))
+        self.moved_in += len(found)
+        return [(_ledger(k), pickle.loads(blob)) for k, blob in found]  # noqa: S301 (written by this process)
+
+    def close(self) -> None:
+        """Remove the file."""
+        self._db.close()
+        self._dir.cleanup()
