@@ -126,9 +126,6 @@ async def summary(platform: Platform, year: int) -> list[str]:
     token = admin(platform)
     lines: list[str] = [f"{COUNTY_NAME} ({COUNTY}), {year}"]
     names = {p.code: p.name for p in PLACES}
-    people = {
-        d["id"]: d["name"] for d in await platform.pages("deputies", "/api/v1/deputies", token)
-    }
     board: Any = await platform.get(
         "scoring", "/api/v1/leaderboard", token, {"scope": COUNTY, "year": year}
     )
@@ -138,9 +135,9 @@ async def summary(platform: Platform, year: int) -> list[str]:
         f"Leaderboard: {len(rows)} deputies; grades "
         + ", ".join(f"{GRADES.get(g, g)} {n}" for g, n in sorted(grades.items()))
     )
-    for rank, row in enumerate(rows[:10], start=1):
+    for row in rows[:10]:  # the leaderboard names its deputies (scoring reads the roster events)
         lines.append(
-            f"  {rank:>2}. {people.get(str(row.get('deputy_id')), row.get('deputy_id'))}  "
+            f"  {row.get('rank'):>2}. {row.get('name') or row.get('deputy_id')}  "
             f"{names.get(str(row.get('township')), row.get('township'))}  "
             f"{row.get('total')}  {GRADES.get(str(row.get('grade')), row.get('grade'))}"
         )

@@ -136,3 +136,43 @@ async def test_a_deputy_whose_mandate_ended_keeps_the_card_but_is_not_ranked_or_
             headers=admin,
         )
         assert refused.status_code == 409, refused.text
+
+
+async def test_the_leaderboard_names_each_deputy_as_the_newest_roster_record_does(
+    database_url: str, topic_prefix: str
+) -> None:
+    settings = settings_for(database_url, topic_prefix)
+    town = f"{COUNTY}001"
+    marks = dict.fromkeys(("d1", "d2", "d3"), Attendance.present)
+    renamed = d.DeputyUpdated(**ev.deputy("d1", town, "王芳芳", version=3).model_dump())
+    suspended = d.DeputyStatusChanged(  # older than the rename, read after it; carries no name
+        deputy_id="d1",
+        township=town,
+        levels=ev.TOWNSHIP_LEVEL,
+        from_status=DeputyStatus.active,
+        to_status=DeputyStatus.active,
+        reason=StatusReason.resignation,
+        effective_date=date(YEAR, 6, 1),
+        aggregate_version=2,
+    )
+    history = [
+        ev.township(town),
+        ev.deputy("d1", town, "王芳"),
+        ev.deputy("d2", town, "李强"),
+        ev.logged("a1", town, ActivityType.inspection, date(YEAR, 3, 2), marks),
+        renamed,
+        suspended,
+        ev.deputy("d3", town, "赵敏"),  # registered after its attendance: parked, then named
+    ]
+    raws = [RawEnvelope.model_validate(envelope(e).model_dump(mode="json")) for e in history]
+    async with running_app(settings, relay=False) as (service, client):
+        svc = service.services
+        for raw in raws:  # one batch each: the newer name must survive the older status change
+            async with svc.uow() as uow:
+                await apply_events(svc, uow, [raw])
+                await uow.commit()
+        admin = headers(settings, "county_admin", COUNTY)
+        board = await client.get(f"/api/v1/leaderboard?scope={COUNTY}&year={YEAR}", headers=admin)
+        assert board.status_code == 200, board.text
+        names = {s["deputy_id"]: s["name"] for s in board.json()}
+        assert names == {"d1": "王芳芳", "d2": "李强", "d3": "赵敏"}

@@ -430,6 +430,14 @@ class Store:
             .values(status=status, **values)
         )
 
+    async def names_of(self, deputy_ids: Iterable[str]) -> dict[str, str]:
+        """Return the roster name of each deputy among ``deputy_ids`` whose name is known."""
+        t = self.t.deputy_names
+        rows = await self.session.execute(
+            select(t.c.deputy_id, t.c.name).where(among(self.session, t.c.deputy_id, deputy_ids))
+        )
+        return {r.deputy_id: r.name for r in rows}
+
 
 def _of_ledger(e: Table, key: tuple[str, int, int]) -> ColumnElement[bool]:
     """Rows of one ledger: equalities on the leading columns of every entries index."""

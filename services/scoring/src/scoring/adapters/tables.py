@@ -48,6 +48,7 @@ class Tables:
     assessment_publications: Table
     grade_decisions: Table
     deputy_totals: Table
+    deputy_names: Table
 
 
 def _rule_documents(name: str, metadata: MetaData) -> Table:
@@ -171,6 +172,14 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("levels", JSON, nullable=False),
         Column("version", Integer, nullable=False),
     )
+    # the names leaderboards show (public roster data; a status change does not carry one)
+    deputy_names = Table(
+        "deputy_names",
+        metadata,
+        Column("deputy_id", String(64), primary_key=True),
+        Column("name", String(100), nullable=False),
+        Column("version", Integer, nullable=False),
+    )
     activity_versions = Table(
         "activity_versions",
         metadata,
@@ -287,6 +296,7 @@ def define_tables(metadata: MetaData) -> Tables:
         assessment_publications,
         grade_decisions,
         deputy_totals,
+        deputy_names,
     )
 
 

@@ -63,6 +63,7 @@ class DeputyOnRoster:
     levels: frozenset[Level]
     status: DeputyStatus
     version: int
+    name: str | None = None  # on registration and updates; a status change does not carry it
 
 
 @dataclass(frozen=True, slots=True)

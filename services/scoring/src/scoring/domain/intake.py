@@ -138,6 +138,7 @@ class Intake:
         self.ledgers: dict[LedgerKey, Ledger] = {}
         self.townships_put: dict[str, tuple[str, str]] = {}
         self.deputies_put: dict[str, dict[str, Any]] = {}
+        self.names_put: dict[str, dict[str, Any]] = {}
         self.facts: list[tuple[RawEnvelope, str]] = []
         self.written: list[Written] = []
         self.not_covered: list[str] = []
@@ -207,6 +208,13 @@ class Intake:
                 "township": fact.township,
                 "status": fact.status.value,
                 "levels": sorted(level.value for level in fact.levels),
+                "version": fact.version,
+            }
+        named = self.names_put.get(fact.deputy_id)
+        if fact.name is not None and (named is None or named["version"] < fact.version):
+            self.names_put[fact.deputy_id] = {
+                "deputy_id": fact.deputy_id,
+                "name": fact.name,
                 "version": fact.version,
             }
         self.facts.append((envelope, county))

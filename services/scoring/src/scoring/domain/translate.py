@@ -30,7 +30,7 @@ def _township(e: d.TownshipRegistered, s: f.Source) -> f.TownshipKnown:
 
 def _deputy(e: d.DeputyRegistered | d.DeputyUpdated, s: f.Source) -> f.DeputyOnRoster:
     return f.DeputyOnRoster(
-        s, e.deputy_id, e.township, frozenset(e.levels), e.status, e.aggregate_version
+        s, e.deputy_id, e.township, frozenset(e.levels), e.status, e.aggregate_version, e.name
     )
 
 

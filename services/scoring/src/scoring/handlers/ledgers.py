@@ -185,6 +185,8 @@ async def write(svc: Services, uow: UnitOfWork, store: BatchStore, intake: Intak
         uow.upsert(t.townships, ("code",), rows)
     if intake.deputies_put:
         uow.upsert(t.deputies, ("deputy_id",), list(intake.deputies_put.values()), newer="version")
+    if intake.names_put:
+        uow.upsert(t.deputy_names, ("deputy_id",), list(intake.names_put.values()), newer="version")
     if len(intake.facts) >= COPY_FROM:  # a backlog's fetch: COPY beats one big statement
         await store.keep_facts(intake.facts, now)
         await store.add_ledger_entries([(Ledger(*w.ledger), w.entry) for w in intake.written], now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -180,6 +180,12 @@ class Standing:
     grade: str
     rank: int
     period: str | None = None
+    name: str | None = None
+
+
+def _named(board: list[Standing], names: dict[str, str]) -> list[Standing]:
+    """Return the board with each deputy's roster name (None until scoring has read one)."""
+    return [replace(s, name=names.get(s.deputy_id)) for s in board]
 
 
 async def _published_board(svc: Services, caller: Caller, scope: str, year: int) -> list[Standing]:
@@ -195,7 +201,9 @@ async def _published_board(svc: Services, caller: Caller, scope: str, year: int)
         for pub in (await latest(svc, scope, year)).values()
         for s in pub.standings
     ]
-    return sorted(board, key=lambda s: (s.township, s.rank, s.deputy_id))
+    async with svc.uow() as uow:
+        names = await svc.store(uow).names_of({s.deputy_id for s in board})
+    return sorted(_named(board, names), key=lambda s: (s.township, s.rank, s.deputy_id))
 
 
 async def leaderboard(svc: Services, caller: Caller, scope: str, year: int) -> list[Standing]:
@@ -212,11 +220,12 @@ async def leaderboard(svc: Services, caller: Caller, scope: str, year: int) -> l
         active = await _active(store, scope[:6], year)
         rules = svc.rules(active)
         found = await _standings(store, rules, active, year)
-    roster = found.roster
-    totals = {d: v for d, v in found.totals.items() if roster.get(d, "").startswith(scope)}
+        roster = found.roster
+        totals = {d: v for d, v in found.totals.items() if roster.get(d, "").startswith(scope)}
+        names = await store.names_of(totals)
     ranks = rank(totals)
     board = [Standing(d, roster[d], v, found.grade(d, rules), ranks[d]) for d, v in totals.items()]
-    return sorted(board, key=lambda s: (s.rank, s.deputy_id))
+    return sorted(_named(board, names), key=lambda s: (s.rank, s.deputy_id))
 
 
 async def _entry(svc: Services, uow: UnitOfWork, entry_id: str) -> Row[Any]:

@@ -91,6 +91,10 @@ async def _deputies(out: Output) -> None:
     await out.write("deputies", out.fold.deputies.values())
 
 
+async def _deputy_names(out: Output) -> None:
+    await out.write("deputy_names", out.fold.names.values())
+
+
 async def _activity_versions(out: Output) -> None:
     rows = ({"subject": s, "version": v} for s, v in out.fold.versions().items())
     await out.write("activity_versions", rows)
@@ -116,6 +120,7 @@ DERIVED: tuple[Derived, ...] = (
     Derived("parked_waits", _parked_waits),
     Derived("townships", _townships),
     Derived("deputies", _deputies),
+    Derived("deputy_names", _deputy_names),
     Derived("activity_versions", _activity_versions),
     Derived("activity_hours", _activity_hours),
     Derived("case_signers", _case_signers),

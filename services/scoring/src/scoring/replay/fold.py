@@ -258,6 +258,11 @@ class Fold:
         return self.intake.deputies_put
 
     @property
+    def names(self) -> dict[str, dict[str, Any]]:
+        """Return the deputies' names as their rows."""
+        return self.intake.names_put
+
+    @property
     def signers(self) -> dict[str, Signers]:
         """Return each case's signatories (of its first filing)."""
         return self.intake.signers_put

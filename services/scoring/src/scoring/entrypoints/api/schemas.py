@@ -188,6 +188,10 @@ class StandingOut(BaseModel):
     period: str | None = Field(
         default=None, description="The published period shown (deputies); null: live"
     )
+    name: str | None = Field(
+        default=None,
+        description="The deputy's name as on the roster (null until scoring has read it)",
+    )
 
 
 class LineOut(BaseModel):
