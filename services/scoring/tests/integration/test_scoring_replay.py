@@ -57,6 +57,7 @@ CHUNK = 500
 PROJECTIONS = (
     "townships",
     "deputies",
+    "deputy_names",
     "activity_versions",
     "activity_hours",
     "case_signers",
