@@ -179,6 +179,7 @@ def wire(
         batch=settings.sender_batch,
         concurrency=settings.sender_concurrency,
         mark_every=settings.sender_mark_every,
+        wake_elsewhere=not settings.sender_in_process,
     )
     if settings.sender_in_process or sender_only:
         schedule_sender(runtime, services, settings)

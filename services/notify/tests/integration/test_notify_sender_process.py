@@ -17,6 +17,9 @@ from notify.testing.servers import smtp_server
 pytestmark = pytest.mark.integration
 
 EVENTS = 12
+LATER = 5
+POLL = 60.0
+"""The sender process's idle poll: what it sends sooner was woken by the intake's NOTIFY."""
 SENT = 'notify_notifications_total{channel="email",result="sent"}'
 
 
@@ -48,6 +51,7 @@ def _sample(metrics: str, name: str) -> float:
 async def test_http_process_without_sender_leaves_deliveries_the_sender_process_sends_once(
     database_url: str, topic_prefix: str, tmp_path: Path
 ) -> None:
+    """Nothing is sent before the sender process starts; then each once, later ones woken."""
     port, sender_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     with (
@@ -74,9 +78,15 @@ async def test_http_process_without_sender_leaves_deliveries_the_sender_process_
             assert len(await rows(core, channel="email", status="pending")) == EVENTS
             assert sink.received() == []
 
+            sender_env = {
+                **os.environ,
+                **env,
+                "NOTIFY_HTTP_PORT": str(sender_port),
+                "NOTIFY_SENDER_POLL_SECONDS": str(POLL),
+                "NOTIFY_JOB_LEASE_SECONDS": str(4 * POLL),  # one turn: no new claim at its start
+            }
             sender = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "notify", "sender",
-                env={**os.environ, **env, "NOTIFY_HTTP_PORT": str(sender_port)},
+                sys.executable, "-m", "notify", "sender", env=sender_env,
                 stdout=log, stderr=log,
             )  # fmt: skip
             try:
@@ -97,6 +107,16 @@ async def test_http_process_without_sender_leaves_deliveries_the_sender_process_
                         return len(await rows(core, channel="email", status="sent")) == EVENTS
 
                     await wait_until(all_sent, within=60)
+                    later = [unique("D-") for _ in range(LATER)]
+                    for d in later:
+                        await add_deputy(core, d, email=f"{d.lower()}@example.cn")
+                    await publish(topic_prefix, *(envelope(replied(d)) for d in later))
+
+                    async def woken() -> bool:  # long before the sender's poll
+                        done = await rows(core, channel="email", status="sent")
+                        return len(done) == EVENTS + LATER
+
+                    await wait_until(woken, within=POLL / 3)
                     sender_metrics = (await sender_client.get("/metrics")).text
                 assert await stop_process(sender) == 0
             finally:
@@ -105,8 +125,8 @@ async def test_http_process_without_sender_leaves_deliveries_the_sender_process_
                     await sender.wait()
             http_metrics = (await client.get("/metrics")).text
             sent_rows = await rows(core, channel="email", status="sent")
-    assert _sample(sender_metrics, SENT) == EVENTS
+    assert _sample(sender_metrics, SENT) == EVENTS + LATER
     assert _sample(http_metrics, SENT) == 0
     ids = [m["X-Notify-Delivery"] for m in sink.received()]
     assert sorted(ids) == sorted(r.delivery_id for r in sent_rows)
-    assert len(set(ids)) == EVENTS
+    assert len(set(ids)) == EVENTS + LATER
