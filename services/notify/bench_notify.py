@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import cProfile
 import json
+import os
 import statistics
 import sys
 import time
@@ -35,8 +36,10 @@ from typing import Any
 from uuid import uuid4
 
 import aiosmtplib
+import httpx
 import uvloop
 from aiokafka import AIOKafkaProducer
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
@@ -51,6 +54,7 @@ from kit.testing import bootstrap_servers, emit_results, fresh_database, unique
 from notify.adapters.base import Outgoing
 from notify.adapters.email import MessageBuilder, SmtpSettings
 from notify.domain.model import Channel, DeliveryKey, RecipientRef
+from notify.settings import NotifySettings
 from notify.templates.render import Renderer, context
 from notify.templates.samples import TYPICAL
 from notify.testing import smtp_sink
@@ -329,6 +333,7 @@ class Options:
     sink: str = "lean"
     sink_processes: int = 1
     profile: str | None = None
+    sender_process: bool = False
 
 
 async def raw_phase(
@@ -348,108 +353,189 @@ async def raw_phase(
     received.clear()
 
 
+def sender_env(settings: NotifySettings, port: int) -> dict[str, str]:
+    """Return the environment of ``python -m notify sender`` for these settings (what differs)."""
+    env = {
+        f"NOTIFY_{k.upper()}": json.dumps(v) if isinstance(v, dict) else str(v)
+        for k, v in settings.model_dump(exclude_defaults=True).items()
+        if not isinstance(v, SecretStr)
+    }
+    env.update(
+        NOTIFY_JWT_SECRET=settings.jwt_secret.get_secret_value(),
+        NOTIFY_HTTP_PORT=str(port),
+        NOTIFY_SENDER_IN_PROCESS="false",
+        NOTIFY_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a process of this machine has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.asynccontextmanager
+async def sender_process(settings: NotifySettings) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Start ``python -m notify sender``; yield it once its metrics answer (it sends)."""
+    port = free_port()
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "notify", "sender", env={**os.environ, **sender_env(settings, port)}
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                assert child.returncode is None, "python -m notify sender exited"
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get("/metrics")).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise TimeoutError("python -m notify sender did not start")
+                await asyncio.sleep(0.2)
+        yield child
+    finally:
+        if child.returncode is None:
+            child.terminate()
+            await child.wait()
+
+
+async def notify_phase(
+    received: Received,
+    port: int,
+    o: Options,
+    report: dict[str, Any],
+    *,
+    split: bool,
+    profiler: cProfile.Profile | None,
+) -> None:
+    """Burst and paced latency through notify into ``report`` (``split``: the sender apart).
+
+    ``split`` runs notify as two processes: this one takes events in (consumers, relay, digest),
+    ``python -m notify sender`` sends; the keys then start with ``split_``.
+    """
+    events, rate, seconds, pool = o.events, o.rate, o.seconds, o.pool
+    tag = "split_" if split else ""
+    async with fresh_database() as url:
+        prefix = unique("bench") + "."
+        settings = settings_for(
+            url,
+            prefix,
+            smtp_port=port,
+            routes=json.dumps(ROUTES),
+            sender_batch=500,
+            smtp_pool=pool,
+            consumer_max_records=500,
+            job_lease_seconds=120.0,
+            sender_poll_seconds=1.0,
+            job_interval_seconds=2.0,
+            relay_poll_seconds=1.0,
+            sender_in_process=not split,
+        )
+        async with contextlib.AsyncExitStack() as stack:
+            core = await stack.enter_async_context(running_core(settings, jobs=True))
+            async with core.services.uow() as uow:
+                store = core.services.store(uow)
+                await store.upsert_recipient(
+                    UNIT, name="县交通运输局", township="330102001", active=True
+                )
+                await store.set_contact(UNIT, Channel.email, "bench@example.cn")
+                await uow.commit()
+            child_sender = (
+                await stack.enter_async_context(sender_process(settings)) if split else None
+            )
+
+            async def probe() -> str:
+                d = core.services.tables.deliveries
+                async with core.runtime.engine.connect() as conn:
+                    found = await conn.execute(
+                        select(d.c.status, func.count()).group_by(d.c.status)
+                    )
+                    return "deliveries " + str(dict(found.all()))  # type: ignore[arg-type]
+
+            producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(), linger_ms=5)
+            await producer.start()
+            try:
+                how = "two processes" if split else "one process"
+                print(f"notify ({how}): {events} events published at once", file=sys.stderr)
+                async with publisher(prefix, 0, events) as child:
+                    assert child.stdin is not None
+                    assert child.stdout is not None
+                    if profiler is not None:
+                        profiler.enable()
+                    start, cpu = time.perf_counter(), time.process_time()
+                    other = cpu_seconds(child_sender.pid) if child_sender is not None else 0.0
+                    child.stdin.write(b"go\n")
+                    await child.stdin.drain()
+                    await until(received, events, max(600.0, events / 10), "notify", probe)
+                    elapsed = time.perf_counter() - start
+                    said = (await child.stdout.readline()).split()
+                    report[tag + "publish_s"] = float(said[1]) if len(said) == 2 else None
+                if profiler is not None:
+                    profiler.disable()
+                    profiler.dump_stats(str(o.profile))
+                report[tag + "notify_cpu_share"] = round((time.process_time() - cpu) / elapsed, 2)
+                if child_sender is not None:  # the sender process's share of a core
+                    used = cpu_seconds(child_sender.pid) - other
+                    report["split_sender_cpu_share"] = round(used / elapsed, 2)
+                await asyncio.sleep(1.0)  # a repeat would arrive now
+                counts = Counter(received.ids)
+                report[tag + "notify_mails_per_s"] = round(events / elapsed, 1)
+                report[tag + "distinct_mails"] = len(counts)
+                report[tag + "repeats"] = sum(n - 1 for n in counts.values())
+                print(f"  {report[tag + 'notify_mails_per_s']} mails/s", file=sys.stderr)
+                received.clear()
+                await outbox_drained(core, within=300)  # the burst's events: steady state
+                paced_events = [assigned(events + n) for n in range(rate * seconds)]
+                paced = records(paced_events)
+                published: dict[str, float] = {}
+                print(f"latency: {rate} events/s for {seconds} s", file=sys.stderr)
+                for i in range(0, len(paced), rate):
+                    tick = time.perf_counter()
+                    for e in paced_events[i : i + rate]:
+                        key = DeliveryKey(e.id, UNIT, Channel.email).delivery_id()
+                        published[key] = time.time()
+                    await publish_all(producer, prefix, paced[i : i + rate])
+                    await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
+                await until(received, len(paced), 120, "latency")
+                latencies = sorted(
+                    at - published[ident]
+                    for ident, at in zip(received.ids, received.arrived, strict=True)
+                )
+                quantiles = statistics.quantiles(latencies, n=100)
+                report[tag + "latency_p50_ms"] = round(quantiles[49] * 1000, 1)
+                report[tag + "latency_p99_ms"] = round(quantiles[98] * 1000, 1)
+                report[tag + "rss_mb"] = round(rss_mb(), 1)
+                received.clear()
+            finally:
+                await producer.stop()
+
+
 async def bench(o: Options) -> dict[str, Any]:
     """Run the three measurements; return the numbers (``profile``: cProfile the notify phase).
 
     Raw aiosmtplib is measured before and after notify's burst (the shared machine's load moves
-    between phases); the ratio is to their mean.
+    between phases); the ratio is to their mean. With ``sender_process`` notify runs both ways
+    in the same run: one process, then two (the sender apart).
     """
     profiler = cProfile.Profile() if o.profile else None
-    events, rate, seconds, pool = o.events, o.rate, o.seconds, o.pool
     report: dict[str, Any] = {
-        "events": events,
-        "smtp_pool": pool,
+        "events": o.events,
+        "smtp_pool": o.pool,
         "sink": o.sink,
         "sink_processes": o.sink_processes,
     }
     async with smtp_process(o.sink, o.sink_processes) as (received, port):
         await raw_phase(received, port, o, report, "raw_mails_per_s_before")
-        async with fresh_database() as url:
-            prefix = unique("bench") + "."
-            settings = settings_for(
-                url,
-                prefix,
-                smtp_port=port,
-                routes=json.dumps(ROUTES),
-                sender_batch=500,
-                smtp_pool=pool,
-                consumer_max_records=500,
-                job_lease_seconds=120.0,
-                sender_poll_seconds=1.0,
-                job_interval_seconds=2.0,
-                relay_poll_seconds=1.0,
-            )
-            async with running_core(settings, jobs=True) as core:
-                async with core.services.uow() as uow:
-                    store = core.services.store(uow)
-                    await store.upsert_recipient(
-                        UNIT, name="县交通运输局", township="330102001", active=True
-                    )
-                    await store.set_contact(UNIT, Channel.email, "bench@example.cn")
-                    await uow.commit()
-
-                async def probe() -> str:
-                    d = core.services.tables.deliveries
-                    async with core.runtime.engine.connect() as conn:
-                        found = await conn.execute(
-                            select(d.c.status, func.count()).group_by(d.c.status)
-                        )
-                        return "deliveries " + str(dict(found.all()))  # type: ignore[arg-type]
-
-                producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(), linger_ms=5)
-                await producer.start()
-                try:
-                    print(f"notify: {events} events published at once", file=sys.stderr)
-                    async with publisher(prefix, 0, events) as child:
-                        assert child.stdin is not None
-                        assert child.stdout is not None
-                        if profiler is not None:
-                            profiler.enable()
-                        start, cpu = time.perf_counter(), time.process_time()
-                        child.stdin.write(b"go\n")
-                        await child.stdin.drain()
-                        await until(received, events, max(600.0, events / 10), "notify", probe)
-                        elapsed = time.perf_counter() - start
-                        said = (await child.stdout.readline()).split()
-                        report["publish_s"] = float(said[1]) if len(said) == 2 else None
-                    if profiler is not None:
-                        profiler.disable()
-                        profiler.dump_stats(str(o.profile))
-                    report["notify_cpu_share"] = round((time.process_time() - cpu) / elapsed, 2)
-                    await asyncio.sleep(1.0)  # a repeat would arrive now
-                    counts = Counter(received.ids)
-                    report["notify_mails_per_s"] = round(events / elapsed, 1)
-                    report["distinct_mails"] = len(counts)
-                    report["repeats"] = sum(n - 1 for n in counts.values())
-                    print(f"  {report['notify_mails_per_s']} mails/s", file=sys.stderr)
-                    received.clear()
-                    await outbox_drained(core, within=300)  # the burst's events: steady state
-                    paced_events = [assigned(events + n) for n in range(rate * seconds)]
-                    paced = records(paced_events)
-                    published: dict[str, float] = {}
-                    print(f"latency: {rate} events/s for {seconds} s", file=sys.stderr)
-                    for i in range(0, len(paced), rate):
-                        tick = time.perf_counter()
-                        for e in paced_events[i : i + rate]:
-                            key = DeliveryKey(e.id, UNIT, Channel.email).delivery_id()
-                            published[key] = time.time()
-                        await publish_all(producer, prefix, paced[i : i + rate])
-                        await asyncio.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
-                    await until(received, len(paced), 120, "latency")
-                    latencies = sorted(
-                        at - published[ident]
-                        for ident, at in zip(received.ids, received.arrived, strict=True)
-                    )
-                    quantiles = statistics.quantiles(latencies, n=100)
-                    report["latency_p50_ms"] = round(quantiles[49] * 1000, 1)
-                    report["latency_p99_ms"] = round(quantiles[98] * 1000, 1)
-                    report["rss_mb"] = round(rss_mb(), 1)
-                finally:
-                    await producer.stop()
+        await notify_phase(received, port, o, report, split=False, profiler=profiler)
+        if o.sender_process:
+            await notify_phase(received, port, o, report, split=True, profiler=None)
         await raw_phase(received, port, o, report, "raw_mails_per_s_after")
     raw = (report["raw_mails_per_s_before"] + report["raw_mails_per_s_after"]) / 2
     report["raw_mails_per_s"] = round(raw, 1)  # the mean: what bench.suite shows
     report["ratio_to_raw"] = round(report["notify_mails_per_s"] / raw, 3)
+    if o.sender_process:
+        report["split_ratio_to_raw"] = round(report["split_notify_mails_per_s"] / raw, 3)
     return report
 
 
@@ -463,6 +549,11 @@ def main() -> None:
     parser.add_argument("--sink", choices=("lean", "aiosmtpd"), default="lean", help="SMTP server")
     parser.add_argument("--sink-processes", type=int, default=1, help="SMTP server processes")
     parser.add_argument("--profile", help="write a cProfile of the notify phase to this file")
+    parser.add_argument(
+        "--sender-process",
+        action="store_true",
+        help="also run notify as two processes (python -m notify sender apart) in the same run",
+    )
     parser.add_argument("--serve-smtp", help=argparse.SUPPRESS)
     parser.add_argument("--publish", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -482,6 +573,7 @@ def main() -> None:
         args.sink,
         args.sink_processes,
         args.profile,
+        args.sender_process,
     )
     results = uvloop.run(bench(options))  # the service's loop (kit.serve)
     emit_results(results)

@@ -1,11 +1,19 @@
-"""Run the notify service: ``python -m notify`` (migrates, then serves HTTP)."""
+"""Run the notify service: ``python -m notify`` (migrates, then serves HTTP).
+
+``python -m notify relay`` relays the outbox alone (``NOTIFY_RELAY_IN_PROCESS=false``);
+``python -m notify sender`` sends alone (``NOTIFY_SENDER_IN_PROCESS=false``).
+"""
 
 from __future__ import annotations
 
+import sys
+
+import uvloop
 from fastapi import FastAPI
 
 from kit.service import process
 from notify.bootstrap import MIGRATIONS, build
+from notify.entrypoints.sender import sender_only
 from notify.settings import NotifySettings
 
 
@@ -21,6 +29,9 @@ def create_app() -> FastAPI:
 
 def main() -> None:
     """Migrate the database, serve the API with the consumers, the sender and the digest job."""
+    if sys.argv[1:] == ["sender"]:
+        uvloop.run(sender_only(settings()))  # the service's loop (kit.serve)
+        return
     process.main(settings, app="notify.__main__:create_app", migrations=MIGRATIONS)
 
 

@@ -59,6 +59,11 @@ class NotifySettings(ServiceSettings):
     sender_claim_seconds: float = Field(
         default=120.0, gt=0, description="How long a claimed delivery is a sender's (then retaken)"
     )
+    sender_in_process: bool = Field(
+        default=True,
+        description="Send from the HTTP process; false: `python -m notify sender` sends in a "
+        "process of its own (the HTTP process takes events in, digests and gauges the backlog)",
+    )
 
     @field_validator("robots", "rate_limits", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from contracts.catalog import CATALOG
-from kit.runtime import build_runtime
+from kit.runtime import ServiceRuntime, build_runtime
 from kit.scheduler import Lease
 from kit.service import shape
 from notify.adapters.base import Channels, Sender
@@ -133,8 +133,17 @@ def rate_limits(config: dict[str, str]) -> RateLimits:
     return RateLimits(make)
 
 
-def wire(settings: NotifySettings, *, registry: CollectorRegistry | None = None) -> Core:
-    """Build the runtime, the handlers' services, the sender and the digest job."""
+def wire(
+    settings: NotifySettings,
+    *,
+    registry: CollectorRegistry | None = None,
+    sender_only: bool = False,
+) -> Core:
+    """Build the runtime, the handlers' services, the sender and the digest job.
+
+    The sender job is scheduled when ``sender_in_process`` is set or, with ``sender_only`` (the
+    ``python -m notify sender`` process), alone: the digest and backlog jobs stay with HTTP.
+    """
     schema = make_schema()
     table = routing(settings)
     services: Services | None = None
@@ -170,7 +179,18 @@ def wire(settings: NotifySettings, *, registry: CollectorRegistry | None = None)
         batch=settings.sender_batch,
         concurrency=settings.sender_concurrency,
         mark_every=settings.sender_mark_every,
+        wake_elsewhere=not settings.sender_in_process,
     )
+    if settings.sender_in_process or sender_only:
+        schedule_sender(runtime, services, settings)
+    if not sender_only:
+        runtime.schedule("digest", functools.partial(digest, services))
+        runtime.schedule("backlog", functools.partial(backlog, services))
+    return Core(runtime, services)
+
+
+def schedule_sender(runtime: ServiceRuntime, services: Services, settings: NotifySettings) -> None:
+    """Schedule the sender job: one instance at a time (its lease), its turn renewing the lease."""
     lease = settings.job_lease_seconds
     sending = Lease(  # the scheduler's lease of the job: its turn renews it and goes on
         engine=runtime.engine,
@@ -185,6 +205,3 @@ def wire(settings: NotifySettings, *, registry: CollectorRegistry | None = None)
             sender, services, runtime.stop_event, lease * 0.5, settings.sender_poll_seconds, sending
         ),
     )
-    runtime.schedule("digest", functools.partial(digest, services))
-    runtime.schedule("backlog", functools.partial(backlog, services))
-    return Core(runtime, services)

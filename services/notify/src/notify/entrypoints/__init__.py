@@ -1,1 +1,1 @@
-"""Entrypoints: the HTTP API."""
+"""Entrypoints: the HTTP API, the sender process (`python -m notify sender`)."""

@@ -52,6 +52,8 @@ class Services(HandlerContext):
     """Sends whose outcomes the sender records together (one statement, one transaction)."""
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the intake of this process commits due deliveries: the sender need not poll."""
+    wake_elsewhere: bool = False
+    """The sender runs in another process: the intake wakes it through PostgreSQL's NOTIFY."""
     rng: random.Random = field(default_factory=random.Random)
     limits: RateLimits = field(default_factory=lambda: RateLimits(lambda key: None))
 

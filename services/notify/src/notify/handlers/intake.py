@@ -30,7 +30,7 @@ from notify.domain.preferences import Planned, Preferences
 from notify.domain.routing import Event, Unresolved
 from notify.handlers.context import Services
 from notify.handlers.directory import batch_directory, stage_in_app
-from notify.handlers.sending import wake_after_commit
+from notify.handlers.sending import wake_after_commit, wake_other_process
 from notify.templates.render import Rendered, RenderError, context
 
 log = logging.getLogger(__name__)
@@ -251,6 +251,8 @@ async def take_batch(svc: Services, deliveries: Sequence[Delivery], uow: UnitOfW
     ]
     if due:
         wake_after_commit(svc, uow, _observer(svc, now, due))  # the sender need not poll
+        if svc.wake_elsewhere:
+            await wake_other_process(uow)
     made = events.Rows(uow.outbox)
     for row in batch.rows:
         if row["delivery_id"] in inserted and row["status"] == Status.failed.value:

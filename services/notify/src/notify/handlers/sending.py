@@ -11,20 +11,24 @@ rows that are retaken when their claim runs out: those are the repeats the desig
 most the sends accepted since the last mark), with the same Message-ID / Idempotency-Key.
 
 The intake wakes the sender of its own process when it commits due deliveries
-(``wake_after_commit``); the poll interval remains for deliveries other instances took in,
-retries coming due and claims running out.
+(``wake_after_commit``), and a sender in a process of its own (``python -m notify sender``)
+through PostgreSQL's NOTIFY on ``SENDER_CHANNEL`` (``wake_other_process``, ``woken_by_commits``);
+the poll interval remains for deliveries other instances took in, retries coming due, claims
+running out and SQLite.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event as sa_event
+from sqlalchemy import event as sa_event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
 from kit.uow import UnitOfWork
@@ -66,6 +70,39 @@ def wake_after_commit(
             then()
 
     sa_event.listen(uow.session.sync_session, "after_commit", committed, once=True)
+
+
+SENDER_CHANNEL = "notify_sender"
+"""PostgreSQL's NOTIFY channel on which the intake tells senders of other processes work is due."""
+
+
+async def wake_other_process(uow: UnitOfWork) -> None:
+    """Wake senders of other processes when the unit of work commits (PostgreSQL; SQLite polls)."""
+    session = uow.session
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": SENDER_CHANNEL})
+
+
+@contextlib.asynccontextmanager
+async def woken_by_commits(svc: Services, engine: AsyncEngine) -> AsyncIterator[None]:
+    """Wake this process's sender when another process's intake commits due deliveries."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    async with engine.connect() as conn:  # held while listening: NOTIFY reaches this session
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+
+        def wake(*_: Any) -> None:
+            svc.wakeup.set()
+
+        await driver.add_listener(SENDER_CHANNEL, wake)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                await driver.remove_listener(SENDER_CHANNEL, wake)
 
 
 async def _send(svc: Services, claimed: Claimed, address: str | None) -> Outcome:
