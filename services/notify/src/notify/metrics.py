@@ -27,6 +27,7 @@ class NotifyMetrics:
     connections: Counter
     claims_lost: Counter
     stages: Histogram
+    listen_lost: Counter
 
 
 def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
@@ -86,6 +87,12 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
             " taken in → claimed by a sender, claimed → accepted by the channel",
             ["stage"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=registry,
+        ),
+        listen_lost=Counter(
+            "notify_sender_listen_lost",
+            "A sender process's connection listening for the intake's commits was lost (it polls"
+            " until the connection is open again)",
             registry=registry,
         ),
     )

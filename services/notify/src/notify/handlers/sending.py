@@ -83,26 +83,70 @@ async def wake_other_process(uow: UnitOfWork) -> None:
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": SENDER_CHANNEL})
 
 
+LISTEN_CHECK_SECONDS = 2.0
+"""The pause before opening a lost listening connection again."""
+
+
 @contextlib.asynccontextmanager
-async def woken_by_commits(svc: Services, engine: AsyncEngine) -> AsyncIterator[None]:
-    """Wake this process's sender when another process's intake commits due deliveries."""
+async def woken_by_commits(
+    svc: Services, engine: AsyncEngine, *, check_seconds: float = LISTEN_CHECK_SECONDS
+) -> AsyncIterator[None]:
+    """Wake this process's sender when another process's intake commits due deliveries.
+
+    One connection listens; when it is lost (a database restart, a killed backend) it is opened
+    again, and meanwhile the sender's poll finds what is due. A loss is logged once and counted
+    (``notify_sender_listen_lost_total``).
+    """
     if engine.dialect.name != "postgresql":
         yield
         return
-    async with engine.connect() as conn:  # held while listening: NOTIFY reaches this session
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
+    task = asyncio.create_task(_listen(svc, engine, check_seconds), name="notify-sender-listen")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
-        def wake(*_: Any) -> None:
-            svc.wakeup.set()
 
-        await driver.add_listener(SENDER_CHANNEL, wake)
+def _setting(event: asyncio.Event) -> Callable[[object], None]:
+    """Return a callback that sets ``event`` (asyncpg's termination listener)."""
+    return lambda _: event.set()
+
+
+async def _listen(svc: Services, engine: AsyncEngine, check_seconds: float) -> None:
+    """Hold a connection listening on ``SENDER_CHANNEL``; open it again whenever it is lost."""
+
+    def wake(*_: Any) -> None:
+        svc.wakeup.set()
+
+    lost = False
+    while True:
         try:
-            yield
-        finally:
-            with contextlib.suppress(Exception):
-                await driver.remove_listener(SENDER_CHANNEL, wake)
+            async with engine.connect() as conn:  # held: NOTIFY reaches this session
+                raw = await conn.get_raw_connection()
+                driver = raw.driver_connection
+                assert driver is not None
+                closed = asyncio.Event()
+                driver.add_termination_listener(_setting(closed))
+                await driver.add_listener(SENDER_CHANNEL, wake)
+                if lost:
+                    log.info("notify's sender listens for the intake's commits again")
+                lost = False
+                svc.wakeup.set()  # what was committed while nobody listened
+                await closed.wait()
+                await conn.invalidate()  # not back into the pool
+                raise ConnectionError("the listening connection was closed")
+        except Exception as error:  # any loss: polled meanwhile, opened again
+            if not lost:
+                log.warning(
+                    "notify's sender lost its listening connection (%s): polling until it is back",
+                    type(error).__name__,
+                )
+                if svc.metrics is not None:
+                    svc.metrics.listen_lost.inc()
+            lost = True
+        await asyncio.sleep(check_seconds)
 
 
 async def _send(svc: Services, claimed: Claimed, address: str | None) -> Outcome:
