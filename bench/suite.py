@@ -232,6 +232,28 @@ def _notify(r: dict[str, Any]) -> list[Row]:
             "—",
         ),
         ("notify: resident memory", f"{r['rss_mb']:.0f} MB", "< 300 MB", _met(r["rss_mb"] < 300)),
+        *_notify_split(r),
+    ]
+
+
+def _notify_split(r: dict[str, Any]) -> list[Row]:
+    """The same burst with the sender in a process of its own (``--sender-process``)."""
+    if "split_notify_mails_per_s" not in r:
+        return []
+    return [
+        (
+            "notify, sender in its own process: events → mails / raw aiosmtplib",
+            f"{r['split_notify_mails_per_s']:,.0f} / {r['raw_mails_per_s']:,.0f} mails/s"
+            f" = {r['split_ratio_to_raw']:.2f}; {r['split_repeats']} repeats",
+            "≥ 0.5 of raw and ≥ 500 mails/s",
+            _met(r["split_ratio_to_raw"] >= 0.5 and r["split_notify_mails_per_s"] >= 500),
+        ),
+        (
+            "notify, sender in its own process: event → mail received",
+            f"p50 {r['split_latency_p50_ms']:.0f} ms, p99 {r['split_latency_p99_ms']:.0f} ms",
+            "—",
+            "—",
+        ),
     ]
 
 
@@ -259,7 +281,13 @@ def stages(quick: bool) -> list[Stage]:
         Stage("scoring backlog", [py, "services/scoring/bench_consumer.py", *scoring], _scoring),
         Stage(
             "notify mails",
-            [py, "services/notify/bench_notify.py", "--events", "1000" if quick else "10000"],
+            [
+                py,
+                "services/notify/bench_notify.py",
+                "--events",
+                "1000" if quick else "10000",
+                "--sender-process",
+            ],
             _notify,
         ),
         Stage(
