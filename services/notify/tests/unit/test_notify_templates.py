@@ -162,6 +162,16 @@ def test_a_text_that_looks_like_a_phone_or_id_number_is_refused() -> None:
         render("cases.case.returned", Channel.email, data)
 
 
+def test_a_case_id_whose_hex_holds_a_phone_like_run_of_digits_renders() -> None:
+    # one case id in ~1,500 did, and its filing notice failed for good (seen in the e2e bench)
+    case_id = "0b6e2f4a-9c1d-4e57-a3b2-c13812345678"
+    data = samples.typical("cases.suggestion.submitted").model_copy(update={"case_id": case_id})
+    assert case_id in render("cases.suggestion.submitted", Channel.email, data)
+    data = data.model_copy(update={"title": "请拨打13812345678或+8613912345678联系"})
+    with pytest.raises(RenderError, match="a mobile number"):
+        render("cases.suggestion.submitted", Channel.email, data)
+
+
 def test_an_override_folder_wins_and_can_extend_the_builtin(tmp_path: Path) -> None:
     (tmp_path / "cases.case.warning.j2").write_text(
         '{% extends "builtin/cases.case.warning.j2" %}{% block sms %}请尽快答复。{% endblock %}',
