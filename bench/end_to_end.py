@@ -37,6 +37,7 @@ from typing import Any
 
 import aiohttp
 from four_services import SERVICES, Running, four_services
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -362,13 +363,71 @@ async def tail(watch: Watch, seen: Observed, quiet: float = 45.0, within: float 
     say(f"gave up waiting after {time.time() - started:.0f} s: {missing} entries and mails missing")
 
 
-async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
+async def delivery_states(url: str) -> dict[str, Any]:
+    """Return notify's deliveries by status, and a few of those not sent with their last error."""
+    engine = create_async_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            counts = await conn.execute(
+                text("SELECT status, count(*) AS n FROM deliveries GROUP BY status")
+            )
+            unsent = await conn.execute(
+                text(
+                    "SELECT status, attempts, next_at, last_error FROM deliveries"
+                    " WHERE status <> 'sent' ORDER BY created_at LIMIT 10"
+                )
+            )
+            return {
+                "by_status": {str(r.status): int(r.n) for r in counts},
+                "not_sent": [
+                    {
+                        "status": r.status,
+                        "attempts": r.attempts,
+                        "next_at": str(r.next_at),
+                        "last_error": r.last_error,
+                    }
+                    for r in unsent
+                ],
+            }
+    finally:
+        await engine.dispose()
+
+
+async def notify_stages(url: str) -> dict[str, dict[str, float]]:
+    """Return p50 and p99 (ms, bucket upper bounds) of notify's delivery stages from its metrics."""
+    async with aiohttp.ClientSession() as session, session.get(f"{url}/metrics") as response:
+        exposition = await response.text()
+    buckets: dict[str, list[tuple[float, float]]] = {}
+    for family in text_string_to_metric_families(exposition):
+        if family.name != "notify_delivery_stage_seconds":
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                stage = sample.labels["stage"]
+                buckets.setdefault(stage, []).append((float(sample.labels["le"]), sample.value))
+    found: dict[str, dict[str, float]] = {}
+    for stage, pairs in buckets.items():
+        pairs.sort()
+        total = pairs[-1][1]
+        if not total:
+            continue
+        found[stage] = {
+            f"p{q}": 1000 * next(le for le, n in pairs if n >= total * q / 100) for q in (50, 99)
+        }
+    return found
+
+
+async def run(
+    rate: float, seconds: float, logs: Path | None, *, sender_process: bool = False
+) -> dict[str, Any]:
     """Start the platform, load the roster, offer the load, wait for the tail; return results."""
     seen = Observed()
     say("starting deputies, cases, scoring and notify as processes …")
     started = time.perf_counter()
     routes = {"NOTIFY_ROUTES": json.dumps(ROUTES)}  # only notify reads it
-    async with four_services(logs, extra_env=routes) as running:
+    async with four_services(
+        logs, extra_env=routes, notify_sender_process=sender_process
+    ) as running:
         say(f"ready in {time.perf_counter() - started:.0f} s (prefix {running.prefix})")
         engine = create_async_engine(running.databases["scoring"], pool_size=2)
         watch = Watch(running, engine, seen)
@@ -392,6 +451,13 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
             say(f"{len(seen.accepted)} accepted; waiting for the last entries and mails …")
             await tail(watch, seen)
             await published(running, seen)
+            deliveries = await delivery_states(running.databases["notify"])
+            stages = await notify_stages(running.urls.of("notify"))
+            say(
+                f"notify's stages (ms, bucket bounds; claimed and accepted from taken in): {stages}"
+            )
+            if deliveries["not_sent"]:
+                say(f"notify's deliveries not sent: {deliveries}")
             wall = time.time() - wall_before
             cpu = {n: cpu_seconds(pid) - cpu_before[n] for n, pid in pids.items()}
             cpu["bench client"] = time.process_time() - own_before
@@ -440,6 +506,8 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
         "mail_lost": len(accepted) - len(to_mail),
         "mails_received": watch.mails_read,
         "mails_without_case_id": watch.unmatched,
+        "notify_deliveries": deliveries,
+        "notify_stage_ms": stages,
         "published_ms": summary(to_kafka),
         "published_to_entry_ms": summary(kafka_to_entry),
         "published_to_mail_ms": summary(kafka_to_mail),
@@ -452,6 +520,7 @@ async def run(rate: float, seconds: float, logs: Path | None) -> dict[str, Any]:
         "detection": "scoring's entries table polled every 10 ms; mails stamped by the SMTP sink;"
         " published = the Kafka record timestamp on cases.events",
         "services": list(SERVICES),
+        "notify_sender_process": sender_process,
     }
 
 
@@ -461,10 +530,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="suggestions offered per second")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the load is offered")
     parser.add_argument("--logs", type=Path, help="keep the services' logs in this folder")
+    parser.add_argument(
+        "--notify-sender-process",
+        action="store_true",
+        help="notify sends from `python -m notify sender` beside its HTTP process",
+    )
     args = parser.parse_args(argv)
     if args.logs:
         args.logs.mkdir(parents=True, exist_ok=True)
-    results = asyncio.run(asyncio.wait_for(run(args.rate, args.seconds, args.logs), 900))
+    results = asyncio.run(
+        asyncio.wait_for(
+            run(args.rate, args.seconds, args.logs, sender_process=args.notify_sender_process), 900
+        )
+    )
     emit_results(results)
     print(json.dumps(results, indent=2))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -56,11 +57,17 @@ class Running:
 
 @asynccontextmanager
 async def four_services(
-    logs: Path | None = None, extra_env: Mapping[str, str] | None = None
+    logs: Path | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    notify_sender_process: bool = False,
 ) -> AsyncIterator[Running]:
     """Start the four services on fresh databases and one fresh prefix; stop them with SIGTERM.
 
-    ``extra_env`` adds or overrides settings of every service (``NOTIFY_ROUTES``, ...).
+    ``extra_env`` adds or overrides settings of every service (``NOTIFY_ROUTES``, ...). With
+    ``notify_sender_process`` notify sends from ``python -m notify sender`` beside its HTTP
+    process (``NOTIFY_SENDER_IN_PROCESS=false``), as OPERATIONS.md "Scaling" describes; it is
+    ``processes["notify sender"]``.
     """
     prefix = unique("e2e-county") + "."
     with smtp_server() as (sink, smtp_port):
@@ -86,6 +93,9 @@ async def four_services(
                     "LOG_FORMAT": "text",
                     **(extra_env or {}),
                 }
+                if name == "notify" and notify_sender_process:
+                    env["NOTIFY_SENDER_IN_PROCESS"] = "false"
+                    sender_env = {**env, "NOTIFY_HTTP_PORT": str(free_port())}
                 log: Any = asyncio.subprocess.DEVNULL
                 if logs is not None:
                     log = stack.enter_context((logs / f"{name}.log").open("ab"))
@@ -100,8 +110,31 @@ async def four_services(
                 )
             )
             running = dict(zip(SERVICES, processes, strict=True))
+            if notify_sender_process:
+                log = asyncio.subprocess.DEVNULL
+                if logs is not None:
+                    log = stack.enter_context((logs / "notify-sender.log").open("ab"))
+                sender = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "notify",
+                    "sender",
+                    env={**os.environ, **sender_env},
+                    stdout=log,
+                    stderr=log,
+                )
+                stack.push_async_callback(_killed, sender)
+                running["notify sender"] = sender
+                processes.append(sender)
             yield Running(urls, prefix, sink, running, databases)
             await asyncio.gather(*(stop_process(process) for process in processes))
+
+
+async def _killed(process: asyncio.subprocess.Process) -> None:
+    """Kill a process that is still running (the block ended without stopping it)."""
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
 
 
 def logs_dir() -> Path | None:
