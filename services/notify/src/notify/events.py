@@ -18,6 +18,7 @@ SOURCE = "/services/notify"
 
 
 def _fields(row: Mapping[str, Any], attempts: int) -> dict[str, Any]:
+    """The fields both outcomes share, in the contract's declaration order (``Outbox.row_of``)."""
     return {
         "notification_id": row["delivery_id"],
         "township": row["township"],
@@ -48,21 +49,6 @@ def failed(
     )
 
 
-def _plain(row: Mapping[str, Any], attempts: int) -> dict[str, Any]:
-    """``_fields`` as plain values in the contract's declaration order (for ``Outbox.row_of``)."""
-    return {
-        "notification_id": row["delivery_id"],
-        "township": row["township"],
-        "recipient_id": row["recipient_id"],
-        "recipient_kind": RecipientKind(row["recipient_kind"]),
-        "channel": ContractChannel(row["channel"]),
-        "template": row["template"],
-        "source_event_id": UUID(row["event_id"]),
-        "source_event_type": row["event_type"],
-        "attempts": max(attempts, 1),
-    }
-
-
 class Rows:
     """Outbox rows of ``sent`` / ``failed`` built without a pydantic model (the hot path).
 
@@ -79,7 +65,7 @@ class Rows:
         """The outbox row of ``sent(row, attempts, at)``."""
         return self.outbox.row_of(
             ev.NotificationSent,
-            {**_plain(row, attempts), "sent_at": at.astimezone(UTC)},
+            {**_fields(row, attempts), "sent_at": at.astimezone(UTC)},
             source=SOURCE,
             correlationid=self.correlationid,
             traceparent=self.traceparent,
@@ -92,7 +78,7 @@ class Rows:
         return self.outbox.row_of(
             ev.NotificationFailed,
             {
-                **_plain(row, attempts),
+                **_fields(row, attempts),
                 "failure": failure,
                 "error": error[:500],
                 "failed_at": at.astimezone(UTC),
