@@ -21,6 +21,12 @@ class DeputiesSettings(ServiceSettings, AttachmentSettings):
     import_max_bytes: int = Field(
         default=20_000_000, ge=1, description="Largest roster file accepted for import"
     )
+    feed_token_days: int = Field(
+        default=180,
+        ge=1,
+        le=3660,
+        description="Days a calendar feed token opens its feed (then the person issues a new one)",
+    )
     page_size_max: int = Field(default=200, ge=1, description="Largest page of a list")
     county_name: str = Field(
         default="", max_length=50, description="The county's name on printed documents (青山县)"

@@ -136,6 +136,23 @@ class PlanStore(Store):
         )
         return [_token_from(r._mapping) for r in rows]
 
+    async def tokens_in(self, county: str) -> list[FeedToken]:
+        """Return every feed token issued within a county, newest first."""
+        t = self.t.feed_tokens
+        rows = await self._run(
+            select(t)
+            .where(t.c.scope.startswith(county, autoescape=True))
+            .order_by(t.c.created_at.desc(), t.c.id)
+        )
+        return [_token_from(r._mapping) for r in rows]
+
+    async def deputy_status(self, deputy_id: str) -> DeputyStatus | None:
+        """Return a deputy's mandate status now (None: no such deputy)."""
+        d = self.t.deputies
+        found = await self._run(select(d.c.status).where(d.c.id == deputy_id))
+        value = found.scalar_one_or_none()
+        return None if value is None else DeputyStatus(value)
+
     async def revoke_token(self, token_id: str) -> None:
         """Mark a feed token revoked (from now on it opens nothing)."""
         t = self.t.feed_tokens

@@ -35,6 +35,7 @@ def routers(
             svc,
             secret=settings.jwt_secret.get_secret_value().encode(),
             county_name=settings.county_name,
+            token_days=settings.feed_token_days,
         ),
         proposals.router(svc),
         audit_router(svc),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -11,10 +12,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from deputies.adapters.plans import FeedToken, PlanStore
 from deputies.documents import ical, sheets, signin
-from deputies.domain.access import ScopeError, can_read, require_write
+from deputies.domain.access import ScopeError, can_read, require_county_admin, require_write
 from deputies.domain.errors import NotFoundError
 from deputies.domain.feeds import FeedKind, feed_key, new_token_id, sign, verify
-from deputies.domain.model import ActivityType, Level
+from deputies.domain.model import ActivityType, DeputyStatus, Level
 from deputies.domain.plans import Place, PlanState
 from deputies.entrypoints.api.deps import (
     CallerDep,
@@ -153,7 +154,16 @@ class FeedTokenOut(BaseModel):
     key: str
     url: str
     created_at: datetime
+    expires_at: datetime
     revoked_at: datetime | None = None
+    subject: str
+
+
+class TokenOwners(StrEnum):
+    """Whose feed tokens a list shows: the caller's own, or every one of the caller's county."""
+
+    mine = "mine"
+    county = "county"
 
 
 def _filter(kind: FeedKind, key: str, since: datetime | None) -> cal.CalendarFilter:
@@ -175,10 +185,11 @@ def _principal(token: FeedToken) -> Principal:
     )
 
 
-def router(svc: Services, *, secret: bytes, county_name: str) -> APIRouter:
+def router(svc: Services, *, secret: bytes, county_name: str, token_days: int) -> APIRouter:
     """Return the planned-activity, calendar and coverage routes."""
     api = APIRouter(tags=["planned activities"])
     key = feed_key(secret)
+    lifetime = timedelta(days=token_days)
 
     async def read(caller: Caller, plan_id: str) -> dict[str, Any]:
         async with svc.uow() as uow:
@@ -363,7 +374,9 @@ def router(svc: Services, *, secret: bytes, county_name: str) -> APIRouter:
             "key": token.feed_key,
             "url": f"{FEEDS}{sign(key, token.id)}.ics",
             "created_at": token.created_at,
+            "expires_at": token.created_at + lifetime,
             "revoked_at": token.revoked_at,
+            "subject": token.subject,
         }
 
     @api.post(
@@ -404,11 +417,21 @@ def router(svc: Services, *, secret: bytes, county_name: str) -> APIRouter:
     @api.get(
         "/calendar/feed-tokens",
         response_model=list[FeedTokenOut],
-        summary="The caller's own feed tokens",
+        summary="The caller's own feed tokens, or (county_admin, `owners=county`) the county's",
     )
-    async def my_tokens(caller: CallerDep) -> list[dict[str, Any]]:
+    async def list_tokens(
+        caller: CallerDep, owners: TokenOwners = TokenOwners.mine
+    ) -> list[dict[str, Any]]:
+        viewer = caller.viewer
+        if owners is TokenOwners.county:
+            # the county administration finds the tokens of people who left, to revoke them
+            require_county_admin(viewer, viewer.scope)
         async with svc.uow() as uow:
-            tokens = await PlanStore(uow, svc.tables).tokens_of(caller.viewer.subject)
+            store = PlanStore(uow, svc.tables)
+            if owners is TokenOwners.county:
+                tokens = await store.tokens_in(viewer.scope[:6])
+            else:
+                tokens = await store.tokens_of(viewer.subject)
         return [_out(t) for t in tokens]
 
     @api.delete(
@@ -438,6 +461,21 @@ def router(svc: Services, *, secret: bytes, county_name: str) -> APIRouter:
             await uow.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
+    async def _refusal(found: FeedToken | None, token_id: str | None) -> str | None:
+        """Return why a feed token opens nothing (None: it opens its calendar)."""
+        if found is None:
+            return "unknown" if token_id else "forged"
+        if found.revoked_at is not None:
+            return "revoked"
+        if svc.now() >= found.created_at + lifetime:
+            return "expired"
+        if Role.deputy.value in found.roles and found.deputy_id is not None:
+            async with svc.uow() as uow:  # a deputy's rights end with their mandate
+                standing = await PlanStore(uow, svc.tables).deputy_status(found.deputy_id)
+            if standing is not DeputyStatus.active:
+                return "holder_not_serving"
+        return None
+
     @api.get(
         "/calendar/feeds/{token}.ics",
         summary="A calendar as iCalendar (the token in the URL stands for the bearer header)",
@@ -450,9 +488,10 @@ def router(svc: Services, *, secret: bytes, county_name: str) -> APIRouter:
         if token_id is not None:
             async with svc.uow() as uow:
                 found = await PlanStore(uow, svc.tables).token(token_id)
-        if found is None or found.revoked_at is not None:
+        reason = await _refusal(found, token_id)
+        if found is None or reason is not None:
             # counted (kit_http_refusals{reason="invalid_token"}), logged and audited by the kit
-            reason = "revoked" if found is not None else "unknown" if token_id else "forged"
+            reason = reason or "forged"
             raise Unauthorized(f"feed token {reason}", error="invalid_token", reason=reason)
         viewer = _principal(found)
         kind = FeedKind(found.feed_kind)
