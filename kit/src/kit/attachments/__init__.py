@@ -19,7 +19,8 @@ from kit.attachments.http import (
 from kit.attachments.intake import Empty, Intake, Limits, Refused, TooLarge, UnsupportedType
 from kit.attachments.metrics import AttachmentMetrics
 from kit.attachments.settings import AttachmentSettings
-from kit.attachments.store import LocalStore, Store, StoreMissing
+from kit.attachments.store import LocalStore, Store, StoredObject, StoreMissing
+from kit.attachments.sweep import OrphanSweep
 from kit.attachments.table import attachment_table, create_attachments, drop_attachments
 
 __all__ = [
@@ -34,11 +35,13 @@ __all__ = [
     "Intake",
     "Limits",
     "LocalStore",
+    "OrphanSweep",
     "Owner",
     "OwnerKind",
     "Refused",
     "Store",
     "StoreMissing",
+    "StoredObject",
     "TooLarge",
     "UnsupportedType",
     "attachment_table",

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, Field
 from sqlalchemy import Table, delete, select
 from starlette.requests import ClientDisconnect
@@ -26,10 +27,13 @@ from starlette.requests import ClientDisconnect
 from contracts.envelope import Envelope
 from kit.attachments.intake import Intake, Limits, Refused
 from kit.attachments.metrics import AttachmentMetrics
+from kit.attachments.settings import AttachmentSettings
 from kit.attachments.store import Store, StoreMissing
+from kit.attachments.table import attachment_table
 from kit.audit import AuditLog
 from kit.auth.dependencies import current_principal
 from kit.clock import utcnow
+from kit.db import make_metadata
 from kit.errors import NotFoundError, invalid
 from kit.principal import Principal
 from kit.uow import UnitOfWork, UnitOfWorkFactory
@@ -106,6 +110,27 @@ class Attachments:
     audit: AuditLog
     event: EventOf
     metrics: AttachmentMetrics
+
+    @classmethod
+    def on(
+        cls,
+        settings: AttachmentSettings,
+        *,
+        uow: UnitOfWorkFactory,
+        audit: AuditLog,
+        event: EventOf,
+        registry: CollectorRegistry,
+    ) -> Attachments:
+        """Return a service's attachments on its configured store, limits and registry."""
+        return cls(
+            store=settings.attachment_store(),
+            limits=settings.attachment_limits(),
+            table=attachment_table(make_metadata()),
+            uow=uow,
+            audit=audit,
+            event=event,
+            metrics=AttachmentMetrics.on(registry, settings.service_name),
+        )
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\"\\]")

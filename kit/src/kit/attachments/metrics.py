@@ -14,6 +14,7 @@ class AttachmentMetrics:
     refused: Counter
     store_errors: Counter
     stored_bytes: Counter
+    swept: Counter
     service: str
 
     @classmethod
@@ -35,6 +36,12 @@ class AttachmentMetrics:
             stored_bytes=Counter(
                 "kit_attachment_stored_bytes",
                 "Bytes of attachments stored",
+                ["service"],
+                registry=registry,
+            ),
+            swept=Counter(
+                "kit_attachment_orphans_swept",
+                "Stored objects no attachment row named, deleted by the orphan sweep",
                 ["service"],
                 registry=registry,
             ),

@@ -11,7 +11,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
-from kit.attachments.store import CHUNK, StoreMissing
+from kit.attachments.store import CHUNK, StoredObject, StoreMissing
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -134,14 +134,22 @@ class S3Store:
 
     async def keys(self) -> list[str]:
         """Return every key under the prefix."""
-        found: list[str] = []
+        return [o.key for o in await self.objects()]
+
+    async def objects(self) -> list[StoredObject]:
+        """Return every object under the prefix with its LastModified, by key."""
+        found: list[StoredObject] = []
+        cut = len(self.location.prefix)
         async with self._client() as s3:
             pages = s3.get_paginator("list_objects_v2").paginate(
                 Bucket=self.location.bucket, Prefix=self.location.prefix
             )
             async for page in pages:
-                found += [o["Key"][len(self.location.prefix) :] for o in page.get("Contents", [])]
-        return sorted(found)
+                found += [
+                    StoredObject(o["Key"][cut:], o["LastModified"])
+                    for o in page.get("Contents", [])
+                ]
+        return sorted(found, key=lambda o: o.key)
 
     async def pending_uploads(self) -> int:
         """Return how many multipart uploads are open under the prefix (none after an abort)."""

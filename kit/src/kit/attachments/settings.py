@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +45,23 @@ class AttachmentSettings(BaseSettings):
     s3_create_bucket: bool = Field(
         default=False, description="Create the bucket on first use when it is missing"
     )
+
+    attachments_orphan_grace_hours: float = Field(
+        default=6.0,
+        gt=0,
+        description="Age after which a stored object no attachment row names is deleted",
+    )
+    attachments_sweep_minutes: float = Field(
+        default=60.0, gt=0, description="How often the orphan sweep lists the store"
+    )
+
+    def orphan_grace(self) -> timedelta:
+        """Return the age below which the sweep leaves an unnamed object (an upload in flight)."""
+        return timedelta(hours=self.attachments_orphan_grace_hours)
+
+    def sweep_every(self) -> timedelta:
+        """Return the least time between two listings of the store."""
+        return timedelta(minutes=self.attachments_sweep_minutes)
 
     def attachment_limits(self) -> Limits:
         """Return the size and type limits of uploads."""

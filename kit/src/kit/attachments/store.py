@@ -6,6 +6,8 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +17,14 @@ CHUNK = 64 * 1024
 
 class StoreMissing(LookupError):  # noqa: N818 (reads as what happened)
     """The store has no object under the key."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object held by a store: its key and when it was last written (aware, UTC)."""
+
+    key: str
+    modified: datetime
 
 
 class Store(Protocol):
@@ -34,6 +44,10 @@ class Store(Protocol):
 
     async def keys(self) -> list[str]:
         """Return every key held (operators' checks and tests)."""
+        ...
+
+    async def objects(self) -> list[StoredObject]:
+        """Return every object held with its last write, by key (the orphan sweep reads it)."""
         ...
 
 
@@ -90,13 +104,23 @@ class LocalStore:
 
     async def keys(self) -> list[str]:
         """Return every file's key (temporary parts included: none should be left)."""
+        return [o.key for o in await self.objects()]
 
-        def walk() -> list[str]:
+    async def objects(self) -> list[StoredObject]:
+        """Return every file (temporary parts included) with its modification time."""
+
+        def walk() -> list[StoredObject]:
             if not self.root.exists():
                 return []
-            return sorted(
-                p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
-            )
+            found = [
+                StoredObject(
+                    p.relative_to(self.root).as_posix(),
+                    datetime.fromtimestamp(p.stat().st_mtime, UTC),
+                )
+                for p in self.root.rglob("*")
+                if p.is_file()
+            ]
+            return sorted(found, key=lambda o: o.key)
 
         return await asyncio.to_thread(walk)
 

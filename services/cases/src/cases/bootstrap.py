@@ -10,6 +10,7 @@ from cases.entrypoints.api import attachments, routers
 from cases.handlers.context import Services
 from cases.settings import CasesSettings
 from cases.wiring import wire
+from kit.attachments import OrphanSweep
 from kit.service import process, shape
 
 __all__ = ["MIGRATIONS", "Service", "build", "migrate"]
@@ -28,12 +29,16 @@ async def migrate(settings: CasesSettings) -> None:
 def build(settings: CasesSettings, *, registry: CollectorRegistry | None = None) -> Service:
     """Wire the service: runtime, chase scheduler, HTTP routes."""
     core = wire(settings, registry=registry)
+    files = attachments.wiring(core.services, settings, core.runtime.registry)
+    core.runtime.schedule(
+        "attachment_orphans", OrphanSweep(files, settings.orphan_grace(), settings.sweep_every())
+    )
     return shape.assemble(
         core,
         title="cases",
         description="Suggestions, opinions and supervision topics, from intake to closure on time",
         routers=[
             *routers(core.services),
-            attachments.router(core.services, settings, core.runtime.registry),
+            attachments.router(core.services, files),
         ],
     )

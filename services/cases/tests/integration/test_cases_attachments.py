@@ -6,6 +6,7 @@ left in the bucket; the bytes come back equal; events carry the checksum, never 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import zipfile
@@ -163,3 +164,24 @@ async def test_case_files_in_s3_follow_the_case_rules(
     assert added["size"] == len(letter)
     assert "file_name" not in added
     assert by_id["cases.attachment.removed", letter_id]["sha256"] == added["sha256"]
+
+
+async def test_the_orphan_sweep_empties_the_bucket_of_what_no_row_names(
+    s3_settings: CasesSettings,
+) -> None:
+    settings = s3_settings.model_copy(update={"attachments_orphan_grace_hours": 0.0003})
+    root = headers(settings, "county_admin", PROVINCE)
+    async with running_app(settings) as (service, client):
+        case = await _assigned_case(client, root)
+        sent = await client.post(
+            f"/api/v1/cases/{case['case_id']}/attachments",
+            params={"filename": "答复函.docx"},
+            content=reply_letter(),
+            headers=root,
+        )
+        assert sent.status_code == 201, sent.text
+        store = bucket(settings)
+        await store.put(f"{TOWN}/case/{case['case_id']}/lost", _chunked(PHOTO))
+        await asyncio.sleep(1.5)  # both older than the grace (about a second here)
+        assert await service.runtime.jobs["attachment_orphans"]() == 1
+        assert await store.keys() == [f"{TOWN}/case/{case['case_id']}/{sent.json()['id']}"]

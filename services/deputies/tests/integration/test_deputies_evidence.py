@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -173,3 +175,36 @@ async def test_evidence_on_a_highlight_follows_its_township(
         assert got.content == photo
         missing = await client.get("/api/v1/highlights/nope/attachments", headers=admin)
         assert missing.status_code == 404
+
+
+async def test_the_orphan_sweep_deletes_old_objects_no_row_names(
+    database_url: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    settings = settings_for(database_url, topic_prefix, attachments_dir=str(tmp_path))
+    admin = headers(settings, "county_admin", COUNTY)
+    async with running_app(settings, relay=False) as (service, client):
+        mid = await _manuscript(client, admin)
+        sent = await _upload(client, f"/api/v1/manuscripts/{mid}/attachments", SCAN, admin, "a.pdf")
+        assert sent.status_code == 201, sent.text
+        kept = f"{TOWN}/manuscript/{mid}/{sent.json()['id']}"
+        # what a process killed between the bytes and the row leaves: a file, a part; and one
+        # upload still between its put and its commit (younger than the grace)
+        store = LocalStore(tmp_path)
+        for key in ("t/manuscript/m/lost", "t/manuscript/m/lost.ab12.part", "t/manuscript/m/new"):
+            await store.put(key, _chunked(b"%PDF-1.7\n"))
+        seven_hours_ago = time.time() - 7 * 3600
+        for key in ("t/manuscript/m/lost", "t/manuscript/m/lost.ab12.part", kept):
+            os.utime(tmp_path / key, (seven_hours_ago, seven_hours_ago))
+
+        sweep = service.runtime.jobs["attachment_orphans"]
+        assert await sweep() == 2
+        assert await store.keys() == sorted([kept, "t/manuscript/m/new"])
+        assert await sweep() == 0  # listed at most once an hour (ATTACHMENTS_SWEEP_MINUTES)
+        swept = service.runtime.registry.get_sample_value(
+            "kit_attachment_orphans_swept_total", {"service": "deputies"}
+        )
+        assert swept == 2
+        got = await client.get(
+            f"/api/v1/manuscripts/{mid}/attachments/{sent.json()['id']}", headers=admin
+        )
+        assert got.content == SCAN

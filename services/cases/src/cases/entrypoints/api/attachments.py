@@ -22,15 +22,12 @@ from contracts.envelope import Envelope
 from kit.attachments import (
     Access,
     Attachment,
-    AttachmentMetrics,
     Attachments,
     Change,
     Owner,
     OwnerKind,
-    attachment_table,
     router as attachment_router,
 )
-from kit.db import make_metadata
 from kit.events import event as new_event
 from kit.principal import Principal
 from kit.uow import UnitOfWork
@@ -76,15 +73,11 @@ def event(record: Attachment, change: Change, principal: Principal) -> Envelope[
     return new_event(data, source=SOURCE)
 
 
-def router(svc: Services, settings: CasesSettings, registry: CollectorRegistry) -> APIRouter:
-    """Return the case file routes on the configured store."""
-    wiring = Attachments(
-        store=settings.attachment_store(),
-        limits=settings.attachment_limits(),
-        table=attachment_table(make_metadata()),
-        uow=svc.uow,
-        audit=svc.audit,
-        event=event,
-        metrics=AttachmentMetrics.on(registry, settings.service_name),
-    )
-    return attachment_router(wiring, owners(svc))
+def wiring(svc: Services, settings: CasesSettings, registry: CollectorRegistry) -> Attachments:
+    """Return the case file attachments on the configured store."""
+    return Attachments.on(settings, uow=svc.uow, audit=svc.audit, event=event, registry=registry)
+
+
+def router(svc: Services, att: Attachments) -> APIRouter:
+    """Return the case file routes."""
+    return attachment_router(att, owners(svc))

@@ -22,15 +22,12 @@ from kit import correlation
 from kit.attachments import (
     Access,
     Attachment,
-    AttachmentMetrics,
     Attachments,
     Change,
     Owner,
     OwnerKind,
-    attachment_table,
     router as attachment_router,
 )
-from kit.db import make_metadata
 from kit.principal import Principal
 from kit.uow import UnitOfWork
 
@@ -86,15 +83,11 @@ def event(record: Attachment, change: Change, principal: Principal) -> Envelope[
     return envelope(data, correlation_id=correlation.current())
 
 
-def router(svc: Services, settings: DeputiesSettings, registry: CollectorRegistry) -> APIRouter:
-    """Return the evidence routes on the configured store."""
-    wiring = Attachments(
-        store=settings.attachment_store(),
-        limits=settings.attachment_limits(),
-        table=attachment_table(make_metadata()),
-        uow=svc.uow,
-        audit=svc.audit,
-        event=event,
-        metrics=AttachmentMetrics.on(registry, settings.service_name),
-    )
-    return attachment_router(wiring, owners(svc))
+def wiring(svc: Services, settings: DeputiesSettings, registry: CollectorRegistry) -> Attachments:
+    """Return the evidence attachments on the configured store."""
+    return Attachments.on(settings, uow=svc.uow, audit=svc.audit, event=event, registry=registry)
+
+
+def router(svc: Services, att: Attachments) -> APIRouter:
+    """Return the evidence routes."""
+    return attachment_router(att, owners(svc))
