@@ -83,6 +83,24 @@ def _mark_statement(table: str) -> TextClause:
     )
 
 
+async def directory_changed(session: AsyncSession, tables: Tables) -> None:
+    """Move the directory's version in the writer's transaction (call it before the write).
+
+    Every write of recipients, contacts, offices, townships or preferences calls it: an intake
+    holding a copy of an older version reads them again (``handlers.intake``). Taken first, the
+    version row's lock orders concurrent writers (no deadlock between two of them).
+    """
+    v = tables.directory_version
+    await session.execute(update(v).where(v.c.id == 1).values(version=v.c.version + 1))
+
+
+async def directory_version(session: AsyncSession, tables: Tables) -> int | None:
+    """Return the directory's committed version (this transaction's, after its own writes)."""
+    v = tables.directory_version
+    found: int | None = await session.scalar(select(v.c.version).where(v.c.id == 1))
+    return found
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A delivery a sender holds: its row (the address is looked up apart, at send time)."""
@@ -153,6 +171,7 @@ class NotifyStore:
         self, ref: RecipientRef, *, name: str, township: str, active: bool, version: int = 0
     ) -> None:
         """Record a recipient unless a newer version is already known."""
+        await directory_changed(self.session, self.t)
         t = self.t.recipients
         values = {
             "kind": ref.kind.value,
@@ -172,6 +191,7 @@ class NotifyStore:
 
     async def set_active(self, ref: RecipientRef, active: bool, version: int) -> None:
         """Mark a recipient active or not, unless a newer version is known."""
+        await directory_changed(self.session, self.t)
         t = self.t.recipients
         await self.session.execute(
             update(t)
@@ -181,6 +201,7 @@ class NotifyStore:
 
     async def set_contact(self, ref: RecipientRef, channel: Channel, address: str | None) -> None:
         """Set (or with None, erase) a recipient's address on a channel."""
+        await directory_changed(self.session, self.t)
         t = self.t.contacts
         key = (t.c.kind == ref.kind.value, t.c.recipient_id == ref.id, t.c.channel == channel.value)
         await self.session.execute(t.delete().where(*key))
@@ -196,6 +217,7 @@ class NotifyStore:
 
     async def hold_office(self, office: Office, scope: str, ref: RecipientRef) -> None:
         """Record that a recipient holds an office for a township or county."""
+        await directory_changed(self.session, self.t)
         statement = self._insert(self.t.office_holders).values(
             office=office.value, scope=scope, kind=ref.kind.value, recipient_id=ref.id
         )
@@ -203,6 +225,7 @@ class NotifyStore:
 
     async def upsert_township(self, code: str, county: str, name: str) -> None:
         """Record a township's name."""
+        await directory_changed(self.session, self.t)
         statement = self._insert(self.t.townships).values(code=code, county=county, name=name)
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -258,6 +281,7 @@ class NotifyStore:
         self, ref: RecipientRef, doc: Mapping[str, Any], expected: int
     ) -> int | None:
         """Store preferences if the stored version is ``expected`` (0: none yet); return the new."""
+        await directory_changed(self.session, self.t)
         t = self.t.preferences
         if expected == 0:
             statement = self._insert(t).values(
