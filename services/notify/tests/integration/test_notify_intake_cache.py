@@ -128,6 +128,8 @@ async def test_the_copy_is_kept_until_a_write_and_never_from_a_rolled_back_batch
             again = await batch_snapshot(svc, uow)
             await uow.commit()
         assert again is first  # kept: nothing was written meanwhile
+        reads = core.runtime.registry.get_sample_value("notify_directory_reads_total")
+        assert reads == 2  # the rolled-back batch's and the first kept one
         async with svc.uow() as uow:
             prefs = Preferences(digest_everything=True)
             assert await svc.store(uow).save_preferences(deputy, document(prefs), 0) == 1
@@ -136,4 +138,5 @@ async def test_the_copy_is_kept_until_a_write_and_never_from_a_rolled_back_batch
             after = await batch_snapshot(svc, uow)
             await uow.commit()
         assert after is not first
+        assert core.runtime.registry.get_sample_value("notify_directory_reads_total") == 3
         assert after.preferences[deputy].digest_everything

@@ -322,6 +322,8 @@ async def batch_snapshot(svc: Services, uow: Any) -> Snapshot:
     if found is not None:
         return found
     read_at = cache.started()
+    if svc.metrics is not None:
+        svc.metrics.directory_reads.inc()
     notify_store = svc.store(uow)
     snapshot = Snapshot(
         await notify_store.directory(),
