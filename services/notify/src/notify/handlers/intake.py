@@ -1,11 +1,12 @@
 """Turn consumed events into deliveries, in the consumer's transaction (inbox-guarded).
 
 One batch takes the directory and the preferences from the copy kept between batches (read again
-when their version moved), the reminder state once, runs the pure ``take_in`` per event, renders each delivery (the text is stored, the address never is) and inserts
-the rows of a run with one statement, keyed by delivery: a redelivered event inserts nothing
-twice. What cannot be delivered (no usable address, a template that does not render, a recipient
-nobody can reach) is stored as a failed delivery with its cause, and ``notify.notification.failed``
-is staged. When some deliveries are due at once, this process's sender is woken at the commit.
+when their version moved) and the reminder state once, runs the pure ``take_in`` per event,
+renders each delivery (the text is stored, the address never is) and inserts the rows of a run
+with one statement, keyed by delivery: a redelivered event inserts nothing twice. What cannot be
+delivered (no usable address, a template that does not render, a recipient nobody can reach) is
+stored as a failed delivery with its cause, and ``notify.notification.failed`` is staged. When
+some deliveries are due at once, this process's sender is woken at the commit.
 """
 
 from __future__ import annotations
