@@ -28,6 +28,7 @@ class NotifyMetrics:
     claims_lost: Counter
     stages: Histogram
     listen_lost: Counter
+    directory_reads: Counter
 
 
 def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
@@ -93,6 +94,12 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
             "notify_sender_listen_lost",
             "A sender process's connection listening for the intake's commits was lost (it polls"
             " until the connection is open again)",
+            registry=registry,
+        ),
+        directory_reads=Counter(
+            "notify_directory_reads",
+            "Times the intake read the directory, preferences and township names instead of its"
+            " kept copy (a write moved directory_version, the copy aged out, or it was never kept)",
             registry=registry,
         ),
     )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import ARRAY, String, and_, any_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,9 +23,11 @@ from contracts import cases as ce
 from contracts.common import EventData
 from contracts.vocabulary import RecipientKind
 from kit.db import ranges
+from notify.adapters.store import directory_changed
 from notify.adapters.tables import Tables
-from notify.domain.directory import Entry, Office, Subject, SubjectKind
+from notify.domain.directory import Entry, MemoryDirectory, Office, Subject, SubjectKind
 from notify.domain.model import Channel, RecipientRef
+from notify.domain.preferences import Preferences
 
 PROJECTED = frozenset(
     {
@@ -37,6 +40,7 @@ PROJECTED = frozenset(
     }
 )
 """The cases events the case projection reads."""
+_IDS = bindparam("ids", type_=ARRAY(String))
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,7 @@ class DirectoryStore:
         (the import). The entry's offices replace those it held; its contacts are set or erased
         channel by channel.
         """
+        await directory_changed(self.session, self.t)
         r = self.t.recipients
         key = and_(r.c.kind == entry.kind.value, r.c.recipient_id == entry.id)
         current = await self.session.scalar(select(r.c.version).where(key))
@@ -199,6 +204,7 @@ class DirectoryStore:
 
     async def set_contacts(self, ref: RecipientRef, contacts: Mapping[Channel, str | None]) -> None:
         """Set (or with None, erase) a recipient's address on each channel given."""
+        await directory_changed(self.session, self.t)
         c = self.t.contacts
         for channel, address in contacts.items():
             await self.session.execute(
@@ -293,18 +299,31 @@ class DirectoryStore:
             )  # executemany: one compilation for the rows
 
     async def subjects(self, keys: Iterable[tuple[SubjectKind, str]]) -> list[Subject]:
-        """Return what the projection knows of some subjects."""
+        """Return what the projection knows of some subjects.
+
+        On PostgreSQL one text for any number of ids (``subject_id = ANY(:ids)``, prepared once;
+        an ``IN`` list is a new statement for every length), the kinds sorted out here.
+        """
         wanted = {(k.value, i) for k, i in keys}
         if not wanted:
             return []
         s = self.t.subjects
-        match = or_(
-            *(
-                and_(s.c.kind == kind, s.c.subject_id.in_([i for k, i in wanted if k == kind]))
-                for kind in {k for k, _ in wanted}
+        if self.session.get_bind().dialect.name == "postgresql":
+            ids = sorted({i for _, i in wanted})
+            query = select(s).where(s.c.subject_id == any_(_IDS))
+            found = [
+                r
+                for r in (await self.session.execute(query, {"ids": ids})).all()
+                if (r.kind, r.subject_id) in wanted
+            ]
+        else:
+            match = or_(
+                *(
+                    and_(s.c.kind == kind, s.c.subject_id.in_([i for k, i in wanted if k == kind]))
+                    for kind in {k for k, _ in wanted}
+                )
             )
-        )
-        rows = (await self.session.execute(select(s).where(match))).all()
+            found = list((await self.session.execute(select(s).where(match))).all())
         return [
             Subject(
                 SubjectKind(row.kind),
@@ -314,8 +333,62 @@ class DirectoryStore:
                 row.lead_unit_id,
                 tuple(row.deputy_ids or ()),
             )
-            for row in rows
+            for row in found
         ]
+
+
+# -- the intake's copy of the directory ---------------------------------------------------------
+
+DIRECTORY_MAX_AGE = 60.0
+"""Seconds the intake keeps a copy of the directory at most, even at an unchanged version (a row
+changed behind the stores' back, by hand in SQL, is seen within this)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the intake reads of the directory: people and offices, preferences, township names."""
+
+    directory: MemoryDirectory
+    preferences: Mapping[RecipientRef, Preferences]
+    townships: Mapping[str, str]
+
+
+class DirectoryCache:
+    """The intake's copy of the directory, kept while the directory's version holds.
+
+    ``current(version)`` gives the copy read at that version (None: read it again); ``keep`` is
+    called once the transaction that read it has committed, so a copy that saw the transaction's
+    own uncommitted writes (a deputy registered in the same batch) is never kept for a rollback.
+    """
+
+    def __init__(
+        self, max_age: float = DIRECTORY_MAX_AGE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.max_age = max_age
+        self._clock = clock
+        self._kept: tuple[int, float, Snapshot] | None = None
+
+    def current(self, version: int | None) -> Snapshot | None:
+        """Return the copy read at ``version`` if it is young enough, else None."""
+        if version is None or self._kept is None:
+            return None
+        kept_version, read_at, snapshot = self._kept
+        if kept_version != version or self._clock() - read_at > self.max_age:
+            return None
+        return snapshot
+
+    def started(self) -> float:
+        """Return the clock now (taken before a copy is read: its age counts from there)."""
+        return self._clock()
+
+    def keep(self, version: int | None, read_at: float, snapshot: Snapshot) -> None:
+        """Keep a copy read at ``version`` (from ``read_at``) for the next batches."""
+        if version is not None:
+            self._kept = (version, read_at, snapshot)
+
+    def clear(self) -> None:
+        """Forget the copy (the next batch reads the directory again)."""
+        self._kept = None
 
 
 # -- reading an import file ---------------------------------------------------------------------

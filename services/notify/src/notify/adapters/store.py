@@ -83,6 +83,80 @@ def _mark_statement(table: str) -> TextClause:
     )
 
 
+async def directory_changed(session: AsyncSession, tables: Tables) -> None:
+    """Move the directory's version in the writer's transaction (call it before the write).
+
+    Every write of recipients, contacts, offices, townships or preferences calls it: an intake
+    holding a copy of an older version reads them again (``handlers.intake``). Taken first, the
+    version row's lock orders concurrent writers (no deadlock between two of them).
+    """
+    v = tables.directory_version
+    await session.execute(update(v).where(v.c.id == 1).values(version=v.c.version + 1))
+
+
+async def directory_version(session: AsyncSession, tables: Tables) -> int | None:
+    """Return the directory's committed version (this transaction's, after its own writes)."""
+    v = tables.directory_version
+    found: int | None = await session.scalar(select(v.c.version).where(v.c.id == 1))
+    return found
+
+
+_DELIVERY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("delivery_id", "VARCHAR"),
+    ("event_id", "VARCHAR"),
+    ("recipient_kind", "VARCHAR"),
+    ("recipient_id", "VARCHAR"),
+    ("channel", "VARCHAR"),
+    ("township", "VARCHAR"),
+    ("event_type", "VARCHAR"),
+    ("event_time", "TIMESTAMPTZ"),
+    ("subject", "VARCHAR"),
+    ("template", "VARCHAR"),
+    ("status", "VARCHAR"),
+    ("urgent", "BOOLEAN"),
+    ("held", "BOOLEAN"),
+    ("next_at", "TIMESTAMPTZ"),
+    ("digest_day", "DATE"),
+    ("title", "TEXT"),
+    ("body", "TEXT"),
+    ("segments", "INTEGER"),
+    ("attempts", "INTEGER"),
+    ("error_kind", "VARCHAR"),
+    ("last_error", "VARCHAR"),
+    ("created_at", "TIMESTAMPTZ"),
+    ("finished_at", "TIMESTAMPTZ"),
+)
+"""The columns the intake writes of a delivery, with their PostgreSQL array element types."""
+_INBOX_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("item_id", "VARCHAR"),
+    ("recipient_kind", "VARCHAR"),
+    ("recipient_id", "VARCHAR"),
+    ("township", "VARCHAR"),
+    ("event_id", "VARCHAR"),
+    ("event_type", "VARCHAR"),
+    ("subject", "VARCHAR"),
+    ("title", "TEXT"),
+    ("body", "TEXT"),
+    ("created_at", "TIMESTAMPTZ"),
+)
+
+
+def _unnest_insert(table: str, columns: Sequence[tuple[str, str]], returning: str | None) -> str:
+    """Return an ``INSERT … SELECT FROM unnest(<one array a column>) ON CONFLICT DO NOTHING``.
+
+    Its text is the same for any number of rows: prepared once per connection, where an
+    ``executemany`` of N rows was rendered (and prepared) anew for every N and processed each
+    row's parameters one by one.
+    """
+    names = ", ".join(name for name, _ in columns)
+    arrays = ", ".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(columns, 1))
+    tail = f" RETURNING {returning}" if returning else ""
+    return (
+        f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608 (our names)
+        f"ON CONFLICT DO NOTHING{tail}"
+    )
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A delivery a sender holds: its row (the address is looked up apart, at send time)."""
@@ -153,6 +227,7 @@ class NotifyStore:
         self, ref: RecipientRef, *, name: str, township: str, active: bool, version: int = 0
     ) -> None:
         """Record a recipient unless a newer version is already known."""
+        await directory_changed(self.session, self.t)
         t = self.t.recipients
         values = {
             "kind": ref.kind.value,
@@ -172,6 +247,7 @@ class NotifyStore:
 
     async def set_active(self, ref: RecipientRef, active: bool, version: int) -> None:
         """Mark a recipient active or not, unless a newer version is known."""
+        await directory_changed(self.session, self.t)
         t = self.t.recipients
         await self.session.execute(
             update(t)
@@ -181,6 +257,7 @@ class NotifyStore:
 
     async def set_contact(self, ref: RecipientRef, channel: Channel, address: str | None) -> None:
         """Set (or with None, erase) a recipient's address on a channel."""
+        await directory_changed(self.session, self.t)
         t = self.t.contacts
         key = (t.c.kind == ref.kind.value, t.c.recipient_id == ref.id, t.c.channel == channel.value)
         await self.session.execute(t.delete().where(*key))
@@ -196,6 +273,7 @@ class NotifyStore:
 
     async def hold_office(self, office: Office, scope: str, ref: RecipientRef) -> None:
         """Record that a recipient holds an office for a township or county."""
+        await directory_changed(self.session, self.t)
         statement = self._insert(self.t.office_holders).values(
             office=office.value, scope=scope, kind=ref.kind.value, recipient_id=ref.id
         )
@@ -203,6 +281,7 @@ class NotifyStore:
 
     async def upsert_township(self, code: str, county: str, name: str) -> None:
         """Record a township's name."""
+        await directory_changed(self.session, self.t)
         statement = self._insert(self.t.townships).values(code=code, county=county, name=name)
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -258,6 +337,7 @@ class NotifyStore:
         self, ref: RecipientRef, doc: Mapping[str, Any], expected: int
     ) -> int | None:
         """Store preferences if the stored version is ``expected`` (0: none yet); return the new."""
+        await directory_changed(self.session, self.t)
         t = self.t.preferences
         if expected == 0:
             statement = self._insert(t).values(
@@ -301,17 +381,35 @@ class NotifyStore:
         if not rows:
             return set()
         t = self.t.deliveries
+        if self.session.get_bind().dialect.name == "postgresql":
+            sql = _unnest_insert(t.fullname, _DELIVERY_COLUMNS, "delivery_id")
+            found = await self._unnest(sql, _DELIVERY_COLUMNS, rows)
+            return {str(r[0]) for r in found}
         statement = self._insert(t).on_conflict_do_nothing().returning(t.c.delivery_id)
         # executemany: SQLAlchemy batches the rows into multi-row INSERTs ("insertmanyvalues")
-        # from one cached compilation, instead of compiling a statement with every row's values
-        found = await self.session.execute(statement, [dict(r) for r in rows])
-        return set(found.scalars().all())
+        done = await self.session.execute(statement, [dict(r) for r in rows])
+        return set(done.scalars().all())
 
     async def add_inbox_items(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert in-app inbox items; one already there is skipped."""
-        if rows:
-            statement = self._insert(self.t.inbox_items).on_conflict_do_nothing()
-            await self.session.execute(statement, [dict(r) for r in rows])  # executemany
+        if not rows:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            sql = _unnest_insert(self.t.inbox_items.fullname, _INBOX_COLUMNS, None)
+            await self._unnest(sql, _INBOX_COLUMNS, rows)
+            return
+        statement = self._insert(self.t.inbox_items).on_conflict_do_nothing()
+        await self.session.execute(statement, [dict(r) for r in rows])  # executemany
+
+    async def _unnest(
+        self, sql: str, columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]]
+    ) -> list[Any]:
+        """Run an ``_unnest_insert`` with the rows as one array a column (asyncpg, as the kit's
+        trailing writes do); return the rows it returns."""
+        conn = await self.session.connection()
+        arrays = tuple([row.get(name) for row in rows] for name, _ in columns)
+        found = await conn.exec_driver_sql(sql, arrays)
+        return list(found.all()) if found.returns_rows else []
 
     async def claim(self, now: datetime, holder: str, until: datetime, limit: int) -> list[Claimed]:
         """Claim due deliveries (and ones whose claim ran out) for this sender; count the attempt."""

@@ -4,7 +4,8 @@ Deliveries hold one row per (event id, recipient, channel) with the rendered tex
 address); the directory (townships, recipients, office holders) is a projection of
 ``deputies.events`` plus what the API and the import enter; contacts are restricted data, read
 only to send. ``subjects`` is the case projection (a case's or topic's title, township, lead unit and
-deputies; a measure's owner unit) from ``cases.events``.
+deputies; a measure's owner unit) from ``cases.events``. ``directory_version`` is one counter that
+every write of the directory or the preferences moves (the intake's cache holds while it holds).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -42,6 +44,7 @@ class Tables:
     preferences: Table
     reminders: Table
     subjects: Table
+    directory_version: Table
 
 
 def define_tables(metadata: MetaData) -> Tables:
@@ -162,6 +165,12 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("deputy_ids", JSON, nullable=False),
         PrimaryKeyConstraint("kind", "subject_id"),
     )
+    directory_version = Table(
+        "directory_version",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("version", BigInteger, nullable=False),
+    )
     return Tables(
         deliveries,
         inbox_items,
@@ -172,6 +181,7 @@ def define_tables(metadata: MetaData) -> Tables:
         preferences,
         reminders,
         subjects,
+        directory_version,
     )
 
 

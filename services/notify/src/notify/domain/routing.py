@@ -224,6 +224,16 @@ def _audience(
     return holders, missing
 
 
+def concerns(event_type: str, data: EventData, table: RoutingTable) -> bool:
+    """Tell whether any route of the event's type applies to it (else it reaches nobody)."""
+    return any(route.applies(data) for route in table.get(event_type, ()))
+
+
+def reads_projection(event_type: str, table: RoutingTable) -> bool:
+    """Tell whether routing the type asks the case projection who hears (its state matters)."""
+    return any(route.audience.projected for route in table.get(event_type, ()))
+
+
 def route_event(event: Event, table: RoutingTable, directory: Directory) -> Routed:
     """Return who must hear about an event; a recipient named twice hears once (the first route)."""
     notices: dict[RecipientRef, Notice] = {}

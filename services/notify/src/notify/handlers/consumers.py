@@ -2,7 +2,10 @@
 
 One consumer group reads the deputies, cases and scoring topics: the directory's projection
 (townships, deputies and their mandates) and the routed events, in each partition's order, so a
-deputy registered before an event naming them is known when the event is routed.
+deputy registered before an event naming them is known when the event is routed. The routed types
+share one batch handler and runs go across types: a fetch of mixed cases and scoring events is one
+call of the intake (one read of the directory's version, one insert of its rows), broken only by a
+directory event (its own handler, applied in order).
 """
 
 from __future__ import annotations
@@ -87,5 +90,6 @@ def subscriptions(ctx: Callable[[], Services], table: RoutingTable) -> list[Subs
             topics=TOPICS,
             handlers=_handlers(ctx),
             batch_handlers=_batch_handlers(ctx, table),
+            runs_across_types=True,  # a fetch's routed events in one call, whatever their types
         )
     ]

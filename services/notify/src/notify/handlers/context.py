@@ -18,6 +18,7 @@ from kit.scheduler import instance_id
 from kit.service.context import CallerBase, HandlerContext
 from kit.uow import UnitOfWork
 from notify.adapters.base import Channels
+from notify.adapters.directory import DirectoryCache
 from notify.adapters.store import NotifyStore
 from notify.adapters.tables import Tables
 from notify.domain.hours import WorkingHours
@@ -56,6 +57,8 @@ class Services(HandlerContext):
     """The sender runs in another process: the intake wakes it through PostgreSQL's NOTIFY."""
     rng: random.Random = field(default_factory=random.Random)
     limits: RateLimits = field(default_factory=lambda: RateLimits(lambda key: None))
+    directory_cache: DirectoryCache = field(default_factory=DirectoryCache)
+    """The intake's copy of the directory and preferences, kept while their version holds."""
 
     def store(self, uow: UnitOfWork) -> NotifyStore:
         """Return the store over a unit of work's session."""

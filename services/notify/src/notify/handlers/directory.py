@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event as sa_event
+
 from contracts.vocabulary import RecipientKind
 from kit.errors import (
     FieldError,
@@ -23,7 +25,14 @@ from kit.errors import (
 from kit.precondition import Precondition
 from kit.principal import Principal, Role
 from notify import events
-from notify.adapters.directory import PROJECTED, DirectoryStore, Listed, named_subjects
+from notify.adapters.directory import (
+    PROJECTED,
+    DirectoryStore,
+    Listed,
+    Snapshot,
+    named_subjects,
+)
+from notify.adapters.store import directory_version
 from notify.domain.directory import (
     TOWNSHIP_DIGITS,
     Entry,
@@ -276,17 +285,57 @@ def contacts_in(given: Mapping[str, str | None]) -> dict[Channel, str | None]:
     return {Channel(k): (v.strip() or None) if v is not None else None for k, v in given.items()}
 
 
-async def batch_directory(svc: Services, uow: Any, events: Sequence[Any]) -> MemoryDirectory:
-    """Apply a batch's cases events to the case projection; return the directory knowing its cases.
+async def batch_directory(
+    svc: Services, uow: Any, events: Sequence[Any], people: MemoryDirectory
+) -> MemoryDirectory:
+    """Apply a run of cases events to the case projection; return the directory knowing its cases.
 
-    Called by the consumer in its transaction, before routing: the whole directory (a county's
-    few hundred rows) plus the cases, topics and measures the batch's events name.
+    Called by the consumer in its transaction, before routing: ``people`` (the directory of
+    ``batch_snapshot``) plus the cases, topics and measures the events name.
     """
     directory = store(svc, uow)
-    await directory.project(e for e in events if e.EVENT_TYPE in PROJECTED)
+    projected = [e for e in events if e.EVENT_TYPE in PROJECTED]
+    if projected:
+        await directory.project(projected)
     keys = [key for e in events for key in named_subjects(e)]
-    people = await svc.store(uow).directory()
     return people.with_subjects(await directory.subjects(keys))
+
+
+async def project(svc: Services, uow: Any, events: Sequence[Any]) -> None:
+    """Apply cases events that reach nobody to the case projection (nothing else to read)."""
+    projected = [e for e in events if e.EVENT_TYPE in PROJECTED]
+    if projected:
+        await store(svc, uow).project(projected)
+
+
+async def batch_snapshot(svc: Services, uow: Any) -> Snapshot:
+    """Return the directory, preferences and township names for a batch: the copy kept, if current.
+
+    One statement reads the directory's version (committed, or this transaction's own after a
+    deputy event of the same batch); only when it moved (a write through any instance's store)
+    or the copy is older than the cache's ``max_age`` are the tables read again. The copy read is
+    kept once the batch's transaction has committed.
+    """
+    cache = svc.directory_cache
+    version = await directory_version(uow.session, svc.tables)
+    found = cache.current(version)
+    if found is not None:
+        return found
+    read_at = cache.started()
+    if svc.metrics is not None:
+        svc.metrics.directory_reads.inc()
+    notify_store = svc.store(uow)
+    snapshot = Snapshot(
+        await notify_store.directory(),
+        await notify_store.all_preferences(),
+        await notify_store.township_names(),
+    )
+
+    def committed(session: Any) -> None:
+        cache.keep(version, read_at, snapshot)
+
+    sa_event.listen(uow.session.sync_session, "after_commit", committed, once=True)
+    return snapshot
 
 
 def stage_in_app(svc: Services, uow: Any, rows: Sequence[Mapping[str, Any]], now: Any) -> None:

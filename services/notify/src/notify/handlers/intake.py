@@ -1,18 +1,19 @@
 """Turn consumed events into deliveries, in the consumer's transaction (inbox-guarded).
 
-One batch loads the directory, the preferences and the reminder state once, runs the pure
-``take_in`` per event, renders each delivery (the text is stored, the address never is) and inserts
-the rows of a run with one statement, keyed by delivery: a redelivered event inserts nothing
-twice. What cannot be delivered (no usable address, a template that does not render, a recipient
-nobody can reach) is stored as a failed delivery with its cause, and ``notify.notification.failed``
-is staged. When some deliveries are due at once, this process's sender is woken at the commit.
+One batch takes the directory and the preferences from the copy kept between batches (read again
+when their version moved) and the reminder state once, runs the pure ``take_in`` per event,
+renders each delivery (the text is stored, the address never is) and inserts the rows of a run
+with one statement, keyed by delivery: a redelivered event inserts nothing twice. What cannot be
+delivered (no usable address, a template that does not render, a recipient nobody can reach) is
+stored as a failed delivery with its cause, and ``notify.notification.failed`` is staged. When
+some deliveries are due at once, this process's sender is woken at the commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -22,14 +23,15 @@ from contracts.vocabulary import FailureKind, RecipientKind
 from kit.runner import Delivery
 from kit.uow import UnitOfWork
 from notify import events
+from notify.adapters.directory import PROJECTED
 from notify.domain.attempts import Status
 from notify.domain.directory import MemoryDirectory
 from notify.domain.intake import take_in
 from notify.domain.model import Channel, RecipientRef
 from notify.domain.preferences import Planned, Preferences
-from notify.domain.routing import Event, Unresolved
+from notify.domain.routing import Event, RoutingTable, Unresolved, concerns, reads_projection
 from notify.handlers.context import Services
-from notify.handlers.directory import batch_directory, stage_in_app
+from notify.handlers.directory import batch_directory, batch_snapshot, project, stage_in_app
 from notify.handlers.sending import wake_after_commit, wake_other_process
 from notify.templates.render import Rendered, RenderError, context
 
@@ -49,6 +51,11 @@ _UNRESOLVED = UUID("3a7c0d9e-51b2-5f4a-8e6d-2c1b0a9f8e7d")
 def _event(delivery: Delivery) -> Event:
     env = delivery.envelope
     return Event(env.id, env.type, env.time, delivery.data)  # type: ignore[arg-type]
+
+
+def _reaches(delivery: Delivery, table: RoutingTable) -> bool:
+    """Tell whether a route applies to a consumed event (a look at the table, no reads)."""
+    return concerns(delivery.envelope.type, delivery.data, table)  # type: ignore[arg-type]
 
 
 def _row(
@@ -95,7 +102,11 @@ class _Batch:
     """What one run of events comes to: delivery rows, inbox items, failures to announce."""
 
     def __init__(
-        self, svc: Services, now: datetime, townships: dict[str, str], directory: MemoryDirectory
+        self,
+        svc: Services,
+        now: datetime,
+        townships: Mapping[str, str],
+        directory: MemoryDirectory,
     ) -> None:
         self.svc = svc
         self.now = now
@@ -199,46 +210,82 @@ def _observer(svc: Services, now: datetime, due: Sequence[Mapping[str, Any]]) ->
     return committed
 
 
+def _segments(deliveries: Sequence[Delivery], table: RoutingTable) -> Iterator[list[Delivery]]:
+    """Split a run where an event the case projection reads follows one routed by the projection.
+
+    Each event is then routed on the projection as the events before it left it (a lead unit
+    returned later in the same fetch does not hide the unit from an earlier chase), as one event
+    at a time would; a run seldom splits (a fetch rarely holds both for one case).
+    """
+    segment: list[Delivery] = []
+    reads = False
+    for delivery in deliveries:
+        if reads and delivery.envelope.type in PROJECTED:
+            yield segment
+            segment, reads = [], False
+        segment.append(delivery)
+        reads = reads or reads_projection(delivery.envelope.type, table)
+    if segment:
+        yield segment
+
+
 async def take_batch(svc: Services, deliveries: Sequence[Delivery], uow: UnitOfWork) -> None:
-    """Decide and store the deliveries of a run of events (one transaction, the runner's)."""
+    """Decide and store the deliveries of a run of events (one transaction, the runner's).
+
+    An event no route applies to (its type is routed, its conditions are not met) costs a look
+    at the routing table: when a run has only such events, nothing is read (the case projection
+    is still written). Otherwise the directory comes from the copy kept between batches (one
+    statement checks its version), and the rows of the whole run go in one statement each.
+    """
+    table = svc.routes
+    if not any(_reaches(d, table) for d in deliveries):
+        await project(svc, uow, [d.data for d in deliveries])
+        return
     store = svc.store(uow)
     now = svc.now()
-    directory = await batch_directory(svc, uow, [d.data for d in deliveries])
-    preferences = await store.all_preferences()
-    batch = _Batch(svc, now, await store.township_names(), directory)
+    snapshot = await batch_snapshot(svc, uow)
+    preferences = snapshot.preferences
+    batch = _Batch(svc, now, snapshot.townships, snapshot.directory)
     keys = [
         f"{route.template}:{d.data.event_subject()}"  # type: ignore[attr-defined]
         for d in deliveries
-        for route in svc.routes.get(d.envelope.type, ())
+        for route in table.get(d.envelope.type, ())
         if route.throttle
     ]
     state = {k: (r.last_at, r.sent) for k, r in (await store.reminders(keys)).items()}
-    for n, delivery in enumerate(deliveries, 1):
-        if n % YIELD_EVERY == 0:
-            await asyncio.sleep(0)  # let this process's sender read its SMTP replies meanwhile
-        event = _event(delivery)
-        intake = take_in(
-            event,
-            table=svc.routes,
-            directory=directory,
-            preferences=lambda ref: preferences.get(ref, DEFAULT_PREFERENCES),
-            throttle_state=lambda ref, key: state.get((ref, key), (None, 0)),
-            now=now,
-            hours=svc.hours,
-            throttle=svc.throttle,
-        )
-        reminded: set[tuple[RecipientRef, str]] = set()
-        for planned in intake.deliveries:
-            key = planned.notice.throttle_key
-            if key is not None and (planned.notice.recipient.ref, key) not in reminded:
-                ref = planned.notice.recipient.ref
-                reminded.add((ref, key))
-                _, sent = state.get((ref, key), (None, 0))
-                state[(ref, key)] = (now, sent + 1)
-                await store.remind(ref, key, now)
-            batch.add(planned)
-        for missing in intake.unresolved:
-            batch.unresolved(missing)
+    taken = 0
+    for segment in _segments(deliveries, table):
+        directory = await batch_directory(svc, uow, [d.data for d in segment], snapshot.directory)
+        batch.directory = directory
+        for delivery in segment:
+            if not _reaches(delivery, table):
+                continue
+            taken += 1
+            if taken % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let this process's sender read its SMTP replies meanwhile
+            event = _event(delivery)
+            intake = take_in(
+                event,
+                table=table,
+                directory=directory,
+                preferences=lambda ref: preferences.get(ref, DEFAULT_PREFERENCES),
+                throttle_state=lambda ref, key: state.get((ref, key), (None, 0)),
+                now=now,
+                hours=svc.hours,
+                throttle=svc.throttle,
+            )
+            reminded: set[tuple[RecipientRef, str]] = set()
+            for planned in intake.deliveries:
+                key = planned.notice.throttle_key
+                if key is not None and (planned.notice.recipient.ref, key) not in reminded:
+                    ref = planned.notice.recipient.ref
+                    reminded.add((ref, key))
+                    _, sent = state.get((ref, key), (None, 0))
+                    state[(ref, key)] = (now, sent + 1)
+                    await store.remind(ref, key, now)
+                batch.add(planned)
+            for missing in intake.unresolved:
+                batch.unresolved(missing)
     inserted = await store.add_deliveries(batch.rows)
     await store.add_inbox_items(batch.inbox)
     stage_in_app(svc, uow, batch.in_app, now)

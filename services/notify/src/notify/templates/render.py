@@ -18,7 +18,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+)
 from jinja2.sandbox import SandboxedEnvironment
 
 from notify.domain.digest import DigestGroup, count
@@ -89,11 +96,14 @@ class Renderer:
         self._env.filters.update(FILTERS)
         self._globals = {"sender": sender, "app_url": app_url.rstrip("/")}
         self._signature = sms_signature
+        self._compiled: dict[str, Template] = {}
         self.limits = limits or Limits()
 
     def _part(self, key: str, part: str, context: Mapping[str, Any]) -> str:
         try:
-            template = self._env.get_template(f"{key}.j2")
+            template = self._compiled.get(key)
+            if template is None:  # the environment's cache is an LRU under a lock: kept here once
+                template = self._compiled[key] = self._env.get_template(f"{key}.j2")
             text = template.render({**self._globals, **context, "part": part})
         except TemplateError as exc:
             raise RenderError(f"{key}/{part}: {type(exc).__name__}: {exc}") from exc
