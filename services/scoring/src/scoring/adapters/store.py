@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -980,8 +981,9 @@ class BatchStore(Store):
             return False
         connection = await (await self.session.connection()).get_raw_connection()
         columns = list(rows[0])
+        values = itemgetter(*columns)  # a tuple per row (every table copied has 2+ columns)
         await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            table.name, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
+            table.name, records=[values(r) for r in rows], columns=columns
         )
         return True
 
