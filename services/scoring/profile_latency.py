@@ -1,7 +1,7 @@
 """Where an event's time goes at a steady rate: the real runner in-process, each batch timed.
 
 Run: ``PYTHONPATH=. uv run --frozen python services/scoring/profile_latency.py [--rate 100]
-[--seconds 15] [--no-relay]`` (KAFKA_BOOTSTRAP_SERVERS, TEST_DATABASE_URL set). A fresh database
+[--seconds 15] [--no-relay] [--linger 0.05]`` (KAFKA_BOOTSTRAP_SERVERS, TEST_DATABASE_URL set). A fresh database
 and topics; the roster (a township, 20 deputies) first; then suggestions filed by those deputies
 at ``rate`` per second, as the end-to-end bench offers them. The consumer runs as the service
 runs it (the kit's runner, the outbox relay in the same process unless ``--no-relay``), with
@@ -107,10 +107,10 @@ async def _until(check: Callable[[], Awaitable[bool]], within: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def main(rate: float, seconds: float, relay: bool) -> None:
+async def main(rate: float, seconds: float, relay: bool, linger: float = 0.0) -> None:
     """Offer suggestions at ``rate`` for ``seconds``; print the latency and its split."""
     async with fresh_database() as url:
-        settings = settings_for(url, unique("lat") + ".")
+        settings = settings_for(url, unique("lat") + ".", relay_linger_seconds=linger)
         undo = _instrument()
         try:
             async with running_core(settings, relay=relay, consumers=True) as core:
@@ -163,7 +163,8 @@ async def main(rate: float, seconds: float, relay: bool) -> None:
     total = [committed[i] - t for i, t in sent.items()]
     waited = [fetched[i] - t for i, t in sent.items()]
     inside = [committed[i] - fetched[i] for i in sent]
-    print(f"{len(sent)} suggestions at {rate:.0f}/s, relay {'in process' if relay else 'off'}")
+    where = f"in process, linger {linger * 1000:.0f} ms" if relay else "off"
+    print(f"{len(sent)} suggestions at {rate:.0f}/s, relay {where}")
     for name, values in (
         ("published -> committed", total),
         ("  published -> fetched", waited),
@@ -190,5 +191,6 @@ if __name__ == "__main__":
     p.add_argument("--rate", type=float, default=100.0)
     p.add_argument("--seconds", type=float, default=15.0)
     p.add_argument("--no-relay", action="store_true")
+    p.add_argument("--linger", type=float, default=0.0, help="the relay's linger (s)")
     a = p.parse_args()
-    asyncio.run(main(a.rate, a.seconds, not a.no_relay))
+    asyncio.run(main(a.rate, a.seconds, not a.no_relay, a.linger))
