@@ -49,7 +49,7 @@ def _raw(e: Envelope[Any]) -> RawEnvelope:
     return RawEnvelope.model_validate(e.model_dump(mode="json"))
 
 
-async def main(count: int, size: int, profile: bool, out: str) -> None:
+async def main(count: int, size: int, profile: bool, out: str, explain: bool = False) -> None:
     """Feed the history in batches of ``size`` to a fresh database; print what it measured."""
     history = mixed_history(2026, count, towns=4, deputies=50, redeliveries=0.01)
     seen: set[str] = set()
@@ -74,9 +74,13 @@ async def main(count: int, size: int, profile: bool, out: str) -> None:
             spent: dict[str, float] = defaultdict(float)
             begun: list[float] = []
 
-            def before(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+            last_state: list[Any] = []
+
+            def before(_c: Any, _cur: Any, sql: str, params: Any, *_: Any) -> None:
                 statements[" ".join(sql.split())[:90]] += 1
                 begun.append(time.perf_counter())
+                if sql.lstrip().startswith("WITH towns AS"):
+                    last_state[:] = [sql, params]
 
             def after(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
                 spent[" ".join(sql.split())[:90]] += time.perf_counter() - begun.pop()
@@ -106,6 +110,14 @@ async def main(count: int, size: int, profile: bool, out: str) -> None:
                     for t in ("facts", "entries", "deputy_totals", "outbox", "parked")
                 }
             print(counted)
+            if explain and last_state:  # the last batch's read, planned with its values
+                async with service.runtime.engine.connect() as conn:
+                    raw: Any = (await conn.get_raw_connection()).driver_connection
+                    await raw.execute("SET plan_cache_mode = force_custom_plan")
+                    plan = await raw.fetch(
+                        "EXPLAIN (ANALYZE, BUFFERS) " + last_state[0], *last_state[1]
+                    )
+                    print("\n".join(r[0] for r in plan))
     batches = len(times)
     for sql, n in sorted(statements.items(), key=lambda x: -x[1]):
         print(f"{n / batches:6.2f} per batch {spent[sql] / batches * 1000:8.1f} ms  {sql}")
@@ -129,5 +141,6 @@ if __name__ == "__main__":
     p.add_argument("--size", type=int, default=2000)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--out", default="scoring.prof")
+    p.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the last batch's read")
     a = p.parse_args()
-    asyncio.run(main(a.events, a.size, a.profile, a.out))
+    asyncio.run(main(a.events, a.size, a.profile, a.out, a.explain))

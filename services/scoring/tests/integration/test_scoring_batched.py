@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from contracts.envelope import Envelope, RawEnvelope
 from kit.testing import count, fresh_database, wait_until
 from scoring.handlers.consume import GROUP, apply_events
+from scoring.testing import events as ev
 from scoring.testing.checks import check_ledgers, stored_state
-from scoring.testing.harness import caught_up, produce, running_app, running_core, settings_for
+from scoring.testing.harness import (
+    caught_up,
+    envelope,
+    produce,
+    running_app,
+    running_core,
+    settings_for,
+)
 from scoring.testing.history import mixed_history
 from scoring.wiring import Core
 
@@ -122,3 +131,42 @@ async def _changes_are_published(core: Core) -> None:
     async with core.runtime.engine.connect() as conn:
         kinds = {t for (t,) in await conn.execute(select(o.c.event_type).distinct())}
     assert {"scoring.score.changed", "scoring.grade.changed"} <= kinds
+
+
+async def test_a_batch_of_known_deputies_deeds_is_three_statements(
+    database_url: str, topic_prefix: str
+) -> None:
+    """The batch path's round trips: the locks, one read, the commit's write (issue 12)."""
+    town = f"{COUNTY}001"
+    people = [f"rt-{n}" for n in range(5)]
+    roster = [envelope(ev.township(town)), *(envelope(ev.deputy(d, town)) for d in people)]
+    day = date(2026, 6, 1)
+    warm = [envelope(ev.suggestion("warm", town, people[0], on=day))]
+    filed = [envelope(ev.suggestion(f"rt{n}", town, people[n % 5], on=day)) for n in range(10)]
+    replies = [envelope(ev.replied(f"rt{n}", town, (people[n % 5],), on=day)) for n in range(10)]
+    async with running_app(settings_for(database_url, topic_prefix), relay=False) as (app, _):
+        svc = app.services
+        for batch in (roster, warm):  # the roster, then the seed adopted for 2026
+            async with svc.uow() as uow:
+                await apply_events(svc, uow, [_raw(e) for e in batch])
+                await uow.commit()
+        statements: list[str] = []
+
+        def seen(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
+            statements.append(sql)
+
+        engine = app.runtime.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            for batch in (filed, replies):
+                statements.clear()
+                async with svc.uow() as uow:
+                    await apply_events(svc, uow, [_raw(e) for e in batch])
+                    await uow.commit()
+                assert len(statements) == 3, statements
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        e = svc.tables.entries
+        async with app.runtime.engine.connect() as conn:
+            subjects = list((await conn.execute(select(e.c.subject))).scalars())
+    assert sum(s.startswith("case:rt") for s in subjects) >= 20  # filed and replied: written

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -141,9 +142,7 @@ class Store:
         """
         if self.session.bind.dialect.name != "postgresql":
             return
-        digest = hashlib.sha1(f"scoring:{county}".encode()).digest()  # noqa: S324 (a lock key)
-        key = int.from_bytes(digest[:8], "big", signed=True)
-        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+        await self.session.execute(select(func.pg_advisory_xact_lock(lock_key(county))))
 
     # --- roster ------------------------------------------------------------------------------
 
@@ -439,6 +438,12 @@ class Store:
         return {r.deputy_id: r.name for r in rows}
 
 
+def lock_key(county: str) -> int:
+    """Return the advisory lock key of a county's ledgers."""
+    digest = hashlib.sha1(f"scoring:{county}".encode()).digest()  # noqa: S324 (a lock key)
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def _of_ledger(e: Table, key: tuple[str, int, int]) -> ColumnElement[bool]:
     """Rows of one ledger: equalities on the leading columns of every entries index."""
     county, year, version = key
@@ -447,7 +452,12 @@ def _of_ledger(e: Table, key: tuple[str, int, int]) -> ColumnElement[bool]:
 
 @dataclass
 class Roster:
-    """What a batch reads before it applies anything (``BatchStore.roster``)."""
+    """What a batch reads before it applies anything (``BatchStore.roster``).
+
+    On PostgreSQL the same statement also reads, across every active ledger of the counties,
+    what the derivation and the totals need (``derived``); elsewhere ``derived`` is None and
+    the caller reads those parts one statement each.
+    """
 
     last_parked_seq: int
     townships: dict[str, str]
@@ -456,37 +466,142 @@ class Roster:
     hours: dict[str, Decimal]
     versions: dict[str, int]
     rule_sets: list[RuleSetRow]
+    derived: Derived | None = None
 
 
-# One round trip for the batch's roster, state and rule sets: each part a JSON array (PostgreSQL).
-_ROSTER = text(
+@dataclass
+class Derived:
+    """The ledgers' part of a batch's read: per active ledger of the counties read."""
+
+    live: dict[Ledger, list[Entry]]
+    """Every entry of the batch's subjects (in every ledger: the caller keeps the active ones),
+    in the order written."""
+    voided: set[str]
+    """Those of the ``live`` entries voided in review."""
+    sums: dict[Ledger, dict[tuple[str, int, str], Decimal]]
+    """Points held per (deputy, year, rule) for the rules in ``capped`` (not filtered per ledger)."""
+    capped: frozenset[str]
+    """The rule ids the sums were read for."""
+    totals: dict[Ledger, dict[str, dict[str, Any]]]
+    """The stored totals rows of ``deputies`` (the people asked, the signatories, the deputies
+    of the live entries)."""
+    deputies: set[str]
+    best: dict[Ledger, Decimal | None]
+    """The best total stored per ledger."""
+    parked: int
+    """Events parked before the batch."""
+
+
+# One round trip for the batch's roster, state and rule sets, and, across every active ledger of
+# its counties, the capped sums (one lookup per ledger, rule and deputy, equalities on every
+# column of ix_entries_rule: an ``= ANY`` on its lower columns is a filter in a plain index
+# scan, so a join with the ledgers walked each ledger whole) and the stored totals of its
+# deputies; the entries of its
+# subjects (with their voided flag) in every ledger, by ``subject`` alone (ix_entries_subject
+# leads with it: no plan walks a ledger, statistics or not; the caller keeps the active
+# ledgers' rows): each part a JSON array (PostgreSQL).
+_STATE = text(
     """
+WITH towns AS (
+  SELECT code, county FROM townships WHERE code = ANY(:codes)
+), sig AS (
+  SELECT case_id, lead, co_signers FROM case_signers WHERE case_id = ANY(:cases)
+), everyone AS (
+  SELECT ARRAY(
+    SELECT unnest(CAST(:people AS varchar[]))
+    UNION SELECT lead FROM sig
+    UNION SELECT json_array_elements_text(co_signers) FROM sig) AS ids
+), ledgers AS (
+  SELECT r.county, r.year, r.version FROM rule_sets r
+  WHERE r.status = 'active'
+    AND (r.county = ANY(:counties) OR r.county IN (SELECT county FROM towns))
+), live AS (
+  SELECT e.seq, e.county, e.year, e.rule_set_version, e.entry_id, e.deputy_id, e.township,
+         e.period, e.occurred_on, e.rule_id, e.category, e.points, e.capped_from, e.subject,
+         e.source_event_id, e.source_event_type, e.compensates,
+         coalesce(s.status = 'voided', false) AS voided
+  FROM entries e
+  LEFT JOIN entry_status s ON s.entry_id = e.entry_id
+  WHERE e.subject = ANY(:subjects)
+)
 SELECT
   (SELECT max(seq) FROM parked) AS last_seq,
-  (SELECT json_agg(json_build_array(code, county)) FROM townships
-    WHERE code = ANY(:codes)) AS townships,
-  (SELECT json_agg(json_build_array(case_id, lead, co_signers)) FROM case_signers
-    WHERE case_id = ANY(:cases)) AS signers,
+  (SELECT count(*) FROM parked) AS parked,
+  (SELECT json_agg(json_build_array(code, county)) FROM towns) AS townships,
+  (SELECT json_agg(json_build_array(case_id, lead, co_signers)) FROM sig) AS signers,
   (SELECT json_agg(json_build_array(d.deputy_id, d.version)) FROM deputies d
-    WHERE d.deputy_id = ANY(:people) OR d.deputy_id IN (
-      SELECT s.lead FROM case_signers s WHERE s.case_id = ANY(:cases)
-      UNION ALL
-      SELECT json_array_elements_text(s.co_signers) FROM case_signers s
-      WHERE s.case_id = ANY(:cases))) AS deputies,
+    WHERE d.deputy_id = ANY(CAST((SELECT ids FROM everyone) AS varchar[]))) AS deputies,
+  (SELECT ids FROM everyone) AS everyone,
   (SELECT json_agg(json_build_array(activity_id, hours::text)) FROM activity_hours
     WHERE activity_id = ANY(:activities)) AS hours,
   (SELECT json_agg(json_build_array(subject, version)) FROM activity_versions
     WHERE split_part(subject, '/', 1) = ANY(:subjects)) AS versions,
   (SELECT json_agg(r ORDER BY r.county, r.year DESC, r.version DESC) FROM rule_sets r
     WHERE r.county = ANY(:counties)
-       OR r.county IN (SELECT t.county FROM townships t WHERE t.code = ANY(:codes))) AS rule_sets
+       OR r.county IN (SELECT county FROM towns)) AS rule_sets,
+  (SELECT json_agg(json_build_array(
+      county, year, rule_set_version, entry_id, deputy_id, township, period, occurred_on,
+      rule_id, category, points::text, capped_from::text, subject, source_event_id,
+      source_event_type, compensates, voided) ORDER BY seq) FROM live) AS live,
+  (SELECT json_agg(json_build_array(l.county, l.year, l.version, d.id, r.id, x.points::text))
+    FROM ledgers l
+    CROSS JOIN unnest(CAST(:capped AS varchar[])) AS r(id)
+    CROSS JOIN unnest(CAST((SELECT ids FROM everyone) AS varchar[])) AS d(id)
+    CROSS JOIN LATERAL (
+      SELECT sum(e.points) AS points FROM entries e
+      WHERE e.county = l.county AND e.year = l.year AND e.rule_set_version = l.version
+        AND e.rule_id = r.id AND e.deputy_id = d.id) x
+    WHERE x.points IS NOT NULL) AS sums,
+  (SELECT json_agg(json_build_array(d.county, d.year, d.rule_set_version, d.deputy_id,
+      d.township, d.total::text, d.confirmed_total::text, d.by_category, d.minimums, d.grade))
+    FROM ledgers l
+    CROSS JOIN (SELECT unnest(CAST((SELECT ids FROM everyone) AS varchar[]))
+                UNION SELECT deputy_id FROM live) AS p(id)
+    JOIN deputy_totals d
+      ON d.county = l.county AND d.year = l.year AND d.rule_set_version = l.version
+     AND d.deputy_id = p.id) AS totals,
+  (SELECT json_agg(json_build_array(l.county, l.year, l.version,
+      (SELECT max(d.total)::text FROM deputy_totals d
+        WHERE d.county = l.county AND d.year = l.year AND d.rule_set_version = l.version)))
+    FROM ledgers l) AS best
 """
 ).bindparams(
     *(
         bindparam(name, type_=ARRAY(String()))
-        for name in ("codes", "cases", "people", "activities", "subjects", "counties")
+        for name in ("codes", "cases", "people", "activities", "subjects", "counties", "capped")
     )
 )
+
+# The county locks in one order, and every statement of the transaction planned with its
+# parameters' values (see ``BatchStore.begin``): one round trip.
+_BEGIN = text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS mode,"
+    " (SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k) AS locks"
+)
+
+
+def _entry_of_json(v: list[Any]) -> tuple[Ledger, Entry, bool]:
+    """Return the ledger, entry and voided flag of a ``live`` element of ``_STATE``."""
+    (county, year, version, entry_id, deputy_id, township, period, occurred_on, rule_id,
+     category, points, capped_from, subject, source_id, source_type, compensates, voided) = v  # fmt: skip
+    entry = Entry(
+        entry_id=entry_id,
+        deputy_id=deputy_id,
+        township=township,
+        year=year,
+        period=period,
+        occurred_on=date.fromisoformat(occurred_on),
+        rule_id=rule_id,
+        rule_set_version=version,
+        category=Category(category),
+        points=Decimal(points),
+        subject=subject,
+        source_event_id=UUID(source_id),
+        source_event_type=source_type,
+        compensates=compensates,
+        capped_from=None if capped_from is None else Decimal(capped_from),
+    )
+    return Ledger(county, year, version), entry, bool(voided)
 
 
 def _rule_set_row(doc: dict[str, Any]) -> RuleSetRow:
@@ -503,21 +618,21 @@ def _rule_set_row(doc: dict[str, Any]) -> RuleSetRow:
 class BatchStore(Store):
     """The consumer's batch path: a handful of reads for a whole fetch, one write per table."""
 
-    async def plan_with_values(self) -> None:
-        """Plan every statement of this transaction with its parameters' values (PostgreSQL).
+    async def begin(self, counties: Iterable[str]) -> None:
+        """Take the county locks (in one order) and plan the transaction's statements with their
+        values: one statement on PostgreSQL (elsewhere, nothing to do).
 
-        The batch reads take one array parameter each (``= ANY($1)``). After five runs of a
-        prepared statement PostgreSQL may switch to its generic plan, which cannot hash the
-        array: each row is compared with every element. Measured on a 2,000-event batch: the
-        roster read 6–15 ms planned with its values, 110 ms generic; the live entries 17 ms
-        against 220–690 ms. Small batches too: their generic plans also walk tables that grow
-        (at 100 events/s after a 20,000-event backlog, published → visible p50 / p99 0.67 / 1.1 s
-        planned with values against 1.9 / 2.9 s with the cached plans below 200 events).
+        Plans with values: the batch reads take one array parameter each (``= ANY($1)``). After
+        five runs of a prepared statement PostgreSQL may switch to its generic plan, which
+        cannot hash the array: each row is compared with every element. Measured on a
+        2,000-event batch: the roster read 6–15 ms planned with its values, 110 ms generic; the
+        live entries 17 ms against 220–690 ms. Small batches too: their generic plans also walk
+        tables that grow (at 100 events/s after a 20,000-event backlog, published → visible p50
+        / p99 0.67 / 1.1 s planned with values against 1.9 / 2.9 s with the cached plans).
         """
         if self.session.bind.dialect.name == "postgresql":
-            await self.session.execute(
-                select(func.set_config("plan_cache_mode", "force_custom_plan", True))
-            )
+            keys = [lock_key(county) for county in sorted(set(counties))]
+            await self.session.execute(_BEGIN, {"keys": keys})
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -529,18 +644,22 @@ class BatchStore(Store):
         activities: Iterable[str],
         subjects: Iterable[str],
         counties: Iterable[str],
+        capped: Iterable[str] = (),
     ) -> Roster:
         """Return what a batch reads first: one statement on PostgreSQL, one per part elsewhere.
 
         The deputies read are ``people`` and every signatory of ``cases``; the rule sets those of
-        ``counties`` and of the counties of the townships ``codes``.
+        ``counties`` and of the counties of the townships ``codes``. On PostgreSQL the same
+        statement reads ``Roster.derived`` for the active ledgers of those counties: the entries
+        of ``subjects``, the sums of the rules ``capped`` and the totals of those deputies.
         """
         subjects = [s for s in set(subjects) if "/" not in s]
         if self.session.bind.dialect.name != "postgresql":
             return await self._roster_apart(codes, cases, people, activities, subjects, counties)
+        asked = frozenset(capped)
         found = (
             await self.session.execute(
-                _ROSTER,
+                _STATE,
                 {
                     "codes": list(set(codes)),
                     "cases": list(set(cases)),
@@ -548,9 +667,35 @@ class BatchStore(Store):
                     "activities": list(set(activities)),
                     "subjects": subjects,
                     "counties": list(set(counties)),
+                    "capped": sorted(asked),
                 },
             )
         ).one()
+        live: dict[Ledger, list[Entry]] = {}
+        voided: set[str] = set()
+        for v in found.live or ():
+            ledger, entry, is_voided = _entry_of_json(v)
+            live.setdefault(ledger, []).append(entry)
+            if is_voided:
+                voided.add(entry.entry_id)
+        sums: dict[Ledger, dict[tuple[str, int, str], Decimal]] = {}
+        for county, year, version, deputy_id, rule_id, points in found.sums or ():
+            ledger = Ledger(county, year, version)
+            sums.setdefault(ledger, {})[(deputy_id, year, rule_id)] = Decimal(points)
+        totals: dict[Ledger, dict[str, dict[str, Any]]] = {}
+        for county, year, version, deputy_id, town, total, confirmed, by, mins, grade in (
+            found.totals or ()
+        ):
+            totals.setdefault(Ledger(county, year, version), {})[deputy_id] = {
+                "deputy_id": deputy_id,
+                "township": town,
+                "total": total,
+                "confirmed_total": confirmed,
+                "by_category": by,
+                "minimums": mins,
+                "grade": grade,
+            }
+        deputies = set(found.everyone or ()) | {e.deputy_id for x in live.values() for e in x}
         return Roster(
             last_parked_seq=int(found.last_seq or 0),
             townships=dict(found.townships or ()),
@@ -559,6 +704,19 @@ class BatchStore(Store):
             hours={a: Decimal(h) for a, h in found.hours or ()},
             versions=dict(found.versions or ()),
             rule_sets=[_rule_set_row(doc) for doc in found.rule_sets or ()],
+            derived=Derived(
+                live=live,
+                voided=voided,
+                sums=sums,
+                capped=asked,
+                totals=totals,
+                deputies=deputies,
+                best={
+                    Ledger(c, y, v): None if b is None else Decimal(b)
+                    for c, y, v, b in found.best or ()
+                },
+                parked=int(found.parked or 0),
+            ),
         )
 
     async def live_across(
@@ -587,7 +745,7 @@ class BatchStore(Store):
         return found
 
     async def sums_across(
-        self, capped: dict[Ledger, set[str]], deputies: Iterable[str]
+        self, capped: Mapping[Ledger, AbstractSet[str]], deputies: Iterable[str]
     ) -> dict[Ledger, dict[tuple[str, int, str], Decimal]]:
         """Return per ledger, per (deputy, year, capped rule) the points held (one statement)."""
         e = self.t.entries
@@ -823,8 +981,9 @@ class BatchStore(Store):
             return False
         connection = await (await self.session.connection()).get_raw_connection()
         columns = list(rows[0])
+        values = itemgetter(*columns)  # a tuple per row (every table copied has 2+ columns)
         await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            table.name, records=[tuple(r[c] for c in columns) for r in rows], columns=columns
+            table.name, records=[values(r) for r in rows], columns=columns
         )
         return True
 

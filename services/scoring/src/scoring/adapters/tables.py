@@ -118,7 +118,7 @@ def define_tables(metadata: MetaData) -> Tables:
             name="uq_entries_rule_event_deputy",
         ),
         Index("ix_entries_deputy", "county", "year", "rule_set_version", "deputy_id"),
-        Index("ix_entries_subject", "county", "year", "rule_set_version", "subject"),
+        Index("ix_entries_subject", "subject", "county", "year", "rule_set_version"),
         Index("ix_entries_rule", "county", "year", "rule_set_version", "rule_id", "deputy_id"),
     )
     entry_status = Table(

@@ -41,27 +41,30 @@ async def apply_events(
     """
     await uow.flush()  # rows an earlier call queued are read by this one (nothing queued: no-op)
     store = BatchStore(uow.session, svc.tables)
-    await store.plan_with_values()  # every batch: see BatchStore.plan_with_values
     payloads = parsed if parsed is not None else [None] * len(envelopes)
     facts = [fact_of(e, p) for e, p in zip(envelopes, payloads, strict=True)]
-    snapshot, rules = await load(svc, store, facts)
-    intake = Intake(snapshot, dry=True)
+    loaded = await load(svc, store, facts)
+    intake = Intake(loaded.snapshot, dry=True)
     for envelope, fact in zip(envelopes, facts, strict=True):
         intake.apply(envelope, fact)
     if intake.years:
         for need in intake.years:
             await ensure_year(svc, uow, need.county, need.year, need.cause)
             svc.metrics.years_adopted.inc()
-        snapshot, rules = await load(svc, store, facts)
-        intake = Intake(snapshot)
+        loaded = await load(svc, store, facts, again=True)
+        intake = Intake(loaded.snapshot)
         for envelope, fact in zip(envelopes, facts, strict=True):
             intake.apply(envelope, fact)
     await write(svc, uow, store, intake)
-    await advance_totals(svc, uow, store, intake.written, rules)
+    await advance_totals(svc, uow, store, intake.written, loaded.rules, loaded.totals)
     svc.metrics.batch_events.observe(len(envelopes))
     if intake.parking_moved:
-        await uow.flush()  # the parked rows queued by ``write`` are counted
-        svc.metrics.parked.set(await store.parked_count())
+        if loaded.parked is None:
+            await uow.flush()  # the parked rows queued by ``write`` are counted
+            svc.metrics.parked.set(await store.parked_count())
+        else:  # counted before the batch, moved by it
+            now = loaded.parked - len(intake.unparked) + len(intake.still_parked())
+            svc.metrics.parked.set(now)
 
 
 async def apply_event(svc: Services, uow: UnitOfWork, envelope: RawEnvelope) -> None:

@@ -14,6 +14,7 @@ from kit.service.context import CallerBase, HandlerContext, new_id
 from kit.uow import UnitOfWork
 from scoring.adapters.store import RuleSetRow, Store
 from scoring.adapters.tables import Tables
+from scoring.domain.clauses import clauses
 from scoring.domain.documents import parse_rule_set
 from scoring.domain.rules import RuleSet
 from scoring.metrics import ScoringMetrics
@@ -29,6 +30,7 @@ class Services(HandlerContext):
     metrics: ScoringMetrics
     contest_days: int = 30
     _parsed: dict[tuple[str, int, int], RuleSet] = field(default_factory=dict)
+    _capped: dict[tuple[str, int, int], frozenset[str]] = field(default_factory=dict)
 
     def store(self, uow: UnitOfWork) -> Store:
         """Return the store over a unit of work's session."""
@@ -42,7 +44,23 @@ class Services(HandlerContext):
             parsed = parse_rule_set(row.document)
             found = parsed.model_copy(update={"version": row.version})
             self._parsed[key] = found
+            self._capped[key] = frozenset(
+                c.id for c in clauses(found).values() if c.cap_per_year is not None
+            )
         return found
+
+    def capped(self, rules: RuleSet) -> frozenset[str]:
+        """Return the ids of a stored rule set's rules with a yearly cap (parsed with it)."""
+        key = (rules.county, rules.year, rules.version)
+        found = self._capped.get(key)
+        if found is None:
+            found = frozenset(c.id for c in clauses(rules).values() if c.cap_per_year is not None)
+        return found
+
+    def capped_known(self) -> frozenset[str]:
+        """Return every capped rule id of the rule sets parsed so far (a batch reads their sums
+        with its roster; a rule set parsed by the batch itself adds a read)."""
+        return frozenset().union(*self._capped.values())
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from contracts.envelope import Envelope, RawEnvelope
@@ -20,7 +22,7 @@ from kit.events import event
 from kit.tracing import current_traceparent
 from kit.uow import UnitOfWork
 from scoring.adapters.store import BatchStore, Ledger, entry_row
-from scoring.domain import clauses as cl, facts as f
+from scoring.domain import facts as f
 from scoring.domain.entries import Entry
 from scoring.domain.intake import (
     Intake,
@@ -43,7 +45,17 @@ COPY_FROM = 200
 """From this many facts a batch's facts and entries go by ``COPY`` (measured: faster than in the
 commit's one statement for backlog fetches); below, in that statement (one round trip less)."""
 
-__all__ = ["SOURCE", "deed_day", "load", "named_deputies", "stage_entries", "subject_of", "write"]
+__all__ = [
+    "SOURCE",
+    "Loaded",
+    "TotalsRead",
+    "deed_day",
+    "load",
+    "named_deputies",
+    "stage_entries",
+    "subject_of",
+    "write",
+]
 
 
 def stage_entries(
@@ -90,20 +102,47 @@ async def _parked(
     return released
 
 
+@dataclass
+class Loaded:
+    """What ``load`` read: the intake's snapshot, the active rule sets and the totals part."""
+
+    snapshot: Snapshot
+    rules: dict[LedgerKey, RuleSet]
+    totals: TotalsRead | None
+    """The stored totals, read with the roster (PostgreSQL); None: ``advance_totals`` reads."""
+    parked: int | None
+    """Events parked before the batch (PostgreSQL), for the gauge."""
+
+
+@dataclass(frozen=True)
+class TotalsRead:
+    """The totals rows of ``deputies`` in every active ledger, the best totals, and which of
+    the live entries read (``entries``) are voided."""
+
+    rows: dict[Ledger, dict[str, dict[str, Any]]]
+    deputies: set[str]
+    best: dict[Ledger, Decimal | None]
+    entries: set[str]
+    voided: set[str]
+
+
 async def load(
-    svc: Services, store: BatchStore, facts: Sequence[f.Fact | None]
-) -> tuple[Snapshot, dict[LedgerKey, RuleSet]]:
+    svc: Services, store: BatchStore, facts: Sequence[f.Fact | None], *, again: bool = False
+) -> Loaded:
     """Load what applying the facts (and the parked events they release) reads.
 
-    Three round trips on PostgreSQL whatever the batch: the county locks, then the roster,
-    state and rule sets in one statement, then the live entries and capped sums of every active
-    ledger in one statement each (the parked events a roster event releases add one or two).
+    Two round trips on PostgreSQL whatever the batch: the county locks (with the plan mode),
+    then one statement for the roster, state, rule sets and, across every active ledger at
+    once, the live entries, capped sums and totals (the parked events a roster event releases
+    add one or two; a rule set first parsed in this batch, its sums). ``again``: the locks are
+    held already (a second load in the same transaction).
     """
     snapshot = Snapshot()
     # The county locks first (a township code starts with its county's): what another instance
     # commits meanwhile (a roster event, a release, an activation) is read, never half-missed.
     locked = {x.township[:6] for x in facts if x is not None}
-    await store.lock_counties(locked)
+    if not again:
+        await store.begin(locked)
     every = [*facts, *await _parked(store, facts, snapshot)]
     known = [x for x in every if x is not None]
     more = {x.township[:6] for x in known} - locked
@@ -115,9 +154,10 @@ async def load(
     cases = {s.removeprefix("case:") for s in subjects if s.startswith("case:")}
     activities = {a for x in known if isinstance(a := getattr(x, "activity_id", None), str)}
     named = {x.county for x in known if isinstance(x, f.TownshipKnown)}
+    asked = svc.capped_known()
     while True:
         read = await store.roster(
-            {x.township for x in known}, cases, people, activities, subjects, locked | named
+            {x.township for x in known}, cases, people, activities, subjects, locked | named, asked
         )
         counties = set(read.townships.values()) | named
         if counties <= locked:
@@ -144,12 +184,20 @@ async def load(
             snapshot.active[row.county].append(ruleset)
             rules[(row.county, row.year, row.version)] = ruleset
     ledgers = [Ledger(*key) for key in rules]
-    written = await store.live_across(ledgers, subjects)
-    capped = {
-        Ledger(*key): {c.id for c in cl.clauses(ruleset).values() if c.cap_per_year is not None}
-        for key, ruleset in rules.items()
-    }
-    sums = await store.sums_across(capped, people)
+    capped = {Ledger(*key): svc.capped(ruleset) for key, ruleset in rules.items()}
+    derived = read.derived
+    if derived is None:  # not PostgreSQL: a statement each
+        written = await store.live_across(ledgers, subjects)
+        sums = await store.sums_across(capped, people)
+    else:
+        written = {x: derived.live.get(x, []) for x in ledgers}
+        sums = {
+            x: {k: v for k, v in derived.sums.get(x, {}).items() if k[2] in capped[x]}
+            for x in ledgers
+        }
+        unasked = {x: ids for x, ids in capped.items() if not ids <= derived.capped}
+        if unasked:  # a rule set parsed by this batch: its sums were not asked for
+            sums.update(await store.sums_across(unasked, people))
     for ledger in ledgers:
         key = (ledger.county, ledger.year, ledger.version)
         live: dict[str, list[Entry]] = {}
@@ -159,7 +207,16 @@ async def load(
                 live.setdefault(e.subject, []).append(e)
         snapshot.live[key] = live
         snapshot.sums[key] = sums[ledger]
-    return snapshot, rules
+    if derived is None:
+        return Loaded(snapshot, rules, None, None)
+    totals = TotalsRead(
+        rows=derived.totals,
+        deputies=derived.deputies,
+        best=derived.best,
+        entries={e.entry_id for x in derived.live.values() for e in x},
+        voided=derived.voided,
+    )
+    return Loaded(snapshot, rules, totals, derived.parked)
 
 
 def _json(envelope: RawEnvelope) -> Any:

@@ -31,14 +31,18 @@ from scoring.domain.rules import RuleSet
 from scoring.domain.totals import DeputyTotals, advance, tally
 from scoring.events import grade_changed_fields, score_changed_fields
 from scoring.handlers.context import Services
-from scoring.handlers.ledgers import SOURCE
+from scoring.handlers.ledgers import SOURCE, TotalsRead
 
 KEYS = ("county", "year", "rule_set_version", "deputy_id")
 CENT = Decimal("0.01")
 
 
 def _totals_of(row: Row[Any]) -> DeputyTotals:
-    m = row._mapping
+    return totals_from(dict(row._mapping))
+
+
+def totals_from(m: Mapping[str, Any]) -> DeputyTotals:
+    """Return the totals of a stored row (its columns by name)."""
     return DeputyTotals(
         deputy_id=m["deputy_id"],
         township=m["township"],
@@ -154,18 +158,35 @@ async def advance_totals(
     store: BatchStore,
     written: Sequence[Written],
     rules: Mapping[LedgerKey, RuleSet],
+    read: TotalsRead | None = None,
 ) -> None:
-    """Advance the totals of every deputy a batch wrote entries for; stage what changed."""
+    """Advance the totals of every deputy a batch wrote entries for; stage what changed.
+
+    ``read``: what the batch's load read already (the stored rows, the best totals, the voided
+    flags of the live entries); what it does not cover is read here.
+    """
     traceparent = current_traceparent()  # read once for the batch's events
     by_ledger: dict[LedgerKey, dict[str, list[Written]]] = defaultdict(lambda: defaultdict(list))
     for w in written:
         by_ledger[w.ledger][w.entry.deputy_id].append(w)
     compensated = {w.entry.compensates for w in written if w.entry.compensates is not None}
-    voided = await store.voided(compensated)
+    if read is None:
+        voided = await store.voided(compensated)
+    else:  # an entry written by this batch and reversed in it has no status read yet
+        voided = (compensated & read.voided) | await store.voided(compensated - read.entries)
     for key, people in by_ledger.items():
         ledger, ruleset = Ledger(*key), rules[key]
-        before = await stored_totals(store, ledger, people)
-        best = await _best(store, ledger) if ruleset.grading.normalise_to_100 else None
+        if read is not None and people.keys() <= read.deputies:
+            rows = read.rows.get(ledger, {})
+            before = {d: totals_from(rows[d]) for d in people if d in rows}
+        else:
+            before = await stored_totals(store, ledger, people)
+        best = None
+        if ruleset.grading.normalise_to_100:
+            if read is not None and ledger in read.best:
+                best = read.best[ledger]
+            else:
+                best = await _best(store, ledger)
         after: dict[str, DeputyTotals] = {}
         for deputy_id, lines in people.items():
             entries = [w.entry for w in lines]
