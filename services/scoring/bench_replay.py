@@ -111,12 +111,16 @@ async def drop_topics(prefix: str) -> None:
         await admin.close()
 
 
-async def main(count: int, keep: bool, reuse: str | None, profile: str | None) -> None:
+async def main(
+    count: int, keep: bool, reuse: str | None, profile: str | None, *, produce_only: bool = False
+) -> None:
     """Produce the backlog (or reuse kept topics), replay it in a process of its own, print its summary."""
     prefix = reuse or unique("bench-replay") + "."
-    produced = await fill(prefix, count) if reuse is None else 0
-    if keep or reuse:
+    if keep or reuse or produce_only:
         print(f"topics kept: --topics {prefix}", flush=True)
+    produced = await fill(prefix, count) if reuse is None else 0
+    if produce_only:
+        return
     try:
         async with fresh_database() as url:
             settings = settings_for(url, prefix)
@@ -162,10 +166,13 @@ def arguments() -> argparse.Namespace:
     p.add_argument("events", type=int, nargs="?", default=200_000, help="events to generate")
     p.add_argument("--keep", action="store_true", help="keep the topics (prints their prefix)")
     p.add_argument("--topics", metavar="PREFIX", help="replay kept topics instead of producing")
+    p.add_argument(
+        "--produce-only", action="store_true", help="produce and keep the topics, no replay"
+    )
     p.add_argument("--profile", metavar="FILE", help="run the replay under py-spy record (SVG)")
     return p.parse_args()
 
 
 if __name__ == "__main__":
     a = arguments()
-    asyncio.run(main(a.events, a.keep, a.topics, a.profile))
+    asyncio.run(main(a.events, a.keep, a.topics, a.profile, produce_only=a.produce_only))

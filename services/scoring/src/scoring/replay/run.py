@@ -211,14 +211,12 @@ async def replay(
                     await d.build(fresh)
             swapped = {}
             if everything and engine.dialect.name == "postgresql":
-                for d in derived:
-                    if d.swap:
-                        started = progress.elapsed()
-                        swapped[d.table] = await fresh.index(d.table)
-                        progress.say(
-                            f"replay: build: {d.table} indexed in "
-                            f"{progress.elapsed() - started:.1f} s"
-                        )
+                for table in [d.table for d in derived if d.swap] + ["inbox"]:
+                    started = progress.elapsed()
+                    swapped[table] = await fresh.index(table)
+                    progress.say(
+                        f"replay: build: {table} indexed in {progress.elapsed() - started:.1f} s"
+                    )
             ledgers = sorted(k for k in fold.ledgers if everything or k[1] == year)
             adopted = [r for r in fold.adopted if everything or r.year == year]
             progress.enter("switch")
