@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import sys
 import time
 
@@ -141,6 +142,7 @@ async def main(
                 flush=True,
             )
             started = time.perf_counter()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             command = [sys.executable, "-m", "scoring", "replay", "--all"]
             if profile is not None:
                 spy = ["py-spy", "record", "--subprocesses", "--rate", "50", "-o", profile, "--"]
@@ -149,11 +151,14 @@ async def main(
             if await process.wait():
                 raise SystemExit(f"replay failed with status {process.returncode}")
             elapsed = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
             print(
                 f"{produced:,} records replayed in {elapsed:.1f} s wall "
                 f"({produced / elapsed:,.0f} records/s, process start included); "
                 f"raw aiokafka read them at {raw / raw_seconds:,.0f} records/s: "
-                f"replay / raw = {(produced / elapsed) / (raw / raw_seconds):.2f}"
+                f"replay / raw = {(produced / elapsed) / (raw / raw_seconds):.2f}; "
+                f"the replay process used {cpu:.1f} s CPU ({produced / cpu:,.0f} records/CPU s)"
             )
     finally:
         if not (keep or reuse):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -85,6 +86,8 @@ class Outcome:
     seconds: float
     rss_mb: float
     offsets_committed: bool
+    cpu_seconds: float = 0.0
+    """CPU time of the replay's process (user + system): what a loaded machine does not inflate."""
     live_moved: tuple[int, int] = (0, 0)
     """Subjects' live entries moved out of memory and back (per ledger)."""
     notes: list[str] = field(default_factory=list)
@@ -140,6 +143,7 @@ async def replay(
     window: int = WINDOW,
 ) -> Outcome:
     """Rebuild from the topics and switch over; raise ``ReplayRefusedError`` when it must not."""
+    cpu_started = time.process_time()
     metrics = metrics or make_replay_metrics(registry or CollectorRegistry())
     servers = settings.kafka_bootstrap_servers
     group_id = settings.consumer_group_id(GROUP)
@@ -277,6 +281,7 @@ async def replay(
             adopted=[(r.county, r.year) for r in adopted],
             seconds=progress.elapsed(),
             rss_mb=rss_mb(),
+            cpu_seconds=time.process_time() - cpu_started,
             offsets_committed=committed_now,
             live_moved=(spill.moved_out, spill.moved_in),
             notes=notes,
@@ -293,6 +298,7 @@ def summary(outcome: Outcome) -> str:
     rate = r.records / outcome.seconds if outcome.seconds else 0.0
     lines = [
         f"replay: {r.records:,} records in {outcome.seconds:.1f} s ({rate:,.0f}/s), "
+        f"{outcome.cpu_seconds:.1f} s CPU ({r.records / max(outcome.cpu_seconds, 1e-9):,.0f}/CPU s), "
         f"peak RSS {outcome.rss_mb:.0f} MB",
         f"  applied {c.applied:,}, duplicates {c.duplicates:,}, other types {r.skipped:,}, "
         f"invalid {r.invalid:,}, not covered {c.not_covered:,}, still parked {c.parked:,}",
