@@ -53,9 +53,9 @@ def long_lived() -> Iterator[None]:
     """Keep the cyclic garbage collector off the fold's state while it grows (``settled`` calls).
 
     The fold holds hundreds of thousands of long-lived objects (inbox ids, versions, live
-    entries); the collector's automatic runs scanned them over and over (about a third of the
-    fold's CPU under a profiler). Inside, it runs only when ``settled`` says so: young objects
-    only, survivors frozen (never scanned again; refcounting still frees them).
+    entries); the collector's automatic runs scanned them over and over (~13 % of the replay's
+    CPU at 200,000 events). Inside, it runs only when ``settled`` says so: young objects only,
+    survivors frozen (never scanned again; refcounting still frees them).
     """
     was = gc.isenabled()
     gc.disable()
