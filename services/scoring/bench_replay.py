@@ -1,18 +1,22 @@
 """Replay throughput: a generated backlog on fresh topics, rebuilt by ``python -m scoring replay --all``.
 
-Run: ``.venv/bin/python services/scoring/bench_replay.py [events] [--keep]`` (KAFKA_BOOTSTRAP_SERVERS
-and TEST_DATABASE_URL set). Generates a county's year of mixed deputies and cases events (20
+Run: ``.venv/bin/python services/scoring/bench_replay.py [events] [--keep] [--topics PREFIX]``
+(KAFKA_BOOTSTRAP_SERVERS and TEST_DATABASE_URL set; ``--help`` lists the options). Generates a county's year of mixed deputies and cases events (20
 townships of 30 deputies; activities, corrections, cancellations, suggestions, replies, 重点督办,
 feedback, closings; 3 % redelivered) onto a fresh topic prefix (6 partitions each), migrates a
 fresh database, then runs the replay command as its own process (its progress lines go to stderr,
-its summary with time, events/s and peak RSS to stdout) and deletes the topics unless ``--keep``.
+its summary with time, events/s and peak RSS to stdout) and deletes the topics unless ``--keep``
+(which prints their prefix). ``--topics PREFIX`` replays topics kept by an earlier run instead of
+producing new ones (and keeps them); ``--profile FILE`` runs the replay under ``py-spy record``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import random
+import resource
 import sys
 import time
 
@@ -108,10 +112,16 @@ async def drop_topics(prefix: str) -> None:
         await admin.close()
 
 
-async def main(count: int, keep: bool) -> None:
-    """Produce the backlog, replay it in a process of its own, print its summary."""
-    prefix = unique("bench-replay") + "."
-    produced = await fill(prefix, count)
+async def main(
+    count: int, keep: bool, reuse: str | None, profile: str | None, *, produce_only: bool = False
+) -> None:
+    """Produce the backlog (or reuse kept topics), replay it in a process of its own, print its summary."""
+    prefix = reuse or unique("bench-replay") + "."
+    if keep or reuse or produce_only:
+        print(f"topics kept: --topics {prefix}", flush=True)
+    produced = await fill(prefix, count) if reuse is None else 0
+    if produce_only:
+        return
     try:
         async with fresh_database() as url:
             settings = settings_for(url, prefix)
@@ -125,28 +135,49 @@ async def main(count: int, keep: bool) -> None:
                 "LOG_FORMAT": "text",
             }
             raw, raw_seconds = await raw_read(prefix)
+            produced = produced or raw
             print(
                 f"raw aiokafka: {raw:,} records in {raw_seconds:.1f} s "
                 f"({raw / raw_seconds:,.0f} records/s)",
                 flush=True,
             )
             started = time.perf_counter()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             command = [sys.executable, "-m", "scoring", "replay", "--all"]
+            if profile is not None:
+                spy = ["py-spy", "record", "--subprocesses", "--rate", "50", "-o", profile, "--"]
+                command = [*spy, *command]
             process = await asyncio.create_subprocess_exec(*command, env=env)
             if await process.wait():
                 raise SystemExit(f"replay failed with status {process.returncode}")
             elapsed = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
             print(
                 f"{produced:,} records replayed in {elapsed:.1f} s wall "
                 f"({produced / elapsed:,.0f} records/s, process start included); "
                 f"raw aiokafka read them at {raw / raw_seconds:,.0f} records/s: "
-                f"replay / raw = {(produced / elapsed) / (raw / raw_seconds):.2f}"
+                f"replay / raw = {(produced / elapsed) / (raw / raw_seconds):.2f}; "
+                f"the replay process used {cpu:.1f} s CPU ({produced / cpu:,.0f} records/CPU s)"
             )
     finally:
-        if not keep:
+        if not (keep or reuse):
             await drop_topics(prefix)
 
 
+def arguments() -> argparse.Namespace:
+    """Return the bench's command-line arguments."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("events", type=int, nargs="?", default=200_000, help="events to generate")
+    p.add_argument("--keep", action="store_true", help="keep the topics (prints their prefix)")
+    p.add_argument("--topics", metavar="PREFIX", help="replay kept topics instead of producing")
+    p.add_argument(
+        "--produce-only", action="store_true", help="produce and keep the topics, no replay"
+    )
+    p.add_argument("--profile", metavar="FILE", help="run the replay under py-spy record (SVG)")
+    return p.parse_args()
+
+
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    asyncio.run(main(int(args[0]) if args else 200_000, "--keep" in sys.argv))
+    a = arguments()
+    asyncio.run(main(a.events, a.keep, a.topics, a.profile, produce_only=a.produce_only))

@@ -104,16 +104,23 @@ async def _snapshot(settings: ScoringSettings) -> dict[str, Any]:
                 )
             )
             out["inbox"] = {r.event_id for r in inbox}
+            others = await conn.execute(
+                select(schema.metadata.tables["inbox"]).where(
+                    schema.metadata.tables["inbox"].c.consumer != GROUP
+                )
+            )
+            out["inbox_others"] = sorted(others.tuples().all())
             status = await conn.execute(select(t.entry_status.c.entry_id, t.entry_status.c.status))
             out["status"] = dict(status.tuples().all())
             if conn.dialect.name == "postgresql":  # what a swapped-in table must have again
                 catalog = await conn.execute(
                     text(
                         "SELECT tablename, indexname, indexdef FROM pg_indexes "
-                        "WHERE tablename IN ('facts', 'entries') UNION ALL "
+                        "WHERE tablename IN ('facts', 'entries', 'inbox') UNION ALL "
                         "SELECT table_name, column_name, "
                         "concat(column_default, ' ', is_nullable, ' ', data_type) "
-                        "FROM information_schema.columns WHERE table_name IN ('facts', 'entries')"
+                        "FROM information_schema.columns "
+                        "WHERE table_name IN ('facts', 'entries', 'inbox')"
                     )
                 )
                 out["catalog"] = sorted(catalog.tuples().all())
@@ -235,6 +242,28 @@ async def _review(settings: ScoringSettings, statuses: dict[str, str]) -> None:
         await engine.dispose()
 
 
+async def _other_consumer(settings: ScoringSettings, event_ids: list[str]) -> None:
+    """Give the inbox rows of another consumer (a replay keeps them)."""
+    inbox = make_schema().metadata.tables["inbox"]
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                inbox.insert(),
+                [
+                    {
+                        "consumer": "scoring.other",
+                        "event_id": x,
+                        "event_type": "deputies.activity.logged",
+                        "processed_at": utcnow(),
+                    }
+                    for x in event_ids
+                ],
+            )
+    finally:
+        await engine.dispose()
+
+
 async def test_the_replay_equals_the_consumer_and_the_consumer_goes_on_after_it(
     database_url: str, topic_prefix: str
 ) -> None:
@@ -266,6 +295,8 @@ async def test_the_replay_equals_the_consumer_and_the_consumer_goes_on_after_it(
     }
     await _review(settings, reviewed)
     retired = await _retired(settings, copy=7)  # a retired version's rows: kept as they were
+    others = [str(e.id) for e in history[:5]]
+    await _other_consumer(settings, others)
 
     # A short window: the live entries of most subjects leave memory and come back for a
     # correction, cancellation or quality marker (what a year-long replay does to stay bounded).
@@ -291,6 +322,7 @@ async def test_the_replay_equals_the_consumer_and_the_consumer_goes_on_after_it(
     assert len(retired) == 7
     assert await _retired(settings) == retired
     assert {str(e.id) for e in history} <= after["inbox"]
+    assert sorted(r[1] for r in after["inbox_others"] if r[0] == "scoring.other") == sorted(others)
     core = wire(settings, registry=CollectorRegistry())
     try:  # the deputy totals the replay counted equal the cards of the rebuilt ledgers
         assert await check_ledgers(core.services, COUNTY) > 0

@@ -13,10 +13,15 @@ import pickle
 import sqlite3
 import tempfile
 from collections.abc import Iterable
+from dataclasses import fields
+from operator import attrgetter
 from pathlib import Path
 
 from scoring.domain.entries import Entry
 from scoring.domain.intake import LedgerKey
+
+_FIELDS = attrgetter(*(f.name for f in fields(Entry)))
+"""An entry's values as a plain tuple (a slotted dataclass pickles field by field in Python)."""
 
 
 def _key(ledger: LedgerKey) -> str:
@@ -46,7 +51,10 @@ class Spill:
 
     def put(self, rows: Iterable[tuple[str, LedgerKey, list[Entry]]]) -> None:
         """Store the live entries of subjects leaving memory."""
-        records = [(s, _key(k), pickle.dumps(e, pickle.HIGHEST_PROTOCOL)) for s, k, e in rows]
+        records = [
+            (s, _key(k), pickle.dumps([_FIELDS(x) for x in e], pickle.HIGHEST_PROTOCOL))
+            for s, k, e in rows
+        ]
         self._db.executemany("INSERT OR REPLACE INTO live VALUES (?, ?, ?)", records)
         self.moved_out += len(records)
 
@@ -59,7 +67,10 @@ class Spill:
             return []
         self._db.execute("DELETE FROM live WHERE subject = ?", (subject,))
         self.moved_in += len(found)
-        return [(_ledger(k), pickle.loads(blob)) for k, blob in found]  # noqa: S301 (written by this process)
+        return [
+            (_ledger(k), [Entry(*values) for values in pickle.loads(blob)])  # noqa: S301 (written by this process)
+            for k, blob in found
+        ]
 
     def close(self) -> None:
         """Remove the file."""

@@ -93,7 +93,9 @@ async def _swap(
         ).where(not_(and_(true(), *keep(live))))
         await conn.execute(insert(copy).from_select([*columns, "seq"], kept))
     name, fresh_name = live.name, copy.name
-    sequence = await conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'seq')"), {"t": name})
+    sequence = None
+    if "seq" in live.c:
+        sequence = await conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'seq')"), {"t": name})
     if sequence is not None:
         await conn.execute(text(f'ALTER SEQUENCE {sequence} OWNED BY "{fresh_name}".seq'))
     await conn.execute(text(f'DROP TABLE "{name}"'))
@@ -154,15 +156,29 @@ async def switch(
         if adopted:
             await conn.execute(insert(rule_sets), [dict(r.__dict__) for r in adopted])
         if inbox is not None:
-            copy = fresh.fresh(inbox.name)
-            dialect_insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-            columns = [c.name for c in inbox.c]
-            statement = (
-                dialect_insert(inbox)
-                # WHERE true: SQLite cannot parse INSERT … SELECT … ON CONFLICT without a WHERE
-                .from_select(columns, select(*(copy.c[c] for c in columns)).where(true()))
-                .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-            )
             started = time.monotonic()
-            await conn.execute(statement)
+            await _inbox(conn, inbox, fresh.fresh(inbox.name), swapped.get(inbox.name))
             say(f"replay: switch: {inbox.name} in {time.monotonic() - started:.1f} s")
+
+
+async def _inbox(
+    conn: AsyncConnection, inbox: Table, copy: Table, renamed: Sequence[Renamed] | None
+) -> None:
+    """Add the replay's event ids to the inbox, keeping every row it has (other consumers' too).
+
+    Swapped (``renamed``: the fresh copy has the inbox's key already): the live rows go into the
+    copy, which takes the inbox's place, so the time grows with the rows kept, not with the
+    events replayed. Otherwise the fresh rows go into the live inbox.
+    """
+    postgres = conn.dialect.name == "postgresql"
+    columns = [c.name for c in inbox.c]
+    source, target = (inbox, copy) if renamed is not None else (copy, inbox)
+    statement = (
+        (pg_insert if postgres else sqlite_insert)(target)
+        # WHERE true: SQLite cannot parse INSERT … SELECT … ON CONFLICT without a WHERE
+        .from_select(columns, select(*(source.c[c] for c in columns)).where(true()))
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    )
+    await conn.execute(statement)
+    if renamed is not None:
+        await _swap(conn, inbox, copy, renamed, None)
