@@ -14,7 +14,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
-from sqlalchemy import Column, Float, Integer, String, Table, insert
+from sqlalchemy import Column, Float, Integer, String, Table
 
 from bench.progress import Progress
 from bench.workload import TIMED_FROM, envelope, sequence
@@ -203,7 +203,7 @@ async def run(n: int, rate: int, seconds: int) -> dict[str, Any]:
                 latency = time.time() - delivery.envelope.time.timestamp()
                 latencies.append(latency)
             rows.append({"event_id": str(delivery.envelope.id), "seq": seq, "latency": latency})
-        await uow.session.execute(insert(effects), rows)
+        uow.add_all(effects, rows)  # queued: one statement at commit, as the services write
 
     async with fresh_database() as url:
         settings = ServiceSettings.for_service(
