@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Annotated, Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
@@ -54,10 +55,9 @@ from kit.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 FETCH_WAIT_MS = 10
-"""How long a fetch waits for records, and FastStream's pause after an empty one (it sleeps the
-same again): at 100 ms an event arriving at an idle consumer waited up to ~200 ms before its
-batch began (measured in-process at 100 events/s: publish → handler p99 726 ms at 100, 158 ms at
-10); an idle subscriber polls the fetcher's buffer ~50 times a second, no broker round trip."""
+"""FastStream's own batch loop: how long a fetch waits for records, and its pause after an empty
+one (it sleeps the same again). Kept for reference; the runner replaces that loop's fetch with
+``_poll`` (see ``ServiceSettings.consumer_poll_ms``), which never pauses."""
 
 
 class PermanentError(Exception):
@@ -274,7 +274,7 @@ class ConsumerRunner:
             group_id=self.settings.consumer_group_id(self._group),
             batch=True,
             max_records=self.settings.consumer_max_records,
-            batch_timeout_ms=FETCH_WAIT_MS,
+            batch_timeout_ms=self.settings.consumer_poll_ms,
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
             auto_offset_reset="earliest",
@@ -299,7 +299,21 @@ class ConsumerRunner:
         }
         consume.__name__ = consume.__qualname__ = "consume_" + self._group.replace(".", "_")
         subscriber(consume)
+        subscriber.get_msg = self._poll  # type: ignore[method-assign]
         return subscriber
+
+    async def _poll(self, consumer: AIOKafkaConsumer) -> tuple[ConsumerRecord[bytes, bytes], ...]:
+        """FastStream's batch fetch without its pause after an empty fetch.
+
+        ``getmany`` returns as soon as the fetcher holds records (it never waits to fill a
+        batch), so the wait only bounds an idle poll; FastStream's own ``get_msg`` then sleeps
+        as long again, and a record arriving in that sleep waited for it (up to 10 ms).
+        """
+        fetched = await consumer.getmany(
+            timeout_ms=self.settings.consumer_poll_ms,
+            max_records=self.settings.consumer_max_records,
+        )
+        return tuple(chain.from_iterable(fetched.values()))
 
     def _payload_schema(self) -> dict[str, Any]:
         """Return the JSON Schema of a batch: the contract models of the types and versions read."""
