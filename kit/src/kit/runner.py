@@ -21,7 +21,7 @@ from itertools import chain
 from typing import Annotated, Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import FAKE_CONSUMER, KafkaAckableMessage
@@ -415,17 +415,32 @@ class ConsumerRunner:
             return
         started = time.perf_counter()
         records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
-        accepted = [
-            checked
-            for record, decoded in zip(records, message.batch_headers, strict=True)
-            if (checked := self._accept(record, decoded)) is not None
-        ]
-        previous, self._inflight = self._inflight, None
+        unexpected: Exception | None = None
+        try:
+            accepted = [
+                checked
+                for record, decoded in zip(records, message.batch_headers, strict=True)
+                if (checked := self._accept(record, decoded)) is not None
+            ]
+        except Exception as error:  # an upcaster's bug, say: the batch is read again
+            accepted, unexpected = [], error
+        previous = self._inflight
         if previous is not None:
             done, before = await previous
+            if self._inflight is previous:
+                self._inflight = None
             if not done:  # rewound: this batch comes again after it
                 await message.rewind(batch_starts(before.raw_message))
                 return
+        if unexpected is not None:
+            log.error(
+                "consumer %s cannot validate a batch (%s); rewinding",
+                self._group,
+                describe(unexpected),
+            )
+            await message.nack()
+            await self._wait(1.0)
+            return
         if self._stop.is_set():
             await message.nack()
             return
@@ -464,7 +479,7 @@ class ConsumerRunner:
             await message.ack()
         except (CommitFailedError, IllegalStateError):
             log.warning("offset commit lost to a rebalance; the inbox absorbs redelivery")
-        except KafkaError as error:
+        except Exception as error:  # the effect is committed: a later commit or the inbox covers it
             log.warning("offset commit failed (%s); the inbox absorbs redelivery", describe(error))
         self.metrics.consumer_handle_seconds.labels(self._service, self._group).observe(
             time.perf_counter() - started

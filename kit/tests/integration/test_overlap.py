@@ -188,3 +188,44 @@ async def test_a_stop_while_a_batch_retries_rewinds_the_batch_behind_it_unapplie
     assert sorted(names) == sorted(str(e.data.name) for e in sent)
     assert len({event_id for event_id, _, _ in rows}) == len(rows)
     assert in_key_order(names)
+
+
+async def test_a_batch_whose_validation_fails_unexpectedly_is_read_again_not_skipped(
+    database_url: str, topic_prefix: str
+) -> None:
+    """An upcaster that raises once (a bug, not a bad event): the batch is rewound, not passed."""
+    schema = make_schema()
+    group = unique("kittest.overlap.")
+    settings = settings_for(database_url, topic_prefix, consumer_max_records=5)
+    sent = events()
+    flaky = str(sent[150].data.name)
+    raised: list[str] = []
+
+    def upcast(data: Any) -> Any:
+        if data.name == flaky and not raised:
+            raised.append(flaky)
+            raise RuntimeError("an upcaster's bug")
+        return data
+
+    base = subscription(group, schema)
+    flaky_subscription = Subscription(
+        base.group,
+        base.topics,
+        batch_handlers=base.batch_handlers,
+        versions={"deputies.township.registered": {1: upcast}},
+    )
+    runtime = await start_runtime(settings, schema, [flaky_subscription], relay=False)
+    try:
+        await produce(topic_prefix + topics.DEPUTIES, sent)
+
+        async def all_applied() -> bool:
+            return len(await effect_rows(runtime.engine, schema)) >= KEYS * PER_KEY
+
+        await wait_until(all_applied, within=60)
+    finally:
+        await runtime.stop()
+    rows = await effect_rows(runtime.engine, schema)
+    names = [name for _, _, name in rows]
+    assert raised == [flaky]
+    assert sorted(names) == sorted(str(e.data.name) for e in sent)
+    assert in_key_order(names)
