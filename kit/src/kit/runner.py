@@ -424,6 +424,7 @@ class ConsumerRunner:
             ]
         except Exception as error:  # an upcaster's bug, say: the batch is read again
             accepted, unexpected = [], error
+        validating = time.perf_counter() - started  # not the wait for the batch in flight
         previous = self._inflight
         if previous is not None:
             done, before = await previous
@@ -444,17 +445,18 @@ class ConsumerRunner:
         if self._stop.is_set():
             await message.nack()
             return
-        work = self._finish(message, accepted, started)
+        work = self._finish(message, accepted, validating)
         if self.settings.consumer_overlap and isinstance(message.consumer, AIOKafkaConsumer):
             self._inflight = asyncio.create_task(work)
         else:  # FastStream's in-memory broker: the effect is there when publish returns
             await work
 
     async def _finish(
-        self, message: BatchMessage, accepted: Sequence[_Item | _Rejected], started: float
+        self, message: BatchMessage, accepted: Sequence[_Item | _Rejected], validating: float
     ) -> tuple[bool, BatchMessage]:
         """Dead-letter the refused records, apply the rest in one transaction, then commit the
         batch's offsets; return whether it was acknowledged (else it was rewound)."""
+        started = time.perf_counter()
         try:
             items: list[_Item] = []
             for checked in accepted:
@@ -482,7 +484,7 @@ class ConsumerRunner:
         except Exception as error:  # the effect is committed: a later commit or the inbox covers it
             log.warning("offset commit failed (%s); the inbox absorbs redelivery", describe(error))
         self.metrics.consumer_handle_seconds.labels(self._service, self._group).observe(
-            time.perf_counter() - started
+            validating + time.perf_counter() - started
         )
         return True, message
 
