@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -16,6 +16,7 @@ class Inbox:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self._sql: str | None = None
 
     async def claim(
         self, session: AsyncSession, consumer: str, events: Sequence[tuple[str, str]]
@@ -24,20 +25,35 @@ class Inbox:
         if not events:
             return set()
         now = datetime.now(UTC)
+        unique = dict(events)
+        if session.bind.dialect.name == "postgresql":
+            # one statement whatever the count: the ids and types as two arrays (one SQL text,
+            # one prepared statement reused by every batch)
+            connection = await session.connection()
+            result = await connection.exec_driver_sql(
+                self._unnest(session.bind.dialect),
+                (consumer, list(unique), list(unique.values()), now),
+            )
+            return {row[0] for row in result}
         rows = [
-            {
-                "consumer": consumer,
-                "event_id": event_id,
-                "event_type": event_type,
-                "processed_at": now,
-            }
-            for event_id, event_type in dict(events).items()
+            {"consumer": consumer, "event_id": i, "event_type": t, "processed_at": now}
+            for i, t in unique.items()
         ]
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
         statement = (
-            insert(self.table)
+            sqlite_insert(self.table)
             .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
             .returning(self.table.c.event_id)
         )
-        # executemany with RETURNING: one cached statement, sent in pages ("insertmanyvalues")
         return set((await session.execute(statement, rows)).scalars())
+
+    def _unnest(self, dialect: Dialect) -> str:
+        """``INSERT … SELECT … FROM unnest(ids, types) ON CONFLICT DO NOTHING RETURNING``."""
+        if self._sql is None:
+            # the kit's own table, quoted from its metadata; every value is a parameter
+            table = dialect.identifier_preparer.format_table(self.table)
+            self._sql = (
+                f"INSERT INTO {table} (consumer, event_id, event_type, processed_at) "  # noqa: S608
+                "SELECT $1, e, t, $4 FROM unnest($2::varchar[], $3::varchar[]) AS kit_claims(e, t) "
+                "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
+            )
+        return self._sql

@@ -14,13 +14,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Annotated, Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import FAKE_CONSUMER, KafkaAckableMessage
@@ -54,10 +55,9 @@ from kit.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 FETCH_WAIT_MS = 10
-"""How long a fetch waits for records, and FastStream's pause after an empty one (it sleeps the
-same again): at 100 ms an event arriving at an idle consumer waited up to ~200 ms before its
-batch began (measured in-process at 100 events/s: publish → handler p99 726 ms at 100, 158 ms at
-10); an idle subscriber polls the fetcher's buffer ~50 times a second, no broker round trip."""
+"""FastStream's own batch loop: how long a fetch waits for records, and its pause after an empty
+one (it sleeps the same again). Kept for reference; the runner replaces that loop's fetch with
+``_poll`` (see ``ServiceSettings.consumer_poll_ms``), which never pauses."""
 
 
 class PermanentError(Exception):
@@ -123,15 +123,22 @@ class Subscription:
         return self.versions.get(event_type, V1_ONLY)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     record: ConsumerRecord[bytes, bytes]
     headers: Mapping[str, str]
     delivery: Delivery
+    event_id: str
 
-    @property
-    def event_id(self) -> str:
-        return str(self.delivery.envelope.id)
+
+@dataclass(slots=True)
+class _Rejected:
+    """A record refused before any transaction: it goes to the dead letter when its batch is applied."""
+
+    record: ConsumerRecord[bytes, bytes]
+    headers: Mapping[str, str]
+    reason: str
+    error: Exception
 
 
 class BatchMessage(KafkaAckableMessage):
@@ -155,11 +162,16 @@ class BatchMessage(KafkaAckableMessage):
 
     async def nack(self) -> None:
         """Seek each owned partition of the batch back to its first record: it is read again."""
+        await self.rewind()
+
+    async def rewind(self, rewound: Collection[TopicPartition] = ()) -> None:
+        """Seek the batch's owned partitions back to their first record, except those already
+        ``rewound`` further by an earlier batch that failed."""
         consumer = self.consumer
         if not self.committed and isinstance(consumer, AIOKafkaConsumer):
             owned = consumer.assignment()
             for tp, offset in batch_starts(self.raw_message).items():
-                if tp in owned:
+                if tp in owned and tp not in rewound:
                     consumer.seek(tp, offset)
         await StreamMessage.nack(self)
 
@@ -246,6 +258,8 @@ class ConsumerRunner:
         self._group = subscription.group
         self._failures = 0
         self._stop = asyncio.Event()
+        self._inflight: asyncio.Task[tuple[bool, BatchMessage]] | None = None
+        self._versions: dict[tuple[str, str], int] = {}
         self.subscriber = self._declare(broker)
 
     @property
@@ -260,7 +274,7 @@ class ConsumerRunner:
             group_id=self.settings.consumer_group_id(self._group),
             batch=True,
             max_records=self.settings.consumer_max_records,
-            batch_timeout_ms=FETCH_WAIT_MS,
+            batch_timeout_ms=self.settings.consumer_poll_ms,
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
             auto_offset_reset="earliest",
@@ -285,7 +299,21 @@ class ConsumerRunner:
         }
         consume.__name__ = consume.__qualname__ = "consume_" + self._group.replace(".", "_")
         subscriber(consume)
+        subscriber.get_msg = self._poll  # type: ignore[method-assign]
         return subscriber
+
+    async def _poll(self, consumer: AIOKafkaConsumer) -> tuple[ConsumerRecord[bytes, bytes], ...]:
+        """FastStream's batch fetch without its pause after an empty fetch.
+
+        ``getmany`` returns as soon as the fetcher holds records (it never waits to fill a
+        batch), so the wait only bounds an idle poll; FastStream's own ``get_msg`` then sleeps
+        as long again, and a record arriving in that sleep waited for it (up to 10 ms).
+        """
+        fetched = await consumer.getmany(
+            timeout_ms=self.settings.consumer_poll_ms,
+            max_records=self.settings.consumer_max_records,
+        )
+        return tuple(chain.from_iterable(fetched.values()))
 
     def _payload_schema(self) -> dict[str, Any]:
         """Return the JSON Schema of a batch: the contract models of the types and versions read."""
@@ -363,8 +391,10 @@ class ConsumerRunner:
                     await self._measure_lag()
         finally:
             self.assigned.event.clear()
+            await self._drain()  # the batch being applied finishes (or rewinds) first
             with contextlib.suppress(Exception):
                 await self.subscriber.stop()  # waits for the batch in hand (graceful_timeout)
+            await self._drain()
 
     async def _wait(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -372,94 +402,152 @@ class ConsumerRunner:
                 await self._stop.wait()
 
     async def _consume(self, message: BatchMessage) -> None:
-        """The subscriber's handler: apply a fetched batch, then acknowledge (commit) it."""
+        """The subscriber's handler: validate a fetched batch, then apply and acknowledge it.
+
+        The batch is validated (no I/O) while the previous batch's transaction and offset commit
+        still run; it is applied only once that batch is done, so batches take effect and commit
+        their offsets one after the other, in fetch order. With ``consumer_overlap`` on a real
+        consumer the handler returns once this batch's work has begun, and FastStream fetches
+        the next batch meanwhile; should this batch fail, the next one is rewound unapplied.
+        """
         if self._stop.is_set():
             await message.nack()
             return
+        started = time.perf_counter()
         records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
+        unexpected: Exception | None = None
+        try:
+            accepted = [
+                checked
+                for record, decoded in zip(records, message.batch_headers, strict=True)
+                if (checked := self._accept(record, decoded)) is not None
+            ]
+        except Exception as error:  # an upcaster's bug, say: the batch is read again
+            accepted, unexpected = [], error
+        validating = time.perf_counter() - started  # not the wait for the batch in flight
+        previous = self._inflight
+        if previous is not None:
+            done, before = await previous
+            if self._inflight is previous:
+                self._inflight = None
+            if not done:  # rewound: this batch comes again after it
+                await message.rewind(batch_starts(before.raw_message))
+                return
+        if unexpected is not None:
+            log.error(
+                "consumer %s cannot validate a batch (%s); rewinding",
+                self._group,
+                describe(unexpected),
+            )
+            await message.nack()
+            await self._wait(1.0)
+            return
+        if self._stop.is_set():
+            await message.nack()
+            return
+        work = self._finish(message, accepted, validating)
+        if self.settings.consumer_overlap and isinstance(message.consumer, AIOKafkaConsumer):
+            self._inflight = asyncio.create_task(work)
+        else:  # FastStream's in-memory broker: the effect is there when publish returns
+            await work
+
+    async def _finish(
+        self, message: BatchMessage, accepted: Sequence[_Item | _Rejected], validating: float
+    ) -> tuple[bool, BatchMessage]:
+        """Dead-letter the refused records, apply the rest in one transaction, then commit the
+        batch's offsets; return whether it was acknowledged (else it was rewound)."""
         started = time.perf_counter()
         try:
-            await self._process(records, message.batch_headers)
+            items: list[_Item] = []
+            for checked in accepted:
+                if isinstance(checked, _Rejected):
+                    await self._dead_letter(
+                        checked.record, checked.headers, checked.reason, checked.error, 1, utcnow()
+                    )
+                else:
+                    items.append(checked)
+            await self._apply_all(items, self._stop)
         except _StopRequestedError:
             await message.nack()  # unfinished: the partition's next owner reads it again
-            return
+            return False, message
         except Exception as error:  # not a handler's failure (those are settled): read it again
             log.error(
                 "consumer %s cannot process a batch (%s); rewinding", self._group, describe(error)
             )
             await message.nack()
             await self._wait(1.0)
-            return
+            return False, message
         try:
             await message.ack()
         except (CommitFailedError, IllegalStateError):
             log.warning("offset commit lost to a rebalance; the inbox absorbs redelivery")
-        except KafkaError as error:
+        except Exception as error:  # the effect is committed: a later commit or the inbox covers it
             log.warning("offset commit failed (%s); the inbox absorbs redelivery", describe(error))
         self.metrics.consumer_handle_seconds.labels(self._service, self._group).observe(
-            time.perf_counter() - started
+            validating + time.perf_counter() - started
         )
+        return True, message
 
-    async def _process(
-        self,
-        records: Sequence[ConsumerRecord[bytes, bytes]],
-        headers: Sequence[Mapping[str, str]],
-    ) -> None:
-        """Apply every record of a fetch (all partitions, each in its order) in one transaction."""
-        items: list[_Item] = []
-        for record, decoded in zip(records, headers, strict=True):
-            item = await self._accept(record, decoded)
-            if item is not None:
-                items.append(item)
-        await self._apply_all(items, self._stop)
+    async def _drain(self) -> None:
+        """Wait for the batch whose transaction or offset commit is still running."""
+        while (inflight := self._inflight) is not None:
+            with contextlib.suppress(Exception):
+                await inflight
+            if self._inflight is inflight:
+                self._inflight = None
 
-    async def _accept(
+    def _accept(
         self, record: ConsumerRecord[bytes, bytes], decoded: Mapping[str, str]
-    ) -> _Item | None:
-        """Validate a record; return it for processing, or None when ignored or dead-lettered."""
+    ) -> _Item | _Rejected | None:
+        """Validate a record (no I/O): an item to apply, a record to dead-letter, or None when
+        its type is not this subscription's."""
         headers = decoded
         if not headers and record.headers:
             try:
                 headers = {k: v.decode("utf-8") for k, v in record.headers}
             except UnicodeDecodeError as undecodable:
-                await self._dead_letter(record, {}, "invalid_header", undecodable, 1, utcnow())
-                return None
-        missing = [h for h in (ce.HEADER_ID, ce.HEADER_TYPE) if h not in headers]
-        if missing:
+                return _Rejected(record, {}, "invalid_header", undecodable)
+        event_id = headers.get(ce.HEADER_ID)
+        event_type = headers.get(ce.HEADER_TYPE)
+        if event_id is None or event_type is None:
+            missing = [h for h in (ce.HEADER_ID, ce.HEADER_TYPE) if h not in headers]
             absent = PermanentError(f"missing header(s): {', '.join(missing)}")
-            await self._dead_letter(record, headers, "missing_header", absent, 1, utcnow())
-            return None
-        if not self.subscription.handles(headers[ce.HEADER_TYPE]):
+            return _Rejected(record, headers, "missing_header", absent)
+        if not self.subscription.handles(event_type):
             self._count("ignored")
             return None
         try:
             envelope = parse(record.value or b"")
-            if (
-                str(envelope.id) != headers[ce.HEADER_ID]
-                or envelope.type != headers[ce.HEADER_TYPE]
-            ):
+            if envelope.type != event_type or str(envelope.id) != event_id:
                 raise PermanentError("ce_id/ce_type headers disagree with the envelope")
-            version = version_of(envelope)
-            readers = self.subscription.reads(envelope.type)
+            version = self._version(envelope)
+            readers = self.subscription.reads(event_type)
             if version not in readers:
-                if (envelope.type, version) not in self.subscription.specs:
-                    raise UnknownEventVersion(f"unknown version v{version} of {envelope.type}")
+                if (event_type, version) not in self.subscription.specs:
+                    raise UnknownEventVersion(f"unknown version v{version} of {event_type}")
                 unread = PermanentError(
-                    f"{self._group} reads {envelope.type} in "
+                    f"{self._group} reads {event_type} in "
                     f"{', '.join(f'v{v}' for v in sorted(readers))}, not v{version}: "
                     "deploy the upgraded consumer, then replay"
                 )
-                await self._dead_letter(record, headers, "unsupported_version", unread, 1, utcnow())
-                return None
+                return _Rejected(record, headers, "unsupported_version", unread)
             data = readers[version](self._data(envelope, version))
         except UnknownEventVersion as error:  # a newer producer: replay after the upgrade
-            await self._dead_letter(record, headers, "unknown_version", error, 1, utcnow())
-            return None
+            return _Rejected(record, headers, "unknown_version", error)
         except (ValidationError, ValueError, UnknownEventType, PermanentError) as error:
-            await self._dead_letter(record, headers, "invalid_envelope", error, 1, utcnow())
-            return None
+            return _Rejected(record, headers, "invalid_envelope", error)
         delivery = Delivery(envelope, data, record.topic, record.partition, record.offset)
-        return _Item(record, headers, delivery)
+        return _Item(record, headers, delivery, event_id)
+
+    def _version(self, envelope: RawEnvelope) -> int:
+        """Return the major version the envelope's ``dataschema`` names (remembered per URI)."""
+        key = (envelope.dataschema, envelope.type)
+        version = self._versions.get(key)
+        if version is None:
+            version = version_of(envelope)
+            if len(self._versions) < 1000:
+                self._versions[key] = version
+        return version
 
     def _data(self, envelope: RawEnvelope, version: int) -> BaseModel:
         """Validate the payload against its catalog model (one lookup, no scan of the catalog)."""

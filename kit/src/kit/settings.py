@@ -107,6 +107,18 @@ class ServiceSettings(BaseSettings):
     consumer_heartbeat_interval_ms: int = Field(
         default=1_000, ge=100, description="Heartbeats to the group (well below the session)"
     )
+    consumer_poll_ms: int = Field(
+        default=200,
+        ge=1,
+        le=5_000,
+        description="How long an idle consumer's fetch waits for records (it returns as soon as "
+        "any arrive, so this bounds idle wake-ups, not latency)",
+    )
+    consumer_overlap: bool = Field(
+        default=True,
+        description="Fetch and validate a consumer's next batch while the current one's "
+        "transaction and offset commit run (batches still take effect and commit in order)",
+    )
     consumer_retry_attempts: int = Field(default=5, ge=1, description="Tries before dead letter")
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_retry_backoff_max_seconds: float = Field(default=5.0, ge=0)
