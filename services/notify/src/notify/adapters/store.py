@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -85,9 +85,10 @@ def _mark_statement(table: str) -> TextClause:
 
 @dataclass(frozen=True)
 class Claimed:
-    """A delivery a sender holds: its row (the address is looked up apart, at send time)."""
+    """A delivery a sender holds: its row and its recipient's address on its channel (restricted)."""
 
     row: Mapping[str, Any]
+    address: str | None = field(default=None, repr=False)
 
     @property
     def delivery_id(self) -> str:
@@ -314,42 +315,67 @@ class NotifyStore:
             await self.session.execute(statement, [dict(r) for r in rows])  # executemany
 
     async def claim(self, now: datetime, holder: str, until: datetime, limit: int) -> list[Claimed]:
-        """Claim due deliveries (and ones whose claim ran out) for this sender; count the attempt."""
+        """Claim due deliveries (and ones whose claim ran out) for this sender; count the attempt.
+
+        Each comes with its recipient's address on its channel (None: it has none). On
+        PostgreSQL one statement does it all: a ``MATERIALIZED`` CTE takes the rows (``FOR UPDATE
+        SKIP LOCKED``, evaluated once, so never more than ``limit``), the ``UPDATE`` claims them
+        and returns them with the address; SQLite takes three statements.
+        """
         d = self.t.deliveries
         due = or_(
             and_(d.c.status.in_(DUE), d.c.next_at <= now),
             and_(d.c.status == Status.sending.value, d.c.lease_until < now),
         )
+        chosen = (
+            select(d.c.delivery_id)
+            .where(due)
+            .order_by(d.c.next_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claiming = {
+            "status": Status.sending.value,
+            "claimed_by": holder,
+            "lease_until": until,
+            "attempts": d.c.attempts + 1,
+        }
+        if self.session.get_bind().dialect.name == "postgresql":
+            c = self.t.contacts
+            address = (
+                select(c.c.address)
+                .where(
+                    c.c.kind == d.c.recipient_kind,
+                    c.c.recipient_id == d.c.recipient_id,
+                    c.c.channel == d.c.channel,
+                )
+                .scalar_subquery()
+                .label("_address")
+            )
+            taken = chosen.cte("chosen").prefix_with("MATERIALIZED")
+            statement = (
+                update(d)
+                .where(d.c.delivery_id == taken.c.delivery_id)
+                .values(**claiming)
+                .returning(*d.c, address)
+            )
+            found = (await self.session.execute(statement)).mappings().all()
+            claimed = []
+            for r in found:
+                row = dict(r)
+                claimed.append(Claimed(row, row.pop("_address")))
+            return claimed
         # Two statements on purpose: in one UPDATE … IN (SELECT … LIMIT … SKIP LOCKED) PostgreSQL
         # may run the subquery more than once and take more rows than the limit.
-        chosen = list(
-            (
-                await self.session.execute(
-                    select(d.c.delivery_id)
-                    .where(due)
-                    .order_by(d.c.next_at)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if not chosen:
+        ids = list((await self.session.execute(chosen)).scalars().all())
+        if not ids:
             return []
         statement = (
-            update(d)
-            .where(d.c.delivery_id.in_(chosen), due)
-            .values(
-                status=Status.sending.value,
-                claimed_by=holder,
-                lease_until=until,
-                attempts=d.c.attempts + 1,
-            )
-            .returning(*d.c)
+            update(d).where(d.c.delivery_id.in_(ids), due).values(**claiming).returning(*d.c)
         )
-        rows = (await self.session.execute(statement)).mappings().all()
-        return [Claimed(dict(r)) for r in rows]
+        rows = [Claimed(dict(r)) for r in (await self.session.execute(statement)).mappings().all()]
+        addresses = await self.addresses((c.ref, c.channel) for c in rows)
+        return [Claimed(c.row, addresses.get((c.ref, c.channel))) for c in rows]
 
     async def mark_many(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:
         """Record many attempts' outcomes in one statement; return the ids still this sender's.
