@@ -425,7 +425,6 @@ async def notify_phase(
             routes=json.dumps(ROUTES),
             sender_batch=500,
             smtp_pool=pool,
-            sender_concurrency=4 * pool,
             consumer_max_records=500,
             job_lease_seconds=120.0,
             sender_poll_seconds=1.0,

@@ -55,7 +55,7 @@ class NotifySettings(ServiceSettings):
         ge=1,
         le=500,
         description="Deliveries the sender holds claimed at once (sending or waiting for a"
-        " connection); it claims more when a quarter of them is free",
+        " connection); it claims more when half of them is free",
     )
     sender_mark_every: int = Field(
         default=50,

@@ -258,7 +258,7 @@ class _Sends:
         self.marks = _Marks(svc, svc.mark_every)
         self.tasks: set[asyncio.Task[None]] = set()
         self.low = low
-        """A send ending with at most this many left in hand pokes the loop (room to claim)."""
+        """A send ending with at most this many left in hand pokes the loop (-1: only the last)."""
         self.poke: asyncio.Future[None] | None = None
         self.failed: asyncio.Task[None] | None = None
 
@@ -361,8 +361,8 @@ MARK_WITHIN = timedelta(milliseconds=200)
 
 
 def refill(hand: int) -> int:
-    """Return the fewest free places in a sender's hand for which it claims more (a quarter)."""
-    return max(hand // 4, 1)
+    """Return the fewest free places in a sender's hand for which it claims more (half of it)."""
+    return max(hand // 2, 1)
 
 
 async def send_due(
@@ -378,14 +378,14 @@ async def send_due(
     The turn goes on without a pause between windows while ``renew()`` says this instance still
     holds the sender's lease; it ends when it does not (another instance sends) or on ``stop``.
 
-    The sender holds a small hand of claimed deliveries — ``concurrency``, about what the
-    channels' connections have in flight, so a claimed delivery waits for a few sends, not for
-    hundreds — and keeps it topped up: when a quarter of it is free and something may be due
-    (the last claim took all it asked for, the intake's wake-up, or the poll), it claims again.
-    A send's end wakes it once the hand has room, the intake's commit (or NOTIFY) when idle;
-    a delivery committed while the hand is full waits in the table for a quarter of a hand of
-    sends. Outcomes are recorded every ``mark_every``, when nothing is in flight, or when the
-    oldest has waited ``MARK_WITHIN``. Idle, it waits up to ``poll`` s.
+    The sender holds a small hand of claimed deliveries — ``concurrency``, a few times what the
+    channels' connections have in flight, so a claimed delivery waits for a few dozen sends, not
+    for hundreds — and keeps it topped up: when half of it is free and something may be due
+    (the last claim took all it asked for, the intake's wake-up, or the poll), it claims the
+    free places. The intake's commit (or NOTIFY) wakes it; while something may be due, so does
+    the send whose end frees half the hand (not every send: a claim of a few rows costs as
+    much as one of many). Outcomes are recorded every ``mark_every``, when nothing is in
+    flight, or when the oldest has waited ``MARK_WITHIN``. Idle, it waits up to ``poll`` s.
     """
     loop = asyncio.get_running_loop()
     until = loop.time() + window
@@ -403,7 +403,8 @@ async def send_due(
                     break
                 until = loop.time() + window
             room = hand - len(sends.tasks)
-            if room >= least and (more or svc.wakeup.is_set() or loop.time() - polled >= poll):
+            want = more or svc.wakeup.is_set() or loop.time() - polled >= poll  # may be due
+            if room >= least and want:
                 svc.wakeup.clear()  # what the intake commits from now on wakes the wait below
                 more = await sends.claim(room) == room
                 polled = loop.time()
@@ -413,11 +414,16 @@ async def send_due(
             if since is not None and (not sends.tasks or svc.now() - since >= MARK_WITHIN):
                 await sends.marks.record()
                 continue
-            left = min(poll - (loop.time() - polled), until - loop.time())
+            left = until - loop.time()
+            if want:  # the send that frees half the hand wakes us (not the poll: no room yet)
+                sends.low = hand - least
+            else:  # nothing known to be due: the poll, the intake or the last send wakes us
+                sends.low = -1
+                left = min(left, poll - (loop.time() - polled))
             if sends.marks.since() is not None:
                 left = min(left, MARK_WITHIN.total_seconds())
             signals: list[asyncio.Future[Any]] = [stopping, sends.poked()]
-            if room >= least:  # room to claim: a commit of the intake wakes us
+            if not svc.wakeup.is_set():  # a commit of the intake wakes us
                 if woken is None or woken.done():
                     woken = asyncio.ensure_future(svc.wakeup.wait())
                 signals.append(woken)
