@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +54,7 @@ _TEXTS = ("delivery_id", "status", "last_error", "error_kind", "provider_id")
 _TIMES = ("next_at", "finished_at")
 
 
+@functools.cache
 def _mark_statement(table: str) -> TextClause:
     """Return ``mark_many``'s one statement: the outcomes as arrays, ``unnest`` into rows.
 
@@ -80,6 +82,53 @@ def _mark_statement(table: str) -> TextClause:
         *(bindparam(name, type_=ARRAY(String)) for name in _TEXTS),
         bindparam("attempts", type_=ARRAY(Integer)),
         *(bindparam(name, type_=ARRAY(DateTime(timezone=True))) for name in _TIMES),
+    )
+
+
+def _due(d: Any, now: Any) -> Any:
+    """Return the condition of a delivery a sender may claim: due, or its claim ran out."""
+    return or_(
+        and_(d.c.status.in_(DUE), d.c.next_at <= now),
+        and_(d.c.status == Status.sending.value, d.c.lease_until < now),
+    )
+
+
+@functools.cache
+def _claim_statement(d: Any, contacts: Any) -> Any:
+    """Return the claim's one PostgreSQL statement, built once (its cache key computed once).
+
+    A ``MATERIALIZED`` CTE takes the rows (``FOR UPDATE SKIP LOCKED``, evaluated once, so never
+    more than ``:limit``); the ``UPDATE`` claims them and returns each with its address.
+    """
+    taken = (
+        select(d.c.delivery_id)
+        .where(_due(d, bindparam("now", type_=DateTime(timezone=True))))
+        .order_by(d.c.next_at)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .cte("chosen")
+        .prefix_with("MATERIALIZED")
+    )
+    address = (
+        select(contacts.c.address)
+        .where(
+            contacts.c.kind == d.c.recipient_kind,
+            contacts.c.recipient_id == d.c.recipient_id,
+            contacts.c.channel == d.c.channel,
+        )
+        .scalar_subquery()
+        .label("_address")
+    )
+    return (
+        update(d)
+        .where(d.c.delivery_id == taken.c.delivery_id)
+        .values(
+            status=Status.sending.value,
+            claimed_by=bindparam("holder", type_=String),
+            lease_until=bindparam("until", type_=DateTime(timezone=True)),
+            attempts=d.c.attempts + 1,
+        )
+        .returning(*d.c, address)
     )
 
 
@@ -322,56 +371,33 @@ class NotifyStore:
         SKIP LOCKED``, evaluated once, so never more than ``limit``), the ``UPDATE`` claims them
         and returns them with the address; SQLite takes three statements.
         """
-        d = self.t.deliveries
-        due = or_(
-            and_(d.c.status.in_(DUE), d.c.next_at <= now),
-            and_(d.c.status == Status.sending.value, d.c.lease_until < now),
-        )
-        chosen = (
-            select(d.c.delivery_id)
-            .where(due)
-            .order_by(d.c.next_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        claiming = {
-            "status": Status.sending.value,
-            "claimed_by": holder,
-            "lease_until": until,
-            "attempts": d.c.attempts + 1,
-        }
         if self.session.get_bind().dialect.name == "postgresql":
-            c = self.t.contacts
-            address = (
-                select(c.c.address)
-                .where(
-                    c.c.kind == d.c.recipient_kind,
-                    c.c.recipient_id == d.c.recipient_id,
-                    c.c.channel == d.c.channel,
-                )
-                .scalar_subquery()
-                .label("_address")
+            statement = _claim_statement(self.t.deliveries, self.t.contacts)
+            found = await self.session.execute(
+                statement, {"now": now, "holder": holder, "until": until, "limit": limit}
             )
-            taken = chosen.cte("chosen").prefix_with("MATERIALIZED")
-            statement = (
-                update(d)
-                .where(d.c.delivery_id == taken.c.delivery_id)
-                .values(**claiming)
-                .returning(*d.c, address)
-            )
-            found = (await self.session.execute(statement)).mappings().all()
             claimed = []
-            for r in found:
+            for r in found.mappings().all():
                 row = dict(r)
                 claimed.append(Claimed(row, row.pop("_address")))
             return claimed
-        # Two statements on purpose: in one UPDATE … IN (SELECT … LIMIT … SKIP LOCKED) PostgreSQL
-        # may run the subquery more than once and take more rows than the limit.
+        d = self.t.deliveries
+        due = _due(d, now)
+        # SQLite: one writer at a time holds the database, no row locks to skip
+        chosen = select(d.c.delivery_id).where(due).order_by(d.c.next_at).limit(limit)
         ids = list((await self.session.execute(chosen)).scalars().all())
         if not ids:
             return []
         statement = (
-            update(d).where(d.c.delivery_id.in_(ids), due).values(**claiming).returning(*d.c)
+            update(d)
+            .where(d.c.delivery_id.in_(ids), due)
+            .values(
+                status=Status.sending.value,
+                claimed_by=holder,
+                lease_until=until,
+                attempts=d.c.attempts + 1,
+            )
+            .returning(*d.c)
         )
         rows = [Claimed(dict(r)) for r in (await self.session.execute(statement)).mappings().all()]
         addresses = await self.addresses((c.ref, c.channel) for c in rows)
