@@ -1,9 +1,10 @@
 """The sender: claim due deliveries, send them through their channel, record what happened.
 
-A claim moves a batch of rows to ``sending`` for this instance until ``claim_for`` has passed
+A claim moves due rows to ``sending`` for this instance until ``claim_for`` has passed
 (PostgreSQL takes them with ``FOR UPDATE SKIP LOCKED``, so two senders never claim one row). The
-batch is sent concurrently (``concurrency`` sends in flight; e-mail over the adapter's pool of
-kept-open connections), and the outcomes are recorded as they come, every ``mark_every`` sends
+sender holds at most ``concurrency`` claimed and unsent (its hand) and sends them concurrently
+(e-mail over the adapter's pool of kept-open connections), topping the hand up as sends end;
+the outcomes are recorded as they come, every ``mark_every`` sends
 and at the end of the batch, each group with one statement and only while the claim is still this
 instance's, with its ``notify.notification.sent`` / ``.failed`` events staged in the same
 transaction. A sender that dies between the channel's acceptance and the mark leaves ``sending``
