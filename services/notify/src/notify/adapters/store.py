@@ -373,7 +373,8 @@ class NotifyStore:
         """
         if self.session.get_bind().dialect.name == "postgresql":
             statement = _claim_statement(self.t.deliveries, self.t.contacts)
-            found = await self.session.execute(
+            conn = await self.session.connection()  # Core: not the ORM's execute path
+            found = await conn.execute(
                 statement, {"now": now, "holder": holder, "until": until, "limit": limit}
             )
             claimed = []
@@ -416,7 +417,8 @@ class NotifyStore:
         if self.session.get_bind().dialect.name != "postgresql":
             return await self._mark_each(holder, outcomes)
         arrays = {name: [out.get(name) for out in outcomes] for name in _MARKED}
-        done = await self.session.execute(_mark_statement(d.fullname), {**arrays, "holder": holder})
+        conn = await self.session.connection()  # Core: not the ORM's execute path
+        done = await conn.execute(_mark_statement(d.fullname), {**arrays, "holder": holder})
         return {str(i) for i in done.scalars().all()}
 
     async def _mark_each(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:
