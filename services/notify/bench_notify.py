@@ -3,7 +3,8 @@
 1. Throughput: N ``cases.case.assigned`` events (default 10,000) published at once (by a process
    of their own, as the cases service would: the clock starts when it is told to go) → N e-mails
    received, none twice; mails/s against raw aiosmtplib sending the same N messages (rendered and
-   built as notify does) over one connection to the same server (issue 11 targets: >= 0.5 of raw and >= 500 mails/s).
+   built as notify does) to the same server over as many connections as notify's pool (``--pool``,
+   the fair comparison) (issue 11 targets: >= 0.5 of raw and >= 500 mails/s).
 2. Latency: events published at R per second (default 50) for S seconds → event published to
    message received, p50 / p99.
 3. Resident memory of the bench process (notify, the Kafka producer and the raw client; the SMTP
