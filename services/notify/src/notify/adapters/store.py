@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     DateTime,
     Integer,
     Row,
     String,
+    Table,
     TextClause,
     and_,
     bindparam,
@@ -85,7 +87,7 @@ def _mark_statement(table: str) -> TextClause:
     )
 
 
-def _due(d: Any, now: Any) -> Any:
+def _due(d: Table, now: Any) -> ColumnElement[bool]:
     """Return the condition of a delivery a sender may claim: due, or its claim ran out."""
     return or_(
         and_(d.c.status.in_(DUE), d.c.next_at <= now),
@@ -94,7 +96,7 @@ def _due(d: Any, now: Any) -> Any:
 
 
 @functools.cache
-def _claim_statement(d: Any, contacts: Any) -> Any:
+def _claim_statement(d: Table, contacts: Table) -> Any:
     """Return the claim's one PostgreSQL statement, built once (its cache key computed once).
 
     A ``MATERIALIZED`` CTE takes the rows (``FOR UPDATE SKIP LOCKED``, evaluated once, so never
