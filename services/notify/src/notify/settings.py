@@ -26,7 +26,7 @@ class NotifySettings(ServiceSettings):
     smtp_from_name: str = "县人大常委会代表工作平台"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     smtp_pool: int = Field(
-        default=4, ge=1, le=100, description="SMTP connections kept open (a message at a time each)"
+        default=8, ge=1, le=100, description="SMTP connections kept open (a message at a time each)"
     )
     message_id_domain: str = "notify.npc.localhost"
     sms_url: str | None = Field(default=None, description="SMS gateway URL (no SMS when unset)")
@@ -47,8 +47,16 @@ class NotifySettings(ServiceSettings):
         default_factory=lambda: {"webhook": "20/60"},
         description='Per channel, "messages/seconds" (a robot each): {"webhook": "20/60", "sms": "50/1"}',
     )
-    sender_batch: int = Field(default=200, ge=1, le=5000, description="Deliveries one claim takes")
-    sender_concurrency: int = Field(default=20, ge=1, le=500, description="Sends in flight")
+    sender_batch: int = Field(
+        default=200, ge=1, le=5000, description="Deliveries one claim of a sender's round takes"
+    )
+    sender_concurrency: int = Field(
+        default=32,
+        ge=1,
+        le=500,
+        description="Deliveries the sender holds claimed at once (sending or waiting for a"
+        " connection); it claims more when half of them is free",
+    )
     sender_mark_every: int = Field(
         default=50,
         ge=1,

@@ -23,6 +23,7 @@ import pytest
 from notify_harness import add_deputy, rows, running_core, settings_for
 
 from notify.handlers.sending import send_round
+from notify.settings import NotifySettings
 from notify.testing.servers import MailSink, smtp_server
 from notify.wiring import Core
 
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.integration
 WORKER = Path(__file__).resolve().parents[1] / "notify_crash_sender.py"
 BACKLOG = 200
 DIE_AFTER = 70  # in the middle of the fourth claimed batch of 20, of the second group of 50
-POOL = 4  # the default SMTP pool: sends in flight at the server when the sender dies
+POOL = NotifySettings.model_fields["smtp_pool"].default  # sends at the server when it dies
 
 
 def _row(n: int, deputy: str, now: datetime) -> dict[str, Any]:

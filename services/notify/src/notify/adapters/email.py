@@ -43,7 +43,7 @@ class SmtpSettings:
     timeout: float = 10.0
     message_id_domain: str = "notify.npc.localhost"
     validate_certs: bool = True
-    pool: int = 4
+    pool: int = 8
     """Connections open at once (each sends one message at a time)."""
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     DateTime,
     Integer,
     Row,
     String,
+    Table,
     TextClause,
     and_,
     bindparam,
@@ -53,6 +56,7 @@ _TEXTS = ("delivery_id", "status", "last_error", "error_kind", "provider_id")
 _TIMES = ("next_at", "finished_at")
 
 
+@functools.cache
 def _mark_statement(table: str) -> TextClause:
     """Return ``mark_many``'s one statement: the outcomes as arrays, ``unnest`` into rows.
 
@@ -157,11 +161,59 @@ def _unnest_insert(table: str, columns: Sequence[tuple[str, str]], returning: st
     )
 
 
+def _due(d: Table, now: Any) -> ColumnElement[bool]:
+    """Return the condition of a delivery a sender may claim: due, or its claim ran out."""
+    return or_(
+        and_(d.c.status.in_(DUE), d.c.next_at <= now),
+        and_(d.c.status == Status.sending.value, d.c.lease_until < now),
+    )
+
+
+@functools.cache
+def _claim_statement(d: Table, contacts: Table) -> Any:
+    """Return the claim's one PostgreSQL statement, built once (its cache key computed once).
+
+    A ``MATERIALIZED`` CTE takes the rows (``FOR UPDATE SKIP LOCKED``, evaluated once, so never
+    more than ``:limit``); the ``UPDATE`` claims them and returns each with its address.
+    """
+    taken = (
+        select(d.c.delivery_id)
+        .where(_due(d, bindparam("now", type_=DateTime(timezone=True))))
+        .order_by(d.c.next_at)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .cte("chosen")
+        .prefix_with("MATERIALIZED")
+    )
+    address = (
+        select(contacts.c.address)
+        .where(
+            contacts.c.kind == d.c.recipient_kind,
+            contacts.c.recipient_id == d.c.recipient_id,
+            contacts.c.channel == d.c.channel,
+        )
+        .scalar_subquery()
+        .label("_address")
+    )
+    return (
+        update(d)
+        .where(d.c.delivery_id == taken.c.delivery_id)
+        .values(
+            status=Status.sending.value,
+            claimed_by=bindparam("holder", type_=String),
+            lease_until=bindparam("until", type_=DateTime(timezone=True)),
+            attempts=d.c.attempts + 1,
+        )
+        .returning(*d.c, address)
+    )
+
+
 @dataclass(frozen=True)
 class Claimed:
-    """A delivery a sender holds: its row (the address is looked up apart, at send time)."""
+    """A delivery a sender holds: its row and its recipient's address on its channel (restricted)."""
 
     row: Mapping[str, Any]
+    address: str | None = field(default=None, repr=False)
 
     @property
     def delivery_id(self) -> str:
@@ -412,32 +464,34 @@ class NotifyStore:
         return list(found.all()) if found.returns_rows else []
 
     async def claim(self, now: datetime, holder: str, until: datetime, limit: int) -> list[Claimed]:
-        """Claim due deliveries (and ones whose claim ran out) for this sender; count the attempt."""
-        d = self.t.deliveries
-        due = or_(
-            and_(d.c.status.in_(DUE), d.c.next_at <= now),
-            and_(d.c.status == Status.sending.value, d.c.lease_until < now),
-        )
-        # Two statements on purpose: in one UPDATE … IN (SELECT … LIMIT … SKIP LOCKED) PostgreSQL
-        # may run the subquery more than once and take more rows than the limit.
-        chosen = list(
-            (
-                await self.session.execute(
-                    select(d.c.delivery_id)
-                    .where(due)
-                    .order_by(d.c.next_at)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
+        """Claim due deliveries (and ones whose claim ran out) for this sender; count the attempt.
+
+        Each comes with its recipient's address on its channel (None: it has none). On
+        PostgreSQL one statement does it all: a ``MATERIALIZED`` CTE takes the rows (``FOR UPDATE
+        SKIP LOCKED``, evaluated once, so never more than ``limit``), the ``UPDATE`` claims them
+        and returns them with the address; SQLite takes three statements.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement = _claim_statement(self.t.deliveries, self.t.contacts)
+            conn = await self.session.connection()  # Core: not the ORM's execute path
+            found = await conn.execute(
+                statement, {"now": now, "holder": holder, "until": until, "limit": limit}
             )
-            .scalars()
-            .all()
-        )
-        if not chosen:
+            claimed = []
+            for r in found.mappings().all():
+                row = dict(r)
+                claimed.append(Claimed(row, row.pop("_address")))
+            return claimed
+        d = self.t.deliveries
+        due = _due(d, now)
+        # SQLite: one writer at a time holds the database, no row locks to skip
+        chosen = select(d.c.delivery_id).where(due).order_by(d.c.next_at).limit(limit)
+        ids = list((await self.session.execute(chosen)).scalars().all())
+        if not ids:
             return []
         statement = (
             update(d)
-            .where(d.c.delivery_id.in_(chosen), due)
+            .where(d.c.delivery_id.in_(ids), due)
             .values(
                 status=Status.sending.value,
                 claimed_by=holder,
@@ -446,8 +500,9 @@ class NotifyStore:
             )
             .returning(*d.c)
         )
-        rows = (await self.session.execute(statement)).mappings().all()
-        return [Claimed(dict(r)) for r in rows]
+        rows = [Claimed(dict(r)) for r in (await self.session.execute(statement)).mappings().all()]
+        addresses = await self.addresses((c.ref, c.channel) for c in rows)
+        return [Claimed(c.row, addresses.get((c.ref, c.channel))) for c in rows]
 
     async def mark_many(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:
         """Record many attempts' outcomes in one statement; return the ids still this sender's.
@@ -462,7 +517,8 @@ class NotifyStore:
         if self.session.get_bind().dialect.name != "postgresql":
             return await self._mark_each(holder, outcomes)
         arrays = {name: [out.get(name) for out in outcomes] for name in _MARKED}
-        done = await self.session.execute(_mark_statement(d.fullname), {**arrays, "holder": holder})
+        conn = await self.session.connection()  # Core: not the ORM's execute path
+        done = await conn.execute(_mark_statement(d.fullname), {**arrays, "holder": holder})
         return {str(i) for i in done.scalars().all()}
 
     async def _mark_each(self, holder: str, outcomes: Sequence[Mapping[str, Any]]) -> set[str]:

@@ -48,7 +48,8 @@ class Services(HandlerContext):
     holder: str = field(default_factory=instance_id)
     claim_for: timedelta = timedelta(minutes=2)
     batch: int = 200
-    concurrency: int = 20
+    concurrency: int = 32
+    """Deliveries a sender holds claimed at once (``send_due``); sends in flight of a round."""
     mark_every: int = 50
     """Sends whose outcomes the sender records together (one statement, one transaction)."""
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)

@@ -1,9 +1,10 @@
 """The sender: claim due deliveries, send them through their channel, record what happened.
 
-A claim moves a batch of rows to ``sending`` for this instance until ``claim_for`` has passed
+A claim moves due rows to ``sending`` for this instance until ``claim_for`` has passed
 (PostgreSQL takes them with ``FOR UPDATE SKIP LOCKED``, so two senders never claim one row). The
-batch is sent concurrently (``concurrency`` sends in flight; e-mail over the adapter's pool of
-kept-open connections), and the outcomes are recorded as they come, every ``mark_every`` sends
+sender holds at most ``concurrency`` claimed and unsent (its hand) and sends them concurrently
+(e-mail over the adapter's pool of kept-open connections), topping the hand up as sends end;
+the outcomes are recorded as they come, every ``mark_every`` sends
 and at the end of the batch, each group with one statement and only while the claim is still this
 instance's, with its ``notify.notification.sent`` / ``.failed`` events staged in the same
 transaction. A sender that dies between the channel's acceptance and the mark leaves ``sending``
@@ -36,7 +37,7 @@ from notify import events
 from notify.adapters.base import Outgoing
 from notify.adapters.store import Claimed
 from notify.domain.attempts import Settled, Status, settle
-from notify.domain.model import Channel, RecipientRef
+from notify.domain.model import Channel
 from notify.domain.retry import Delivered, Outcome, permanent
 from notify.handlers.context import Services
 from notify.templates.render import Rendered
@@ -252,15 +253,21 @@ class _Marks:
 class _Sends:
     """Claimed deliveries being sent, ``concurrency`` at a time, their outcomes marked in groups."""
 
-    def __init__(self, svc: Services, low: int = 1) -> None:
+    def __init__(self, svc: Services, low: int = 0) -> None:
         self.svc = svc
         self.gate = asyncio.Semaphore(svc.concurrency)
         self.marks = _Marks(svc, svc.mark_every)
         self.tasks: set[asyncio.Task[None]] = set()
         self.low = low
-        self.changed = asyncio.Event()
-        """Set when the sends in flight fall below ``low``, when none is left, or one failed."""
+        """A send ending with at most this many left in hand pokes the loop (-1: only the last)."""
+        self.poke: asyncio.Future[None] | None = None
         self.failed: asyncio.Task[None] | None = None
+
+    def poked(self) -> asyncio.Future[None]:
+        """Return the future a send's end resolves (at most ``low`` left, none left, or a failure)."""
+        if self.poke is None or self.poke.done():
+            self.poke = asyncio.get_running_loop().create_future()
+        return self.poke
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
@@ -268,23 +275,20 @@ class _Sends:
             return
         if task.exception() is not None:
             self.failed = task
-            self.changed.set()
-        elif len(self.tasks) in (0, self.low - 1):  # not at every send: the loop wakes on these
-            self.changed.set()
+        elif self.tasks and len(self.tasks) > self.low:
+            return  # the hand is still full enough: no claim would be made
+        if self.poke is not None and not self.poke.done():
+            self.poke.set_result(None)
 
     async def claim(self, limit: int) -> int:
         """Claim up to ``limit`` due deliveries and start sending them; return how many."""
         svc = self.svc
         now = svc.now()
         async with svc.uow() as uow:
-            store = svc.store(uow)
-            claimed = await store.claim(now, svc.holder, now + svc.claim_for, limit)
-            addresses: dict[tuple[RecipientRef, Any], str] = await store.addresses(
-                (c.ref, c.channel) for c in claimed
-            )
+            claimed = await svc.store(uow).claim(now, svc.holder, now + svc.claim_for, limit)
             await uow.commit()
         for c in claimed:
-            task = asyncio.create_task(self._one(c, addresses.get((c.ref, c.channel)), now))
+            task = asyncio.create_task(self._one(c, c.address, now))
             self.tasks.add(task)
             task.add_done_callback(self._done)
         return len(claimed)
@@ -357,6 +361,11 @@ MARK_WITHIN = timedelta(milliseconds=200)
 """How long an outcome may wait for its group while sends go on (then it is recorded)."""
 
 
+def refill(hand: int) -> int:
+    """Return the fewest free places in a sender's hand for which it claims more (half of it)."""
+    return max(hand // 2, 1)
+
+
 async def send_due(
     svc: Services,
     stop: asyncio.Event,
@@ -369,59 +378,65 @@ async def send_due(
 
     The turn goes on without a pause between windows while ``renew()`` says this instance still
     holds the sender's lease; it ends when it does not (another instance sends) or on ``stop``.
-    Sends are claimed while others go on, not in rounds.
 
-    Up to ``batch`` claimed deliveries are in hand; when fewer than half are left, more are
-    claimed (a delivery committed meanwhile waits for a send slot, not for a whole round to
-    end). Outcomes are recorded every ``mark_every``, when nothing is in flight, or when the
-    oldest has waited ``MARK_WITHIN``. Idle, it waits up to ``poll`` s, less when this process's
-    intake commits due deliveries or a send ends.
+    The sender holds a small hand of claimed deliveries — ``concurrency``, a few times what the
+    channels' connections have in flight, so a claimed delivery waits for a few dozen sends, not
+    for hundreds — and keeps it topped up: when half of it is free and something may be due
+    (the last claim took all it asked for, the intake's wake-up, or the poll), it claims the
+    free places. The intake's commit (or NOTIFY) wakes it; while something may be due, so does
+    the send whose end frees half the hand (not every send: a claim of a few rows costs as
+    much as one of many). Outcomes are recorded every ``mark_every``, when nothing is in
+    flight, or when the oldest has waited ``MARK_WITHIN``. Idle, it waits up to ``poll`` s.
     """
     loop = asyncio.get_running_loop()
     until = loop.time() + window
-    low = max(svc.batch // 2, 1)
-    sends = _Sends(svc, low)
+    hand = max(svc.concurrency, 1)
+    least = refill(hand)
+    sends = _Sends(svc, hand - least)
     more = True  # the last claim took all it asked for: more may be due at once
     polled = loop.time()
+    stopping = asyncio.ensure_future(stop.wait())
+    woken: asyncio.Future[Any] | None = None
     try:
         while not stop.is_set():
             if loop.time() >= until:
                 if renew is None or not await renew():
                     break
                 until = loop.time() + window
-            sends.changed.clear()
-            if len(sends.tasks) < low and (
-                more or svc.wakeup.is_set() or loop.time() - polled >= poll
-            ):
+            room = hand - len(sends.tasks)
+            want = more or svc.wakeup.is_set() or loop.time() - polled >= poll  # may be due
+            if room >= least and want:
                 svc.wakeup.clear()  # what the intake commits from now on wakes the wait below
-                room = svc.batch - len(sends.tasks)
                 more = await sends.claim(room) == room
                 polled = loop.time()
-                if more and len(sends.tasks) < low:
-                    continue
+                sends.check()
+                continue
             since = sends.marks.since()
             if since is not None and (not sends.tasks or svc.now() - since >= MARK_WITHIN):
                 await sends.marks.record()
-            left = min(poll - (loop.time() - polled), until - loop.time())
+                continue
+            left = until - loop.time()
+            if want:  # the send that frees half the hand wakes us (not the poll: no room yet)
+                sends.low = hand - least
+            else:  # nothing known to be due: the poll, the intake or the last send wakes us
+                sends.low = -1
+                left = min(left, poll - (loop.time() - polled))
             if sends.marks.since() is not None:
                 left = min(left, MARK_WITHIN.total_seconds())
-            signals = [
-                asyncio.ensure_future(stop.wait()),
-                asyncio.ensure_future(sends.changed.wait()),
-            ]
-            if len(sends.tasks) < low:  # room to claim: a commit of the intake wakes us
-                signals.append(asyncio.ensure_future(svc.wakeup.wait()))
-            try:
-                await asyncio.wait(
-                    signals, timeout=max(left, 0.0), return_when=asyncio.FIRST_COMPLETED
-                )
-            finally:
-                for signal in signals:
-                    signal.cancel()
+            signals: list[asyncio.Future[Any]] = [stopping, sends.poked()]
+            if not svc.wakeup.is_set():  # a commit of the intake wakes us
+                if woken is None or woken.done():
+                    woken = asyncio.ensure_future(svc.wakeup.wait())
+                signals.append(woken)
+            await asyncio.wait(signals, timeout=max(left, 0.0), return_when=asyncio.FIRST_COMPLETED)
             sends.check()
     except BaseException:
         sends.cancel()
         raise
+    finally:
+        stopping.cancel()
+        if woken is not None:
+            woken.cancel()
     await sends.finish()
     return sends.marks.counts[Status.sent]
 
