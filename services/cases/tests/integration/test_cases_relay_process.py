@@ -132,6 +132,9 @@ async def test_http_process_without_relay_leaves_rows_that_the_relay_process_pub
 
                         await wait_until(drained, within=60)
                         metrics = (await relay_client.get("/metrics")).text
+                        assert (await relay_client.get("/livez")).status_code == 200
+                        ready = await relay_client.get("/readyz")
+                        assert ready.status_code == 200, ready.text
                     assert _sample(metrics, "kit_relay_published_total") == FILINGS
                     assert await stop_process(relay) == 0
                 finally:

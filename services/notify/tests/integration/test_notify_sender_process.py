@@ -118,6 +118,11 @@ async def test_http_process_without_sender_leaves_deliveries_the_sender_process_
 
                     await wait_until(woken, within=POLL / 3)
                     sender_metrics = (await sender_client.get("/metrics")).text
+                    # the kit's probes, as an HTTP process has them (compose and k8s check them)
+                    assert (await sender_client.get("/livez")).status_code == 200
+                    ready = await sender_client.get("/readyz")
+                    assert ready.status_code == 200, ready.text
+                    assert ready.json()["checks"]["database"] is True
                 assert await stop_process(sender) == 0
             finally:
                 if sender.returncode is None:

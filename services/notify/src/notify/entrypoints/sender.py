@@ -4,8 +4,8 @@ For HTTP processes started with ``NOTIFY_SENDER_IN_PROCESS=false``: they take ev
 digest and gauge the backlog; this process claims due deliveries and sends them, so the intake's
 CPU and the sender's no longer share one core. It takes the sender job's lease as an HTTP process
 would (two sender processes never send the same claim), is woken by the intake's commits through
-PostgreSQL's NOTIFY (its poll remains), serves its metrics (``/metrics``) on ``HTTP_PORT`` once
-sending and ends on SIGTERM or SIGINT.
+PostgreSQL's NOTIFY (its poll remains), serves the kit's probes (``/livez``, ``/readyz``,
+``/metrics``) on ``HTTP_PORT`` once sending and ends on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import asyncio
 import logging
 import signal
 
-from prometheus_client import start_http_server
-
+from kit.service.process import probes
 from notify.handlers.sending import woken_by_commits
 from notify.settings import NotifySettings
 from notify.wiring import wire
@@ -33,15 +32,8 @@ async def sender_only(settings: NotifySettings) -> None:
         loop.add_signal_handler(signum, stop.set)
     await runtime.start(relay=False, consumers=False, jobs=True)
     try:
-        async with woken_by_commits(core.services, runtime.engine):
-            server, thread = start_http_server(  # answering: the sender runs
-                settings.http_port, addr=settings.http_host, registry=runtime.registry
-            )
-            log.info("notify's sender runs alone (metrics on port %d)", settings.http_port)
-            try:
-                await stop.wait()
-            finally:
-                server.shutdown()
-                thread.join()
+        async with woken_by_commits(core.services, runtime.engine), probes(runtime):
+            log.info("notify's sender runs alone (probes on port %d)", settings.http_port)
+            await stop.wait()
     finally:
         await runtime.stop()
