@@ -24,6 +24,7 @@ OPERATIONS = ROOT / "deploy" / "OPERATIONS.md"
 INIT_SQL = ROOT / "deploy" / "postgres" / "init" / "01-databases.sql"
 
 APP_SERVICES = ("deputies", "cases", "scoring", "notify")
+PROCESSES = ("notify-sender",)  # the image with another command: no API, the kit's probes
 INFRA_SERVICES = ("kafka", "kafka-init", "postgres", "prometheus", "grafana", "mailpit", "jaeger")
 ONE_SHOT = frozenset({"kafka-init"})
 # Host ports as OPERATIONS.md promises them; the container port of every service is 8000.
@@ -116,11 +117,13 @@ def test_compose_has_no_version_key_and_a_project_name() -> None:
 
 
 def test_every_expected_service_exists() -> None:
-    missing = set(APP_SERVICES + INFRA_SERVICES) - set(_services())
+    missing = set(APP_SERVICES + PROCESSES + INFRA_SERVICES) - set(_services())
     assert not missing, f"services missing from docker-compose.yml: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("name", [s for s in APP_SERVICES + INFRA_SERVICES if s not in ONE_SHOT])
+@pytest.mark.parametrize(
+    "name", [s for s in APP_SERVICES + PROCESSES + INFRA_SERVICES if s not in ONE_SHOT]
+)
 def test_long_running_services_have_a_healthcheck_and_restart(name: str) -> None:
     service = _services()[name]
     assert _healthcheck_test(service).strip()
@@ -213,6 +216,34 @@ def test_notify_sends_mail_to_mailpit() -> None:
     depends = _mapping(notify.get("depends_on"), "notify.depends_on")
     assert _mapping(depends["mailpit"], "mailpit").get("condition") == "service_healthy"
     assert "1025" in [str(port) for port in services["mailpit"].get("expose", [])]
+
+
+def test_notify_sender_runs_apart_on_notifys_database_and_mailpit(
+    setting_names: dict[str, frozenset[str]],
+    load_settings: Callable[[str, dict[str, str]], dict[str, object]],
+) -> None:
+    services = _services()
+    sender, notify = services["notify-sender"], services["notify"]
+    assert sender.get("command") == ["python", "-m", "notify", "sender"]
+    assert sender.get("image") == notify.get("image")
+    assert "ports" not in sender, "the sender has no API to publish"
+    assert _duration_seconds(str(sender.get("stop_grace_period"))) >= 30
+    env = _env(sender)
+    unknown = set(env) - setting_names["notify"] - set(EXTERNAL_VARIABLES)
+    assert not unknown, f"notify-sender: not settings of notify: {sorted(unknown)}"
+    for key in ("DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "KAFKA_BOOTSTRAP_SERVERS"):
+        assert env[key] == _env(notify)[key], key
+    secret = {"JWT_SECRET": "s" * 40}
+    values = {key: _interpolated(value, secret) for key, value in env.items()}
+    assert load_settings("notify", values)["sender_in_process"] is True
+    notify_values = {key: _interpolated(value, secret) for key, value in _env(notify).items()}
+    assert load_settings("notify", notify_values)["sender_in_process"] is False
+    depends = _mapping(sender.get("depends_on"), "notify-sender.depends_on")
+    conditions = {dep: _mapping(spec, dep).get("condition") for dep, spec in depends.items()}
+    assert conditions["notify"] == "service_healthy", "notify migrates the database first"
+    assert conditions["mailpit"] == "service_healthy"
+    # the process serves the kit's probes (test_notify_sender_process asks them of the real one)
+    assert "http://127.0.0.1:8000/readyz" in _healthcheck_test(sender)
 
 
 def test_kafka_is_a_4x_kraft_combined_node() -> None:

@@ -34,6 +34,8 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 APP_SERVICES = ("deputies", "cases", "scoring", "notify")
+# Deployments of the image with another command (no API, no Service): name -> the service it is part of.
+PROCESSES = {"notify-sender": "notify"}
 API_VERSIONS = {
     "Deployment": "apps/v1",
     "Service": "v1",
@@ -232,8 +234,9 @@ def test_every_file_is_used_by_its_kustomization() -> None:
 @pytest.mark.parametrize("folder", BUILDS, ids=lambda p: p.name)
 def test_each_build_has_every_service_with_its_parts(folder: Path) -> None:
     docs = build(folder)
-    for kind in ("Deployment", "Service", "PodDisruptionBudget"):
-        assert set(_of(docs, kind)) == set(APP_SERVICES), kind
+    for kind in ("Deployment", "PodDisruptionBudget"):
+        assert set(_of(docs, kind)) == {*APP_SERVICES, *PROCESSES}, kind
+    assert set(_of(docs, "Service")) == set(APP_SERVICES)
     assert set(_of(docs, "Job")) == {f"{name}-migrate" for name in APP_SERVICES}
     if folder != BASE:
         namespaces = set(_of(docs, "Namespace"))
@@ -303,7 +306,8 @@ def test_the_variables_read_outside_the_settings_are_read_by_the_code_named() ->
 def test_probes_are_public_routes_of_the_service(
     folder: Path, http_get: Callable[[str, str], int]
 ) -> None:
-    for name, deployment in _of(build(folder), "Deployment").items():
+    for deployment in _of(build(folder), "Deployment").values():
+        name = _service_of(deployment)  # a process apart serves its service's probe routes
         (container,) = _containers(deployment)
         ports = {port["name"]: port["containerPort"] for port in container["ports"]}
         probes = {kind: container[f"{kind}Probe"] for kind in ("startup", "liveness", "readiness")}
@@ -339,7 +343,7 @@ def test_every_consumer_group_is_in_the_scaling_guide_and_replicas_stay_within_p
         partitions = int(_config_maps(docs)["npc-platform"]["KAFKA_TOPIC_PARTITIONS"])
         for name, deployment in _of(docs, "Deployment").items():
             replicas = int(deployment["spec"]["replicas"])
-            if wired[name].groups:
+            if name in APP_SERVICES and wired[name].groups:
                 assert replicas <= partitions, (
                     f"{folder.name}: {name} has more instances than partitions"
                 )
@@ -358,12 +362,17 @@ def test_image_command_port_and_user_are_those_of_compose_and_the_dockerfile() -
     docs = build(BASE)
     for name, deployment in _of(docs, "Deployment").items():
         (container,) = _containers(deployment)
-        service = compose[name]
+        service = compose[name]  # the same name in compose (notify-sender there too)
         image = re.sub(r"^\$\{NPC_IMAGE:-(.+)\}$", r"\1", str(service["image"]))
         assert str(container["image"]).split(":")[0] == image.split(":")[0]
-        assert container["command"] == service["command"] == ["python", "-m", name]
+        assert container["command"] == service["command"]
+        if name in APP_SERVICES:
+            assert container["command"] == ["python", "-m", name]
+        else:
+            assert container["command"][:3] == ["python", "-m", PROCESSES[name]]
         (port,) = container["ports"]
-        compose_target = {str(p).split(":")[-1] for p in service["ports"]}
+        compose_target = {str(p).split(":")[-1] for p in service.get("ports", [])}
+        compose_target |= {str(p) for p in service.get("expose", [])}
         assert str(port["containerPort"]) == exposed
         assert compose_target == {exposed}
         assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == int(uid[1])

@@ -31,6 +31,7 @@ DASHBOARDS_DIR = DEPLOY / "grafana" / "dashboards"
 OPERATIONS = DEPLOY / "OPERATIONS.md"
 
 APP_SERVICES = ("deputies", "cases", "scoring", "notify")
+PROCESSES = ("notify-sender",)  # compose services of the image without an API
 SEVERITIES = frozenset({"critical", "warning", "info"})
 
 # Series Prometheus makes itself for every target, beside what the services export.
@@ -322,7 +323,9 @@ def test_prometheus_scrapes_every_service_every_five_seconds() -> None:
         assert job.get("scrape_interval") == "5s"
         assert job.get("metrics_path", "/metrics") == "/metrics"
         targets = [t for static in job["static_configs"] for t in static["targets"]]
-        assert targets == [f"{name}:8000"]
+        # a service's processes without an API (notify's sender) are instances of its job
+        apart = [f"{p}:8000" for p in PROCESSES if p.startswith(f"{name}-")]
+        assert targets == [f"{name}:8000", *apart]
     assert [t for s in jobs["prometheus"]["static_configs"] for t in s["targets"]] == [
         "localhost:9090"
     ]
@@ -339,6 +342,7 @@ def test_scrape_targets_are_compose_services_on_their_container_port() -> None:
                     continue
                 assert host in services, f"{target} is not a compose service"
                 container_ports = {str(p).split(":")[-1] for p in services[host].get("ports", [])}
+                container_ports |= {str(p) for p in services[host].get("expose", [])}
                 assert port in container_ports, f"{host} does not listen on {port}"
 
 
