@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -190,3 +192,28 @@ async def notify_events(
         if len(records) >= expected or asyncio.get_running_loop().time() > deadline:
             return records
         await asyncio.sleep(0.3)
+
+
+def pending_email(n: int, deputy: str, now: datetime) -> dict[str, Any]:
+    """Return a due e-mail delivery row to a deputy (the n-th reply of a backlog), as the intake writes it."""
+    return {
+        "delivery_id": str(uuid4()),
+        "event_id": str(uuid4()),
+        "recipient_kind": "deputy",
+        "recipient_id": deputy,
+        "channel": "email",
+        "township": "330102001",
+        "event_type": "cases.case.replied",
+        "event_time": now,
+        "subject": f"C-2025-{n:06d}",
+        "template": "cases.case.replied",
+        "status": "pending",
+        "urgent": False,
+        "held": False,
+        "next_at": now,
+        "title": f"答复 {n}",
+        "body": "正文",
+        "segments": 0,
+        "attempts": 0,
+        "created_at": now,
+    }

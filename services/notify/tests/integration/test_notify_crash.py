@@ -16,11 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from uuid import uuid4
 
 import pytest
-from notify_harness import add_deputy, rows, running_core, settings_for
+from notify_harness import add_deputy, pending_email, rows, running_core, settings_for
 
 from notify.handlers.sending import send_round
 from notify.settings import NotifySettings
@@ -33,30 +31,6 @@ WORKER = Path(__file__).resolve().parents[1] / "notify_crash_sender.py"
 BACKLOG = 200
 DIE_AFTER = 70  # in the middle of the fourth claimed batch of 20, of the second group of 50
 POOL = NotifySettings.model_fields["smtp_pool"].default  # sends at the server when it dies
-
-
-def _row(n: int, deputy: str, now: datetime) -> dict[str, Any]:
-    return {
-        "delivery_id": str(uuid4()),
-        "event_id": str(uuid4()),
-        "recipient_kind": "deputy",
-        "recipient_id": deputy,
-        "channel": "email",
-        "township": "330102001",
-        "event_type": "cases.case.replied",
-        "event_time": now,
-        "subject": f"C-2025-{n:06d}",
-        "template": "cases.case.replied",
-        "status": "pending",
-        "urgent": False,
-        "held": False,
-        "next_at": now,
-        "title": f"答复 {n}",
-        "body": "正文",
-        "segments": 0,
-        "attempts": 0,
-        "created_at": now,
-    }
 
 
 @dataclass(frozen=True)
@@ -76,7 +50,7 @@ async def _kill_once(
     sink.messages.clear()
     sink.arrived.clear()
     now = datetime.now(UTC)
-    backlog = [_row(n, "D-crash", now) for n in range(BACKLOG)]
+    backlog = [pending_email(n, "D-crash", now) for n in range(BACKLOG)]
     async with core.services.uow() as uow:
         await core.services.store(uow).add_deliveries(backlog)
         await uow.commit()

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
-from uuid import uuid4
 
 import pytest
-from notify_harness import add_deputy, rows, running_core, settings_for
+from notify_harness import add_deputy, pending_email, rows, running_core, settings_for
 
 from notify.adapters.base import Outgoing
 from notify.adapters.store import Claimed, NotifyStore
@@ -21,30 +19,6 @@ pytestmark = pytest.mark.integration
 
 HAND = 6
 BACKLOG = 60
-
-
-def _row(n: int, now: datetime) -> dict[str, Any]:
-    return {
-        "delivery_id": str(uuid4()),
-        "event_id": str(uuid4()),
-        "recipient_kind": "deputy",
-        "recipient_id": "D-hand",
-        "channel": "email",
-        "township": "330102001",
-        "event_type": "cases.case.replied",
-        "event_time": now,
-        "subject": f"C-2025-{n:06d}",
-        "template": "cases.case.replied",
-        "status": "pending",
-        "urgent": False,
-        "held": False,
-        "next_at": now,
-        "title": f"答复 {n}",
-        "body": "正文",
-        "segments": 0,
-        "attempts": 0,
-        "created_at": now,
-    }
 
 
 async def test_the_sender_holds_a_small_hand_and_tops_it_up_as_sends_end(
@@ -69,7 +43,9 @@ async def test_the_sender_holds_a_small_hand_and_tops_it_up_as_sends_end(
             await add_deputy(core, "D-hand", email="hand@example.cn")
             now = datetime.now(UTC)
             async with svc.uow() as uow:
-                await svc.store(uow).add_deliveries([_row(n, now) for n in range(BACKLOG)])
+                await svc.store(uow).add_deliveries(
+                    [pending_email(n, "D-hand", now) for n in range(BACKLOG)]
+                )
                 await uow.commit()
             send = svc.channels.send
 
