@@ -17,6 +17,7 @@ from notify_harness import (
     running_app,
     settings_for,
 )
+from sqlalchemy import select
 
 from kit.testing import unique, wait_until
 from notify.testing.servers import smtp_server
@@ -104,6 +105,17 @@ async def test_inbox_preferences_contacts_and_resend(database_url: str, topic_pr
             assert "13800001234" not in str(shown)
             assert "fixed@example.cn" not in str(shown)
             assert set(shown) == {"email", "sms"}
+            audit = core.runtime.tables.audit_log
+            async with core.runtime.engine.connect() as conn:
+                [detail] = (
+                    await conn.execute(
+                        select(audit.c.detail).where(audit.c.action == "set_contacts")
+                    )
+                ).scalars()
+            assert detail["changes"] == {  # that each address changed, never to what
+                "contacts.email": {"before": "****", "after": "****"},
+                "contacts.sms": {"before": None, "after": "****"},
+            }
 
             log = await client.get(f"/api/v1/recipients/deputy/{deputy}/deliveries", headers=me)
             [failed] = log.json()

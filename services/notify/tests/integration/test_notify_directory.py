@@ -122,6 +122,12 @@ async def test_units_and_staff_are_written_with_if_match_and_read_masked(
         audit = await _audit(core)
         written = [a for a in audit if a.action in {"create_entry", "change_entry"}]
         assert len(written) == 4
+        erased = next(a for a in written if a.action == "change_entry")
+        assert erased.detail["changes"] == {  # the kit's before/after; an address only as ****
+            "contacts.sms": {"before": "****", "after": None},
+            "name": {"before": "县交通运输局", "after": "青山县交通运输局"},
+        }
+        assert erased.detail["version"] == 2
         assert "example.cn" not in str([tuple(a) for a in audit])
         assert "13800001234" not in str([tuple(a) for a in audit])
     logged = "\n".join(r.getMessage() for r in caplog.records)

@@ -190,6 +190,21 @@ async def test_first_review_recheck_contest_and_void_move_the_status_never_the_p
         outbox = service.runtime.tables.outbox
         reviewed = outbox.c.event_type == "scoring.points.reviewed"
         assert await count(service.runtime.engine, outbox, reviewed) == 4
+        audit = service.runtime.tables.audit_log
+        async with service.runtime.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(audit.c.action, audit.c.detail)
+                    .where(audit.c.resource_id == entry["entry_id"])
+                    .order_by(audit.c.id)
+                )
+            ).all()
+        assert [(a, d["changes"]) for a, d in rows] == [  # the kit's before/after, as every service
+            ("first_review", {"status": {"before": "provisional", "after": "first_reviewed"}}),
+            ("recheck", {"status": {"before": "first_reviewed", "after": "rechecked"}}),
+            ("contest", {"status": {"before": "rechecked", "after": "contested"}}),
+            ("void", {"status": {"before": "contested", "after": "voided"}}),
+        ]
 
         # a contest after the window: 409 with the reason
         other = next(

@@ -167,6 +167,15 @@ class Entry:
         return RecipientRef(self.kind, self.id)
 
 
+HIDDEN: dict[str, None] = {f"contacts.{c.value}": None for c in Channel}
+"""Addresses in an audit entry's before/after: shown as ``****`` (changed, not to what)."""
+
+
+def audited_contacts(contacts: Mapping[Channel, str | None]) -> dict[str, str | None]:
+    """Return addresses as an audit entry compares them, a field per channel (see HIDDEN)."""
+    return {f"contacts.{c.value}": a for c, a in contacts.items()}
+
+
 def check_address(channel: Channel, address: str) -> str | None:
     """Return what is wrong with an address for a channel, or None when it is usable."""
     if channel is Channel.email and not _EMAIL.fullmatch(address):

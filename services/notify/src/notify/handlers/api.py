@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from contracts.catalog import CATALOG
 from contracts.common import EventData
+from kit.audit import change_detail
 from kit.errors import (
     FieldError,
     ForbiddenError,
@@ -26,7 +27,7 @@ from kit.errors import (
 from kit.masking import mask_email, mask_phone
 from kit.principal import Principal, Role
 from notify.adapters.codec import document, preferences_from
-from notify.domain.directory import check_contacts
+from notify.domain.directory import HIDDEN, audited_contacts, check_contacts
 from notify.domain.model import Channel, RecipientRef
 from notify.domain.preferences import Preferences, check_preferences
 from notify.handlers.context import Caller, Services
@@ -254,6 +255,7 @@ async def set_contacts(
             raise NotFoundError(f"{ref} is not in the directory")
         if not p.covers(township):
             raise ForbiddenError("this recipient is outside your area", township=township)
+        before = await store.addresses((ref, c) for c in addresses)
         for channel, address in addresses.items():
             await store.set_contact(ref, channel, address)
         await svc.audit.record(
@@ -263,7 +265,11 @@ async def set_contacts(
             resource_type="recipient",
             resource_id=str(ref),
             township=township,
-            detail={"channels": sorted(c.value for c in addresses)},
+            detail=change_detail(
+                audited_contacts({c: a for (_, c), a in before.items()}),
+                audited_contacts(addresses),
+                restricted=HIDDEN,
+            ),
         )
         await uow.commit()
         found = await store.addresses((ref, c) for c in Channel if c is not Channel.in_app)

@@ -2,7 +2,8 @@
 
 Each checks who calls first (role, then township scope), then the input, then the version read
 (If-Match). Addresses never leave unmasked and never reach a log line or an audit entry (the
-audit records which channels changed, not to what). An import writes every row or none.
+audit's before/after shows an address as ``****``: that it changed, not to what). An import
+writes every row or none.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import event as sa_event
 
 from contracts.vocabulary import RecipientKind
+from kit.audit import change_detail
 from kit.errors import (
     FieldError,
     ForbiddenError,
@@ -34,10 +36,12 @@ from notify.adapters.directory import (
 )
 from notify.adapters.store import directory_version
 from notify.domain.directory import (
+    HIDDEN,
     TOWNSHIP_DIGITS,
     Entry,
     MemoryDirectory,
     Problem,
+    audited_contacts,
     check_entry,
     entry_from_row,
     may_manage,
@@ -53,6 +57,19 @@ READERS = frozenset({Role.county_admin, Role.township_staff, Role.operator})
 """Roles that read the directory of their area (contacts masked)."""
 
 COUNTY_DIGITS = 6
+
+
+def audited(entry: Listed | None) -> dict[str, Any]:
+    """Return an entry as its audit before/after compares it (addresses by channel, hidden)."""
+    if entry is None:
+        return {}
+    return {
+        "name": entry.name,
+        "area": entry.area,
+        "active": entry.active,
+        "offices": sorted(o.value for o in entry.offices),
+        **audited_contacts(entry.contacts),
+    }
 
 
 def store(svc: Services, uow: Any) -> DirectoryStore:
@@ -134,6 +151,8 @@ async def put(svc: Services, caller: Caller, new: Entry, precondition: Precondit
             raise VersionConflictError(
                 f"{new.ref} is at version {before.version if before else 0}, not {expected}"
             )
+        after = await directory.entry(new.ref)
+        assert after is not None
         await svc.audit.record(
             uow.session,
             actor=p,
@@ -141,17 +160,11 @@ async def put(svc: Services, caller: Caller, new: Entry, precondition: Precondit
             resource_type=new.kind.value,
             resource_id=new.id,
             township=new.area,
-            detail={
-                "version": version,
-                "active": new.active,
-                "offices": sorted(o.value for o in new.offices),
-                "channels_set": sorted(c.value for c, a in new.contacts.items() if a),
-                "channels_erased": sorted(c.value for c, a in new.contacts.items() if not a),
-            },
+            detail=change_detail(
+                audited(before), audited(after), restricted=HIDDEN, version=version
+            ),
         )
         await uow.commit()
-        after = await directory.entry(new.ref)
-    assert after is not None
     log.info("directory %s %s v%d by %s", new.kind.value, new.id, version, p.subject)
     return after
 

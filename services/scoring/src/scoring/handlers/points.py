@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 
 from contracts import scoring as ev
+from kit.audit import change_detail
 from kit.errors import ForbiddenError, NotFoundError, TransitionError, VersionConflictError
 from kit.events import event
 from kit.principal import Role
@@ -308,7 +309,7 @@ async def review(
             resource_type="ledger_entry",
             resource_id=entry_id,
             township=row.township,
-            detail={"from": status.value, "to": found.end.value},
+            detail=change_detail({"status": status}, {"status": found.end}),
         )
         uow.stage(
             event(
@@ -488,7 +489,7 @@ async def resolve_contest(
             resource_type="ledger_entry",
             resource_id=entry_id,
             township=row.township,
-            detail={"outcome": outcome.value, "from": status.value, "to": end.value},
+            detail=change_detail({"status": status}, {"status": end}, outcome=outcome),
         )
         await uow.commit()
     svc.metrics.contests.labels(outcome.value).inc()
