@@ -29,6 +29,7 @@ class NotifyMetrics:
     stages: Histogram
     listen_lost: Counter
     directory_reads: Counter
+    contacts_superseded: Counter
 
 
 def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
@@ -102,9 +103,17 @@ def make_notify_metrics(registry: CollectorRegistry) -> NotifyMetrics:
             " kept copy (a write moved directory_version, the copy aged out, or it was never kept)",
             registry=registry,
         ),
+        contacts_superseded=Counter(
+            "notify_contacts_superseded",
+            "Addresses the roster changed at their source (a deputy's phone): not used until the"
+            " directory has the new one (GET /directory/deputies?superseded=true lists them)",
+            ["channel"],
+            registry=registry,
+        ),
     )
     # Every channel's series exist from the start at 0: a panel shows 0, not "no data", and the
     # first failure moves `increase()` (a series born at 1 would not).
+    made.contacts_superseded.labels(channel=Channel.sms.value)
     for channel in Channel:
         for result in RESULTS:
             made.deliveries.labels(channel=channel.value, result=result)

@@ -54,6 +54,7 @@ class Listed:
     version: int
     contacts: Mapping[Channel, str] = field(default_factory=dict)
     offices: frozenset[Office] = frozenset()
+    superseded: frozenset[Channel] = frozenset()
 
 
 def subjects_of(data: EventData) -> list[Subject]:
@@ -125,12 +126,15 @@ class DirectoryStore:
         ids = [row.recipient_id for row in rows]
         c, o = self.t.contacts, self.t.office_holders
         contacts: dict[str, dict[Channel, str]] = {}
+        superseded: dict[str, set[Channel]] = {}
         for row in (
             await self.session.execute(
                 select(c).where(c.c.kind == kind.value, c.c.recipient_id.in_(ids))
             )
         ).all():
             contacts.setdefault(row.recipient_id, {})[Channel(row.channel)] = row.address
+            if row.superseded_at is not None:
+                superseded.setdefault(row.recipient_id, set()).add(Channel(row.channel))
         offices: dict[str, set[Office]] = {}
         for row in (
             await self.session.execute(
@@ -147,6 +151,7 @@ class DirectoryStore:
                 int(row.version),
                 contacts.get(row.recipient_id, {}),
                 frozenset(offices.get(row.recipient_id, ())),
+                frozenset(superseded.get(row.recipient_id, ())),
             )
             for row in rows
         ]

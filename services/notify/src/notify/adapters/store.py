@@ -191,6 +191,7 @@ def _claim_statement(d: Table, contacts: Table) -> Any:
             contacts.c.kind == d.c.recipient_kind,
             contacts.c.recipient_id == d.c.recipient_id,
             contacts.c.channel == d.c.channel,
+            contacts.c.superseded_at.is_(None),
         )
         .scalar_subquery()
         .label("_address")
@@ -253,16 +254,20 @@ class NotifyStore:
         """Return the whole directory with its contacts (restricted: for planning and sending)."""
         t = self.t
         addresses: dict[tuple[str, str], dict[Channel, str]] = {}
+        superseded: dict[tuple[str, str], set[Channel]] = {}
         for row in (await self.session.execute(select(t.contacts))).all():
-            addresses.setdefault((row.kind, row.recipient_id), {})[Channel(row.channel)] = (
-                row.address
-            )
+            key = (row.kind, row.recipient_id)
+            if row.superseded_at is None:
+                addresses.setdefault(key, {})[Channel(row.channel)] = row.address
+            else:
+                superseded.setdefault(key, set()).add(Channel(row.channel))
         people = [
             Recipient(
                 RecipientRef(RecipientKind(r.kind), r.recipient_id),
                 r.name,
                 r.township,
                 MappingProxyType(addresses.get((r.kind, r.recipient_id), {})),
+                frozenset(superseded.get((r.kind, r.recipient_id), ())),
             )
             for r in (
                 await self.session.execute(select(t.recipients).where(t.recipients.c.active))
@@ -322,6 +327,22 @@ class NotifyStore:
                     address=address,
                 )
             )
+
+    async def supersede_contact(self, ref: RecipientRef, channel: Channel, at: datetime) -> bool:
+        """Mark a recipient's address on a channel as changed at its source; say if one was."""
+        await directory_changed(self.session, self.t)
+        t = self.t.contacts
+        done = await self.session.execute(
+            update(t)
+            .where(
+                t.c.kind == ref.kind.value,
+                t.c.recipient_id == ref.id,
+                t.c.channel == channel.value,
+                t.c.superseded_at.is_(None),
+            )
+            .values(superseded_at=at)
+        )
+        return bool(getattr(done, "rowcount", 0))
 
     async def hold_office(self, office: Office, scope: str, ref: RecipientRef) -> None:
         """Record that a recipient holds an office for a township or county."""

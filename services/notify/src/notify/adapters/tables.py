@@ -124,6 +124,9 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("recipient_id", String(64), nullable=False),
         Column("channel", String(10), nullable=False),
         Column("address", String(320), nullable=False),
+        # the roster changed the source of this address (a deputy's phone) after it was entered:
+        # it is not used until the directory gets the new one
+        Column("superseded_at", UtcDateTime(), nullable=True),
         PrimaryKeyConstraint("kind", "recipient_id", "channel"),
     )
     office_holders = Table(

@@ -67,6 +67,14 @@ class Recipient:
     name: str
     township: str
     addresses: Mapping[Channel, str] = field(default_factory=lambda: MappingProxyType({}))
+    superseded: frozenset[Channel] = frozenset()
+    """Channels whose address the roster has since changed (not in ``addresses``: not used)."""
+
+    def problem(self, channel: Channel) -> str:
+        """Return why a channel without a usable address has none."""
+        if channel in self.superseded:
+            return "the roster has a new phone number that notify's directory does not have yet"
+        return "no usable address"
 
     def address(self, channel: Channel) -> str | None:
         """Return the usable address on a channel, or None (the inbox needs none)."""

@@ -93,13 +93,14 @@ class Planned:
 
 def _channels(notice: Notice, prefs: Preferences) -> list[tuple[Channel, str | None]]:
     wanted = [c for c in prefs.wanted(notice.event.type) if c is not Channel.in_app]
-    usable = [c for c in wanted if notice.recipient.address(c)]
+    who = notice.recipient
+    usable = [c for c in wanted if who.address(c)]
     if prefs.fan_out:
-        chosen = [(c, None if c in usable else "no usable address") for c in wanted]
+        chosen = [(c, None if c in usable else who.problem(c)) for c in wanted]
     elif usable:
         chosen = [(usable[0], None)]
     elif wanted:
-        chosen = [(wanted[0], "no usable address")]
+        chosen = [(wanted[0], who.problem(wanted[0]))]
     else:
         chosen = []
     return [*chosen, (Channel.in_app, None)]

@@ -17,7 +17,7 @@ from contracts.vocabulary import DeputyStatus, RecipientKind
 from kit.runner import BatchHandler, Delivery, Handler, Subscription
 from kit.uow import UnitOfWork
 from notify.adapters.directory import PROJECTED
-from notify.domain.model import RecipientRef
+from notify.domain.model import Channel, RecipientRef
 from notify.domain.routing import RoutingTable
 from notify.handlers.context import Services
 from notify.handlers.intake import take_batch
@@ -25,6 +25,8 @@ from notify.handlers.intake import take_batch
 GROUP = "notify.intake"
 TOPICS = (topics.DEPUTIES, topics.CASES, topics.SCORING)
 ENDED = frozenset({DeputyStatus.terminated.value})
+ROSTER_PHONE = "phone"
+"""The roster field whose change supersedes a deputy's SMS address in the directory."""
 
 
 def _handlers(ctx: Callable[[], Services]) -> dict[str, Handler]:
@@ -36,17 +38,21 @@ def _handlers(ctx: Callable[[], Services]) -> dict[str, Handler]:
     async def deputy(delivery: Delivery, uow: UnitOfWork) -> None:
         data = delivery.data
         assert isinstance(data, dev.DeputyProfile)
-        await (
-            ctx()
-            .store(uow)
-            .upsert_recipient(
-                RecipientRef(RecipientKind.deputy, data.deputy_id),
-                name=data.name,
-                township=data.township,
-                active=data.status.value not in ENDED,
-                version=data.aggregate_version,
-            )
+        svc = ctx()
+        store = svc.store(uow)
+        ref = RecipientRef(RecipientKind.deputy, data.deputy_id)
+        await store.upsert_recipient(
+            ref,
+            name=data.name,
+            township=data.township,
+            active=data.status.value not in ENDED,
+            version=data.aggregate_version,
         )
+        # the roster names a changed phone, never the number: the old one is not used again
+        phone = isinstance(data, dev.DeputyUpdated) and ROSTER_PHONE in data.changed
+        marked = phone and await store.supersede_contact(ref, Channel.sms, delivery.envelope.time)
+        if marked and svc.metrics is not None:
+            svc.metrics.contacts_superseded.labels(channel=Channel.sms.value).inc()
 
     async def status(delivery: Delivery, uow: UnitOfWork) -> None:
         data = delivery.data

@@ -88,6 +88,7 @@ def view(entry: Listed) -> dict[str, Any]:
         "version": entry.version,
         "offices": sorted(o.value for o in entry.offices),
         "contacts": {c.value: masked_contact(c, a) for c, a in sorted(entry.contacts.items())},
+        "superseded": sorted(c.value for c in entry.superseded),
     }
 
 
@@ -102,13 +103,24 @@ def _reader(p: Principal) -> None:
 
 
 async def entries(
-    svc: Services, caller: Caller, kind: RecipientKind, limit: int, offset: int
+    svc: Services,
+    caller: Caller,
+    kind: RecipientKind,
+    limit: int,
+    offset: int,
+    *,
+    superseded: bool = False,
 ) -> list[dict[str, Any]]:
-    """Return the units, staff or deputies of the caller's area, addresses masked."""
+    """Return the units, staff or deputies of the caller's area, addresses masked.
+
+    ``superseded`` keeps those with an address the roster has since changed (to re-enter).
+    """
     p = caller.principal
     _reader(p)
     async with svc.uow() as uow:
         found = await store(svc, uow).entries(kind, _area(p, kind))
+    if superseded:
+        found = [e for e in found if e.superseded]
     return [view(e) for e in found[offset : offset + limit]]
 
 

@@ -183,9 +183,18 @@ def router(svc: Services) -> APIRouter:
         response_model=list[EntryOut],
         summary="Deputies of your area as notify knows them (roster events), addresses masked",
     )
-    async def get_deputies(caller: CallerDep, paging: PagingDep) -> Any:
+    async def get_deputies(
+        caller: CallerDep,
+        paging: PagingDep,
+        superseded: Annotated[
+            bool,
+            Query(description="Only deputies whose phone the roster changed since it was entered"),
+        ] = False,
+    ) -> Any:
         kind = RecipientKind.deputy
-        return await use.entries(svc, caller, kind, paging.page_size, paging.offset)
+        return await use.entries(
+            svc, caller, kind, paging.page_size, paging.offset, superseded=superseded
+        )
 
     @api.post(
         "/import",

@@ -156,6 +156,11 @@ class EntryOut(BaseModel):
     version: int
     offices: list[str]
     contacts: dict[str, str]
+    superseded: list[str] = Field(
+        default_factory=list,
+        description="Channels whose address the roster has since changed (a deputy's new phone):"
+        " not used until it is entered again",
+    )
 
 
 class ImportErrorOut(BaseModel):
