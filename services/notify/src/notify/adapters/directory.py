@@ -23,7 +23,7 @@ from contracts import cases as ce
 from contracts.common import EventData
 from contracts.vocabulary import RecipientKind
 from kit.db import ranges
-from notify.adapters.store import directory_changed
+from notify.adapters.store import directory_changed, write_contact
 from notify.adapters.tables import Tables
 from notify.domain.directory import Entry, MemoryDirectory, Office, Subject, SubjectKind
 from notify.domain.model import Channel, RecipientRef
@@ -210,24 +210,8 @@ class DirectoryStore:
     async def set_contacts(self, ref: RecipientRef, contacts: Mapping[Channel, str | None]) -> None:
         """Set (or with None, erase) a recipient's address on each channel given."""
         await directory_changed(self.session, self.t)
-        c = self.t.contacts
         for channel, address in contacts.items():
-            await self.session.execute(
-                delete(c).where(
-                    c.c.kind == ref.kind.value,
-                    c.c.recipient_id == ref.id,
-                    c.c.channel == channel.value,
-                )
-            )
-            if address:
-                await self.session.execute(
-                    c.insert().values(
-                        kind=ref.kind.value,
-                        recipient_id=ref.id,
-                        channel=channel.value,
-                        address=address,
-                    )
-                )
+            await write_contact(self.session, self.t, ref, channel, address)
 
     async def deputies(self, ids: Iterable[str]) -> dict[str, str]:
         """Return the township of each deputy on the roster projection, by id."""

@@ -98,6 +98,21 @@ async def directory_changed(session: AsyncSession, tables: Tables) -> None:
     await session.execute(update(v).where(v.c.id == 1).values(version=v.c.version + 1))
 
 
+async def write_contact(
+    session: AsyncSession, tables: Tables, ref: RecipientRef, channel: Channel, address: str | None
+) -> None:
+    """Set (or with None, erase) an address; a new one is current (not superseded)."""
+    t = tables.contacts
+    key = (t.c.kind == ref.kind.value, t.c.recipient_id == ref.id, t.c.channel == channel.value)
+    await session.execute(t.delete().where(*key))
+    if address:
+        await session.execute(
+            t.insert().values(
+                kind=ref.kind.value, recipient_id=ref.id, channel=channel.value, address=address
+            )
+        )
+
+
 async def directory_version(session: AsyncSession, tables: Tables) -> int | None:
     """Return the directory's committed version (this transaction's, after its own writes)."""
     v = tables.directory_version
@@ -315,18 +330,7 @@ class NotifyStore:
     async def set_contact(self, ref: RecipientRef, channel: Channel, address: str | None) -> None:
         """Set (or with None, erase) a recipient's address on a channel."""
         await directory_changed(self.session, self.t)
-        t = self.t.contacts
-        key = (t.c.kind == ref.kind.value, t.c.recipient_id == ref.id, t.c.channel == channel.value)
-        await self.session.execute(t.delete().where(*key))
-        if address:
-            await self.session.execute(
-                t.insert().values(
-                    kind=ref.kind.value,
-                    recipient_id=ref.id,
-                    channel=channel.value,
-                    address=address,
-                )
-            )
+        await write_contact(self.session, self.t, ref, channel, address)
 
     async def supersede_contact(self, ref: RecipientRef, channel: Channel, at: datetime) -> bool:
         """Mark a recipient's address on a channel as changed at its source; say if one was."""
