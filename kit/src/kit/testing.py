@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import Table, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,6 +42,43 @@ def bootstrap_servers() -> str:
 def unique(prefix: str) -> str:
     """Return a name no other test uses (topics, groups, databases)."""
     return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+_HANDED_OUT: set[str] = set()
+"""The topic prefixes this process gave its tests (``sweep_topics`` deletes their topics)."""
+
+
+def new_topic_prefix() -> str:
+    """Return a topic prefix no other test uses; its topics go at the session's end."""
+    prefix = unique("t") + "."
+    _HANDED_OUT.add(prefix)
+    return prefix
+
+
+async def delete_topics(prefixes: set[str], servers: str | None = None) -> int:
+    """Delete the shared broker's topics under the given prefixes; return how many went."""
+    if not prefixes:
+        return 0
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers or bootstrap_servers())
+    await admin.start()
+    try:
+        names = [t for t in await admin.list_topics() if t.startswith(tuple(prefixes))]
+        for start in range(0, len(names), 500):
+            await admin.delete_topics(names[start : start + 500], timeout_ms=30_000)
+        return len(names)
+    finally:
+        await admin.close()
+
+
+def sweep_topics() -> int:
+    """Delete the topics of every prefix handed out in this process (a long-lived broker
+    otherwise keeps a partition directory per test); a broker that is down is left alone."""
+    try:
+        return asyncio.run(asyncio.wait_for(delete_topics(set(_HANDED_OUT)), 120))
+    except Exception:
+        return 0
+    finally:
+        _HANDED_OUT.clear()
 
 
 @asynccontextmanager

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from private_broker import PrivateBroker
 
-from kit.testing import fresh_database, unique
+from kit.testing import fresh_database, new_topic_prefix
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ async def database_url() -> AsyncIterator[str]:
 @pytest.fixture
 def topic_prefix() -> str:
     """A topic prefix no other test uses, so tests never read each other's events."""
-    return unique("t") + "."
+    return new_topic_prefix()
 
 
 @pytest.fixture(scope="session")

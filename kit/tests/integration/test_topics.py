@@ -9,9 +9,9 @@ from kit_harness import make_schema, recording_handler, settings_for, start_runt
 
 from contracts import topics
 from contracts.topics import dead_letter
-from kit.broker import ensure_platform_topics
+from kit.broker import ensure_platform_topics, ensure_topics
 from kit.runner import Subscription
-from kit.testing import bootstrap_servers, wait_until
+from kit.testing import bootstrap_servers, delete_topics, new_topic_prefix, unique, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -94,3 +94,24 @@ async def _topics() -> list[str]:
         return list(await admin.list_topics())
     finally:
         await admin.close()
+
+
+async def test_a_test_run_deletes_the_topics_under_its_prefixes_and_no_others(
+    topic_prefix: str,
+) -> None:
+    mine, other = new_topic_prefix(), unique("t") + "."
+    names = [mine + "a.events", mine + "a.events.dlq", other + "a.events"]
+    await ensure_topics(bootstrap_servers(), names, partitions=1)
+    assert await delete_topics({mine}) == 2
+
+    async def gone() -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers())
+        await admin.start()
+        try:
+            left = set(await admin.list_topics())
+        finally:
+            await admin.close()
+        return not left & set(names[:2]) and names[2] in left
+
+    await wait_until(gone, within=30)
+    assert await delete_topics({other}) == 1

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from kit.testing import fresh_database, unique
+from kit.testing import fresh_database, new_topic_prefix
 
 
 @pytest.fixture
@@ -19,4 +19,4 @@ async def database_url() -> AsyncIterator[str]:
 @pytest.fixture
 def topic_prefix() -> str:
     """A topic prefix no other test uses."""
-    return unique("t") + "."
+    return new_topic_prefix()
