@@ -6,7 +6,7 @@ unit, turn overdue (warning and overdue on cases.events), are replied to and rat
 points on the deputy's score card and as an e-mail at the SMTP sink and an in-app inbox item;
 (b) activities and manuscripts become points and the township assessment; (c) a roster change
 reaches cases (filings taken, then refused), scoring (a card in the deputy's township) and
-notify's directory (listed, then inactive).
+notify's directory (listed; an approved new phone supersedes the one notify had; then inactive).
 """
 
 from __future__ import annotations
@@ -496,12 +496,47 @@ async def test_a_roster_change_reaches_every_projection(platform: Running) -> No
             return card.status_code == 200 and card.json()["township"] == town
 
         await wait_until(scored_in_town, within=60, interval=0.5)
+
+        # notify has the deputy's phone; the deputy proposes a new one and the county approves
+        # it: the roster's event names the field, never the number, and notify stops texting
+        # the old number and lists the deputy to re-enter
+        await api.call(
+            "notify",
+            "PUT",
+            f"/api/v1/recipients/deputy/{person['id']}/contacts",
+            admin(api),
+            body={"sms": "13800001234"},
+        )
+        proposed = await api.call(
+            "deputies",
+            "POST",
+            f"/api/v1/deputies/{person['id']}/contact-proposals",
+            resident,
+            version=etag(leaving),
+            body={"phone": "13900005678"},
+        )
+        approved = await api.call(
+            "deputies",
+            "POST",
+            f"/api/v1/contact-proposals/{proposed.json()['id']}/approve",
+            admin(api),
+        )
+
+        async def superseded() -> list[str]:
+            found = await api.pages(
+                "notify", "/api/v1/directory/deputies", admin(api), {"superseded": "true"}
+            )
+            return [s for d in found if d["id"] == person["id"] for s in d["superseded"]]
+
+        await wait_until(superseded, within=60, interval=0.5)
+        assert await superseded() == ["sms"]
+
         ended = await api.call(
             "deputies",
             "POST",
             f"/api/v1/deputies/{person['id']}/status",
             admin(api),
-            version=etag(leaving),
+            version=etag(approved),
             body={
                 "status": "terminated",
                 "reason": "moved_out",
