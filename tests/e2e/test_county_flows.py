@@ -528,7 +528,10 @@ async def test_a_roster_change_reaches_every_projection(platform: Running) -> No
             )
             return [s for d in found if d["id"] == person["id"] for s in d["superseded"]]
 
-        await wait_until(superseded, within=60, interval=0.5)
+        async def listed() -> bool:
+            return bool(await superseded())
+
+        await wait_until(listed, within=60, interval=0.5)
         assert await superseded() == ["sms"]
 
         ended = await api.call(
