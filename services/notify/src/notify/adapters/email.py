@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,16 +65,16 @@ def _encoded_words(text: str) -> str:
     text = " ".join(text.split())  # one line: no CR or LF can reach the header block
     if text.isascii():
         return text
+    data = text.encode()
     words: list[str] = []
-    chunk = bytearray()
-    for char in text:  # at most 39 bytes a word (52 in base64, 64 with the wrapping): whole chars
-        encoded = char.encode()
-        if len(chunk) + len(encoded) > 39:
-            words.append(base64.b64encode(chunk).decode())
-            chunk.clear()
-        chunk += encoded
-    words.append(base64.b64encode(chunk).decode())
-    return "\r\n ".join(f"=?utf-8?b?{word}?=" for word in words)
+    start, size = 0, len(data)
+    while start < size:  # at most 39 bytes a word (52 in base64, 64 with the wrapping): whole chars
+        end = min(start + 39, size)
+        while end < size and data[end] & 0xC0 == 0x80:  # not inside a character's bytes
+            end -= 1
+        words.append(f"=?utf-8?b?{base64.b64encode(data[start:end]).decode()}?=")
+        start = end
+    return "\r\n ".join(words)
 
 
 class MessageBuilder:
@@ -96,6 +97,15 @@ class MessageBuilder:
             "Content-Transfer-Encoding: base64\r\n"
             f"From: {sender}\r\n"
         )
+        self._second = -1
+        self._formatted = ""
+
+    def _date(self) -> str:
+        """Return the Date header's value, formatted once a second."""
+        now = int(time.time())
+        if now != self._second:
+            self._second, self._formatted = now, formatdate(now, usegmt=True)
+        return self._formatted
 
     def message_id(self, delivery_id: str) -> str:
         """Return the Message-ID of a delivery: the same for every attempt."""
@@ -112,7 +122,7 @@ class MessageBuilder:
             f"{self._head}"
             f"To: {outgoing.address}\r\n"
             f"Subject: {_encoded_words(outgoing.message.title)}\r\n"
-            f"Date: {formatdate(localtime=False, usegmt=True)}\r\n"
+            f"Date: {self._date()}\r\n"
             f"Message-ID: {self.message_id(outgoing.delivery_id)}\r\n"
             f"X-Notify-Delivery: {outgoing.delivery_id}\r\n\r\n"
         )
