@@ -280,3 +280,95 @@ async def test_starttls_then_auth_then_pipelined_mail(tmp_path: Path, pipelining
     assert outcomes == [Delivered(f"<id-{n}@notify.npc.localhost>") for n in range(3)]
     assert [m["X-Notify-Delivery"] for m in sink.received()] == ["id-0", "id-1", "id-2"]
     assert isinstance(refused, Failed)
+
+
+class _Dribbling(asyncio.Protocol):
+    """A scripted SMTP server writing its replies one byte at a time (multi-line EHLO, PIPELINING)."""
+
+    def __init__(self, rcpt: bytes = b"250 OK\r\n") -> None:
+        self.rcpt = rcpt
+        self.buffer = b""
+        self.in_data = False
+        self.messages: list[bytes] = []
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Greet."""
+        self.transport = transport  # type: ignore[assignment]
+        self.dribble(b"220 scripted\r\n")
+
+    def dribble(self, data: bytes) -> None:
+        """Write ``data`` a byte a loop turn."""
+        loop = asyncio.get_running_loop()
+        for n in range(len(data)):
+            loop.call_soon(self.write, data[n : n + 1])
+
+    def write(self, byte: bytes) -> None:
+        """Write one byte while connected."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(byte)
+
+    def data_received(self, data: bytes) -> None:
+        """Answer whole lines; keep messages."""
+        self.buffer += data
+        while True:
+            if self.in_data:
+                end = self.buffer.find(b"\r\n.\r\n")
+                if end < 0:
+                    return
+                self.messages.append(self.buffer[: end + 2])
+                self.buffer = self.buffer[end + 5 :]
+                self.in_data = False
+                self.dribble(b"250 queued\r\n")
+                continue
+            end = self.buffer.find(b"\r\n")
+            if end < 0:
+                return
+            line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                self.dribble(
+                    b"250-scripted\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250 8BITMIME\r\n"
+                )
+            elif verb == b"MAIL":
+                self.dribble(b"250 OK\r\n")
+            elif verb == b"RCPT":
+                self.dribble(self.rcpt)
+            elif verb == b"DATA":
+                self.in_data = self.rcpt.startswith(b"250")
+                self.dribble(b"354 go\r\n" if self.in_data else b"554 no valid recipients\r\n")
+            elif verb == b"QUIT":
+                self.dribble(b"221 bye\r\n")
+            else:
+                self.dribble(b"502 no\r\n")
+
+
+@pytest.mark.parametrize(
+    ("rcpt", "expected"),
+    [
+        (b"250 OK\r\n", Delivered("<id-1@notify.npc.localhost>")),
+        (b"550-5.1.1 no such\r\n550 5.1.1 user\r\n", Failed(Failure.permanent, "SMTP 550: recipient refused")),
+        (b"451 4.7.1 later\r\n", Failed(Failure.transient, "SMTP 451: recipient refused")),
+    ],
+)  # fmt: skip
+async def test_pipelined_replies_are_paired_however_the_server_splits_them(
+    rcpt: bytes, expected: object
+) -> None:
+    servers: list[_Dribbling] = []
+
+    def made() -> _Dribbling:
+        servers.append(_Dribbling(rcpt))
+        return servers[-1]
+
+    port = free_port()
+    server = await asyncio.get_running_loop().create_server(made, "127.0.0.1", port)
+    try:
+        sender = SmtpSender(SmtpSettings(port=port, pool=1, timeout=5))
+        outcome = await sender.send(outgoing("a@county.gov.cn", "id-1"))
+        await sender.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert outcome == expected
+    delivered = [m for s in servers for m in s.messages]
+    assert len(delivered) == (1 if isinstance(expected, Delivered) else 0)
