@@ -372,3 +372,31 @@ async def test_pipelined_replies_are_paired_however_the_server_splits_them(
     assert outcome == expected
     delivered = [m for s in servers for m in s.messages]
     assert len(delivered) == (1 if isinstance(expected, Delivered) else 0)
+
+
+async def test_a_pipelined_connection_on_which_the_server_spoke_unasked_is_replaced() -> None:
+    servers: list[_Dribbling] = []
+
+    def made() -> _Dribbling:
+        servers.append(_Dribbling())
+        return servers[-1]
+
+    port = free_port()
+    server = await asyncio.get_running_loop().create_server(made, "127.0.0.1", port)
+    seen: list[str] = []
+    try:
+        sender = SmtpSender(SmtpSettings(port=port, pool=1, timeout=5), seen.append)
+        first = await sender.send(outgoing("a@county.gov.cn", "id-1"))
+        servers[0].dribble(b"421 4.4.2 idle too long\r\n")  # and keeps the connection open
+        await asyncio.sleep(0.2)
+        second = await sender.send(outgoing("b@county.gov.cn", "id-2"))
+        await sender.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert (first, second) == (
+        Delivered("<id-1@notify.npc.localhost>"),
+        Delivered("<id-2@notify.npc.localhost>"),
+    )
+    assert seen == ["opened", "opened"]  # the second message went on a new connection
+    assert [len(s.messages) for s in servers] == [1, 1]

@@ -165,8 +165,8 @@ class _Pipe(asyncio.Protocol):
 
     @property
     def is_connected(self) -> bool:
-        """Return whether the connection can carry another message."""
-        return self._lost is None and not self._transport.is_closing()
+        """Return whether the connection can carry another message (no unsolicited reply waits)."""
+        return self._lost is None and not self._replies and not self._transport.is_closing()
 
     def data_received(self, data: bytes) -> None:
         """Parse the complete replies that arrived (a multi-line one ends at its ``nnn `` line)."""
@@ -378,8 +378,10 @@ class SmtpSender:
         )
 
     async def _connected(self, connection: _Connection | None) -> _Connection:
-        if connection is not None and connection.is_connected:
-            return connection
+        if connection is not None:
+            if connection.is_connected:
+                return connection
+            connection.close()  # the server hung up, or spoke unasked (a 421 before closing)
         client = self._new_client()
         try:
             await client.connect()  # greeting, EHLO, STARTTLS / TLS, AUTH
