@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
+import subprocess
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 
 from notify.adapters.base import Outgoing
-from notify.adapters.email import MessageBuilder, SmtpSender, SmtpSettings
+from notify.adapters.email import MessageBuilder, SmtpSender, SmtpSettings, _stuffed
 from notify.domain.model import Channel
 from notify.domain.retry import Delivered, Failed, Failure
 from notify.templates.render import Rendered
+from notify.testing import smtp_sink
 from notify.testing.servers import free_port, smtp_server
 
 MESSAGE = Rendered(
@@ -19,13 +23,21 @@ MESSAGE = Rendered(
 )
 
 
+@pytest.fixture(params=[False, True], ids=["aiosmtplib", "pipelined"])
+def pipelining(request: pytest.FixtureRequest) -> bool:
+    """Whether the server offers PIPELINING: the sender's own pipelined path, else aiosmtplib's."""
+    return bool(request.param)
+
+
 def outgoing(address: str, delivery_id: str = "4b7c1e2a-0000-5000-8000-000000000001") -> Outgoing:
     """Return an outgoing e-mail."""
     return Outgoing(delivery_id, address, MESSAGE)
 
 
-async def test_an_email_arrives_with_chinese_subject_body_and_the_stable_message_id() -> None:
-    with smtp_server() as (sink, port):
+async def test_an_email_arrives_with_chinese_subject_body_and_the_stable_message_id(
+    pipelining: bool,
+) -> None:
+    with smtp_server(pipelining=pipelining) as (sink, port):
         sender = SmtpSender(SmtpSettings(port=port))
         outcome = await sender.send(outgoing("jtj@county.gov.cn"))
         await sender.close()
@@ -40,8 +52,8 @@ async def test_an_email_arrives_with_chinese_subject_body_and_the_stable_message
     assert body.get_content().replace("\r\n", "\n").strip() == MESSAGE.body
 
 
-async def test_one_connection_carries_many_messages() -> None:
-    with smtp_server() as (sink, port):
+async def test_one_connection_carries_many_messages(pipelining: bool) -> None:
+    with smtp_server(pipelining=pipelining) as (sink, port):
         sender = SmtpSender(SmtpSettings(port=port))
         for n in range(5):
             assert isinstance(
@@ -61,9 +73,9 @@ async def test_one_connection_carries_many_messages() -> None:
     ],
 )
 async def test_refused_recipients_are_classified_by_reply_code(
-    reply: str, failure: Failure
+    reply: str, failure: Failure, pipelining: bool
 ) -> None:
-    with smtp_server() as (sink, port):
+    with smtp_server(pipelining=pipelining) as (sink, port):
         sink.refuse["nobody@county.gov.cn"] = reply
         sender = SmtpSender(SmtpSettings(port=port))
         outcome = await sender.send(outgoing("nobody@county.gov.cn"))
@@ -90,8 +102,8 @@ async def test_no_server_is_transient() -> None:
     assert outcome.failure is Failure.transient
 
 
-async def test_a_server_that_went_away_is_a_transient_failure() -> None:
-    with smtp_server() as (_, first_port):
+async def test_a_server_that_went_away_is_a_transient_failure(pipelining: bool) -> None:
+    with smtp_server(pipelining=pipelining) as (_, first_port):
         sender = SmtpSender(SmtpSettings(port=first_port, timeout=2))
         assert isinstance(await sender.send(outgoing("a@county.gov.cn")), Delivered)
     # the server stopped: the kept connection is dead, and nothing listens
@@ -100,8 +112,10 @@ async def test_a_server_that_went_away_is_a_transient_failure() -> None:
     assert down.failure is Failure.transient
 
 
-async def test_a_connection_the_server_closed_when_idle_is_reopened_at_once() -> None:
-    with smtp_server(idle_timeout=0.3) as (sink, port):
+async def test_a_connection_the_server_closed_when_idle_is_reopened_at_once(
+    pipelining: bool,
+) -> None:
+    with smtp_server(idle_timeout=0.3, pipelining=pipelining) as (sink, port):
         sender = SmtpSender(SmtpSettings(port=port))
         assert isinstance(await sender.send(outgoing("a@county.gov.cn", "id-a")), Delivered)
         await asyncio.sleep(1.0)  # longer than the server's idle timeout: it hangs up
@@ -112,8 +126,8 @@ async def test_a_connection_the_server_closed_when_idle_is_reopened_at_once() ->
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
-async def test_credentials_are_used_and_wrong_ones_fail_permanently() -> None:
-    with smtp_server(credentials=("notify", "pw-1")) as (sink, port):
+async def test_credentials_are_used_and_wrong_ones_fail_permanently(pipelining: bool) -> None:
+    with smtp_server(credentials=("notify", "pw-1"), pipelining=pipelining) as (sink, port):
         good = SmtpSender(SmtpSettings(port=port, username="notify", password="pw-1"))
         delivered = await good.send(outgoing("a@county.gov.cn"))
         await good.close()
@@ -128,9 +142,11 @@ async def test_credentials_are_used_and_wrong_ones_fail_permanently() -> None:
     assert [m["To"] for m in sink.received()] == ["a@county.gov.cn"]
 
 
-async def test_a_pool_sends_concurrently_over_at_most_its_connections_and_counts_them() -> None:
+async def test_a_pool_sends_concurrently_over_at_most_its_connections_and_counts_them(
+    pipelining: bool,
+) -> None:
     seen: list[str] = []
-    with smtp_server() as (sink, port):
+    with smtp_server(pipelining=pipelining) as (sink, port):
         sender = SmtpSender(SmtpSettings(port=port, pool=3), seen.append)
         outcomes = await asyncio.gather(
             *(sender.send(outgoing(f"u{n}@county.gov.cn", f"id-{n}")) for n in range(20))
@@ -143,14 +159,14 @@ async def test_a_pool_sends_concurrently_over_at_most_its_connections_and_counts
     assert seen == ["opened"] * 3  # three kept-open connections carried the twenty messages
 
 
-async def test_pool_connection_failures_and_drops_are_told() -> None:
+async def test_pool_connection_failures_and_drops_are_told(pipelining: bool) -> None:
     seen: list[str] = []
     sender = SmtpSender(SmtpSettings(port=free_port(), timeout=2, pool=2), seen.append)
     down = await sender.send(outgoing("a@county.gov.cn"))
     assert isinstance(down, Failed)
     assert down.failure is Failure.transient
     assert seen == ["failed"]
-    with smtp_server() as (sink, port):
+    with smtp_server(pipelining=pipelining) as (sink, port):
         sink.refuse["nobody@county.gov.cn"] = "550 5.1.1 No such user"
         seen.clear()
         sender = SmtpSender(SmtpSettings(port=port, pool=2), seen.append)
@@ -182,3 +198,205 @@ def test_a_long_mixed_subject_and_the_sender_fold_into_short_lines_and_parse_bac
     parsed = message_from_bytes(ascii_name, policy=policy.default)
     assert parsed["From"] == "NPC Office <notify@npc.localhost>"
     assert parsed["Subject"] == "Assigned"
+
+
+class _Recording(smtp_sink.SinkProtocol):
+    """The lean sink (it offers PIPELINING), keeping what each read brought."""
+
+    chunks: list[bytes]
+
+    def data_received(self, data: bytes) -> None:
+        """Keep the chunk, then answer as the sink does."""
+        self.chunks.append(data)
+        super().data_received(data)
+
+
+async def test_a_pipelining_server_gets_mail_rcpt_and_data_in_one_write_and_the_message_in_another() -> (
+    None
+):
+    chunks: list[bytes] = []
+    seen: list[str] = []
+
+    def protocol() -> _Recording:
+        made = _Recording(lambda ident, at: seen.append(ident))
+        made.chunks = chunks
+        return made
+
+    port = free_port()
+    server = await asyncio.get_running_loop().create_server(protocol, "127.0.0.1", port)
+    try:
+        sender = SmtpSender(SmtpSettings(port=port, pool=1))
+        body = Rendered(Channel.email, "标题", ".一行以点开头\n正文")  # base64: no dot to stuff
+        for n in range(3):
+            outcome = await sender.send(Outgoing(f"id-{n}", f"u{n}@county.gov.cn", body))
+            assert outcome == Delivered(f"<id-{n}@notify.npc.localhost>")
+        await sender.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert seen == [f"<id-{n}@notify.npc.localhost>" for n in range(3)]
+    envelopes = [c for c in chunks if c.startswith(b"MAIL FROM:")]
+    assert len(envelopes) == 3
+    for n, envelope in enumerate(envelopes):  # one write: MAIL, RCPT and DATA
+        assert envelope.startswith(b"MAIL FROM:<notify@npc.localhost> SIZE=")
+        assert envelope.endswith(b"\r\nRCPT TO:<u%d@county.gov.cn>\r\nDATA\r\n" % n)
+    messages = [c for c in chunks if c.endswith(b"\r\n.\r\n")]
+    assert len(messages) == 3  # and the message in a write of its own
+
+
+def test_data_is_dot_stuffed_and_crlf_ended() -> None:
+    assert _stuffed(b".a\r\n.b\r\nc") == b"..a\r\n..b\r\nc\r\n"
+    assert _stuffed(b"a\r\n") == b"a\r\n"
+
+
+def _tls_contexts(tmp_path: Path) -> ssl.SSLContext:
+    """Return a server context with a fresh self-signed certificate for 127.0.0.1."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
+async def test_starttls_then_auth_then_pipelined_mail(tmp_path: Path, pipelining: bool) -> None:
+    tls = _tls_contexts(tmp_path)
+    with smtp_server(credentials=("notify", "pw-1"), pipelining=pipelining, tls=tls) as (
+        sink,
+        port,
+    ):
+        settings = SmtpSettings(
+            port=port, starttls=True, validate_certs=False, username="notify", password="pw-1"
+        )
+        sender = SmtpSender(settings)
+        outcomes = [await sender.send(outgoing(f"u{n}@county.gov.cn", f"id-{n}")) for n in range(3)]
+        plain = SmtpSender(SmtpSettings(port=port, starttls=False))  # STARTTLS required: refused
+        refused = await plain.send(outgoing("x@county.gov.cn", "id-x"))
+        await sender.close()
+    assert outcomes == [Delivered(f"<id-{n}@notify.npc.localhost>") for n in range(3)]
+    assert [m["X-Notify-Delivery"] for m in sink.received()] == ["id-0", "id-1", "id-2"]
+    assert isinstance(refused, Failed)
+
+
+class _Dribbling(asyncio.Protocol):
+    """A scripted SMTP server writing its replies one byte at a time (multi-line EHLO, PIPELINING)."""
+
+    def __init__(self, rcpt: bytes = b"250 OK\r\n") -> None:
+        self.rcpt = rcpt
+        self.buffer = b""
+        self.in_data = False
+        self.messages: list[bytes] = []
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Greet."""
+        self.transport = transport  # type: ignore[assignment]
+        self.dribble(b"220 scripted\r\n")
+
+    def dribble(self, data: bytes) -> None:
+        """Write ``data`` a byte a loop turn."""
+        loop = asyncio.get_running_loop()
+        for n in range(len(data)):
+            loop.call_soon(self.write, data[n : n + 1])
+
+    def write(self, byte: bytes) -> None:
+        """Write one byte while connected."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(byte)
+
+    def data_received(self, data: bytes) -> None:
+        """Answer whole lines; keep messages."""
+        self.buffer += data
+        while True:
+            if self.in_data:
+                end = self.buffer.find(b"\r\n.\r\n")
+                if end < 0:
+                    return
+                self.messages.append(self.buffer[: end + 2])
+                self.buffer = self.buffer[end + 5 :]
+                self.in_data = False
+                self.dribble(b"250 queued\r\n")
+                continue
+            end = self.buffer.find(b"\r\n")
+            if end < 0:
+                return
+            line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                self.dribble(
+                    b"250-scripted\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250 8BITMIME\r\n"
+                )
+            elif verb == b"MAIL":
+                self.dribble(b"250 OK\r\n")
+            elif verb == b"RCPT":
+                self.dribble(self.rcpt)
+            elif verb == b"DATA":
+                self.in_data = self.rcpt.startswith(b"250")
+                self.dribble(b"354 go\r\n" if self.in_data else b"554 no valid recipients\r\n")
+            elif verb == b"QUIT":
+                self.dribble(b"221 bye\r\n")
+            else:
+                self.dribble(b"502 no\r\n")
+
+
+@pytest.mark.parametrize(
+    ("rcpt", "expected"),
+    [
+        (b"250 OK\r\n", Delivered("<id-1@notify.npc.localhost>")),
+        (b"550-5.1.1 no such\r\n550 5.1.1 user\r\n", Failed(Failure.permanent, "SMTP 550: recipient refused")),
+        (b"451 4.7.1 later\r\n", Failed(Failure.transient, "SMTP 451: recipient refused")),
+    ],
+)  # fmt: skip
+async def test_pipelined_replies_are_paired_however_the_server_splits_them(
+    rcpt: bytes, expected: object
+) -> None:
+    servers: list[_Dribbling] = []
+
+    def made() -> _Dribbling:
+        servers.append(_Dribbling(rcpt))
+        return servers[-1]
+
+    port = free_port()
+    server = await asyncio.get_running_loop().create_server(made, "127.0.0.1", port)
+    try:
+        sender = SmtpSender(SmtpSettings(port=port, pool=1, timeout=5))
+        outcome = await sender.send(outgoing("a@county.gov.cn", "id-1"))
+        await sender.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert outcome == expected
+    delivered = [m for s in servers for m in s.messages]
+    assert len(delivered) == (1 if isinstance(expected, Delivered) else 0)
+
+
+async def test_a_pipelined_connection_on_which_the_server_spoke_unasked_is_replaced() -> None:
+    servers: list[_Dribbling] = []
+
+    def made() -> _Dribbling:
+        servers.append(_Dribbling())
+        return servers[-1]
+
+    port = free_port()
+    server = await asyncio.get_running_loop().create_server(made, "127.0.0.1", port)
+    seen: list[str] = []
+    try:
+        sender = SmtpSender(SmtpSettings(port=port, pool=1, timeout=5), seen.append)
+        first = await sender.send(outgoing("a@county.gov.cn", "id-1"))
+        servers[0].dribble(b"421 4.4.2 idle too long\r\n")  # and keeps the connection open
+        await asyncio.sleep(0.2)
+        second = await sender.send(outgoing("b@county.gov.cn", "id-2"))
+        await sender.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert (first, second) == (
+        Delivered("<id-1@notify.npc.localhost>"),
+        Delivered("<id-2@notify.npc.localhost>"),
+    )
+    assert seen == ["opened", "opened"]  # the second message went on a new connection
+    assert [len(s.messages) for s in servers] == [1, 1]

@@ -185,6 +185,31 @@ def test_an_override_folder_wins_and_can_extend_the_builtin(tmp_path: Path) -> N
     )  # the rest is built in
 
 
+@pytest.mark.parametrize(("event_type", "key"), PAIRS)
+def test_one_render_for_title_and_body_gives_what_a_render_a_part_gave(
+    event_type: str, key: str
+) -> None:
+    for sample in (samples.typical, samples.longest):
+        ctx = context(sample(event_type), event_type=event_type, recipient_name="张三")
+        for part in ("text", "sms", "markdown"):
+            title, body = RENDERER._title_and(key, part, ctx)
+            assert title == RENDERER._part(key, "title", ctx)
+            assert body == RENDERER._part(key, part, ctx)
+
+
+def test_an_override_without_its_own_title_block_takes_the_parents(tmp_path: Path) -> None:
+    (tmp_path / "cases.case.warning.j2").write_text(
+        '{% extends "builtin/cases.case.warning.j2" %}{% block sms %}改过的短信{% endblock %}',
+        encoding="utf-8",
+    )
+    data = samples.typical("cases.case.warning")
+    ctx = context(data, event_type="cases.case.warning", recipient_name="甲")
+    changed = Renderer(tmp_path).render("cases.case.warning", Channel.sms, ctx)
+    builtin = RENDERER.render("cases.case.warning", Channel.sms, ctx)
+    assert changed.title == builtin.title
+    assert changed.body == "【县人大】改过的短信"
+
+
 @pytest.mark.parametrize(
     ("source", "error"),
     [

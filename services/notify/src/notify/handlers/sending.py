@@ -196,6 +196,8 @@ class _Marks:
         self.waiting: list[tuple[Claimed, Outcome | None, datetime]] = []
         self.counts = {Status.sent: 0, Status.failed: 0, Status.retrying: 0}
         self._lock = asyncio.Lock()
+        self._counted: dict[tuple[str, Status], Any] = {}
+        self._latency: dict[str, Any] = {}
 
     async def add(self, c: Claimed, outcome: Outcome | None) -> None:
         self.waiting.append((c, outcome, self.svc.now()))
@@ -247,7 +249,24 @@ class _Marks:
         for c, done, at in settled:
             if c.delivery_id in ours:
                 self.counts[done.status] = self.counts.get(done.status, 0) + 1
-                _observe(svc, c, done.status, at)
+                self._observe(c, done.status, at)
+
+    def _observe(self, c: Claimed, status: Status, at: datetime) -> None:
+        """Count an outcome recorded and, when sent, observe its event's age (children cached)."""
+        metrics = self.svc.metrics
+        if metrics is None:
+            return
+        channel = c.row["channel"]
+        counter = self._counted.get((channel, status))
+        if counter is None:
+            counter = metrics.deliveries.labels(channel=channel, result=status.value)
+            self._counted[channel, status] = counter
+        counter.inc()
+        if status is Status.sent:
+            latency = self._latency.get(channel)
+            if latency is None:
+                latency = self._latency[channel] = metrics.latency.labels(channel=channel)
+            latency.observe(max((at - c.row["event_time"]).total_seconds(), 0.0))
 
 
 class _Sends:
@@ -262,6 +281,13 @@ class _Sends:
         """A send ending with at most this many left in hand pokes the loop (-1: only the last)."""
         self.poke: asyncio.Future[None] | None = None
         self.failed: asyncio.Task[None] | None = None
+        m = svc.metrics
+        self.stages = (
+            None
+            if m is None
+            else (m.stages.labels(stage="accepted"), m.stages.labels(stage="claimed"))
+        )
+        """The stage histograms a send observes, looked up once (not a ``labels`` call a send)."""
 
     def poked(self) -> asyncio.Future[None]:
         """Return the future a send's end resolves (at most ``low`` left, none left, or a failure)."""
@@ -301,14 +327,14 @@ class _Sends:
             if wait > MAX_WAIT:
                 outcome = None  # over the channel's rate: back in the queue, no attempt counted
             else:
-                await asyncio.sleep(wait)
+                if wait > 0:
+                    await asyncio.sleep(wait)
                 outcome = await _send(svc, c, address)
-                if svc.metrics is not None and isinstance(outcome, Delivered):
-                    svc.metrics.stages.labels(stage="accepted").observe(
-                        max((svc.now() - claimed_at).total_seconds(), 0.0)
-                    )
+                if self.stages is not None and isinstance(outcome, Delivered):
+                    accepted, claimed = self.stages
+                    accepted.observe(max((svc.now() - claimed_at).total_seconds(), 0.0))
                     if c.attempts == 1:  # a first attempt: from its intake (a retry waited)
-                        svc.metrics.stages.labels(stage="claimed").observe(
+                        claimed.observe(
                             max((claimed_at - c.row["created_at"]).total_seconds(), 0.0)
                         )
         await self.marks.add(c, outcome)
@@ -345,16 +371,6 @@ async def send_round(svc: Services) -> Round:
     await sends.finish()
     counts = sends.marks.counts
     return Round(claimed, counts[Status.sent], counts[Status.failed], counts[Status.retrying])
-
-
-def _observe(svc: Services, c: Claimed, status: Status, at: datetime) -> None:
-    if svc.metrics is None:
-        return
-    svc.metrics.deliveries.labels(channel=c.channel.value, result=status.value).inc()
-    if status is Status.sent:
-        svc.metrics.latency.labels(channel=c.channel.value).observe(
-            max((at - c.row["event_time"]).total_seconds(), 0.0)
-        )
 
 
 MARK_WITHIN = timedelta(milliseconds=200)

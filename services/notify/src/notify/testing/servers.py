@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +40,21 @@ class MailSink:
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: list[float] = field(default_factory=list)
     """When each message arrived (``time.time()``), in the order of ``messages``."""
+    pipelining: bool = False
+    """Offer PIPELINING in the EHLO reply (aiosmtpd reads pipelined commands line by line)."""
+
+    async def handle_EHLO(  # noqa: N802 (aiosmtpd's hook name)
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """Answer EHLO with aiosmtpd's extensions, and PIPELINING when it is offered."""
+        session.host_name = hostname
+        offered = ["250-PIPELINING"] if self.pipelining else []
+        return [*responses[:-1], *offered, responses[-1]]  # the last line ends the reply
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -83,14 +99,19 @@ def _authenticator(credentials: tuple[str, str]) -> Callable[..., AuthResult]:
 
 @contextmanager
 def smtp_server(
-    idle_timeout: float = 300, credentials: tuple[str, str] | None = None
+    idle_timeout: float = 300,
+    credentials: tuple[str, str] | None = None,
+    *,
+    pipelining: bool = False,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[tuple[MailSink, int]]:
     """Run an SMTP server on loopback; yield its sink and port.
 
     It hangs up connections idle for ``idle_timeout`` seconds; with ``credentials`` it requires
-    AUTH (over plain TCP: loopback only).
+    AUTH (over plain TCP: loopback only); ``pipelining`` offers PIPELINING; with ``tls`` (a server
+    context) it offers STARTTLS and requires it.
     """
-    sink = MailSink()
+    sink = MailSink(pipelining=pipelining)
     port = free_port()
     auth: dict[str, Any] = {}
     if credentials is not None:
@@ -99,6 +120,8 @@ def smtp_server(
             "auth_require_tls": False,
             "authenticator": _authenticator(credentials),
         }
+    if tls is not None:
+        auth.update(tls_context=tls, require_starttls=True)
     controller = Controller(sink, hostname="127.0.0.1", port=port, timeout=idle_timeout, **auth)
     controller.start()
     try:
