@@ -195,15 +195,14 @@ class BatchMessage(KafkaAckableMessage):
 
 def batch_offsets(records: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
     """Return the offset to commit per partition: one past its last record in the batch."""
-    return {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
+    last = {(r.topic, r.partition): r.offset for r in records}
+    return {TopicPartition(t, p): offset + 1 for (t, p), offset in last.items()}
 
 
 def batch_starts(records: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
     """Return the first offset of each partition in the batch."""
-    starts: dict[TopicPartition, int] = {}
-    for r in records:
-        starts.setdefault(TopicPartition(r.topic, r.partition), r.offset)
-    return starts
+    first = {(r.topic, r.partition): r.offset for r in reversed(records)}
+    return {TopicPartition(t, p): offset for (t, p), offset in first.items()}
 
 
 def _inlined(schema: Any, defs: Mapping[str, Any]) -> Any:
@@ -660,16 +659,22 @@ class ConsumerRunner:
         async with self.uow_factory() as uow:
             claims = [(item.event_id, item.event_type) for item in items]
             new = await self.inbox.claim(uow.session, self._group, claims)
-            fresh = [False] * len(items)
-            for i, item in enumerate(items):
-                if item.event_id in new:
-                    fresh[i] = True
-                    new.discard(item.event_id)
+            every = len(new) == len(items)  # as many new ids as items: each item is new
+            fresh = [True] * len(items) if every else [False] * len(items)
+            if not every:
+                for i, item in enumerate(items):
+                    if item.event_id in new:
+                        fresh[i] = True
+                        new.discard(item.event_id)
             start = 0
             while start < len(items):
                 end = self._run_end(items, start, fresh)
                 if fresh[start]:
-                    run = [items[i] for i in range(start, end) if fresh[i]]
+                    run = (
+                        items[start:end]
+                        if every
+                        else [items[i] for i in range(start, end) if fresh[i]]
+                    )
                     try:
                         await self._call(run, uow)
                     except Exception as error:
