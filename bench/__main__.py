@@ -9,6 +9,7 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,15 @@ def sum_counter(registry: CollectorRegistry, name: str) -> float:
     )
 
 
-async def raw_consume(topic: str, n: int) -> float:
+@dataclass(frozen=True)
+class Consumed:
+    """A consume phase: events/s and the process's CPU per event (µs) from its first event."""
+
+    per_s: float
+    cpu_us: float
+
+
+async def raw_consume(topic: str, n: int) -> Consumed:
     """Consume n events with raw aiokafka: getmany, json.loads, one commit per batch."""
     consumer = AIOKafkaConsumer(
         topic,
@@ -118,10 +127,12 @@ async def raw_consume(topic: str, n: int) -> float:
     try:
         seen = 0
         progress: Progress | None = None
+        cpu = 0.0
         while seen < n:
             batches = await consumer.getmany(timeout_ms=500, max_records=500)
             if progress is None and batches:
                 progress = Progress("raw aiokafka consumer", n)
+                cpu = time.process_time()
             for records in batches.values():
                 for record in records:
                     json.loads(record.value or b"")
@@ -131,12 +142,13 @@ async def raw_consume(topic: str, n: int) -> float:
                 assert progress is not None
                 progress.update(seen)
         assert progress is not None
-        return n / progress.finish()
+        cpu = time.process_time() - cpu
+        return Consumed(n / progress.finish(), cpu / n * 1e6)
     finally:
         await consumer.stop()
 
 
-async def runner_consume(runtime: ServiceRuntime, group: str, n: int) -> float:
+async def runner_consume(runtime: ServiceRuntime, group: str, n: int) -> Consumed:
     """Run the platform's consumer runner (inbox + one effect row per event); return events/s."""
     runner = next(r for r in runtime.runners if r.subscription.group == group)
     task = asyncio.create_task(runner.run(runtime.stop_event))
@@ -145,10 +157,12 @@ async def runner_consume(runtime: ServiceRuntime, group: str, n: int) -> float:
     while counter(runtime, "kit_consumer_processed_total", labels) == 0:
         await asyncio.sleep(0.01)
     progress = Progress("platform consumer runner (inbox + batch insert)", n)
+    cpu, first = time.process_time(), counter(runtime, "kit_consumer_processed_total", labels)
     while (done := counter(runtime, "kit_consumer_processed_total", labels)) < n:
         progress.update(int(done))
         await asyncio.sleep(0.02)
-    return n / progress.finish()
+    cpu = time.process_time() - cpu
+    return Consumed(n / progress.finish(), cpu / (n - first) * 1e6)
 
 
 async def end_to_end(
@@ -177,8 +191,28 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-async def run(n: int, rate: int, seconds: int) -> dict[str, Any]:
-    """Run every phase on one broker and one fresh database; return the results."""
+async def consume_only(runtime: ServiceRuntime, topic: str, n: int) -> dict[str, Any]:
+    """Produce n events with raw aiokafka, then read them with raw aiokafka and the runner."""
+    await raw_produce(topic, n)
+    raw_con = await raw_consume(topic, n)
+    runner_con = await runner_consume(runtime, "bench.throughput", n)
+    return {
+        "events": n,
+        "consume": {
+            "raw_aiokafka_per_s": raw_con.per_s,
+            "runner_per_s": runner_con.per_s,
+            "ratio": runner_con.per_s / raw_con.per_s,
+            "raw_aiokafka_cpu_us_per_event": raw_con.cpu_us,
+            "runner_cpu_us_per_event": runner_con.cpu_us,
+        },
+    }
+
+
+async def run(n: int, rate: int, seconds: int, *, consume: bool = False) -> dict[str, Any]:
+    """Run every phase on one broker and one fresh database; return the results.
+
+    With ``consume`` only the consume phases run, over 2n events a raw producer wrote.
+    """
     prefix = unique("bench") + "."
     topic = prefix + topics.DEPUTIES
     raw_topic = prefix + "raw.events"
@@ -225,6 +259,10 @@ async def run(n: int, rate: int, seconds: int) -> dict[str, Any]:
         settle_heap()  # as a service's lifespan does: the start-up heap out of the collector's way
         try:
             print(f"benchmark: {n:,} events, broker {bootstrap_servers()}", file=sys.stderr)
+            if consume:
+                results = await consume_only(runtime, topic, 2 * n)
+                print(json.dumps(results, indent=2))
+                return results
             raw_pub = await raw_produce(raw_topic, n)
             await stage_outbox(runtime, n, 0)
             relay_pub = await relay_publish(
@@ -250,9 +288,11 @@ async def run(n: int, rate: int, seconds: int) -> dict[str, Any]:
             "ratio_faststream": relay_fs / raw_pub,
         },
         "consume": {
-            "raw_aiokafka_per_s": raw_con,
-            "runner_per_s": runner_con,
-            "ratio": runner_con / raw_con,
+            "raw_aiokafka_per_s": raw_con.per_s,
+            "runner_per_s": runner_con.per_s,
+            "ratio": runner_con.per_s / raw_con.per_s,
+            "raw_aiokafka_cpu_us_per_event": raw_con.cpu_us,
+            "runner_cpu_us_per_event": runner_con.cpu_us,
         },
         "end_to_end_ms": {
             "rate_per_s": rate,
@@ -273,8 +313,11 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="end-to-end phase: events/s")
     parser.add_argument("--seconds", type=int, default=10, help="end-to-end phase: duration")
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--consume-only", action="store_true", help="only raw aiokafka and the runner consuming"
+    )
     args = parser.parse_args()
-    results = asyncio.run(run(args.events, args.rate, args.seconds))
+    results = asyncio.run(run(args.events, args.rate, args.seconds, consume=args.consume_only))
     emit_results(results)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")

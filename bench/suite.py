@@ -53,7 +53,8 @@ def _kit(r: dict[str, Any]) -> list[Row]:
         (
             "runner consume / raw aiokafka",
             f"{consume['runner_per_s']:,.0f} / {consume['raw_aiokafka_per_s']:,.0f} events/s"
-            f" = {consume['ratio']:.2f}",
+            f" = {consume['ratio']:.2f}; CPU {consume.get('runner_cpu_us_per_event', 0):.0f}"
+            f" / {consume.get('raw_aiokafka_cpu_us_per_event', 0):.0f} µs per event",
             "—",
             "—",
         ),

@@ -34,7 +34,8 @@ class Inbox:
                 self._unnest(session.bind.dialect),
                 (consumer, list(unique), list(unique.values()), now),
             )
-            return {row[0] for row in result}
+            claimed = result.scalar()  # one row: the new ids as one array (NULL when none)
+            return set(claimed) if claimed else set()
         rows = [
             {"consumer": consumer, "event_id": i, "event_type": t, "processed_at": now}
             for i, t in unique.items()
@@ -47,13 +48,16 @@ class Inbox:
         return set((await session.execute(statement, rows)).scalars())
 
     def _unnest(self, dialect: Dialect) -> str:
-        """``INSERT … SELECT … FROM unnest(ids, types) ON CONFLICT DO NOTHING RETURNING``."""
+        """``INSERT … SELECT … FROM unnest(ids, types) ON CONFLICT DO NOTHING RETURNING``, the
+        returned ids aggregated into one array: one row to read whatever the batch's size."""
         if self._sql is None:
             # the kit's own table, quoted from its metadata; every value is a parameter
             table = dialect.identifier_preparer.format_table(self.table)
             self._sql = (
-                f"INSERT INTO {table} (consumer, event_id, event_type, processed_at) "  # noqa: S608
+                f"WITH kit_new AS (INSERT INTO {table} "  # noqa: S608
+                "(consumer, event_id, event_type, processed_at) "
                 "SELECT $1, e, t, $4 FROM unnest($2::varchar[], $3::varchar[]) AS kit_claims(e, t) "
-                "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
+                "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id) "
+                "SELECT array_agg(event_id) FROM kit_new"
             )
         return self._sql

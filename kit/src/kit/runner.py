@@ -35,6 +35,7 @@ from pydantic.json_schema import models_json_schema
 from contracts import envelope as ce
 from contracts.catalog import (
     SPECS,
+    WIRE_REQUIRED,
     EventSpec,
     UnknownEventType,
     UnknownEventVersion,
@@ -64,7 +65,7 @@ class PermanentError(Exception):
     """A failure that retrying cannot fix: the message goes to the dead letter at once."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """One consumed event, validated against the contract, with where it came from."""
 
@@ -125,10 +126,26 @@ class Subscription:
 
 @dataclass(slots=True)
 class _Item:
+    """A record accepted for its handler; its headers are decoded only to dead-letter it."""
+
     record: ConsumerRecord[bytes, bytes]
-    headers: Mapping[str, str]
     delivery: Delivery
     event_id: str
+    event_type: str
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The record's headers as text (checked to decode when it was accepted)."""
+        return _decoded(self.record) or {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """How a subscription reads one event type: per major version, its payload validator
+    (the contract model's, bound once) and its upcaster."""
+
+    event_type: str
+    versions: Mapping[int, tuple[Callable[[Any], BaseModel], Upcaster]]
 
 
 @dataclass(slots=True)
@@ -178,15 +195,14 @@ class BatchMessage(KafkaAckableMessage):
 
 def batch_offsets(records: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
     """Return the offset to commit per partition: one past its last record in the batch."""
-    return {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
+    last = {(r.topic, r.partition): r.offset for r in records}
+    return {TopicPartition(t, p): offset + 1 for (t, p), offset in last.items()}
 
 
 def batch_starts(records: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
     """Return the first offset of each partition in the batch."""
-    starts: dict[TopicPartition, int] = {}
-    for r in records:
-        starts.setdefault(TopicPartition(r.topic, r.partition), r.offset)
-    return starts
+    first = {(r.topic, r.partition): r.offset for r in reversed(records)}
+    return {TopicPartition(t, p): offset for (t, p), offset in first.items()}
 
 
 def _inlined(schema: Any, defs: Mapping[str, Any]) -> Any:
@@ -202,9 +218,10 @@ def _inlined(schema: Any, defs: Mapping[str, Any]) -> Any:
 
 
 def _decoded(record: ConsumerRecord[bytes, bytes]) -> dict[str, str] | None:
+    """Return a record's headers as text, or None when one is not UTF-8 (or has no value)."""
     try:
         return {k: v.decode("utf-8") for k, v in record.headers}
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, AttributeError):
         return None
 
 
@@ -260,7 +277,30 @@ class ConsumerRunner:
         self._stop = asyncio.Event()
         self._inflight: asyncio.Task[tuple[bool, BatchMessage]] | None = None
         self._versions: dict[tuple[str, str], int] = {}
+        self._readers = self._bind_readers()
+        self._ok = metrics.consumer_processed.labels(self._service, self._group, "ok")
+        self._ignored = metrics.consumer_processed.labels(self._service, self._group, "ignored")
+        self._duplicates = metrics.consumer_processed.labels(
+            self._service, self._group, "duplicate"
+        )
+        self._handle_seconds = metrics.consumer_handle_seconds.labels(self._service, self._group)
         self.subscriber = self._declare(broker)
+
+    def _bind_readers(self) -> dict[bytes, _Reader]:
+        """Bind each handled type's validators and upcasters once, keyed by the type's header
+        bytes (the record's ``ce_type`` picks its reader without decoding)."""
+        readers: dict[bytes, _Reader] = {}
+        for event_type in {*self.subscription.handlers, *self.subscription.batch_handlers}:
+            versions = {
+                version: (
+                    self.subscription.specs[event_type, version].model.model_validate,
+                    upcaster,
+                )
+                for version, upcaster in self.subscription.reads(event_type).items()
+                if (event_type, version) in self.subscription.specs
+            }
+            readers[event_type.encode("utf-8")] = _Reader(event_type, versions)
+        return readers
 
     @property
     def topics(self) -> list[str]:
@@ -335,13 +375,13 @@ class ConsumerRunner:
         return {"type": "array", "items": {"oneOf": items}}
 
     async def _parse(self, records: tuple[ConsumerRecord[bytes, bytes], ...]) -> BatchMessage:
-        """Wrap a fetch without decoding bodies (the runner parses each envelope once)."""
-        headers = [_decoded(r) or {} for r in records]
-        first = headers[0] if headers else {}
+        """Wrap a fetch without decoding bodies or headers (the runner reads each record once);
+        the first record's headers name the batch for FastStream's logging."""
+        first = (_decoded(records[0]) or {}) if records else {}
         return BatchMessage(
             body=[r.value or b"" for r in records],
             headers=first,
-            batch_headers=headers,
+            batch_headers=[],
             reply_to="",
             content_type=first.get(ce.HEADER_CONTENT_TYPE),
             message_id=f"{records[0].offset}-{records[-1].offset}-{records[0].timestamp}",
@@ -410,6 +450,7 @@ class ConsumerRunner:
         consumer the handler returns once this batch's work has begun, and FastStream fetches
         the next batch meanwhile; should this batch fail, the next one is rewound unapplied.
         """
+        message.clear_cache()  # FastStream cached the message as its own decoded body: a cycle
         if self._stop.is_set():
             await message.nack()
             return
@@ -417,11 +458,8 @@ class ConsumerRunner:
         records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
         unexpected: Exception | None = None
         try:
-            accepted = [
-                checked
-                for record, decoded in zip(records, message.batch_headers, strict=True)
-                if (checked := self._accept(record, decoded)) is not None
-            ]
+            accept = self._accept
+            accepted = [checked for record in records if (checked := accept(record)) is not None]
         except Exception as error:  # an upcaster's bug, say: the batch is read again
             accepted, unexpected = [], error
         validating = time.perf_counter() - started  # not the wait for the batch in flight
@@ -483,9 +521,7 @@ class ConsumerRunner:
             log.warning("offset commit lost to a rebalance; the inbox absorbs redelivery")
         except Exception as error:  # the effect is committed: a later commit or the inbox covers it
             log.warning("offset commit failed (%s); the inbox absorbs redelivery", describe(error))
-        self.metrics.consumer_handle_seconds.labels(self._service, self._group).observe(
-            validating + time.perf_counter() - started
-        )
+        self._handle_seconds.observe(validating + time.perf_counter() - started)
         return True, message
 
     async def _drain(self) -> None:
@@ -496,17 +532,56 @@ class ConsumerRunner:
             if self._inflight is inflight:
                 self._inflight = None
 
-    def _accept(
-        self, record: ConsumerRecord[bytes, bytes], decoded: Mapping[str, str]
-    ) -> _Item | _Rejected | None:
+    def _accept(self, record: ConsumerRecord[bytes, bytes]) -> _Item | _Rejected | None:
         """Validate a record (no I/O): an item to apply, a record to dead-letter, or None when
-        its type is not this subscription's."""
-        headers = decoded
-        if not headers and record.headers:
-            try:
-                headers = {k: v.decode("utf-8") for k, v in record.headers}
-            except UnicodeDecodeError as undecodable:
-                return _Rejected(record, {}, "invalid_header", undecodable)
+        its type is not this subscription's.
+
+        The common case in one pass over the record: the ``ce_type`` header's bytes pick the
+        type's reader, the header values are checked to be UTF-8 in one decode, the envelope is
+        validated from the value's bytes and its payload by the model bound at wiring. Anything
+        unusual (a missing, repeated or undecodable header, an invalid envelope or payload, a
+        version not read, an upcaster's failure) goes to ``_check``, which gives the verdict
+        and its reason as it always did.
+        """
+        raw = record.headers
+        headers = dict(raw)
+        event_type = headers.get(ce.HEADER_TYPE)
+        event_id = headers.get(ce.HEADER_ID)
+        if event_type is None or event_id is None or len(headers) != len(raw):
+            return self._check(record)
+        try:  # NUL-separated: a broken sequence at any value's end or start stays broken
+            b"\x00".join(headers.values()).decode("utf-8")
+        except (UnicodeDecodeError, TypeError):
+            return self._check(record)
+        reader = self._readers.get(event_type)
+        if reader is None:
+            self._ignored.inc()
+            return None
+        try:
+            envelope = RawEnvelope.model_validate_json(record.value or b"")
+            if not envelope.model_fields_set.issuperset(WIRE_REQUIRED):
+                return self._check(record)
+            key = (envelope.dataschema, envelope.type)
+            version = self._versions.get(key)
+            read = None if version is None else reader.versions.get(version)
+            eid = event_id.decode("utf-8")
+            if read is None or envelope.type != reader.event_type or str(envelope.id) != eid:
+                return self._check(record)
+            validate, upcast = read
+            data = upcast(validate(envelope.data))
+        except Exception:  # the verdict and its reason are _check's
+            return self._check(record)
+        delivery = Delivery(envelope, data, record.topic, record.partition, record.offset)
+        return _Item(record, delivery, eid, reader.event_type)
+
+    def _check(self, record: ConsumerRecord[bytes, bytes]) -> _Item | _Rejected | None:
+        """Validate a record step by step, naming the reason it is refused (see ``_accept``)."""
+        try:
+            headers = {k: v.decode("utf-8") for k, v in record.headers}
+        except UnicodeDecodeError as undecodable:
+            return _Rejected(record, {}, "invalid_header", undecodable)
+        except AttributeError:  # a header without a value
+            return _Rejected(record, {}, "invalid_header", PermanentError("header without value"))
         event_id = headers.get(ce.HEADER_ID)
         event_type = headers.get(ce.HEADER_TYPE)
         if event_id is None or event_type is None:
@@ -514,7 +589,7 @@ class ConsumerRunner:
             absent = PermanentError(f"missing header(s): {', '.join(missing)}")
             return _Rejected(record, headers, "missing_header", absent)
         if not self.subscription.handles(event_type):
-            self._count("ignored")
+            self._ignored.inc()
             return None
         try:
             envelope = parse(record.value or b"")
@@ -537,7 +612,7 @@ class ConsumerRunner:
         except (ValidationError, ValueError, UnknownEventType, PermanentError) as error:
             return _Rejected(record, headers, "invalid_envelope", error)
         delivery = Delivery(envelope, data, record.topic, record.partition, record.offset)
-        return _Item(record, headers, delivery, event_id)
+        return _Item(record, delivery, event_id, event_type)
 
     def _version(self, envelope: RawEnvelope) -> int:
         """Return the major version the envelope's ``dataschema`` names (remembered per URI)."""
@@ -582,18 +657,24 @@ class ConsumerRunner:
         An event fetched twice in one batch (a redelivery) is applied at its first place only.
         """
         async with self.uow_factory() as uow:
-            claims = [(item.event_id, item.delivery.envelope.type) for item in items]
+            claims = [(item.event_id, item.event_type) for item in items]
             new = await self.inbox.claim(uow.session, self._group, claims)
-            fresh = [False] * len(items)
-            for i, item in enumerate(items):
-                if item.event_id in new:
-                    fresh[i] = True
-                    new.discard(item.event_id)
+            every = len(new) == len(items)  # as many new ids as items: each item is new
+            fresh = [True] * len(items) if every else [False] * len(items)
+            if not every:
+                for i, item in enumerate(items):
+                    if item.event_id in new:
+                        fresh[i] = True
+                        new.discard(item.event_id)
             start = 0
             while start < len(items):
                 end = self._run_end(items, start, fresh)
                 if fresh[start]:
-                    run = [items[i] for i in range(start, end) if fresh[i]]
+                    run = (
+                        items[start:end]
+                        if every
+                        else [items[i] for i in range(start, end) if fresh[i]]
+                    )
                     try:
                         await self._call(run, uow)
                     except Exception as error:
@@ -601,13 +682,13 @@ class ConsumerRunner:
                 start = end
             await uow.commit()
         applied = sum(fresh)
-        self._count("ok", applied)
+        self._ok.inc(applied)
         if len(items) > applied:
-            self._count("duplicate", len(items) - applied)
+            self._duplicates.inc(len(items) - applied)
 
     def _run_end(self, items: Sequence[_Item], start: int, fresh: Sequence[bool]) -> int:
         """Return the end of the run starting at ``start`` that one handler call takes."""
-        kind = items[start].delivery.envelope.type
+        kind = items[start].event_type
         handler = self.subscription.batch_handlers.get(kind)
         if not fresh[start] or handler is None:
             return start + 1
@@ -618,12 +699,9 @@ class ConsumerRunner:
                 if not across:
                     break
             elif across:
-                if (
-                    self.subscription.batch_handlers.get(items[end].delivery.envelope.type)
-                    is not handler
-                ):
+                if self.subscription.batch_handlers.get(items[end].event_type) is not handler:
                     break
-            elif items[end].delivery.envelope.type != kind:
+            elif items[end].event_type != kind:
                 break
             end += 1
         return end
