@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -144,6 +145,7 @@ async def main(
     settle: bool = False,
     cold: bool = False,
     relay_process: bool = False,
+    profile: str | None = None,
 ) -> dict[str, Any]:
     """Produce, consume raw, consume with scoring, then time single events; print the results."""
     bytecode = {} if cold else compiled_dependencies()
@@ -190,6 +192,13 @@ async def main(
                         stdout=asyncio.subprocess.DEVNULL,
                         stderr=asyncio.subprocess.DEVNULL,
                     )
+                spy = None
+                if profile is not None:  # py-spy on the service while it consumes the backlog
+                    spy = await asyncio.create_subprocess_exec(
+                        "py-spy", "record", "--pid", str(process.pid), "--rate", "200",
+                        "--format", "raw", "-o", profile,
+                        stdout=asyncio.subprocess.DEVNULL,
+                    )  # fmt: skip
                 shown = Progress("scoring", history.distinct)
                 peak = 0.0
                 done = 0
@@ -204,6 +213,9 @@ async def main(
                     shown.update(done)
                 ended = time.perf_counter()
                 elapsed = shown.finish()
+                if spy is not None:
+                    spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled
+                    await spy.wait()
                 assert first is not None
                 steady = (history.distinct - first[1]) / (ended - first[0])  # distinct events/s
                 startup = first[0] - launched
@@ -400,9 +412,22 @@ if __name__ == "__main__":
         action="store_true",
         help="run the outbox relay as `python -m scoring relay` beside the service",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="sample the service with py-spy while it consumes the backlog (raw stacks to FILE)",
+    )
     args = parser.parse_args()
     emit_results(
         asyncio.run(
-            main(args.events, args.rate, args.timed, args.settle, args.cold, args.relay_process)
+            main(
+                args.events,
+                args.rate,
+                args.timed,
+                args.settle,
+                args.cold,
+                args.relay_process,
+                args.profile,
+            )
         )
     )

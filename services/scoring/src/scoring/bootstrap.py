@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -14,7 +15,14 @@ from scoring.handlers.totals import count_uncounted
 from scoring.settings import ScoringSettings
 from scoring.wiring import wire
 
-__all__ = ["MIGRATIONS", "Service", "build", "count_uncounted_ledgers", "migrate"]
+__all__ = [
+    "MIGRATIONS",
+    "Service",
+    "build",
+    "count_uncounted_ledgers",
+    "migrate",
+    "settle_collector",
+]
 
 Service = shape.Service[Services]
 """One wired instance of this service: runtime, handlers' context, app."""
@@ -39,6 +47,21 @@ async def count_uncounted_ledgers(settings: ScoringSettings) -> int:
     if counted:
         log.info("counted the deputy totals of %d ledger(s) written before the projection", counted)
     return counted
+
+
+COLLECTOR_THRESHOLDS = (20_000, 50, 100)
+"""Python's cyclic collector, after start-up: a young collection every 20,000 allocations (not
+700) and the older ones far less often. A backlog batch of 2,000 events allocates ~10^5
+objects that live until its commit: with the defaults the collector walked them, and the
+start-up heap, again and again (measured: ~15 % of the consumer's CPU per event)."""
+
+
+def settle_collector() -> None:
+    """Freeze what start-up built (modules, wiring: never garbage) out of the collector's passes
+    and collect less often (``COLLECTOR_THRESHOLDS``); call once the service is built."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 def build(settings: ScoringSettings, *, registry: CollectorRegistry | None = None) -> Service:
