@@ -39,7 +39,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bench.progress import Progress
 from contracts import topics
@@ -130,6 +130,26 @@ def compiled_dependencies() -> dict[str, str]:
     return env
 
 
+def cpu_s(pid: int) -> float:
+    """Return a process's CPU seconds so far, user and system (Linux; 0 when gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def backends_cpu(engine: Any) -> dict[int, float]:
+    """Return the CPU seconds so far of each database server backend connected to the bench's
+    database (a server on this machine: /proc shows it; none otherwise)."""
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        pids = list(found.scalars())
+    return {pid: cpu_s(pid) for pid in pids}
+
+
 def rss_mb(pid: int) -> float:
     """Return a process's resident memory in MB (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -157,7 +177,9 @@ async def main(
         settings = settings_for(url, prefix)
         servers = settings.kafka_bootstrap_servers
         await produce_all(servers, prefix, events)
+        raw_cpu = time.process_time()
         raw = await raw_consume(servers, prefix, len(events))
+        raw_cpu = time.process_time() - raw_cpu  # this process did nothing else meanwhile
         await migrate(settings)
         core = wire(settings)
         engine, tables = core.runtime.engine, core.services.tables
@@ -209,15 +231,21 @@ async def main(
                     done = await facts()
                     if first is None and done:
                         first = (time.perf_counter(), done)
+                        service_cpu = cpu_s(process.pid)
+                        server_cpu = await backends_cpu(engine)
                     peak = max(peak, rss_mb(process.pid))
                     shown.update(done)
                 ended = time.perf_counter()
+                service_cpu = cpu_s(process.pid) - service_cpu
+                server_after = await backends_cpu(engine)
+                database_cpu = sum(v - server_cpu.get(k, 0.0) for k, v in server_after.items())
                 elapsed = shown.finish()
                 if spy is not None:
                     spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled
                     await spy.wait()
                 assert first is not None
                 steady = (history.distinct - first[1]) / (ended - first[0])  # distinct events/s
+                first_count = first[1]
                 startup = first[0] - launched
                 outbox = core.runtime.tables.outbox
                 unrelayed = select(func.count()).where(outbox.c.published_at.is_(None))
@@ -255,6 +283,15 @@ async def main(
         f" {steady / raw_distinct:.3f}"
     )
     print(f"start-up: the first facts visible {startup:.1f} s after the process started")
+    steady_events = history.distinct - first_count
+    per_event = (service_cpu + database_cpu) / steady_events * 1e6
+    raw_per_event = raw_cpu / len(events) * 1e6
+    print(
+        f"CPU per event once consuming: python -m scoring {service_cpu / steady_events * 1e6:.0f}"
+        f" µs + its database backends {database_cpu / steady_events * 1e6:.0f} µs ="
+        f" {per_event:.0f} µs; raw aiokafka {raw_per_event:.0f} µs; CPU ratio"
+        f" {raw_per_event / per_event:.3f} (what a loaded machine disturbs least)"
+    )
     print(f"resident memory of python -m scoring: peak {peak:.0f} MB")
     print(
         "started "
@@ -286,6 +323,10 @@ async def main(
         "steady_per_s": steady,
         "steady_ratio_to_raw": steady / raw_distinct,
         "rss_mb": peak,
+        "service_cpu_us_per_event": service_cpu / steady_events * 1e6,
+        "database_cpu_us_per_event": database_cpu / steady_events * 1e6,
+        "raw_cpu_us_per_event": raw_per_event,
+        "cpu_ratio_to_raw": raw_per_event / per_event,
         "cold_start": cold,
         "relay_process": relay_process,
         "startup_s": startup,

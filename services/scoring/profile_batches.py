@@ -138,8 +138,8 @@ async def main(
                 prof.disable()
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu
-            after = await _server_cpu(service.runtime.engine)
-            spent_server = sum(v - server.get(pid, 0.0) for pid, v in after.items())
+            server_after = await _server_cpu(service.runtime.engine)
+            spent_server = sum(v - server.get(pid, 0.0) for pid, v in server_after.items())
             async with service.runtime.engine.connect() as conn:
                 counted = {
                     t: (await conn.execute(text(f"SELECT count(*) FROM {t}"))).scalar()  # noqa: S608

@@ -93,12 +93,15 @@ class Ledger:
         self._source_id = ""
         """The text of the id of the fact being applied (formatted once, not per entry)."""
 
-    def apply(self, fact: f.Fact) -> list[Entry]:
-        """Return the entries a fact writes (none for a fact seen before or not about points)."""
+    def apply(self, fact: f.Fact, source_id: str | None = None) -> list[Entry]:
+        """Return the entries a fact writes (none for a fact seen before or not about points).
+
+        ``source_id``: the text of the fact's event id when the caller formatted it already (a
+        fact applied to every ledger of its county is formatted once)."""
         if fact.source.event_id in self.state.seen:
             return []
         self.state.seen.add(fact.source.event_id)
-        self._source_id = str(fact.source.event_id)
+        self._source_id = str(fact.source.event_id) if source_id is None else source_id
         if isinstance(fact, f.ActivityHeld):
             return self._activity(fact)
         if isinstance(fact, f.AttendanceMarked):
