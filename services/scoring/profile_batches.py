@@ -121,7 +121,7 @@ async def main(
             engine = service.runtime.engine.sync_engine
             event.listen(engine, "before_cursor_execute", before)
             event.listen(engine, "after_cursor_execute", after)
-            copy, commit = _timed(BatchStore, "_copy"), _timed(UnitOfWork, "commit")
+            copy, commit = _timed(BatchStore, "_copy_records"), _timed(UnitOfWork, "commit")
             prof = cProfile.Profile() if profile else None
             times: list[float] = []
             server = await _server_cpu(service.runtime.engine)
