@@ -232,11 +232,13 @@ async def main(
                     if first is None and done:
                         first = (time.perf_counter(), done)
                         service_cpu = cpu_s(process.pid)
+                        relay_cpu = 0.0 if relay is None else cpu_s(relay.pid)
                         server_cpu = await backends_cpu(engine)
                     peak = max(peak, rss_mb(process.pid))
                     shown.update(done)
                 ended = time.perf_counter()
                 service_cpu = cpu_s(process.pid) - service_cpu
+                relay_cpu = 0.0 if relay is None else cpu_s(relay.pid) - relay_cpu
                 server_after = await backends_cpu(engine)
                 database_cpu = sum(v - server_cpu.get(k, 0.0) for k, v in server_after.items())
                 elapsed = shown.finish()
@@ -292,6 +294,8 @@ async def main(
         f" {per_event:.0f} µs; raw aiokafka {raw_per_event:.0f} µs; CPU ratio"
         f" {raw_per_event / per_event:.3f} (what a loaded machine disturbs least)"
     )
+    if relay_process:
+        print(f"the relay's process meanwhile: {relay_cpu / steady_events * 1e6:.0f} µs per event")
     print(f"resident memory of python -m scoring: peak {peak:.0f} MB")
     print(
         "started "
@@ -326,6 +330,7 @@ async def main(
         "service_cpu_us_per_event": service_cpu / steady_events * 1e6,
         "database_cpu_us_per_event": database_cpu / steady_events * 1e6,
         "raw_cpu_us_per_event": raw_per_event,
+        "relay_cpu_us_per_event": relay_cpu / steady_events * 1e6,
         "cpu_ratio_to_raw": raw_per_event / per_event,
         "cold_start": cold,
         "relay_process": relay_process,
