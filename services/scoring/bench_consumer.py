@@ -15,6 +15,13 @@ Run: ``uv run --frozen python services/scoring/bench_consumer.py [events] [--rat
    sample, the HTTP score card showing the new total. The relay shares the process: with
    ``--settle`` the timed events start once it has published the backlog's events.
 
+Besides the rates, the CPU per event once consuming: ``python -m scoring`` and its database
+backends (read from /proc: a server on this machine) against raw aiokafka's process, what a loaded
+machine disturbs least (raw aiokafka reads a 50,000-event backlog in 1.6-3.8 s here, so its rate
+and every wall-clock ratio swing 2-3x between runs). ``--relay-process`` runs the outbox relay as
+``python -m scoring relay`` beside (its CPU printed apart); ``--profile FILE`` samples the service
+with py-spy (raw stacks) while it consumes the backlog.
+
 The service starts with the third-party packages' bytecode compiled, as in the image
 (deploy/Dockerfile: ``UV_COMPILE_BYTECODE=1``; the workspace's own packages are compiled from
 source at each start there too): this environment sets ``PYTHONDONTWRITEBYTECODE=1``, so the

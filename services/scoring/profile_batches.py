@@ -3,9 +3,11 @@
 Run: ``PYTHONPATH=. uv run --frozen python services/scoring/profile_batches.py [events] --size N
 [--profile --out scoring.prof]`` (TEST_DATABASE_URL set). Prints the statements per batch, the
 rows of the main tables at the end (two versions of the code must write the same), events/s and
-the batch time p50/max and this process's CPU time per event (what a loaded machine disturbs
-least: the database server's CPU is not in it); with ``--profile`` the cProfile of the timed batches (the first batch,
-roster and seed adoption, is not timed).
+the batch time p50/max, this process's CPU time per event and its database backends' (what a
+loaded machine disturbs least); with ``--profile`` the cProfile of the timed batches (the first
+batch, roster and seed adoption, is not timed). The collector is settled as the service settles
+it (``--default-collector``: not; the generated history is frozen with it, so the difference is
+larger here than in the service).
 """
 
 from __future__ import annotations
