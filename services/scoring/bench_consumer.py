@@ -15,6 +15,13 @@ Run: ``uv run --frozen python services/scoring/bench_consumer.py [events] [--rat
    sample, the HTTP score card showing the new total. The relay shares the process: with
    ``--settle`` the timed events start once it has published the backlog's events.
 
+Besides the rates, the CPU per event once consuming: ``python -m scoring`` and its database
+backends (read from /proc: a server on this machine) against raw aiokafka's process, what a loaded
+machine disturbs least (raw aiokafka reads a 50,000-event backlog in 1.6-3.8 s here, so its rate
+and every wall-clock ratio swing 2-3x between runs). ``--relay-process`` runs the outbox relay as
+``python -m scoring relay`` beside (its CPU printed apart); ``--profile FILE`` samples the service
+with py-spy (raw stacks) while it consumes the backlog.
+
 The service starts with the third-party packages' bytecode compiled, as in the image
 (deploy/Dockerfile: ``UV_COMPILE_BYTECODE=1``; the workspace's own packages are compiled from
 source at each start there too): this environment sets ``PYTHONDONTWRITEBYTECODE=1``, so the
@@ -28,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -38,7 +46,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bench.progress import Progress
 from contracts import topics
@@ -129,6 +137,26 @@ def compiled_dependencies() -> dict[str, str]:
     return env
 
 
+def cpu_s(pid: int) -> float:
+    """Return a process's CPU seconds so far, user and system (Linux; 0 when gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def backends_cpu(engine: Any) -> dict[int, float]:
+    """Return the CPU seconds so far of each database server backend connected to the bench's
+    database (a server on this machine: /proc shows it; none otherwise)."""
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        pids = list(found.scalars())
+    return {pid: cpu_s(pid) for pid in pids}
+
+
 def rss_mb(pid: int) -> float:
     """Return a process's resident memory in MB (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -144,6 +172,7 @@ async def main(
     settle: bool = False,
     cold: bool = False,
     relay_process: bool = False,
+    profile: str | None = None,
 ) -> dict[str, Any]:
     """Produce, consume raw, consume with scoring, then time single events; print the results."""
     bytecode = {} if cold else compiled_dependencies()
@@ -155,7 +184,9 @@ async def main(
         settings = settings_for(url, prefix)
         servers = settings.kafka_bootstrap_servers
         await produce_all(servers, prefix, events)
+        raw_cpu = time.process_time()
         raw = await raw_consume(servers, prefix, len(events))
+        raw_cpu = time.process_time() - raw_cpu  # this process did nothing else meanwhile
         await migrate(settings)
         core = wire(settings)
         engine, tables = core.runtime.engine, core.services.tables
@@ -190,6 +221,13 @@ async def main(
                         stdout=asyncio.subprocess.DEVNULL,
                         stderr=asyncio.subprocess.DEVNULL,
                     )
+                spy = None
+                if profile is not None:  # py-spy on the service while it consumes the backlog
+                    spy = await asyncio.create_subprocess_exec(
+                        "py-spy", "record", "--pid", str(process.pid), "--rate", "200",
+                        "--format", "raw", "-o", profile,
+                        stdout=asyncio.subprocess.DEVNULL,
+                    )  # fmt: skip
                 shown = Progress("scoring", history.distinct)
                 peak = 0.0
                 done = 0
@@ -200,12 +238,23 @@ async def main(
                     done = await facts()
                     if first is None and done:
                         first = (time.perf_counter(), done)
+                        service_cpu = cpu_s(process.pid)
+                        relay_cpu = 0.0 if relay is None else cpu_s(relay.pid)
+                        server_cpu = await backends_cpu(engine)
                     peak = max(peak, rss_mb(process.pid))
                     shown.update(done)
                 ended = time.perf_counter()
+                service_cpu = cpu_s(process.pid) - service_cpu
+                relay_cpu = 0.0 if relay is None else cpu_s(relay.pid) - relay_cpu
+                server_after = await backends_cpu(engine)
+                database_cpu = sum(v - server_cpu.get(k, 0.0) for k, v in server_after.items())
                 elapsed = shown.finish()
+                if spy is not None:
+                    spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled
+                    await spy.wait()
                 assert first is not None
                 steady = (history.distinct - first[1]) / (ended - first[0])  # distinct events/s
+                first_count = first[1]
                 startup = first[0] - launched
                 outbox = core.runtime.tables.outbox
                 unrelayed = select(func.count()).where(outbox.c.published_at.is_(None))
@@ -243,6 +292,17 @@ async def main(
         f" {steady / raw_distinct:.3f}"
     )
     print(f"start-up: the first facts visible {startup:.1f} s after the process started")
+    steady_events = history.distinct - first_count
+    per_event = (service_cpu + database_cpu) / steady_events * 1e6
+    raw_per_event = raw_cpu / len(events) * 1e6
+    print(
+        f"CPU per event once consuming: python -m scoring {service_cpu / steady_events * 1e6:.0f}"
+        f" µs + its database backends {database_cpu / steady_events * 1e6:.0f} µs ="
+        f" {per_event:.0f} µs; raw aiokafka {raw_per_event:.0f} µs; CPU ratio"
+        f" {raw_per_event / per_event:.3f} (what a loaded machine disturbs least)"
+    )
+    if relay_process:
+        print(f"the relay's process meanwhile: {relay_cpu / steady_events * 1e6:.0f} µs per event")
     print(f"resident memory of python -m scoring: peak {peak:.0f} MB")
     print(
         "started "
@@ -274,6 +334,11 @@ async def main(
         "steady_per_s": steady,
         "steady_ratio_to_raw": steady / raw_distinct,
         "rss_mb": peak,
+        "service_cpu_us_per_event": service_cpu / steady_events * 1e6,
+        "database_cpu_us_per_event": database_cpu / steady_events * 1e6,
+        "raw_cpu_us_per_event": raw_per_event,
+        "relay_cpu_us_per_event": relay_cpu / steady_events * 1e6,
+        "cpu_ratio_to_raw": raw_per_event / per_event,
         "cold_start": cold,
         "relay_process": relay_process,
         "startup_s": startup,
@@ -400,9 +465,22 @@ if __name__ == "__main__":
         action="store_true",
         help="run the outbox relay as `python -m scoring relay` beside the service",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="sample the service with py-spy while it consumes the backlog (raw stacks to FILE)",
+    )
     args = parser.parse_args()
     emit_results(
         asyncio.run(
-            main(args.events, args.rate, args.timed, args.settle, args.cold, args.relay_process)
+            main(
+                args.events,
+                args.rate,
+                args.timed,
+                args.settle,
+                args.cold,
+                args.relay_process,
+                args.profile,
+            )
         )
     )

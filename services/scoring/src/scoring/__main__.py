@@ -11,7 +11,7 @@ import sys
 from fastapi import FastAPI
 
 from kit.service import process
-from scoring.bootstrap import MIGRATIONS, build, count_uncounted_ledgers
+from scoring.bootstrap import MIGRATIONS, build, count_uncounted_ledgers, settle_collector
 from scoring.settings import ScoringSettings
 
 
@@ -22,7 +22,9 @@ def settings() -> ScoringSettings:
 
 def create_app() -> FastAPI:
     """Build the app of one worker (uvicorn calls this in each worker process)."""
-    return build(settings()).app
+    app = build(settings()).app
+    settle_collector()  # what start-up built stays: out of the collector's passes
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:

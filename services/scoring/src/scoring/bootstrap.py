@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -14,7 +15,14 @@ from scoring.handlers.totals import count_uncounted
 from scoring.settings import ScoringSettings
 from scoring.wiring import wire
 
-__all__ = ["MIGRATIONS", "Service", "build", "count_uncounted_ledgers", "migrate"]
+__all__ = [
+    "MIGRATIONS",
+    "Service",
+    "build",
+    "count_uncounted_ledgers",
+    "migrate",
+    "settle_collector",
+]
 
 Service = shape.Service[Services]
 """One wired instance of this service: runtime, handlers' context, app."""
@@ -39,6 +47,15 @@ async def count_uncounted_ledgers(settings: ScoringSettings) -> int:
     if counted:
         log.info("counted the deputy totals of %d ledger(s) written before the projection", counted)
     return counted
+
+
+def settle_collector() -> None:
+    """Freeze what start-up built (modules, wiring: never garbage) out of the cyclic collector's
+    passes; call once the service is built. The collector's thresholds stay Python's: raising
+    them cut the consumer's CPU per event ~15 % in the bench but raised its peak RSS from ~250
+    to 307-313 MB under a 50,000-event backlog (README, "Sixth pass")."""
+    gc.collect()
+    gc.freeze()
 
 
 def build(settings: ScoringSettings, *, registry: CollectorRegistry | None = None) -> Service:

@@ -243,6 +243,23 @@ def test_entry_ids_are_fixed_by_rule_event_and_deputy() -> None:
     assert all(e.rule_set_version == 1 and e.source_event_id == fact.source.event_id for e in one)
 
 
+def test_an_id_given_as_text_is_the_id_of_the_uuid() -> None:
+    fact = suggestion("c", "d1", "d2")
+    given_text = Ledger(RULES).apply(fact, str(fact.source.event_id))
+    assert given_text == Ledger(RULES).apply(fact)
+    assert award_id("r", fact.source.event_id, "d1") == award_id(
+        "r", str(fact.source.event_id), "d1"
+    )
+
+
+def test_clauses_are_made_once_per_rule_set() -> None:
+    first, again = Ledger(RULES), Ledger(RULES)
+    assert first._clauses is again._clauses  # the same rule set: made once
+    other = rule_set_from({**RULES.model_dump(mode="json"), "version": 2})
+    assert Ledger(other)._clauses is not first._clauses
+    assert Ledger(other)._clauses == first._clauses  # equal documents, equal clauses
+
+
 @given(st.text(max_size=80))
 def test_entry_ids_are_rfc_name_based_uuids(name: str) -> None:
     assert name_uuid(name) == str(uuid5(NAMESPACE, name))

@@ -40,6 +40,7 @@ from scoring.domain.clauses import Category
 from scoring.domain.entries import Entry
 
 PROVISIONAL = "provisional"
+_FACT_COLUMNS = ("event_id", "event_type", "county", "township", "envelope", "stored_at")
 
 
 def among(session: AsyncSession, column: ColumnElement[Any], values: Iterable[Any]) -> Any:
@@ -81,28 +82,44 @@ class Ledger:
     version: int
 
 
+ENTRY_COLUMNS = (
+    "entry_id", "county", "year", "rule_set_version", "kind", "deputy_id", "township", "period",
+    "occurred_on", "rule_id", "category", "points", "capped_from", "subject", "source_event_id",
+    "source_event_type", "compensates", "recorded_at",
+)  # fmt: skip
+"""The columns of an entry's row, in the order of ``entry_record``."""
+
+
+def entry_record(
+    entry: Entry, ledger: Ledger, at: datetime, source_id: str | None = None
+) -> tuple[Any, ...]:
+    """Return the values of an entry's row in ``ENTRY_COLUMNS`` order (``source_id``: the text of
+    its source event id when the caller has it)."""
+    return (
+        entry.entry_id,
+        ledger.county,
+        entry.year,
+        ledger.version,
+        "award" if entry.compensates is None else "reversal",
+        entry.deputy_id,
+        entry.township,
+        entry.period,
+        entry.occurred_on,
+        entry.rule_id,
+        entry.category.value,
+        entry.points,
+        entry.capped_from,
+        entry.subject,
+        str(entry.source_event_id) if source_id is None else source_id,
+        entry.source_event_type,
+        entry.compensates,
+        at,
+    )
+
+
 def entry_row(entry: Entry, ledger: Ledger, at: datetime) -> dict[str, Any]:
     """Return the row of an entry in a ledger."""
-    return {
-        "entry_id": entry.entry_id,
-        "county": ledger.county,
-        "year": entry.year,
-        "rule_set_version": ledger.version,
-        "kind": "reversal" if entry.is_reversal else "award",
-        "deputy_id": entry.deputy_id,
-        "township": entry.township,
-        "period": entry.period,
-        "occurred_on": entry.occurred_on,
-        "rule_id": entry.rule_id,
-        "category": entry.category.value,
-        "points": entry.points,
-        "capped_from": entry.capped_from,
-        "subject": entry.subject,
-        "source_event_id": str(entry.source_event_id),
-        "source_event_type": entry.source_event_type,
-        "compensates": entry.compensates,
-        "recorded_at": at,
-    }
+    return dict(zip(ENTRY_COLUMNS, entry_record(entry, ledger, at), strict=True))
 
 
 def entry_of(row: Row[Any]) -> Entry:
@@ -977,13 +994,19 @@ class BatchStore(Store):
 
     async def _copy(self, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
         """Append rows with PostgreSQL's COPY (in order, in this transaction); False elsewhere."""
+        columns = list(rows[0])
+        values = itemgetter(*columns)  # a tuple per row (every table copied has 2+ columns)
+        return await self._copy_records(table, columns, [values(r) for r in rows])
+
+    async def _copy_records(
+        self, table: Table, columns: Sequence[str], records: Sequence[tuple[Any, ...]]
+    ) -> bool:
+        """Append records (values in ``columns`` order) with COPY; False when not PostgreSQL."""
         if self.session.bind.dialect.name != "postgresql":
             return False
         connection = await (await self.session.connection()).get_raw_connection()
-        columns = list(rows[0])
-        values = itemgetter(*columns)  # a tuple per row (every table copied has 2+ columns)
         await connection.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            table.name, records=[values(r) for r in rows], columns=columns
+            table.name, records=records, columns=list(columns)
         )
         return True
 
@@ -991,18 +1014,19 @@ class BatchStore(Store):
         """Keep events scoring read, in the order applied."""
         if not facts:
             return
-        rows = [
-            {
-                "event_id": str(envelope.id),
-                "event_type": envelope.type,
-                "county": county,
-                "township": envelope.township,
-                "envelope": envelope.model_dump_json(),  # COPY takes the JSON text
-                "stored_at": at,
-            }
+        records = [
+            (
+                str(envelope.id),
+                envelope.type,
+                county,
+                envelope.township,
+                envelope.model_dump_json(),  # COPY takes the JSON text
+                at,
+            )
             for envelope, county in facts
         ]
-        if not await self._copy(self.t.facts, rows):
+        if not await self._copy_records(self.t.facts, _FACT_COLUMNS, records):
+            rows = [dict(zip(_FACT_COLUMNS, r, strict=True)) for r in records]
             for row, (envelope, _) in zip(rows, facts, strict=True):
                 row["envelope"] = envelope.model_dump(mode="json")
             await self.session.execute(insert(self.t.facts), rows)
@@ -1010,11 +1034,19 @@ class BatchStore(Store):
     async def add_ledger_entries(
         self, entries: Sequence[tuple[Ledger, Entry]], at: datetime
     ) -> None:
-        """Append entries to their ledgers in one statement."""
-        if entries:
-            rows = [entry_row(x, ledger, at) for ledger, x in entries]
-            if not await self._copy(self.t.entries, rows):
-                await self.session.execute(insert(self.t.entries), rows)
+        """Append entries to their ledgers in one statement (each source id formatted once)."""
+        if not entries:
+            return
+        texts: dict[UUID, str] = {}
+        records = []
+        for ledger, x in entries:
+            source = texts.get(x.source_event_id)
+            if source is None:
+                source = texts[x.source_event_id] = str(x.source_event_id)
+            records.append(entry_record(x, ledger, at, source))
+        if not await self._copy_records(self.t.entries, ENTRY_COLUMNS, records):
+            rows = [dict(zip(ENTRY_COLUMNS, r, strict=True)) for r in records]
+            await self.session.execute(insert(self.t.entries), rows)
 
     async def unpark(self, released_keys: Iterable[str], unparked: Iterable[str]) -> None:
         """Drop the waits on released keys and the parked events applied now."""

@@ -105,8 +105,20 @@ def clauses(rules: RuleSet) -> dict[str, Clause]:
     return {clause.id: clause for clause in found}
 
 
+_CATEGORIES: dict[str, PointsCategory] = {}
+
+
 def points_category(rule_id: str) -> PointsCategory:
     """Return the contract's category (``scoring.points.recorded``) for an entry of a rule."""
+    found = _CATEGORIES.get(rule_id)
+    if found is None:
+        found = _category_of(rule_id)
+        if len(_CATEGORIES) < 4096:  # rule ids are a rule set's few dozen
+            _CATEGORIES[rule_id] = found
+    return found
+
+
+def _category_of(rule_id: str) -> PointsCategory:
     if rule_id == BASE:
         return PointsCategory.base
     if rule_id.startswith("suggestion."):

@@ -23,12 +23,15 @@ def name_uuid(name: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def award_id(rule_id: str, source_event_id: UUID, deputy_id: str) -> str:
-    """Return the id of the entry a rule gives a deputy for an event (the same on every replay)."""
+def award_id(rule_id: str, source_event_id: UUID | str, deputy_id: str) -> str:
+    """Return the id of the entry a rule gives a deputy for an event (the same on every replay).
+
+    ``source_event_id`` as a UUID or its canonical text (the same id: the ledger passes the text
+    it formatted once per fact)."""
     return name_uuid(f"{rule_id}|{source_event_id}|{deputy_id}")
 
 
-def reversal_id(compensated: str, source_event_id: UUID) -> str:
+def reversal_id(compensated: str, source_event_id: UUID | str) -> str:
     """Return the id of the entry an event writes to reverse an earlier entry."""
     return name_uuid(f"reverse|{compensated}|{source_event_id}")
 

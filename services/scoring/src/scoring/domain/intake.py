@@ -266,9 +266,10 @@ class Intake:
             touched.append(f"{subject}/{fact.deputy_id}")
         activity = getattr(fact, "activity_id", None)
         ledgers = [self._ledger(rules) for rules in self.s.active.get(county, [])]  # all from
+        source_id = str(fact.source.event_id)  # formatted once for every ledger
         for ledger in ledgers:  # the state before this fact
             rules = ledger.rules
-            for entry in ledger.apply(fact):
+            for entry in ledger.apply(fact, source_id):
                 where = (rules.county, rules.year, rules.version)
                 self.written.append(Written(where, entry, envelope))
                 written += 1

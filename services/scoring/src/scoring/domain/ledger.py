@@ -66,19 +66,42 @@ class LedgerState:
         return state
 
 
+_CLAUSES: dict[int, tuple[RuleSet, dict[str, cl.Clause]]] = {}
+"""The clauses of the rule sets seen, by identity (a consumer builds a ledger per rule set and
+batch from the same parsed rule set: its clauses are made once, not per batch)."""
+
+
+def clauses_of(rules: RuleSet) -> dict[str, cl.Clause]:
+    """Return ``clauses(rules)``, made once per rule set object (a bounded memo)."""
+    found = _CLAUSES.get(id(rules))
+    if found is not None and found[0] is rules:
+        return found[1]
+    if len(_CLAUSES) >= 64:
+        _CLAUSES.clear()
+    made = cl.clauses(rules)
+    _CLAUSES[id(rules)] = (rules, made)
+    return made
+
+
 class Ledger:
     """Applies facts one at a time under a rule set and returns the entries each one writes."""
 
     def __init__(self, rules: RuleSet, state: LedgerState | None = None) -> None:
         self.rules = rules
         self.state = state or LedgerState()
-        self._clauses = cl.clauses(rules)
+        self._clauses = clauses_of(rules)
+        self._source_id = ""
+        """The text of the id of the fact being applied (formatted once, not per entry)."""
 
-    def apply(self, fact: f.Fact) -> list[Entry]:
-        """Return the entries a fact writes (none for a fact seen before or not about points)."""
+    def apply(self, fact: f.Fact, source_id: str | None = None) -> list[Entry]:
+        """Return the entries a fact writes (none for a fact seen before or not about points).
+
+        ``source_id``: the text of the fact's event id when the caller formatted it already (a
+        fact applied to every ledger of its county is formatted once)."""
         if fact.source.event_id in self.state.seen:
             return []
         self.state.seen.add(fact.source.event_id)
+        self._source_id = str(fact.source.event_id) if source_id is None else source_id
         if isinstance(fact, f.ActivityHeld):
             return self._activity(fact)
         if isinstance(fact, f.AttendanceMarked):
@@ -243,7 +266,7 @@ class Ledger:
         so_far = self.state.sums.get(key, Decimal(0))
         allowed = _capped(points, so_far, clause.cap_per_year)
         entry = Entry(
-            entry_id=award_id(rule_id, fact.source.event_id, deputy_id),
+            entry_id=award_id(rule_id, self._source_id, deputy_id),
             deputy_id=deputy_id,
             township=fact.township,
             year=day.year,
@@ -277,7 +300,7 @@ class Ledger:
             self.state.sums[key] = self.state.sums.get(key, Decimal(0)) - e.points
             out.append(
                 Entry(
-                    entry_id=reversal_id(e.entry_id, source.event_id),
+                    entry_id=reversal_id(e.entry_id, self._source_id),
                     deputy_id=e.deputy_id,
                     township=e.township,
                     year=e.year,

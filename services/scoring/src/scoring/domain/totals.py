@@ -49,8 +49,20 @@ def grade_for(
     return grade
 
 
-def _minimum_ids(rule_id: str, rules: RuleSet) -> list[str]:
-    return [m.id for m in rules.minimums if rule_id in m.rules]
+_MINIMUMS: dict[int, tuple[RuleSet, dict[str, tuple[str, ...]]]] = {}
+
+
+def _minimum_ids(rule_id: str, rules: RuleSet) -> tuple[str, ...]:
+    """Return the minimums a rule counts for (per rule set object, worked out once)."""
+    found = _MINIMUMS.get(id(rules))
+    if found is None or found[0] is not rules:
+        if len(_MINIMUMS) >= 64:
+            _MINIMUMS.clear()
+        found = _MINIMUMS[id(rules)] = (rules, {})
+    ids = found[1].get(rule_id)
+    if ids is None:
+        ids = found[1][rule_id] = tuple(m.id for m in rules.minimums if rule_id in m.rules)
+    return ids
 
 
 def tally(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from contracts.envelope import Envelope, RawEnvelope
 from contracts.scoring import PointsRecorded
@@ -285,19 +286,23 @@ async def write(svc: Services, uow: UnitOfWork, store: BatchStore, intake: Intak
         ],
     )
     traceparent = current_traceparent()  # read once for the batch's events
-    uow.stage_rows(
-        [
+    causes: dict[UUID, str] = {}  # each cause's id formatted once (a fact writes several entries)
+    rows = []
+    for w in intake.written:
+        cause = causes.get(w.cause.id)
+        if cause is None:
+            cause = causes[w.cause.id] = str(w.cause.id)
+        rows.append(
             uow.outbox.row_of(
                 PointsRecorded,
                 points_recorded_fields(w.entry),
                 source=SOURCE,
                 correlationid=w.cause.correlationid,
-                causationid=str(w.cause.id),
+                causationid=cause,
                 traceparent=traceparent,
             )
-            for w in intake.written
-        ]
-    )
+        )
+    uow.stage_rows(rows)
     count_entries(svc, (w.entry for w in intake.written))
     new, moved = intake.versions_moved()
     uow.upsert(
