@@ -33,6 +33,8 @@ from kit.testing import (
 from notify.testing.servers import MailSink, smtp_server
 
 SERVICES = ("deputies", "cases", "scoring", "notify")
+SENDER = "notify sender"
+"""The name of notify's sender process when it runs apart (``python -m notify sender``)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Running:
     processes: Mapping[str, asyncio.subprocess.Process] = field(default_factory=dict)
     databases: Mapping[str, str] = field(default_factory=dict)
     """Each service's process and database URL (the bench samples memory and reads tables)."""
+    probes: Mapping[str, str] = field(default_factory=dict)
+    """Each process's base URL serving ``/metrics`` and ``/readyz`` (the sender's too), by name."""
 
     def client(self) -> Platform:
         """Return an HTTP client of the four services signing tokens with the test secret."""
@@ -67,7 +71,7 @@ async def four_services(
     ``extra_env`` adds or overrides settings of every service (``NOTIFY_ROUTES``, ...). With
     ``notify_sender_process`` notify sends from ``python -m notify sender`` beside its HTTP
     process (``NOTIFY_SENDER_IN_PROCESS=false``), as OPERATIONS.md "Scaling" describes; it is
-    ``processes["notify sender"]``.
+    ``processes["notify sender"]``, ready (``/readyz``) before the block starts.
     """
     prefix = unique("e2e-county") + "."
     with smtp_server() as (sink, smtp_port):
@@ -110,6 +114,7 @@ async def four_services(
                 )
             )
             running = dict(zip(SERVICES, processes, strict=True))
+            probes = {name: urls.of(name) for name in SERVICES}
             if notify_sender_process:
                 log = asyncio.subprocess.DEVNULL
                 if logs is not None:
@@ -124,9 +129,11 @@ async def four_services(
                     stderr=log,
                 )
                 stack.push_async_callback(_killed, sender)
-                running["notify sender"] = sender
+                running[SENDER] = sender
                 processes.append(sender)
-            yield Running(urls, prefix, sink, running, databases)
+                probes[SENDER] = f"http://127.0.0.1:{sender_env['NOTIFY_HTTP_PORT']}"
+                await wait_ready(probes[SENDER], sender, within=300, name=SENDER)
+            yield Running(urls, prefix, sink, running, databases, probes)
             await asyncio.gather(*(stop_process(process) for process in processes))
 
 
