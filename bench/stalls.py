@@ -27,8 +27,9 @@ _CHECKPOINTS = text(
     "SELECT checkpoints_timed + checkpoints_req AS n, buffers_checkpoint AS buffers"
     " FROM pg_stat_bgwriter"
 )
+_CHECKPOINTER_IDLE = ("CheckpointerMain", "CheckpointWriteDelay")
 _ACTIVE = text(
-    "SELECT datname, backend_type, wait_event_type, wait_event, left(query, 60) AS query,"
+    "SELECT datname, backend_type, state, wait_event_type, wait_event, left(query, 60) AS query,"
     " extract(epoch FROM now() - query_start) AS running"
     " FROM pg_stat_activity WHERE state IS DISTINCT FROM 'idle' AND pid <> pg_backend_pid()"
     " AND backend_type <> 'walsender'"
@@ -61,7 +62,7 @@ class PgSampler:
                     seen = (int(row.n), int(row.buffers))
                     if last_checkpoints is not None and seen[0] > last_checkpoints[0]:
                         written = seen[1] - last_checkpoints[1]
-                        self.events.append((now, f"checkpoint done ({written} buffers written)"))
+                        self.events.append((now, f"pg checkpoint done ({written} buffers written)"))
                     last_checkpoints = seen
                 if self.sessions:
                     self._sessions(now, (await conn.execute(_ACTIVE)).all())
@@ -73,7 +74,7 @@ class PgSampler:
         for r in rows:
             ours = r.datname in self.databases
             if r.backend_type not in ("client backend", "autovacuum worker"):
-                if r.backend_type == "checkpointer" and r.wait_event != "CheckpointWriteDelay":
+                if r.backend_type == "checkpointer" and r.wait_event not in _CHECKPOINTER_IDLE:
                     self.events.append((now, f"checkpointer {r.wait_event_type}:{r.wait_event}"))
                 continue
             if not ours:
@@ -81,10 +82,11 @@ class PgSampler:
                 continue
             running = float(r.running or 0)
             if r.backend_type == "autovacuum worker" or running >= 0.05:
+                state = "active" if r.state == "active" else f"{r.state} after"
                 self.events.append(
                     (
                         now,
-                        f"{r.datname} {r.backend_type} {running * 1000:.0f} ms"
+                        f"{r.datname} {r.backend_type} {state} {running * 1000:.0f} ms"
                         f" {r.wait_event_type}:{r.wait_event} {r.query!r}",
                     )
                 )

@@ -30,6 +30,7 @@ def create_app() -> FastAPI:
 def main() -> None:
     """Migrate the database, serve the API with the consumers, the sender and the digest job."""
     if sys.argv[1:] == ["sender"]:
+        process.freeze_imported()
         uvloop.run(sender_only(settings()))  # the service's loop (kit.serve)
         return
     process.main(settings, app="notify.__main__:create_app", migrations=MIGRATIONS)
