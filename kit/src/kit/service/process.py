@@ -10,7 +10,6 @@ they check an HTTP process; it ends on SIGTERM or SIGINT.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -29,7 +28,7 @@ from kit.health import health_router
 from kit.logging import configure_logging
 from kit.migrate import upgrade
 from kit.runtime import ServiceRuntime
-from kit.serve import serve
+from kit.serve import serve, settle_heap
 from kit.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -59,33 +58,20 @@ def main(
     """Read settings, migrate the database, run ``prepare`` (data a new version derives once),
     serve the app factory ``app`` ("module:function"); with the argument ``relay``, relay."""
     if sys.argv[1:] == ["relay"]:
-        freeze_imported()
         asyncio.run(relay_only(app))
         return
     settings = configured(load)
     asyncio.run(migrate(migrations, settings))
     if prepare is not None:
         asyncio.run(prepare(settings))
-    freeze_imported()
     serve(settings, app)
-
-
-def freeze_imported() -> None:
-    """Keep what the process holds now (its imports: most of its heap) out of full collections.
-
-    A service has ~200,000 objects once imported; a full collection walked them all, stopping the
-    event loop for 125-370 ms on the 2-core machine (consumers, relay and requests alike), and
-    5-10 ms after ``gc.freeze()``. Called once per process after start-up, before serving (the
-    garbage of start-up collected first); objects made later are collected as before.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 async def relay_only(app: str) -> None:
     """Build the service from the app factory ``app``; run its relay alone until a signal."""
     built = import_from_string(app)()
     assert isinstance(built, FastAPI)
+    settle_heap()
     runtime: ServiceRuntime = built.state.runtime
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
