@@ -24,7 +24,7 @@ from every process's ``/metrics`` and summed. The seconds whose cases took their
 ``--diagnose DIR`` adds every process's GC pauses and stalls and PostgreSQL's sessions).
 
 Run: ``PYTHONPATH=.:tests/e2e python -m bench.end_to_end [--rate 100] [--seconds 30]
-[--notify-sender-in-process] [--diagnose DIR]`` (``./dev bench --only "end to end"`` sets the path).
+[--notify-sender-in-process] [--relays-apart] [--diagnose DIR]`` (``./dev bench --only "end to end"`` sets the path).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from four_services import Running, four_services
+from four_services import SERVICES, Running, four_services
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -475,11 +475,13 @@ async def run(
     logs: Path | None,
     *,
     sender_process: bool = True,
+    relays_apart: bool = False,
     diagnose: Path | None = None,
 ) -> dict[str, Any]:
     """Start the platform, load the roster, offer the load, wait for the tail; return results.
 
     ``sender_process``: notify's sender apart (``python -m notify sender``), as deployed.
+    ``relays_apart``: every service's outbox relay apart too (``python -m <service> relay``).
     ``diagnose``: a folder where every process (the stage's too) traces its GC pauses and
     stalls, and PostgreSQL's sessions are sampled as well.
     """
@@ -491,7 +493,12 @@ async def run(
         path = os.pathsep.join(filter(None, [str(TRACE_DIR), os.environ.get("PYTHONPATH")]))
         env |= {"PYTHONPATH": path, "BENCH_TRACE_DIR": str(diagnose)}
         trace_this_process(str(diagnose))
-    async with four_services(logs, extra_env=env, notify_sender_process=sender_process) as running:
+    async with four_services(
+        logs,
+        extra_env=env,
+        notify_sender_process=sender_process,
+        relays_apart=SERVICES if relays_apart else (),
+    ) as running:
         say(f"ready in {time.perf_counter() - started:.0f} s (prefix {running.prefix})")
         engine = create_async_engine(running.databases["scoring"], pool_size=2)
         watch = Watch(running, engine, seen)
@@ -613,6 +620,7 @@ async def run(
         " published = the Kafka record timestamp on cases.events",
         "services": list(running.processes),
         "notify_sender_process": sender_process,
+        "relays_apart": relays_apart,
         "diagnosed": diagnose is not None,
     }
 
@@ -621,7 +629,7 @@ def gc_pauses(
     events: list[tuple[float, str]], start: float, end: float
 ) -> dict[str, dict[str, float]]:
     """Return, per traced process, its full (generation 2) collections between ``start`` and
-    ``end`` (the load and its tail): count, max and total ms."""
+    ``end`` (the load and its tail): count, max and total ms (wall) and the most CPU one took."""
     found: dict[str, dict[str, float]] = {}
     for at, what in events:
         if not start <= at <= end:
@@ -629,11 +637,12 @@ def gc_pauses(
         name, _, rest = what.partition(": ")
         parts = rest.split()
         if parts[:2] == ["gc", "2"]:
-            took = float(parts[2])
-            mine = found.setdefault(name, {"count": 0, "max": 0.0, "total": 0.0})
+            took, cpu = float(parts[2]), float(parts[4]) if len(parts) > 4 else 0.0
+            mine = found.setdefault(name, {"count": 0, "max": 0.0, "total": 0.0, "max_cpu": 0.0})
             mine["count"] += 1
             mine["max"] = max(mine["max"], took)
             mine["total"] += took
+            mine["max_cpu"] = max(mine["max_cpu"], cpu)
     return found
 
 
@@ -647,6 +656,11 @@ def main(argv: list[str] | None = None) -> None:
         "--notify-sender-in-process",
         action="store_true",
         help="notify sends from its HTTP process (deployed: `python -m notify sender` apart)",
+    )
+    parser.add_argument(
+        "--relays-apart",
+        action="store_true",
+        help="every service relays its outbox from `python -m <service> relay`",
     )
     parser.add_argument(
         "--diagnose",
@@ -664,6 +678,7 @@ def main(argv: list[str] | None = None) -> None:
         args.seconds,
         args.logs,
         sender_process=not args.notify_sender_in_process,
+        relays_apart=args.relays_apart,
         diagnose=args.diagnose,
     )
     results = asyncio.run(asyncio.wait_for(stage, 900))

@@ -3,7 +3,8 @@
 Python imports ``sitecustomize`` at start-up from ``sys.path``; the stage puts this folder on the
 services' ``PYTHONPATH`` and names a folder in ``BENCH_TRACE_DIR``, where each process writes
 ``<pid>.log`` (the stage traces itself with ``install``). Each line written is
-``<wall time> gc <generation> <ms>`` for a collection of at least 2 ms, or ``<wall time> stall
+``<wall time> gc <generation> <ms> cpu <ms> frozen <objects>`` for a collection of at least
+2 ms (wall; its CPU time and the objects ``gc.freeze`` keeps out of it), or ``<wall time> stall
 <ms>`` when a thread sleeping 20 ms woke 50 ms or more late (the process had no CPU or another
 thread held the GIL: the event loop was stopped as long). Nothing is done without the variable.
 """
@@ -22,7 +23,7 @@ def install(folder: str) -> None:
     path = os.path.join(folder, f"{os.getpid()}.log")
     out = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115  # the process's life
     lock = threading.Lock()
-    began: list[float] = [0.0]
+    began: list[float] = [0.0, 0.0]
 
     def write(line: str) -> None:
         with lock:
@@ -30,11 +31,13 @@ def install(folder: str) -> None:
 
     def collected(phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            began[0] = time.perf_counter()
+            began[:] = [time.perf_counter(), time.thread_time()]
             return
         took = 1000 * (time.perf_counter() - began[0])
         if took >= 2:
-            write(f"gc {info['generation']} {took:.1f}")
+            cpu = 1000 * (time.thread_time() - began[1])
+            frozen = gc.get_freeze_count()
+            write(f"gc {info['generation']} {took:.1f} cpu {cpu:.1f} frozen {frozen}")
 
     def watch() -> None:
         while True:
