@@ -194,15 +194,11 @@ init_cluster() {
   echo "include_if_exists = 'npc.conf'  # written by deploy/postgres/postgres.sh" >>"$DATA/postgresql.conf"
 }
 
-write_config() { # rewritten on every start, so PGPORT_NPC and PG_DURABLE changes apply
+write_config() { # rewritten on every start, so PGPORT_NPC changes apply
   mkdir -p "$SOCK"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$SOCK"
-  # A throwaway cluster for tests and benches: every test drops its databases, and each DROP DATABASE
-  # forces an immediate checkpoint (one every ~10 s with several engineers' tests; their fsync took up
-  # to 2.6 s and stalled every session of the cluster). Non-durable like the PostgreSQL manual's
-  # "Non-Durable Settings" unless PG_DURABLE=1: a crash of the machine may lose the cluster (`./dev
-  # infra down`, delete .local/postgres, start again); a crash of the server does not.
-  local durable="off"; [ "${PG_DURABLE:-0}" = "1" ] && durable="on"
+  # Checkpoints (every test's DROP DATABASE forces one) and autovacuum runs over 1 s are logged, so a
+  # slow second of a bench can be matched with them (bench/stalls.py samples them too).
   cat >"$DATA/npc.conf" <<EOF
 # Written by deploy/postgres/postgres.sh on every start; edit the script, not this file.
 listen_addresses = '$HOST'
@@ -210,8 +206,6 @@ port = $PORT
 unix_socket_directories = '$SOCK'
 max_connections = 200
 synchronous_commit = off
-fsync = $durable
-full_page_writes = $durable
 shared_buffers = 128MB
 log_min_messages = warning
 log_connections = off
