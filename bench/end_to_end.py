@@ -49,7 +49,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.progress import Progress
-from bench.stalls import TRACE_DIR, Case, PgSampler, read_traces, slow_windows
+from bench.stalls import TRACE_DIR, Case, PgSampler, gc_pauses, read_traces, slow_windows
 from bench.trace.sitecustomize import install as trace_this_process
 from contracts import topics
 from county.api import Platform
@@ -623,27 +623,6 @@ async def run(
         "relays_apart": relays_apart,
         "diagnosed": diagnose is not None,
     }
-
-
-def gc_pauses(
-    events: list[tuple[float, str]], start: float, end: float
-) -> dict[str, dict[str, float]]:
-    """Return, per traced process, its full (generation 2) collections between ``start`` and
-    ``end`` (the load and its tail): count, max and total ms (wall) and the most CPU one took."""
-    found: dict[str, dict[str, float]] = {}
-    for at, what in events:
-        if not start <= at <= end:
-            continue
-        name, _, rest = what.partition(": ")
-        parts = rest.split()
-        if parts[:2] == ["gc", "2"]:
-            took, cpu = float(parts[2]), float(parts[4]) if len(parts) > 4 else 0.0
-            mine = found.setdefault(name, {"count": 0, "max": 0.0, "total": 0.0, "max_cpu": 0.0})
-            mine["count"] += 1
-            mine["max"] = max(mine["max"], took)
-            mine["total"] += took
-            mine["max_cpu"] = max(mine["max_cpu"], cpu)
-    return found
 
 
 def main(argv: list[str] | None = None) -> None:
