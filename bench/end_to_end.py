@@ -24,7 +24,7 @@ from every process's ``/metrics`` and summed. The seconds whose cases took their
 ``--diagnose DIR`` adds every process's GC pauses and stalls and PostgreSQL's sessions).
 
 Run: ``PYTHONPATH=.:tests/e2e python -m bench.end_to_end [--rate 100] [--seconds 30]
-[--notify-sender-in-process] [--relays-apart] [--diagnose DIR]`` (``./dev bench --only "end to end"`` sets the path).
+[--notify-sender-in-process] [--relays SERVICE ...] [--diagnose DIR]`` (``./dev bench --only "end to end"`` sets the path).
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ ROUTES = {
     ]
 }
 """Notify's override: a filed suggestion mails the township staff now (the default is a digest)."""
+
+DEPLOYED_RELAYS = ("cases",)
+"""The services whose relay compose and Kubernetes run apart (deploy/OPERATIONS.md "Scaling")."""
 
 _CASE_ID = re.compile(r"编号：\s*(\S+)")
 
@@ -475,13 +478,14 @@ async def run(
     logs: Path | None,
     *,
     sender_process: bool = True,
-    relays_apart: bool = False,
+    relays_apart: tuple[str, ...] = DEPLOYED_RELAYS,
     diagnose: Path | None = None,
 ) -> dict[str, Any]:
     """Start the platform, load the roster, offer the load, wait for the tail; return results.
 
     ``sender_process``: notify's sender apart (``python -m notify sender``), as deployed.
-    ``relays_apart``: every service's outbox relay apart too (``python -m <service> relay``).
+    ``relays_apart``: the services whose outbox relay runs apart (``python -m <service> relay``):
+    cases', as deployed.
     ``diagnose``: a folder where every process (the stage's too) traces its GC pauses and
     stalls, and PostgreSQL's sessions are sampled as well.
     """
@@ -497,7 +501,7 @@ async def run(
         logs,
         extra_env=env,
         notify_sender_process=sender_process,
-        relays_apart=SERVICES if relays_apart else (),
+        relays_apart=relays_apart,
     ) as running:
         say(f"ready in {time.perf_counter() - started:.0f} s (prefix {running.prefix})")
         engine = create_async_engine(running.databases["scoring"], pool_size=2)
@@ -620,7 +624,7 @@ async def run(
         " published = the Kafka record timestamp on cases.events",
         "services": list(running.processes),
         "notify_sender_process": sender_process,
-        "relays_apart": relays_apart,
+        "relays_apart": list(relays_apart),
         "diagnosed": diagnose is not None,
     }
 
@@ -637,9 +641,12 @@ def main(argv: list[str] | None = None) -> None:
         help="notify sends from its HTTP process (deployed: `python -m notify sender` apart)",
     )
     parser.add_argument(
-        "--relays-apart",
-        action="store_true",
-        help="every service relays its outbox from `python -m <service> relay`",
+        "--relays",
+        nargs="*",
+        choices=SERVICES,
+        default=list(DEPLOYED_RELAYS),
+        help="the services whose outbox relay runs as `python -m <service> relay`"
+        " (deployed: cases; none: `--relays`)",
     )
     parser.add_argument(
         "--diagnose",
@@ -657,7 +664,7 @@ def main(argv: list[str] | None = None) -> None:
         args.seconds,
         args.logs,
         sender_process=not args.notify_sender_in_process,
-        relays_apart=args.relays_apart,
+        relays_apart=tuple(args.relays),
         diagnose=args.diagnose,
     )
     results = asyncio.run(asyncio.wait_for(stage, 900))

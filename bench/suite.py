@@ -147,7 +147,10 @@ def _scoring(r: dict[str, Any]) -> list[Row]:
 def _shape(r: dict[str, Any]) -> str:
     """Say how the stage ran the platform: notify's sender and the relays apart or not."""
     sender = "sender apart" if r.get("notify_sender_process") else "sender in notify's process"
-    return sender + (", relays apart" if r.get("relays_apart") else "")
+    relays = r.get("relays_apart") or []
+    if relays is True:  # results of before the list
+        relays = ["all"]
+    return sender + (f", relays apart: {', '.join(relays)}" if relays else ", relays in-process")
 
 
 def _end_to_end(r: dict[str, Any]) -> list[Row]:

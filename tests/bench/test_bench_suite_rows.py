@@ -51,7 +51,7 @@ def end_to_end(**changes: Any) -> dict[str, Any]:
         "cpu_share": {"cases": 0.61, "bench client": 0.2},
         "cpu_ms_per_accepted": {"cases": 12.3, "bench client": 4.0},
         "notify_sender_process": True,
-        "relays_apart": False,
+        "relays_apart": ["cases"],
         **changes,
     }
 
@@ -99,7 +99,10 @@ def test_the_end_to_end_stage_gives_latencies_losses_and_memory_per_service() ->
     ]
     assert got["end to end: HTTP accepted → e-mail received"][1:] == ["p99 < 1 s", "yes"]
     assert (
-        got["end to end: 100 suggestions/s offered for 10 s (open loop; sender apart)"][2] == "yes"
+        got[
+            "end to end: 100 suggestions/s offered for 10 s (open loop; sender apart, relays apart: cases)"
+        ][2]
+        == "yes"
     )
     assert got["cases: resident memory under load"] == [
         "max 252 MB (idle 240 MB)",
@@ -124,7 +127,9 @@ def test_losses_refusals_and_missing_percentiles_are_not_met() -> None:
         mail_lost=1000,
     )
     got = rows(table({"end to end": lossy}, chosen("end to end")))
-    offered = got["end to end: 100 suggestions/s offered for 10 s (open loop; sender apart)"]
+    offered = got[
+        "end to end: 100 suggestions/s offered for 10 s (open loop; sender apart, relays apart: cases)"
+    ]
     assert offered[0].endswith("3 refused (503)")
     assert offered[2] == "**no**"
     assert got["end to end: HTTP accepted → ledger entry visible"][2] == "**no**"
@@ -161,12 +166,12 @@ def test_the_end_to_end_rows_say_how_it_ran_its_slowest_second_and_its_collectio
     }
     pauses = {"scoring": {"count": 2, "max": 130.4, "total": 200.0, "max_cpu": 13.0}}
     shaped = end_to_end(
-        notify_sender_process=False, relays_apart=True, slow_windows=[window], gc_pauses_ms=pauses
+        notify_sender_process=False, relays_apart=[], slow_windows=[window], gc_pauses_ms=pauses
     )
     got = rows(table({"end to end": shaped}, chosen("end to end")))
     assert (
         "end to end: 100 suggestions/s offered for 10 s"
-        " (open loop; sender in notify's process, relays apart)"
+        " (open loop; sender in notify's process, relays in-process)"
     ) in got
     assert got["… the slowest second's worst entry (its split, ms)"][0] == (
         "21:07:12: 2,200 ms (accepted_to_topic 20, topic_to_handler 2100, handler_to_visible 80);"
