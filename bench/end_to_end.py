@@ -15,16 +15,23 @@ earlier ones are doing. Each 201 gives a case id and the time it was accepted; f
 - **e-mail received**: the sink stamps each message as its DATA arrives; the case id is read from
   the message's text (the template's ``编号：<case id>``).
 
-Meanwhile each service's resident memory (VmRSS in /proc) is sampled every 0.5 s.
+Notify's sender runs apart (``python -m notify sender``) as compose and Kubernetes deploy it;
+``--notify-sender-in-process`` runs it in notify's HTTP process instead. Meanwhile each process's
+resident memory (VmRSS in /proc) is sampled every 0.5 s, and PostgreSQL's checkpoints each second.
+The stage histograms (notify's delivery stages, every consumer's batches, every route) are read
+from every process's ``/metrics`` and summed. The seconds whose cases took their entry more than
+250 ms are reported with each part's share and what was seen meanwhile (``bench/stalls.py``;
+``--diagnose DIR`` adds every process's GC pauses and stalls and PostgreSQL's sessions).
 
-Run: ``PYTHONPATH=.:tests/e2e python -m bench.end_to_end [--rate 100] [--seconds 30]``
-(``./dev bench --only "end to end"`` sets the path).
+Run: ``PYTHONPATH=.:tests/e2e python -m bench.end_to_end [--rate 100] [--seconds 30]
+[--notify-sender-in-process] [--relays SERVICE ...] [--diagnose DIR]`` (``./dev bench --only "end to end"`` sets the path).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -42,6 +49,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.progress import Progress
+from bench.stalls import TRACE_DIR, Case, PgSampler, gc_pauses, read_traces, slow_windows
+from bench.trace.sitecustomize import install as trace_this_process
 from contracts import topics
 from county.api import Platform
 from kit.principal import Role
@@ -57,7 +66,27 @@ ROUTES = {
 }
 """Notify's override: a filed suggestion mails the township staff now (the default is a digest)."""
 
+DEPLOYED_RELAYS = ("cases",)
+"""The services whose relay compose and Kubernetes run apart (deploy/OPERATIONS.md "Scaling")."""
+
 _CASE_ID = re.compile(r"编号：\s*(\S+)")
+
+
+def observing(on: bool) -> None:
+    """Keep the stage's own collector still while it stamps (its pauses would be the services').
+
+    The stage stamps entries and mails as it sees them; a full collection of its own heap (the
+    sink's parsed mails, every request's task) measured 0.3-1.8 s here and made cases look late
+    by as much. While observing, what start-up left is frozen and the collector is off
+    (reference counting still frees almost everything); it runs again afterwards.
+    """
+    if on:
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+    else:
+        gc.enable()
+        gc.unfreeze()
 
 
 def say(message: str) -> None:
@@ -125,6 +154,8 @@ class Observed:
     """Case id → when its request was due."""
     refused: list[str] = field(default_factory=list)
     visible: dict[str, float] = field(default_factory=dict)
+    recorded: dict[str, float] = field(default_factory=dict)
+    """Case id → its first entry's ``recorded_at`` (scoring's handler wrote it)."""
     mailed: dict[str, float] = field(default_factory=dict)
     published: dict[str, float] = field(default_factory=dict)
     """Case id → the Kafka timestamp of its ``cases.suggestion.submitted`` (cases' relay sent it)."""
@@ -218,15 +249,16 @@ class Watch:
 
     async def ledger(self) -> None:
         """Read new ledger rows every 10 ms; stamp each case the first time it shows."""
-        query = text("SELECT seq, subject FROM entries WHERE seq > :last ORDER BY seq")
+        query = text("SELECT seq, subject, recorded_at FROM entries WHERE seq > :last ORDER BY seq")
         while not self.stop.is_set():
             async with self.engine.connect() as conn:
                 rows = (await conn.execute(query, {"last": self.last_seq})).all()
             now = time.time()
-            for seq, subject in rows:
+            for seq, subject, recorded_at in rows:
                 self.last_seq = max(self.last_seq, int(seq))
                 case = str(subject).removeprefix("case:")
                 self.seen.visible.setdefault(case, now)
+                self.seen.recorded.setdefault(case, recorded_at.timestamp())
             await asyncio.sleep(0.01)
 
     def mails(self) -> None:
@@ -393,44 +425,92 @@ async def delivery_states(url: str) -> dict[str, Any]:
         await engine.dispose()
 
 
-async def notify_stages(url: str) -> dict[str, dict[str, float]]:
-    """Return p50 and p99 (ms, bucket upper bounds) of notify's delivery stages from its metrics."""
-    async with aiohttp.ClientSession() as session, session.get(f"{url}/metrics") as response:
-        exposition = await response.text()
-    buckets: dict[str, list[tuple[float, float]]] = {}
-    for family in text_string_to_metric_families(exposition):
-        if family.name != "notify_delivery_stage_seconds":
-            continue
-        for sample in family.samples:
-            if sample.name.endswith("_bucket"):
-                stage = sample.labels["stage"]
-                buckets.setdefault(stage, []).append((float(sample.labels["le"]), sample.value))
-    found: dict[str, dict[str, float]] = {}
-    for stage, pairs in buckets.items():
-        pairs.sort()
-        total = pairs[-1][1]
-        if not total:
-            continue
-        found[stage] = {
-            f"p{q}": 1000 * next(le for le, n in pairs if n >= total * q / 100) for q in (50, 99)
-        }
+STAGE_HISTOGRAMS = {
+    "notify_delivery_stage_seconds": "stage",
+    "kit_consumer_handle_seconds": "group",
+    "kit_http_request_seconds": "route",
+}
+"""The histograms the stage reports, each by its label: notify's delivery stages, every
+consumer's batch, every route."""
+
+
+async def stage_histograms(urls: list[str]) -> dict[str, dict[str, dict[str, float]]]:
+    """Return p50, p99 (ms, bucket upper bounds) and counts of the stage histograms.
+
+    Read from every process's ``/metrics`` and summed: a histogram observed in several processes
+    (notify's stages: intake in the HTTP process, claim and send in the sender) is one series.
+    """
+    buckets: dict[str, dict[str, dict[float, float]]] = {}
+    async with aiohttp.ClientSession() as session:
+        for url in urls:
+            async with session.get(f"{url}/metrics") as response:
+                exposition = await response.text()
+            for family in text_string_to_metric_families(exposition):
+                label = STAGE_HISTOGRAMS.get(family.name)
+                if label is None:
+                    continue
+                for sample in family.samples:
+                    if sample.name.endswith("_bucket"):
+                        key = f"{family.name}{{{sample.labels[label]}}}"
+                        le = float(sample.labels["le"])
+                        series = buckets.setdefault(family.name, {}).setdefault(key, {})
+                        series[le] = series.get(le, 0.0) + sample.value
+    found: dict[str, dict[str, dict[str, float]]] = {}
+    for name, by_key in buckets.items():
+        for key, series in by_key.items():
+            pairs = sorted(series.items())
+            total = pairs[-1][1]
+            if not total:
+                continue
+            found.setdefault(name, {})[key] = {
+                **{
+                    f"p{q}": 1000 * next(le for le, n in pairs if n >= total * q / 100)
+                    for q in (50, 99)
+                },
+                "count": total,
+            }
     return found
 
 
 async def run(
-    rate: float, seconds: float, logs: Path | None, *, sender_process: bool = False
+    rate: float,
+    seconds: float,
+    logs: Path | None,
+    *,
+    sender_process: bool = True,
+    relays_apart: tuple[str, ...] = DEPLOYED_RELAYS,
+    diagnose: Path | None = None,
 ) -> dict[str, Any]:
-    """Start the platform, load the roster, offer the load, wait for the tail; return results."""
+    """Start the platform, load the roster, offer the load, wait for the tail; return results.
+
+    ``sender_process``: notify's sender apart (``python -m notify sender``), as deployed.
+    ``relays_apart``: the services whose outbox relay runs apart (``python -m <service> relay``):
+    cases', as deployed.
+    ``diagnose``: a folder where every process (the stage's too) traces its GC pauses and
+    stalls, and PostgreSQL's sessions are sampled as well.
+    """
     seen = Observed()
     say("starting deputies, cases, scoring and notify as processes …")
     started = time.perf_counter()
-    routes = {"NOTIFY_ROUTES": json.dumps(ROUTES)}  # only notify reads it
+    env = {"NOTIFY_ROUTES": json.dumps(ROUTES)}  # only notify reads it
+    if diagnose is not None:
+        path = os.pathsep.join(filter(None, [str(TRACE_DIR), os.environ.get("PYTHONPATH")]))
+        env |= {"PYTHONPATH": path, "BENCH_TRACE_DIR": str(diagnose)}
+        trace_this_process(str(diagnose))
     async with four_services(
-        logs, extra_env=routes, notify_sender_process=sender_process
+        logs,
+        extra_env=env,
+        notify_sender_process=sender_process,
+        relays_apart=relays_apart,
     ) as running:
         say(f"ready in {time.perf_counter() - started:.0f} s (prefix {running.prefix})")
         engine = create_async_engine(running.databases["scoring"], pool_size=2)
         watch = Watch(running, engine, seen)
+        sampler = PgSampler(
+            engine,
+            frozenset(url.rsplit("/", 1)[1] for url in running.databases.values()),
+            sessions=diagnose is not None,
+        )
         background = [asyncio.create_task(watch.ledger())]
         try:
             async with running.client() as api:
@@ -442,7 +522,9 @@ async def run(
                 watch.sample(seen.idle_rss)
                 say("every service has the roster and one suggestion went through; offering load")
                 background.append(asyncio.create_task(watch.memory(seen.rss)))
+                background.append(asyncio.create_task(sampler.run()))
                 load_before = os.getloadavg()[0]
+                observing(True)
                 pids = {n: p.pid for n, p in running.processes.items()}
                 cpu_before = {n: cpu_seconds(pid) for n, pid in pids.items()}
                 own_before, wall_before = time.process_time(), time.time()
@@ -450,9 +532,16 @@ async def run(
                 load_after = os.getloadavg()[0]
             say(f"{len(seen.accepted)} accepted; waiting for the last entries and mails …")
             await tail(watch, seen)
+            observed_until = time.time()
+            observing(False)
             await published(running, seen)
+            sampler.stop.set()
             deliveries = await delivery_states(running.databases["notify"])
-            stages = await notify_stages(running.urls.of("notify"))
+            histograms = await stage_histograms(list(running.probes.values()))
+            stages = {
+                key.split("{")[1].rstrip("}"): {q: v for q, v in value.items() if q != "count"}
+                for key, value in histograms.get("notify_delivery_stage_seconds", {}).items()
+            }
             say(
                 f"notify's stages (ms, bucket bounds; claimed and accepted from taken in): {stages}"
             )
@@ -465,6 +554,7 @@ async def run(
                 n: p.returncode for n, p in running.processes.items() if p.returncode is not None
             }
         finally:
+            observing(False)
             watch.stop.set()
             for task in background:
                 task.cancel()
@@ -473,7 +563,16 @@ async def run(
         failed = [repr(e) for e in ended if not isinstance(e, asyncio.CancelledError | None)]
         if failed:  # a watcher that died would make every later case look lost
             raise RuntimeError(f"a watcher of the stage failed: {failed}")
+        names = {p.pid: n for n, p in running.processes.items()} | {os.getpid(): "bench client"}
         say("stopping the services …")
+    events = sampler.events + (read_traces(diagnose, names) if diagnose is not None else [])
+    cases = {
+        c: Case(t, seen.published.get(c), seen.recorded.get(c), seen.visible.get(c))
+        for c, t in seen.accepted.items()
+    }
+    windows = slow_windows(cases, sorted(events))
+    for window in windows:
+        say(f"slow second: {json.dumps(window, ensure_ascii=False, indent=1)}")
     accepted = seen.accepted
     to_entry = [seen.visible[c] - t for c, t in accepted.items() if c in seen.visible]
     to_mail = [seen.mailed[c] - t for c, t in accepted.items() if c in seen.mailed]
@@ -508,6 +607,10 @@ async def run(
         "mails_without_case_id": watch.unmatched,
         "notify_deliveries": deliveries,
         "notify_stage_ms": stages,
+        "stage_histograms_ms": histograms,
+        "slow_windows": windows,
+        "checkpoints_during_load": sum(e.startswith("pg checkpoint") for _, e in sampler.events),
+        "gc_pauses_ms": gc_pauses(events, wall_before, observed_until),
         "published_ms": summary(to_kafka),
         "published_to_entry_ms": summary(kafka_to_entry),
         "published_to_mail_ms": summary(kafka_to_mail),
@@ -519,8 +622,10 @@ async def run(
         "cpu_ms_per_accepted": {n: 1000 * c / max(1, len(accepted)) for n, c in cpu.items()},
         "detection": "scoring's entries table polled every 10 ms; mails stamped by the SMTP sink;"
         " published = the Kafka record timestamp on cases.events",
-        "services": list(SERVICES),
+        "services": list(running.processes),
         "notify_sender_process": sender_process,
+        "relays_apart": list(relays_apart),
+        "diagnosed": diagnose is not None,
     }
 
 
@@ -531,18 +636,38 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the load is offered")
     parser.add_argument("--logs", type=Path, help="keep the services' logs in this folder")
     parser.add_argument(
-        "--notify-sender-process",
+        "--notify-sender-in-process",
         action="store_true",
-        help="notify sends from `python -m notify sender` beside its HTTP process",
+        help="notify sends from its HTTP process (deployed: `python -m notify sender` apart)",
+    )
+    parser.add_argument(
+        "--relays",
+        nargs="*",
+        choices=SERVICES,
+        default=list(DEPLOYED_RELAYS),
+        help="the services whose outbox relay runs as `python -m <service> relay`"
+        " (deployed: cases; none: `--relays`)",
+    )
+    parser.add_argument(
+        "--diagnose",
+        type=Path,
+        help="trace every process's GC pauses and stalls into this folder and sample"
+        " PostgreSQL's sessions; the slow seconds are reported with what they saw",
     )
     args = parser.parse_args(argv)
     if args.logs:
         args.logs.mkdir(parents=True, exist_ok=True)
-    results = asyncio.run(
-        asyncio.wait_for(
-            run(args.rate, args.seconds, args.logs, sender_process=args.notify_sender_process), 900
-        )
+    if args.diagnose:
+        args.diagnose.mkdir(parents=True, exist_ok=True)
+    stage = run(
+        args.rate,
+        args.seconds,
+        args.logs,
+        sender_process=not args.notify_sender_in_process,
+        relays_apart=tuple(args.relays),
+        diagnose=args.diagnose,
     )
+    results = asyncio.run(asyncio.wait_for(stage, 900))
     emit_results(results)
     print(json.dumps(results, indent=2))
 

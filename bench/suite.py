@@ -145,12 +145,22 @@ def _scoring(r: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _shape(r: dict[str, Any]) -> str:
+    """Say how the stage ran the platform: notify's sender and the relays apart or not."""
+    sender = "sender apart" if r.get("notify_sender_process") else "sender in notify's process"
+    relays = r.get("relays_apart") or []
+    if relays is True:  # results of before the list
+        relays = ["all"]
+    return sender + (f", relays apart: {', '.join(relays)}" if relays else ", relays in-process")
+
+
 def _end_to_end(r: dict[str, Any]) -> list[Row]:
     rate, accepted, refused = r["offered_rate_per_s"], r["accepted"], r["refused"]
     why = f" ({', '.join(r['refusals'])})" if r["refusals"] else ""
     rows: list[Row] = [
         (
-            f"end to end: {rate:.0f} suggestions/s offered for {r['load_seconds']:.0f} s (open loop)",
+            f"end to end: {rate:.0f} suggestions/s offered for {r['load_seconds']:.0f} s"
+            f" (open loop; {_shape(r)})",
             f"sent at {r['achieved_rate_per_s']:.1f}/s, accepted {r['accepted_rate_per_s']:.1f}/s;"
             f" {accepted:,} of {r['offered']:,} accepted, {refused:,} refused{why}",
             f"{rate:.0f}/s held, none refused",
@@ -191,6 +201,23 @@ def _end_to_end(r: dict[str, Any]) -> list[Row]:
                 "—",
             ),
         ]
+    if r.get("slow_windows"):
+        worst = r["slow_windows"][0]
+        split = ", ".join(f"{k} {v}" for k, v in worst["worst_split_ms"].items())
+        rows.append(
+            (
+                "… the slowest second's worst entry (its split, ms)",
+                f"{worst['second']}: {worst['worst_ms']:,} ms ({split});"
+                f" {len(r['slow_windows'])} seconds over 250 ms shown by the stage",
+                "—",
+                "—",
+            )
+        )
+    if r.get("gc_pauses_ms"):
+        pauses = ", ".join(
+            f"{n} {g['count']:.0f} (max {g['max']:.0f} ms)" for n, g in r["gc_pauses_ms"].items()
+        )
+        rows.append(("… full collections during the load (--diagnose)", pauses, "—", "—"))
     if "cpu_ms_per_accepted" in r:
         per = ", ".join(f"{n} {ms:.0f}" for n, ms in r["cpu_ms_per_accepted"].items())
         share = ", ".join(f"{n} {c:.2f}" for n, c in r["cpu_share"].items())

@@ -197,6 +197,8 @@ init_cluster() {
 write_config() { # rewritten on every start, so PGPORT_NPC changes apply
   mkdir -p "$SOCK"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$SOCK"
+  # Checkpoints (every test's DROP DATABASE forces one) and autovacuum runs over 1 s are logged, so a
+  # slow second of a bench can be matched with them (bench/stalls.py samples them too).
   cat >"$DATA/npc.conf" <<EOF
 # Written by deploy/postgres/postgres.sh on every start; edit the script, not this file.
 listen_addresses = '$HOST'
@@ -207,6 +209,8 @@ synchronous_commit = off
 shared_buffers = 128MB
 log_min_messages = warning
 log_connections = off
+log_checkpoints = on
+log_autovacuum_min_duration = 1s
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
   [ "$(id -u)" -eq 0 ] && chown postgres: "$DATA/npc.conf"

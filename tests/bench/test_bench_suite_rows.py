@@ -50,6 +50,8 @@ def end_to_end(**changes: Any) -> dict[str, Any]:
         "load_average": {"before": 6.7, "after": 7.1},
         "cpu_share": {"cases": 0.61, "bench client": 0.2},
         "cpu_ms_per_accepted": {"cases": 12.3, "bench client": 4.0},
+        "notify_sender_process": True,
+        "relays_apart": ["cases"],
         **changes,
     }
 
@@ -96,7 +98,12 @@ def test_the_end_to_end_stage_gives_latencies_losses_and_memory_per_service() ->
         "yes",
     ]
     assert got["end to end: HTTP accepted → e-mail received"][1:] == ["p99 < 1 s", "yes"]
-    assert got["end to end: 100 suggestions/s offered for 10 s (open loop)"][2] == "yes"
+    assert (
+        got[
+            "end to end: 100 suggestions/s offered for 10 s (open loop; sender apart, relays apart: cases)"
+        ][2]
+        == "yes"
+    )
     assert got["cases: resident memory under load"] == [
         "max 252 MB (idle 240 MB)",
         "< 300 MB",
@@ -120,7 +127,9 @@ def test_losses_refusals_and_missing_percentiles_are_not_met() -> None:
         mail_lost=1000,
     )
     got = rows(table({"end to end": lossy}, chosen("end to end")))
-    offered = got["end to end: 100 suggestions/s offered for 10 s (open loop)"]
+    offered = got[
+        "end to end: 100 suggestions/s offered for 10 s (open loop; sender apart, relays apart: cases)"
+    ]
     assert offered[0].endswith("3 refused (503)")
     assert offered[2] == "**no**"
     assert got["end to end: HTTP accepted → ledger entry visible"][2] == "**no**"
@@ -141,3 +150,33 @@ def test_a_stage_that_failed_or_changed_its_json_is_a_row_not_a_crash() -> None:
     assert got["end to end"] == ["failed (exit status 1)", "", "**no**"]
     assert got["scoring backlog"][0].startswith("results unreadable")
     assert got["scoring backlog"][2] == "**no**"
+
+
+def test_the_end_to_end_rows_say_how_it_ran_its_slowest_second_and_its_collections() -> None:
+    window = {
+        "second": "21:07:12",
+        "cases": 40,
+        "worst_ms": 2200,
+        "worst_split_ms": {
+            "accepted_to_topic": 20,
+            "topic_to_handler": 2100,
+            "handler_to_visible": 80,
+        },
+        "events": [],
+    }
+    pauses = {"scoring": {"count": 2, "max": 130.4, "total": 200.0, "max_cpu": 13.0}}
+    shaped = end_to_end(
+        notify_sender_process=False, relays_apart=[], slow_windows=[window], gc_pauses_ms=pauses
+    )
+    got = rows(table({"end to end": shaped}, chosen("end to end")))
+    assert (
+        "end to end: 100 suggestions/s offered for 10 s"
+        " (open loop; sender in notify's process, relays in-process)"
+    ) in got
+    assert got["… the slowest second's worst entry (its split, ms)"][0] == (
+        "21:07:12: 2,200 ms (accepted_to_topic 20, topic_to_handler 2100, handler_to_visible 80);"
+        " 1 seconds over 250 ms shown by the stage"
+    )
+    assert got["… full collections during the load (--diagnose)"][0] == "scoring 2 (max 130 ms)"
+    plain = rows(table({"end to end": end_to_end()}, chosen("end to end")))
+    assert not any(k.startswith("… the slowest second") for k in plain)

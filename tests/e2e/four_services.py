@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,8 @@ from kit.testing import (
 from notify.testing.servers import MailSink, smtp_server
 
 SERVICES = ("deputies", "cases", "scoring", "notify")
+SENDER = "notify sender"
+"""The name of notify's sender process when it runs apart (``python -m notify sender``)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Running:
     processes: Mapping[str, asyncio.subprocess.Process] = field(default_factory=dict)
     databases: Mapping[str, str] = field(default_factory=dict)
     """Each service's process and database URL (the bench samples memory and reads tables)."""
+    probes: Mapping[str, str] = field(default_factory=dict)
+    """Each process's base URL serving ``/metrics`` and ``/readyz`` (the sender's too), by name."""
 
     def client(self) -> Platform:
         """Return an HTTP client of the four services signing tokens with the test secret."""
@@ -61,13 +65,17 @@ async def four_services(
     extra_env: Mapping[str, str] | None = None,
     *,
     notify_sender_process: bool = False,
+    relays_apart: Collection[str] = (),
 ) -> AsyncIterator[Running]:
     """Start the four services on fresh databases and one fresh prefix; stop them with SIGTERM.
 
     ``extra_env`` adds or overrides settings of every service (``NOTIFY_ROUTES``, ...). With
     ``notify_sender_process`` notify sends from ``python -m notify sender`` beside its HTTP
     process (``NOTIFY_SENDER_IN_PROCESS=false``), as OPERATIONS.md "Scaling" describes; it is
-    ``processes["notify sender"]``.
+    ``processes["notify sender"]``. The services named in ``relays_apart`` relay their outbox
+    from ``python -m <service> relay`` (``RELAY_IN_PROCESS=false`` in the HTTP process):
+    ``processes["<service> relay"]``. Each process apart is ready (``/readyz``) before the
+    block starts.
     """
     prefix = unique("e2e-county") + "."
     with smtp_server() as (sink, smtp_port):
@@ -75,6 +83,8 @@ async def four_services(
             ports = {name: free_port() for name in SERVICES}
             processes: list[asyncio.subprocess.Process] = []
             databases: dict[str, str] = {}
+            apart: dict[str, tuple[list[str], dict[str, str]]] = {}
+            """Processes beside the HTTP ones: name -> (their arguments, their environment)."""
             for name in SERVICES:
                 url = databases[name] = await stack.enter_async_context(fresh_database())
                 upper = name.upper()
@@ -93,9 +103,14 @@ async def four_services(
                     "LOG_FORMAT": "text",
                     **(extra_env or {}),
                 }
+                if name in relays_apart:
+                    env[f"{upper}_RELAY_IN_PROCESS"] = "false"
+                    port = {f"{upper}_HTTP_PORT": str(free_port())}
+                    apart[f"{name} relay"] = ([name, "relay"], env | port)
                 if name == "notify" and notify_sender_process:
                     env["NOTIFY_SENDER_IN_PROCESS"] = "false"
-                    sender_env = {**env, "NOTIFY_HTTP_PORT": str(free_port())}
+                    port = {"NOTIFY_HTTP_PORT": str(free_port())}
+                    apart[SENDER] = (["notify", "sender"], env | port)
                 log: Any = asyncio.subprocess.DEVNULL
                 if logs is not None:
                     log = stack.enter_context((logs / f"{name}.log").open("ab"))
@@ -110,23 +125,28 @@ async def four_services(
                 )
             )
             running = dict(zip(SERVICES, processes, strict=True))
-            if notify_sender_process:
+            probes = {name: urls.of(name) for name in SERVICES}
+            for other, (args, other_env) in apart.items():
                 log = asyncio.subprocess.DEVNULL
                 if logs is not None:
-                    log = stack.enter_context((logs / "notify-sender.log").open("ab"))
-                sender = await asyncio.create_subprocess_exec(
+                    log = stack.enter_context((logs / f"{other.replace(' ', '-')}.log").open("ab"))
+                started = await asyncio.create_subprocess_exec(
                     sys.executable,
                     "-m",
-                    "notify",
-                    "sender",
-                    env={**os.environ, **sender_env},
+                    *args,
+                    env={**os.environ, **other_env},
                     stdout=log,
                     stderr=log,
                 )
-                stack.push_async_callback(_killed, sender)
-                running["notify sender"] = sender
-                processes.append(sender)
-            yield Running(urls, prefix, sink, running, databases)
+                stack.push_async_callback(_killed, started)
+                running[other] = started
+                processes.append(started)
+                upper = args[0].upper()
+                probes[other] = f"http://127.0.0.1:{other_env[f'{upper}_HTTP_PORT']}"
+            await asyncio.gather(
+                *(wait_ready(probes[o], running[o], within=300, name=o) for o in apart)
+            )
+            yield Running(urls, prefix, sink, running, databases, probes)
             await asyncio.gather(*(stop_process(process) for process in processes))
 
 

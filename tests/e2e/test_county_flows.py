@@ -32,8 +32,8 @@ JULY = date(YEAR, 7, 15)
 
 @pytest.fixture(scope="module")
 async def platform() -> AsyncIterator[Running]:
-    """Start the four services once for the module's flows."""
-    async with four_services(logs_dir()) as running:
+    """Start the four services once for the module's flows, notify's sender apart as deployed."""
+    async with four_services(logs_dir(), notify_sender_process=True) as running:
         yield running
 
 

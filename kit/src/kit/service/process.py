@@ -27,7 +27,7 @@ from uvicorn.importer import import_from_string
 from kit.health import health_router
 from kit.logging import configure_logging
 from kit.migrate import upgrade
-from kit.runtime import ServiceRuntime
+from kit.runtime import ServiceRuntime, settle_heap
 from kit.serve import serve
 from kit.settings import ServiceSettings
 
@@ -78,6 +78,7 @@ async def relay_only(app: str) -> None:
         loop.add_signal_handler(signum, stop.set)
     settings = runtime.settings
     await runtime.start(relay=True, consumers=False, jobs=False)
+    settle_heap()  # as an HTTP process's lifespan does: start-up out of full collections
     try:
         async with probes(runtime, app=built):
             logging.getLogger(__name__).info(

@@ -11,6 +11,7 @@ import sys
 import uvloop
 from fastapi import FastAPI
 
+from kit.runtime import settle_heap
 from kit.service import process
 from notify.bootstrap import MIGRATIONS, build
 from notify.entrypoints.sender import sender_only
@@ -30,6 +31,7 @@ def create_app() -> FastAPI:
 def main() -> None:
     """Migrate the database, serve the API with the consumers, the sender and the digest job."""
     if sys.argv[1:] == ["sender"]:
+        settle_heap()  # start-up out of full collections, as the HTTP process's lifespan does
         uvloop.run(sender_only(settings()))  # the service's loop (kit.serve)
         return
     process.main(settings, app="notify.__main__:create_app", migrations=MIGRATIONS)

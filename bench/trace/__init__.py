@@ -1,0 +1,1 @@
+"""Stall tracing of benched processes (see sitecustomize)."""
