@@ -54,8 +54,9 @@ def long_lived() -> Iterator[None]:
 
     The fold holds hundreds of thousands of long-lived objects (inbox ids, versions, live
     entries); the collector's automatic runs scanned them over and over (~13 % of the replay's
-    CPU at 200,000 events). Inside, it runs only when ``settled`` says so: young objects only,
-    survivors frozen (never scanned again; refcounting still frees them).
+    CPU at 200,000 events). Inside, it does not run: ``settled`` freezes what the fold made since
+    the last write (never scanned again; refcounting still frees it). On the way out everything
+    is unfrozen and the collector is back as it was.
     """
     was = gc.isenabled()
     gc.disable()
@@ -68,8 +69,10 @@ def long_lived() -> Iterator[None]:
 
 
 def settled() -> None:
-    """Collect the young objects' cycles and freeze what survives (inside ``long_lived``)."""
-    gc.collect(1)
+    """Freeze the objects made since the last call (inside ``long_lived``)."""
+    # No collection first: a replay of 200,000 events made 7 objects of cyclic garbage in all
+    # (measured), and collecting the young objects at every write cost ~5 % of its CPU. A cycle
+    # made inside stays until the end (unfrozen with the rest).
     gc.freeze()
 
 
