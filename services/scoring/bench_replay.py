@@ -127,7 +127,7 @@ async def main(
             settings = settings_for(url, prefix)
             await migrate(settings)
             env = {
-                **os.environ,
+                **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
                 "SCORING_DATABASE_URL": url,
                 "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
                 "KAFKA_TOPIC_PREFIX": prefix,
@@ -145,7 +145,9 @@ async def main(
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             command = [sys.executable, "-m", "scoring", "replay", "--all"]
             if profile is not None:
-                spy = ["py-spy", "record", "--subprocesses", "--rate", "50", "-o", profile, "--"]
+                form = ["--format", "raw"] if profile.endswith(".txt") else []  # collapsed stacks
+                spy = ["py-spy", "record", "--subprocesses", "--rate", "50", *form, "-o", profile]
+                spy.append("--")
                 command = [*spy, *command]
             process = await asyncio.create_subprocess_exec(*command, env=env)
             if await process.wait():
@@ -174,7 +176,11 @@ def arguments() -> argparse.Namespace:
     p.add_argument(
         "--produce-only", action="store_true", help="produce and keep the topics, no replay"
     )
-    p.add_argument("--profile", metavar="FILE", help="run the replay under py-spy record (SVG)")
+    p.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the replay under py-spy record (SVG; FILE.txt: collapsed stacks)",
+    )
     return p.parse_args()
 
 

@@ -6,8 +6,10 @@ tolerant reader and counts them as not covered.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from contracts import Envelope, cases as c, deputies as d, parse_data
@@ -22,6 +24,12 @@ _PRESENCE = {
     Attendance.excused: f.Presence.excused,
     Attendance.unexcused_absence: f.Presence.unexcused_absence,
 }
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _hours(duration: float) -> Decimal:
+    """Return a duration as a Decimal, one object per value (a replay holds one per activity)."""
+    return Decimal(str(duration))
 
 
 def _township(e: d.TownshipRegistered, s: f.Source) -> f.TownshipKnown:
@@ -52,7 +60,7 @@ def _activity(e: d.ActivityLogged | d.ActivityCorrected, s: f.Source) -> f.Activ
         activity_type=e.activity_type,
         levels=frozenset(e.levels),
         held_on=e.held_on,
-        hours=Decimal(str(e.duration_hours)),
+        hours=_hours(e.duration_hours),
         attendance=tuple((m.deputy_id, _PRESENCE[m.attendance]) for m in e.attendance),
         version=e.aggregate_version,
         corrects=isinstance(e, d.ActivityCorrected),
@@ -86,8 +94,10 @@ def _cancelled(e: d.ActivityCancelled, s: f.Source) -> f.ActivityCancelled:
 
 
 def _suggestion(e: c.SuggestionSubmitted, s: f.Source) -> f.SuggestionFiled:
-    co = tuple(dict.fromkeys(x for x in e.co_deputy_ids if x != e.lead_deputy_id))
-    return f.SuggestionFiled(s, e.case_id, e.township, e.lead_deputy_id, co, e.submitted_on)
+    # The signatories are kept per case for the year: one string object per deputy (interned).
+    lead = sys.intern(e.lead_deputy_id)
+    co = tuple(dict.fromkeys(sys.intern(x) for x in e.co_deputy_ids if x != lead))
+    return f.SuggestionFiled(s, e.case_id, e.township, lead, co, e.submitted_on)
 
 
 def _replied(e: c.CaseReplied, s: f.Source) -> f.CaseReplied:

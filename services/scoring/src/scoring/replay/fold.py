@@ -37,6 +37,7 @@ from scoring.domain.ledger import Ledger
 from scoring.domain.rules import RuleSet
 from scoring.domain.translate import fact_of
 from scoring.handlers.rulesets import SYSTEM, default_document
+from scoring.replay.ids import Ids
 from scoring.replay.spill import Spill
 from scoring.replay.totals import Counting
 
@@ -72,7 +73,7 @@ class Fold:
     history: History
     now: Callable[[], datetime]
     adopted: list[RuleSetRow] = field(default_factory=list)
-    seen: set[int] = field(default_factory=set)
+    seen: Ids = field(default_factory=Ids)
     counts: Counts = field(default_factory=Counts)
     claimed: list[tuple[str, str]] = field(default_factory=list)
     voided: set[str] = field(default_factory=set)
@@ -104,11 +105,9 @@ class Fold:
         A deed in a year its county has no rules for adopts the seed (``ensure_year``): the new
         ledger is derived from the county's facts kept so far, this one included.
         """
-        event_id = envelope.id.int
-        if event_id in self.seen:
+        if not self.seen.add(envelope.id):
             self.counts.duplicates += 1
             return False
-        self.seen.add(event_id)
         self.claimed.append((str(envelope.id), envelope.type))
         self.counts.applied += 1
         self.events += 1

@@ -5,6 +5,8 @@ quality marker reads them), so a year's replay would hold the whole ledger. The 
 the subjects touched in the last ``window`` events; the others go to a SQLite file of the
 replay's own (in-process, no server round trip) and come back, whole, before the next fact about
 them is applied. Nothing is lost: a subject is either in memory or in the file, never both.
+Most subjects touched are new or still in memory: a bitmap of the subjects ever moved out (one
+bit per hash, 1 MB) answers "never stored" without asking SQLite.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 from scoring.domain.entries import Entry
 from scoring.domain.intake import LedgerKey
 
+MARKS = 1 << 23
+"""Bits in the bitmap of subjects moved out (false positives only cost a query)."""
 _FIELDS = attrgetter(*(f.name for f in fields(Entry)))
 """An entry's values as a plain tuple (a slotted dataclass pickles field by field in Python)."""
 
@@ -48,6 +52,7 @@ class Spill:
         )
         self.moved_out = 0
         self.moved_in = 0
+        self._marks = bytearray(MARKS // 8)
 
     def put(self, rows: Iterable[tuple[str, LedgerKey, list[Entry]]]) -> None:
         """Store the live entries of subjects leaving memory."""
@@ -55,11 +60,18 @@ class Spill:
             (s, _key(k), pickle.dumps([_FIELDS(x) for x in e], pickle.HIGHEST_PROTOCOL))
             for s, k, e in rows
         ]
+        marks = self._marks
+        for subject, _, _ in records:
+            bit = hash(subject) & (MARKS - 1)
+            marks[bit >> 3] |= 1 << (bit & 7)
         self._db.executemany("INSERT OR REPLACE INTO live VALUES (?, ?, ?)", records)
         self.moved_out += len(records)
 
     def take(self, subject: str) -> list[tuple[LedgerKey, list[Entry]]]:
         """Return and forget the live entries stored for a subject, per ledger."""
+        bit = hash(subject) & (MARKS - 1)
+        if not self._marks[bit >> 3] & (1 << (bit & 7)):
+            return []
         found = self._db.execute(
             "SELECT ledger, entries FROM live WHERE subject = ?", (subject,)
         ).fetchall()
