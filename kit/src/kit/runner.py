@@ -376,12 +376,14 @@ class ConsumerRunner:
 
     async def _parse(self, records: tuple[ConsumerRecord[bytes, bytes], ...]) -> BatchMessage:
         """Wrap a fetch without decoding bodies or headers (the runner reads each record once);
-        the first record's headers name the batch for FastStream's logging."""
+        the first record's headers name the batch for FastStream's logging. With tracing on,
+        every record's headers are decoded for FastStream's batch span (its links to them)."""
         first = (_decoded(records[0]) or {}) if records else {}
+        linked = [_decoded(r) or {} for r in records] if tracing.enabled() else []
         return BatchMessage(
             body=[r.value or b"" for r in records],
             headers=first,
-            batch_headers=[],
+            batch_headers=linked,
             reply_to="",
             content_type=first.get(ce.HEADER_CONTENT_TYPE),
             message_id=f"{records[0].offset}-{records[-1].offset}-{records[0].timestamp}",
