@@ -91,6 +91,11 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
         client_id=settings.service_name,
         enable_idempotence=True,
         linger_ms=5,
+        # aiokafka resets a consumer's position (a partition with no committed offset) at the
+        # leader its metadata names and, on NotLeaderForPartition there, retries without asking
+        # for new metadata: after a broker restart it was stuck until the next refresh (5 min by
+        # default). Refreshed every 15 s, a moved leader is found within that.
+        metadata_max_age_ms=15_000,
         graceful_timeout=15.0,
         logger=logging.getLogger("kit.broker.faststream"),  # the service's JSON lines, not stdout
         log_level=logging.DEBUG,  # per-batch "Received"/"Processed" lines are debug detail
