@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from contracts import cases as c
 from contracts.vocabulary import CaseKind, ReplyClass, Satisfaction
-from kit.testing import wait_until
+from kit.testing import count, wait_until
 from scoring.handlers.consume import GROUP
 from scoring.testing import events as ev
 from scoring.testing.harness import (
@@ -43,6 +43,10 @@ def _closed(case_id: str, kind: CaseKind, *, solved: bool) -> c.CaseClosed:
         on_time=True,
         closed_on=date(2026, 5, 1),
     )
+
+
+async def _counted(service: Any, table: Any, n: int) -> bool:
+    return await count(service.runtime.engine, table) == n
 
 
 def _lines(body: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +81,12 @@ async def test_a_reopening_and_an_unanswered_overdue_opinion_count_through_the_c
         envelope(ev.reopened("c1", TOWN, date(2026, 6, 5))),
     ]
     async with running_app(settings, consumers=True) as (service, client):
-        await produce(settings, history)
+        # the roster first: a case event naming an unknown deputy would park while the case's
+        # later events went ahead of it (see "Parking")
+        await produce(settings, history[:3])
+        deputies = service.services.tables.deputies
+        await wait_until(lambda: _counted(service, deputies, 2), within=90)
+        await produce(settings, history[3:])
         await wait_until(lambda: caught_up(settings, GROUP), within=90)
         e = service.services.tables.entries.c
         async with service.runtime.engine.connect() as conn:
