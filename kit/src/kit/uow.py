@@ -35,6 +35,7 @@ class UnitOfWork:
         self._events_written = False
         self._committed = False
         self._connection: AsyncConnection | None = None
+        self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._sessionmaker()
@@ -44,6 +45,7 @@ class UnitOfWork:
         self._events_written = False
         self._committed = False
         self._connection = None
+        self._after_commit = []
         return self
 
     async def __aexit__(
@@ -103,6 +105,14 @@ class UnitOfWork:
         the events staged before and after them; ``staged`` does not list them."""
         self._rows.extend(rows)
 
+    def after_commit(self, effect: Callable[[], None]) -> None:
+        """Run ``effect`` once the transaction has committed (never when it rolls back).
+
+        For what must not happen twice when a failed transaction is tried again (counting a
+        metric): a batch rolled back and re-applied registers its effects anew.
+        """
+        self._after_commit.append(effect)
+
     @property
     def staged(self) -> tuple[Envelope[Any], ...]:
         """Return the events staged so far."""
@@ -129,6 +139,9 @@ class UnitOfWork:
         self._committed = True
         if self._events_written:
             self.outbox.committed()
+        effects, self._after_commit = self._after_commit, []
+        for effect in effects:
+            effect()
 
     async def rollback(self) -> None:
         """Drop the staged events and queued rows and roll the transaction back."""
@@ -137,6 +150,7 @@ class UnitOfWork:
         self._writes.clear()
         self._events_written = False
         self._connection = None
+        self._after_commit = []
         await self.session.rollback()
 
 

@@ -82,3 +82,27 @@ async def test_a_taken_idempotency_key_is_409_and_nothing_is_written(store: Stor
         stored = await keys.lookup(uow.session, subject="u-1", key="key-1", payload={})
     assert stored is not None
     assert stored.body == {"id": "p0"}
+
+
+async def test_after_commit_effects_run_once_committed_never_after_a_failed_commit(
+    store: Store,
+) -> None:
+    engine, tables, parents, _ = store
+    outbox = Outbox(table=tables.outbox, service="t")
+    ran: list[str] = []
+    async with UnitOfWork(make_sessionmaker(engine), outbox) as uow:
+        uow.add(parents, {"id": "p1"})
+        uow.after_commit(lambda: ran.append("first"))
+        assert ran == []  # not before the commit
+        await uow.commit()
+    assert ran == ["first"]
+    with pytest.raises(Exception, match="UNIQUE"):  # the same key again: the commit fails
+        async with UnitOfWork(make_sessionmaker(engine), outbox) as uow:
+            uow.add(parents, {"id": "p1"})
+            uow.after_commit(lambda: ran.append("failed"))
+            await uow.commit()
+    async with UnitOfWork(make_sessionmaker(engine), outbox) as uow:
+        uow.after_commit(lambda: ran.append("rolled back"))
+        await uow.rollback()
+        await uow.commit()  # nothing registered since the rollback
+    assert ran == ["first"]

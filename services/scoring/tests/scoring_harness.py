@@ -14,6 +14,7 @@ from contracts.vocabulary import (
     Level,
     OutletLevel,
     Placement,
+    ReopenReason,
     ReplyClass,
     Satisfaction,
     TownshipKind,
@@ -93,11 +94,35 @@ def reply(
     on_time: bool = True,
     on: date = date(YEAR, 4, 1),
     township: str = TOWN,
+    round_: int = 1,
 ) -> f.CaseReplied:
-    """Return a reply to a case."""
+    """Return a reply to a case (in a handling round)."""
     return f.CaseReplied(
-        src("cases.case.replied"), case_id, township, kind, reply_class, on_time, on
+        src("cases.case.replied"), case_id, township, kind, reply_class, on_time, on, round_
     )
+
+
+def assigned(
+    case_id: str, kind: CaseKind = CaseKind.suggestion, *, key_chase: bool = False
+) -> f.CaseAssigned:
+    """Return a case's assignment (交办), flagged for 重点督办 or not."""
+    return f.CaseAssigned(
+        src("cases.case.assigned"), case_id, TOWN, kind, date(YEAR, 2, 10), key_chase
+    )
+
+
+def reopened(
+    case_id: str, round_: int = 2, reason: ReopenReason = ReopenReason.instruction
+) -> f.CaseReopened:
+    """Return a case handed back for re-handling (重新办理) in a new round."""
+    return f.CaseReopened(
+        src("cases.case.reopened"), case_id, TOWN, reason, date(YEAR, 6, 1), round_
+    )
+
+
+def overdue(case_id: str, due_on: date, round_: int = 1) -> f.CaseOverdue:
+    """Return a case's overdue notice for a round."""
+    return f.CaseOverdue(src("cases.case.overdue"), case_id, TOWN, due_on, round_)
 
 
 def key_chase(case_id: str, on: date = date(YEAR, 3, 1)) -> f.KeyChaseDesignated:
@@ -115,7 +140,13 @@ def feedback(
 
 
 def closed(
-    case_id: str, *, solved: bool, on_time: bool, replied: bool = True, township: str = TOWN
+    case_id: str,
+    *,
+    solved: bool,
+    on_time: bool,
+    replied: bool = True,
+    township: str = TOWN,
+    on: date = date(YEAR, 5, 1),
 ) -> f.CaseClosed:
     """Return a case closure."""
     return f.CaseClosed(
@@ -126,7 +157,7 @@ def closed(
         replied,
         solved,
         on_time,
-        date(YEAR, 5, 1),
+        on,
     )
 
 

@@ -2,7 +2,7 @@
 
 A generated history of two townships' year: activities with corrections (attendance changed, a
 date moved into the next year), cancellations, capped public welfare, suggestions with replies,
-key chases and feedback. Each event is applied in its own transaction, the derivation state
+key chases, reopenings, assignments and feedback. Each event is applied in its own transaction, the derivation state
 restored from the rows each time; the stored ledgers must equal ``derive`` over the stored facts.
 """
 
@@ -109,7 +109,7 @@ def _history(rng: random.Random) -> list[Envelope[Any]]:
             choice = rng.random()
             if choice < 0.4:
                 out.append(envelope(ev.replied(case_id, town, signers, day)))
-            elif choice < 0.7:
+            elif choice < 0.6:
                 out.append(
                     envelope(
                         c.CaseKeyChaseDesignated(
@@ -121,6 +121,10 @@ def _history(rng: random.Random) -> list[Envelope[Any]]:
                         )
                     )
                 )
+            elif choice < 0.7:  # handled again: its class-A and 满意 points are reversed
+                out.append(envelope(ev.reopened(case_id, town, day)))
+            elif choice < 0.75:
+                out.append(envelope(ev.assigned(case_id, town, day, key_chase=choice < 0.73)))
             else:
                 out.append(
                     envelope(
@@ -133,6 +137,21 @@ def _history(rng: random.Random) -> list[Envelope[Any]]:
                         )
                     )
                 )
+    case_id = sorted(cases)[0]  # answered A, rated 满意, reopened, answered A again
+    town, signers = cases[case_id]
+    rated = c.CaseFeedbackGiven(
+        case_id=case_id,
+        township=town,
+        deputy_id=signers[0],
+        process=Satisfaction.satisfied,
+        result=Satisfaction.satisfied,
+    )
+    out += [
+        envelope(ev.replied(case_id, town, signers, date(2026, 12, 1))),
+        envelope(rated),
+        envelope(ev.reopened(case_id, town, date(2026, 12, 5))),
+        envelope(ev.replied(case_id, town, signers, date(2026, 12, 20))),
+    ]
     return out
 
 
@@ -165,5 +184,8 @@ async def test_the_incremental_ledger_equals_the_replayed_one(
             assert stored[row.year] == replayed
         lines = stored[2026]
         assert any(e.compensates for e in lines)  # corrections and cancellations reversed
+        reopened = [e for e in lines if e.source_event_type == "cases.case.reopened"]
+        assert reopened  # a reopening took back class-A or 满意 points
+        assert all(e.points < 0 and e.rule_id.startswith("quality.") for e in reopened)
         assert any(e.capped_from is not None for e in lines)  # the public welfare cap bit
         assert len(lines) > 200

@@ -15,10 +15,13 @@ from scoring_harness import (
     YEAR,
     P,
     activity,
+    assigned,
     cancel,
     closed,
     deputy,
+    overdue,
     published,
+    reopened,
     reply,
     src,
     township,
@@ -358,3 +361,51 @@ def test_a_manuscript_counts_once_at_its_corrected_level_and_not_once_withdrawn(
         D(10),
         ("m1: city/single 5", "m4: npc_system/single 5"),
     )
+
+
+def test_a_reopened_case_counts_as_closed_only_once_closed_again() -> None:
+    first: list[f.Fact] = [
+        closed("c1", solved=True, on_time=True),
+        closed("c2", solved=True, on_time=True),
+    ]
+    assert line(first, "solved_rate")[0] == D(1)
+    facts: list[f.Fact] = [*first, reopened("c1")]
+    assert line(facts, "solved_rate") == (D(1), ("c2",))  # c1 is being handled again
+    assert line(facts, "cases_on_time")[1] == ("c2",)
+    again: list[f.Fact] = [*facts, closed("c1", solved=False, on_time=False, on=date(YEAR, 8, 1))]
+    assert line(again, "solved_rate")[0] == D("0.5")
+    assert line(again, "cases_on_time")[0] == D("0.5")
+
+
+def test_an_unanswered_overdue_case_or_opinion_counts_as_late_in_its_due_year() -> None:
+    facts: list[f.Fact] = [
+        closed("c1", solved=True, on_time=True),
+        assigned("c2"),
+        overdue("c2", date(YEAR, 6, 30)),  # never answered: late in YEAR
+        assigned("c3"),
+        overdue("c3", date(YEAR + 1, 1, 15)),  # due next year: not this year's
+        reply("o1", ReplyClass.B, kind=CaseKind.opinion),
+        assigned("o2", CaseKind.opinion),
+        overdue("o2", date(YEAR, 7, 1)),  # an opinion never answered
+        assigned("o3", CaseKind.opinion),
+        overdue("o3", date(YEAR, 7, 1)),
+        reply("o3", ReplyClass.B, kind=CaseKind.opinion, on_time=False),  # answered late
+    ]
+    # 建议意见按时办结率 (every kind): c1 on time; c2 and o2 unanswered, late → 1 of 3
+    # (o3 is answered but not closed: it counts when it closes)
+    assert line(facts, "cases_on_time") == (D("0.3333"), ("c1",))
+    # opinions: o1 on time, o3's late reply, o2 unanswered → 1 of 3
+    assert line(facts, "opinions_on_time")[0] == D("0.3333")
+
+
+def test_a_reopened_case_overdue_in_its_new_round_is_late_until_answered() -> None:
+    facts: list[f.Fact] = [
+        assigned("c1"),
+        reply("c1", ReplyClass.A),
+        closed("c1", solved=True, on_time=True),
+        reopened("c1"),
+        overdue("c1", date(YEAR, 7, 1), round_=2),
+    ]
+    assert line(facts, "cases_on_time") == (D(0), ())
+    answered = [*facts, reply("c1", ReplyClass.A, on_time=False, round_=2)]
+    assert line(answered, "cases_on_time") == (None, ())  # answered, not closed yet

@@ -16,9 +16,11 @@ from scoring_harness import (
     YEAR,
     P,
     activity,
+    assigned,
     cancel,
     feedback,
     key_chase,
+    reopened,
     reply,
     rules,
     src,
@@ -384,3 +386,67 @@ def test_a_removed_mark_reverses_what_it_earned_and_nothing_else() -> None:
     assert sum(e.points for e in [*first, *entries] if e.deputy_id == "d1") == 0
     assert sum(e.points for e in [*first, *entries] if e.deputy_id == "d2") == D(3)
     assert ledger.apply(mark("a", "d1", None, 2)) == []
+
+
+def test_a_reopening_takes_back_the_rounds_class_a_and_satisfied_points_only() -> None:
+    """重新办理: the last round's reply and rating no longer stand; filing and 重点督办 do."""
+    before: list[Fact] = [
+        suggestion("c", "d1", "d2"),
+        key_chase("c"),
+        reply("c", ReplyClass.A),
+        feedback("c", "d1"),
+    ]
+    ledger = Ledger(RULES)
+    for fact in before:
+        ledger.apply(fact)
+    back = ledger.apply(reopened("c"))
+    assert sorted((e.deputy_id, e.rule_id, e.points) for e in back) == [
+        ("d1", "quality.reply_class_a.lead", D(-2)),
+        ("d1", "quality.satisfied_feedback", D(-1)),
+        ("d2", "quality.reply_class_a.co_signer", D("-0.4")),
+    ]
+    assert all(e.compensates is not None for e in back)
+    kept = by_deputy_rule(derive([*before, reopened("c")], RULES))
+    assert kept == {
+        ("d1", "suggestion.lead"): D(3),
+        ("d2", "suggestion.co_signer"): D("0.6"),
+        ("d1", "quality.key_chase.lead"): D(5),
+        ("d2", "quality.key_chase.co_signer"): D(1),
+    }
+    # the new round earns them again, once; a class-B answer earns nothing
+    again: list[Fact] = [
+        *before,
+        reopened("c"),
+        reply("c", ReplyClass.A, round_=2),
+        feedback("c", "d1"),
+    ]
+    assert by_deputy_rule(derive(again, RULES)) == by_deputy_rule(derive(before, RULES))
+    worse: list[Fact] = [*before, reopened("c"), reply("c", ReplyClass.B, round_=2)]
+    assert by_deputy_rule(derive(worse, RULES)) == kept
+
+
+def test_a_county_may_keep_the_markers_of_a_reopened_case() -> None:
+    keep = rule_set_from(
+        {
+            **RULES.model_dump(mode="json"),
+            "quality": {**RULES.quality.model_dump(mode="json"), "reopen_reverses": False},
+        }
+    )
+    facts: list[Fact] = [suggestion("c", "d1"), reply("c", ReplyClass.A), reopened("c")]
+    assert by_deputy_rule(derive(facts, keep)) == {
+        ("d1", "suggestion.lead"): D(3),
+        ("d1", "quality.reply_class_a.lead"): D(2),
+    }
+
+
+def test_a_flag_at_assignment_earns_key_chase_once_and_a_plain_assignment_nothing() -> None:
+    facts: list[Fact] = [
+        suggestion("c", "d1"),
+        assigned("c"),
+        assigned("c", key_chase=True),
+        key_chase("c"),
+    ]
+    assert by_deputy_rule(derive(facts, RULES)) == {
+        ("d1", "suggestion.lead"): D(3),
+        ("d1", "quality.key_chase.lead"): D(5),
+    }

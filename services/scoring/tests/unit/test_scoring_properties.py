@@ -14,9 +14,11 @@ from scoring_harness import (
     TOWNSHIP_ONLY,
     YEAR,
     activity,
+    assigned,
     cancel,
     feedback,
     key_chase,
+    reopened,
     reply,
     rules,
     src,
@@ -127,6 +129,8 @@ def deputy_history(draw: st.DrawFn, deputy_id: str) -> list[Fact]:
                 reply(case_id, ReplyClass.C),
                 key_chase(case_id),
                 feedback(case_id, deputy_id, Satisfaction.satisfied),
+                reopened(case_id),  # takes back the class-A and 满意 entries
+                assigned(case_id, key_chase=True),
             ]
             facts.append(draw(st.sampled_from(options)))
     return facts

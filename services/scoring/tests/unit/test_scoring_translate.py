@@ -29,6 +29,7 @@ from contracts.vocabulary import (
     Level,
     OutletLevel,
     Placement,
+    ReopenReason,
     ReplyClass,
     Satisfaction,
     StatusReason,
@@ -52,17 +53,15 @@ IGNORED = {
     d.ContactChangeProposed,  # a deputy's own contacts: no points (the record's update is one too)
     d.ContactChangeApproved,
     d.ContactChangeRejected,
-    c.OpinionSubmitted,
-    c.CaseTriaged,
-    c.CaseReturned,
-    c.CaseExtensionGranted,
-    c.CaseReopened,
-    c.CaseWarning,
-    c.CaseOverdue,
-    c.CaseReminded,
-    c.CaseEscalated,
-    c.SupervisionTopicOpened,
-    c.SupervisionFollowupLogged,
+    c.OpinionSubmitted,  # received, not handled: its reply and overdue notice are what count
+    c.CaseTriaged,  # a triage that ends the case arrives as CaseClosed (not replied)
+    c.CaseReturned,  # 退办: the reassignment (CaseAssigned) restarts the clock
+    c.CaseExtensionGranted,  # the due date moves: on_time and overdue notices use it
+    c.CaseWarning,  # before the deadline: nothing is late yet
+    c.CaseReminded,  # the same lateness as CaseOverdue, repeated
+    c.CaseEscalated,  # the same lateness as CaseOverdue, one level up
+    c.SupervisionTopicOpened,  # the topic line counts closed topics
+    c.SupervisionFollowupLogged,  # progress; rectified arrives on topic_closed
     c.CaseInstructionGiven,  # its key-chase outcome arrives as CaseKeyChaseDesignated
     c.CaseAssignmentChased,  # a notice; the assessment has no line for assignment delays
     c.CaseDueDateRecomputed,  # a clock moved; on-time arrives with the reply and the closure
@@ -70,7 +69,7 @@ IGNORED = {
     c.SupervisionMeasureWithdrawn,  # 整改到位 arrives as rectified on topic_closed
     c.SupervisionReportSubmitted,  # a step; the topic line counts the closed topic
     c.SupervisionVoteRecorded,  # the deciding vote arrives on topic_closed
-    c.DigestPublished,
+    c.DigestPublished,  # counts of cases already read one by one
     d.EvidenceAdded,  # a file beside a work record; the record itself is what counts
     d.EvidenceRemoved,
     c.AttachmentAdded,  # a file beside a case; its reply or feedback is what counts
@@ -153,10 +152,12 @@ def assigned(key_chase: bool) -> c.CaseAssigned:
 
 
 def test_key_chase_comes_from_the_flag_at_assignment_or_a_designation() -> None:
-    assert cut(assigned(False)) is None
+    plain = cut(assigned(False))  # read for its kind (an overdue notice does not carry it)
+    assert isinstance(plain, f.CaseAssigned)
+    assert (plain.kind, plain.key_chase) == (CaseKind.suggestion, False)
     flagged = cut(assigned(True))
-    assert isinstance(flagged, f.KeyChaseDesignated)
-    assert flagged.designated_on == date(2026, 2, 10)
+    assert isinstance(flagged, f.CaseAssigned)
+    assert (flagged.key_chase, flagged.assigned_on) == (True, date(2026, 2, 10))
     later = cut(
         c.CaseKeyChaseDesignated(
             case_id="c1", township=TOWN, designated_by="u9", designated_on=date(2026, 3, 3)
@@ -481,3 +482,23 @@ def test_a_case_closed_after_an_unsatisfied_rating_is_unsolved() -> None:
     )
     assert isinstance(fact, f.CaseClosed)
     assert (fact.replied, fact.solved) == (True, False)
+
+
+def test_a_reopening_and_an_overdue_notice_become_facts_with_their_round() -> None:
+    reopened = cut(
+        c.CaseReopened(
+            case_id="c1",
+            township=TOWN,
+            reason=ReopenReason.unsatisfied,
+            reopened_on=date(2026, 6, 1),
+            due_on=date(2026, 7, 1),
+            round=2,
+        )
+    )
+    assert reopened == f.CaseReopened(
+        reopened.source, "c1", TOWN, ReopenReason.unsatisfied, date(2026, 6, 1), 2
+    )
+    overdue = cut(
+        c.CaseOverdue(case_id="c1", township=TOWN, unit_ids=("u1",), due_on=date(2026, 7, 1))
+    )
+    assert overdue == f.CaseOverdue(overdue.source, "c1", TOWN, date(2026, 7, 1), 1)

@@ -1,7 +1,8 @@
 """The township books: what the assessment counts, folded from the facts of every year.
 
 Activities keep their latest version and disappear when cancelled; the roster keeps each deputy's
-latest record; a case counts its last closure; a manuscript keeps every publication (the measure
+latest record; a case counts its last closure, and none while reopened (重新办理) until closed
+again; a case keeps its latest overdue notice, unanswered until a reply of that round; a manuscript keeps every publication (the measure
 picks its best). A deputy's own later mark replaces the activity's mark for that deputy; a
 correction replaces a highlight or a manuscript's record, a withdrawal removes it for good.
 """
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from uuid import UUID
 
-from contracts.vocabulary import TownshipKind
+from contracts.vocabulary import CaseKind, TownshipKind
 from scoring.domain import facts as f
 
 
@@ -29,6 +30,19 @@ class TownshipBook:
     deputies: dict[str, f.DeputyOnRoster] = field(default_factory=dict)
     replies: list[f.CaseReplied] = field(default_factory=list)
     closed: dict[str, f.CaseClosed] = field(default_factory=dict)
+    kinds: dict[str, CaseKind] = field(default_factory=dict)
+    replied_round: dict[str, int] = field(default_factory=dict)
+    overdue: dict[str, f.CaseOverdue] = field(default_factory=dict)
+    """Each case's latest overdue notice (one per round); answered once a reply of its round is in."""
+
+    def unanswered_overdue(self) -> list[f.CaseOverdue]:
+        """Return the overdue notices whose round has no reply yet (the case not closed since)."""
+        return [
+            o
+            for case_id, o in sorted(self.overdue.items())
+            if o.round > self.replied_round.get(case_id, 0) and case_id not in self.closed
+        ]
+
     topics: dict[str, f.TopicClosed] = field(default_factory=dict)
     highlights: dict[str, f.HighlightReported] = field(default_factory=dict)
     submitted: dict[str, f.ManuscriptSubmitted] = field(default_factory=dict)
@@ -74,8 +88,20 @@ class Books:
             book.stale.append(fact)
         elif isinstance(fact, f.CaseReplied):
             book.replies.append(fact)
+            book.kinds[fact.case_id] = fact.kind
+            answered = max(book.replied_round.get(fact.case_id, 0), fact.round)
+            book.replied_round[fact.case_id] = answered
         elif isinstance(fact, f.CaseClosed):
             book.closed[fact.case_id] = fact
+            book.kinds[fact.case_id] = fact.kind
+        elif isinstance(fact, f.CaseAssigned):
+            book.kinds[fact.case_id] = fact.kind
+        elif isinstance(fact, f.CaseReopened):
+            book.closed.pop(fact.case_id, None)  # not closed, solved or on time until closed again
+        elif isinstance(fact, f.CaseOverdue):
+            known = book.overdue.get(fact.case_id)
+            if known is None or known.round <= fact.round:
+                book.overdue[fact.case_id] = fact
         elif isinstance(fact, f.TopicClosed):
             book.topics[fact.topic_id] = fact
         elif isinstance(fact, f.HighlightReported | f.HighlightWithdrawn):

@@ -19,6 +19,7 @@ from contracts.vocabulary import (
     Level,
     OutletLevel,
     Placement,
+    ReopenReason,
     ReplyClass,
     Satisfaction,
     TownshipKind,
@@ -130,6 +131,42 @@ class CaseReplied:
     reply_class: ReplyClass
     on_time: bool
     replied_on: date
+    round: int = 1  # the handling round it answers (2 after a reopening)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAssigned:
+    """A case was assigned (交办): its kind, and whether it was flagged for 重点督办 at once."""
+
+    source: Source
+    case_id: str
+    township: str
+    kind: CaseKind
+    assigned_on: date
+    key_chase: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CaseReopened:
+    """A case is handled again (重新办理): its closure and the last round's outcome no longer stand."""
+
+    source: Source
+    case_id: str
+    township: str
+    reason: ReopenReason
+    reopened_on: date
+    round: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOverdue:
+    """A case's handling round passed its due date without a reply (announced once per round)."""
+
+    source: Source
+    case_id: str
+    township: str
+    due_on: date
+    round: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +320,9 @@ Fact = (
     | ActivityCancelled
     | SuggestionFiled
     | CaseReplied
+    | CaseAssigned
+    | CaseReopened
+    | CaseOverdue
     | KeyChaseDesignated
     | FeedbackGiven
     | CaseClosed

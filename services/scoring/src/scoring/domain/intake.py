@@ -32,7 +32,12 @@ def subject_of(fact: f.Fact) -> str | None:
     """Return the ledger subject a fact is about (an activity or a case), if any."""
     if isinstance(fact, f.ActivityHeld | f.ActivityCancelled | f.AttendanceMarked):
         return f"activity:{fact.activity_id}"
-    if isinstance(fact, f.SuggestionFiled | f.CaseReplied | f.KeyChaseDesignated | f.FeedbackGiven):
+    if isinstance(
+        fact,
+        f.SuggestionFiled | f.CaseReplied | f.KeyChaseDesignated | f.FeedbackGiven | f.CaseReopened,
+    ):
+        return f"case:{fact.case_id}"
+    if isinstance(fact, f.CaseAssigned) and fact.key_chase:  # else it earns nothing
         return f"case:{fact.case_id}"
     return None
 
@@ -65,6 +70,8 @@ def deed_day(fact: f.Fact) -> date | None:
         return fact.replied_on
     if isinstance(fact, f.KeyChaseDesignated):
         return fact.designated_on
+    if isinstance(fact, f.CaseAssigned):
+        return fact.assigned_on if fact.key_chase else None
     if isinstance(fact, f.FeedbackGiven):
         return fact.given_on
     return None

@@ -3,7 +3,8 @@
 A correction or cancellation reverses every live entry of the activity with compensating entries
 (never an edit) before the corrected record earns again. Caps hold per deputy, rule and year, and
 are applied in the order the facts arrive, so the same facts in the same order give the same
-ledger. Quality markers count once per case and deputy. An event seen before, or an activity
+ledger. Quality markers count once per case and deputy; a reopened case reverses its class-A reply
+and 满意 markers (the new round earns them again). An event seen before, or an activity
 version older than one applied, changes nothing. A deputy's mark recorded or corrected on its own
 carries the activity's version too: per (activity, deputy) the mark of the latest version counts.
 """
@@ -118,8 +119,17 @@ class Ledger:
         if isinstance(fact, f.KeyChaseDesignated):
             pair = (cl.KEY_CHASE_LEAD, cl.KEY_CHASE_CO)
             return self._signers(fact.case_id, fact, fact.designated_on, pair, once=True)
+        if isinstance(fact, f.CaseAssigned):
+            if not fact.key_chase:
+                return []
+            pair = (cl.KEY_CHASE_LEAD, cl.KEY_CHASE_CO)
+            return self._signers(fact.case_id, fact, fact.assigned_on, pair, once=True)
         if isinstance(fact, f.FeedbackGiven):
             return self._feedback(fact)
+        if isinstance(fact, f.CaseReopened):
+            if not self.rules.quality.reopen_reverses:
+                return []
+            return self._reverse_rules(f"case:{fact.case_id}", fact.source, _ROUND_MARKERS)
         return []
 
     # --- activities ------------------------------------------------------------------------
@@ -288,35 +298,46 @@ class Ledger:
     def _reverse(
         self, subject: str, source: f.Source, keep: set[str] | frozenset[str] = frozenset()
     ) -> list[Entry]:
-        out = []
         live_entries = self.state.live.pop(subject, [])
         kept = [e for e in live_entries if e.deputy_id in keep]
         if kept:
             self.state.live[subject] = kept
-        for e in live_entries:
-            if e.deputy_id in keep:
-                continue
-            key = (e.deputy_id, e.year, e.rule_id)
-            self.state.sums[key] = self.state.sums.get(key, Decimal(0)) - e.points
-            out.append(
-                Entry(
-                    entry_id=reversal_id(e.entry_id, self._source_id),
-                    deputy_id=e.deputy_id,
-                    township=e.township,
-                    year=e.year,
-                    period=e.period,
-                    occurred_on=e.occurred_on,
-                    rule_id=e.rule_id,
-                    rule_set_version=self.rules.version,
-                    category=e.category,
-                    points=-e.points,
-                    subject=subject,
-                    source_event_id=source.event_id,
-                    source_event_type=source.event_type,
-                    compensates=e.entry_id,
-                )
-            )
-        return out
+        return [self._undo(e, source) for e in live_entries if e.deputy_id not in keep]
+
+    def _reverse_rules(
+        self, subject: str, source: f.Source, rule_ids: frozenset[str]
+    ) -> list[Entry]:
+        """Reverse the subject's live entries of these rules; its other entries stay live."""
+        live_entries = self.state.live.pop(subject, [])
+        kept = [e for e in live_entries if e.rule_id not in rule_ids]
+        if kept:
+            self.state.live[subject] = kept
+        return [self._undo(e, source) for e in live_entries if e.rule_id in rule_ids]
+
+    def _undo(self, e: Entry, source: f.Source) -> Entry:
+        """Return the compensating entry of a live entry (its sum moves back)."""
+        key = (e.deputy_id, e.year, e.rule_id)
+        self.state.sums[key] = self.state.sums.get(key, Decimal(0)) - e.points
+        return Entry(
+            entry_id=reversal_id(e.entry_id, self._source_id),
+            deputy_id=e.deputy_id,
+            township=e.township,
+            year=e.year,
+            period=e.period,
+            occurred_on=e.occurred_on,
+            rule_id=e.rule_id,
+            rule_set_version=self.rules.version,
+            category=e.category,
+            points=-e.points,
+            subject=e.subject,
+            source_event_id=source.event_id,
+            source_event_type=source.event_type,
+            compensates=e.entry_id,
+        )
+
+
+_ROUND_MARKERS = frozenset({cl.REPLY_A_LEAD, cl.REPLY_A_CO, cl.SATISFIED})
+"""The quality markers of one handling round: a reopening takes them back (key-chase stays)."""
 
 
 def _capped(points: Decimal, so_far: Decimal, cap: Decimal | None) -> Decimal:

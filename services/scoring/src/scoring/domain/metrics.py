@@ -10,7 +10,7 @@ from typing import Any
 from contracts.vocabulary import ActivityType, CaseKind, DeputyStatus, Level
 from scoring.domain.assessment_rules import Metric, Publicity
 from scoring.domain.books import Books, TownshipBook
-from scoring.domain.facts import ActivityHeld, CaseClosed, CaseReplied, Presence
+from scoring.domain.facts import ActivityHeld, CaseClosed, CaseOverdue, CaseReplied, Presence
 
 _WORK = frozenset(ActivityType) - {
     ActivityType.training,
@@ -112,6 +112,17 @@ class Year:
             if r.kind is CaseKind.opinion and r.replied_on.year == self.year
         ]
 
+    def unanswered_late(self, *kinds: CaseKind) -> list[CaseOverdue]:
+        """Return the items due in the year that went overdue and are still unanswered.
+
+        They count as late in the year their deadline fell; a late reply then moves them to the
+        year it closes (cases) or is given (opinions), still late.
+        """
+        late = [o for o in self.book.unanswered_overdue() if o.due_on.year == self.year]
+        if not kinds:  # every kind, a case whose assignment was never read included
+            return late
+        return [o for o in late if self.book.kinds.get(o.case_id) in kinds]
+
 
 def _ids(facts: Iterable[Any]) -> list[str]:
     return [str(x.source.event_id) for x in facts]
@@ -158,10 +169,12 @@ READERS: dict[Metric, Callable[[Year], Reading]] = {
         [a.activity_id for a in y.activities(ActivityType.reception_day)]
     ),
     Metric.opinions_on_time_rate: lambda y: _rate(
-        _ids(r for r in y.opinion_replies() if r.on_time), _ids(y.opinion_replies())
+        _ids(r for r in y.opinion_replies() if r.on_time),
+        _ids([*y.opinion_replies(), *y.unanswered_late(CaseKind.opinion)]),
     ),
     Metric.cases_on_time_rate: lambda y: _rate(
-        [c.case_id for c in y.answered() if c.on_time], [c.case_id for c in y.answered()]
+        [c.case_id for c in y.answered() if c.on_time],
+        [c.case_id for c in y.answered()] + [o.case_id for o in y.unanswered_late()],
     ),
     Metric.solved_rate: lambda y: _rate(
         [c.case_id for c in y.answered() if c.solved], [c.case_id for c in y.answered()]

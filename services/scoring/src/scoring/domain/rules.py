@@ -86,12 +86,21 @@ class Signers(Document):
 
 
 class Quality(Document):
-    """Quality markers (§3.2): counted once per case and deputy, whatever the rounds."""
+    """Quality markers (§3.2): at most one live entry per case, marker and deputy.
+
+    With ``reopen_reverses`` a reopened case (重新办理) loses its class-A reply and 满意 markers
+    (compensating entries); the new round's reply and rating earn them again.
+    """
 
     reply_class_a: Signers = Field(description="The reply was class A (solved)")
     key_chase: Signers = Field(description="The suggestion was designated 重点督办")
     satisfied_feedback: Points = Field(description="The deputy rated the result 满意")
     satisfied_feedback_source: str = Field(default="", max_length=500)
+    reopen_reverses: bool = Field(
+        default=True,
+        description="A reopened case's class-A reply and 满意 points are reversed until earned again",
+    )
+    reopen_source: str = Field(default="", max_length=500)
 
 
 class Minimum(Document):

@@ -1,7 +1,8 @@
 """Contract events → facts: which events can earn or lose points or feed the township assessment.
 
 Events not listed here (scheduling, warnings, reminders, digests, …) give no fact: scoring is a
-tolerant reader and counts them as not covered.
+tolerant reader and counts them as not covered. The README ("What counts") says, for every type
+of the contract not read, why it changes no number.
 """
 
 from __future__ import annotations
@@ -101,11 +102,23 @@ def _suggestion(e: c.SuggestionSubmitted, s: f.Source) -> f.SuggestionFiled:
 
 
 def _replied(e: c.CaseReplied, s: f.Source) -> f.CaseReplied:
-    return f.CaseReplied(s, e.case_id, e.township, e.kind, e.reply_class, e.on_time, e.replied_on)
+    return f.CaseReplied(
+        s, e.case_id, e.township, e.kind, e.reply_class, e.on_time, e.replied_on, e.round
+    )
 
 
-def _assigned(e: c.CaseAssigned, s: f.Source) -> f.KeyChaseDesignated | None:
-    return f.KeyChaseDesignated(s, e.case_id, e.township, e.assigned_on) if e.key_chase else None
+def _assigned(e: c.CaseAssigned, s: f.Source) -> f.CaseAssigned:
+    # Every assignment: the kind tells an overdue opinion from a suggestion (the overdue notice
+    # does not carry it); a flag set at assignment earns the key-chase points.
+    return f.CaseAssigned(s, e.case_id, e.township, e.kind, e.assigned_on, e.key_chase)
+
+
+def _reopened(e: c.CaseReopened, s: f.Source) -> f.CaseReopened:
+    return f.CaseReopened(s, e.case_id, e.township, e.reason, e.reopened_on, e.round)
+
+
+def _overdue(e: c.CaseOverdue, s: f.Source) -> f.CaseOverdue:
+    return f.CaseOverdue(s, e.case_id, e.township, e.due_on, e.round)
 
 
 def _key_chase(e: c.CaseKeyChaseDesignated, s: f.Source) -> f.KeyChaseDesignated:
@@ -208,6 +221,8 @@ CUTTERS: dict[type[EventData], Cutter] = {
     c.CaseKeyChaseDesignated: _key_chase,
     c.CaseReplied: _replied,
     c.CaseFeedbackGiven: _feedback,
+    c.CaseReopened: _reopened,
+    c.CaseOverdue: _overdue,
     c.CaseClosed: _closed,
     c.SupervisionTopicClosed: _topic,
 }

@@ -50,21 +50,22 @@ async def apply_events(
     if intake.years:
         for need in intake.years:
             await ensure_year(svc, uow, need.county, need.year, need.cause)
-            svc.metrics.years_adopted.inc()
+            uow.after_commit(svc.metrics.years_adopted.inc)
         loaded = await load(svc, store, facts, again=True)
         intake = Intake(loaded.snapshot)
         for envelope, fact in zip(envelopes, facts, strict=True):
             intake.apply(envelope, fact)
     await write(svc, uow, store, intake)
     await advance_totals(svc, uow, store, intake.written, loaded.rules, loaded.totals)
-    svc.metrics.batch_events.observe(len(envelopes))
+    # the metrics move once the batch commits (a batch tried again is not counted twice)
+    uow.after_commit(lambda: svc.metrics.batch_events.observe(len(envelopes)))
     if intake.parking_moved:
         if loaded.parked is None:
             await uow.flush()  # the parked rows queued by ``write`` are counted
-            svc.metrics.parked.set(await store.parked_count())
+            now = await store.parked_count()
         else:  # counted before the batch, moved by it
             now = loaded.parked - len(intake.unparked) + len(intake.still_parked())
-            svc.metrics.parked.set(now)
+        uow.after_commit(lambda: svc.metrics.parked.set(now))
 
 
 async def apply_event(svc: Services, uow: UnitOfWork, envelope: RawEnvelope) -> None:

@@ -64,21 +64,31 @@ def stage_entries(
 ) -> None:
     """Stage one ``scoring.points.recorded`` event per new entry (outbox, same transaction)."""
     uow.stage(*(event(points_recorded(entry), source=SOURCE, cause=cause) for entry in entries))
-    count_entries(svc, entries)
+    count_entries(svc, uow, entries)
 
 
-def count_entries(svc: Services, entries: Iterable[Entry]) -> None:
-    """Move the entries and points metrics (one update per label, not per entry)."""
+def count_entries(svc: Services, uow: UnitOfWork, entries: Iterable[Entry]) -> None:
+    """Move the entries and points metrics once the transaction commits (one update per label).
+
+    Counted after the commit, not inside it: a batch that fails and is applied again (one event
+    at a time, or whole after a database error) counts its entries once.
+    """
     by_category: dict[str, int] = {}
     awarded: dict[str, float] = {}
     for entry in entries:
         by_category[entry.category.value] = by_category.get(entry.category.value, 0) + 1
         if entry.points > 0:
             awarded[entry.township] = awarded.get(entry.township, 0.0) + float(entry.points)
-    for category, n in by_category.items():
-        svc.metrics.entries.labels(category).inc(n)
-    for township, points in awarded.items():
-        svc.metrics.awarded.labels(township).inc(points)
+    if not by_category:
+        return
+
+    def count() -> None:
+        for category, n in by_category.items():
+            svc.metrics.entries.labels(category).inc(n)
+        for township, points in awarded.items():
+            svc.metrics.awarded.labels(township).inc(points)
+
+    uow.after_commit(count)
 
 
 async def _parked(
@@ -303,7 +313,7 @@ async def write(svc: Services, uow: UnitOfWork, store: BatchStore, intake: Intak
             )
         )
     uow.stage_rows(rows)
-    count_entries(svc, (w.entry for w in intake.written))
+    count_entries(svc, uow, (w.entry for w in intake.written))
     new, moved = intake.versions_moved()
     uow.upsert(
         t.activity_versions,
@@ -323,5 +333,11 @@ async def write(svc: Services, uow: UnitOfWork, store: BatchStore, intake: Intak
             for case_id, (lead, co) in intake.signers_put.items()
         ],
     )
-    for event_type in intake.not_covered:
-        svc.metrics.not_covered.labels(event_type).inc()
+    if intake.not_covered:
+        not_covered = list(intake.not_covered)
+
+        def count() -> None:
+            for event_type in not_covered:
+                svc.metrics.not_covered.labels(event_type).inc()
+
+        uow.after_commit(count)

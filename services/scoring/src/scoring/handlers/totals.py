@@ -115,12 +115,12 @@ def _changed(
             after, year=ledger.year, version=ledger.version, previous_total=previous
         )
         uow.stage_rows([_row_of(uow, ev.ScoreChanged, changed, cause, traceparent)])
-        svc.metrics.score_changes.labels("score").inc()
+        uow.after_commit(svc.metrics.score_changes.labels("score").inc)
     if before is None or before.grade is not after.grade:
         was = None if before is None else before.grade
         graded = grade_changed_fields(after, year=ledger.year, previous=was)
         uow.stage_rows([_row_of(uow, ev.GradeChanged, graded, cause, traceparent)])
-        svc.metrics.score_changes.labels("grade").inc()
+        uow.after_commit(svc.metrics.score_changes.labels("grade").inc)
 
 
 def _row_of(

@@ -9,9 +9,12 @@ from contracts.vocabulary import (
     ActivityType,
     Attendance,
     CaseKind,
+    Clock,
     DeputyStatus,
     Gender,
+    HandlingRole,
     Level,
+    ReopenReason,
     ReplyClass,
     SuggestionTiming,
     TownshipKind,
@@ -93,4 +96,42 @@ def replied(case_id: str, code: str, deputies: tuple[str, ...], on: date) -> c.C
         due_on=on,
         on_time=True,
         deputy_ids=deputies,
+    )
+
+
+def reopened(case_id: str, code: str, on: date, round_: int = 2) -> c.CaseReopened:
+    """Return a case handed back for re-handling (重新办理) on a leader's instruction."""
+    return c.CaseReopened(
+        case_id=case_id,
+        township=code,
+        reason=ReopenReason.instruction,
+        reopened_on=on,
+        due_on=on,
+        round=round_,
+    )
+
+
+def assigned(
+    case_id: str, code: str, on: date, *, kind: CaseKind = CaseKind.suggestion, key_chase: bool
+) -> c.CaseAssigned:
+    """Return a case assigned (交办) to one lead unit, flagged for 重点督办 or not."""
+    return c.CaseAssigned(
+        case_id=case_id,
+        township=code,
+        kind=kind,
+        title="修缮村道",
+        units=(
+            c.HandlingUnit(unit_id="unit-traffic", name="县交通运输局", role=HandlingRole.lead),
+        ),
+        assigned_on=on,
+        due_on=on,
+        clock=Clock.suggestion if kind is CaseKind.suggestion else Clock.opinion,
+        key_chase=key_chase,
+    )
+
+
+def overdue(case_id: str, code: str, due_on: date, round_: int = 1) -> c.CaseOverdue:
+    """Return a case's overdue notice for a handling round."""
+    return c.CaseOverdue(
+        case_id=case_id, township=code, unit_ids=("unit-traffic",), due_on=due_on, round=round_
     )

@@ -171,7 +171,7 @@ def mixed_history(
             choice = rng.random()
             if choice < 0.4:
                 out.add(envelope(ev.replied(case_id, town, signers, day)))
-            elif choice < 0.7:
+            elif choice < 0.6:
                 out.add(
                     envelope(
                         c.CaseKeyChaseDesignated(
@@ -183,6 +183,10 @@ def mixed_history(
                         )
                     )
                 )
+            elif choice < 0.7:  # handled again: its class-A and 满意 points are reversed
+                out.add(envelope(ev.reopened(case_id, town, day)))
+            elif choice < 0.75:
+                out.add(envelope(ev.assigned(case_id, town, day, key_chase=choice < 0.73)))
             else:
                 out.add(
                     envelope(

@@ -150,7 +150,7 @@ def _case_event(
             designated_by="u-leader",
             designated_on=day,
         )
-    if choice < 0.85:
+    if choice < 0.8:
         return c.CaseFeedbackGiven(
             case_id=case_id,
             township=town,
@@ -158,6 +158,12 @@ def _case_event(
             process=Satisfaction.satisfied,
             result=rng.choice(list(Satisfaction)),
         )
+    if choice < 0.84:  # handled again: its class-A and 满意 points are reversed
+        return ev.reopened(case_id, town, day)
+    if choice < 0.88:
+        return ev.assigned(case_id, town, day, key_chase=choice < 0.86)
+    if choice < 0.9:
+        return ev.overdue(case_id, town, day)
     return c.CaseClosed(
         case_id=case_id,
         township=town,
