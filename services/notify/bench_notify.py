@@ -335,7 +335,7 @@ class Options:
     sink_processes: int = 1
     profile: str | None = None
     sender_process: bool = False
-    relays: tuple[str, ...] = ("intake",)
+    relays: tuple[str, ...] = ("process",)
     only_split: bool = False
 
 
@@ -356,11 +356,8 @@ async def raw_phase(
     received.clear()
 
 
-def sender_env(settings: NotifySettings, port: int, *, relays: bool = False) -> dict[str, str]:
-    """Return the environment of ``python -m notify sender`` for these settings (what differs).
-
-    ``relays``: the sender process relays the outbox too (``NOTIFY_SENDER_RELAYS``).
-    """
+def sender_env(settings: NotifySettings, port: int) -> dict[str, str]:
+    """Return the environment of ``python -m notify sender`` / ``relay`` for these settings."""
     env = {
         f"NOTIFY_{k.upper()}": json.dumps(v) if isinstance(v, dict) else str(v)
         for k, v in settings.model_dump(exclude_defaults=True).items()
@@ -370,7 +367,6 @@ def sender_env(settings: NotifySettings, port: int, *, relays: bool = False) -> 
         NOTIFY_JWT_SECRET=settings.jwt_secret.get_secret_value(),
         NOTIFY_HTTP_PORT=str(port),
         NOTIFY_SENDER_IN_PROCESS="false",
-        NOTIFY_SENDER_RELAYS=str(relays).lower(),
         NOTIFY_LOG_LEVEL="WARNING",
     )
     return env
@@ -384,11 +380,11 @@ def cpu_seconds(pid: int) -> float:
 
 @contextlib.asynccontextmanager
 async def notify_process(
-    settings: NotifySettings, command: str, *, relays: bool = False
+    settings: NotifySettings, command: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """Start ``python -m notify <command>`` (``sender``, ``relay``); yield it once its metrics answer."""
     port = free_port()
-    env = {**os.environ, **sender_env(settings, port, relays=relays)}
+    env = {**os.environ, **sender_env(settings, port)}
     child = await asyncio.create_subprocess_exec(sys.executable, "-m", "notify", command, env=env)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
@@ -416,15 +412,15 @@ async def notify_phase(
     *,
     split: bool,
     profiler: cProfile.Profile | None,
-    relay: str = "intake",
+    relay: str = "process",
     tag: str = "",
 ) -> None:
     """Burst and paced latency through notify into ``report`` (``split``: the sender apart).
 
-    ``split`` runs notify as two processes: this one takes events in (consumers, digest, and the
-    relay with ``--relay intake``), ``python -m notify sender`` sends (and relays with ``--relay
-    sender``; ``--relay process``: ``python -m notify relay`` relays); the keys then start with
-    ``split_`` (``tag``: another prefix, to compare relays in one run).
+    ``split`` runs notify as the sender apart: this process takes events in (consumers, digest;
+    the relay too with ``relay="intake"``), ``python -m notify sender`` sends and, with
+    ``relay="process"``, ``python -m notify relay`` relays the outbox; the keys then start with
+    ``split_`` (``tag``: another prefix, to compare the two in one run).
     """
     events, rate, seconds, pool = o.events, o.rate, o.seconds, o.pool
     tag = tag or ("split_" if split else "")
@@ -458,9 +454,7 @@ async def notify_phase(
                 await store.set_contact(UNIT, Channel.email, "bench@example.cn")
                 await uow.commit()
             child_sender = (
-                await stack.enter_async_context(
-                    notify_process(settings, "sender", relays=split and relay == "sender")
-                )
+                await stack.enter_async_context(notify_process(settings, "sender"))
                 if split
                 else None
             )
@@ -596,10 +590,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--relay",
-        default="intake",
-        help="who relays the outbox with the sender apart: intake (the intake's process), sender"
-        " (NOTIFY_SENDER_RELAYS) or process (python -m notify relay); several, comma-separated,"
-        " run one after the other (keys split_<who>_…)",
+        default="process",
+        help="who relays the outbox with the sender apart: intake (the intake's process) or"
+        " process (python -m notify relay, as deployed); both, comma-separated, run one after"
+        " the other (keys split_<who>_…)",
     )
     parser.add_argument(
         "--only-split",
@@ -609,6 +603,8 @@ def main() -> None:
     parser.add_argument("--serve-smtp", help=argparse.SUPPRESS)
     parser.add_argument("--publish", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if set(args.relay.split(",")) - {"intake", "process"}:
+        parser.error("--relay takes intake, process or both")
     if args.serve_smtp:
         port, kind = args.serve_smtp.split()
         uvloop.run(serve_smtp(int(port), kind))

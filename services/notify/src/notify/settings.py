@@ -72,12 +72,6 @@ class NotifySettings(ServiceSettings):
         description="Send from the HTTP process; false: `python -m notify sender` sends in a "
         "process of its own (the HTTP process takes events in, digests and gauges the backlog)",
     )
-    sender_relays: bool = Field(
-        default=False,
-        description="`python -m notify sender` also relays the outbox (with RELAY_IN_PROCESS=false on"
-        " the HTTP processes: the intake's core then only takes events in); one relay publishes"
-        " at a time (the kit's advisory lock)",
-    )
 
     @field_validator("robots", "rate_limits", mode="before")
     @classmethod

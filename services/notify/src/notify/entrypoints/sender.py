@@ -5,9 +5,7 @@ digest and gauge the backlog; this process claims due deliveries and sends them,
 CPU and the sender's no longer share one core. It takes the sender job's lease as an HTTP process
 would (two sender processes never send the same claim), is woken by the intake's commits through
 PostgreSQL's NOTIFY (its poll remains), serves the kit's probes (``/livez``, ``/readyz``,
-``/metrics``) on ``HTTP_PORT`` once sending and ends on SIGTERM or SIGINT. With
-``NOTIFY_SENDER_RELAYS=true`` it also relays the outbox (the HTTP processes then run with
-``RELAY_IN_PROCESS=false``): the relay of the ``notification.sent`` rows leaves the intake's core.
+``/metrics``) on ``HTTP_PORT`` once sending and ends on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -32,14 +30,10 @@ async def sender_only(settings: NotifySettings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await runtime.start(relay=settings.sender_relays, consumers=False, jobs=True)
+    await runtime.start(relay=False, consumers=False, jobs=True)
     try:
         async with woken_by_commits(core.services, runtime.engine), probes(runtime):
-            log.info(
-                "notify's sender runs alone%s (probes on port %d)",
-                " and relays the outbox" if settings.sender_relays else "",
-                settings.http_port,
-            )
+            log.info("notify's sender runs alone (probes on port %d)", settings.http_port)
             await stop.wait()
     finally:
         await runtime.stop()
