@@ -335,6 +335,8 @@ class Options:
     sink_processes: int = 1
     profile: str | None = None
     sender_process: bool = False
+    relays: tuple[str, ...] = ("process",)
+    only_split: bool = False
 
 
 async def raw_phase(
@@ -355,7 +357,7 @@ async def raw_phase(
 
 
 def sender_env(settings: NotifySettings, port: int) -> dict[str, str]:
-    """Return the environment of ``python -m notify sender`` for these settings (what differs)."""
+    """Return the environment of ``python -m notify sender`` / ``relay`` for these settings."""
     env = {
         f"NOTIFY_{k.upper()}": json.dumps(v) if isinstance(v, dict) else str(v)
         for k, v in settings.model_dump(exclude_defaults=True).items()
@@ -377,22 +379,23 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.asynccontextmanager
-async def sender_process(settings: NotifySettings) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Start ``python -m notify sender``; yield it once its metrics answer (it sends)."""
+async def notify_process(
+    settings: NotifySettings, command: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Start ``python -m notify <command>`` (``sender``, ``relay``); yield it once its metrics answer."""
     port = free_port()
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "notify", "sender", env={**os.environ, **sender_env(settings, port)}
-    )
+    env = {**os.environ, **sender_env(settings, port)}
+    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "notify", command, env=env)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
             deadline = time.monotonic() + 120
             while True:
-                assert child.returncode is None, "python -m notify sender exited"
+                assert child.returncode is None, f"python -m notify {command} exited"
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get("/metrics")).status_code == 200:
                         break
                 if time.monotonic() > deadline:
-                    raise TimeoutError("python -m notify sender did not start")
+                    raise TimeoutError(f"python -m notify {command} did not start")
                 await asyncio.sleep(0.2)
         yield child
     finally:
@@ -409,14 +412,18 @@ async def notify_phase(
     *,
     split: bool,
     profiler: cProfile.Profile | None,
+    relay: str = "process",
+    tag: str = "",
 ) -> None:
     """Burst and paced latency through notify into ``report`` (``split``: the sender apart).
 
-    ``split`` runs notify as two processes: this one takes events in (consumers, relay, digest),
-    ``python -m notify sender`` sends; the keys then start with ``split_``.
+    ``split`` runs notify as the sender apart: this process takes events in (consumers, digest;
+    the relay too with ``relay="intake"``), ``python -m notify sender`` sends and, with
+    ``relay="process"``, ``python -m notify relay`` relays the outbox; the keys then start with
+    ``split_`` (``tag``: another prefix, to compare the two in one run).
     """
     events, rate, seconds, pool = o.events, o.rate, o.seconds, o.pool
-    tag = "split_" if split else ""
+    tag = tag or ("split_" if split else "")
     async with fresh_database() as url:
         prefix = unique("bench") + "."
         settings = settings_for(
@@ -432,9 +439,13 @@ async def notify_phase(
             job_interval_seconds=2.0,
             relay_poll_seconds=1.0,
             sender_in_process=not split,
+            relay_in_process=not split or relay == "intake",
         )
         async with contextlib.AsyncExitStack() as stack:
-            core = await stack.enter_async_context(running_core(settings, jobs=True))
+            relay_here = settings.relay_in_process
+            core = await stack.enter_async_context(
+                running_core(settings, jobs=True, relay=relay_here)
+            )
             async with core.services.uow() as uow:
                 store = core.services.store(uow)
                 await store.upsert_recipient(
@@ -443,7 +454,14 @@ async def notify_phase(
                 await store.set_contact(UNIT, Channel.email, "bench@example.cn")
                 await uow.commit()
             child_sender = (
-                await stack.enter_async_context(sender_process(settings)) if split else None
+                await stack.enter_async_context(notify_process(settings, "sender"))
+                if split
+                else None
+            )
+            child_relay = (
+                await stack.enter_async_context(notify_process(settings, "relay"))
+                if split and relay == "process"
+                else None
             )
 
             async def probe() -> str:
@@ -457,7 +475,7 @@ async def notify_phase(
             producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(), linger_ms=5)
             await producer.start()
             try:
-                how = "two processes" if split else "one process"
+                how = f"the sender apart, relay: {relay}" if split else "one process"
                 print(f"notify ({how}): {events} events published at once", file=sys.stderr)
                 async with publisher(prefix, 0, events) as child:
                     assert child.stdin is not None
@@ -466,6 +484,7 @@ async def notify_phase(
                         profiler.enable()
                     start, cpu = time.perf_counter(), time.process_time()
                     other = cpu_seconds(child_sender.pid) if child_sender is not None else 0.0
+                    relayed = cpu_seconds(child_relay.pid) if child_relay is not None else 0.0
                     child.stdin.write(b"go\n")
                     await child.stdin.drain()
                     await until(received, events, max(600.0, events / 10), "notify", probe)
@@ -478,7 +497,10 @@ async def notify_phase(
                 report[tag + "notify_cpu_share"] = round((time.process_time() - cpu) / elapsed, 2)
                 if child_sender is not None:  # the sender process's share of a core
                     used = cpu_seconds(child_sender.pid) - other
-                    report["split_sender_cpu_share"] = round(used / elapsed, 2)
+                    report[tag + "sender_cpu_share"] = round(used / elapsed, 2)
+                if child_relay is not None:  # the relay process's
+                    used = cpu_seconds(child_relay.pid) - relayed
+                    report[tag + "relay_cpu_share"] = round(used / elapsed, 2)
                 await asyncio.sleep(1.0)  # a repeat would arrive now
                 counts = Counter(received.ids)
                 report[tag + "notify_mails_per_s"] = round(events / elapsed, 1)
@@ -522,21 +544,30 @@ async def bench(o: Options) -> dict[str, Any]:
     profiler = cProfile.Profile() if o.profile else None
     report: dict[str, Any] = {
         "events": o.events,
+        "relays": ",".join(o.relays),
         "smtp_pool": o.pool,
         "sink": o.sink,
         "sink_processes": o.sink_processes,
     }
     async with smtp_process(o.sink, o.sink_processes) as (received, port):
         await raw_phase(received, port, o, report, "raw_mails_per_s_before")
-        await notify_phase(received, port, o, report, split=False, profiler=profiler)
-        if o.sender_process:
-            await notify_phase(received, port, o, report, split=True, profiler=None)
+        if not o.only_split:
+            await notify_phase(received, port, o, report, split=False, profiler=profiler)
+        if o.sender_process or o.only_split:
+            for relay in o.relays:
+                tag = "split_" if len(o.relays) == 1 else f"split_{relay}_"
+                await notify_phase(
+                    received, port, o, report, split=True, profiler=None, relay=relay, tag=tag
+                )
         await raw_phase(received, port, o, report, "raw_mails_per_s_after")
     raw = (report["raw_mails_per_s_before"] + report["raw_mails_per_s_after"]) / 2
     report["raw_mails_per_s"] = round(raw, 1)  # the mean: what bench.suite shows
-    report["ratio_to_raw"] = round(report["notify_mails_per_s"] / raw, 3)
-    if o.sender_process:
-        report["split_ratio_to_raw"] = round(report["split_notify_mails_per_s"] / raw, 3)
+    if not o.only_split:
+        report["ratio_to_raw"] = round(report["notify_mails_per_s"] / raw, 3)
+    if o.sender_process or o.only_split:
+        for relay in o.relays:
+            tag = "split_" if len(o.relays) == 1 else f"split_{relay}_"
+            report[tag + "ratio_to_raw"] = round(report[tag + "notify_mails_per_s"] / raw, 3)
     return report
 
 
@@ -557,9 +588,23 @@ def main() -> None:
         action="store_true",
         help="also run notify as two processes (python -m notify sender apart) in the same run",
     )
+    parser.add_argument(
+        "--relay",
+        default="process",
+        help="who relays the outbox with the sender apart: intake (the intake's process) or"
+        " process (python -m notify relay, as deployed); both, comma-separated, run one after"
+        " the other (keys split_<who>_…)",
+    )
+    parser.add_argument(
+        "--only-split",
+        action="store_true",
+        help="run notify only with the sender apart (skip the one-process phase)",
+    )
     parser.add_argument("--serve-smtp", help=argparse.SUPPRESS)
     parser.add_argument("--publish", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if set(args.relay.split(",")) - {"intake", "process"}:
+        parser.error("--relay takes intake, process or both")
     if args.serve_smtp:
         port, kind = args.serve_smtp.split()
         uvloop.run(serve_smtp(int(port), kind))
@@ -577,6 +622,8 @@ def main() -> None:
         args.sink_processes,
         args.profile,
         args.sender_process,
+        tuple(args.relay.split(",")),
+        args.only_split,
     )
     results = uvloop.run(bench(options))  # the service's loop (kit.serve)
     emit_results(results)

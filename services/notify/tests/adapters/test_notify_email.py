@@ -400,3 +400,66 @@ async def test_a_pipelined_connection_on_which_the_server_spoke_unasked_is_repla
     )
     assert seen == ["opened", "opened"]  # the second message went on a new connection
     assert [len(s.messages) for s in servers] == [1, 1]
+
+
+class _Secure(smtp_sink.SinkProtocol):
+    """The lean sink keeping each read's plain text and whether it came over TLS."""
+
+    reads: list[tuple[bool, bytes]]
+
+    def data_received(self, data: bytes) -> None:
+        """Keep the read, then answer as the sink does."""
+        if data:
+            transport = self._transport
+            secure = transport is not None and transport.get_extra_info("ssl_object") is not None
+            self.reads.append((secure, data))
+        super().data_received(data)
+
+
+@pytest.mark.parametrize("kind", ["tls", "starttls"])
+async def test_the_pipelined_path_runs_over_implicit_tls_and_starttls(
+    tmp_path: Path, kind: str
+) -> None:
+    tls = _tls_contexts(tmp_path)
+    reads: list[tuple[bool, bytes]] = []
+    seen: list[str] = []
+
+    def protocol() -> _Secure:
+        made = _Secure(
+            lambda ident, at: seen.append(ident), starttls=tls if kind == "starttls" else None
+        )
+        made.reads = reads
+        return made
+
+    port = free_port()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        protocol, "127.0.0.1", port, ssl=tls if kind == "tls" else None
+    )
+    try:
+        settings = SmtpSettings(
+            port=port,
+            use_tls=kind == "tls",
+            starttls=kind == "starttls",  # required: no mail in plain text
+            validate_certs=False,  # a self-signed certificate
+            pool=2,
+        )
+        sender = SmtpSender(settings)
+        outcomes = await asyncio.gather(
+            *(sender.send(outgoing(f"u{n}@county.gov.cn", f"id-{n}")) for n in range(6))
+        )
+        await sender.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert list(outcomes) == [Delivered(f"<id-{n}@notify.npc.localhost>") for n in range(6)]
+    assert sorted(seen) == [f"<id-{n}@notify.npc.localhost>" for n in range(6)]
+    envelopes = [(secure, r) for secure, r in reads if r.startswith(b"MAIL FROM:")]
+    assert len(envelopes) == 6
+    for secure, envelope in envelopes:  # pipelined: MAIL, RCPT and DATA in one TLS read
+        assert secure
+        assert b"\r\nRCPT TO:<u" in envelope
+        assert envelope.endswith(b"\r\nDATA\r\n")
+    assert all(secure for secure, r in reads if r.endswith(b"\r\n.\r\n"))
+    if kind == "starttls":
+        assert any(not secure and r.upper().startswith(b"STARTTLS") for secure, r in reads)

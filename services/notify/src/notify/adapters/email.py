@@ -8,8 +8,9 @@ connections are transient; 5xx replies and malformed addresses are permanent.
 Up to ``pool`` connections are open at once, each carrying many messages one after the other;
 a connection that failed is dropped and the next message on its slot opens a new one.
 
-aiosmtplib opens every connection (greeting, EHLO, STARTTLS or implicit TLS, AUTH). When the
-server offers PIPELINING (RFC 2920) the connection's transport is then handed to ``_Pipe``, which
+aiosmtplib opens every connection (greeting, EHLO, STARTTLS or implicit TLS, AUTH; EHLO once more
+where its connect left the server's extensions unknown: over implicit TLS, after STARTTLS without
+AUTH). When the server offers PIPELINING (RFC 2920) the connection's transport is then handed to ``_Pipe``, which
 sends MAIL, RCPT and DATA in one write and the message in a second (two writes and two round trips
 a message instead of four: aiosmtplib reads one reply a command and drops a reply that arrives
 before its next read, so it cannot pipeline). Without PIPELINING aiosmtplib sends, as before.
@@ -284,6 +285,22 @@ def _stuffed(message: bytes) -> bytes:
     return message.replace(b"\r\n.", b"\r\n..")
 
 
+async def _greeted(client: aiosmtplib.SMTP) -> None:
+    """EHLO (HELO if refused) where aiosmtplib's connect did not: its extensions (PIPELINING) known.
+
+    Over implicit TLS, and after STARTTLS without AUTH, connect leaves the greeting to the first
+    ``sendmail``; the pipelined path needs the server's extensions before it.
+    """
+    if not client.is_ehlo_or_helo_needed:
+        return
+    try:
+        await client.ehlo()
+    except aiosmtplib.SMTPHeloError:
+        if not client.is_connected:
+            raise
+        await client.helo()
+
+
 class _Connection:
     """One kept-open connection: aiosmtplib's client, pipelined through ``_Pipe`` when it can be."""
 
@@ -385,6 +402,7 @@ class SmtpSender:
         client = self._new_client()
         try:
             await client.connect()  # greeting, EHLO, STARTTLS / TLS, AUTH
+            await _greeted(client)
         except BaseException:
             self._observe("failed")
             raise

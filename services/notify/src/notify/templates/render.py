@@ -12,6 +12,7 @@ is refused.
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +27,7 @@ from jinja2 import (
     Template,
     TemplateError,
 )
+from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import concat
 
@@ -49,6 +51,8 @@ _LEAKS: Final = (
 
 _DIGITS: Final = re.compile(r"\d{11}", re.ASCII)
 """Eleven digits in a row: what both leaks need, so a text without them skips their searches."""
+_BOUND: Final = (types.MethodType, types.BuiltinMethodType)
+"""What the sandbox's ``wrap_str_format`` looks at (a bound ``str.format``); data never is."""
 
 
 class _Sandbox(SandboxedEnvironment):
@@ -62,6 +66,32 @@ class _Sandbox(SandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._safe: dict[tuple[type, str], bool] = {}
+        self._loaded: dict[str, Template] = {}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute`` as the sandbox reads it; a data attribute known safe at once.
+
+        The sandbox returns such a value unchanged (safe by type and name, not a bound method
+        whose ``str.format`` it would wrap); anything else takes its full path.
+        """
+        if self._safe.get((type(obj), attribute)):
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                pass
+            else:
+                if not isinstance(value, _BOUND):
+                    return value
+        return super().getattr(obj, attribute)
+
+    def _load_template(self, name: str, globals: Any) -> Template:
+        """Jinja's load, kept in a plain dict (no reload): ``{% extends %}`` asks on every render."""
+        if globals or self.auto_reload:
+            return super()._load_template(name, globals)
+        template = self._loaded.get(name)
+        if template is None:
+            template = self._loaded[name] = super()._load_template(name, globals)
+        return template
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Return whether ``obj.attr`` may be read, decided once per type and name."""
@@ -123,12 +153,15 @@ class Renderer:
         self._globals = {"sender": sender, "app_url": app_url.rstrip("/")}
         self._signature = sms_signature
         self._compiled: dict[str, Template] = {}
+        self._scope: dict[str, dict[str, Any]] = {}
+        """Per template key: its globals (a ChainMap in jinja) and ours, flattened once."""
         self.limits = limits or Limits()
 
     def _template(self, key: str) -> Template:
         template = self._compiled.get(key)
         if template is None:  # the environment's cache is an LRU under a lock: kept here once
             template = self._compiled[key] = self._env.get_template(f"{key}.j2")
+            self._scope[key] = {**template.globals, **self._globals}
         return template
 
     def _part(self, key: str, part: str, context: Mapping[str, Any]) -> str:
@@ -148,7 +181,10 @@ class Renderer:
         """
         try:
             template = self._template(key)
-            ctx = template.new_context({**self._globals, **context, "part": part})
+            values = {**self._scope[key], **context, "part": part}  # what new_context would merge
+            ctx = new_context(
+                self._env, template.name, template.blocks, values, True, template.globals
+            )
             body = concat(template.root_render_func(ctx))
             blocks = ctx.blocks.get("title")
             title = concat(blocks[0](ctx)) if blocks and "title" in template.blocks else None

@@ -6,7 +6,9 @@ one ``asyncio.Protocol`` per connection: it speaks EHLO / HELO, MAIL, RCPT, DATA
 QUIT, offers PIPELINING (a client may send MAIL, RCPT and DATA in one write; the replies go back in
 order), answers anything else with 502 and a message over its size with 552, undoes the dot
 stuffing and reads the header block of each message enough to find its ``Message-ID`` (folded
-headers and any case of the name). A message without one is kept as ``-``.
+headers and any case of the name). A message without one is kept as ``-``. With a server TLS
+context it offers STARTTLS too (``start(starttls=…)``; ``start(tls=…)`` speaks implicit TLS), so a
+client's pipelined path is tested over both kinds of TLS.
 
 ``on_message(message_id, arrived)`` is called once per accepted message (``time.time()``), so a
 caller counts repeats by Message-ID. Run it in a process of its own (``serve``) to measure others.
@@ -15,6 +17,8 @@ caller counts repeats by Message-ID. Run it in a process of its own (``serve``) 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
 import time
 from collections.abc import Callable
 from typing import cast
@@ -54,9 +58,13 @@ def unstuff(data: bytes) -> bytes:
 class SinkProtocol(asyncio.Protocol):
     """One SMTP conversation: commands by line, DATA until the lone dot."""
 
-    def __init__(self, seen: MessageSeen, hostname: str = "127.0.0.1") -> None:
+    def __init__(
+        self, seen: MessageSeen, hostname: str = "127.0.0.1", starttls: ssl.SSLContext | None = None
+    ) -> None:
         self._seen = seen
         self._hostname = hostname.encode()
+        self._starttls = starttls
+        self._upgrading = False
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._in_data = False
@@ -101,8 +109,29 @@ class SinkProtocol(asyncio.Protocol):
             if reply.startswith(b"221"):
                 self._close(replies)
                 return
+            if self._upgrading:  # nothing may follow STARTTLS before the handshake
+                del self._buffer[:]
+                break
         if replies and self._transport is not None:
             self._transport.write(b"".join(replies))
+        if self._upgrading and self._transport is not None:
+            asyncio.get_running_loop().create_task(self._upgrade(self._transport))
+
+    async def _upgrade(self, transport: asyncio.Transport) -> None:
+        """Take the TLS handshake of STARTTLS; the client greets again (RFC 3207)."""
+        assert self._starttls is not None
+        self._transport = None  # nothing read meanwhile is answered in plain text
+        with contextlib.suppress(OSError, ssl.SSLError, ConnectionError):
+            loop = asyncio.get_running_loop()
+            upgraded = await loop.start_tls(transport, self, self._starttls, server_side=True)
+            self._transport = cast(asyncio.Transport, upgraded)
+            self._starttls = None  # offered no more
+            self._greeted = False
+        self._upgrading = False
+        if self._transport is None:
+            transport.close()
+        elif self._buffer:  # the client's EHLO came with the end of the handshake
+            self.data_received(b"")
 
     def _close(self, replies: list[bytes]) -> None:
         if self._transport is not None:
@@ -123,9 +152,16 @@ class SinkProtocol(asyncio.Protocol):
             if verb == b"HELO":
                 return b"250 " + self._hostname + b"\r\n"
             return (
-                b"250-" + self._hostname + b"\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
-                b"250-SIZE %d\r\n250 SMTPUTF8\r\n" % MAX_MESSAGE
+                b"250-"
+                + self._hostname
+                + b"\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+                + (b"250-STARTTLS\r\n" if self._starttls is not None else b"")
+                + b"250-SIZE %d\r\n250 SMTPUTF8\r\n" % MAX_MESSAGE
             )
+        if verb == b"STAR" and line.upper() == b"STARTTLS" and self._starttls is not None:
+            self._upgrading = True
+            self._reset()
+            return b"220 ready to start TLS\r\n"
         if verb == b"MAIL":
             if not self._greeted:
                 return b"503 say EHLO first\r\n"
@@ -162,10 +198,21 @@ class SinkProtocol(asyncio.Protocol):
 
 
 async def start(
-    seen: MessageSeen, port: int, host: str = "127.0.0.1", *, reuse_port: bool = False
+    seen: MessageSeen,
+    port: int,
+    host: str = "127.0.0.1",
+    *,
+    reuse_port: bool = False,
+    tls: ssl.SSLContext | None = None,
+    starttls: ssl.SSLContext | None = None,
 ) -> asyncio.Server:
-    """Listen on ``host:port`` (``reuse_port``: several processes share the port) and return the server."""
+    """Listen on ``host:port`` and return the server.
+
+    ``reuse_port``: several processes share the port; ``tls``: implicit TLS with this server
+    context; ``starttls``: STARTTLS offered with it.
+    """
     loop = asyncio.get_running_loop()
     return await loop.create_server(
-        lambda: SinkProtocol(seen, host), host, port, reuse_port=reuse_port or None
-    )
+        lambda: SinkProtocol(seen, host, starttls), host, port, reuse_port=reuse_port or None,
+        ssl=tls,
+    )  # fmt: skip
