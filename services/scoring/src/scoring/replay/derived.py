@@ -96,19 +96,19 @@ async def _deputy_names(out: Output) -> None:
 
 
 async def _activity_versions(out: Output) -> None:
-    rows = ({"subject": s, "version": v} for s, v in out.fold.versions().items())
+    rows = ({"subject": s, "version": v} for s, v in out.fold.versions())
     await out.write("activity_versions", rows)
 
 
 async def _activity_hours(out: Output) -> None:
-    rows = ({"activity_id": a, "hours": h} for a, h in out.fold.hours().items())
+    rows = ({"activity_id": a, "hours": h} for a, h in out.fold.hours())
     await out.write("activity_hours", rows)
 
 
 async def _case_signers(out: Output) -> None:
     rows = (
         {"case_id": case_id, "lead": lead, "co_signers": list(co)}
-        for case_id, (lead, co) in out.fold.signers.items()
+        for case_id, (lead, co) in out.fold.signers()
     )
     await out.write("case_signers", rows)
 

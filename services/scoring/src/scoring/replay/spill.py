@@ -14,10 +14,11 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 from scoring.domain.entries import Entry
 from scoring.domain.intake import LedgerKey
@@ -50,27 +51,72 @@ class Spill:
             "CREATE TABLE live (subject TEXT, ledger TEXT, entries BLOB, "
             "PRIMARY KEY (subject, ledger)) WITHOUT ROWID"
         )
+        self._db.execute("CREATE TABLE state (subject TEXT PRIMARY KEY, state BLOB) WITHOUT ROWID")
         self.moved_out = 0
         self.moved_in = 0
+        self.states_out = 0
         self._marks = bytearray(MARKS // 8)
 
-    def put(self, rows: Iterable[tuple[str, LedgerKey, list[Entry]]]) -> None:
-        """Store the live entries of subjects leaving memory."""
+    def put(
+        self,
+        rows: Iterable[tuple[str, LedgerKey, list[Entry]]],
+        states: Iterable[tuple[str, Any]] = (),
+    ) -> None:
+        """Store the live entries of subjects leaving memory, and their other state (picklable)."""
         records = [
             (s, _key(k), pickle.dumps([_FIELDS(x) for x in e], pickle.HIGHEST_PROTOCOL))
             for s, k, e in rows
         ]
+        kept = [(s, pickle.dumps(state, pickle.HIGHEST_PROTOCOL)) for s, state in states]
         marks = self._marks
-        for subject, _, _ in records:
+        for subject in [r[0] for r in records] + [k[0] for k in kept]:
             bit = hash(subject) & (MARKS - 1)
             marks[bit >> 3] |= 1 << (bit & 7)
         self._db.executemany("INSERT OR REPLACE INTO live VALUES (?, ?, ?)", records)
+        self._db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", kept)
         self.moved_out += len(records)
+        self.states_out += len(kept)
+
+    def _maybe(self, subject: str) -> bool:
+        """Tell whether a subject may have been stored (the bitmap: False means never)."""
+        bit = hash(subject) & (MARKS - 1)
+        return bool(self._marks[bit >> 3] & (1 << (bit & 7)))
+
+    def take_state(self, subject: str) -> Any:
+        """Return and forget the other state stored for a subject (None if none)."""
+        if not self._maybe(subject):
+            return None
+        found = self._db.execute("SELECT state FROM state WHERE subject = ?", (subject,)).fetchone()
+        if found is None:
+            return None
+        self._db.execute("DELETE FROM state WHERE subject = ?", (subject,))
+        return pickle.loads(found[0])  # noqa: S301 (written by this process)
+
+    def states(self) -> Iterator[tuple[str, Any]]:
+        """Yield every state stored, by subject (the tables built at the end read them too)."""
+        for subject, blob in self._db.execute("SELECT subject, state FROM state"):
+            yield subject, pickle.loads(blob)  # noqa: S301 (written by this process)
+
+    def take_all(
+        self,
+    ) -> tuple[list[tuple[str, LedgerKey, list[Entry]]], list[tuple[str, Any]]]:
+        """Return and forget everything stored: live entries and states, per subject."""
+        live = [
+            (s, _ledger(k), [Entry(*values) for values in pickle.loads(blob)])  # noqa: S301
+            for s, k, blob in self._db.execute("SELECT subject, ledger, entries FROM live")
+        ]
+        states = [
+            (s, pickle.loads(blob))  # noqa: S301 (written by this process)
+            for s, blob in self._db.execute("SELECT subject, state FROM state")
+        ]
+        self._db.execute("DELETE FROM live")
+        self._db.execute("DELETE FROM state")
+        self.moved_in += len(live)
+        return live, states
 
     def take(self, subject: str) -> list[tuple[LedgerKey, list[Entry]]]:
         """Return and forget the live entries stored for a subject, per ledger."""
-        bit = hash(subject) & (MARKS - 1)
-        if not self._marks[bit >> 3] & (1 << (bit & 7)):
+        if not self._maybe(subject):
             return []
         found = self._db.execute(
             "SELECT ledger, entries FROM live WHERE subject = ?", (subject,)
