@@ -43,12 +43,13 @@ from scoring.replay.totals import Counting
 
 SubjectState = tuple[
     dict[str, int],
-    Decimal | None,
+    str | None,
     Signers | None,
-    list[tuple[LedgerKey, dict[str, int], Decimal | None, Signers | None]],
+    list[tuple[LedgerKey, dict[str, int], str | None, Signers | None]],
 ]
 """A subject's state besides its live entries, moved out with them: the snapshot's versions (the
-subject's and its own marks'), duration and signatories, then the same per ledger holding any."""
+subject's and its own marks'), duration (as text) and signatories, then the same per ledger
+holding any. Plain values only (``marshal``)."""
 
 History = Callable[[str], AsyncIterable[RawEnvelope]]
 """The facts kept so far for a county, in the order kept (a new ledger is derived from them)."""
@@ -186,7 +187,7 @@ class Fold:
         kind, _, ident = subject.partition(":")
         snapshot, intake = self.intake.s, self.intake
         marks: set[str] = set()
-        per: list[tuple[LedgerKey, dict[str, int], Decimal | None, Signers | None]] = []
+        per: list[tuple[LedgerKey, dict[str, int], str | None, Signers | None]] = []
         for key, ledger in intake.ledgers.items():
             state = ledger.state
             own = state.marks.pop(subject, None) or set()
@@ -199,7 +200,7 @@ class Fold:
             hours = state.hours.pop(ident, None) if kind == "activity" else None
             signers = state.signers.pop(ident, None) if kind == "case" else None
             if versions or hours is not None or signers is not None:
-                per.append((key, versions, hours, signers))
+                per.append((key, versions, _text(hours), signers))
         versions = {
             k: v
             for k in (subject, *(f"{subject}/{d}" for d in marks))
@@ -210,7 +211,7 @@ class Fold:
         if kind == "case":
             signers = snapshot.signers.pop(ident, None)
             intake.signers_put.pop(ident, None)
-        return versions, hours, signers, per
+        return versions, _text(hours), signers, per
 
     def _put_state(self, subject: str, state: SubjectState) -> None:
         """Put a subject's state taken by ``_pop_state`` back where it was."""
@@ -219,7 +220,7 @@ class Fold:
         snapshot = self.intake.s
         snapshot.versions.update(versions)
         if hours is not None:
-            snapshot.hours[ident] = hours
+            snapshot.hours[ident] = Decimal(hours)
         if signers is not None:
             snapshot.signers[ident] = signers
             self.intake.signers_put[ident] = signers
@@ -231,7 +232,7 @@ class Fold:
                 if slash:
                     ledger.marks.setdefault(subject, set()).add(deputy_id)
             if own_hours is not None:
-                ledger.hours[ident] = own_hours
+                ledger.hours[ident] = Decimal(own_hours)
             if own_signers is not None:
                 ledger.signers[ident] = own_signers
 
@@ -367,8 +368,12 @@ class Fold:
         yield from self.intake.s.hours.items()
         for subject, state in self._moved_states():
             if state[1] is not None:
-                yield subject.partition(":")[2], state[1]
+                yield subject.partition(":")[2], Decimal(state[1])
 
     def _moved_states(self) -> Iterator[tuple[str, SubjectState]]:
         if self.spill is not None:
             yield from self.spill.states()
+
+
+def _text(hours: Decimal | None) -> str | None:
+    return None if hours is None else str(hours)

@@ -11,6 +11,7 @@ set changed, while it ran.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import ctypes.util
@@ -36,7 +37,7 @@ from scoring.handlers.totals import replace_ledger_totals
 from scoring.replay import source as src
 from scoring.replay.derived import DERIVED, Derived
 from scoring.replay.fold import Counts, Fold
-from scoring.replay.fresh import Fresh
+from scoring.replay.fresh import Fresh, Renamed
 from scoring.replay.progress import Progress, ReplayMetrics, make_replay_metrics, rss_mb
 from scoring.replay.spill import Spill
 from scoring.replay.switch import ReplayRefusedError, rule_set_marks, switch
@@ -131,6 +132,25 @@ async def _reviewed(engine: AsyncEngine, schema: Schema) -> tuple[set[str], set[
         found = rows.tuples().all()
     voided = {entry_id for entry_id, status in found if status == Status.voided.value}
     return voided, {entry_id for entry_id, status in found if status == Status.rechecked.value}
+
+
+async def _index(
+    fresh: Fresh, tables: Sequence[str], progress: Progress
+) -> dict[str, list[Renamed]]:
+    """Index the fresh copies of the swapped tables, all at once, the largest first (``Fresh``
+    bounds the builds running together)."""
+    started = progress.elapsed()
+    tables = sorted(tables, key=lambda t: -fresh.counts.get(t, 0))
+
+    async def one(table: str) -> list[Renamed]:
+        renamed = await fresh.index(table)
+        progress.say(
+            f"replay: build: {table} indexed, {progress.elapsed() - started:.1f} s after the start"
+        )
+        return renamed
+
+    done = await asyncio.gather(*(one(t) for t in tables))
+    return dict(zip(tables, done, strict=True))
 
 
 async def recount(
@@ -230,17 +250,27 @@ async def replay(
                 await fresh.settle()
             progress.tick(force=True)
             progress.enter("build")
-            for d in derived:
-                if d.build is not None:
-                    await d.build(fresh)
-            swapped = {}
+            indexing = None
             if everything and engine.dialect.name == "postgresql":
-                for table in [d.table for d in derived if d.swap] + ["inbox"]:
-                    started = progress.elapsed()
-                    swapped[table] = await fresh.index(table)
-                    progress.say(
-                        f"replay: build: {table} indexed in {progress.elapsed() - started:.1f} s"
-                    )
+                # PostgreSQL indexes the large tables while this process builds the small ones.
+                tables = [d.table for d in derived if d.swap] + ["inbox"]
+                indexing = asyncio.create_task(_index(fresh, tables, progress))
+            try:
+                for d in derived:
+                    if d.build is not None:
+                        started, cpu = progress.elapsed(), time.process_time()
+                        await d.build(fresh)
+                        progress.say(
+                            f"replay: build: {d.table} written in "
+                            f"{progress.elapsed() - started:.1f} s "
+                            f"({time.process_time() - cpu:.1f} s CPU)"
+                        )
+                swapped = await indexing if indexing is not None else {}
+            finally:
+                if indexing is not None and not indexing.done():
+                    indexing.cancel()
+                    with contextlib.suppress(BaseException):
+                        await indexing
             ledgers = sorted(k for k in fold.ledgers if everything or k[1] == year)
             adopted = [r for r in fold.adopted if everything or r.year == year]
             progress.enter("switch")
