@@ -134,23 +134,11 @@ async def _reviewed(engine: AsyncEngine, schema: Schema) -> tuple[set[str], set[
     return voided, {entry_id for entry_id, status in found if status == Status.rechecked.value}
 
 
-async def _index(
-    fresh: Fresh, tables: Sequence[str], progress: Progress
-) -> dict[str, list[Renamed]]:
-    """Index the fresh copies of the swapped tables, all at once, the largest first (``Fresh``
-    bounds the builds running together)."""
-    started = progress.elapsed()
-    tables = sorted(tables, key=lambda t: -fresh.counts.get(t, 0))
-
-    async def one(table: str) -> list[Renamed]:
-        renamed = await fresh.index(table)
-        progress.say(
-            f"replay: build: {table} indexed, {progress.elapsed() - started:.1f} s after the start"
-        )
-        return renamed
-
-    done = await asyncio.gather(*(one(t) for t in tables))
-    return dict(zip(tables, done, strict=True))
+async def _index(fresh: Fresh, table: str, progress: Progress) -> tuple[str, list[Renamed]]:
+    """Index the fresh copy of a swapped table (``Fresh`` bounds the builds running together)."""
+    renamed = await fresh.index(table)
+    progress.say(f"replay: build: {table} indexed ({progress.elapsed():.1f} s)")
+    return table, renamed
 
 
 async def recount(
@@ -250,11 +238,14 @@ async def replay(
                 await fresh.settle()
             progress.tick(force=True)
             progress.enter("build")
-            indexing = None
-            if everything and engine.dialect.name == "postgresql":
-                # PostgreSQL indexes the large tables while this process builds the small ones.
-                tables = [d.table for d in derived if d.swap] + ["inbox"]
-                indexing = asyncio.create_task(_index(fresh, tables, progress))
+            # PostgreSQL indexes the swapped tables while this process builds the others: those
+            # written by the fold at once (the largest first), a built one as soon as it is built.
+            swaps = everything and engine.dialect.name == "postgresql"
+            indexing: list[asyncio.Task[tuple[str, list[Renamed]]]] = []
+            if swaps:
+                written = [d.table for d in derived if d.swap and d.build is None] + ["inbox"]
+                for table in sorted(written, key=lambda t: -fresh.counts.get(t, 0)):
+                    indexing.append(asyncio.create_task(_index(fresh, table, progress)))
             try:
                 for d in derived:
                     if d.build is not None:
@@ -265,12 +256,15 @@ async def replay(
                             f"{progress.elapsed() - started:.1f} s "
                             f"({time.process_time() - cpu:.1f} s CPU)"
                         )
-                swapped = await indexing if indexing is not None else {}
+                        if swaps and d.swap:
+                            indexing.append(asyncio.create_task(_index(fresh, d.table, progress)))
+                swapped = dict(await asyncio.gather(*indexing))
             finally:
-                if indexing is not None and not indexing.done():
-                    indexing.cancel()
+                for task in indexing:
+                    task.cancel()
+                for task in indexing:
                     with contextlib.suppress(BaseException):
-                        await indexing
+                        await task
             ledgers = sorted(k for k in fold.ledgers if everything or k[1] == year)
             adopted = [r for r in fold.adopted if everything or r.year == year]
             progress.enter("switch")
