@@ -45,8 +45,9 @@ class Derived:
     of one ledger each (``county``, ``year``, ``rule_set_version``): the switch replaces the rows
     of the ledgers replayed (only the year's with ``--year``) and keeps the others (retired
     versions). The others are replaced whole, and only by a replay of everything. ``swap``: a
-    large table a replay of everything on PostgreSQL indexes beforehand and swaps in whole (the
-    rows of ledgers not replayed copied over) instead of copying row by row into the live one.
+    large table a replay of everything on PostgreSQL indexes beforehand (as soon as it is
+    written) and swaps in whole (the rows of ledgers not replayed copied over) instead of
+    copying row by row into the live one under the switch's lock.
     """
 
     table: str
@@ -96,19 +97,19 @@ async def _deputy_names(out: Output) -> None:
 
 
 async def _activity_versions(out: Output) -> None:
-    rows = ({"subject": s, "version": v} for s, v in out.fold.versions().items())
+    rows = ({"subject": s, "version": v} for s, v in out.fold.versions())
     await out.write("activity_versions", rows)
 
 
 async def _activity_hours(out: Output) -> None:
-    rows = ({"activity_id": a, "hours": h} for a, h in out.fold.hours().items())
+    rows = ({"activity_id": a, "hours": h} for a, h in out.fold.hours())
     await out.write("activity_hours", rows)
 
 
 async def _case_signers(out: Output) -> None:
     rows = (
         {"case_id": case_id, "lead": lead, "co_signers": list(co)}
-        for case_id, (lead, co) in out.fold.signers.items()
+        for case_id, (lead, co) in out.fold.signers()
     )
     await out.write("case_signers", rows)
 
@@ -121,8 +122,8 @@ DERIVED: tuple[Derived, ...] = (
     Derived("townships", _townships),
     Derived("deputies", _deputies),
     Derived("deputy_names", _deputy_names),
-    Derived("activity_versions", _activity_versions),
-    Derived("activity_hours", _activity_hours),
-    Derived("case_signers", _case_signers),
+    Derived("activity_versions", _activity_versions, swap=True),
+    Derived("activity_hours", _activity_hours, swap=True),
+    Derived("case_signers", _case_signers, swap=True),
 )
 """Every table derived from the topics, in the order they are built and swapped."""

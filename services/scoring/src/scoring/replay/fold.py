@@ -14,7 +14,7 @@ totals) is read at the end.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -40,6 +40,16 @@ from scoring.handlers.rulesets import SYSTEM, default_document
 from scoring.replay.ids import Ids
 from scoring.replay.spill import Spill
 from scoring.replay.totals import Counting
+
+SubjectState = tuple[
+    dict[str, int],
+    str | None,
+    Signers | None,
+    list[tuple[LedgerKey, dict[str, int], str | None, Signers | None]],
+]
+"""A subject's state besides its live entries, moved out with them: the snapshot's versions (the
+subject's and its own marks'), duration (as text) and signatories, then the same per ledger
+holding any. Plain values only (``marshal``)."""
 
 History = Callable[[str], AsyncIterable[RawEnvelope]]
 """The facts kept so far for a county, in the order kept (a new ledger is derived from them)."""
@@ -131,36 +141,108 @@ class Fold:
     # --- live entries in memory -----------------------------------------------------------------
 
     def _touch(self, subject: str, spill: Spill) -> None:
-        """Mark a subject recent; bring its live entries back first if they were moved out."""
+        """Mark a subject recent; bring its live entries and state back first if moved out."""
         if self.recent.pop(subject, None) is None:
             for key, entries in spill.take(subject):
                 self.intake.ledgers[key].state.live[subject] = entries
+            state = spill.take_state(subject)
+            if state is not None:
+                self._put_state(subject, state)
         self.recent[subject] = self.events
 
     def _evict(self, spill: Spill) -> None:
-        """Move the live entries of subjects not touched in the last ``window`` events out.
+        """Move the live entries and state of subjects not touched in the last ``window`` events out.
 
         A parked event's subject stays: its release applies it inside the intake.
         """
         cutoff = self.events - self.window
+        recent = self.recent
         old = []
-        for subject, seen_at in self.recent.items():  # in the order last touched
+        for subject, seen_at in recent.items():  # in the order last touched
             if seen_at >= cutoff:
                 break
             old.append(subject)
         for subject in old:
-            del self.recent[subject]
+            del recent[subject]
         keep = {
             s
             for p in self.intake.s.parked.values()
             if p.fact is not None and (s := subject_of(p.fact)) is not None
         }
+        snapshot = self.intake.s
+        gone: set[str] = set()
+        for ledger in self.intake.ledgers.values():
+            gone.update(s for s in ledger.state.live if s not in recent)
+        gone.update(s for s in snapshot.versions if "/" not in s and s not in recent)
+        gone.update(s for c in snapshot.signers if (s := f"case:{c}") not in recent)
+        gone -= keep
         rows = []
         for key, ledger in self.intake.ledgers.items():
             live = ledger.state.live
-            for subject in [s for s in live if s not in self.recent and s not in keep]:
-                rows.append((subject, key, live.pop(subject)))
-        spill.put(rows)
+            rows += [(s, key, live.pop(s)) for s in gone if s in live]
+        spill.put(rows, [(s, self._pop_state(s)) for s in gone])
+
+    def _pop_state(self, subject: str) -> SubjectState:
+        """Take a subject's versions, duration and signatories out of the snapshot and ledgers."""
+        kind, _, ident = subject.partition(":")
+        snapshot, intake = self.intake.s, self.intake
+        marks: set[str] = set()
+        per: list[tuple[LedgerKey, dict[str, int], str | None, Signers | None]] = []
+        for key, ledger in intake.ledgers.items():
+            state = ledger.state
+            own = state.marks.pop(subject, None) or set()
+            marks |= own
+            versions = {
+                k: v
+                for k in (subject, *(f"{subject}/{d}" for d in own))
+                if (v := state.versions.pop(k, None)) is not None
+            }
+            hours = state.hours.pop(ident, None) if kind == "activity" else None
+            signers = state.signers.pop(ident, None) if kind == "case" else None
+            if versions or hours is not None or signers is not None:
+                per.append((key, versions, _text(hours), signers))
+        versions = {
+            k: v
+            for k in (subject, *(f"{subject}/{d}" for d in marks))
+            if (v := snapshot.versions.pop(k, None)) is not None
+        }
+        hours = snapshot.hours.pop(ident, None) if kind == "activity" else None
+        signers = None
+        if kind == "case":
+            signers = snapshot.signers.pop(ident, None)
+            intake.signers_put.pop(ident, None)
+        return versions, _text(hours), signers, per
+
+    def _put_state(self, subject: str, state: SubjectState) -> None:
+        """Put a subject's state taken by ``_pop_state`` back where it was."""
+        ident = subject.partition(":")[2]
+        versions, hours, signers, per = state
+        snapshot = self.intake.s
+        snapshot.versions.update(versions)
+        if hours is not None:
+            snapshot.hours[ident] = Decimal(hours)
+        if signers is not None:
+            snapshot.signers[ident] = signers
+            self.intake.signers_put[ident] = signers
+        for key, own_versions, own_hours, own_signers in per:
+            ledger = self.intake.ledgers[key].state
+            ledger.versions.update(own_versions)
+            for k in own_versions:
+                _, slash, deputy_id = k.partition("/")
+                if slash:
+                    ledger.marks.setdefault(subject, set()).add(deputy_id)
+            if own_hours is not None:
+                ledger.hours[ident] = Decimal(own_hours)
+            if own_signers is not None:
+                ledger.signers[ident] = own_signers
+
+    def _take_all(self, spill: Spill) -> None:
+        """Bring everything moved out back into memory (before a new ledger is derived)."""
+        live, states = spill.take_all()
+        for subject, key, entries in live:
+            self.intake.ledgers[key].state.live[subject] = entries
+        for subject, state in states:
+            self._put_state(subject, state)
 
     # --- ledgers ------------------------------------------------------------------------------
 
@@ -193,6 +275,8 @@ class Fold:
         self.adopted.append(row)
         rules = self.rules(row)
         key = (county, year, 1)
+        if self.spill is not None:  # the new ledger copies the snapshot's state, all of it
+            self._take_all(self.spill)
         ledger = Ledger(rules)
         written: list[Written] = []
         async for envelope in self.history(county):
@@ -261,20 +345,35 @@ class Fold:
         """Return the deputies' names as their rows."""
         return self.intake.names_put
 
-    @property
-    def signers(self) -> dict[str, Signers]:
-        """Return each case's signatories (of its first filing)."""
-        return self.intake.signers_put
+    def signers(self) -> Iterator[tuple[str, Signers]]:
+        """Yield each case's signatories (of its first filing), in memory or moved out."""
+        yield from self.intake.signers_put.items()
+        for subject, state in self._moved_states():
+            if state[2] is not None:
+                yield subject.partition(":")[2], state[2]
 
     @property
     def parked(self) -> list[Parked]:
         """Return the events still waiting for the roster, in the order parked."""
         return self.intake.still_parked()
 
-    def versions(self) -> dict[str, int]:
-        """Return the latest activity version applied per subject (and per own mark)."""
-        return self.intake.s.versions
+    def versions(self) -> Iterator[tuple[str, int]]:
+        """Yield the latest activity version applied per subject (and per own mark)."""
+        yield from self.intake.s.versions.items()
+        for _, state in self._moved_states():
+            yield from state[0].items()
 
-    def hours(self) -> dict[str, Decimal]:
-        """Return the duration of each activity's last record."""
-        return self.intake.s.hours
+    def hours(self) -> Iterator[tuple[str, Decimal]]:
+        """Yield the duration of each activity's last record."""
+        yield from self.intake.s.hours.items()
+        for subject, state in self._moved_states():
+            if state[1] is not None:
+                yield subject.partition(":")[2], Decimal(state[1])
+
+    def _moved_states(self) -> Iterator[tuple[str, SubjectState]]:
+        if self.spill is not None:
+            yield from self.spill.states()
+
+
+def _text(hours: Decimal | None) -> str | None:
+    return None if hours is None else str(hours)

@@ -77,6 +77,8 @@ class Fresh:
             [c.name for c in self.copies["entries"].c] if "entries" in self.live else []
         )
         self._writing: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(INDEX_BUILDS)
+        """Index builds running at once, over every table ``index`` is called for."""
 
     def fresh(self, name: str) -> Table:
         """Return the fresh copy of a live table."""
@@ -130,10 +132,9 @@ class Fresh:
                 raise RuntimeError(f"unexpected index definition: {definition}")
             table = match["table"].removesuffix(name) + f'"{copy}"'
             statements.append(f'{match["create"]}"{r.temporary}" ON {table} {match["rest"]}')
-        slots = asyncio.Semaphore(INDEX_BUILDS)
 
         async def build(statement: str) -> None:
-            async with slots, self.engine.begin() as conn:
+            async with self._slots, self.engine.begin() as conn:
                 await conn.execute(text(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'"))
                 await conn.execute(text(statement))
 

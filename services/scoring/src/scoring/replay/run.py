@@ -11,6 +11,7 @@ set changed, while it ran.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import ctypes.util
@@ -36,7 +37,7 @@ from scoring.handlers.totals import replace_ledger_totals
 from scoring.replay import source as src
 from scoring.replay.derived import DERIVED, Derived
 from scoring.replay.fold import Counts, Fold
-from scoring.replay.fresh import Fresh
+from scoring.replay.fresh import Fresh, Renamed
 from scoring.replay.progress import Progress, ReplayMetrics, make_replay_metrics, rss_mb
 from scoring.replay.spill import Spill
 from scoring.replay.switch import ReplayRefusedError, rule_set_marks, switch
@@ -131,6 +132,13 @@ async def _reviewed(engine: AsyncEngine, schema: Schema) -> tuple[set[str], set[
         found = rows.tuples().all()
     voided = {entry_id for entry_id, status in found if status == Status.voided.value}
     return voided, {entry_id for entry_id, status in found if status == Status.rechecked.value}
+
+
+async def _index(fresh: Fresh, table: str, progress: Progress) -> tuple[str, list[Renamed]]:
+    """Index the fresh copy of a swapped table (``Fresh`` bounds the builds running together)."""
+    renamed = await fresh.index(table)
+    progress.say(f"replay: build: {table} indexed ({progress.elapsed():.1f} s)")
+    return table, renamed
 
 
 async def recount(
@@ -230,17 +238,33 @@ async def replay(
                 await fresh.settle()
             progress.tick(force=True)
             progress.enter("build")
-            for d in derived:
-                if d.build is not None:
-                    await d.build(fresh)
-            swapped = {}
-            if everything and engine.dialect.name == "postgresql":
-                for table in [d.table for d in derived if d.swap] + ["inbox"]:
-                    started = progress.elapsed()
-                    swapped[table] = await fresh.index(table)
-                    progress.say(
-                        f"replay: build: {table} indexed in {progress.elapsed() - started:.1f} s"
-                    )
+            # PostgreSQL indexes the swapped tables while this process builds the others: those
+            # written by the fold at once (the largest first), a built one as soon as it is built.
+            swaps = everything and engine.dialect.name == "postgresql"
+            indexing: list[asyncio.Task[tuple[str, list[Renamed]]]] = []
+            if swaps:
+                written = [d.table for d in derived if d.swap and d.build is None] + ["inbox"]
+                for table in sorted(written, key=lambda t: -fresh.counts.get(t, 0)):
+                    indexing.append(asyncio.create_task(_index(fresh, table, progress)))
+            try:
+                for d in derived:
+                    if d.build is not None:
+                        started, cpu = progress.elapsed(), time.process_time()
+                        await d.build(fresh)
+                        progress.say(
+                            f"replay: build: {d.table} written in "
+                            f"{progress.elapsed() - started:.1f} s "
+                            f"({time.process_time() - cpu:.1f} s CPU)"
+                        )
+                        if swaps and d.swap:
+                            indexing.append(asyncio.create_task(_index(fresh, d.table, progress)))
+                swapped = dict(await asyncio.gather(*indexing))
+            finally:
+                for task in indexing:
+                    task.cancel()
+                for task in indexing:
+                    with contextlib.suppress(BaseException):
+                        await task
             ledgers = sorted(k for k in fold.ledgers if everything or k[1] == year)
             adopted = [r for r in fold.adopted if everything or r.year == year]
             progress.enter("switch")

@@ -29,8 +29,9 @@ from scoring.domain.translate import READ_TYPES, fact_of
 
 log = logging.getLogger(__name__)
 
-HIGH_WATER = 500
-"""Records buffered per partition before its fetching is paused."""
+HIGH_WATER = 200
+"""Records buffered per partition before its fetching is paused (parsed: 500 held ~30 MB more
+at 12 partitions)."""
 BATCH = 5000
 """Records taken from the consumer's fetched data at a time."""
 FETCH_BYTES = 1024 * 1024
