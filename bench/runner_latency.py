@@ -4,7 +4,10 @@ Events are produced open loop at ``--rate`` per second; a raw aiokafka consumer 
 ``getmany`` waiting) reads the same topic beside the platform's runner. Each latency is from the
 record's Kafka timestamp (the producer's clock, the same machine): for raw aiokafka to ``getmany``
 returning; for the runner from the event's ``time`` (stamped as it is sent) to its batch handler
-being called (after FastStream's dispatch, validation, BEGIN and the inbox claim).
+being called (after FastStream's dispatch, validation, BEGIN and the inbox claim) and to its
+batch being done. ``--apply-ms`` makes each batch's handler wait that long (a transaction's round
+trips to PostgreSQL: no CPU), which is what shows a batch's duration in the latency (the
+settings, ``CONSUMER_OVERLAP`` and ``CONSUMER_OVERLAP_MIN_RECORDS``, come from the environment).
 """
 
 from __future__ import annotations
@@ -83,18 +86,23 @@ def summary(values: list[float]) -> dict[str, Any]:
     }
 
 
-async def run(rate: int, seconds: int) -> dict[str, Any]:
+async def run(rate: int, seconds: int, apply_ms: float = 0.0) -> dict[str, Any]:
     """Run the runner and raw aiokafka side by side on one topic; return their latencies."""
     prefix = unique("benchlat") + "."
     topic = prefix + topics.DEPUTIES
     metadata = make_metadata()
     kit_tables(metadata)
     called: list[float] = []
+    applied: list[float] = []
     raw: list[float] = []
 
     async def apply(deliveries: Sequence[Delivery], uow: UnitOfWork) -> None:
         now = time.time()
         called.extend(now - d.envelope.time.timestamp() for d in deliveries)
+        if apply_ms:
+            await asyncio.sleep(apply_ms / 1000)
+        now = time.time()
+        applied.extend(now - d.envelope.time.timestamp() for d in deliveries)
 
     async with fresh_database() as url:
         settings = ServiceSettings.for_service(
@@ -132,6 +140,9 @@ async def run(rate: int, seconds: int) -> dict[str, Any]:
         "seconds": seconds,
         "raw_aiokafka_getmany_ms": summary(raw),
         "runner_handler_called_ms": summary(called),
+        "apply_ms": apply_ms,
+        "runner_handler_done_ms": summary(applied),
+        "overlap": settings.consumer_overlap,
     }
 
 
@@ -140,8 +151,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.runner_latency", description=__doc__)
     parser.add_argument("--rate", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument(
+        "--apply-ms", type=float, default=0.0, help="how long each batch's handler waits"
+    )
     args = parser.parse_args()
-    results = asyncio.run(run(args.rate, args.seconds))
+    results = asyncio.run(run(args.rate, args.seconds, args.apply_ms))
     print(json.dumps(results, indent=2))
     emit_results(results)
 

@@ -449,8 +449,9 @@ class ConsumerRunner:
         The batch is validated (no I/O) while the previous batch's transaction and offset commit
         still run; it is applied only once that batch is done, so batches take effect and commit
         their offsets one after the other, in fetch order. With ``consumer_overlap`` on a real
-        consumer the handler returns once this batch's work has begun, and FastStream fetches
-        the next batch meanwhile; should this batch fail, the next one is rewound unapplied.
+        consumer, for a batch of ``consumer_overlap_min_records`` or more, the handler returns
+        once this batch's work has begun, and FastStream fetches the next batch meanwhile;
+        should this batch fail, the next one is rewound unapplied.
         """
         message.clear_cache()  # FastStream cached the message as its own decoded body: a cycle
         if self._stop.is_set():
@@ -486,10 +487,20 @@ class ConsumerRunner:
             await message.nack()
             return
         work = self._finish(message, accepted, validating)
-        if self.settings.consumer_overlap and isinstance(message.consumer, AIOKafkaConsumer):
+        if self._overlaps(records) and isinstance(message.consumer, AIOKafkaConsumer):
             self._inflight = asyncio.create_task(work)
-        else:  # FastStream's in-memory broker: the effect is there when publish returns
-            await work
+        else:  # a small batch, or FastStream's in-memory broker (the effect is there when
+            await work  # publish returns)
+
+    def _overlaps(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> bool:
+        """Tell whether a batch is applied while the next one is fetched (a backlog's batch).
+
+        Overlapping a small batch costs latency: the next fetch, made as it starts, takes only
+        what arrived so far, and what arrives while it runs waits for that next batch too. Done
+        first, it lets the next fetch take everything that arrived meanwhile.
+        """
+        settings = self.settings
+        return settings.consumer_overlap and len(records) >= settings.consumer_overlap_min_records
 
     async def _finish(
         self, message: BatchMessage, accepted: Sequence[_Item | _Rejected], validating: float

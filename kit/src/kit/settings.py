@@ -119,6 +119,13 @@ class ServiceSettings(BaseSettings):
         description="Fetch and validate a consumer's next batch while the current one's "
         "transaction and offset commit run (batches still take effect and commit in order)",
     )
+    consumer_overlap_min_records: int = Field(
+        default=100,
+        ge=1,
+        description="Overlap only batches of at least this many records (a backlog); a smaller "
+        "batch is done before the next fetch, so what arrives meanwhile is in the very next "
+        "batch, not the one after it (overlapping a steady trickle added a batch's time)",
+    )
     consumer_retry_attempts: int = Field(default=5, ge=1, description="Tries before dead letter")
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_retry_backoff_max_seconds: float = Field(default=5.0, ge=0)

@@ -1,8 +1,10 @@
 """Overlapped batches (``consumer_overlap``): still applied once each, in order per key, offsets after.
 
-With small batches the runner validates batch N+1 while batch N's transaction and offset commit
-run; these tests read the effects back to check that the order and the inbox still hold, also
-when a stop comes while a batch is retrying and the batch behind it must be rewound unapplied.
+With small batches overlapped (``consumer_overlap_min_records=1``; by default only a backlog's
+batches are) the runner validates batch N+1 while batch N's transaction and offset commit run;
+these tests read the effects back to check that the order and the inbox still hold, also when a
+stop comes while a batch is retrying and the batch behind it must be rewound unapplied. Below the
+threshold a batch is done before the next fetch.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from kit_harness import effect_rows, event, make_schema, settings_for, start_run
 
 from contracts import topics
 from contracts.envelope import Envelope
-from kit.runner import Delivery, PermanentError, Subscription
+from kit.runner import ConsumerRunner, Delivery, PermanentError, Subscription
 from kit.testing import bootstrap_servers, unique, wait_until
 from kit.uow import UnitOfWork
 
@@ -103,7 +105,9 @@ async def test_small_overlapped_batches_apply_every_event_once_in_key_order(
 ) -> None:
     schema = make_schema()
     group = unique("kittest.overlap.")
-    settings = settings_for(database_url, topic_prefix, consumer_max_records=7)
+    settings = settings_for(
+        database_url, topic_prefix, consumer_max_records=7, consumer_overlap_min_records=1
+    )
     sent = events()
     sent.insert(100, event("agg-3", "POISON"))
     runtime = await start_runtime(settings, schema, [subscription(group, schema)], relay=False)
@@ -146,6 +150,7 @@ async def test_a_stop_while_a_batch_retries_rewinds_the_batch_behind_it_unapplie
         database_url,
         topic_prefix,
         consumer_max_records=5,
+        consumer_overlap_min_records=1,
         consumer_retry_attempts=10_000,
         consumer_retry_backoff_seconds=0.05,
         consumer_retry_backoff_max_seconds=0.05,
@@ -196,7 +201,9 @@ async def test_a_batch_whose_validation_fails_unexpectedly_is_read_again_not_ski
     """An upcaster that raises once (a bug, not a bad event): the batch is rewound, not passed."""
     schema = make_schema()
     group = unique("kittest.overlap.")
-    settings = settings_for(database_url, topic_prefix, consumer_max_records=5)
+    settings = settings_for(
+        database_url, topic_prefix, consumer_max_records=5, consumer_overlap_min_records=1
+    )
     sent = events()
     flaky = str(sent[150].data.name)
     raised: list[str] = []
@@ -227,5 +234,50 @@ async def test_a_batch_whose_validation_fails_unexpectedly_is_read_again_not_ski
     rows = await effect_rows(runtime.engine, schema)
     names = [name for _, _, name in rows]
     assert raised == [flaky]
+    assert sorted(names) == sorted(str(e.data.name) for e in sent)
+    assert in_key_order(names)
+
+
+@pytest.mark.parametrize(("min_records", "overlapped"), [(100, False), (1, True)])
+async def test_only_batches_of_the_threshold_or_more_are_applied_while_the_next_is_fetched(
+    database_url: str, topic_prefix: str, min_records: int, overlapped: bool
+) -> None:
+    """Batches of at most 7 records: below the default threshold each is done in the fetch loop
+    (nothing in flight while its handler runs); with a threshold of 1 each runs in flight."""
+    schema = make_schema()
+    group = unique("kittest.overlap.")
+    settings = settings_for(
+        database_url,
+        topic_prefix,
+        consumer_max_records=7,
+        consumer_overlap_min_records=min_records,
+    )
+    in_flight: list[bool] = []
+    runners: list[ConsumerRunner] = []
+    base = subscription(group, schema)
+    write = base.batch_handlers["deputies.township.registered"]
+
+    async def apply(deliveries: Sequence[Delivery], uow: UnitOfWork) -> None:
+        in_flight.append(runners[0]._inflight is not None)
+        await write(deliveries, uow)
+
+    observed = Subscription(
+        base.group, base.topics, batch_handlers={"deputies.township.registered": apply}
+    )
+    runtime = await start_runtime(settings, schema, [observed], relay=False)
+    runners.extend(runtime.runners)
+    sent = events()[:120]
+    try:
+        await produce(topic_prefix + topics.DEPUTIES, sent)
+
+        async def all_applied() -> bool:
+            return len(await effect_rows(runtime.engine, schema)) >= len(sent)
+
+        await wait_until(all_applied, within=60)
+    finally:
+        await runtime.stop()
+    assert len(in_flight) >= len(sent) // 7
+    assert set(in_flight) == {overlapped}
+    names = [name for _, _, name in await effect_rows(runtime.engine, schema)]
     assert sorted(names) == sorted(str(e.data.name) for e in sent)
     assert in_key_order(names)
