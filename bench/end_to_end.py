@@ -66,7 +66,7 @@ ROUTES = {
 }
 """Notify's override: a filed suggestion mails the township staff now (the default is a digest)."""
 
-DEPLOYED_RELAYS = ("cases",)
+DEPLOYED_RELAYS = ("cases", "notify")
 """The services whose relay compose and Kubernetes run apart (deploy/OPERATIONS.md "Scaling")."""
 
 _CASE_ID = re.compile(r"编号：\s*(\S+)")
@@ -649,7 +649,7 @@ def main(argv: list[str] | None = None) -> None:
         choices=SERVICES,
         default=list(DEPLOYED_RELAYS),
         help="the services whose outbox relay runs as `python -m <service> relay`"
-        " (deployed: cases; none: `--relays`)",
+        " (deployed: cases and notify; none: `--relays`)",
     )
     parser.add_argument(
         "--diagnose",

@@ -61,7 +61,7 @@ def _instrument() -> list[Callable[[], None]]:
     runner = kit_runner.ConsumerRunner
     undo = [
         _timed(runner, "_consume", "batch (handler and ack)"),
-        _timed(runner, "_process", "parse and apply"),
+        _timed(runner, "_apply_all", "apply the batch (its runs)"),
         _timed(runner, "_apply", "inbox, apply_events, commit"),
         _timed(Inbox, "claim", "inbox claim"),
         _timed(consume, "apply_events", "apply_events"),

@@ -27,6 +27,7 @@ APP_SERVICES = ("deputies", "cases", "scoring", "notify")
 PROCESSES = (
     "notify-sender",
     "cases-relay",
+    "notify-relay",
 )  # the image with another command: no API, the kit's probes
 INFRA_SERVICES = ("kafka", "kafka-init", "postgres", "prometheus", "grafana", "mailpit", "jaeger")
 ONE_SHOT = frozenset({"kafka-init"})
@@ -249,28 +250,30 @@ def test_notify_sender_runs_apart_on_notifys_database_and_mailpit(
     assert "http://127.0.0.1:8000/readyz" in _healthcheck_test(sender)
 
 
-def test_cases_relay_runs_apart_on_cases_database_and_settings(
+@pytest.mark.parametrize("service", ["cases", "notify"])
+def test_a_relay_runs_apart_on_its_services_database_and_settings(
+    service: str,
     setting_names: dict[str, frozenset[str]],
     load_settings: Callable[[str, dict[str, str]], dict[str, object]],
 ) -> None:
     services = _services()
-    relay, cases = services["cases-relay"], services["cases"]
-    assert relay.get("command") == ["python", "-m", "cases", "relay"]
-    assert relay.get("image") == cases.get("image")
+    relay, app = services[f"{service}-relay"], services[service]
+    assert relay.get("command") == ["python", "-m", service, "relay"]
+    assert relay.get("image") == app.get("image")
     assert "ports" not in relay, "the relay has no API to publish"
     assert _duration_seconds(str(relay.get("stop_grace_period"))) >= 30
-    env, cases_env = _env(relay), _env(cases)
-    unknown = set(env) - setting_names["cases"] - set(EXTERNAL_VARIABLES)
-    assert not unknown, f"cases-relay: not settings of cases: {sorted(unknown)}"
-    assert {k: v for k, v in cases_env.items() if k != "RELAY_IN_PROCESS"} == env, (
-        "the relay builds cases' app: the same settings"
+    env, app_env = _env(relay), _env(app)
+    unknown = set(env) - setting_names[service] - set(EXTERNAL_VARIABLES)
+    assert not unknown, f"{service}-relay: not settings of {service}: {sorted(unknown)}"
+    assert {k: v for k, v in app_env.items() if k != "RELAY_IN_PROCESS"} == env, (
+        f"the relay builds {service}'s app: the same settings"
     )
     secret = {"JWT_SECRET": "s" * 40}
-    values = {key: _interpolated(value, secret) for key, value in cases_env.items()}
-    assert load_settings("cases", values)["relay_in_process"] is False
-    depends = _mapping(relay.get("depends_on"), "cases-relay.depends_on")
+    values = {key: _interpolated(value, secret) for key, value in app_env.items()}
+    assert load_settings(service, values)["relay_in_process"] is False
+    depends = _mapping(relay.get("depends_on"), f"{service}-relay.depends_on")
     conditions = {dep: _mapping(spec, dep).get("condition") for dep, spec in depends.items()}
-    assert conditions["cases"] == "service_healthy", "cases migrates the database first"
+    assert conditions[service] == "service_healthy", f"{service} migrates the database first"
     assert conditions["kafka-init"] == "service_completed_successfully"
     # the process serves the kit's probes (test_cases_relay_process asks them of the real one)
     assert "http://127.0.0.1:8000/readyz" in _healthcheck_test(relay)

@@ -35,7 +35,7 @@ DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 APP_SERVICES = ("deputies", "cases", "scoring", "notify")
 # Deployments of the image with another command (no API, no Service): name -> the service it is part of.
-PROCESSES = {"notify-sender": "notify", "cases-relay": "cases"}
+PROCESSES = {"notify-sender": "notify", "cases-relay": "cases", "notify-relay": "notify"}
 API_VERSIONS = {
     "Deployment": "apps/v1",
     "Service": "v1",

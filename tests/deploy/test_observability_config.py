@@ -31,7 +31,11 @@ DASHBOARDS_DIR = DEPLOY / "grafana" / "dashboards"
 OPERATIONS = DEPLOY / "OPERATIONS.md"
 
 APP_SERVICES = ("deputies", "cases", "scoring", "notify")
-PROCESSES = ("notify-sender", "cases-relay")  # compose services of the image without an API
+PROCESSES = (
+    "notify-sender",
+    "cases-relay",
+    "notify-relay",
+)  # compose services of the image without an API
 SEVERITIES = frozenset({"critical", "warning", "info"})
 
 # Series Prometheus makes itself for every target, beside what the services export.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
+import uvloop
 from fastapi import FastAPI
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -58,7 +59,7 @@ def main(
     """Read settings, migrate the database, run ``prepare`` (data a new version derives once),
     serve the app factory ``app`` ("module:function"); with the argument ``relay``, relay."""
     if sys.argv[1:] == ["relay"]:
-        asyncio.run(relay_only(app))
+        uvloop.run(relay_only(app))  # the loop the HTTP processes run on (kit.serve)
         return
     settings = configured(load)
     asyncio.run(migrate(migrations, settings))
