@@ -11,7 +11,7 @@ carries the activity's version too: per (activity, deputy) the mark of the lates
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
@@ -298,21 +298,24 @@ class Ledger:
     def _reverse(
         self, subject: str, source: f.Source, keep: set[str] | frozenset[str] = frozenset()
     ) -> list[Entry]:
-        live_entries = self.state.live.pop(subject, [])
-        kept = [e for e in live_entries if e.deputy_id in keep]
-        if kept:
-            self.state.live[subject] = kept
-        return [self._undo(e, source) for e in live_entries if e.deputy_id not in keep]
+        """Reverse the subject's live entries but those of the deputies in ``keep``."""
+        return self._reverse_where(subject, source, lambda e: e.deputy_id not in keep)
 
     def _reverse_rules(
         self, subject: str, source: f.Source, rule_ids: frozenset[str]
     ) -> list[Entry]:
         """Reverse the subject's live entries of these rules; its other entries stay live."""
+        return self._reverse_where(subject, source, lambda e: e.rule_id in rule_ids)
+
+    def _reverse_where(
+        self, subject: str, source: f.Source, undone: Callable[[Entry], bool]
+    ) -> list[Entry]:
+        """Reverse the subject's live entries that ``undone`` names; the others stay live."""
         live_entries = self.state.live.pop(subject, [])
-        kept = [e for e in live_entries if e.rule_id not in rule_ids]
+        kept = [e for e in live_entries if not undone(e)]
         if kept:
             self.state.live[subject] = kept
-        return [self._undo(e, source) for e in live_entries if e.rule_id in rule_ids]
+        return [self._undo(e, source) for e in live_entries if undone(e)]
 
     def _undo(self, e: Entry, source: f.Source) -> Entry:
         """Return the compensating entry of a live entry (its sum moves back)."""
