@@ -7,9 +7,11 @@ The kit's ``HandlerContext`` gives ``uow``, ``audit``, ``idempotency``, ``announ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 
+from contracts.envelope import Envelope
 from deputies.adapters.repository import Repository
 from deputies.adapters.tables import Tables
 from kit.audit import Actor
@@ -21,6 +23,7 @@ __all__ = [
     "Caller",
     "Services",
     "new_id",
+    "record_creation",
     "refresh_statistics",
     "remember_creation",
     "replayed",
@@ -58,3 +61,26 @@ async def refresh_statistics(svc: Services, table: str) -> None:
             return
         await uow.session.execute(text(f'ANALYZE "{table}"'))
         await uow.session.commit()
+
+
+async def record_creation(
+    svc: Services,
+    uow: UnitOfWork,
+    caller: Caller,
+    event: Envelope[Any],
+    *,
+    resource_type: str,
+    record_id: str,
+    township: str,
+) -> None:
+    """Audit a created record, stage its event and remember it under the request's key."""
+    svc.audit.add(
+        uow,
+        actor=caller.principal,
+        action="create",
+        resource_type=resource_type,
+        resource_id=record_id,
+        township=township,
+    )
+    uow.stage(event)
+    await remember_creation(svc, uow, caller, record_id)

@@ -37,6 +37,7 @@ from deputies.handlers.context import (
     Caller,
     Services,
     new_id,
+    record_creation,
     refresh_statistics,
     remember_creation,
 )
@@ -226,16 +227,15 @@ async def register_batch(
                     deputy.id, None, deputy.status, deputy.status_reason, deputy.elected_on
                 )
                 repo.add_history([change], by=caller.subject)
-            svc.audit.add(
+            await record_creation(
+                svc,
                 uow,
-                actor=caller.principal,
-                action="create",
+                caller,
+                events.deputy_registered(deputy, caller),
                 resource_type="deputy",
-                resource_id=deputy.id,
+                record_id=deputy.id,
                 township=deputy.township,
             )
-            uow.stage(events.deputy_registered(deputy, caller))
-            await remember_creation(svc, uow, caller, deputy.id)
         if accepted:
             try:
                 await uow.commit()

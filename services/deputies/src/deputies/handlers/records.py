@@ -23,7 +23,7 @@ from deputies.domain.model import (
     OutletLevel,
     Placement,
 )
-from deputies.handlers.context import Caller, Services, new_id, remember_creation
+from deputies.handlers.context import Caller, Services, new_id, record_creation
 from kit import clock
 from kit.audit import change_detail, snapshot
 
@@ -53,16 +53,15 @@ async def report_highlight(svc: Services, caller: Caller, cmd: ReportHighlight) 
             raise TransitionError(f"the same highlight report is already recorded as {same}")
         await _within_rule(repo, cmd.township, cmd.year, adding=True)
         await repo.add_highlight(highlight)
-        svc.audit.add(
+        await record_creation(
+            svc,
             uow,
-            actor=caller.principal,
-            action="create",
+            caller,
+            events.highlight_reported(highlight, caller),
             resource_type="highlight",
-            resource_id=highlight.id,
+            record_id=highlight.id,
             township=highlight.township,
         )
-        uow.stage(events.highlight_reported(highlight, caller))
-        await remember_creation(svc, uow, caller, highlight.id)
         await uow.commit()
     return highlight
 
@@ -96,16 +95,15 @@ async def submit_manuscript(svc: Services, caller: Caller, cmd: SubmitManuscript
         if await repo.township(cmd.township) is None:
             raise invalid("township", f"unknown township {cmd.township}", "unknown")
         await repo.save_manuscript(manuscript, expected_version=None)
-        svc.audit.add(
+        await record_creation(
+            svc,
             uow,
-            actor=caller.principal,
-            action="create",
+            caller,
+            events.manuscript_submitted(manuscript, caller),
             resource_type="manuscript",
-            resource_id=manuscript.id,
+            record_id=manuscript.id,
             township=manuscript.township,
         )
-        uow.stage(events.manuscript_submitted(manuscript, caller))
-        await remember_creation(svc, uow, caller, manuscript.id)
         await uow.commit()
     return manuscript
 

@@ -8,7 +8,7 @@ from deputies import events
 from deputies.domain.access import require_write
 from deputies.domain.errors import NotFoundError, VersionConflictError, invalid
 from deputies.domain.model import Station, StationKind
-from deputies.handlers.context import Caller, Services, new_id, remember_creation
+from deputies.handlers.context import Caller, Services, new_id, record_creation
 from kit.audit import change_detail, snapshot
 
 EDITABLE = ("name", "address", "schedule", "content")
@@ -56,16 +56,15 @@ async def create_station(svc: Services, caller: Caller, cmd: CreateStation) -> S
         if await repo.township(cmd.township) is None:
             raise invalid("township", f"unknown township {cmd.township}", "unknown")
         await repo.save_station(station, expected_version=None)
-        svc.audit.add(
+        await record_creation(
+            svc,
             uow,
-            actor=caller.principal,
-            action="create",
+            caller,
+            events.station_updated(station, caller),
             resource_type="station",
-            resource_id=station.id,
+            record_id=station.id,
             township=station.township,
         )
-        uow.stage(events.station_updated(station, caller))
-        await remember_creation(svc, uow, caller, station.id)
         await uow.commit()
     return station
 
