@@ -55,6 +55,7 @@ from contracts import topics
 from county.api import Platform
 from kit.principal import Role
 from kit.testing import emit_results, read_all, wait_until
+from notify.testing.sink_process import KINDS, Received
 
 COUNTY = "990101"
 TOWN = f"{COUNTY}001"
@@ -237,15 +238,24 @@ def suggestion(n: int, deputy: str) -> dict[str, Any]:
 class Watch:
     """Stamps cases as their ledger entries and mails appear; samples memory."""
 
-    def __init__(self, running: Running, engine: AsyncEngine, seen: Observed) -> None:
+    def __init__(
+        self, running: Running, engine: AsyncEngine, seen: Observed, notify: AsyncEngine
+    ) -> None:
         self.running = running
         self.engine = engine
+        self.notify = notify
         self.seen = seen
         self.last_seq = 0
         self.mails_read = 0
-        self.unmatched = 0
-        """Mails whose text names no case id (the template changed?)."""
+        self.waiting: dict[str, float] = {}
+        """Delivery id → when its mail arrived, until notify's deliveries table names its case."""
+        self.parsed_unmatched = 0
         self.stop = asyncio.Event()
+
+    @property
+    def unmatched(self) -> int:
+        """Mails whose case is unknown (a parsed text naming none, a delivery id not found)."""
+        return self.parsed_unmatched + len(self.waiting)
 
     async def ledger(self) -> None:
         """Read new ledger rows every 10 ms; stamp each case the first time it shows."""
@@ -261,8 +271,29 @@ class Watch:
                 self.seen.recorded.setdefault(case, recorded_at.timestamp())
             await asyncio.sleep(0.01)
 
-    def mails(self) -> None:
-        """Stamp each new mail's case with the time the sink received it."""
+    async def mails(self) -> None:
+        """Stamp each new mail's case with the time the mail server received it."""
+        if self.running.received is None:
+            self.parsed_mails()
+        else:
+            await self.reported_mails(self.running.received)
+
+    async def reported_mails(self, received: Received) -> None:
+        """Take the mail server's reports; the case of each is its delivery's subject in notify."""
+        ids, arrived = received.ids[self.mails_read :], received.arrived[self.mails_read :]
+        self.mails_read += len(ids)
+        for ident, at in zip(ids, arrived, strict=True):
+            self.waiting.setdefault(ident, at)
+        if not self.waiting:
+            return
+        query = text("SELECT delivery_id, subject FROM deliveries WHERE delivery_id = ANY(:ids)")
+        async with self.notify.connect() as conn:
+            rows = (await conn.execute(query, {"ids": list(self.waiting)})).all()
+        for ident, subject in rows:
+            self.seen.mailed.setdefault(str(subject), self.waiting.pop(str(ident)))
+
+    def parsed_mails(self) -> None:
+        """Stamp each new parsed mail's case (its text names it) with when the sink received it."""
         sink = self.running.sink
         with sink.lock:
             messages, arrived = sink.messages[self.mails_read :], sink.arrived[self.mails_read :]
@@ -271,7 +302,7 @@ class Watch:
         for message, at in fresh:
             case = case_of(message)
             if case is None:
-                self.unmatched += 1
+                self.parsed_unmatched += 1
             else:
                 self.seen.mailed.setdefault(case, at)
 
@@ -368,7 +399,7 @@ async def warm_up(api: Platform, running: Running, watch: Watch, deputies: list[
     (case,) = probe.accepted
 
     async def through() -> bool:
-        watch.mails()
+        await watch.mails()
         return case in watch.seen.visible and case in watch.seen.mailed
 
     await wait_until(through, within=120, interval=0.2)
@@ -387,7 +418,7 @@ async def tail(watch: Watch, seen: Observed, quiet: float = 45.0, within: float 
             # the mails only once the entries are in (or stopped coming): the sink holds thousands
             # after the load, and parsing them held the loop, so the ledger's stamps, for 1.4-1.8 s
             # (the mails' own times are the sink's, taken as they arrived)
-            watch.mails()
+            await watch.mails()
         done = entries + sum(c in seen.mailed for c in seen.accepted)
         if done == 2 * len(seen.accepted):
             return
@@ -483,6 +514,7 @@ async def run(
     sender_process: bool = True,
     relays_apart: tuple[str, ...] = DEPLOYED_RELAYS,
     diagnose: Path | None = None,
+    mail_server: str = "lean",
 ) -> dict[str, Any]:
     """Start the platform, load the roster, offer the load, wait for the tail; return results.
 
@@ -491,6 +523,10 @@ async def run(
     cases', as deployed.
     ``diagnose``: a folder where every process (the stage's too) traces its GC pauses and
     stalls, and PostgreSQL's sessions are sampled as well.
+    ``mail_server``: the SMTP server notify sends to, in a process of its own (``lean``, or
+    ``aiosmtpd``), or ``thread``: aiosmtpd in the stage's own process, every mail parsed (it
+    took the stage's GIL and a share of a core from the services: the stage's measurements
+    until 2026-12-01).
     """
     seen = Observed()
     say("starting deputies, cases, scoring and notify as processes …")
@@ -505,10 +541,12 @@ async def run(
         extra_env=env,
         notify_sender_process=sender_process,
         relays_apart=relays_apart,
+        mail_server=mail_server,
     ) as running:
         say(f"ready in {time.perf_counter() - started:.0f} s (prefix {running.prefix})")
         engine = create_async_engine(running.databases["scoring"], pool_size=2)
-        watch = Watch(running, engine, seen)
+        notify_db = create_async_engine(running.databases["notify"], pool_size=1)
+        watch = Watch(running, engine, seen, notify_db)
         sampler = PgSampler(
             engine,
             frozenset(url.rsplit("/", 1)[1] for url in running.databases.values()),
@@ -529,6 +567,8 @@ async def run(
                 load_before = os.getloadavg()[0]
                 observing(True)
                 pids = {n: p.pid for n, p in running.processes.items()}
+                if running.received is not None:
+                    pids |= {f"mail server {i}": p for i, p in enumerate(running.received.pids)}
                 cpu_before = {n: cpu_seconds(pid) for n, pid in pids.items()}
                 own_before, wall_before = time.process_time(), time.time()
                 sending = await offered(api, running, deputies, rate, seconds, seen)
@@ -563,6 +603,7 @@ async def run(
                 task.cancel()
             ended = await asyncio.gather(*background, return_exceptions=True)
             await engine.dispose()
+            await notify_db.dispose()
         failed = [repr(e) for e in ended if not isinstance(e, asyncio.CancelledError | None)]
         if failed:  # a watcher that died would make every later case look lost
             raise RuntimeError(f"a watcher of the stage failed: {failed}")
@@ -623,8 +664,9 @@ async def run(
         "load_average": {"before": load_before, "after": load_after},
         "cpu_share": {n: c / wall for n, c in cpu.items()},
         "cpu_ms_per_accepted": {n: 1000 * c / max(1, len(accepted)) for n, c in cpu.items()},
-        "detection": "scoring's entries table polled every 10 ms; mails stamped by the SMTP sink;"
-        " published = the Kafka record timestamp on cases.events",
+        "detection": "scoring's entries table polled every 10 ms; mails stamped by the SMTP"
+        " server as they arrive; published = the Kafka record timestamp on cases.events",
+        "mail_server": mail_server,
         "services": list(running.processes),
         "notify_sender_process": sender_process,
         "relays_apart": list(relays_apart),
@@ -657,6 +699,13 @@ def main(argv: list[str] | None = None) -> None:
         help="trace every process's GC pauses and stalls into this folder and sample"
         " PostgreSQL's sessions; the slow seconds are reported with what they saw",
     )
+    parser.add_argument(
+        "--mail-server",
+        choices=("thread", *KINDS),
+        default="lean",
+        help="the SMTP server notify sends to: in a process of its own (lean: notify's bench"
+        " sink; aiosmtpd), or thread: aiosmtpd in the stage's process, every mail parsed",
+    )
     args = parser.parse_args(argv)
     if args.logs:
         args.logs.mkdir(parents=True, exist_ok=True)
@@ -669,6 +718,7 @@ def main(argv: list[str] | None = None) -> None:
         sender_process=not args.notify_sender_in_process,
         relays_apart=tuple(args.relays),
         diagnose=args.diagnose,
+        mail_server=args.mail_server,
     )
     results = asyncio.run(asyncio.wait_for(stage, 900))
     emit_results(results)

@@ -1,7 +1,8 @@
 """The whole platform as processes: deputies, cases, scoring and notify on one topic prefix.
 
 Each service runs as operators run it (``python -m <service>``) on a database of its own, all four
-sharing a fresh topic prefix on the real broker, notify sending e-mail to an aiosmtpd sink. They run
+sharing a fresh topic prefix on the real broker, notify sending e-mail to an aiosmtpd sink (or, for
+the bench, to an SMTP server in a process of its own, so its parsing costs the stage nothing). They run
 in development mode so a request may pin its day (``X-Dev-Clock``): a case filed in July is overdue
 in November without waiting; scheduled checks (the chase) run every 2 s.
 """
@@ -31,6 +32,7 @@ from kit.testing import (
     wait_ready,
 )
 from notify.testing.servers import MailSink, smtp_server
+from notify.testing.sink_process import KINDS, Received, smtp_process
 
 SERVICES = ("deputies", "cases", "scoring", "notify")
 SENDER = "notify sender"
@@ -44,11 +46,14 @@ class Running:
     urls: Urls
     prefix: str
     sink: MailSink
+    """The messages notify sent, parsed (empty when the mail server runs apart: ``received``)."""
     processes: Mapping[str, asyncio.subprocess.Process] = field(default_factory=dict)
     databases: Mapping[str, str] = field(default_factory=dict)
     """Each service's process and database URL (the bench samples memory and reads tables)."""
     probes: Mapping[str, str] = field(default_factory=dict)
     """Each process's base URL serving ``/metrics`` and ``/readyz`` (the sender's too), by name."""
+    received: Received | None = None
+    """The delivery ids and arrival times the mail server apart reported, if it runs apart."""
 
     def client(self) -> Platform:
         """Return an HTTP client of the four services signing tokens with the test secret."""
@@ -66,6 +71,7 @@ async def four_services(
     *,
     notify_sender_process: bool = False,
     relays_apart: Collection[str] = (),
+    mail_server: str = "thread",
 ) -> AsyncIterator[Running]:
     """Start the four services on fresh databases and one fresh prefix; stop them with SIGTERM.
 
@@ -75,79 +81,85 @@ async def four_services(
     ``processes["notify sender"]``. The services named in ``relays_apart`` relay their outbox
     from ``python -m <service> relay`` (``RELAY_IN_PROCESS=false`` in the HTTP process):
     ``processes["<service> relay"]``. Each process apart is ready (``/readyz``) before the
-    block starts.
+    block starts. ``mail_server``: ``thread`` (aiosmtpd in this process, each message parsed into
+    ``sink``) or one of ``KINDS`` in a process of its own (``received``: delivery ids and times).
     """
     prefix = unique("e2e-county") + "."
-    with smtp_server() as (sink, smtp_port):
-        async with AsyncExitStack() as stack:
-            ports = {name: free_port() for name in SERVICES}
-            processes: list[asyncio.subprocess.Process] = []
-            databases: dict[str, str] = {}
-            apart: dict[str, tuple[list[str], dict[str, str]]] = {}
-            """Processes beside the HTTP ones: name -> (their arguments, their environment)."""
-            for name in SERVICES:
-                url = databases[name] = await stack.enter_async_context(fresh_database())
-                upper = name.upper()
-                env = {
-                    f"{upper}_DATABASE_URL": url,
-                    f"{upper}_HTTP_PORT": str(ports[name]),
-                    "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
-                    "KAFKA_TOPIC_PREFIX": prefix,
-                    "JWT_SECRET": SECRET,
-                    "DEV_MODE": "true",
-                    "RELAY_POLL_SECONDS": "0.2",
-                    "JOB_INTERVAL_SECONDS": "2",
-                    "OUTBOX_GAUGE_SECONDS": "1",
-                    "NOTIFY_SMTP_HOST": "127.0.0.1",
-                    "NOTIFY_SMTP_PORT": str(smtp_port),
-                    "LOG_FORMAT": "text",
-                    **(extra_env or {}),
-                }
-                if name in relays_apart:
-                    env[f"{upper}_RELAY_IN_PROCESS"] = "false"
-                    port = {f"{upper}_HTTP_PORT": str(free_port())}
-                    apart[f"{name} relay"] = ([name, "relay"], env | port)
-                if name == "notify" and notify_sender_process:
-                    env["NOTIFY_SENDER_IN_PROCESS"] = "false"
-                    port = {"NOTIFY_HTTP_PORT": str(free_port())}
-                    apart[SENDER] = (["notify", "sender"], env | port)
-                log: Any = asyncio.subprocess.DEVNULL
-                if logs is not None:
-                    log = stack.enter_context((logs / f"{name}.log").open("ab"))
-                processes.append(
-                    await stack.enter_async_context(service_process(name, env, log=log))
-                )
-            urls = Urls(**{name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
-            await asyncio.gather(
-                *(
-                    wait_ready(urls.of(name), process, within=300, name=name)
-                    for name, process in zip(SERVICES, processes, strict=True)
-                )
+    async with AsyncExitStack() as stack:
+        received: Received | None = None
+        if mail_server == "thread":
+            sink, smtp_port = stack.enter_context(smtp_server())
+        elif mail_server in KINDS:
+            sink = MailSink()
+            received, smtp_port = await stack.enter_async_context(smtp_process(mail_server))
+        else:
+            raise ValueError(f"mail_server: thread or one of {KINDS}, not {mail_server!r}")
+        ports = {name: free_port() for name in SERVICES}
+        processes: list[asyncio.subprocess.Process] = []
+        databases: dict[str, str] = {}
+        apart: dict[str, tuple[list[str], dict[str, str]]] = {}
+        """Processes beside the HTTP ones: name -> (their arguments, their environment)."""
+        for name in SERVICES:
+            url = databases[name] = await stack.enter_async_context(fresh_database())
+            upper = name.upper()
+            env = {
+                f"{upper}_DATABASE_URL": url,
+                f"{upper}_HTTP_PORT": str(ports[name]),
+                "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
+                "KAFKA_TOPIC_PREFIX": prefix,
+                "JWT_SECRET": SECRET,
+                "DEV_MODE": "true",
+                "RELAY_POLL_SECONDS": "0.2",
+                "JOB_INTERVAL_SECONDS": "2",
+                "OUTBOX_GAUGE_SECONDS": "1",
+                "NOTIFY_SMTP_HOST": "127.0.0.1",
+                "NOTIFY_SMTP_PORT": str(smtp_port),
+                "LOG_FORMAT": "text",
+                **(extra_env or {}),
+            }
+            if name in relays_apart:
+                env[f"{upper}_RELAY_IN_PROCESS"] = "false"
+                port = {f"{upper}_HTTP_PORT": str(free_port())}
+                apart[f"{name} relay"] = ([name, "relay"], env | port)
+            if name == "notify" and notify_sender_process:
+                env["NOTIFY_SENDER_IN_PROCESS"] = "false"
+                port = {"NOTIFY_HTTP_PORT": str(free_port())}
+                apart[SENDER] = (["notify", "sender"], env | port)
+            log: Any = asyncio.subprocess.DEVNULL
+            if logs is not None:
+                log = stack.enter_context((logs / f"{name}.log").open("ab"))
+            processes.append(await stack.enter_async_context(service_process(name, env, log=log)))
+        urls = Urls(**{name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
+        await asyncio.gather(
+            *(
+                wait_ready(urls.of(name), process, within=300, name=name)
+                for name, process in zip(SERVICES, processes, strict=True)
             )
-            running = dict(zip(SERVICES, processes, strict=True))
-            probes = {name: urls.of(name) for name in SERVICES}
-            for other, (args, other_env) in apart.items():
-                log = asyncio.subprocess.DEVNULL
-                if logs is not None:
-                    log = stack.enter_context((logs / f"{other.replace(' ', '-')}.log").open("ab"))
-                started = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    *args,
-                    env={**os.environ, **other_env},
-                    stdout=log,
-                    stderr=log,
-                )
-                stack.push_async_callback(_killed, started)
-                running[other] = started
-                processes.append(started)
-                upper = args[0].upper()
-                probes[other] = f"http://127.0.0.1:{other_env[f'{upper}_HTTP_PORT']}"
-            await asyncio.gather(
-                *(wait_ready(probes[o], running[o], within=300, name=o) for o in apart)
+        )
+        running = dict(zip(SERVICES, processes, strict=True))
+        probes = {name: urls.of(name) for name in SERVICES}
+        for other, (args, other_env) in apart.items():
+            log = asyncio.subprocess.DEVNULL
+            if logs is not None:
+                log = stack.enter_context((logs / f"{other.replace(' ', '-')}.log").open("ab"))
+            started = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                *args,
+                env={**os.environ, **other_env},
+                stdout=log,
+                stderr=log,
             )
-            yield Running(urls, prefix, sink, running, databases, probes)
-            await asyncio.gather(*(stop_process(process) for process in processes))
+            stack.push_async_callback(_killed, started)
+            running[other] = started
+            processes.append(started)
+            upper = args[0].upper()
+            probes[other] = f"http://127.0.0.1:{other_env[f'{upper}_HTTP_PORT']}"
+        await asyncio.gather(
+            *(wait_ready(probes[o], running[o], within=300, name=o) for o in apart)
+        )
+        yield Running(urls, prefix, sink, running, databases, probes, received)
+        await asyncio.gather(*(stop_process(process) for process in processes))
 
 
 async def _killed(process: asyncio.subprocess.Process) -> None:
