@@ -156,19 +156,16 @@ async def test_the_rates_count_replies_items_and_moved_deadlines_through_the_con
 
         t = service.services.tables.facts.c
         async with service.runtime.engine.connect() as conn:
-            stored = dict(
-                (
-                    await conn.execute(
-                        select(t.event_type, func.count())
-                        .where(
-                            t.event_type.in_(
-                                ["cases.case.due_date_recomputed", "cases.case.assignment_chased"]
-                            )
-                        )
-                        .group_by(t.event_type)
+            rows = await conn.execute(
+                select(t.event_type, func.count())
+                .where(
+                    t.event_type.in_(
+                        ["cases.case.due_date_recomputed", "cases.case.assignment_chased"]
                     )
-                ).all()
+                )
+                .group_by(t.event_type)
             )
+            stored = {str(kind): int(n) for kind, n in rows}
         # the two moves and the two overdue assignment notices are facts (the warning is not)
         assert stored == {"cases.case.due_date_recomputed": 2, "cases.case.assignment_chased": 2}
 
@@ -190,4 +187,5 @@ async def test_the_rates_count_replies_items_and_moved_deadlines_through_the_con
 
 
 async def _is(value: Any, expected: int) -> bool:
-    return await value == expected
+    found: int = await value
+    return found == expected
