@@ -39,14 +39,6 @@ class TownshipBook:
     assignment_late: dict[str, f.AssignmentOverdue] = field(default_factory=dict)
     """Each item the office was late to assign (交办), its deadline as moved since."""
 
-    def unanswered_overdue(self) -> list[f.CaseOverdue]:
-        """Return the overdue notices whose round has no reply yet (the case not closed since)."""
-        return [
-            o
-            for case_id, o in sorted(self.overdue.items())
-            if o.round > max(self.answers.get(case_id, {0: None})) and case_id not in self.closed
-        ]
-
     topics: dict[str, f.TopicClosed] = field(default_factory=dict)
     highlights: dict[str, f.HighlightReported] = field(default_factory=dict)
     submitted: dict[str, f.ManuscriptSubmitted] = field(default_factory=dict)
