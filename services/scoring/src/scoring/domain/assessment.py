@@ -110,13 +110,11 @@ def assess(
             continue
         year = Year(book, rules.year, trained_ids, rules.publicity, as_of)
         dims = tuple(score_dimension(n, d, year) for n, d in rules.dimensions.items())
-        scored.append((book, dims, sum((d.points for d in dims), Decimal(0))))
-    ranks = rank({book.township: total for book, _, total in scored})
+        scored.append((book, dims, sum((d.points for d in dims), Decimal(0)), year))
+    ranks = rank({book.township: total for book, _, total, _ in scored})
     result = []
-    for book, dims, total in scored:
-        solved = READERS[Metric.solved_rate](
-            Year(book, rules.year, trained_ids, rules.publicity, as_of)
-        )
+    for book, dims, total, year in scored:
+        solved = READERS[Metric.solved_rate](year)
         result.append(
             TownshipAssessment(
                 township=book.township,

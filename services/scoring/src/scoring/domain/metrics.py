@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from contracts.vocabulary import ActivityType, CaseKind, DeputyStatus, Level
@@ -144,13 +145,13 @@ class Year:
         A case whose kind was never read (facts stored before assignments were) counts only
         when no kind is asked for.
         """
+        return [x for x in self._items if not kinds or x.kind in kinds]
+
+    @cached_property
+    def _items(self) -> list[Item]:
         ids = sorted({*self.book.answers, *self.book.overdue})
         found = (item_of(self.book, case_id, self.as_of) for case_id in ids)
-        return [
-            x
-            for x in found
-            if x is not None and x.due_on.year == self.year and (not kinds or x.kind in kinds)
-        ]
+        return [x for x in found if x is not None and x.due_on.year == self.year]
 
     def assignments_late(self) -> list[AssignmentOverdue]:
         """Return the items assigned late whose deadline (as moved since) fell in the year."""
