@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -27,6 +27,8 @@ COUNTY = "330102"
 TOWN = "330102001"
 STREET = "330102002"
 YEAR = 2026
+AS_OF = date(YEAR + 1, 3, 1)
+"""The day the tests assess on: every deadline of the year has passed."""
 COUNTY_ONLY = frozenset({Level.county})
 TOWNSHIP_ONLY = frozenset({Level.township})
 JOINT = frozenset({Level.county, Level.township})
@@ -95,10 +97,13 @@ def reply(
     on: date = date(YEAR, 4, 1),
     township: str = TOWN,
     round_: int = 1,
+    due: date | None = None,
 ) -> f.CaseReplied:
-    """Return a reply to a case (in a handling round)."""
+    """Return a reply to a case (in a handling round), due a month after (on time) or before."""
+    if due is None:
+        due = on + timedelta(days=30 if on_time else -30)
     return f.CaseReplied(
-        src("cases.case.replied"), case_id, township, kind, reply_class, on_time, on, round_
+        src("cases.case.replied"), case_id, township, kind, reply_class, on_time, on, round_, due
     )
 
 

@@ -264,11 +264,28 @@ async def _other_consumer(settings: ScoringSettings, event_ids: list[str]) -> No
         await engine.dispose()
 
 
+def _moved_and_chased(history: list[Any]) -> list[Any]:
+    """Return a few moved deadlines and late assignments (facts the assessment reads)."""
+    cases = [e.data for e in history if e.type == "cases.case.replied"][:4]
+    out = []
+    for n, x in enumerate(cases):
+        day = date(2026, 9, 20 + n)
+        moved = ev.due_date_moved(x.case_id, x.township, day, date(2026, 10, 9))
+        if n % 2:
+            moved = ev.due_date_moved(
+                x.case_id, x.township, day, date(2026, 10, 9), clock="assignment"
+            )
+        out.append(envelope(moved))
+        out.append(envelope(ev.assignment_chased(x.case_id, x.township, day)))
+    return out
+
+
 async def test_the_replay_equals_the_consumer_and_the_consumer_goes_on_after_it(
     database_url: str, topic_prefix: str
 ) -> None:
     settings = settings_for(database_url, topic_prefix)
     history = list(county_year(random.Random(20261130), 3000, settle=1000))
+    history += _moved_and_chased(history)
     deliveries = delivered(random.Random(7), history, gap=CHUNK)
     async with running_core(settings, relay=False) as core:
         for start in range(0, len(deliveries), CHUNK):
@@ -280,6 +297,10 @@ async def test_the_replay_equals_the_consumer_and_the_consumer_goes_on_after_it(
     before = await _snapshot(settings)
     ledger = before["ledgers"][(COUNTY, 2026, 1)]
     assert len(before["facts"]) > 2500
+    assert {t for _, t, *_ in before["facts"]} >= {
+        "cases.case.due_date_recomputed",
+        "cases.case.assignment_chased",
+    }
     assert len(ledger) > 5000
     assert any(e.compensates for e in ledger)
     assert any(e.capped_from for e in ledger)

@@ -19,6 +19,7 @@ from contracts import cases as c, deputies as d
 from contracts.envelope import Envelope, RawEnvelope
 from contracts.vocabulary import ActivityType, Attendance, Satisfaction
 from scoring.adapters.store import Ledger, entry_of
+from scoring.domain import facts as f
 from scoring.domain.ledger import derive
 from scoring.domain.translate import fact_of
 from scoring.testing import events as ev
@@ -151,6 +152,10 @@ def _history(rng: random.Random) -> list[Envelope[Any]]:
         envelope(rated),
         envelope(ev.reopened(case_id, town, date(2026, 12, 5))),
         envelope(ev.replied(case_id, town, signers, date(2026, 12, 20))),
+        envelope(ev.overdue(case_id, town, date(2026, 9, 30))),
+        envelope(ev.due_date_moved(case_id, town, date(2026, 9, 30), date(2026, 10, 9))),
+        envelope(ev.assignment_chased(case_id, town, date(2026, 3, 10))),
+        envelope(ev.assignment_chased(case_id, town, date(2026, 3, 10), notice="warning")),
     ]
     return out
 
@@ -189,3 +194,5 @@ async def test_the_incremental_ledger_equals_the_replayed_one(
         assert all(e.points < 0 and e.rule_id.startswith("quality.") for e in reopened)
         assert any(e.capped_from is not None for e in lines)  # the public welfare cap bit
         assert len(lines) > 200
+        moved = [x for x in facts if isinstance(x, f.DueDateMoved | f.AssignmentOverdue)]
+        assert [type(x) for x in moved] == [f.DueDateMoved, f.AssignmentOverdue]  # no warning

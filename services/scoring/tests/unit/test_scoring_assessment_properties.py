@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings, strategies as st
 from scoring_harness import (
+    AS_OF,
     COUNTY,
     JOINT,
     TOWNSHIP_ONLY,
@@ -117,9 +118,9 @@ def test_townships_interleaved_or_redelivered_give_the_same_assessment(
     years: tuple[list[f.Fact], list[f.Fact]],
 ) -> None:
     ordered, mixed = years
-    expected = assess(ordered, RULES)
-    assert assess(mixed, RULES) == expected
-    assert assess([*mixed, *mixed[::2]], RULES) == expected
+    expected = assess(ordered, RULES, as_of=AS_OF)
+    assert assess(mixed, RULES, as_of=AS_OF) == expected
+    assert assess([*mixed, *mixed[::2]], RULES, as_of=AS_OF) == expected
 
 
 @settings(max_examples=40, deadline=None)
@@ -128,7 +129,7 @@ def test_every_dimension_stays_within_0_and_its_max(
     years: tuple[list[f.Fact], list[f.Fact]],
 ) -> None:
     bonus = RULES.dimensions[AssessmentDimension.bonus].max
-    for result in assess(years[0], RULES):
+    for result in assess(years[0], RULES, as_of=AS_OF):
         for dimension in result.dimensions:
             assert Decimal(0) <= dimension.points <= dimension.max_points
         assert Decimal(0) <= result.total <= Decimal(100) + bonus

@@ -6,7 +6,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from scoring_harness import COUNTY, STREET, TOWN, YEAR, P, activity, rules, suggestion, township
+from scoring_harness import (
+    AS_OF,
+    COUNTY,
+    STREET,
+    TOWN,
+    YEAR,
+    P,
+    activity,
+    rules,
+    suggestion,
+    township,
+)
 from sqlalchemy import MetaData, Table
 
 from contracts import new_envelope, parse, parse_data, to_bytes
@@ -90,7 +101,7 @@ def test_an_assessment_becomes_an_assessment_published_event() -> None:
         township(STREET),
         activity("r", T.reception_day, {}, on=date(YEAR, 5, 1)),
     ]
-    first = assess(facts, default_assessment_rules(COUNTY, YEAR))[0]
+    first = assess(facts, default_assessment_rules(COUNTY, YEAR), as_of=AS_OF)[0]
     payload = events.assessment_published(first, "as-1")
     assert payload.township == first.township
     assert payload.rank == 1

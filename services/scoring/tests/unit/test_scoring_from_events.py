@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from scoring_harness import COUNTY, TOWN, YEAR
+from scoring_harness import AS_OF, COUNTY, TOWN, YEAR
 
 from contracts import cases as c, deputies as d, new_envelope, parse, to_bytes
 from contracts.common import EventData
@@ -158,7 +158,7 @@ def test_a_year_of_events_gives_the_hand_computed_cards() -> None:
 
 
 def test_the_same_year_gives_the_town_its_assessment() -> None:
-    (town,) = assess(facts(), default_assessment_rules(COUNTY, YEAR))
+    (town,) = assess(facts(), default_assessment_rules(COUNTY, YEAR), as_of=AS_OF)
     lines = {x.measure_id: x.points for dim in town.dimensions for x in dim.lines}
     assert lines["congress_sessions"] == Decimal(16)
     assert lines["training_coverage"] == Decimal(10)

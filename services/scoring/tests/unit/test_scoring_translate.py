@@ -63,8 +63,6 @@ IGNORED = {
     c.SupervisionTopicOpened,  # the topic line counts closed topics
     c.SupervisionFollowupLogged,  # progress; rectified arrives on topic_closed
     c.CaseInstructionGiven,  # its key-chase outcome arrives as CaseKeyChaseDesignated
-    c.CaseAssignmentChased,  # a notice; the assessment has no line for assignment delays
-    c.CaseDueDateRecomputed,  # a clock moved; on-time arrives with the reply and the closure
     c.SupervisionMeasureAdded,  # 整改到位 arrives as rectified on topic_closed
     c.SupervisionMeasureWithdrawn,  # 整改到位 arrives as rectified on topic_closed
     c.SupervisionReportSubmitted,  # a step; the topic line counts the closed topic
@@ -252,7 +250,7 @@ def test_roster_and_case_facts_carry_what_the_assessment_needs() -> None:
         )
     )
     assert isinstance(replied, f.CaseReplied)
-    assert replied.reply_class is ReplyClass.A
+    assert (replied.reply_class, replied.due_on) == (ReplyClass.A, date(2026, 5, 1))
     paper = cut(
         d.ManuscriptPublished(
             manuscript_id="m1",
@@ -502,3 +500,29 @@ def test_a_reopening_and_an_overdue_notice_become_facts_with_their_round() -> No
         c.CaseOverdue(case_id="c1", township=TOWN, unit_ids=("u1",), due_on=date(2026, 7, 1))
     )
     assert overdue == f.CaseOverdue(overdue.source, "c1", TOWN, date(2026, 7, 1), 1)
+
+
+def test_a_moved_deadline_and_a_late_assignment_become_facts() -> None:
+    moved = cut(
+        c.CaseDueDateRecomputed(
+            case_id="c1",
+            township=TOWN,
+            clock="reply",
+            previous_due_on=date(2026, 9, 30),
+            due_on=date(2026, 10, 9),
+            calendar_year=2026,
+        )
+    )
+    assert moved == f.DueDateMoved(
+        moved.source, "c1", TOWN, False, date(2026, 9, 30), date(2026, 10, 9)
+    )
+    chase = {
+        "case_id": "c1",
+        "township": TOWN,
+        "owed_by": TOWN,
+        "received_on": date(2026, 3, 1),
+        "assign_by": date(2026, 3, 10),
+    }
+    late = cut(c.CaseAssignmentChased(notice="overdue", **chase))
+    assert late == f.AssignmentOverdue(late.source, "c1", TOWN, date(2026, 3, 10))
+    assert cut(c.CaseAssignmentChased(notice="warning", **chase)) is None  # nothing late yet

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from contracts.vocabulary import AssessmentDimension, AssessmentGrade
@@ -93,21 +94,27 @@ def grade_of(total: Decimal, rules: AssessmentRules) -> AssessmentGrade:
     return AssessmentGrade.criticised
 
 
-def assess(facts: Iterable[Fact], rules: AssessmentRules) -> list[TownshipAssessment]:
-    """Return the assessment of every township of the county seen in the facts, best first."""
+def assess(
+    facts: Iterable[Fact], rules: AssessmentRules, *, as_of: date
+) -> list[TownshipAssessment]:
+    """Return the assessment of every township of the county seen in the facts, best first.
+
+    ``as_of`` is the day assessed on: an overdue notice whose deadline a holiday arrangement
+    moved to that day or later does not count (yet).
+    """
     books = books_of(facts)
     trained_ids = frozenset(trained(books, rules.year))
     scored = []
     for code, book in sorted(books.townships.items()):
         if not code.startswith(rules.county) or len(code) != 9:
             continue
-        year = Year(book, rules.year, trained_ids, rules.publicity)
+        year = Year(book, rules.year, trained_ids, rules.publicity, as_of)
         dims = tuple(score_dimension(n, d, year) for n, d in rules.dimensions.items())
-        scored.append((book, dims, sum((d.points for d in dims), Decimal(0))))
-    ranks = rank({book.township: total for book, _, total in scored})
+        scored.append((book, dims, sum((d.points for d in dims), Decimal(0)), year))
+    ranks = rank({book.township: total for book, _, total, _ in scored})
     result = []
-    for book, dims, total in scored:
-        solved = READERS[Metric.solved_rate](Year(book, rules.year, trained_ids, rules.publicity))
+    for book, dims, total, year in scored:
+        solved = READERS[Metric.solved_rate](year)
         result.append(
             TownshipAssessment(
                 township=book.township,

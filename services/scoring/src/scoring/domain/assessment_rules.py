@@ -34,6 +34,7 @@ class Metric(StrEnum):
     opinions_on_time_rate = "opinions_on_time_rate"
     cases_on_time_rate = "cases_on_time_rate"
     solved_rate = "solved_rate"
+    assignments_overdue = "assignments_overdue"
     topics_closed_passing = "topics_closed_passing"
     highlights = "highlights"
     manuscripts_submitted = "manuscripts_submitted"

@@ -1,9 +1,11 @@
 """The township books: what the assessment counts, folded from the facts of every year.
 
 Activities keep their latest version and disappear when cancelled; the roster keeps each deputy's
-latest record; a case counts its last closure, and none while reopened (重新办理) until closed
-again; a case keeps its latest overdue notice, unanswered until a reply of that round; a manuscript keeps every publication (the measure
-picks its best). A deputy's own later mark replaces the activity's mark for that deputy; a
+latest record; a case keeps the first reply of each handling round, its last closure (none while
+reopened (重新办理) until closed again) and its latest overdue notice, unanswered until a reply of
+that round; an item keeps the notice of its late assignment (交办); a deadline a holiday
+arrangement moved later moves the notice sent on it. A manuscript keeps every publication (the
+measure picks its best). A deputy's own later mark replaces the activity's mark for that deputy; a
 correction replaces a highlight or a manuscript's record, a withdrawal removes it for good.
 """
 
@@ -28,20 +30,14 @@ class TownshipBook:
     stale: list[f.Stale] = field(default_factory=list)
     activities: dict[str, f.ActivityHeld] = field(default_factory=dict)
     deputies: dict[str, f.DeputyOnRoster] = field(default_factory=dict)
-    replies: list[f.CaseReplied] = field(default_factory=list)
+    answers: dict[str, dict[int, f.CaseReplied]] = field(default_factory=dict)
+    """Each case's first reply of every handling round (a round is answered once)."""
     closed: dict[str, f.CaseClosed] = field(default_factory=dict)
     kinds: dict[str, CaseKind] = field(default_factory=dict)
-    replied_round: dict[str, int] = field(default_factory=dict)
     overdue: dict[str, f.CaseOverdue] = field(default_factory=dict)
-    """Each case's latest overdue notice (one per round); answered once a reply of its round is in."""
-
-    def unanswered_overdue(self) -> list[f.CaseOverdue]:
-        """Return the overdue notices whose round has no reply yet (the case not closed since)."""
-        return [
-            o
-            for case_id, o in sorted(self.overdue.items())
-            if o.round > self.replied_round.get(case_id, 0) and case_id not in self.closed
-        ]
+    """Each case's latest overdue notice (one per round), its due date as moved since."""
+    assignment_late: dict[str, f.AssignmentOverdue] = field(default_factory=dict)
+    """Each item the office was late to assign (交办), its deadline as moved since."""
 
     topics: dict[str, f.TopicClosed] = field(default_factory=dict)
     highlights: dict[str, f.HighlightReported] = field(default_factory=dict)
@@ -87,10 +83,8 @@ class Books:
         elif isinstance(fact, f.Stale):
             book.stale.append(fact)
         elif isinstance(fact, f.CaseReplied):
-            book.replies.append(fact)
+            book.answers.setdefault(fact.case_id, {}).setdefault(fact.round, fact)
             book.kinds[fact.case_id] = fact.kind
-            answered = max(book.replied_round.get(fact.case_id, 0), fact.round)
-            book.replied_round[fact.case_id] = answered
         elif isinstance(fact, f.CaseClosed):
             book.closed[fact.case_id] = fact
             book.kinds[fact.case_id] = fact.kind
@@ -102,6 +96,10 @@ class Books:
             known = book.overdue.get(fact.case_id)
             if known is None or known.round <= fact.round:
                 book.overdue[fact.case_id] = fact
+        elif isinstance(fact, f.AssignmentOverdue):
+            book.assignment_late.setdefault(fact.case_id, fact)
+        elif isinstance(fact, f.DueDateMoved):
+            self._moved(book, fact)
         elif isinstance(fact, f.TopicClosed):
             book.topics[fact.topic_id] = fact
         elif isinstance(fact, f.HighlightReported | f.HighlightWithdrawn):
@@ -115,6 +113,18 @@ class Books:
                 book.submitted[fact.manuscript_id] = fact
             else:
                 book.manuscripts.setdefault(fact.manuscript_id, []).append(fact)
+
+    @staticmethod
+    def _moved(book: TownshipBook, fact: f.DueDateMoved) -> None:
+        """Move the deadline an overdue notice was sent on: a later day may make it premature."""
+        if fact.assignment:
+            late = book.assignment_late.get(fact.case_id)
+            if late is not None and late.assign_by == fact.previous_due_on:
+                book.assignment_late[fact.case_id] = replace(late, assign_by=fact.due_on)
+            return
+        notice = book.overdue.get(fact.case_id)
+        if notice is not None and notice.due_on == fact.previous_due_on:
+            book.overdue[fact.case_id] = replace(notice, due_on=fact.due_on)
 
     def _deputy(self, fact: f.DeputyOnRoster) -> None:
         key = f"deputy:{fact.deputy_id}"

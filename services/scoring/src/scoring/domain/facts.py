@@ -132,6 +132,7 @@ class CaseReplied:
     on_time: bool
     replied_on: date
     round: int = 1  # the handling round it answers (2 after a reopening)
+    due_on: date | None = None  # the round's due date the reply was judged against
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,28 @@ class CaseOverdue:
     township: str
     due_on: date
     round: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueDateMoved:
+    """A holiday arrangement loaded later moved a running deadline (the reply's or the 交办's)."""
+
+    source: Source
+    case_id: str
+    township: str
+    assignment: bool  # True: the assignment deadline (交办); False: the reply's
+    previous_due_on: date
+    due_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentOverdue:
+    """The township office did not assign (交办) a received item by its deadline."""
+
+    source: Source
+    case_id: str
+    township: str  # the office that owes the assignment
+    assign_by: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +346,8 @@ Fact = (
     | CaseAssigned
     | CaseReopened
     | CaseOverdue
+    | DueDateMoved
+    | AssignmentOverdue
     | KeyChaseDesignated
     | FeedbackGiven
     | CaseClosed

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from contracts.vocabulary import ActivityType, CaseKind, DeputyStatus, Level
 from scoring.domain.assessment_rules import Metric, Publicity
 from scoring.domain.books import Books, TownshipBook
-from scoring.domain.facts import ActivityHeld, CaseClosed, CaseOverdue, CaseReplied, Presence
+from scoring.domain.facts import ActivityHeld, AssignmentOverdue, Presence
 
 _WORK = frozenset(ActivityType) - {
     ActivityType.training,
@@ -80,13 +82,54 @@ def manuscript_points(book: TownshipBook, year: int, publicity: Publicity) -> Re
 
 
 @dataclass(frozen=True)
+class Item:
+    """A case or opinion as the on-time and 办成 rates count it: once, in its first due year."""
+
+    case_id: str
+    kind: CaseKind | None
+    due_on: date
+    late: bool
+    solved: bool
+
+
+def item_of(book: TownshipBook, case_id: str, as_of: date) -> Item | None:
+    """Return how a case counts as of a day, or None while nothing of it is due yet.
+
+    Its year is the year its first reply was due (答复, 代表法 Art. 51: three months from 交办). It
+    is late once a round's reply came late, or a round's overdue notice stands unanswered with
+    its due date (as a holiday arrangement moved it since) before ``as_of``; a closure is not
+    needed. It is solved while its last closure says so (a reopening takes that back).
+    """
+    answers = book.answers.get(case_id, {})
+    notice = book.overdue.get(case_id)
+    unanswered = (
+        notice is not None
+        and notice.round > max(answers, default=0)
+        and case_id not in book.closed
+        and notice.due_on < as_of
+    )
+    if answers:
+        first = answers[min(answers)]
+        due = first.due_on or first.replied_on
+    elif unanswered and notice is not None:
+        due = notice.due_on
+    else:
+        return None
+    late = unanswered or any(not a.on_time for a in answers.values())
+    closure = book.closed.get(case_id)
+    solved = closure is not None and closure.solved
+    return Item(case_id, book.kinds.get(case_id), due, late, solved)
+
+
+@dataclass(frozen=True)
 class Year:
-    """A township's year as the metrics see it."""
+    """A township's year as the metrics see it, as of a day (what is overdue depends on it)."""
 
     book: TownshipBook
     year: int
     trained_ids: frozenset[str]
     publicity: Publicity
+    as_of: date
 
     def activities(self, *kinds: ActivityType) -> list[ActivityHeld]:
         """Return the year's live activities of these kinds (every kind when none given)."""
@@ -96,32 +139,31 @@ class Year:
         """Return the deputies the roster holds as active."""
         return sorted(d for d, r in self.book.deputies.items() if r.status is DeputyStatus.active)
 
-    def answered(self) -> list[CaseClosed]:
-        """Return the cases closed in the year after a reply (closed at triage is not answered)."""
-        return [
-            c
-            for _, c in sorted(self.book.closed.items())
-            if c.replied and c.closed_on.year == self.year
-        ]
+    def items(self, *kinds: CaseKind) -> list[Item]:
+        """Return the cases (of these kinds; every kind when none given) first due in the year.
 
-    def opinion_replies(self) -> list[CaseReplied]:
-        """Return the replies to opinions in the year."""
-        return [
-            r
-            for r in self.book.replies
-            if r.kind is CaseKind.opinion and r.replied_on.year == self.year
-        ]
-
-    def unanswered_late(self, *kinds: CaseKind) -> list[CaseOverdue]:
-        """Return the items due in the year that went overdue and are still unanswered.
-
-        They count as late in the year their deadline fell; a late reply then moves them to the
-        year it closes (cases) or is given (opinions), still late.
+        A case whose kind was never read (facts stored before assignments were) counts only
+        when no kind is asked for.
         """
-        late = [o for o in self.book.unanswered_overdue() if o.due_on.year == self.year]
-        if not kinds:  # every kind, a case whose assignment was never read included
-            return late
-        return [o for o in late if self.book.kinds.get(o.case_id) in kinds]
+        return [x for x in self._items if not kinds or x.kind in kinds]
+
+    @cached_property
+    def _items(self) -> list[Item]:
+        ids = sorted({*self.book.answers, *self.book.overdue})
+        found = (item_of(self.book, case_id, self.as_of) for case_id in ids)
+        return [x for x in found if x is not None and x.due_on.year == self.year]
+
+    def assignments_late(self) -> list[AssignmentOverdue]:
+        """Return the items assigned late whose deadline (as moved since) fell in the year."""
+        return [
+            a
+            for _, a in sorted(self.book.assignment_late.items())
+            if a.assign_by.year == self.year and a.assign_by < self.as_of
+        ]
+
+
+def _on_time(items: list[Item]) -> Reading:
+    return _rate([x.case_id for x in items if not x.late], [x.case_id for x in items])
 
 
 def _ids(facts: Iterable[Any]) -> list[str]:
@@ -168,17 +210,12 @@ READERS: dict[Metric, Callable[[Year], Reading]] = {
     Metric.reception_days: lambda y: _count(
         [a.activity_id for a in y.activities(ActivityType.reception_day)]
     ),
-    Metric.opinions_on_time_rate: lambda y: _rate(
-        _ids(r for r in y.opinion_replies() if r.on_time),
-        _ids([*y.opinion_replies(), *y.unanswered_late(CaseKind.opinion)]),
-    ),
-    Metric.cases_on_time_rate: lambda y: _rate(
-        [c.case_id for c in y.answered() if c.on_time],
-        [c.case_id for c in y.answered()] + [o.case_id for o in y.unanswered_late()],
-    ),
+    Metric.opinions_on_time_rate: lambda y: _on_time(y.items(CaseKind.opinion)),
+    Metric.cases_on_time_rate: lambda y: _on_time(y.items()),
     Metric.solved_rate: lambda y: _rate(
-        [c.case_id for c in y.answered() if c.solved], [c.case_id for c in y.answered()]
+        [x.case_id for x in y.items() if x.solved], [x.case_id for x in y.items()]
     ),
+    Metric.assignments_overdue: lambda y: _count([a.case_id for a in y.assignments_late()]),
     Metric.topics_closed_passing: _topics,
     Metric.highlights: lambda y: _count(
         [h.highlight_id for _, h in sorted(y.book.highlights.items()) if h.year == y.year]

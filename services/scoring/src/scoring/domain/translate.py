@@ -103,7 +103,7 @@ def _suggestion(e: c.SuggestionSubmitted, s: f.Source) -> f.SuggestionFiled:
 
 def _replied(e: c.CaseReplied, s: f.Source) -> f.CaseReplied:
     return f.CaseReplied(
-        s, e.case_id, e.township, e.kind, e.reply_class, e.on_time, e.replied_on, e.round
+        s, e.case_id, e.township, e.kind, e.reply_class, e.on_time, e.replied_on, e.round, e.due_on
     )
 
 
@@ -119,6 +119,21 @@ def _reopened(e: c.CaseReopened, s: f.Source) -> f.CaseReopened:
 
 def _overdue(e: c.CaseOverdue, s: f.Source) -> f.CaseOverdue:
     return f.CaseOverdue(s, e.case_id, e.township, e.due_on, e.round)
+
+
+def _moved(e: c.CaseDueDateRecomputed, s: f.Source) -> f.DueDateMoved:
+    # A holiday arrangement loaded after the deadline was counted: an overdue notice sent on the
+    # old date may have been premature (the assessment reads the moved date).
+    assignment = e.clock == "assignment"
+    return f.DueDateMoved(s, e.case_id, e.township, assignment, e.previous_due_on, e.due_on)
+
+
+def _assignment_chased(e: c.CaseAssignmentChased, s: f.Source) -> f.AssignmentOverdue | None:
+    # The warning before the deadline counts nothing; the overdue notice is the township office's
+    # late 交办 (≤ 7 working days, 上海 规定 Art. 11), a line of the assessment.
+    if e.notice != "overdue":
+        return None
+    return f.AssignmentOverdue(s, e.case_id, e.owed_by, e.assign_by)
 
 
 def _key_chase(e: c.CaseKeyChaseDesignated, s: f.Source) -> f.KeyChaseDesignated:
@@ -223,6 +238,8 @@ CUTTERS: dict[type[EventData], Cutter] = {
     c.CaseFeedbackGiven: _feedback,
     c.CaseReopened: _reopened,
     c.CaseOverdue: _overdue,
+    c.CaseDueDateRecomputed: _moved,
+    c.CaseAssignmentChased: _assignment_chased,
     c.CaseClosed: _closed,
     c.SupervisionTopicClosed: _topic,
 }

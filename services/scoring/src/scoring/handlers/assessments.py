@@ -194,7 +194,7 @@ async def _assess(
 ) -> list[TownshipAssessment]:
     rules = await active_rules(svc, uow, county, year)
     facts = await facts_of(svc, svc.store(uow), county)
-    return assess(facts, rules)
+    return assess(facts, rules, as_of=svc.today())
 
 
 async def county_assessments(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from contracts import cases as c, deputies as d
 from contracts.vocabulary import (
@@ -134,4 +135,37 @@ def overdue(case_id: str, code: str, due_on: date, round_: int = 1) -> c.CaseOve
     """Return a case's overdue notice for a handling round."""
     return c.CaseOverdue(
         case_id=case_id, township=code, unit_ids=("unit-traffic",), due_on=due_on, round=round_
+    )
+
+
+def due_date_moved(
+    case_id: str,
+    code: str,
+    before: date,
+    after: date,
+    *,
+    clock: Literal["reply", "assignment"] = "reply",
+) -> c.CaseDueDateRecomputed:
+    """Return a deadline moved by a holiday arrangement loaded later."""
+    return c.CaseDueDateRecomputed(
+        case_id=case_id,
+        township=code,
+        clock=clock,
+        previous_due_on=before,
+        due_on=after,
+        calendar_year=after.year,
+    )
+
+
+def assignment_chased(
+    case_id: str, code: str, assign_by: date, *, notice: Literal["warning", "overdue"] = "overdue"
+) -> c.CaseAssignmentChased:
+    """Return the township office chased for an assignment (交办) near or past its deadline."""
+    return c.CaseAssignmentChased(
+        case_id=case_id,
+        township=code,
+        notice=notice,
+        owed_by=code,
+        received_on=date(assign_by.year, 1, 1),
+        assign_by=assign_by,
     )
