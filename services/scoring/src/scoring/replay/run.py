@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 WINDOW = 10_000
 """Events after which the live entries of a subject not touched again leave memory (``spill``)."""
 FLUSH_ROWS = 20_000
-"""Facts and entries the fold holds before they are written (bounds the memory of pending rows)."""
+"""Facts and entries the fold holds before they are written (bounds the memory of pending rows:
+each fact holds its parsed envelope, ~3 KB, until written: ~30 MB at most)."""
 
 
 @contextlib.contextmanager
