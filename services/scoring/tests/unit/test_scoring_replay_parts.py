@@ -59,7 +59,7 @@ def test_the_collector_is_off_while_folding_and_restored_after() -> None:
 
 def test_the_inbox_ids_tell_new_from_seen_exactly_as_a_set_does() -> None:
     rng = random.Random(3)
-    ids, reference = Ids(), set()
+    ids, reference = Ids(batch=100), set()  # most ids in the file, the last ones in memory
     try:
         drawn = [UUID(int=rng.getrandbits(128)) for _ in range(5000)]
         # ids alike in one half or the other, and the all-zero id

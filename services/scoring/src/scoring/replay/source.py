@@ -200,7 +200,7 @@ class Source:
             queued: set[TopicPartition] = set()
             while len(done) < len(wanted) or heap:
                 # Fill until every partition not finished has a head in the heap.
-                while any(tp not in done and tp not in queued for tp in wanted):
+                while len(done | queued) < len(wanted):  # a partition not done has no head
                     await self._fetch(consumer, wanted, buffers, done)
                     for tp, buffer in buffers.items():
                         if tp not in queued and buffer:
