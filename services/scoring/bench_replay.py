@@ -31,7 +31,7 @@ from scoring.testing.harness import settings_for
 from scoring.testing.replay_history import county_year
 
 PARTITIONS = 6
-FETCH_BYTES = 1024 * 1024  # as the replay's source (scoring/replay/source.py) reads
+FETCH_BYTES = 1024 * 1024
 BATCH = 5000
 
 

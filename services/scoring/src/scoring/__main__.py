@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import sys
-
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
 
 from kit.service import process
-from scoring.bootstrap import MIGRATIONS, build, count_uncounted_ledgers, settle_collector
-from scoring.settings import ScoringSettings
+from scoring.settings import MIGRATIONS, ScoringSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def settings() -> ScoringSettings:
@@ -22,6 +23,8 @@ def settings() -> ScoringSettings:
 
 def create_app() -> FastAPI:
     """Build the app of one worker (uvicorn calls this in each worker process)."""
+    from scoring.bootstrap import build, settle_collector  # the app, not what a replay needs
+
     app = build(settings()).app
     settle_collector()  # what start-up built stays: out of the collector's passes
     return app
@@ -34,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
         from scoring.replay.cli import run
 
         raise SystemExit(run(settings(), args[1:]))
+    from scoring.bootstrap import count_uncounted_ledgers  # the app's (a replay imports none)
+
     process.main(
         settings,
         app="scoring.__main__:create_app",

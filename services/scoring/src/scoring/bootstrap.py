@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
@@ -12,7 +11,7 @@ from kit.service import process, shape
 from scoring.entrypoints.api import routers
 from scoring.handlers.context import Services
 from scoring.handlers.totals import count_uncounted
-from scoring.settings import ScoringSettings
+from scoring.settings import MIGRATIONS, ScoringSettings
 from scoring.wiring import wire
 
 __all__ = [
@@ -28,8 +27,6 @@ Service = shape.Service[Services]
 """One wired instance of this service: runtime, handlers' context, app."""
 
 log = logging.getLogger(__name__)
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 async def migrate(settings: ScoringSettings) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from kit.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+"""The service's Alembic migrations (here, not in ``bootstrap``: a replay migrates without the app)."""
 
 
 class ScoringSettings(ServiceSettings):

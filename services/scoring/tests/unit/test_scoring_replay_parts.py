@@ -59,17 +59,20 @@ def test_the_collector_is_off_while_folding_and_restored_after() -> None:
 
 def test_the_inbox_ids_tell_new_from_seen_exactly_as_a_set_does() -> None:
     rng = random.Random(3)
-    ids, reference = Ids(capacity=16), set()
-    drawn = [UUID(int=rng.getrandbits(128)) for _ in range(5000)]
-    # ids alike in one half or the other, and the all-zero id (the empty slot's value)
-    drawn += [UUID(int=n) for n in (0, 1, 1 << 64, (1 << 64) + 1, (1 << 128) - 1)]
-    for value in drawn + rng.sample(drawn, 2000) + drawn[:10]:
-        assert ids.add(value) == (value not in reference)
-        reference.add(value)
-        assert value in ids
-    assert len(ids) == len(reference) == 5005
-    assert UUID(int=rng.getrandbits(128)) not in ids
-    assert all(value in ids for value in reference)
+    ids, reference = Ids(batch=100), set()  # most ids in the file, the last ones in memory
+    try:
+        drawn = [UUID(int=rng.getrandbits(128)) for _ in range(5000)]
+        # ids alike in one half or the other, and the all-zero id
+        drawn += [UUID(int=n) for n in (0, 1, 1 << 64, (1 << 64) + 1, (1 << 128) - 1)]
+        for value in drawn + rng.sample(drawn, 2000) + drawn[:10]:
+            assert ids.add(value) == (value not in reference)
+            reference.add(value)
+            assert value in ids
+        assert len(ids) == len(reference) == 5005
+        assert UUID(int=rng.getrandbits(128)) not in ids
+        assert all(value in ids for value in reference)
+    finally:
+        ids.close()
 
 
 def _fold(spill: Spill | None, window: int) -> tuple[Fold, list[tuple[RawEnvelope, str]]]:

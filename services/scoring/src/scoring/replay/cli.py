@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, start_http_server
 
-from scoring.bootstrap import migrate
+from kit.migrate import upgrade
 from scoring.replay.progress import make_replay_metrics
 from scoring.replay.run import replay, summary
 from scoring.replay.source import ReplayStalledError
 from scoring.replay.switch import ReplayRefusedError
-from scoring.settings import ScoringSettings
+from scoring.settings import MIGRATIONS, ScoringSettings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -49,7 +49,7 @@ def run(settings: ScoringSettings, argv: Sequence[str]) -> int:
         start_http_server(args.metrics_port, registry=registry)
 
     async def go() -> str:
-        await migrate(settings)
+        await upgrade(MIGRATIONS, settings.database_url)  # not bootstrap's: no app imported
         return summary(await replay(settings, year=args.year, metrics=metrics))
 
     try:

@@ -14,14 +14,14 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from operator import itemgetter
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import JSON, MetaData, Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.envelope import RawEnvelope
-from scoring.adapters.store import Ledger, entry_row
+from scoring.adapters.store import ENTRY_COLUMNS, Ledger, entry_record
 from scoring.domain.intake import LedgerKey
 from scoring.replay.fold import Drained, Fold
 
@@ -73,9 +73,7 @@ class Fresh:
         self.counts = dict.fromkeys(self.live, 0)
         self._seq = dict.fromkeys(self.live, 0)
         self._postgres = engine.dialect.name == "postgresql"
-        self._entry_columns = (
-            [c.name for c in self.copies["entries"].c] if "entries" in self.live else []
-        )
+        self._entry_columns = [*ENTRY_COLUMNS, "seq"]
         self._writing: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(INDEX_BUILDS)
         """Index builds running at once, over every table ``index`` is called for."""
@@ -222,15 +220,22 @@ class Fresh:
                     now,
                 )
             )
+        # Each entry's record as the consumer's store makes it, then its number: the columns
+        # are named to COPY in that order (no row dict per entry). The entries of one fact share
+        # its event id: formatted once.
         entries = []
-        pick = itemgetter(*self._entry_columns)
         ledgers: dict[LedgerKey, Ledger] = {}
+        seq = self._seq["entries"]
+        last: UUID | None = None
+        text = ""
         for w in drained.written:
             ledger = ledgers.get(w.ledger) or ledgers.setdefault(w.ledger, Ledger(*w.ledger))
-            row = entry_row(w.entry, ledger, now)
-            self._seq["entries"] += 1
-            row["seq"] = self._seq["entries"]
-            entries.append(pick(row))
+            source = w.entry.source_event_id
+            if source is not last:
+                last, text = source, str(source)
+            seq += 1
+            entries.append((*entry_record(w.entry, ledger, now, text), seq))
+        self._seq["entries"] = seq
         inbox = [
             (self.consumer, event_id, event_type, now) for event_id, event_type in drained.claimed
         ]
