@@ -10,6 +10,12 @@
 3. Resident memory of the bench process (notify, the Kafka producer and the raw client; the SMTP
    server runs in a process of its own, so its parsing costs neither side).
 
+After each burst, where its time went (stderr, and ``…timeline`` / ``…intake_time`` in the JSON):
+the intake's batches, the mails and the backlog between them per 0.5 s step (from the rows'
+``created_at`` and the arrivals), the intake's SQL statements by verb and table, its handle time
+and its event loop's lag. ``--intakes N`` runs N intake processes in the consumer group (with the
+sender apart), ``--partitions`` the topics' partitions, ``--hand`` the sender's hand.
+
 The bench routes ``cases.case.assigned`` to the lead unit *now* (``ROUTES`` override): the default
 sends it in working hours, which would make the numbers depend on the clock.
 
@@ -648,7 +654,7 @@ async def notify_phase(
                 await stack.enter_async_context(
                     notify_process(settings.model_copy(update={"relay_in_process": False}))
                 )
-                for _ in range(o.intakes - 1)
+                for _ in range(o.intakes - 1 if split else 0)
             ]
             if others:
                 await shared_partitions(core, o.intakes)
@@ -816,7 +822,8 @@ def main() -> None:
         "--intakes",
         type=int,
         default=1,
-        help="intake processes in the consumer group (the others: python -m notify, HTTP)",
+        help="intake processes in the consumer group with the sender apart (the others: python -m"
+        " notify, the HTTP process, relay off)",
     )
     parser.add_argument(
         "--partitions", type=int, default=3, help="partitions of the bench's topics"
