@@ -48,7 +48,7 @@ import httpx
 import uvloop
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
 
@@ -562,6 +562,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def backends_cpu(core: Any) -> dict[int, float]:
+    """Return the CPU used so far by each PostgreSQL backend of the bench's database (by pid).
+
+    The server runs on this machine (loopback), so its backends are processes here; one that is
+    gone or not ours to read is left out.
+    """
+    async with core.runtime.engine.connect() as conn:
+        pids = (
+            await conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+        ).scalars()
+        used = {}
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                used[int(pid)] = cpu_seconds(int(pid))
+    return used
+
+
 @contextlib.asynccontextmanager
 async def notify_process(
     settings: NotifySettings, *command: str
@@ -686,6 +705,7 @@ async def notify_phase(
                     other = cpu_seconds(child_sender.pid) if child_sender is not None else 0.0
                     relayed = cpu_seconds(child_relay.pid) if child_relay is not None else 0.0
                     taking = [cpu_seconds(p.pid) for p in others]
+                    backends = await backends_cpu(core)
                     child.stdin.write(b"go\n")
                     await child.stdin.drain()
                     await until(received, events, max(600.0, events / 10), "notify", probe)
@@ -710,6 +730,9 @@ async def notify_phase(
                 if child_relay is not None:  # the relay process's
                     used = cpu_seconds(child_relay.pid) - relayed
                     report[tag + "relay_cpu_share"] = round(used / elapsed, 2)
+                after = await backends_cpu(core)  # those started meanwhile: all their CPU
+                used = sum(cpu - backends.get(pid, 0.0) for pid, cpu in after.items())
+                report[tag + "postgres_cpu_share"] = round(used / elapsed, 2)
                 for i, (p, was) in enumerate(zip(others, taking, strict=True), start=2):
                     used = cpu_seconds(p.pid) - was
                     report[tag + f"intake{i}_cpu_share"] = round(used / elapsed, 2)
