@@ -10,6 +10,12 @@
 3. Resident memory of the bench process (notify, the Kafka producer and the raw client; the SMTP
    server runs in a process of its own, so its parsing costs neither side).
 
+After each burst, where its time went (stderr, and ``…timeline`` / ``…intake_time`` in the JSON):
+the intake's batches, the mails and the backlog between them per 0.5 s step (from the rows'
+``created_at`` and the arrivals), the intake's SQL statements by verb and table, its handle time
+and its event loop's lag. ``--intakes N`` runs N intake processes in the consumer group (with the
+sender apart), ``--partitions`` the topics' partitions, ``--hand`` the sender's hand.
+
 The bench routes ``cases.case.assigned`` to the lead unit *now* (``ROUTES`` override): the default
 sends it in working hours, which would make the numbers depend on the clock.
 
@@ -24,6 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import itertools
 import json
 import os
 import statistics
@@ -41,7 +48,7 @@ import httpx
 import uvloop
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
 
@@ -303,6 +310,165 @@ async def outbox_drained(core: Any, within: float) -> None:
 
 Probe = Callable[[], Awaitable[str]]
 
+STEP = 0.5
+"""Seconds of a timeline's step."""
+
+
+async def timeline(core: Any, received: Received, start: float) -> dict[str, Any]:
+    """Where the burst's time went: the intake's batches and the mails over time, the queue between.
+
+    From what the burst left: each e-mail delivery's ``created_at`` (its intake batch's start: one
+    value a batch) and its arrival at the sink, as seconds since the go (``start``, epoch). The
+    backlog at a step's end is the rows taken in so far minus the mails arrived.
+    """
+    d = core.services.tables.deliveries
+    async with core.runtime.engine.connect() as conn:
+        found = await conn.execute(
+            select(d.c.delivery_id, d.c.created_at).where(d.c.channel == Channel.email.value)
+        )
+        made = {ident: at.timestamp() - start for ident, at in found.all()}
+    arrived = {ident: at - start for ident, at in zip(received.ids, received.arrived, strict=True)}
+    batches = sorted(Counter(round(at, 4) for at in made.values()).items())
+    waits = sorted(arrived[i] - made[i] for i in arrived if i in made)
+    steps = int(max([*made.values(), *arrived.values(), 0.0]) / STEP) + 1
+    rows = [0] * steps
+    mails = [0] * steps
+    for at in made.values():
+        rows[max(int(at / STEP), 0)] += 1
+    for at in arrived.values():
+        mails[max(int(at / STEP), 0)] += 1
+    # a batch's rows are visible to the sender once it commits: about when the next one starts
+    # (the runner applies batches one after the other); the last one's at its first mail
+    visible = [0] * steps
+    for (at, n), after in zip(batches, [*batches[1:], None], strict=True):
+        ends = (
+            after[0]
+            if after is not None
+            else min(
+                (
+                    arrived[i]
+                    for i, made_at in made.items()
+                    if round(made_at, 4) == at and i in arrived
+                ),
+                default=at,
+            )
+        )
+        visible[max(int(ends / STEP), 0)] += n
+    backlog, taken, sent = [], 0, 0
+    for r, m in zip(visible, mails, strict=True):
+        taken, sent = taken + r, sent + m
+        backlog.append(taken - sent)
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(batches)]
+    q = statistics.quantiles(waits, n=100) if len(waits) > 1 else [0.0] * 99
+    return {
+        "first_row_s": round(min(made.values(), default=0.0), 2),
+        "last_row_s": round(max(made.values(), default=0.0), 2),
+        "first_mail_s": round(min(arrived.values(), default=0.0), 2),
+        "last_mail_s": round(max(arrived.values(), default=0.0), 2),
+        "batches": len(batches),
+        "batch_rows_mean": round(len(made) / max(len(batches), 1), 1),
+        "batch_gap_p50_ms": round(statistics.median(gaps) * 1000, 1) if gaps else None,
+        "wait_p50_ms": round(q[49] * 1000, 1),
+        "wait_p99_ms": round(q[98] * 1000, 1),
+        "backlog_max": max(backlog, default=0),
+        "step_s": STEP,
+        "rows": rows,
+        "mails": mails,
+        "backlog": backlog,
+    }
+
+
+class Statements:
+    """Wall time an engine's statements took, by their first words (``--statements``)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.sync = engine.sync_engine
+        self.took: Counter[str] = Counter()
+        self.count: Counter[str] = Counter()
+        self.lag = 0.0
+        self.lags = 0
+
+    @staticmethod
+    def kind(statement: str) -> str:
+        """Name a statement by its verb and its table (enough to tell the intake's apart)."""
+        words = statement.replace("(", " ").replace(",", " ").split()
+        verb = words[0].upper() if words else "?"
+        for i, word in enumerate(words):
+            if word.upper() in {"INTO", "FROM", "UPDATE"} and i + 1 < len(words):
+                return f"{verb} {words[i + 1]}"
+        return " ".join(words[:3])
+
+    def _before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def _after(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        took = time.perf_counter() - conn.info["bench_started"].pop()
+        kind = self.kind(statement)
+        self.took[kind] += took
+        self.count[kind] += 1
+
+    def _commit(self, conn: Any) -> None:
+        conn.info["bench_commit"] = time.perf_counter()
+
+    def start(self) -> None:
+        """Listen to the engine's statements."""
+        from sqlalchemy import event as sa_event
+
+        sa_event.listen(self.sync, "before_cursor_execute", self._before)
+        sa_event.listen(self.sync, "after_cursor_execute", self._after)
+
+    def stop(self) -> None:
+        """Stop listening."""
+        from sqlalchemy import event as sa_event
+
+        sa_event.remove(self.sync, "before_cursor_execute", self._before)
+        sa_event.remove(self.sync, "after_cursor_execute", self._after)
+
+    async def watch_loop(self, every: float = 0.01) -> None:
+        """Add up how late the loop wakes a sleeper (its lag: what the intake's loop is busy with)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            at = loop.time()
+            await asyncio.sleep(every)
+            self.lag += max(loop.time() - at - every, 0.0)
+            self.lags += 1
+
+    def summary(self) -> dict[str, Any]:
+        """Return the statements' seconds and counts, the most costly first, and the loop's lag."""
+        return {
+            "loop_lag_s": round(self.lag, 2),
+            **{k: [round(v, 2), self.count[k]] for k, v in self.took.most_common(12)},
+        }
+
+
+def handle_seconds(core: Any) -> tuple[float, float]:
+    """Return the intake's consumer handle time so far: (seconds, batches)."""
+    registry = core.runtime.registry
+    total = registry.get_sample_value(
+        "kit_consumer_handle_seconds_sum", {"service": "notify", "group": "notify.intake"}
+    )
+    count = registry.get_sample_value(
+        "kit_consumer_handle_seconds_count", {"service": "notify", "group": "notify.intake"}
+    )
+    return total or 0.0, count or 0.0
+
+
+def show_timeline(line: dict[str, Any]) -> None:
+    """Print a timeline on stderr: a line a step (rows taken in, mails arrived, rows committed and
+    not yet mailed: the backlog)."""
+    print(
+        f"  timeline: rows {line['first_row_s']}–{line['last_row_s']} s in {line['batches']}"
+        f" batches (gap p50 {line['batch_gap_p50_ms']} ms), mails {line['first_mail_s']}–"
+        f"{line['last_mail_s']} s, queue wait p50 {line['wait_p50_ms']} ms p99"
+        f" {line['wait_p99_ms']} ms",
+        file=sys.stderr,
+    )
+    for i, (r, m, b) in enumerate(zip(line["rows"], line["mails"], line["backlog"], strict=True)):
+        print(
+            f"    {i * line['step_s']:5.1f} s  rows {r:5d}  mails {m:5d}  backlog {b:5d}",
+            file=sys.stderr,
+        )
+
 
 async def until(
     received: Received, n: int, within: float, what: str, probe: Probe | None = None
@@ -337,6 +503,9 @@ class Options:
     sender_process: bool = False
     relays: tuple[str, ...] = ("process",)
     only_split: bool = False
+    hand: int | None = None
+    intakes: int = 1
+    partitions: int = 3
 
 
 async def raw_phase(
@@ -354,6 +523,21 @@ async def raw_phase(
     await until(received, o.events, 60, "raw")  # the sink saw every one
     print(f"  {report[key]} mails/s", file=sys.stderr)
     received.clear()
+
+
+async def shared_partitions(core: Any, intakes: int, within: float = 60.0) -> None:
+    """Wait until this process's consumer holds its share of the partitions (the others joined)."""
+    consumer = core.runtime.runners[0].subscriber.consumer
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        held = consumer.assignment() if consumer is not None else set()
+        total = len(core.runtime.runners[0].topics) * core.runtime.settings.kafka_topic_partitions
+        if held and len(held) <= -(-total // intakes):
+            await asyncio.sleep(1.0)  # the others' first fetch
+            print(f"  this intake holds {len(held)} of {total} partitions", file=sys.stderr)
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError("the other intakes did not join the consumer group")
 
 
 def sender_env(settings: NotifySettings, port: int) -> dict[str, str]:
@@ -378,14 +562,34 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def backends_cpu(core: Any) -> dict[int, float]:
+    """Return the CPU used so far by each PostgreSQL backend of the bench's database (by pid).
+
+    The server runs on this machine (loopback), so its backends are processes here; one that is
+    gone or not ours to read is left out.
+    """
+    async with core.runtime.engine.connect() as conn:
+        pids = (
+            await conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+        ).scalars()
+        used = {}
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                used[int(pid)] = cpu_seconds(int(pid))
+    return used
+
+
 @contextlib.asynccontextmanager
 async def notify_process(
-    settings: NotifySettings, command: str
+    settings: NotifySettings, *command: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Start ``python -m notify <command>`` (``sender``, ``relay``); yield it once its metrics answer."""
+    """Start ``python -m notify [command]`` (``sender``, ``relay``; none: an HTTP process taking
+    events in); yield it once its metrics answer."""
     port = free_port()
     env = {**os.environ, **sender_env(settings, port)}
-    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "notify", command, env=env)
+    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "notify", *command, env=env)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
             deadline = time.monotonic() + 120
@@ -440,6 +644,8 @@ async def notify_phase(
             relay_poll_seconds=1.0,
             sender_in_process=not split,
             relay_in_process=not split or relay == "intake",
+            kafka_topic_partitions=o.partitions,
+            **({} if o.hand is None else {"sender_concurrency": o.hand}),
         )
         async with contextlib.AsyncExitStack() as stack:
             relay_here = settings.relay_in_process
@@ -463,6 +669,14 @@ async def notify_phase(
                 if split and relay == "process"
                 else None
             )
+            others = [  # more intake processes in the consumer group (HTTP processes, as deployed)
+                await stack.enter_async_context(
+                    notify_process(settings.model_copy(update={"relay_in_process": False}))
+                )
+                for _ in range(o.intakes - 1 if split else 0)
+            ]
+            if others:
+                await shared_partitions(core, o.intakes)
 
             async def probe() -> str:
                 d = core.services.tables.deliveries
@@ -482,13 +696,28 @@ async def notify_phase(
                     assert child.stdout is not None
                     if profiler is not None:
                         profiler.enable()
+                    statements = Statements(core.runtime.engine)
+                    statements.start()
+                    lagging = asyncio.create_task(statements.watch_loop())
+                    handled = handle_seconds(core)
                     start, cpu = time.perf_counter(), time.process_time()
+                    went = time.time()
                     other = cpu_seconds(child_sender.pid) if child_sender is not None else 0.0
                     relayed = cpu_seconds(child_relay.pid) if child_relay is not None else 0.0
+                    taking = [cpu_seconds(p.pid) for p in others]
+                    backends = await backends_cpu(core)
                     child.stdin.write(b"go\n")
                     await child.stdin.drain()
                     await until(received, events, max(600.0, events / 10), "notify", probe)
                     elapsed = time.perf_counter() - start
+                    statements.stop()
+                    lagging.cancel()
+                    now_handled = handle_seconds(core)
+                    spent = statements.summary()
+                    spent["handle_s"] = round(now_handled[0] - handled[0], 2)
+                    spent["handled_batches"] = now_handled[1] - handled[1]
+                    report[tag + "intake_time"] = spent
+                    print(f"  intake's time: {spent}", file=sys.stderr)
                     said = (await child.stdout.readline()).split()
                     report[tag + "publish_s"] = float(said[1]) if len(said) == 2 else None
                 if profiler is not None:
@@ -501,8 +730,17 @@ async def notify_phase(
                 if child_relay is not None:  # the relay process's
                     used = cpu_seconds(child_relay.pid) - relayed
                     report[tag + "relay_cpu_share"] = round(used / elapsed, 2)
+                after = await backends_cpu(core)  # those started meanwhile: all their CPU
+                used = sum(cpu - backends.get(pid, 0.0) for pid, cpu in after.items())
+                report[tag + "postgres_cpu_share"] = round(used / elapsed, 2)
+                for i, (p, was) in enumerate(zip(others, taking, strict=True), start=2):
+                    used = cpu_seconds(p.pid) - was
+                    report[tag + f"intake{i}_cpu_share"] = round(used / elapsed, 2)
                 await asyncio.sleep(1.0)  # a repeat would arrive now
                 counts = Counter(received.ids)
+                line = await timeline(core, received, went)
+                show_timeline(line)
+                report[tag + "timeline"] = line
                 report[tag + "notify_mails_per_s"] = round(events / elapsed, 1)
                 report[tag + "distinct_mails"] = len(counts)
                 report[tag + "repeats"] = sum(n - 1 for n in counts.values())
@@ -600,6 +838,19 @@ def main() -> None:
         action="store_true",
         help="run notify only with the sender apart (skip the one-process phase)",
     )
+    parser.add_argument(
+        "--hand", type=int, help="the sender's hand (SENDER_CONCURRENCY; default: the setting's)"
+    )
+    parser.add_argument(
+        "--intakes",
+        type=int,
+        default=1,
+        help="intake processes in the consumer group with the sender apart (the others: python -m"
+        " notify, the HTTP process, relay off)",
+    )
+    parser.add_argument(
+        "--partitions", type=int, default=3, help="partitions of the bench's topics"
+    )
     parser.add_argument("--serve-smtp", help=argparse.SUPPRESS)
     parser.add_argument("--publish", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -624,6 +875,9 @@ def main() -> None:
         args.sender_process,
         tuple(args.relay.split(",")),
         args.only_split,
+        args.hand,
+        args.intakes,
+        args.partitions,
     )
     results = uvloop.run(bench(options))  # the service's loop (kit.serve)
     emit_results(results)

@@ -21,10 +21,12 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    literal_column,
     or_,
     select,
     text,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -188,15 +190,36 @@ def _due(d: Table, now: Any) -> ColumnElement[bool]:
 def _claim_statement(d: Table, contacts: Table) -> Any:
     """Return the claim's one PostgreSQL statement, built once (its cache key computed once).
 
-    A ``MATERIALIZED`` CTE takes the rows (``FOR UPDATE SKIP LOCKED``, evaluated once, so never
-    more than ``:limit``); the ``UPDATE`` claims them and returns each with its address.
+    Two ``MATERIALIZED`` CTEs take the rows (``FOR UPDATE SKIP LOCKED``, each evaluated once):
+    the due ones in ``next_at`` order from the partial index ``ix_deliveries_claimable`` (it
+    stops after ``:limit``: no scan of the table and no sort of everything due, whose cost grew
+    with the table — 11 ms a claim at 10,000 rows), and those whose claim ran out (few: the
+    ``sending`` rows through ``ix_deliveries_due``); the ``UPDATE`` claims at most ``:limit`` of
+    them, those whose claim ran out first, and returns each with its address.
     """
-    taken = (
+    now = bindparam("now", type_=DateTime(timezone=True))
+    limit = bindparam("limit", type_=Integer)
+    due = (
         select(d.c.delivery_id)
-        .where(_due(d, bindparam("now", type_=DateTime(timezone=True))))
+        .where(d.c.status.in_([literal_column(f"'{s}'") for s in DUE]), d.c.next_at <= now)
+        # the statuses as literals: PostgreSQL proves the partial index applies in any plan
         .order_by(d.c.next_at)
-        .limit(bindparam("limit", type_=Integer))
+        .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED")
+    )
+    lapsed = (
+        select(d.c.delivery_id)
+        .where(d.c.status == literal_column(f"'{Status.sending.value}'"), d.c.lease_until < now)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("lapsed")
+        .prefix_with("MATERIALIZED")
+    )
+    taken = (
+        union_all(select(lapsed.c.delivery_id), select(due.c.delivery_id))
+        .limit(limit)
         .cte("chosen")
         .prefix_with("MATERIALIZED")
     )
@@ -492,9 +515,9 @@ class NotifyStore:
         """Claim due deliveries (and ones whose claim ran out) for this sender; count the attempt.
 
         Each comes with its recipient's address on its channel (None: it has none). On
-        PostgreSQL one statement does it all: a ``MATERIALIZED`` CTE takes the rows (``FOR UPDATE
-        SKIP LOCKED``, evaluated once, so never more than ``limit``), the ``UPDATE`` claims them
-        and returns them with the address; SQLite takes three statements.
+        PostgreSQL one statement does it all (``_claim_statement``: ``MATERIALIZED`` CTEs take the
+        rows, ``FOR UPDATE SKIP LOCKED``, never more than ``limit``; the ``UPDATE`` claims them
+        and returns them with the address); SQLite takes three statements.
         """
         if self.session.get_bind().dialect.name == "postgresql":
             statement = _claim_statement(self.t.deliveries, self.t.contacts)

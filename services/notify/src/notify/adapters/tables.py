@@ -26,9 +26,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from kit.db import Schema as KitSchema, UtcDateTime, schema_of
+
+CLAIMABLE = "status IN ('pending', 'retrying')"
+"""The due rows' statuses, the condition of the partial index ``ix_deliveries_claimable``."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,12 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("finished_at", UtcDateTime(), nullable=True),
         UniqueConstraint("event_id", "recipient_kind", "recipient_id", "channel"),
         Index("ix_deliveries_due", "status", "next_at"),
+        Index(  # the sender's claim: the due rows in next_at order, read as far as it takes
+            "ix_deliveries_claimable",
+            "next_at",
+            postgresql_where=text(CLAIMABLE),
+            sqlite_where=text(CLAIMABLE),
+        ),
         Index("ix_deliveries_recipient", "recipient_kind", "recipient_id", "created_at"),
         Index("ix_deliveries_subject", "subject"),
     )
