@@ -65,8 +65,8 @@ from notify.domain.model import Channel, DeliveryKey, RecipientRef
 from notify.settings import NotifySettings
 from notify.templates.render import Renderer, context
 from notify.templates.samples import TYPICAL
-from notify.testing import smtp_sink
 from notify.testing.servers import free_port
+from notify.testing.sink_process import Received, smtp_process
 
 UNIT = RecipientRef(RecipientKind.handling_unit, "U-bench")
 ROUTES = {
@@ -80,111 +80,6 @@ ROUTES = {
         }
     ]
 }
-
-
-class _Lines:
-    """What the sink process tells its parent: ``<arrival time> <delivery id>`` a line, written in bulk."""
-
-    def __init__(self) -> None:
-        self.waiting: list[str] = []
-
-    def seen(self, message_id: str, arrived: float) -> None:
-        """Note one accepted message (its delivery id is the Message-ID's local part)."""
-        ident = message_id.strip("<>").split("@", 1)[0] or "-"
-        self.waiting.append(f"{arrived} {ident}\n")
-
-    async def flush_every(self, seconds: float) -> None:
-        """Write what was noted every ``seconds`` (one write, not one a message)."""
-        while True:
-            await asyncio.sleep(seconds)
-            if self.waiting:
-                lines, self.waiting = self.waiting, []
-                sys.stdout.write("".join(lines))
-                sys.stdout.flush()
-
-
-class _AiosmtpdSink:
-    """aiosmtpd's handler of the ``--sink aiosmtpd`` comparison: the Message-ID of each message."""
-
-    def __init__(self, lines: _Lines) -> None:
-        self.lines = lines
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """Note the message's Message-ID and when it arrived."""
-        self.lines.seen(smtp_sink.message_id(envelope.original_content or b""), time.time())
-        return "250 Message accepted"
-
-
-async def serve_smtp(port: int, kind: str) -> None:
-    """Run an SMTP server on loopback in this process until killed (the bench's mail server).
-
-    ``lean``: notify.testing.smtp_sink, sharing the port with the other sink processes
-    (SO_REUSEPORT); ``aiosmtpd``: aiosmtpd with a handler that only notes the Message-ID.
-    """
-    lines = _Lines()
-    if kind == "lean":
-        server = await smtp_sink.start(lines.seen, port, reuse_port=True)
-    else:
-        from aiosmtpd.smtp import SMTP
-
-        handler = _AiosmtpdSink(lines)
-        server = await asyncio.get_running_loop().create_server(
-            lambda: SMTP(handler, hostname="127.0.0.1"), "127.0.0.1", port, reuse_port=True
-        )
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
-    flusher = asyncio.create_task(lines.flush_every(0.01))
-    async with server:
-        await server.serve_forever()
-    flusher.cancel()
-
-
-class Received:
-    """What the SMTP server process reports: delivery ids in arrival order, and when."""
-
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-        self.arrived: list[float] = []
-
-    def clear(self) -> None:
-        """Forget what arrived so far."""
-        self.ids.clear()
-        self.arrived.clear()
-
-    async def follow(self, stream: asyncio.StreamReader) -> None:
-        """Read the server's lines until it ends."""
-        while line := await stream.readline():
-            at, ident = line.decode().split()
-            self.ids.append(ident)
-            self.arrived.append(float(at))
-
-
-@contextlib.asynccontextmanager
-async def smtp_process(kind: str, processes: int) -> AsyncIterator[tuple[Received, int]]:
-    """Start the SMTP server in processes of their own on one port; yield what they receive, the port."""
-    port = free_port()
-    command = (sys.executable, __file__, "--serve-smtp", f"{port} {kind}")
-    servers = [
-        await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
-        for _ in range(processes)
-    ]
-    received = Received()
-    followers = []
-    try:
-        for server in servers:
-            assert server.stdout is not None
-            ready = await asyncio.wait_for(server.stdout.readline(), timeout=60)
-            assert ready.strip() == b"ready"
-            followers.append(asyncio.create_task(received.follow(server.stdout)))
-        yield received, port
-    finally:
-        for server in servers:
-            server.kill()
-            await server.wait()
-        for follower in followers:
-            follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await follower
 
 
 def assigned(n: int) -> Envelope[Any]:
@@ -851,15 +746,10 @@ def main() -> None:
     parser.add_argument(
         "--partitions", type=int, default=3, help="partitions of the bench's topics"
     )
-    parser.add_argument("--serve-smtp", help=argparse.SUPPRESS)
     parser.add_argument("--publish", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if set(args.relay.split(",")) - {"intake", "process"}:
         parser.error("--relay takes intake, process or both")
-    if args.serve_smtp:
-        port, kind = args.serve_smtp.split()
-        uvloop.run(serve_smtp(int(port), kind))
-        return
     if args.publish:
         prefix, first, count = args.publish.split()
         uvloop.run(publisher_process(prefix, int(first), int(count)))
