@@ -77,10 +77,10 @@ class Delivery:
 
 
 Handler = Callable[[Delivery, UnitOfWork], Awaitable[None]]
-_Fetched = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
 BatchHandler = Callable[[Sequence[Delivery], UnitOfWork], Awaitable[None]]
 Upcaster = Callable[[Any], BaseModel]
 """Turns the payload model of one version into the model a subscription's handler takes."""
+_Fetched = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
 
 
 def as_parsed(data: BaseModel) -> BaseModel:
@@ -224,7 +224,7 @@ def set_prefetch_backoff(consumer: AIOKafkaConsumer, seconds: float) -> bool:
 
     The fetcher exists once the consumer has started; the attribute is read whenever a fetch
     result is buffered, so setting it then applies to every later fetch.
-    ``kit/tests/unit/test_prefetch_backoff.py`` fails if aiokafka renames it.
+    ``kit/tests/integration/test_read_ahead.py`` fails if aiokafka renames it.
     """
     fetcher = getattr(consumer, "_fetcher", None)
     if fetcher is None or not hasattr(fetcher, "_prefetch_backoff"):

@@ -132,10 +132,10 @@ class ServiceSettings(BaseSettings):
         "the next batch, so a record waits for the batch in hand only, never for a fetch too",
     )
     consumer_prefetch_backoff_ms: int = Field(
-        default=0,
+        default=100,
         ge=0,
         le=1_000,
-        description="aiokafka's prefetch backoff (its default 100 ms): while one partition's "
+        description="aiokafka's prefetch backoff (aiokafka's 100 ms kept): while one partition's "
         "fetched records wait to be consumed, how long the other partitions of its broker are "
         "not fetched; 0 fetches them at once, as the Java client does",
     )
