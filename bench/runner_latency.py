@@ -7,7 +7,10 @@ returning; for the runner from the event's ``time`` (stamped as it is sent) to i
 being called (after FastStream's dispatch, validation, BEGIN and the inbox claim) and to its
 batch being done. ``--apply-ms`` makes each batch's handler wait that long (a transaction's round
 trips to PostgreSQL: no CPU), which is what shows a batch's duration in the latency (the
-settings, ``CONSUMER_OVERLAP`` and ``CONSUMER_OVERLAP_MIN_RECORDS``, come from the environment).
+settings, ``CONSUMER_OVERLAP``, ``CONSUMER_OVERLAP_MIN_RECORDS``, ``CONSUMER_READ_AHEAD``,
+``CONSUMER_PREFETCH_BACKOFF_MS`` and ``CONSUMER_COMMIT_BEHIND``, come from the environment: the
+runner before its read-ahead is ``CONSUMER_READ_AHEAD=false CONSUMER_PREFETCH_BACKOFF_MS=100
+CONSUMER_COMMIT_BEHIND=false``).
 """
 
 from __future__ import annotations
@@ -143,6 +146,9 @@ async def run(rate: int, seconds: int, apply_ms: float = 0.0) -> dict[str, Any]:
         "apply_ms": apply_ms,
         "runner_handler_done_ms": summary(applied),
         "overlap": settings.consumer_overlap,
+        "read_ahead": settings.consumer_read_ahead,
+        "prefetch_backoff_ms": settings.consumer_prefetch_backoff_ms,
+        "commit_behind": settings.consumer_commit_behind,
     }
 
 

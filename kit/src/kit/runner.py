@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -27,7 +27,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.message import FAKE_CONSUMER, KafkaAckableMessage
 from faststream.kafka.schemas import Topic
 from faststream.kafka.subscriber.usecase import BatchSubscriber
-from faststream.message import StreamMessage
+from faststream.message import AckStatus, StreamMessage
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError, WithJsonSchema
 from pydantic.json_schema import models_json_schema
@@ -80,6 +80,7 @@ Handler = Callable[[Delivery, UnitOfWork], Awaitable[None]]
 BatchHandler = Callable[[Sequence[Delivery], UnitOfWork], Awaitable[None]]
 Upcaster = Callable[[Any], BaseModel]
 """Turns the payload model of one version into the model a subscription's handler takes."""
+_Fetched = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
 
 
 def as_parsed(data: BaseModel) -> BaseModel:
@@ -181,14 +182,16 @@ class BatchMessage(KafkaAckableMessage):
         """Seek each owned partition of the batch back to its first record: it is read again."""
         await self.rewind()
 
-    async def rewind(self, rewound: Collection[TopicPartition] = ()) -> None:
-        """Seek the batch's owned partitions back to their first record, except those already
-        ``rewound`` further by an earlier batch that failed."""
+    async def rewind(self, earlier: Mapping[TopicPartition, int] | None = None) -> None:
+        """Seek the batch's owned partitions back to their first record, and the partitions of
+        ``earlier`` (an unfinished batch before it, records read after it) to theirs: a partition
+        goes back to the earliest of its offsets. A batch rewound once may be rewound again (its
+        partitions read meanwhile go back too); an acknowledged one never."""
         consumer = self.consumer
-        if not self.committed and isinstance(consumer, AIOKafkaConsumer):
+        if self.committed is not AckStatus.ACKED and isinstance(consumer, AIOKafkaConsumer):
             owned = consumer.assignment()
-            for tp, offset in batch_starts(self.raw_message).items():
-                if tp in owned and tp not in rewound:
+            for tp, offset in earliest(batch_starts(self.raw_message), earlier or {}).items():
+                if tp in owned:
                     consumer.seek(tp, offset)
         await StreamMessage.nack(self)
 
@@ -203,6 +206,31 @@ def batch_starts(records: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicP
     """Return the first offset of each partition in the batch."""
     first = {(r.topic, r.partition): r.offset for r in reversed(records)}
     return {TopicPartition(t, p): offset for (t, p), offset in first.items()}
+
+
+def earliest(*starts: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+    """Return, for every partition named in any of ``starts``, its smallest offset."""
+    merged: dict[TopicPartition, int] = {}
+    for each in starts:
+        for tp, offset in each.items():
+            merged[tp] = min(offset, merged.get(tp, offset))
+    return merged
+
+
+def set_prefetch_backoff(consumer: AIOKafkaConsumer, seconds: float) -> bool:
+    """Set how long aiokafka's fetcher holds back a broker's other partitions while one
+    partition's fetched records wait to be consumed (its ``prefetch_backoff``, 0.1 s, which
+    ``AIOKafkaConsumer`` does not expose); return False when this aiokafka has no such knob.
+
+    The fetcher exists once the consumer has started; the attribute is read whenever a fetch
+    result is buffered, so setting it then applies to every later fetch.
+    ``kit/tests/integration/test_read_ahead.py`` fails if aiokafka renames it.
+    """
+    fetcher = getattr(consumer, "_fetcher", None)
+    if fetcher is None or not hasattr(fetcher, "_prefetch_backoff"):
+        return False
+    fetcher._prefetch_backoff = seconds
+    return True
 
 
 def _inlined(schema: Any, defs: Mapping[str, Any]) -> Any:
@@ -225,12 +253,23 @@ def _decoded(record: ConsumerRecord[bytes, bytes]) -> dict[str, str] | None:
         return None
 
 
+def _failed(task: asyncio.Task[Any]) -> bool:
+    """Tell whether a finished task was cancelled or raised."""
+    return task.cancelled() or task.exception() is not None
+
+
+def _nothing() -> None:
+    """Do nothing (a listener without a hook)."""
+
+
 @dataclass
 class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
     event: asyncio.Event = field(default_factory=asyncio.Event)
+    revoked: Callable[[], None] = _nothing
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         self.event.clear()
+        self.revoked()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         self.event.set()
@@ -270,12 +309,16 @@ class ConsumerRunner:
         self.inbox = inbox
         self.publisher = publisher
         self.metrics = metrics
-        self.assigned = _Assigned()
+        self.assigned = _Assigned(revoked=self._forget_ahead)
         self._service = settings.service_name
         self._group = subscription.group
         self._failures = 0
         self._stop = asyncio.Event()
         self._inflight: asyncio.Task[tuple[bool, BatchMessage]] | None = None
+        self._ahead: list[ConsumerRecord[bytes, bytes]] = []
+        """Records read while a batch was applied: the start of the next batch."""
+        self._reading: asyncio.Task[_Fetched] | None = None
+        self._acking: asyncio.Task[None] | None = None
         self._versions: dict[tuple[str, str], int] = {}
         self._readers = self._bind_readers()
         self._ok = metrics.consumer_processed.labels(self._service, self._group, "ok")
@@ -348,12 +391,85 @@ class ConsumerRunner:
         ``getmany`` returns as soon as the fetcher holds records (it never waits to fill a
         batch), so the wait only bounds an idle poll; FastStream's own ``get_msg`` then sleeps
         as long again, and a record arriving in that sleep waited for it (up to 10 ms).
+
+        What was read while the last batch was applied (``_read_while``) comes first, whole:
+        the next batch is everything that arrived until then. A read still under way is
+        awaited (never a second ``getmany`` beside it); an empty return makes FastStream poll
+        again.
         """
+        reading = self._reading
+        if reading is not None:
+            if not self._ahead and not reading.done():
+                await asyncio.wait((reading,), timeout=self.settings.consumer_poll_ms / 1000)
+            self._fold()  # raises what the read raised (FastStream's loop handles it)
+        if self._ahead or self._reading is not None:
+            ahead, self._ahead = self._ahead, []
+            return tuple(ahead)
         fetched = await consumer.getmany(
             timeout_ms=self.settings.consumer_poll_ms,
             max_records=self.settings.consumer_max_records,
         )
         return tuple(chain.from_iterable(fetched.values()))
+
+    def _fold(self) -> None:
+        """Move a finished read's records to the end of ``_ahead`` (raising what it raised)."""
+        reading = self._reading
+        if reading is not None and reading.done():
+            self._reading = None
+            for records in reading.result().values():
+                self._ahead.extend(records)
+
+    def _ahead_starts(self) -> dict[TopicPartition, int]:
+        """Drop the records read ahead (a finished read's too) and return where each of their
+        partitions starts: a batch being rewound takes them back with it."""
+        with contextlib.suppress(Exception):  # a failed read: nothing was consumed
+            self._fold()
+        ahead, self._ahead = self._ahead, []
+        return batch_starts(ahead)
+
+    def _forget_ahead(self) -> None:
+        """Drop the records read ahead when partitions are revoked: the next assignment
+        starts each partition at its committed offset."""
+        self._ahead = []
+        reading = self._reading
+        if reading is not None and reading.done() and not _failed(reading):
+            self._reading = None  # a failed read stays for ``_poll`` to raise
+
+    async def _read_while(
+        self, applying: asyncio.Task[tuple[bool, BatchMessage]], consumer: AIOKafkaConsumer
+    ) -> tuple[bool, BatchMessage]:
+        """Await a batch being applied while reading what arrives meanwhile into ``_ahead``.
+
+        aiokafka holds one fetched result per partition until it is consumed, and while one
+        is held it does not fetch the other partitions of that broker for ``prefetch_backoff``;
+        read here, every result is consumed as it comes, so the fetcher keeps fetching and the
+        next batch holds everything that arrived while this one was applied (up to
+        ``consumer_max_records``). Reading only moves the fetch positions: nothing is applied
+        or committed before this batch is done, and should it be rewound, what was read after
+        it goes back too (``_ahead_starts``).
+        """
+        try:
+            while not applying.done():
+                reading = self._reading
+                if reading is None:
+                    room = self.settings.consumer_max_records - len(self._ahead)
+                    if room <= 0:
+                        break
+                    reading = self._reading = asyncio.create_task(
+                        consumer.getmany(
+                            timeout_ms=self.settings.consumer_poll_ms, max_records=room
+                        )
+                    )
+                elif reading.done():
+                    if _failed(reading):
+                        break  # ``_poll`` raises it once the batch is done
+                    self._fold()
+                    continue
+                await asyncio.wait((applying, reading), return_when=asyncio.FIRST_COMPLETED)
+            return await applying
+        except BaseException:
+            applying.cancel()
+            raise
 
     def _payload_schema(self) -> dict[str, Any]:
         """Return the JSON Schema of a batch: the contract models of the types and versions read."""
@@ -407,6 +523,7 @@ class ConsumerRunner:
                     [*self.topics, *(dead_letter(t, self._group) for t in self.topics)],
                 )
                 await self.subscriber.start()
+                self._tune(self.subscriber.consumer)
                 break
             except Exception as error:
                 with contextlib.suppress(Exception):
@@ -437,6 +554,18 @@ class ConsumerRunner:
             with contextlib.suppress(Exception):
                 await self.subscriber.stop()  # waits for the batch in hand (graceful_timeout)
             await self._drain()
+            reading, self._reading, self._ahead = self._reading, None, []
+            if reading is not None:  # read ahead, never applied: the next owner reads it
+                reading.cancel()
+                await asyncio.gather(reading, return_exceptions=True)
+
+    def _tune(self, consumer: AIOKafkaConsumer | None) -> None:
+        """Set the fetcher's prefetch backoff (``consumer_prefetch_backoff_ms``)."""
+        if consumer is None:
+            return
+        seconds = self.settings.consumer_prefetch_backoff_ms / 1000
+        if not set_prefetch_backoff(consumer, seconds):
+            log.error("consumer %s: this aiokafka has no prefetch backoff to set", self._group)
 
     async def _wait(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -455,7 +584,7 @@ class ConsumerRunner:
         """
         message.clear_cache()  # FastStream cached the message as its own decoded body: a cycle
         if self._stop.is_set():
-            await message.nack()
+            await message.rewind(self._ahead_starts())
             return
         started = time.perf_counter()
         records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
@@ -472,7 +601,9 @@ class ConsumerRunner:
             if self._inflight is previous:
                 self._inflight = None
             if not done:  # rewound: this batch comes again after it
-                await message.rewind(batch_starts(before.raw_message))
+                await message.rewind(
+                    earliest(batch_starts(before.raw_message), self._ahead_starts())
+                )
                 return
         if unexpected is not None:
             log.error(
@@ -480,17 +611,24 @@ class ConsumerRunner:
                 self._group,
                 describe(unexpected),
             )
-            await message.nack()
+            await message.rewind(self._ahead_starts())
             await self._wait(1.0)
             return
         if self._stop.is_set():
-            await message.nack()
+            await message.rewind(self._ahead_starts())
             return
         work = self._finish(message, accepted, validating)
-        if self._overlaps(records) and isinstance(message.consumer, AIOKafkaConsumer):
+        consumer = message.consumer
+        if not isinstance(consumer, AIOKafkaConsumer):  # FastStream's in-memory broker: the
+            await work  # effect is there when publish returns
+        elif self._overlaps(records):
             self._inflight = asyncio.create_task(work)
-        else:  # a small batch, or FastStream's in-memory broker (the effect is there when
-            await work  # publish returns)
+        elif self.settings.consumer_read_ahead:
+            done, _ = await self._read_while(asyncio.create_task(work), consumer)
+            if not done:  # rewound: what was read after it goes back too
+                await message.rewind(self._ahead_starts())
+        else:
+            await work
 
     def _overlaps(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> bool:
         """Tell whether a batch is applied while the next one is fetched (a backlog's batch).
@@ -528,14 +666,29 @@ class ConsumerRunner:
             await message.nack()
             await self._wait(1.0)
             return False, message
+        acking = self._ack(message, self._acking, started - validating)
+        if self.settings.consumer_commit_behind and isinstance(message.consumer, AIOKafkaConsumer):
+            self._acking = asyncio.create_task(acking)  # the next batch is applied meanwhile
+        else:
+            await acking
+        return True, message
+
+    async def _ack(
+        self, message: BatchMessage, previous: asyncio.Task[None] | None, since: float
+    ) -> None:
+        """Commit a batch's offsets (its transaction has committed) once the previous batch's
+        commit is done, so a partition's committed offset only moves forward; observe the
+        batch's duration (``since`` on the ``perf_counter`` clock, validation included)."""
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                await previous
         try:
             await message.ack()
         except (CommitFailedError, IllegalStateError):
             log.warning("offset commit lost to a rebalance; the inbox absorbs redelivery")
         except Exception as error:  # the effect is committed: a later commit or the inbox covers it
             log.warning("offset commit failed (%s); the inbox absorbs redelivery", describe(error))
-        self._handle_seconds.observe(validating + time.perf_counter() - started)
-        return True, message
+        self._handle_seconds.observe(time.perf_counter() - since)
 
     async def _drain(self) -> None:
         """Wait for the batch whose transaction or offset commit is still running."""
@@ -544,6 +697,11 @@ class ConsumerRunner:
                 await inflight
             if self._inflight is inflight:
                 self._inflight = None
+        while (acking := self._acking) is not None:
+            with contextlib.suppress(Exception):
+                await acking
+            if self._acking is acking:
+                self._acking = None
 
     def _accept(self, record: ConsumerRecord[bytes, bytes]) -> _Item | _Rejected | None:
         """Validate a record (no I/O): an item to apply, a record to dead-letter, or None when

@@ -126,6 +126,24 @@ class ServiceSettings(BaseSettings):
         "batch is done before the next fetch, so what arrives meanwhile is in the very next "
         "batch, not the one after it (overlapping a steady trickle added a batch's time)",
     )
+    consumer_read_ahead: bool = Field(
+        default=True,
+        description="While a batch is applied (not overlapped), keep reading what arrives into "
+        "the next batch, so a record waits for the batch in hand only, never for a fetch too",
+    )
+    consumer_prefetch_backoff_ms: int = Field(
+        default=100,
+        ge=0,
+        le=1_000,
+        description="aiokafka's prefetch backoff (aiokafka's 100 ms kept): while one partition's "
+        "fetched records wait to be consumed, how long the other partitions of its broker are "
+        "not fetched; 0 fetches them at once, as the Java client does",
+    )
+    consumer_commit_behind: bool = Field(
+        default=True,
+        description="Commit a batch's offsets in a task of its own after its transaction "
+        "(offset commits still in batch order), while the next batch is applied",
+    )
     consumer_retry_attempts: int = Field(default=5, ge=1, description="Tries before dead letter")
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_retry_backoff_max_seconds: float = Field(default=5.0, ge=0)

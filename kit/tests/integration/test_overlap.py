@@ -4,7 +4,9 @@ With small batches overlapped (``consumer_overlap_min_records=1``; by default on
 batches are) the runner validates batch N+1 while batch N's transaction and offset commit run;
 these tests read the effects back to check that the order and the inbox still hold, also when a
 stop comes while a batch is retrying and the batch behind it must be rewound unapplied. Below the
-threshold a batch is done before the next fetch.
+threshold a batch is done before the next fetch, while the runner reads what arrives into the
+next one (``consumer_read_ahead``): the same tests run that way too (``read_ahead``), where a
+rewound batch takes what was read after it back with it.
 """
 
 from __future__ import annotations
@@ -100,13 +102,14 @@ def subscription(
     )
 
 
+@pytest.mark.parametrize("min_records", [1, 100], ids=["overlapped", "read_ahead"])
 async def test_small_overlapped_batches_apply_every_event_once_in_key_order(
-    database_url: str, topic_prefix: str
+    database_url: str, topic_prefix: str, min_records: int
 ) -> None:
     schema = make_schema()
     group = unique("kittest.overlap.")
     settings = settings_for(
-        database_url, topic_prefix, consumer_max_records=7, consumer_overlap_min_records=1
+        database_url, topic_prefix, consumer_max_records=7, consumer_overlap_min_records=min_records
     )
     sent = events()
     sent.insert(100, event("agg-3", "POISON"))
@@ -141,8 +144,9 @@ async def test_small_overlapped_batches_apply_every_event_once_in_key_order(
     assert dead == 1
 
 
+@pytest.mark.parametrize("min_records", [1, 100], ids=["overlapped", "read_ahead"])
 async def test_a_stop_while_a_batch_retries_rewinds_the_batch_behind_it_unapplied(
-    database_url: str, topic_prefix: str
+    database_url: str, topic_prefix: str, min_records: int
 ) -> None:
     schema = make_schema()
     group = unique("kittest.overlap.")
@@ -150,7 +154,7 @@ async def test_a_stop_while_a_batch_retries_rewinds_the_batch_behind_it_unapplie
         database_url,
         topic_prefix,
         consumer_max_records=5,
-        consumer_overlap_min_records=1,
+        consumer_overlap_min_records=min_records,
         consumer_retry_attempts=10_000,
         consumer_retry_backoff_seconds=0.05,
         consumer_retry_backoff_max_seconds=0.05,
@@ -195,14 +199,15 @@ async def test_a_stop_while_a_batch_retries_rewinds_the_batch_behind_it_unapplie
     assert in_key_order(names)
 
 
+@pytest.mark.parametrize("min_records", [1, 100], ids=["overlapped", "read_ahead"])
 async def test_a_batch_whose_validation_fails_unexpectedly_is_read_again_not_skipped(
-    database_url: str, topic_prefix: str
+    database_url: str, topic_prefix: str, min_records: int
 ) -> None:
     """An upcaster that raises once (a bug, not a bad event): the batch is rewound, not passed."""
     schema = make_schema()
     group = unique("kittest.overlap.")
     settings = settings_for(
-        database_url, topic_prefix, consumer_max_records=5, consumer_overlap_min_records=1
+        database_url, topic_prefix, consumer_max_records=5, consumer_overlap_min_records=min_records
     )
     sent = events()
     flaky = str(sent[150].data.name)
