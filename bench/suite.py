@@ -10,6 +10,8 @@ aiokafka / asyncpg / aiosmtplib in the same minute. The results go to
 from __future__ import annotations
 
 import argparse
+import asyncio
+import dataclasses
 import json
 import os
 import subprocess
@@ -20,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench import broker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -368,11 +372,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     target = ROOT / ".local" / "bench"
     target.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
+    before = asyncio.run(broker.state())
+    print(f"broker: {before.topics} topics, {before.partitions} partitions", flush=True)
+    if before.leftovers > broker.CROWDED:
+        print(
+            f"warning: {before.leftovers} topics left by earlier runs slow the broker and what it"
+            " measures; `python -m bench.broker --prune` deletes them (with no test running)",
+            flush=True,
+        )
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         for n, stage in enumerate(chosen):
             results[stage.name] = run_stage(stage, Path(tmp) / f"{n}.json")
     load = os.getloadavg()
-    document = {"load_average": load, "cores": os.cpu_count(), "stages": results}
+    document = {
+        "load_average": load,
+        "cores": os.cpu_count(),
+        "broker_at_start": dataclasses.asdict(before),
+        "stages": results,
+    }
     (target / "results.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     markdown = table(results, chosen)
     (target / "results.md").write_text(markdown, encoding="utf-8")
