@@ -9,7 +9,7 @@ is taken as of a day: ``X-Dev-Clock``); a late assignment (交办) costs its lin
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -56,32 +56,6 @@ def _reply(
     )
 
 
-def _moved(
-    case_id: str, clock: Literal["reply", "assignment"], before: date, after: date
-) -> c.CaseDueDateRecomputed:
-    return c.CaseDueDateRecomputed(
-        case_id=case_id,
-        township=TOWN,
-        clock=clock,
-        previous_due_on=before,
-        due_on=after,
-        calendar_year=2026,
-    )
-
-
-def _chased(
-    case_id: str, notice: Literal["warning", "overdue"], assign_by: date
-) -> c.CaseAssignmentChased:
-    return c.CaseAssignmentChased(
-        case_id=case_id,
-        township=TOWN,
-        notice=notice,
-        owed_by=TOWN,
-        received_on=date(2026, 3, 1),
-        assign_by=assign_by,
-    )
-
-
 def _history() -> list[Any]:
     opinion = CaseKind.opinion
     suggestion = CaseKind.suggestion
@@ -113,12 +87,12 @@ def _history() -> list[Any]:
         # o2: overdue on 09-30, then the 国庆 arrangement loaded late moves its day to 10-09
         ev.assigned("o2", TOWN, on, kind=opinion, key_chase=False),
         ev.overdue("o2", TOWN, date(2026, 9, 30)),
-        _moved("o2", "reply", date(2026, 9, 30), date(2026, 10, 9)),
+        ev.due_date_moved("o2", TOWN, date(2026, 9, 30), date(2026, 10, 9)),
         # late assignments: c4 late; c5 warned only; c6 late, its deadline moved to 10-12
-        _chased("c4", "overdue", date(2026, 3, 10)),
-        _chased("c5", "warning", date(2026, 3, 10)),
-        _chased("c6", "overdue", date(2026, 9, 29)),
-        _moved("c6", "assignment", date(2026, 9, 29), date(2026, 10, 12)),
+        ev.assignment_chased("c4", TOWN, date(2026, 3, 10), notice="overdue"),
+        ev.assignment_chased("c5", TOWN, date(2026, 3, 10), notice="warning"),
+        ev.assignment_chased("c6", TOWN, date(2026, 9, 29), notice="overdue"),
+        ev.due_date_moved("c6", TOWN, date(2026, 9, 29), date(2026, 10, 12), clock="assignment"),
     ]
 
 
