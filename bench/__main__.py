@@ -27,7 +27,7 @@ from kit.relay import OutboxRelay
 from kit.runner import Delivery, Subscription
 from kit.runtime import ServiceRuntime, build_runtime, settle_heap
 from kit.settings import ServiceSettings
-from kit.testing import bootstrap_servers, emit_results, fresh_database, unique
+from kit.testing import bootstrap_servers, delete_topics, emit_results, fresh_database, unique
 from kit.uow import UnitOfWork
 
 EVENT_TYPE = "deputies.township.registered"
@@ -278,6 +278,7 @@ async def run(n: int, rate: int, seconds: int, *, consume: bool = False) -> dict
             await end_to_end(runtime, latencies, rate, seconds)
         finally:
             await runtime.stop()
+            await delete_topics({prefix})  # a crowded broker slows every client
     results = {
         "events": n,
         "publish": {

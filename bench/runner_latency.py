@@ -32,7 +32,7 @@ from kit.db import create_all, kit_tables, make_metadata
 from kit.runner import Delivery, Subscription
 from kit.runtime import build_runtime, settle_heap
 from kit.settings import ServiceSettings
-from kit.testing import bootstrap_servers, emit_results, fresh_database, unique
+from kit.testing import bootstrap_servers, delete_topics, emit_results, fresh_database, unique
 from kit.uow import UnitOfWork
 
 EVENT_TYPE = "deputies.township.registered"
@@ -138,6 +138,7 @@ async def run(rate: int, seconds: int, apply_ms: float = 0.0) -> dict[str, Any]:
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
             await runtime.stop()
+            await delete_topics({prefix})  # a crowded broker slows every client
     return {
         "rate_per_s": rate,
         "seconds": seconds,
