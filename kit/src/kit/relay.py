@@ -8,6 +8,7 @@ import logging
 import math
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy import BigInteger, Row, all_, any_, bindparam, func, select, tex
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from kit.broker import Publisher
+from kit.broker import Outgoing, Publisher
 from kit.dead_letter import describe
 from kit.metrics import KitMetrics
 from kit.outbox import Outbox
@@ -35,7 +36,7 @@ class BrokerUnavailableError(RuntimeError):
 class _InFlight:
     """Rows handed to the producer and their delivery futures, awaited across rounds."""
 
-    rows: list[Row[Any]]
+    sent: list[Row[Any]] = field(default_factory=list)
     futures: list[asyncio.Future[Any]] = field(default_factory=list)
 
 
@@ -289,21 +290,20 @@ class OutboxRelay:
                     f"after {self.send_timeout:g} s"
                 )
         self._in_flight = None
-        for future in in_flight.futures:
-            error = future.exception()
-            if error is not None:
-                raise error  # the rows are sent again in the next round
-        rows = in_flight.rows[: len(in_flight.futures)]
+        errors = [e for e in (f.exception() for f in in_flight.futures) if e is not None]
+        if errors:  # every one retrieved: asyncio would log the others as never retrieved
+            raise errors[0]  # the rows are sent again in the next round
+        rows = in_flight.sent  # those not handed over in time are read again, in order
         if not rows:
             raise BrokerUnavailableError(f"no send accepted within {self.send_timeout:g} s")
-        marks = {"seqs": [row.seq for row in rows], "at": datetime.now(UTC)}
+        marks = {"seqs": [row[0] for row in rows], "at": datetime.now(UTC)}
         if conn is not None:  # autocommit: the one statement is its own transaction
             self._next = list((await conn.execute(self._mark_and_next, marks)).all())
         else:
             async with self.engine.begin() as pooled:
                 await pooled.execute(self._mark, marks)
-        for row in rows:
-            self.metrics.relay_published.labels(self.outbox.service, row.topic).inc()
+        for topic, count in Counter(row[1] for row in rows).items():  # one inc a topic
+            self.metrics.relay_published.labels(self.outbox.service, topic).inc(count)
         return len(rows)
 
     async def _unpublished(self, conn: AsyncConnection | None) -> list[Row[Any]]:
@@ -313,15 +313,22 @@ class OutboxRelay:
             return list((await pooled.execute(self._next_batch)).all())
 
     async def _send(self, rows: list[Row[Any]]) -> _InFlight:
-        """Hand rows to the producer in order; stop handing them over after ``send_timeout``."""
-        in_flight = _InFlight(rows)
+        """Hand rows to the producer in order; stop handing them over after ``send_timeout``.
+
+        Whatever was handed over is a prefix of each partition's rows (the publisher hands
+        them over in order per partition), so the rows left for the next round keep the order
+        of their keys.
+        """
+        in_flight = _InFlight()
+        records = [  # by position: a Row's attributes cost a lookup each
+            Outgoing(topic, key, payload.encode(), headers)
+            for _, topic, key, headers, payload in rows
+        ]
         with contextlib.suppress(TimeoutError):  # producer blocked on metadata or a full buffer
             async with asyncio.timeout(self.send_timeout):
-                for row in rows:
-                    sent = await self.publisher.send(
-                        row.topic, key=row.key, value=row.payload.encode(), headers=row.headers
-                    )
+                async for sent, indexes in self.publisher.send_many(records):
                     in_flight.futures.append(asyncio.ensure_future(sent))
+                    in_flight.sent.extend(rows[i] for i in indexes)
         return in_flight
 
     async def _update_gauges(self) -> None:
