@@ -51,7 +51,8 @@ async def test_send_many_puts_every_key_where_send_puts_it_in_order(
     chosen = {r.key: r.partition for r in await read_all(single)}
     per_key: dict[bytes, list[int]] = defaultdict(list)
     for record in sorted(got, key=lambda r: (r.partition, r.offset)):
-        assert record.key is not None and record.value is not None
+        assert record.key is not None
+        assert record.value is not None
         assert record.partition == chosen[record.key]  # where `send` put the same key
         per_key[record.key].append(int(record.value[:5]))
     for numbers in per_key.values():
