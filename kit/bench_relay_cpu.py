@@ -9,11 +9,15 @@ in it meanwhile) and the CPU of the database backends connected to the bench's d
 (PostgreSQL on this machine: read from ``/proc``), with the load average.
 
 ``--rounds`` repeats stage-and-drain on the same database and topic (the first round warms
-the caches; the median of the others is reported). Runs against whatever ``kit`` is importable,
-so the same script measures another checkout with its sources first on ``PYTHONPATH``.
+the caches; the median of the others is reported). ``--trickle RATE`` measures small rounds
+instead: a child process commits ``--per-commit`` events at RATE events/s (open loop) while the
+relay publishes them as they come, woken by NOTIFY; the CPU is counted from the first commit
+until the last row is marked. ``--max-batch-bytes`` overrides the relay producer's batch size.
+Runs against whatever ``kit`` is importable, so the same script measures another checkout with
+its sources first on ``PYTHONPATH``.
 
-Run: ``PYTHONPATH=. .venv/bin/python kit/bench_relay_cpu.py [--events 20000] [--rounds 4]``
-with ``TEST_DATABASE_URL`` and ``KAFKA_BOOTSTRAP_SERVERS``.
+Run: ``PYTHONPATH=. .venv/bin/python kit/bench_relay_cpu.py [--events 20000] [--rounds 4]
+[--trickle 500 --per-commit 5]`` with ``TEST_DATABASE_URL`` and ``KAFKA_BOOTSTRAP_SERVERS``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import kit.broker
 from bench.workload import envelope
 from kit.db import create_all, kit_tables, make_metadata
 from kit.metrics import make_metrics
@@ -75,8 +80,29 @@ async def stage(runtime: ServiceRuntime, n: int, first: int) -> None:
             await uow.commit()
 
 
-async def drain(runtime: ServiceRuntime, n: int) -> dict[str, float]:
-    """Run a fresh relay until n rows are published and marked; return its CPU per event."""
+async def trickle(settings: ServiceSettings, first: int, n: int, rate: float, per: int) -> None:
+    """Commit n events, ``per`` a transaction, at ``rate`` events/s (the child process)."""
+    metadata = make_metadata()
+    kit_tables(metadata)
+    runtime = build_runtime(settings, metadata=metadata, subscriptions=[])
+    started = time.monotonic()
+    try:
+        for done in range(0, n, per):
+            await asyncio.sleep(max(0.0, started + done / rate - time.monotonic()))
+            async with runtime.uow() as uow:
+                uow.stage(*(envelope(first + i) for i in range(done, min(done + per, n))))
+                await uow.commit()
+    finally:
+        await runtime.engine.dispose()
+
+
+async def drain(
+    runtime: ServiceRuntime, n: int, child: list[str] | None = None
+) -> dict[str, float]:
+    """Run a fresh relay until n rows are published and marked; return its CPU per event.
+
+    With ``child`` (a command line) the rows are committed by that process meanwhile.
+    """
     relay = OutboxRelay(
         engine=runtime.engine,
         outbox=runtime.outbox,
@@ -87,25 +113,36 @@ async def drain(runtime: ServiceRuntime, n: int) -> dict[str, float]:
     )
     before = await backends_cpu(runtime.engine)
     stop = asyncio.Event()
-    wall0, cpu0 = time.monotonic(), time.process_time()
+    wall0, cpu0 = time.monotonic(), os.times()
     task = asyncio.create_task(relay.run(stop))
+    if child is not None:
+        await asyncio.sleep(1.0)  # the relay is the leader, listening
+        wall0, cpu0 = time.monotonic(), os.times()
+        staging = await asyncio.create_subprocess_exec(*child)
+        await staging.wait()
+        assert staging.returncode == 0, "the committing process failed"
     while await unpublished(runtime.engine, runtime.outbox.table):  # noqa: ASYNC110
         await asyncio.sleep(0.05)  # polled: the end is the last mark, not an event
-    wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+    wall, cpu1 = time.monotonic() - wall0, os.times()
+    user, system = cpu1.user - cpu0.user, cpu1.system - cpu0.system
     after = await backends_cpu(runtime.engine)  # the relay's connection still open
     stop.set()
     await task
     backends = sum(after[p] - before.get(p, 0.0) for p in after)
     return {
-        "process_cpu_us_per_event": 1e6 * cpu / n,
+        "process_cpu_us_per_event": 1e6 * (user + system) / n,
+        "of_which_system_us": 1e6 * system / n,
         "backends_cpu_us_per_event": 1e6 * backends / n,
         "events_per_s": n / wall,
         "load_average": os.getloadavg()[0],
     }
 
 
-async def run(n: int, rounds: int) -> dict[str, Any]:
+async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Stage and drain ``rounds`` times; return every round and the medians after the first."""
+    n, rounds = args.events, args.rounds
+    if args.max_batch_bytes:
+        kit.broker.MAX_BATCH_BYTES = args.max_batch_bytes  # read when the producer starts
     prefix = unique("relaycpu") + "."
     metadata = make_metadata()
     kit_tables(metadata)
@@ -124,8 +161,14 @@ async def run(n: int, rounds: int) -> dict[str, Any]:
             await runtime.start(relay=False, consumers=False, jobs=False)
             try:
                 for r in range(rounds):
-                    await stage(runtime, n, r * n)
-                    results.append(await drain(runtime, n))
+                    if args.trickle:
+                        child = [sys.executable, __file__, "--child", url, "--prefix", prefix]
+                        child += [f"--first={r * n}", f"--events={n}", f"--trickle={args.trickle}"]
+                        child += [f"--per-commit={args.per_commit}"]
+                        results.append(await drain(runtime, n, child))
+                    else:
+                        await stage(runtime, n, r * n)
+                        results.append(await drain(runtime, n))
                     print(json.dumps(results[-1]), file=sys.stderr)
             finally:
                 await runtime.stop()
@@ -134,6 +177,9 @@ async def run(n: int, rounds: int) -> dict[str, Any]:
     timed = results[1:] or results
     return {
         "events": n,
+        "trickle_per_s": args.trickle,
+        "per_commit": args.per_commit,
+        "max_batch_bytes": args.max_batch_bytes,
         "rounds": results,
         "median": {k: statistics.median(r[k] for r in timed) for k in timed[0]},
     }
@@ -144,8 +190,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--trickle", type=float, default=0.0, help="events/s committed meanwhile")
+    parser.add_argument("--per-commit", type=int, default=5)
+    parser.add_argument("--max-batch-bytes", type=int, default=0)
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # the committing process: its URL
+    parser.add_argument("--prefix", help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    results = asyncio.run(run(args.events, args.rounds))
+    if args.child:
+        settings = ServiceSettings.for_service(
+            "bench", database_url=args.child, kafka_topic_prefix=args.prefix
+        )
+        asyncio.run(trickle(settings, args.first, args.events, args.trickle, args.per_commit))
+        return
+    results = asyncio.run(run(args))
     print(json.dumps(results["median"], indent=2))
     emit_results(results)
 

@@ -9,14 +9,27 @@ import math
 import time
 import zlib
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka.errors import KafkaError
-from sqlalchemy import BigInteger, Row, all_, any_, bindparam, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Dialect,
+    all_,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from kit.broker import Outgoing, Publisher
 from kit.dead_letter import describe
@@ -32,11 +45,15 @@ class BrokerUnavailableError(RuntimeError):
     """The broker did not acknowledge the relay's sends within the send timeout."""
 
 
+OutboxRow = Sequence[Any]
+"""An outbox row by position: seq, topic, key, headers, payload (a Row or an asyncpg Record)."""
+
+
 @dataclass
 class _InFlight:
     """Rows handed to the producer and their delivery futures, awaited across rounds."""
 
-    sent: list[Row[Any]] = field(default_factory=list)
+    sent: list[OutboxRow] = field(default_factory=list)
     futures: list[asyncio.Future[Any]] = field(default_factory=list)
 
 
@@ -114,7 +131,12 @@ class OutboxRelay:
             .order_by(table.c.seq)
             .limit(batch_size)
         )
-        self._next: list[Row[Any]] = []
+        self._next: list[OutboxRow] = []
+        # the leader runs the two on its own connection as asyncpg prepared statements: a
+        # round's SQL costs the driver's work only, not SQLAlchemy's execution and row objects
+        self._read_sql = _Positional(self._next_batch, engine.dialect)
+        self._mark_sql = _Positional(self._mark_and_next, engine.dialect)
+        self._prepared: tuple[Any, Any] | None = None  # the leader's (read, mark and next)
         self.is_leader = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
 
@@ -239,8 +261,17 @@ class OutboxRelay:
 
             await driver.add_listener(self.outbox.channel, wake)
             try:
+                self._prepared = (
+                    await driver.prepare(self._read_sql.sql),
+                    await driver.prepare(self._mark_sql.sql),
+                )
                 await self._relay_loop(stop, conn)
+            except Exception as error:
+                if _is_database_error(error):  # the driver's own errors: SQLAlchemy did not see
+                    await conn.invalidate()  # them, so the connection is not pooled again
+                raise
             finally:
+                self._prepared = None
                 self.is_leader = False
                 with contextlib.suppress(Exception):
                     await driver.remove_listener(self.outbox.channel, wake)
@@ -297,7 +328,9 @@ class OutboxRelay:
         if not rows:
             raise BrokerUnavailableError(f"no send accepted within {self.send_timeout:g} s")
         marks = {"seqs": [row[0] for row in rows], "at": datetime.now(UTC)}
-        if conn is not None:  # autocommit: the one statement is its own transaction
+        if conn is not None and self._prepared is not None:  # autocommit: its own transaction
+            self._next = await self._prepared[1].fetch(*self._mark_sql.args(marks))
+        elif conn is not None:
             self._next = list((await conn.execute(self._mark_and_next, marks)).all())
         else:
             async with self.engine.begin() as pooled:
@@ -306,13 +339,16 @@ class OutboxRelay:
             self.metrics.relay_published.labels(self.outbox.service, topic).inc(count)
         return len(rows)
 
-    async def _unpublished(self, conn: AsyncConnection | None) -> list[Row[Any]]:
+    async def _unpublished(self, conn: AsyncConnection | None) -> list[OutboxRow]:
+        if conn is not None and self._prepared is not None:
+            rows: list[OutboxRow] = await self._prepared[0].fetch(*self._read_sql.args({}))
+            return rows
         if conn is not None:
             return list((await conn.execute(self._next_batch)).all())
         async with self.engine.connect() as pooled:
             return list((await pooled.execute(self._next_batch)).all())
 
-    async def _send(self, rows: list[Row[Any]]) -> _InFlight:
+    async def _send(self, rows: list[OutboxRow]) -> _InFlight:
         """Hand rows to the producer in order; stop handing them over after ``send_timeout``.
 
         Whatever was handed over is a prefix of each partition's rows (the publisher hands
@@ -356,6 +392,21 @@ class OutboxRelay:
         table = self.outbox.table
         async with self.engine.begin() as conn:
             await conn.execute(table.delete().where(table.c.published_at < now - self.retention))
+
+
+class _Positional:
+    """A statement compiled once for a driver's positional parameters (asyncpg's ``$n``)."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = str(compiled)
+        self.names = list(compiled.positiontup or ())
+        self.defaults = compiled.params  # the LIMIT's value
+
+    def args(self, values: Mapping[str, Any]) -> list[Any]:
+        """Return the parameters in order: from ``values``, else the compiled defaults."""
+        return [values[n] if n in values else self.defaults[n] for n in self.names]
 
 
 def _is_database_error(error: Exception) -> bool:
