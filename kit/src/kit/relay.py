@@ -143,12 +143,15 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; survives broker and database outages."""
         gauges = asyncio.create_task(self._gauge_loop(stop), name="outbox-gauges")
+        # stop wakes the relay too: an idle round then waits on one event (no tasks a round)
+        waking = asyncio.create_task(_wake_on(stop, self.outbox.wakeup), name="outbox-stop")
         try:
             await self._relay(stop)
         finally:
-            gauges.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await gauges
+            for task in (gauges, waking):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _relay(self, stop: asyncio.Event) -> None:
         self._backoff = self.poll_seconds
@@ -294,7 +297,7 @@ class OutboxRelay:
                 housekept = now
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll_seconds):
-                    await _first(stop.wait(), self.outbox.wakeup.wait())
+                    await self.outbox.wakeup.wait()  # set by ``stop`` too (``run``)
             if self.linger_seconds and not stop.is_set():
                 await asyncio.sleep(self.linger_seconds)  # let concurrent commits join the batch
 
@@ -418,6 +421,11 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
             await stop.wait()
+
+
+async def _wake_on(stop: asyncio.Event, wakeup: asyncio.Event) -> None:
+    await stop.wait()
+    wakeup.set()
 
 
 async def _first(*aws: Any) -> None:
