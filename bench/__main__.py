@@ -73,8 +73,18 @@ def counter(runtime: ServiceRuntime, name: str, labels: dict[str, str]) -> float
     return runtime.registry.get_sample_value(name, labels) or 0.0
 
 
-async def relay_publish(runtime: ServiceRuntime, publisher: Publisher, label: str, n: int) -> float:
-    """Run an outbox relay with a publisher over n staged rows; return events/s."""
+@dataclass(frozen=True)
+class Relayed:
+    """A relay phase: events/s and the process's CPU per event (µs), the relay alone running."""
+
+    per_s: float
+    cpu_us: float
+
+
+async def relay_publish(
+    runtime: ServiceRuntime, publisher: Publisher, label: str, n: int
+) -> Relayed:
+    """Run an outbox relay with a publisher over n staged rows; return its rate and CPU."""
     registry = CollectorRegistry()
     relay = OutboxRelay(
         engine=runtime.engine,
@@ -85,15 +95,17 @@ async def relay_publish(runtime: ServiceRuntime, publisher: Publisher, label: st
         poll_seconds=0.05,
     )
     stop = asyncio.Event()
+    cpu = time.process_time()
     task = asyncio.create_task(relay.run(stop))
     progress = Progress(label, n)
     while (done := sum_counter(registry, "kit_relay_published_total")) < n:
         progress.update(int(done))
         await asyncio.sleep(0.02)
     rate = n / progress.finish()
+    cpu = time.process_time() - cpu
     stop.set()
     await task
-    return rate
+    return Relayed(rate, 1e6 * cpu / n)
 
 
 def sum_counter(registry: CollectorRegistry, name: str) -> float:
@@ -283,10 +295,12 @@ async def run(n: int, rate: int, seconds: int, *, consume: bool = False) -> dict
         "events": n,
         "publish": {
             "raw_aiokafka_per_s": raw_pub,
-            "relay_per_s": relay_pub,
-            "ratio": relay_pub / raw_pub,
-            "relay_faststream_per_s": relay_fs,
-            "ratio_faststream": relay_fs / raw_pub,
+            "relay_per_s": relay_pub.per_s,
+            "ratio": relay_pub.per_s / raw_pub,
+            "relay_cpu_us_per_event": relay_pub.cpu_us,
+            "relay_faststream_per_s": relay_fs.per_s,
+            "ratio_faststream": relay_fs.per_s / raw_pub,
+            "relay_faststream_cpu_us_per_event": relay_fs.cpu_us,
         },
         "consume": {
             "raw_aiokafka_per_s": raw_con.per_s,

@@ -27,13 +27,14 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.workload import envelope
 from contracts import topics
+from kit.broker import Handed, Outgoing, send_each
 from kit.db import create_all, kit_tables, make_metadata
 from kit.relay import OutboxRelay
 from kit.runtime import build_runtime
@@ -66,6 +67,10 @@ class LingeringPublisher:
         return await self.producer.send(
             topic, value, key=key.encode(), headers=[(k, v.encode()) for k, v in headers.items()]
         )
+
+    def send_many(self, records: Sequence[Outgoing]) -> AsyncIterator[Handed]:
+        """Enqueue records one by one (the producer's own batching, with its linger)."""
+        return send_each(self, records)
 
 
 def _spread(values: list[float]) -> dict[str, float | None]:

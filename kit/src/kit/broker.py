@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.producer.message_accumulator import BatchBuilder
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -26,6 +27,11 @@ log = logging.getLogger(__name__)
 #: Domain event topics are the record that replays and new subscribers read from offset 0.
 KEEP_FOREVER = "-1"
 _DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source: set on the topic itself
+#: The relay producer's batch size: a 500-row round of 1 kB events fits a batch per partition,
+#: well under the broker's 1 MB ``message.max.bytes``.
+MAX_BATCH_BYTES = 512 * 1024
+#: Keys whose partition the relay's publisher remembers per topic (then it starts afresh).
+MAX_REMEMBERED_KEYS = 65_536
 
 
 class RateLimitFilter(logging.Filter):
@@ -103,14 +109,40 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
     )
 
 
+class Outgoing(NamedTuple):
+    """A record to publish: its topic, key, value and headers."""
+
+    topic: str
+    key: str
+    value: bytes
+    headers: Mapping[str, str]
+
+
+Handed = tuple[Awaitable[Any], list[int]]
+"""A delivery future and the indexes (in the records given) of the records it acknowledges."""
+
+
 class Publisher(Protocol):
-    """Sends one record; the returned awaitable resolves when the broker has it (acks=all)."""
+    """Sends records; the returned awaitables resolve when the broker has them (acks=all)."""
 
     async def send(
         self, topic: str, *, key: str, value: bytes, headers: Mapping[str, str]
     ) -> Awaitable[Any]:
         """Enqueue a record in order and return its delivery future."""
         ...
+
+    def send_many(self, records: Sequence[Outgoing]) -> AsyncIterator[Handed]:
+        """Enqueue records, order kept per key; yield each future as soon as it is handed over."""
+        ...
+
+
+async def send_each(publisher: Publisher, records: Sequence[Outgoing]) -> AsyncIterator[Handed]:
+    """``send_many`` by one ``send`` per record, in the order given."""
+    for i, record in enumerate(records):
+        sent = await publisher.send(
+            record.topic, key=record.key, value=record.value, headers=record.headers
+        )
+        yield sent, [i]
 
 
 class BrokerPublisher:
@@ -133,18 +165,24 @@ class BrokerPublisher:
         )
         return future
 
+    def send_many(self, records: Sequence[Outgoing]) -> AsyncIterator[Handed]:
+        """Enqueue records one by one, in the order given."""
+        return send_each(self, records)
+
 
 class ProducerPublisher:
     """Publisher over its own idempotent aiokafka producer (acks=all): the relay's fast path.
 
     FastStream's ``publish`` costs about 2.3 times a raw ``send`` per message on these machines,
     so the outbox relay and dead letters use this by default (``KAFKA_PUBLISHER=faststream``
-    switches to ``BrokerPublisher``).
+    switches to ``BrokerPublisher``). ``send_many`` hands records over as whole batches, one
+    future per batch instead of per record.
     """
 
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self._producer: AIOKafkaProducer | None = None
+        self._chosen: dict[str, tuple[set[int], dict[bytes, int]]] = {}
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -163,6 +201,9 @@ class ProducerPublisher:
             # the relay hands a whole round's rows over before the sender runs: they share
             # batches without a linger, which would only delay the acknowledgement
             linger_ms=0,
+            # one request is in flight per broker: a round's rows in a few large batches take
+            # one or two round trips instead of one per 16 kB
+            max_batch_size=MAX_BATCH_BYTES,
         )
         await self._producer.start()
 
@@ -180,6 +221,70 @@ class ProducerPublisher:
             topic, value, key=key.encode(), headers=[(k, v.encode()) for k, v in headers.items()]
         )
         return future
+
+    async def send_many(self, records: Sequence[Outgoing]) -> AsyncIterator[Handed]:
+        """Enqueue records as batches, one or more per partition, each in the order given.
+
+        Every record goes to the partition ``send`` would choose for its key (the producer's
+        partitioner over the topic's partitions in its metadata), so order per key and the
+        consumers' assignments are the same. The partitions' first batches are handed over
+        first, then their second ones: the sender takes one batch per partition per request.
+        """
+        producer = self.producer
+        choosers = {topic: await self._chooser(topic) for topic in {r.topic for r in records}}
+        parts: dict[tuple[str, int], list[tuple[int, bytes, Outgoing]]] = {}
+        for i, record in enumerate(records):
+            key = record.key.encode()
+            target = (record.topic, choosers[record.topic](key))
+            parts.setdefault(target, []).append((i, key, record))
+        queues = [_batches(producer, rows) for rows in parts.values()]
+        targets = list(parts)
+        while queues:
+            for (topic, partition), queue in zip(targets, queues, strict=True):
+                batch, indexes = queue.pop(0)
+                yield await producer.send_batch(batch, topic, partition=partition), indexes
+            kept = [at for at, queue in enumerate(queues) if queue]
+            queues, targets = [queues[at] for at in kept], [targets[at] for at in kept]
+
+    async def _chooser(self, topic: str) -> Callable[[bytes], int]:
+        """Return the partition ``send`` would choose for a key of ``topic``, remembered per key.
+
+        The producer's partitioner is aiokafka's default: murmur2 of the key over the topic's
+        partitions, a pure function of the two (pure Python, ~2.5 µs a key). The remembered
+        choices are dropped when the topic's partitions change.
+        """
+        producer = self.producer
+        partitions = await producer.partitions_for(topic)  # waits for metadata, as `send` does
+        known = self._chosen.get(topic)
+        if known is None or known[0] != partitions or len(known[1]) > MAX_REMEMBERED_KEYS:
+            known = self._chosen[topic] = (set(partitions), {})
+        chosen = known[1]
+
+        def choose(key: bytes) -> int:
+            partition = chosen.get(key)
+            if partition is None:  # the very choice ``send`` makes
+                partition = chosen[key] = producer._partition(topic, None, key, None, key, None)
+            return partition
+
+        return choose
+
+
+def _batches(
+    producer: AIOKafkaProducer, rows: list[tuple[int, bytes, Outgoing]]
+) -> list[tuple[BatchBuilder, list[int]]]:
+    """Fill the producer's batch builders with one partition's records, in order."""
+    batches: list[tuple[BatchBuilder, list[int]]] = []
+    batch, indexes = producer.create_batch(), list[int]()
+    for i, key, record in rows:
+        headers = [(k, v.encode()) for k, v in record.headers.items()]
+        if batch.append(key=key, value=record.value, timestamp=None, headers=headers) is None:
+            batches.append((batch, indexes))  # full (an empty batch takes any first record)
+            batch, indexes = producer.create_batch(), list[int]()
+            batch.append(key=key, value=record.value, timestamp=None, headers=headers)
+        indexes.append(i)
+    if indexes:
+        batches.append((batch, indexes))
+    return batches
 
 
 def topic_configs(settings: ServiceSettings, name: str) -> dict[str, str]:

@@ -8,16 +8,30 @@ import logging
 import math
 import time
 import zlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka.errors import KafkaError
-from sqlalchemy import BigInteger, Row, all_, any_, bindparam, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Dialect,
+    all_,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
-from kit.broker import Publisher
+from kit.broker import Outgoing, Publisher
 from kit.dead_letter import describe
 from kit.metrics import KitMetrics
 from kit.outbox import Outbox
@@ -31,11 +45,15 @@ class BrokerUnavailableError(RuntimeError):
     """The broker did not acknowledge the relay's sends within the send timeout."""
 
 
+OutboxRow = Sequence[Any]
+"""An outbox row by position: seq, topic, key, headers, payload (a Row or an asyncpg Record)."""
+
+
 @dataclass
 class _InFlight:
     """Rows handed to the producer and their delivery futures, awaited across rounds."""
 
-    rows: list[Row[Any]]
+    sent: list[OutboxRow] = field(default_factory=list)
     futures: list[asyncio.Future[Any]] = field(default_factory=list)
 
 
@@ -113,19 +131,27 @@ class OutboxRelay:
             .order_by(table.c.seq)
             .limit(batch_size)
         )
-        self._next: list[Row[Any]] = []
+        self._next: list[OutboxRow] = []
+        # the leader runs the two on its own connection as asyncpg prepared statements: a
+        # round's SQL costs the driver's work only, not SQLAlchemy's execution and row objects
+        self._read_sql = _Positional(self._next_batch, engine.dialect)
+        self._mark_sql = _Positional(self._mark_and_next, engine.dialect)
+        self._prepared: tuple[Any, Any] | None = None  # the leader's (read, mark and next)
         self.is_leader = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; survives broker and database outages."""
         gauges = asyncio.create_task(self._gauge_loop(stop), name="outbox-gauges")
+        # stop wakes the relay too: an idle round then waits on one event (no tasks a round)
+        waking = asyncio.create_task(_wake_on(stop, self.outbox.wakeup), name="outbox-stop")
         try:
             await self._relay(stop)
         finally:
-            gauges.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await gauges
+            for task in (gauges, waking):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _relay(self, stop: asyncio.Event) -> None:
         self._backoff = self.poll_seconds
@@ -238,8 +264,17 @@ class OutboxRelay:
 
             await driver.add_listener(self.outbox.channel, wake)
             try:
+                self._prepared = (
+                    await driver.prepare(self._read_sql.sql),
+                    await driver.prepare(self._mark_sql.sql),
+                )
                 await self._relay_loop(stop, conn)
+            except Exception as error:
+                if _is_database_error(error):  # the driver's own errors: SQLAlchemy did not see
+                    await conn.invalidate()  # them, so the connection is not pooled again
+                raise
             finally:
+                self._prepared = None
                 self.is_leader = False
                 with contextlib.suppress(Exception):
                     await driver.remove_listener(self.outbox.channel, wake)
@@ -262,7 +297,7 @@ class OutboxRelay:
                 housekept = now
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll_seconds):
-                    await _first(stop.wait(), self.outbox.wakeup.wait())
+                    await self.outbox.wakeup.wait()  # set by ``stop`` too (``run``)
             if self.linger_seconds and not stop.is_set():
                 await asyncio.sleep(self.linger_seconds)  # let concurrent commits join the batch
 
@@ -289,39 +324,50 @@ class OutboxRelay:
                     f"after {self.send_timeout:g} s"
                 )
         self._in_flight = None
-        for future in in_flight.futures:
-            error = future.exception()
-            if error is not None:
-                raise error  # the rows are sent again in the next round
-        rows = in_flight.rows[: len(in_flight.futures)]
+        errors = [e for e in (f.exception() for f in in_flight.futures) if e is not None]
+        if errors:  # every one retrieved: asyncio would log the others as never retrieved
+            raise errors[0]  # the rows are sent again in the next round
+        rows = in_flight.sent  # those not handed over in time are read again, in order
         if not rows:
             raise BrokerUnavailableError(f"no send accepted within {self.send_timeout:g} s")
-        marks = {"seqs": [row.seq for row in rows], "at": datetime.now(UTC)}
-        if conn is not None:  # autocommit: the one statement is its own transaction
+        marks = {"seqs": [row[0] for row in rows], "at": datetime.now(UTC)}
+        if conn is not None and self._prepared is not None:  # autocommit: its own transaction
+            self._next = await self._prepared[1].fetch(*self._mark_sql.args(marks))
+        elif conn is not None:
             self._next = list((await conn.execute(self._mark_and_next, marks)).all())
         else:
             async with self.engine.begin() as pooled:
                 await pooled.execute(self._mark, marks)
-        for row in rows:
-            self.metrics.relay_published.labels(self.outbox.service, row.topic).inc()
+        for topic, count in Counter(row[1] for row in rows).items():  # one inc a topic
+            self.metrics.relay_published.labels(self.outbox.service, topic).inc(count)
         return len(rows)
 
-    async def _unpublished(self, conn: AsyncConnection | None) -> list[Row[Any]]:
+    async def _unpublished(self, conn: AsyncConnection | None) -> list[OutboxRow]:
+        if conn is not None and self._prepared is not None:
+            rows: list[OutboxRow] = await self._prepared[0].fetch(*self._read_sql.args({}))
+            return rows
         if conn is not None:
             return list((await conn.execute(self._next_batch)).all())
         async with self.engine.connect() as pooled:
             return list((await pooled.execute(self._next_batch)).all())
 
-    async def _send(self, rows: list[Row[Any]]) -> _InFlight:
-        """Hand rows to the producer in order; stop handing them over after ``send_timeout``."""
-        in_flight = _InFlight(rows)
+    async def _send(self, rows: list[OutboxRow]) -> _InFlight:
+        """Hand rows to the producer in order; stop handing them over after ``send_timeout``.
+
+        Whatever was handed over is a prefix of each partition's rows (the publisher hands
+        them over in order per partition), so the rows left for the next round keep the order
+        of their keys.
+        """
+        in_flight = _InFlight()
+        records = [  # by position: a Row's attributes cost a lookup each
+            Outgoing(topic, key, payload.encode(), headers)
+            for _, topic, key, headers, payload in rows
+        ]
         with contextlib.suppress(TimeoutError):  # producer blocked on metadata or a full buffer
             async with asyncio.timeout(self.send_timeout):
-                for row in rows:
-                    sent = await self.publisher.send(
-                        row.topic, key=row.key, value=row.payload.encode(), headers=row.headers
-                    )
+                async for sent, indexes in self.publisher.send_many(records):
                     in_flight.futures.append(asyncio.ensure_future(sent))
+                    in_flight.sent.extend(rows[i] for i in indexes)
         return in_flight
 
     async def _update_gauges(self) -> None:
@@ -351,6 +397,21 @@ class OutboxRelay:
             await conn.execute(table.delete().where(table.c.published_at < now - self.retention))
 
 
+class _Positional:
+    """A statement compiled once for a driver's positional parameters (asyncpg's ``$n``)."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = str(compiled)
+        self.names = list(compiled.positiontup or ())
+        self.defaults = compiled.params  # the LIMIT's value
+
+    def args(self, values: Mapping[str, Any]) -> list[Any]:
+        """Return the parameters in order: from ``values``, else the compiled defaults."""
+        return [values[n] if n in values else self.defaults[n] for n in self.names]
+
+
 def _is_database_error(error: Exception) -> bool:
     """Tell whether a failed round may be the database's (the broker's errors are not)."""
     return not isinstance(error, BrokerUnavailableError | KafkaError)
@@ -360,6 +421,11 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
             await stop.wait()
+
+
+async def _wake_on(stop: asyncio.Event, wakeup: asyncio.Event) -> None:
+    await stop.wait()
+    wakeup.set()
 
 
 async def _first(*aws: Any) -> None:
