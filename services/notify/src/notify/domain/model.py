@@ -92,7 +92,7 @@ _KEY_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 @dataclass(frozen=True, slots=True)
 class DeliveryKey:
-    """One delivery: (event id, recipient, channel). The database makes it unique."""
+    """One delivery: (event id, recipient, channel). Its id is the table's primary key: unique."""
 
     event_id: UUID
     recipient: RecipientRef
