@@ -68,7 +68,9 @@ async def test_a_delivery_key_inserted_twice_is_one_row(database_url: str) -> No
     event = uuid4()
     unit = RecipientRef(RecipientKind.handling_unit, "U-1")
     email, inbox = (DeliveryKey(event, unit, c) for c in (Channel.email, Channel.in_app))
-    data = model_for("cases.case.assigned").model_validate(TYPICAL["cases.case.assigned"])
+    model = model_for("cases.case.assigned")
+    assert model is not None
+    data = model.model_validate(TYPICAL["cases.case.assigned"])
     batch = _Batch(cast(Any, None), NOW, {}, cast(Any, None))
     for template in ("cases.case.assigned", "cases.case.assigned.copy"):  # two routes, one nobody
         ev = Event(event, "cases.case.assigned", NOW, data)
