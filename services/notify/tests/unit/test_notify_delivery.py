@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -42,6 +43,12 @@ def test_the_delivery_id_is_unique_per_event_recipient_and_channel(
     by_id: dict[str, DeliveryKey] = {}
     for key in batch:
         assert by_id.setdefault(key.delivery_id(), key) == key
+
+
+@given(keys)
+def test_the_key_text_is_the_json_array_of_its_four_parts(key: DeliveryKey) -> None:
+    parts = [str(key.event_id), key.recipient.kind.value, key.recipient.id, key.channel.value]
+    assert key.text() == json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
 @given(st.uuids(), ids, ids, st.sampled_from(Channel))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,18 @@ PROJECTED = frozenset(
 )
 """The cases events the case projection reads."""
 _IDS = bindparam("ids", type_=ARRAY(String))
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_UPSERT_SUBJECTS = (
+    "INSERT INTO subjects (kind, subject_id, township, title, lead_unit_id, deputy_ids) "
+    "SELECT k, i, t, ti, l, d::json FROM unnest($1::VARCHAR[], $2::VARCHAR[], $3::VARCHAR[], "
+    "$4::TEXT[], $5::VARCHAR[], $6::TEXT[]) AS u(k, i, t, ti, l, d) "
+    "ON CONFLICT (kind, subject_id) DO UPDATE SET township = EXCLUDED.township, "
+    "title = EXCLUDED.title, "
+    "lead_unit_id = coalesce(EXCLUDED.lead_unit_id, subjects.lead_unit_id), "
+    "deputy_ids = CASE WHEN json_array_length(EXCLUDED.deputy_ids) > 0 "
+    "THEN EXCLUDED.deputy_ids ELSE subjects.deputy_ids END"
+)
+"""The case projection's upsert on PostgreSQL: one array a column, keys distinct (merged)."""
 
 
 @dataclass(frozen=True)
@@ -271,7 +284,30 @@ class DirectoryStore:
         await self._upsert_subjects(pending)
 
     async def _upsert_subjects(self, merged: Mapping[tuple[str, str], dict[str, Any]]) -> None:
-        """Upsert merged subjects: one statement for each set of columns a conflict updates."""
+        """Upsert merged subjects: a lead unit or deputies a subject does not name are kept.
+
+        On PostgreSQL one ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE`` whose text is
+        the same for any number of subjects (prepared once), where a multi-row ``VALUES`` was
+        compiled, bound parameter by parameter and planned anew every batch; SQLite takes one
+        statement for each set of columns a conflict updates.
+        """
+        if not merged:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            rows = list(merged.values())
+            conn = await self.session.connection()
+            await conn.exec_driver_sql(
+                _UPSERT_SUBJECTS,
+                (
+                    [r["kind"] for r in rows],
+                    [r["subject_id"] for r in rows],
+                    [r["township"] for r in rows],
+                    [r["title"] for r in rows],
+                    [r["lead_unit_id"] for r in rows],
+                    [_JSON.encode(r["deputy_ids"]) for r in rows],
+                ),
+            )
+            return
         shapes: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
         for row in merged.values():
             shape = (row["lead_unit_id"] is not None, bool(row["deputy_ids"]))

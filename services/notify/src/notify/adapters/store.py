@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Row,
+    Select,
     String,
     Table,
     TextClause,
@@ -186,6 +187,32 @@ def _due(d: Table, now: Any) -> ColumnElement[bool]:
     )
 
 
+def _status(d: Table, *statuses: str) -> ColumnElement[bool]:
+    """Return ``status IN (<literals>)``: PostgreSQL proves a partial index applies in any plan."""
+    return d.c.status.in_([literal_column(f"'{s}'") for s in statuses])
+
+
+def backlog_statements(d: Table, now: datetime) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """Return the backlog gauge's statements: the due rows, the claimed ones (count and the
+    oldest ``next_at``, each through its partial index), and the held ones."""
+    due = select(func.count(), func.min(d.c.next_at)).where(_status(d, *DUE), d.c.next_at <= now)
+    claimed = select(func.count(), func.min(d.c.next_at)).where(
+        _status(d, Status.sending.value), d.c.next_at <= now
+    )
+    held = select(func.count()).where(_status(d, Status.pending.value), d.c.held, d.c.next_at > now)
+    return due, claimed, held
+
+
+def digest_items_statement(d: Table, now: datetime, limit: int) -> Select[Any]:
+    """Return the digest items whose digest instant has come (``ix_deliveries_digested``)."""
+    return (
+        select(d)
+        .where(_status(d, Status.digested.value), d.c.next_at <= now)
+        .order_by(d.c.recipient_kind, d.c.recipient_id, d.c.channel, d.c.digest_day)
+        .limit(limit)
+    )
+
+
 @functools.cache
 def _claim_statement(d: Table, contacts: Table) -> Any:
     """Return the claim's one PostgreSQL statement, built once (its cache key computed once).
@@ -194,7 +221,7 @@ def _claim_statement(d: Table, contacts: Table) -> Any:
     the due ones in ``next_at`` order from the partial index ``ix_deliveries_claimable`` (it
     stops after ``:limit``: no scan of the table and no sort of everything due, whose cost grew
     with the table — 11 ms a claim at 10,000 rows), and those whose claim ran out (few: the
-    ``sending`` rows through ``ix_deliveries_due``); the ``UPDATE`` claims at most ``:limit`` of
+    ``sending`` rows of ``ix_deliveries_claimed``); the ``UPDATE`` claims at most ``:limit`` of
     them, those whose claim ran out first, and returns each with its address.
     """
     now = bindparam("now", type_=DateTime(timezone=True))
@@ -245,6 +272,21 @@ def _claim_statement(d: Table, contacts: Table) -> Any:
         )
         .returning(*d.c, address)
     )
+
+
+@functools.cache
+def _claim_sql(
+    d: Table, contacts: Table, dialect: Any
+) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """Return the claim's text for asyncpg, its parameters' names in order and the fixed values.
+
+    Compiled once: the sender runs it through the driver (no SQLAlchemy result rows to build).
+    """
+    compiled = _claim_statement(d, contacts).compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    wanted = {"now": None, "holder": None, "until": None, "limit": None}
+    fixed = {k: v for k, v in compiled.construct_params(wanted).items() if k not in wanted}
+    return str(compiled), names, fixed
 
 
 @dataclass(frozen=True)
@@ -520,13 +562,16 @@ class NotifyStore:
         and returns them with the address); SQLite takes three statements.
         """
         if self.session.get_bind().dialect.name == "postgresql":
-            statement = _claim_statement(self.t.deliveries, self.t.contacts)
-            conn = await self.session.connection()  # Core: not the ORM's execute path
-            found = await conn.execute(
-                statement, {"now": now, "holder": holder, "until": until, "limit": limit}
-            )
+            conn = await self.session.connection()
+            sql, names, fixed = _claim_sql(self.t.deliveries, self.t.contacts, conn.dialect)
+            values = {**fixed, "now": now, "holder": holder, "until": until, "limit": limit}
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            # asyncpg's own fetch: one statement, so in a unit of work that has run nothing yet
+            # it commits on its own (no BEGIN and COMMIT round trips; SQLAlchemy begins lazily)
             claimed = []
-            for r in found.mappings().all():
+            for r in await driver.fetch(sql, *(values[name] for name in names)):
                 row = dict(r)
                 claimed.append(Claimed(row, row.pop("_address")))
             return claimed
@@ -592,29 +637,19 @@ class NotifyStore:
     async def backlog(self, now: datetime) -> tuple[int, float, int]:
         """Return the deliveries due and unsent, the oldest one's age (s), and those held."""
         d = self.t.deliveries
-        found = await self.session.execute(
-            select(func.count(), func.min(d.c.next_at)).where(
-                d.c.status.in_(OPEN), d.c.next_at <= now
-            )
-        )
-        count, oldest = found.one()
-        held = await self.session.scalar(
-            select(func.count()).where(
-                d.c.status == Status.pending.value, d.c.held, d.c.next_at > now
-            )
-        )
+        count, oldest = 0, None
+        for statement in backlog_statements(d, now)[:2]:
+            n, first = (await self.session.execute(statement)).one()
+            count += int(n)
+            if first is not None and (oldest is None or first < oldest):
+                oldest = first
+        held = await self.session.scalar(backlog_statements(d, now)[2])
         age = (now - oldest).total_seconds() if oldest is not None else 0.0
-        return int(count), age, int(held or 0)
+        return count, age, int(held or 0)
 
     async def due_digest_items(self, now: datetime, limit: int) -> list[Row[Any]]:
         """Return digest items whose digest instant has come, oldest first."""
-        d = self.t.deliveries
-        found = await self.session.execute(
-            select(d)
-            .where(d.c.status == Status.digested.value, d.c.next_at <= now)
-            .order_by(d.c.recipient_kind, d.c.recipient_id, d.c.channel, d.c.digest_day)
-            .limit(limit)
-        )
+        found = await self.session.execute(digest_items_statement(self.t.deliveries, now, limit))
         return list(found.all())
 
     async def include(self, ids: Sequence[str], digest_id: str, now: datetime) -> None:

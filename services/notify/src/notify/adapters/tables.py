@@ -25,7 +25,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     text,
 )
 
@@ -33,6 +32,10 @@ from kit.db import Schema as KitSchema, UtcDateTime, schema_of
 
 CLAIMABLE = "status IN ('pending', 'retrying')"
 """The due rows' statuses, the condition of the partial index ``ix_deliveries_claimable``."""
+CLAIMED = "status = 'sending'"
+"""The claimed rows' status, the condition of ``ix_deliveries_claimed`` (their ``lease_until``)."""
+DIGESTED = "status = 'digested'"
+"""The digest items' status, the condition of ``ix_deliveries_digested`` (their ``next_at``)."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,25 @@ def define_tables(metadata: MetaData) -> Tables:
         Column("lease_until", UtcDateTime(), nullable=True),
         Column("created_at", UtcDateTime(), nullable=False),
         Column("finished_at", UtcDateTime(), nullable=True),
-        UniqueConstraint("event_id", "recipient_kind", "recipient_id", "channel"),
-        Index("ix_deliveries_due", "status", "next_at"),
+        # one row per (event_id, recipient, channel): delivery_id is the UUIDv5 of that key, so
+        # the primary key holds it (no second unique index: every status change writes each index)
         Index(  # the sender's claim: the due rows in next_at order, read as far as it takes
             "ix_deliveries_claimable",
             "next_at",
             postgresql_where=text(CLAIMABLE),
             sqlite_where=text(CLAIMABLE),
+        ),
+        Index(  # the claims that ran out (few rows: only those being sent)
+            "ix_deliveries_claimed",
+            "lease_until",
+            postgresql_where=text(CLAIMED),
+            sqlite_where=text(CLAIMED),
+        ),
+        Index(  # the digest items whose digest is due
+            "ix_deliveries_digested",
+            "next_at",
+            postgresql_where=text(DIGESTED),
+            sqlite_where=text(DIGESTED),
         ),
         Index("ix_deliveries_recipient", "recipient_kind", "recipient_id", "created_at"),
         Index("ix_deliveries_subject", "subject"),

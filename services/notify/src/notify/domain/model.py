@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from hashlib import sha1
+from json.encoder import encode_basestring
 from types import MappingProxyType
 from uuid import UUID, uuid5
 
@@ -86,13 +87,14 @@ class Recipient:
 
 _DELIVERY_NAMESPACE = UUID("6f1d3c2e-8a4b-5c7d-9e0f-1a2b3c4d5e6f")
 _NAMESPACE_BYTES = _DELIVERY_NAMESPACE.bytes
-_KEY_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""``json.dumps`` with these options, built once (the intake computes two keys an event)."""
+_QUOTED = encode_basestring
+"""A string as a JSON string with ``ensure_ascii=False`` (json's C function): what
+``json.dumps(strings, ensure_ascii=False, separators=(",", ":"))`` writes for each element."""
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryKey:
-    """One delivery: (event id, recipient, channel). The database makes it unique."""
+    """One delivery: (event id, recipient, channel). Its id is the table's primary key: unique."""
 
     event_id: UUID
     recipient: RecipientRef
@@ -100,9 +102,9 @@ class DeliveryKey:
 
     def text(self) -> str:
         """Return an injective text of the key (JSON, so no separator inside an id can collide)."""
-        return _KEY_JSON.encode(
-            [str(self.event_id), self.recipient.kind.value, self.recipient.id, self.channel.value]
-        )
+        q = _QUOTED  # the JSON array of the four, written element by element (the same text)
+        r = self.recipient
+        return f"[{q(str(self.event_id))},{q(r.kind.value)},{q(r.id)},{q(self.channel.value)}]"
 
     def delivery_id(self) -> str:
         """Return the stable delivery id: the gateway's idempotency key and the Message-ID's left part.

@@ -12,6 +12,7 @@ some deliveries are due at once, this process's sender is woken at the commit.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -187,7 +188,9 @@ class _Batch:
             RecipientKind.staff, f"nobody: {missing.reason}"[:64]
         )
         row = _row(missing.event, ref, NO_CHANNEL, missing.template, self.now)
-        row["delivery_id"] = str(uuid5(_UNRESOLVED, f"{missing.event.id}|{ref}|{missing.template}"))
+        # one row per (event, recipient, channel) as for the others: the primary key holds it
+        key = json.dumps([str(missing.event.id), ref.kind.value, ref.id, NO_CHANNEL])
+        row["delivery_id"] = str(uuid5(_UNRESOLVED, key))
         self.rows.append(_failed(row, missing.reason, self.now))
 
 
