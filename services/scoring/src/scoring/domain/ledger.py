@@ -93,6 +93,8 @@ class Ledger:
         self._clauses = clauses_of(rules)
         self._source_id = ""
         """The text of the id of the fact being applied (formatted once, not per entry)."""
+        self._periods: dict[date, str] = {}
+        """The publication period of each day seen (a year's days at most)."""
 
     def apply(self, fact: f.Fact, source_id: str | None = None) -> list[Entry]:
         """Return the entries a fact writes (none for a fact seen before or not about points).
@@ -275,12 +277,15 @@ class Ledger:
         key = (deputy_id, day.year, rule_id)
         so_far = self.state.sums.get(key, Decimal(0))
         allowed = _capped(points, so_far, clause.cap_per_year)
+        period = self._periods.get(day)
+        if period is None:
+            period = self._periods[day] = period_of(day, self.rules.cadence.publication)
         entry = Entry(
             entry_id=award_id(rule_id, self._source_id, deputy_id),
             deputy_id=deputy_id,
             township=fact.township,
             year=day.year,
-            period=period_of(day, self.rules.cadence.publication),
+            period=period,
             occurred_on=day,
             rule_id=rule_id,
             rule_set_version=self.rules.version,

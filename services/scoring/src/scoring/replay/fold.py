@@ -348,9 +348,9 @@ class Fold:
     def signers(self) -> Iterator[tuple[str, Signers]]:
         """Yield each case's signatories (of its first filing), in memory or moved out."""
         yield from self.intake.signers_put.items()
-        for subject, state in self._moved_states():
-            if state[2] is not None:
-                yield subject.partition(":")[2], state[2]
+        if self.spill is not None:
+            for subject, signers in self.spill.signers():
+                yield subject.partition(":")[2], signers
 
     @property
     def parked(self) -> list[Parked]:
@@ -360,19 +360,15 @@ class Fold:
     def versions(self) -> Iterator[tuple[str, int]]:
         """Yield the latest activity version applied per subject (and per own mark)."""
         yield from self.intake.s.versions.items()
-        for _, state in self._moved_states():
-            yield from state[0].items()
+        if self.spill is not None:
+            yield from self.spill.versions()
 
     def hours(self) -> Iterator[tuple[str, Decimal]]:
         """Yield the duration of each activity's last record."""
         yield from self.intake.s.hours.items()
-        for subject, state in self._moved_states():
-            if state[1] is not None:
-                yield subject.partition(":")[2], Decimal(state[1])
-
-    def _moved_states(self) -> Iterator[tuple[str, SubjectState]]:
         if self.spill is not None:
-            yield from self.spill.states()
+            for subject, hours in self.spill.hours():
+                yield subject.partition(":")[2], Decimal(hours)
 
 
 def _text(hours: Decimal | None) -> str | None:

@@ -29,6 +29,9 @@ MARKS = 1 << 23
 """Bits in the bitmap of subjects moved out (false positives only cost a query)."""
 
 Values = tuple[Any, ...]
+State = tuple[dict[str, int], str | None, Any, list[Any]]
+"""A subject's other state: its versions, duration (text), signatories, then the same per ledger
+(``fold.SubjectState``)."""
 
 
 def _values(e: Entry) -> Values:
@@ -56,6 +59,17 @@ def _values(e: Entry) -> Values:
 def _load(blob: bytes) -> Any:
     """Return the values of a blob this process wrote with ``marshal.dumps``."""
     return marshal.loads(blob)  # noqa: S302 (a file of the replay's own, deleted at the end)
+
+
+def _state(row: tuple[Any, ...]) -> State:
+    """Return the state stored in a row's columns (versions, hours, signers, per ledger)."""
+    versions, hours, signers, per = row
+    return (
+        {} if versions is None else _load(versions),
+        hours,
+        None if signers is None else _load(signers),
+        [] if per is None else _load(per),
+    )
 
 
 def _entry(v: Values) -> Entry:
@@ -101,7 +115,12 @@ class Spill:
             "CREATE TABLE live (subject TEXT, ledger TEXT, entries BLOB, "
             "PRIMARY KEY (subject, ledger)) WITHOUT ROWID"
         )
-        self._db.execute("CREATE TABLE state (subject TEXT PRIMARY KEY, state BLOB) WITHOUT ROWID")
+        # A subject's other state in the columns the tables built at the end read apart: its
+        # versions (a dict), duration (text), signatories, and the same per ledger (``State``).
+        self._db.execute(
+            "CREATE TABLE state (subject TEXT PRIMARY KEY, versions BLOB, hours TEXT, "
+            "signers BLOB, per BLOB) WITHOUT ROWID"
+        )
         self.moved_out = 0
         self.moved_in = 0
         self.states_out = 0
@@ -110,18 +129,27 @@ class Spill:
     def put(
         self,
         rows: Iterable[tuple[str, LedgerKey, list[Entry]]],
-        states: Iterable[tuple[str, Any]] = (),
+        states: Iterable[tuple[str, State]] = (),
     ) -> None:
         """Store the live entries of subjects leaving memory, and their other state (plain values:
         tuples, lists, dicts, str, int, None)."""
         records = [(s, _key(k), marshal.dumps([_values(x) for x in e])) for s, k, e in rows]
-        kept = [(s, marshal.dumps(state)) for s, state in states]
+        kept = [
+            (
+                s,
+                marshal.dumps(versions) if versions else None,
+                hours,
+                None if signers is None else marshal.dumps(signers),
+                marshal.dumps(per) if per else None,
+            )
+            for s, (versions, hours, signers, per) in states
+        ]
         marks = self._marks
         for subject in [r[0] for r in records] + [k[0] for k in kept]:
             bit = hash(subject) & (MARKS - 1)
             marks[bit >> 3] |= 1 << (bit & 7)
         self._db.executemany("INSERT OR REPLACE INTO live VALUES (?, ?, ?)", records)
-        self._db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", kept)
+        self._db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)", kept)
         self.moved_out += len(records)
         self.states_out += len(kept)
 
@@ -130,31 +158,45 @@ class Spill:
         bit = hash(subject) & (MARKS - 1)
         return bool(self._marks[bit >> 3] & (1 << (bit & 7)))
 
-    def take_state(self, subject: str) -> Any:
+    def take_state(self, subject: str) -> State | None:
         """Return and forget the other state stored for a subject (None if none)."""
         if not self._maybe(subject):
             return None
-        found = self._db.execute("SELECT state FROM state WHERE subject = ?", (subject,)).fetchone()
+        found = self._db.execute(
+            "SELECT versions, hours, signers, per FROM state WHERE subject = ?", (subject,)
+        ).fetchone()
         if found is None:
             return None
         self._db.execute("DELETE FROM state WHERE subject = ?", (subject,))
-        return _load(found[0])
+        return _state(found)
 
-    def states(self) -> Iterator[tuple[str, Any]]:
-        """Yield every state stored, by subject (the tables built at the end read them too)."""
-        for subject, blob in self._db.execute("SELECT subject, state FROM state"):
+    def versions(self) -> Iterator[tuple[str, int]]:
+        """Yield the versions stored in the subjects' states (not per ledger)."""
+        for (blob,) in self._db.execute("SELECT versions FROM state WHERE versions IS NOT NULL"):
+            yield from _load(blob).items()
+
+    def hours(self) -> Iterator[tuple[str, str]]:
+        """Yield the durations stored (as text), by subject."""
+        yield from self._db.execute("SELECT subject, hours FROM state WHERE hours IS NOT NULL")
+
+    def signers(self) -> Iterator[tuple[str, Any]]:
+        """Yield the signatories stored, by subject."""
+        for subject, blob in self._db.execute(
+            "SELECT subject, signers FROM state WHERE signers IS NOT NULL"
+        ):
             yield subject, _load(blob)
 
     def take_all(
         self,
-    ) -> tuple[list[tuple[str, LedgerKey, list[Entry]]], list[tuple[str, Any]]]:
+    ) -> tuple[list[tuple[str, LedgerKey, list[Entry]]], list[tuple[str, State]]]:
         """Return and forget everything stored: live entries and states, per subject."""
         live = [
             (s, _ledger(k), [_entry(values) for values in _load(blob)])
             for s, k, blob in self._db.execute("SELECT subject, ledger, entries FROM live")
         ]
         states = [
-            (s, _load(blob)) for s, blob in self._db.execute("SELECT subject, state FROM state")
+            (row[0], _state(row[1:]))
+            for row in self._db.execute("SELECT subject, versions, hours, signers, per FROM state")
         ]
         self._db.execute("DELETE FROM live")
         self._db.execute("DELETE FROM state")
