@@ -161,8 +161,12 @@ class Intake:
 
     # --- the steps of one event ----------------------------------------------------------------
 
-    def apply(self, envelope: RawEnvelope, fact: f.Fact | None) -> None:
-        """Apply one event (and what it releases) exactly as its own transaction would."""
+    def apply(
+        self, envelope: RawEnvelope, fact: f.Fact | None, event_id: str | None = None
+    ) -> None:
+        """Apply one event (and what it releases) exactly as its own transaction would.
+
+        ``event_id``: the text of the envelope's id when the caller formatted it already."""
         if fact is None:
             self.not_covered.append(envelope.type)
             return
@@ -192,7 +196,7 @@ class Intake:
             self.years.append(YearNeeded(county, day.year, envelope))
             self.s.rule_years[county].add(day.year)
         self.facts.append((envelope, county))
-        if not self._ledgers(fact, county, envelope):
+        if not self._ledgers(fact, county, envelope, event_id):
             self.not_covered.append(envelope.type)
 
     def _roster(self, fact: f.TownshipKnown | f.DeputyOnRoster, envelope: RawEnvelope) -> bool:
@@ -264,7 +268,9 @@ class Intake:
             found = self.ledgers[key] = Ledger(rules, state)
         return found
 
-    def _ledgers(self, fact: f.Fact, county: str, envelope: RawEnvelope) -> int:
+    def _ledgers(
+        self, fact: f.Fact, county: str, envelope: RawEnvelope, event_id: str | None = None
+    ) -> int:
         """Apply a fact to every active ledger of its county; return the entries written."""
         written = 0
         subject = subject_of(fact)
@@ -273,7 +279,8 @@ class Intake:
             touched.append(f"{subject}/{fact.deputy_id}")
         activity = getattr(fact, "activity_id", None)
         ledgers = [self._ledger(rules) for rules in self.s.active.get(county, [])]  # all from
-        source_id = str(fact.source.event_id)  # formatted once for every ledger
+        # Formatted once for every ledger (the fact's id is its envelope's).
+        source_id = str(fact.source.event_id) if event_id is None else event_id
         for ledger in ledgers:  # the state before this fact
             rules = ledger.rules
             for entry in ledger.apply(fact, source_id):

@@ -62,6 +62,8 @@ class Drained:
     kept: list[tuple[RawEnvelope, str]]
     written: list[Written]
     claimed: list[tuple[str, str]]
+    kept_ids: list[str] = field(default_factory=list)
+    """The text of each kept fact's event id, in ``kept``'s order (formatted once)."""
 
 
 @dataclass
@@ -86,6 +88,7 @@ class Fold:
     seen: Ids = field(default_factory=Ids)
     counts: Counts = field(default_factory=Counts)
     claimed: list[tuple[str, str]] = field(default_factory=list)
+    kept_ids: list[str] = field(default_factory=list)
     voided: set[str] = field(default_factory=set)
     rechecked: set[str] = field(default_factory=set)
     spill: Spill | None = None
@@ -118,7 +121,8 @@ class Fold:
         if not self.seen.add(envelope.id):
             self.counts.duplicates += 1
             return False
-        self.claimed.append((str(envelope.id), envelope.type))
+        event_id = str(envelope.id)  # formatted once: the inbox, the ledgers, the facts' row
+        self.claimed.append((event_id, envelope.type))
         self.counts.applied += 1
         self.events += 1
         intake = self.intake
@@ -128,7 +132,10 @@ class Fold:
                 self._touch(subject, self.spill)
             if self.events % max(1, self.window // 2) == 0:
                 self._evict(self.spill)
-        intake.apply(envelope, fact)
+        kept = len(intake.facts)
+        intake.apply(envelope, fact, event_id)
+        for done, _ in intake.facts[kept:]:  # this event's, and any it released from parking
+            self.kept_ids.append(event_id if done is envelope else str(done.id))
         if intake.years:
             needs, intake.years = intake.years, []
             for need in needs:
@@ -306,10 +313,10 @@ class Fold:
         event ids they saw: the inbox (``seen``) dedups.
         """
         intake = self.intake
-        out = Drained(intake.facts, intake.written, self.claimed)
+        out = Drained(intake.facts, intake.written, self.claimed, self.kept_ids)
         self.counts.entries += len(intake.written)
         self.counting.add(intake.written)
-        intake.facts, intake.written, self.claimed = [], [], []
+        intake.facts, intake.written, self.claimed, self.kept_ids = [], [], [], []
         for ledger in intake.ledgers.values():
             ledger.state.seen.clear()
         self.counts.parked = len(intake.s.parked)

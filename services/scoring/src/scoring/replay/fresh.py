@@ -207,12 +207,12 @@ class Fresh:
         await self.settle()
         now = self.now
         facts = []
-        for envelope, county in drained.kept:
+        for (envelope, county), event_id in zip(drained.kept, drained.kept_ids, strict=True):
             self._seq["facts"] += 1
             facts.append(
                 (
                     self._seq["facts"],
-                    str(envelope.id),
+                    event_id,
                     envelope.type,
                     county,
                     envelope.township,
