@@ -169,12 +169,19 @@ class Fresh:
         """Bulk-insert rows into the fresh copy of a table; return how many."""
         columns = [c.name for c in self.copies[name].c]
         jsons = {c.name for c in self.copies[name].c if isinstance(c.type, JSON)}
+        records = (_jsoned(row, columns, jsons) for row in self._numbered(name, rows))
+        return await self.write_records(name, columns, records)
+
+    async def write_records(
+        self, name: str, columns: Sequence[str], records: Iterable[tuple[Any, ...]]
+    ) -> int:
+        """Bulk-insert records (values in ``columns`` order, JSON values as JSON text) into the
+        fresh copy of a table; return how many. No row dict per record (the large tables)."""
         written = 0
-        numbered = iter(self._numbered(name, rows))
-        while chunk := list(islice(numbered, CHUNK)):
-            records = [_jsoned(row, columns, jsons) for row in chunk]
+        pending = iter(records)
+        while chunk := list(islice(pending, CHUNK)):
             async with self.engine.connect() as conn:
-                await self._copy(conn, name, columns, records)
+                await self._copy(conn, name, list(columns), chunk)
                 await conn.commit()
             written += len(chunk)
         return written
