@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from scoring.domain.clauses import Category
+from scoring.domain.slots import set_by_slot
 
 NAMESPACE = UUID("6c1f6b59-3a51-4d39-9a7e-5f0f1f0b7a51")
 _PREFIX = NAMESPACE.bytes
@@ -38,7 +37,8 @@ def reversal_id(compensated: str, source_event_id: UUID | str) -> str:
     return name_uuid(f"reverse|{compensated}|{source_event_id}")
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@set_by_slot
+@dataclass(frozen=True, slots=True)
 class Entry:
     """Points for one deputy under one rule, from one event; reversed only by a later entry."""
 
@@ -58,53 +58,10 @@ class Entry:
     compensates: str | None = None
     capped_from: Decimal | None = None
 
-    def __init__(
-        self,
-        entry_id: str,
-        deputy_id: str,
-        township: str,
-        year: int,
-        period: str,
-        occurred_on: date,
-        rule_id: str,
-        rule_set_version: int,
-        category: Category,
-        points: Decimal,
-        subject: str,
-        source_event_id: UUID,
-        source_event_type: str,
-        compensates: str | None = None,
-        capped_from: Decimal | None = None,
-    ) -> None:
-        """Set the fields through their slots (the frozen dataclass's own ``__init__`` calls
-        ``object.__setattr__`` per field: ~2x the time, on the ledger's hot path)."""
-        (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o) = _ENTRY_SLOTS  # noqa: E741
-        a(self, entry_id)
-        b(self, deputy_id)
-        c(self, township)
-        d(self, year)
-        e(self, period)
-        f(self, occurred_on)
-        g(self, rule_id)
-        h(self, rule_set_version)
-        i(self, category)
-        j(self, points)
-        k(self, subject)
-        l(self, source_event_id)
-        m(self, source_event_type)
-        n(self, compensates)
-        o(self, capped_from)
-
     @property
     def is_reversal(self) -> bool:
         """Tell whether this entry reverses an earlier one (a compensating entry)."""
         return self.compensates is not None
-
-
-_ENTRY_SLOTS: tuple[Callable[[Entry, Any], None], ...] = tuple(
-    getattr(Entry, x.name).__set__ for x in fields(Entry)
-)
-"""The setters of ``Entry``'s slots, in field order (its ``__init__`` sets them)."""
 
 
 def live(entries: list[Entry]) -> list[Entry]:

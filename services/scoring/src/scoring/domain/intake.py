@@ -21,6 +21,7 @@ from scoring.domain import facts as f
 from scoring.domain.entries import Entry
 from scoring.domain.ledger import Ledger, LedgerState
 from scoring.domain.rules import RuleSet
+from scoring.domain.slots import set_by_slot
 
 LedgerKey = tuple[str, int, int]
 """A ledger: county, year, rule set version."""
@@ -114,7 +115,8 @@ class Snapshot:
     next_seq: int = 1
 
 
-@dataclass(frozen=True)
+@set_by_slot
+@dataclass(frozen=True, slots=True)
 class Written:
     """An entry a fact wrote in a ledger, with the event that caused it."""
 
