@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import JSON, MetaData, Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -229,17 +228,18 @@ class Fresh:
             )
         # Each entry's record as the consumer's store makes it, then its number: the columns
         # are named to COPY in that order (no row dict per entry). The entries of one fact share
-        # its event id: formatted once.
+        # its event id: the text the fold formatted for the fact's row, else formatted once.
         entries = []
         ledgers: dict[LedgerKey, Ledger] = {}
         seq = self._seq["entries"]
-        last: UUID | None = None
+        texts = {id(e): t for (e, _), t in zip(drained.kept, drained.kept_ids, strict=True)}
+        last: RawEnvelope | None = None
         text = ""
         for w in drained.written:
             ledger = ledgers.get(w.ledger) or ledgers.setdefault(w.ledger, Ledger(*w.ledger))
-            source = w.entry.source_event_id
-            if source is not last:
-                last, text = source, str(source)
+            if w.cause is not last:
+                last = w.cause
+                text = texts.get(id(last)) or str(w.entry.source_event_id)
             seq += 1
             entries.append((*entry_record(w.entry, ledger, now, text), seq))
         self._seq["entries"] = seq
