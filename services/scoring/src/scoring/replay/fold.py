@@ -150,10 +150,11 @@ class Fold:
     def _touch(self, subject: str, spill: Spill) -> None:
         """Mark a subject recent; bring its live entries and state back first if moved out."""
         if self.recent.pop(subject, None) is None:
-            for key, entries in spill.take(subject):
-                self.intake.ledgers[key].state.live[subject] = entries
-            state = spill.take_state(subject)
-            if state is not None:
+            found = spill.take(subject)
+            if found is not None:
+                live, state = found
+                for key, entries in live:
+                    self.intake.ledgers[key].state.live[subject] = entries
                 self._put_state(subject, state)
         self.recent[subject] = self.events
 
@@ -183,11 +184,11 @@ class Fold:
         gone.update(s for s in snapshot.versions if "/" not in s and s not in recent)
         gone.update(s for c in snapshot.signers if (s := f"case:{c}") not in recent)
         gone -= keep
-        rows = []
-        for key, ledger in self.intake.ledgers.items():
-            live = ledger.state.live
-            rows += [(s, key, live.pop(s)) for s in gone if s in live]
-        spill.put(rows, [(s, self._pop_state(s)) for s in gone])
+        ledgers = [(key, ledger.state.live) for key, ledger in self.intake.ledgers.items()]
+        spill.put(
+            (s, [(key, live.pop(s)) for key, live in ledgers if s in live], self._pop_state(s))
+            for s in gone
+        )
 
     def _pop_state(self, subject: str) -> SubjectState:
         """Take a subject's versions, duration and signatories out of the snapshot and ledgers."""
@@ -245,10 +246,9 @@ class Fold:
 
     def _take_all(self, spill: Spill) -> None:
         """Bring everything moved out back into memory (before a new ledger is derived)."""
-        live, states = spill.take_all()
-        for subject, key, entries in live:
-            self.intake.ledgers[key].state.live[subject] = entries
-        for subject, state in states:
+        for subject, live, state in spill.take_all():
+            for key, entries in live:
+                self.intake.ledgers[key].state.live[subject] = entries
             self._put_state(subject, state)
 
     # --- ledgers ------------------------------------------------------------------------------

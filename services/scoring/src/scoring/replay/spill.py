@@ -72,6 +72,13 @@ def _state(row: tuple[Any, ...]) -> State:
     )
 
 
+def _live(blob: bytes | None) -> Live:
+    """Return the live entries per ledger stored in a blob (none for NULL)."""
+    if blob is None:
+        return []
+    return [(_ledger(k), [_entry(values) for values in entries]) for k, entries in _load(blob)]
+
+
 def _entry(v: Values) -> Entry:
     """Return the entry ``_values`` gave the values of."""
     return Entry(
@@ -103,118 +110,101 @@ def _ledger(key: str) -> LedgerKey:
     return county, int(year), int(version)
 
 
+Live = list[tuple[LedgerKey, list[Entry]]]
+"""A subject's live entries, per ledger holding any."""
+
+
 class Spill:
-    """A temporary SQLite file of live entries per (subject, ledger); removed on ``close``."""
+    """A temporary SQLite file of the subjects moved out: live entries and state, one row each;
+    removed on ``close``."""
 
     def __init__(self, directory: str | None = None) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="scoring-replay-", dir=directory)
         self._db = sqlite3.connect(Path(self._dir.name) / "live.db")
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
+        # One row a subject (one insert, one lookup): its live entries per ledger, then its other
+        # state in the columns the tables built at the end read apart: its versions (a dict),
+        # duration (text), signatories, and the same per ledger (``State``).
         self._db.execute(
-            "CREATE TABLE live (subject TEXT, ledger TEXT, entries BLOB, "
-            "PRIMARY KEY (subject, ledger)) WITHOUT ROWID"
-        )
-        # A subject's other state in the columns the tables built at the end read apart: its
-        # versions (a dict), duration (text), signatories, and the same per ledger (``State``).
-        self._db.execute(
-            "CREATE TABLE state (subject TEXT PRIMARY KEY, versions BLOB, hours TEXT, "
-            "signers BLOB, per BLOB) WITHOUT ROWID"
+            "CREATE TABLE moved (subject TEXT PRIMARY KEY, live BLOB, versions BLOB, "
+            "hours TEXT, signers BLOB, per BLOB) WITHOUT ROWID"
         )
         self.moved_out = 0
         self.moved_in = 0
         self.states_out = 0
         self._marks = bytearray(MARKS // 8)
 
-    def put(
-        self,
-        rows: Iterable[tuple[str, LedgerKey, list[Entry]]],
-        states: Iterable[tuple[str, State]] = (),
-    ) -> None:
-        """Store the live entries of subjects leaving memory, and their other state (plain values:
-        tuples, lists, dicts, str, int, None)."""
-        records = [(s, _key(k), marshal.dumps([_values(x) for x in e])) for s, k, e in rows]
-        kept = [
-            (
-                s,
-                marshal.dumps(versions) if versions else None,
-                hours,
-                None if signers is None else marshal.dumps(signers),
-                marshal.dumps(per) if per else None,
+    def put(self, subjects: Iterable[tuple[str, Live, State]]) -> None:
+        """Store the subjects leaving memory: their live entries and their other state (plain
+        values: tuples, lists, dicts, str, int, None)."""
+        records = []
+        marks, dumps = self._marks, marshal.dumps
+        live_out = 0
+        for subject, live, (versions, hours, signers, per) in subjects:
+            live_out += len(live)
+            records.append(
+                (
+                    subject,
+                    dumps([(_key(k), [_values(x) for x in e]) for k, e in live]) if live else None,
+                    dumps(versions) if versions else None,
+                    hours,
+                    None if signers is None else dumps(signers),
+                    dumps(per) if per else None,
+                )
             )
-            for s, (versions, hours, signers, per) in states
-        ]
-        marks = self._marks
-        for subject in [r[0] for r in records] + [k[0] for k in kept]:
             bit = hash(subject) & (MARKS - 1)
             marks[bit >> 3] |= 1 << (bit & 7)
-        self._db.executemany("INSERT OR REPLACE INTO live VALUES (?, ?, ?)", records)
-        self._db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?)", kept)
-        self.moved_out += len(records)
-        self.states_out += len(kept)
+        self._db.executemany("INSERT OR REPLACE INTO moved VALUES (?, ?, ?, ?, ?, ?)", records)
+        self.moved_out += live_out
+        self.states_out += len(records)
 
     def _maybe(self, subject: str) -> bool:
         """Tell whether a subject may have been stored (the bitmap: False means never)."""
         bit = hash(subject) & (MARKS - 1)
         return bool(self._marks[bit >> 3] & (1 << (bit & 7)))
 
-    def take_state(self, subject: str) -> State | None:
-        """Return and forget the other state stored for a subject (None if none)."""
+    def take(self, subject: str) -> tuple[Live, State] | None:
+        """Return and forget what was stored for a subject (None if nothing)."""
         if not self._maybe(subject):
             return None
         found = self._db.execute(
-            "SELECT versions, hours, signers, per FROM state WHERE subject = ?", (subject,)
+            "SELECT live, versions, hours, signers, per FROM moved WHERE subject = ?", (subject,)
         ).fetchone()
         if found is None:
             return None
-        self._db.execute("DELETE FROM state WHERE subject = ?", (subject,))
-        return _state(found)
+        self._db.execute("DELETE FROM moved WHERE subject = ?", (subject,))
+        live = _live(found[0])
+        self.moved_in += len(live)
+        return live, _state(found[1:])
 
     def versions(self) -> Iterator[tuple[str, int]]:
         """Yield the versions stored in the subjects' states (not per ledger)."""
-        for (blob,) in self._db.execute("SELECT versions FROM state WHERE versions IS NOT NULL"):
+        for (blob,) in self._db.execute("SELECT versions FROM moved WHERE versions IS NOT NULL"):
             yield from _load(blob).items()
 
     def hours(self) -> Iterator[tuple[str, str]]:
         """Yield the durations stored (as text), by subject."""
-        yield from self._db.execute("SELECT subject, hours FROM state WHERE hours IS NOT NULL")
+        yield from self._db.execute("SELECT subject, hours FROM moved WHERE hours IS NOT NULL")
 
     def signers(self) -> Iterator[tuple[str, Any]]:
         """Yield the signatories stored, by subject."""
         for subject, blob in self._db.execute(
-            "SELECT subject, signers FROM state WHERE signers IS NOT NULL"
+            "SELECT subject, signers FROM moved WHERE signers IS NOT NULL"
         ):
             yield subject, _load(blob)
 
-    def take_all(
-        self,
-    ) -> tuple[list[tuple[str, LedgerKey, list[Entry]]], list[tuple[str, State]]]:
-        """Return and forget everything stored: live entries and states, per subject."""
-        live = [
-            (s, _ledger(k), [_entry(values) for values in _load(blob)])
-            for s, k, blob in self._db.execute("SELECT subject, ledger, entries FROM live")
+    def take_all(self) -> list[tuple[str, Live, State]]:
+        """Return and forget everything stored, per subject."""
+        found = [
+            (row[0], _live(row[1]), _state(row[2:]))
+            for row in self._db.execute(
+                "SELECT subject, live, versions, hours, signers, per FROM moved"
+            )
         ]
-        states = [
-            (row[0], _state(row[1:]))
-            for row in self._db.execute("SELECT subject, versions, hours, signers, per FROM state")
-        ]
-        self._db.execute("DELETE FROM live")
-        self._db.execute("DELETE FROM state")
-        self.moved_in += len(live)
-        return live, states
-
-    def take(self, subject: str) -> list[tuple[LedgerKey, list[Entry]]]:
-        """Return and forget the live entries stored for a subject, per ledger."""
-        if not self._maybe(subject):
-            return []
-        found = self._db.execute(
-            "SELECT ledger, entries FROM live WHERE subject = ?", (subject,)
-        ).fetchall()
-        if not found:
-            return []
-        self._db.execute("DELETE FROM live WHERE subject = ?", (subject,))
-        self.moved_in += len(found)
-        return [(_ledger(k), [_entry(values) for values in _load(blob)]) for k, blob in found]
+        self._db.execute("DELETE FROM moved")
+        self.moved_in += sum(len(live) for _, live, _ in found)
+        return found
 
     def close(self) -> None:
         """Remove the file."""
