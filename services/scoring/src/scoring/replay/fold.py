@@ -118,6 +118,14 @@ class Fold:
         A deed in a year its county has no rules for adopts the seed (``ensure_year``): the new
         ledger is derived from the county's facts kept so far, this one included.
         """
+        applied = self.apply_now(envelope, fact)
+        if self.intake.years:
+            await self.adopt()
+        return applied
+
+    def apply_now(self, envelope: RawEnvelope, fact: f.Fact | None) -> bool:
+        """``apply`` but the seed's adoption: the caller awaits ``adopt`` when ``intake.years``
+        names a year (no coroutine per event)."""
         if not self.seen.add(envelope.id):
             self.counts.duplicates += 1
             return False
@@ -136,14 +144,16 @@ class Fold:
         intake.apply(envelope, fact, event_id)
         for done, _ in intake.facts[kept:]:  # this event's, and any it released from parking
             self.kept_ids.append(event_id if done is envelope else str(done.id))
-        if intake.years:
-            needs, intake.years = intake.years, []
-            for need in needs:
-                await self._adopt(need.county, need.year)
         if intake.not_covered:
             self.counts.not_covered += len(intake.not_covered)
             intake.not_covered.clear()
         return True
+
+    async def adopt(self) -> None:
+        """Adopt the seed for the years the last event needed (``intake.years``)."""
+        needs, self.intake.years = self.intake.years, []
+        for need in needs:
+            await self._adopt(need.county, need.year)
 
     # --- live entries in memory -----------------------------------------------------------------
 
