@@ -284,11 +284,12 @@ class Intake:
         # Formatted once for every ledger (the fact's id is its envelope's).
         source_id = str(fact.source.event_id) if event_id is None else event_id
         for ledger in ledgers:  # the state before this fact
-            rules = ledger.rules
-            for entry in ledger.apply(fact, source_id):
+            entries = ledger.apply(fact, source_id)
+            if entries:
+                rules = ledger.rules
                 where = (rules.county, rules.year, rules.version)
-                self.written.append(Written(where, entry, envelope))
-                written += 1
+                self.written += [Written(where, entry, envelope) for entry in entries]
+                written += len(entries)
             state = ledger.state
             for k in touched:
                 if k in state.versions and state.versions[k] > self.s.versions.get(k, 0):

@@ -69,6 +69,7 @@ class LedgerState:
 
 
 ActivityKey = tuple[ActivityType, f.Presence, frozenset[Level], Decimal]
+_ZERO = Decimal(0)
 _UNKNOWN: Any = object()
 """A memo's miss (None is a value remembered)."""
 
@@ -301,7 +302,7 @@ class Ledger:
             return []
         clause = self._clauses[rule_id]
         key = (deputy_id, day.year, rule_id)
-        so_far = self.state.sums.get(key, Decimal(0))
+        so_far = self.state.sums.get(key, _ZERO)
         allowed = _capped(points, so_far, clause.cap_per_year)
         period = self._periods.get(day)
         if period is None:
@@ -351,7 +352,7 @@ class Ledger:
     def _undo(self, e: Entry, source: f.Source) -> Entry:
         """Return the compensating entry of a live entry (its sum moves back)."""
         key = (e.deputy_id, e.year, e.rule_id)
-        self.state.sums[key] = self.state.sums.get(key, Decimal(0)) - e.points
+        self.state.sums[key] = self.state.sums.get(key, _ZERO) - e.points
         return Entry(
             entry_id=reversal_id(e.entry_id, self._source_id),
             deputy_id=e.deputy_id,

@@ -29,6 +29,9 @@ MARKS = 1 << 23
 """Bits in the bitmap of subjects moved out (false positives only cost a query)."""
 
 Values = tuple[Any, ...]
+_CATEGORY_TEXT = {c: c.value for c in Category}
+_CATEGORIES = {c.value: c for c in Category}
+"""A category and its text, both ways (a dict lookup, not the enum's Python-level machinery)."""
 State = tuple[dict[str, int], str | None, Any, list[Any]]
 """A subject's other state: its versions, duration (text), signatories, then the same per ledger
 (``fold.SubjectState``)."""
@@ -46,7 +49,7 @@ def _values(e: Entry) -> Values:
         e.occurred_on.toordinal(),
         e.rule_id,
         e.rule_set_version,
-        e.category.value,
+        _CATEGORY_TEXT[e.category],
         str(e.points),
         e.subject,
         e.source_event_id.bytes,
@@ -76,7 +79,7 @@ def _live(blob: bytes | None) -> Live:
     """Return the live entries per ledger stored in a blob (none for NULL)."""
     if blob is None:
         return []
-    return [(_ledger(k), [_entry(values) for values in entries]) for k, entries in _load(blob)]
+    return [(k, [_entry(values) for values in entries]) for k, entries in _load(blob)]
 
 
 def _entry(v: Values) -> Entry:
@@ -90,7 +93,7 @@ def _entry(v: Values) -> Entry:
         date.fromordinal(v[5]),
         v[6],
         v[7],
-        Category(v[8]),
+        _CATEGORIES[v[8]],
         Decimal(v[9]),
         v[10],
         UUID(bytes=v[11]),
@@ -98,16 +101,6 @@ def _entry(v: Values) -> Entry:
         v[13],
         None if v[14] is None else Decimal(v[14]),
     )
-
-
-def _key(ledger: LedgerKey) -> str:
-    county, year, version = ledger
-    return f"{county}|{year}|{version}"
-
-
-def _ledger(key: str) -> LedgerKey:
-    county, year, version = key.split("|")
-    return county, int(year), int(version)
 
 
 Live = list[tuple[LedgerKey, list[Entry]]]
@@ -146,7 +139,7 @@ class Spill:
             records.append(
                 (
                     subject,
-                    dumps([(_key(k), [_values(x) for x in e]) for k, e in live]) if live else None,
+                    dumps([(k, [_values(x) for x in e]) for k, e in live]) if live else None,
                     dumps(versions) if versions else None,
                     hours,
                     None if signers is None else dumps(signers),
