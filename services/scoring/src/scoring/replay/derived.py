@@ -111,11 +111,12 @@ async def _activity_hours(out: Output) -> None:
     await out.write_records("activity_hours", ("activity_id", "hours"), out.fold.hours())
 
 
+_json = json.JSONEncoder(ensure_ascii=False).encode
+"""``json.dumps(…, ensure_ascii=False)`` without a new encoder per call."""
+
+
 async def _case_signers(out: Output) -> None:
-    records = (
-        (case_id, lead, json.dumps(list(co), ensure_ascii=False))
-        for case_id, (lead, co) in out.fold.signers()
-    )
+    records = ((case_id, lead, _json(list(co))) for case_id, (lead, co) in out.fold.signers())
     await out.write_records("case_signers", ("case_id", "lead", "co_signers"), records)
 
 

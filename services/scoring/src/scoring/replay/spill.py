@@ -116,12 +116,13 @@ class Spill:
         self._db = sqlite3.connect(Path(self._dir.name) / "live.db")
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
-        # One row a subject (one insert, one lookup): its live entries per ledger, then its other
-        # state in the columns the tables built at the end read apart: its versions (a dict),
-        # duration (text), signatories, and the same per ledger (``State``).
+        # One row a subject (one insert, one lookup): its state in the columns the tables built
+        # at the end read apart: its versions (a dict), duration (text), signatories, the same
+        # per ledger (``State``); then, last (the largest: a scan of the others stops before
+        # it), its live entries per ledger.
         self._db.execute(
-            "CREATE TABLE moved (subject TEXT PRIMARY KEY, live BLOB, versions BLOB, "
-            "hours TEXT, signers BLOB, per BLOB) WITHOUT ROWID"
+            "CREATE TABLE moved (subject TEXT PRIMARY KEY, versions BLOB, hours TEXT, "
+            "signers BLOB, per BLOB, live BLOB) WITHOUT ROWID"
         )
         self.moved_out = 0
         self.moved_in = 0
@@ -139,11 +140,11 @@ class Spill:
             records.append(
                 (
                     subject,
-                    dumps([(k, [_values(x) for x in e]) for k, e in live]) if live else None,
                     dumps(versions) if versions else None,
                     hours,
                     None if signers is None else dumps(signers),
                     dumps(per) if per else None,
+                    dumps([(k, [_values(x) for x in e]) for k, e in live]) if live else None,
                 )
             )
             bit = hash(subject) & (MARKS - 1)
@@ -162,14 +163,14 @@ class Spill:
         if not self._maybe(subject):
             return None
         found = self._db.execute(
-            "SELECT live, versions, hours, signers, per FROM moved WHERE subject = ?", (subject,)
+            "SELECT versions, hours, signers, per, live FROM moved WHERE subject = ?", (subject,)
         ).fetchone()
         if found is None:
             return None
         self._db.execute("DELETE FROM moved WHERE subject = ?", (subject,))
-        live = _live(found[0])
+        live = _live(found[4])
         self.moved_in += len(live)
-        return live, _state(found[1:])
+        return live, _state(found[:4])
 
     def versions(self) -> Iterator[tuple[str, int]]:
         """Yield the versions stored in the subjects' states (not per ledger)."""
@@ -190,9 +191,9 @@ class Spill:
     def take_all(self) -> list[tuple[str, Live, State]]:
         """Return and forget everything stored, per subject."""
         found = [
-            (row[0], _live(row[1]), _state(row[2:]))
+            (row[0], _live(row[5]), _state(row[1:5]))
             for row in self._db.execute(
-                "SELECT subject, live, versions, hours, signers, per FROM moved"
+                "SELECT subject, versions, hours, signers, per, live FROM moved"
             )
         ]
         self._db.execute("DELETE FROM moved")
