@@ -179,10 +179,10 @@ class Intake:
             return
         county = self.s.townships.get(fact.township)
         waits = [] if county is not None else [f"township:{fact.township}"]
-        named = named_deputies(fact)
-        waits += [
-            f"deputy:{d}" for d in sorted(d for d in named if d not in self.s.deputy_versions)
-        ]
+        known = self.s.deputy_versions
+        missing = [d for d in named_deputies(fact) if d not in known]
+        if missing:
+            waits += [f"deputy:{d}" for d in sorted(missing)]
         if county is None or waits:
             self.parking_moved = True
             self._park(envelope, fact, waits)
