@@ -36,12 +36,16 @@ def test_live_entries_come_back_from_the_spill_equal_and_only_once() -> None:
     key = (COUNTY, YEAR, 1)
     spill = Spill()
     try:
-        spill.put((subject, key, entries) for subject, entries in live.items())
+        state = ({"activity:a2": 1}, "2.5", None, [(key, {"activity:a2": 1}, "2.5", None)])
+        spill.put((subject, [(key, entries)], state) for subject, entries in live.items())
+        spill.put([("case:c1", [], ({}, None, ("d1", ("d2",)), []))])  # a state, no entries
+        assert sorted(spill.signers()) == [("case:c1", ("d1", ("d2",)))]
         for subject, entries in live.items():
-            assert spill.take(subject) == [(key, entries)]
-            assert spill.take(subject) == []
+            assert spill.take(subject) == ([(key, entries)], state)
+            assert spill.take(subject) is None
+        assert spill.take("case:c1") == ([], ({}, None, ("d1", ("d2",)), []))
         assert (spill.moved_out, spill.moved_in) == (len(live), len(live))
-        assert spill.take("activity:never-stored") == []
+        assert spill.take("activity:never-stored") is None
     finally:
         spill.close()
 

@@ -18,6 +18,7 @@ from contracts import (
     new_envelope,
     schema_uri,
 )
+from contracts.catalog import DataSchemaError
 from contracts.common import EventData
 from contracts.vocabulary import (
     ActivityType,
@@ -300,8 +301,14 @@ def test_a_type_scoring_does_not_read_is_skipped_unparsed() -> None:
 def test_a_type_it_reads_must_be_valid_at_a_known_version() -> None:
     with pytest.raises(ValidationError):
         fact_of(raw("cases.case.replied", {"case_id": "c1"}))
-    with pytest.raises(UnknownEventVersion):
-        fact_of(raw("cases.case.replied", {"case_id": "c1"}, version=2))
+    for _ in range(2):  # the second time from the specs remembered per dataschema
+        with pytest.raises(UnknownEventVersion):
+            fact_of(raw("cases.case.replied", {"case_id": "c1"}, version=2))
+        other = raw("cases.case.replied", {"case_id": "c1"}).model_copy(
+            update={"dataschema": schema_uri("cases.case.closed", 1)}
+        )
+        with pytest.raises(DataSchemaError):
+            fact_of(other)
 
 
 def mark(model: type[d.AttendanceRecorded] | type[d.AttendanceCorrected], **extra: Any) -> Any:

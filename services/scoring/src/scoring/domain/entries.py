@@ -9,18 +9,19 @@ from decimal import Decimal
 from uuid import UUID
 
 from scoring.domain.clauses import Category
+from scoring.domain.slots import set_by_slot
 
 NAMESPACE = UUID("6c1f6b59-3a51-4d39-9a7e-5f0f1f0b7a51")
 _PREFIX = NAMESPACE.bytes
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+"""A SHA-1 hex digit with the variant bits (RFC 9562) set."""
 
 
 def name_uuid(name: str) -> str:
     """Return ``str(uuid5(NAMESPACE, name))`` without building UUID objects (the ledger's hot path)."""
-    digest = bytearray(hashlib.sha1(_PREFIX + name.encode("utf-8")).digest()[:16])  # noqa: S324 (RFC 9562 name-based ids)
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = hashlib.sha1(_PREFIX + name.encode("utf-8")).hexdigest()  # noqa: S324 (RFC 9562 name-based ids)
+    # The version nibble is 5; the variant's two high bits are 10 (the 17th hex digit).
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def award_id(rule_id: str, source_event_id: UUID | str, deputy_id: str) -> str:
@@ -36,6 +37,7 @@ def reversal_id(compensated: str, source_event_id: UUID | str) -> str:
     return name_uuid(f"reverse|{compensated}|{source_event_id}")
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class Entry:
     """Points for one deputy under one rule, from one event; reversed only by a later entry."""

@@ -24,6 +24,7 @@ from contracts.vocabulary import (
     Satisfaction,
     TownshipKind,
 )
+from scoring.domain.slots import set_by_slot
 
 
 class Presence(StrEnum):
@@ -35,6 +36,7 @@ class Presence(StrEnum):
     unexcused_absence = "unexcused_absence"
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class Source:
     """The event a fact was cut from, and the China day it was published."""
@@ -44,6 +46,7 @@ class Source:
     published_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class TownshipKnown:
     """A township joined: its county and kind (镇 has a congress, 街道 has not)."""
@@ -54,6 +57,7 @@ class TownshipKnown:
     kind: TownshipKind
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class DeputyOnRoster:
     """A deputy's roster record: township, levels and status, as of an aggregate version."""
@@ -67,6 +71,7 @@ class DeputyOnRoster:
     name: str | None = None  # on registration and updates; a status change does not carry it
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class ActivityHeld:
     """An activity as logged or corrected (``corrects`` tells which), with attendance."""
@@ -83,6 +88,7 @@ class ActivityHeld:
     corrects: bool
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class AttendanceMarked:
     """One deputy's mark recorded, corrected or removed (``presence`` None) on its own."""
@@ -98,6 +104,7 @@ class AttendanceMarked:
     version: int
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class ActivityCancelled:
     """A logged activity was cancelled: all derived from it is reversed."""
@@ -108,6 +115,7 @@ class ActivityCancelled:
     version: int
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class SuggestionFiled:
     """A suggestion (代表建议) with its first signatory and joint signatories."""
@@ -120,6 +128,7 @@ class SuggestionFiled:
     filed_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class CaseReplied:
     """A reply (答复) with its class and whether it came on time."""
@@ -135,6 +144,7 @@ class CaseReplied:
     due_on: date | None = None  # the round's due date the reply was judged against
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class CaseAssigned:
     """A case was assigned (交办): its kind, and whether it was flagged for 重点督办 at once."""
@@ -147,6 +157,7 @@ class CaseAssigned:
     key_chase: bool
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class CaseReopened:
     """A case is handled again (重新办理): its closure and the last round's outcome no longer stand."""
@@ -159,6 +170,7 @@ class CaseReopened:
     round: int
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class CaseOverdue:
     """A case's handling round passed its due date without a reply (announced once per round)."""
@@ -170,6 +182,7 @@ class CaseOverdue:
     round: int
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class DueDateMoved:
     """A holiday arrangement loaded later moved a running deadline (the reply's or the 交办's)."""
@@ -182,6 +195,7 @@ class DueDateMoved:
     due_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class AssignmentOverdue:
     """The township office did not assign (交办) a received item by its deadline."""
@@ -192,6 +206,7 @@ class AssignmentOverdue:
     assign_by: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class KeyChaseDesignated:
     """A case was flagged for 重点督办 (at assignment or later)."""
@@ -202,6 +217,7 @@ class KeyChaseDesignated:
     designated_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class FeedbackGiven:
     """A deputy's rating of a reply's result (满意/基本满意/不满意)."""
@@ -214,6 +230,7 @@ class FeedbackGiven:
     given_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class CaseClosed:
     """A case was closed (办结): answered or not, solved (class A) or not, on time or not."""
@@ -228,6 +245,7 @@ class CaseClosed:
     closed_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class TopicClosed:
     """A supervision topic closed: rectified or not, and its vote (None when none was held)."""
@@ -240,6 +258,7 @@ class TopicClosed:
     closed_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class RosterVerified:
     """Township staff confirmed the roster current (on a China day)."""
@@ -249,6 +268,7 @@ class RosterVerified:
     verified_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class Stale:
     """A roster (``station_id`` None) or a station went one more period without refresh."""
@@ -259,6 +279,7 @@ class Stale:
     stale_since: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class HighlightReported:
     """A township reported its highlight work (一镇街一特色) for a year."""
@@ -270,6 +291,7 @@ class HighlightReported:
     version: int = 1
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class HighlightWithdrawn:
     """A highlight report was withdrawn: it no longer counts."""
@@ -280,6 +302,7 @@ class HighlightWithdrawn:
     version: int
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class ManuscriptSubmitted:
     """A manuscript (稿件) was submitted (报送) to an outlet."""
@@ -290,6 +313,7 @@ class ManuscriptSubmitted:
     submitted_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class ManuscriptPublished:
     """A manuscript (稿件) was published at an outlet level and placement."""
@@ -302,6 +326,7 @@ class ManuscriptPublished:
     published_on: date
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class ManuscriptCorrected:
     """A manuscript's whole record as corrected: it stands published (at one level) or not."""
@@ -314,6 +339,7 @@ class ManuscriptCorrected:
     version: int
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class ManuscriptWithdrawn:
     """A manuscript (and its publication) was withdrawn: it no longer counts."""
@@ -324,6 +350,7 @@ class ManuscriptWithdrawn:
     version: int
 
 
+@set_by_slot
 @dataclass(frozen=True, slots=True)
 class StatusCorrected:
     """A wrong status change was undone: the deputy's status is ``status`` again."""

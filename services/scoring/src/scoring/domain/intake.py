@@ -21,6 +21,7 @@ from scoring.domain import facts as f
 from scoring.domain.entries import Entry
 from scoring.domain.ledger import Ledger, LedgerState
 from scoring.domain.rules import RuleSet
+from scoring.domain.slots import set_by_slot
 
 LedgerKey = tuple[str, int, int]
 """A ledger: county, year, rule set version."""
@@ -114,7 +115,8 @@ class Snapshot:
     next_seq: int = 1
 
 
-@dataclass(frozen=True)
+@set_by_slot
+@dataclass(frozen=True, slots=True)
 class Written:
     """An entry a fact wrote in a ledger, with the event that caused it."""
 
@@ -161,8 +163,12 @@ class Intake:
 
     # --- the steps of one event ----------------------------------------------------------------
 
-    def apply(self, envelope: RawEnvelope, fact: f.Fact | None) -> None:
-        """Apply one event (and what it releases) exactly as its own transaction would."""
+    def apply(
+        self, envelope: RawEnvelope, fact: f.Fact | None, event_id: str | None = None
+    ) -> None:
+        """Apply one event (and what it releases) exactly as its own transaction would.
+
+        ``event_id``: the text of the envelope's id when the caller formatted it already."""
         if fact is None:
             self.not_covered.append(envelope.type)
             return
@@ -173,10 +179,10 @@ class Intake:
             return
         county = self.s.townships.get(fact.township)
         waits = [] if county is not None else [f"township:{fact.township}"]
-        named = named_deputies(fact)
-        waits += [
-            f"deputy:{d}" for d in sorted(d for d in named if d not in self.s.deputy_versions)
-        ]
+        known = self.s.deputy_versions
+        missing = [d for d in named_deputies(fact) if d not in known]
+        if missing:
+            waits += [f"deputy:{d}" for d in sorted(missing)]
         if county is None or waits:
             self.parking_moved = True
             self._park(envelope, fact, waits)
@@ -192,7 +198,7 @@ class Intake:
             self.years.append(YearNeeded(county, day.year, envelope))
             self.s.rule_years[county].add(day.year)
         self.facts.append((envelope, county))
-        if not self._ledgers(fact, county, envelope):
+        if not self._ledgers(fact, county, envelope, event_id):
             self.not_covered.append(envelope.type)
 
     def _roster(self, fact: f.TownshipKnown | f.DeputyOnRoster, envelope: RawEnvelope) -> bool:
@@ -264,7 +270,9 @@ class Intake:
             found = self.ledgers[key] = Ledger(rules, state)
         return found
 
-    def _ledgers(self, fact: f.Fact, county: str, envelope: RawEnvelope) -> int:
+    def _ledgers(
+        self, fact: f.Fact, county: str, envelope: RawEnvelope, event_id: str | None = None
+    ) -> int:
         """Apply a fact to every active ledger of its county; return the entries written."""
         written = 0
         subject = subject_of(fact)
@@ -273,13 +281,15 @@ class Intake:
             touched.append(f"{subject}/{fact.deputy_id}")
         activity = getattr(fact, "activity_id", None)
         ledgers = [self._ledger(rules) for rules in self.s.active.get(county, [])]  # all from
-        source_id = str(fact.source.event_id)  # formatted once for every ledger
+        # Formatted once for every ledger (the fact's id is its envelope's).
+        source_id = str(fact.source.event_id) if event_id is None else event_id
         for ledger in ledgers:  # the state before this fact
-            rules = ledger.rules
-            for entry in ledger.apply(fact, source_id):
+            entries = ledger.apply(fact, source_id)
+            if entries:
+                rules = ledger.rules
                 where = (rules.county, rules.year, rules.version)
-                self.written.append(Written(where, entry, envelope))
-                written += 1
+                self.written += [Written(where, entry, envelope) for entry in entries]
+                written += len(entries)
             state = ledger.state
             for k in touched:
                 if k in state.versions and state.versions[k] > self.s.versions.get(k, 0):

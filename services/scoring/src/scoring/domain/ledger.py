@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
+from typing import Any
 from uuid import UUID
 
-from contracts.vocabulary import CaseKind, ReplyClass, Satisfaction
+from contracts.vocabulary import ActivityType, CaseKind, Level, ReplyClass, Satisfaction
 from scoring.domain import clauses as cl, facts as f
 from scoring.domain.entries import Entry, award_id, live, reversal_id
 from scoring.domain.periods import period_of
@@ -67,6 +68,11 @@ class LedgerState:
         return state
 
 
+ActivityKey = tuple[ActivityType, f.Presence, frozenset[Level], Decimal]
+_ZERO = Decimal(0)
+_UNKNOWN: Any = object()
+"""A memo's miss (None is a value remembered)."""
+
 _CLAUSES: dict[int, tuple[RuleSet, dict[str, cl.Clause]]] = {}
 """The clauses of the rule sets seen, by identity (a consumer builds a ledger per rule set and
 batch from the same parsed rule set: its clauses are made once, not per batch)."""
@@ -93,6 +99,10 @@ class Ledger:
         self._clauses = clauses_of(rules)
         self._source_id = ""
         """The text of the id of the fact being applied (formatted once, not per entry)."""
+        self._periods: dict[date, str] = {}
+        """The publication period of each day seen (a year's days at most)."""
+        self._awards: dict[ActivityKey, tuple[str, Decimal] | None] = {}
+        """The rule and points of each (type, presence, levels, duration) seen (pure in them)."""
 
     def apply(self, fact: f.Fact, source_id: str | None = None) -> list[Entry]:
         """Return the entries a fact writes (none for a fact seen before or not about points).
@@ -170,15 +180,34 @@ class Ledger:
         presence: f.Presence,
         hours: Decimal,
     ) -> list[Entry]:
-        rule = self.rules.activities.get(fact.activity_type)
-        if rule is None or not self._in_scope(fact.township, fact.held_on):
+        key = (fact.activity_type, presence, fact.levels, hours)
+        found = self._awards.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._activity_points(fact.activity_type, presence, fact.levels, hours)
+            if len(self._awards) >= 4096:  # types x states x level sets x durations: a few dozen
+                self._awards.clear()
+            self._awards[key] = found
+        if found is None or not self._in_scope(fact.township, fact.held_on):
             return []
+        rule_id, points = found
+        return self._post(rule_id, deputy_id, points, fact, fact.held_on, subject)
+
+    def _activity_points(
+        self,
+        activity_type: ActivityType,
+        presence: f.Presence,
+        levels: frozenset[Level],
+        hours: Decimal,
+    ) -> tuple[str, Decimal] | None:
+        """Return the rule and points of a presence at an activity (None: the rules give none)."""
+        rule = self.rules.activities.get(activity_type)
+        if rule is None:
+            return None
         award: Award | None = getattr(rule, presence.value)
         if award is None:
-            return []
-        points = award.points_for(fact.levels) * self._units(award, hours)
-        rule_id = cl.activity_rule_id(fact.activity_type, presence.value)
-        return self._post(rule_id, deputy_id, points, fact, fact.held_on, subject)
+            return None
+        points = award.points_for(levels) * self._units(award, hours)
+        return cl.activity_rule_id(activity_type, presence.value), points
 
     def _later_marks(self, subject: str, version: int) -> set[str]:
         """Return the deputies whose own mark is newer than this version of the activity."""
@@ -273,14 +302,17 @@ class Ledger:
             return []
         clause = self._clauses[rule_id]
         key = (deputy_id, day.year, rule_id)
-        so_far = self.state.sums.get(key, Decimal(0))
+        so_far = self.state.sums.get(key, _ZERO)
         allowed = _capped(points, so_far, clause.cap_per_year)
+        period = self._periods.get(day)
+        if period is None:
+            period = self._periods[day] = period_of(day, self.rules.cadence.publication)
         entry = Entry(
             entry_id=award_id(rule_id, self._source_id, deputy_id),
             deputy_id=deputy_id,
             township=fact.township,
             year=day.year,
-            period=period_of(day, self.rules.cadence.publication),
+            period=period,
             occurred_on=day,
             rule_id=rule_id,
             rule_set_version=self.rules.version,
@@ -320,7 +352,7 @@ class Ledger:
     def _undo(self, e: Entry, source: f.Source) -> Entry:
         """Return the compensating entry of a live entry (its sum moves back)."""
         key = (e.deputy_id, e.year, e.rule_id)
-        self.state.sums[key] = self.state.sums.get(key, Decimal(0)) - e.points
+        self.state.sums[key] = self.state.sums.get(key, _ZERO) - e.points
         return Entry(
             entry_id=reversal_id(e.entry_id, self._source_id),
             deputy_id=e.deputy_id,

@@ -52,17 +52,39 @@ def grade_for(
 _MINIMUMS: dict[int, tuple[RuleSet, dict[str, tuple[str, ...]]]] = {}
 
 
-def _minimum_ids(rule_id: str, rules: RuleSet) -> tuple[str, ...]:
-    """Return the minimums a rule counts for (per rule set object, worked out once)."""
+def _minimums_of(rules: RuleSet) -> dict[str, tuple[str, ...]]:
+    """Return the memo of the minimums each rule counts for (per rule set object)."""
     found = _MINIMUMS.get(id(rules))
     if found is None or found[0] is not rules:
         if len(_MINIMUMS) >= 64:
             _MINIMUMS.clear()
         found = _MINIMUMS[id(rules)] = (rules, {})
-    ids = found[1].get(rule_id)
+    return found[1]
+
+
+def _minimum_ids(
+    rule_id: str, rules: RuleSet, memo: dict[str, tuple[str, ...]] | None = None
+) -> tuple[str, ...]:
+    """Return the minimums a rule counts for (per rule set object, worked out once)."""
+    known = _minimums_of(rules) if memo is None else memo
+    ids = known.get(rule_id)
     if ids is None:
-        ids = found[1][rule_id] = tuple(m.id for m in rules.minimums if rule_id in m.rules)
+        ids = known[rule_id] = tuple(m.id for m in rules.minimums if rule_id in m.rules)
     return ids
+
+
+_CATEGORY_KEYS: dict[str, str] = {}
+"""The category (its text) of each rule id seen (a rule set's few dozen)."""
+
+
+def _category_key(rule_id: str) -> str:
+    """Return the text of a rule's points category (``by_category``'s key)."""
+    found = _CATEGORY_KEYS.get(rule_id)
+    if found is None:
+        found = points_category(rule_id).value
+        if len(_CATEGORY_KEYS) < 4096:
+            _CATEGORY_KEYS[rule_id] = found
+    return found
 
 
 def tally(
@@ -118,16 +140,18 @@ def advance(
     counts = dict(before.minimums)
     total = before.total
     township = before.township
+    keys, memo, zero = _CATEGORY_KEYS, _minimums_of(rules), Decimal(0)
     for e in new:
-        key = points_category(e.rule_id).value
-        categories[key] = categories.get(key, Decimal(0)) + e.points
+        rule_id = e.rule_id
+        key = keys.get(rule_id) or _category_key(rule_id)
+        categories[key] = categories.get(key, zero) + e.points
         total += e.points
         township = e.township
         if e.compensates is None:
-            for m in _minimum_ids(e.rule_id, rules):
+            for m in memo.get(rule_id) or _minimum_ids(rule_id, rules, memo):
                 counts[m] = counts.get(m, 0) + 1
         elif e.compensates in reversed_rules:
-            for m in _minimum_ids(reversed_rules[e.compensates], rules):
+            for m in _minimum_ids(reversed_rules[e.compensates], rules, memo):
                 counts[m] = counts.get(m, 0) - 1
     return DeputyTotals(
         before.deputy_id,

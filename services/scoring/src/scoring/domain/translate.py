@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from contracts import Envelope, cases as c, deputies as d, parse_data
-from contracts.catalog import SPECS, version_of
+from contracts.catalog import SPECS, EventSpec, version_of
 from contracts.common import EventData
 from contracts.vocabulary import Attendance
 from kit.clock import china_day
@@ -249,6 +249,23 @@ CUTTERS: dict[type[EventData], Cutter] = {
 READ_TYPES = frozenset(model.EVENT_TYPE for model in CUTTERS)
 
 
+_SPECS: dict[tuple[str, str], EventSpec | None] = {}
+"""The catalog's spec of each (type, dataschema) seen: the URI is parsed once, not per event."""
+
+
+def _spec(envelope: Envelope[Any]) -> EventSpec | None:
+    """Return the spec an envelope's dataschema names (None: a version the catalog does not know).
+
+    Raises the catalog's error for a dataschema that does not name the type (not remembered)."""
+    key = (envelope.type, envelope.dataschema)
+    if key in _SPECS:
+        return _SPECS[key]
+    found = SPECS.get((envelope.type, version_of(envelope)))
+    if len(_SPECS) < 1024:  # a few per type
+        _SPECS[key] = found
+    return found
+
+
 def fact_of(envelope: Envelope[Any], parsed: Any = None) -> f.Fact | None:
     """Return the fact an event gives, or None when scoring does not read its type.
 
@@ -259,7 +276,7 @@ def fact_of(envelope: Envelope[Any], parsed: Any = None) -> f.Fact | None:
     """
     if envelope.type not in READ_TYPES:
         return None
-    spec = SPECS.get((envelope.type, version_of(envelope)))  # one lookup, not two scans (replay)
+    spec = _spec(envelope)  # one lookup, not two scans (replay)
     if spec is None:
         data = parse_data(envelope)  # raises the catalog's error for an unknown version
     elif type(parsed) is spec.model:

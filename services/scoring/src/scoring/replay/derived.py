@@ -9,7 +9,8 @@ others are built from the fold's final state. A new projection is one more ``Der
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import json
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,6 +32,12 @@ class Output(Protocol):
 
     async def write(self, name: str, rows: Iterable[dict[str, Any]]) -> int:
         """Bulk-insert rows into the fresh copy of a table; return how many."""
+        ...
+
+    async def write_records(
+        self, name: str, columns: Sequence[str], records: Iterable[tuple[Any, ...]]
+    ) -> int:
+        """Bulk-insert records (values in ``columns`` order, JSON as text); return how many."""
         ...
 
 
@@ -97,21 +104,20 @@ async def _deputy_names(out: Output) -> None:
 
 
 async def _activity_versions(out: Output) -> None:
-    rows = ({"subject": s, "version": v} for s, v in out.fold.versions())
-    await out.write("activity_versions", rows)
+    await out.write_records("activity_versions", ("subject", "version"), out.fold.versions())
 
 
 async def _activity_hours(out: Output) -> None:
-    rows = ({"activity_id": a, "hours": h} for a, h in out.fold.hours())
-    await out.write("activity_hours", rows)
+    await out.write_records("activity_hours", ("activity_id", "hours"), out.fold.hours())
+
+
+_json = json.JSONEncoder(ensure_ascii=False).encode
+"""``json.dumps(…, ensure_ascii=False)`` without a new encoder per call."""
 
 
 async def _case_signers(out: Output) -> None:
-    rows = (
-        {"case_id": case_id, "lead": lead, "co_signers": list(co)}
-        for case_id, (lead, co) in out.fold.signers()
-    )
-    await out.write("case_signers", rows)
+    records = ((case_id, lead, _json(list(co))) for case_id, (lead, co) in out.fold.signers())
+    await out.write_records("case_signers", ("case_id", "lead", "co_signers"), records)
 
 
 DERIVED: tuple[Derived, ...] = (

@@ -62,6 +62,8 @@ class Drained:
     kept: list[tuple[RawEnvelope, str]]
     written: list[Written]
     claimed: list[tuple[str, str]]
+    kept_ids: list[str] = field(default_factory=list)
+    """The text of each kept fact's event id, in ``kept``'s order (formatted once)."""
 
 
 @dataclass
@@ -86,6 +88,7 @@ class Fold:
     seen: Ids = field(default_factory=Ids)
     counts: Counts = field(default_factory=Counts)
     claimed: list[tuple[str, str]] = field(default_factory=list)
+    kept_ids: list[str] = field(default_factory=list)
     voided: set[str] = field(default_factory=set)
     rechecked: set[str] = field(default_factory=set)
     spill: Spill | None = None
@@ -115,10 +118,19 @@ class Fold:
         A deed in a year its county has no rules for adopts the seed (``ensure_year``): the new
         ledger is derived from the county's facts kept so far, this one included.
         """
+        applied = self.apply_now(envelope, fact)
+        if self.intake.years:
+            await self.adopt()
+        return applied
+
+    def apply_now(self, envelope: RawEnvelope, fact: f.Fact | None) -> bool:
+        """``apply`` but the seed's adoption: the caller awaits ``adopt`` when ``intake.years``
+        names a year (no coroutine per event)."""
         if not self.seen.add(envelope.id):
             self.counts.duplicates += 1
             return False
-        self.claimed.append((str(envelope.id), envelope.type))
+        event_id = str(envelope.id)  # formatted once: the inbox, the ledgers, the facts' row
+        self.claimed.append((event_id, envelope.type))
         self.counts.applied += 1
         self.events += 1
         intake = self.intake
@@ -128,25 +140,31 @@ class Fold:
                 self._touch(subject, self.spill)
             if self.events % max(1, self.window // 2) == 0:
                 self._evict(self.spill)
-        intake.apply(envelope, fact)
-        if intake.years:
-            needs, intake.years = intake.years, []
-            for need in needs:
-                await self._adopt(need.county, need.year)
+        kept = len(intake.facts)
+        intake.apply(envelope, fact, event_id)
+        for done, _ in intake.facts[kept:]:  # this event's, and any it released from parking
+            self.kept_ids.append(event_id if done is envelope else str(done.id))
         if intake.not_covered:
             self.counts.not_covered += len(intake.not_covered)
             intake.not_covered.clear()
         return True
+
+    async def adopt(self) -> None:
+        """Adopt the seed for the years the last event needed (``intake.years``)."""
+        needs, self.intake.years = self.intake.years, []
+        for need in needs:
+            await self._adopt(need.county, need.year)
 
     # --- live entries in memory -----------------------------------------------------------------
 
     def _touch(self, subject: str, spill: Spill) -> None:
         """Mark a subject recent; bring its live entries and state back first if moved out."""
         if self.recent.pop(subject, None) is None:
-            for key, entries in spill.take(subject):
-                self.intake.ledgers[key].state.live[subject] = entries
-            state = spill.take_state(subject)
-            if state is not None:
+            found = spill.take(subject)
+            if found is not None:
+                live, state = found
+                for key, entries in live:
+                    self.intake.ledgers[key].state.live[subject] = entries
                 self._put_state(subject, state)
         self.recent[subject] = self.events
 
@@ -176,11 +194,11 @@ class Fold:
         gone.update(s for s in snapshot.versions if "/" not in s and s not in recent)
         gone.update(s for c in snapshot.signers if (s := f"case:{c}") not in recent)
         gone -= keep
-        rows = []
-        for key, ledger in self.intake.ledgers.items():
-            live = ledger.state.live
-            rows += [(s, key, live.pop(s)) for s in gone if s in live]
-        spill.put(rows, [(s, self._pop_state(s)) for s in gone])
+        ledgers = [(key, ledger.state.live) for key, ledger in self.intake.ledgers.items()]
+        spill.put(
+            (s, [(key, live.pop(s)) for key, live in ledgers if s in live], self._pop_state(s))
+            for s in gone
+        )
 
     def _pop_state(self, subject: str) -> SubjectState:
         """Take a subject's versions, duration and signatories out of the snapshot and ledgers."""
@@ -238,10 +256,9 @@ class Fold:
 
     def _take_all(self, spill: Spill) -> None:
         """Bring everything moved out back into memory (before a new ledger is derived)."""
-        live, states = spill.take_all()
-        for subject, key, entries in live:
-            self.intake.ledgers[key].state.live[subject] = entries
-        for subject, state in states:
+        for subject, live, state in spill.take_all():
+            for key, entries in live:
+                self.intake.ledgers[key].state.live[subject] = entries
             self._put_state(subject, state)
 
     # --- ledgers ------------------------------------------------------------------------------
@@ -306,10 +323,10 @@ class Fold:
         event ids they saw: the inbox (``seen``) dedups.
         """
         intake = self.intake
-        out = Drained(intake.facts, intake.written, self.claimed)
+        out = Drained(intake.facts, intake.written, self.claimed, self.kept_ids)
         self.counts.entries += len(intake.written)
         self.counting.add(intake.written)
-        intake.facts, intake.written, self.claimed = [], [], []
+        intake.facts, intake.written, self.claimed, self.kept_ids = [], [], [], []
         for ledger in intake.ledgers.values():
             ledger.state.seen.clear()
         self.counts.parked = len(intake.s.parked)
@@ -348,9 +365,9 @@ class Fold:
     def signers(self) -> Iterator[tuple[str, Signers]]:
         """Yield each case's signatories (of its first filing), in memory or moved out."""
         yield from self.intake.signers_put.items()
-        for subject, state in self._moved_states():
-            if state[2] is not None:
-                yield subject.partition(":")[2], state[2]
+        if self.spill is not None:
+            for subject, signers in self.spill.signers():
+                yield subject.partition(":")[2], signers
 
     @property
     def parked(self) -> list[Parked]:
@@ -360,19 +377,15 @@ class Fold:
     def versions(self) -> Iterator[tuple[str, int]]:
         """Yield the latest activity version applied per subject (and per own mark)."""
         yield from self.intake.s.versions.items()
-        for _, state in self._moved_states():
-            yield from state[0].items()
+        if self.spill is not None:
+            yield from self.spill.versions()
 
     def hours(self) -> Iterator[tuple[str, Decimal]]:
         """Yield the duration of each activity's last record."""
         yield from self.intake.s.hours.items()
-        for subject, state in self._moved_states():
-            if state[1] is not None:
-                yield subject.partition(":")[2], Decimal(state[1])
-
-    def _moved_states(self) -> Iterator[tuple[str, SubjectState]]:
         if self.spill is not None:
-            yield from self.spill.states()
+            for subject, hours in self.spill.hours():
+                yield subject.partition(":")[2], Decimal(hours)
 
 
 def _text(hours: Decimal | None) -> str | None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import JSON, MetaData, Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -169,12 +168,19 @@ class Fresh:
         """Bulk-insert rows into the fresh copy of a table; return how many."""
         columns = [c.name for c in self.copies[name].c]
         jsons = {c.name for c in self.copies[name].c if isinstance(c.type, JSON)}
+        records = (_jsoned(row, columns, jsons) for row in self._numbered(name, rows))
+        return await self.write_records(name, columns, records)
+
+    async def write_records(
+        self, name: str, columns: Sequence[str], records: Iterable[tuple[Any, ...]]
+    ) -> int:
+        """Bulk-insert records (values in ``columns`` order, JSON values as JSON text) into the
+        fresh copy of a table; return how many. No row dict per record (the large tables)."""
         written = 0
-        numbered = iter(self._numbered(name, rows))
-        while chunk := list(islice(numbered, CHUNK)):
-            records = [_jsoned(row, columns, jsons) for row in chunk]
+        pending = iter(records)
+        while chunk := list(islice(pending, CHUNK)):
             async with self.engine.connect() as conn:
-                await self._copy(conn, name, columns, records)
+                await self._copy(conn, name, list(columns), chunk)
                 await conn.commit()
             written += len(chunk)
         return written
@@ -207,12 +213,12 @@ class Fresh:
         await self.settle()
         now = self.now
         facts = []
-        for envelope, county in drained.kept:
+        for (envelope, county), event_id in zip(drained.kept, drained.kept_ids, strict=True):
             self._seq["facts"] += 1
             facts.append(
                 (
                     self._seq["facts"],
-                    str(envelope.id),
+                    event_id,
                     envelope.type,
                     county,
                     envelope.township,
@@ -222,17 +228,18 @@ class Fresh:
             )
         # Each entry's record as the consumer's store makes it, then its number: the columns
         # are named to COPY in that order (no row dict per entry). The entries of one fact share
-        # its event id: formatted once.
+        # its event id: the text the fold formatted for the fact's row, else formatted once.
         entries = []
         ledgers: dict[LedgerKey, Ledger] = {}
         seq = self._seq["entries"]
-        last: UUID | None = None
+        texts = {id(e): t for (e, _), t in zip(drained.kept, drained.kept_ids, strict=True)}
+        last: RawEnvelope | None = None
         text = ""
         for w in drained.written:
             ledger = ledgers.get(w.ledger) or ledgers.setdefault(w.ledger, Ledger(*w.ledger))
-            source = w.entry.source_event_id
-            if source is not last:
-                last, text = source, str(source)
+            if w.cause is not last:
+                last = w.cause
+                text = texts.get(id(last)) or str(w.entry.source_event_id)
             seq += 1
             entries.append((*entry_record(w.entry, ledger, now, text), seq))
         self._seq["entries"] = seq

@@ -229,14 +229,17 @@ async def replay(
             )
             events = 0
             with long_lived():
-                async for envelope, fact in source:
-                    await fold.apply(envelope, fact)
-                    events += 1
-                    if fold.pending() >= FLUSH_ROWS:
-                        await fresh.flush(fold.drain())
-                        settled()
-                    if events % 2000 == 0:
-                        progress.tick()
+                async for run in source.batches():
+                    for envelope, fact in run:
+                        fold.apply_now(envelope, fact)
+                        if fold.intake.years:
+                            await fold.adopt()
+                        events += 1
+                        if fold.pending() >= FLUSH_ROWS:
+                            await fresh.flush(fold.drain())
+                            settled()
+                        if events % 2000 == 0:
+                            progress.tick()
                 await fresh.flush(fold.drain())
                 await fresh.settle()
             progress.tick(force=True)

@@ -138,7 +138,8 @@ def _header(headers: Iterable[tuple[str, bytes]], name: str) -> str | None:
 
 
 class Source:
-    """The records of the plan's partitions, merged in event order (``async for`` over it)."""
+    """The records of the plan's partitions, merged in event order (``async for`` over
+    ``batches``)."""
 
     def __init__(
         self, servers: str, plan: Plan, *, batch: int = BATCH, stall_seconds: float = 120.0
@@ -176,8 +177,10 @@ class Source:
             return None
         return envelope, fact
 
-    async def __aiter__(self) -> AsyncIterator[tuple[RawEnvelope, f.Fact]]:
-        """Yield the envelopes scoring reads, in event order, up to the plan's stop offsets."""
+    async def batches(self) -> AsyncIterator[list[tuple[RawEnvelope, f.Fact]]]:
+        """Yield the envelopes scoring reads, in event order, up to the plan's stop offsets: in
+        runs that need no fetch (a run ends where a partition's buffer runs out), so the caller
+        loops over each without a switch per record."""
         wanted = {tp: end for tp, end in self.plan.ends.items() if end > 0}
         if not wanted:
             return
@@ -198,28 +201,39 @@ class Source:
             done: set[TopicPartition] = set()
             heap: list[tuple[datetime, int, int, TopicPartition]] = []
             queued: set[TopicPartition] = set()
+            order = self._order
+            run: list[tuple[RawEnvelope, f.Fact]] = []
+            fill = True  # a partition not done may have no head in the heap
             while len(done) < len(wanted) or heap:
-                # Fill until every partition not finished has a head in the heap.
-                while len(done | queued) < len(wanted):  # a partition not done has no head
-                    await self._fetch(consumer, wanted, buffers, done)
-                    for tp, buffer in buffers.items():
-                        if tp not in queued and buffer:
-                            stamp, offset, _ = buffer[0]
-                            heapq.heappush(heap, (stamp, self._order[tp], offset, tp))
-                            queued.add(tp)
+                if fill:
+                    if run:
+                        yield run
+                        run = []
+                    # Fill until every partition not finished has a head in the heap.
+                    while len(done | queued) < len(wanted):  # a partition not done has no head
+                        await self._fetch(consumer, wanted, buffers, done)
+                        for tp, buffer in buffers.items():
+                            if tp not in queued and buffer:
+                                stamp, offset, _ = buffer[0]
+                                heapq.heappush(heap, (stamp, order[tp], offset, tp))
+                                queued.add(tp)
+                    fill = False
                 if not heap:
                     break
                 _, _, _, tp = heapq.heappop(heap)
-                queued.discard(tp)
                 buffer = buffers[tp]
                 _, _, item = buffer.popleft()
                 if buffer:
                     stamp, offset, _ = buffer[0]
-                    heapq.heappush(heap, (stamp, self._order[tp], offset, tp))
-                    queued.add(tp)
-                elif len(buffer) < HIGH_WATER and tp not in done:
-                    consumer.resume(tp)
-                yield item
+                    heapq.heappush(heap, (stamp, order[tp], offset, tp))
+                else:  # its head is gone: only its next fetch gives it one
+                    queued.discard(tp)
+                    if tp not in done:
+                        consumer.resume(tp)
+                        fill = True
+                run.append(item)
+            if run:
+                yield run
         finally:
             await consumer.stop()
 

@@ -43,14 +43,19 @@ class Counting:
             mine = self.totals.setdefault(key, {})
             township = lines[-1].entry.township  # the card's township: its last line's
             before = mine.get(deputy_id) or fresh(deputy_id, township, rules)
-            counted = [w.entry for w in lines if w.entry.entry_id not in self.voided]
+            voided, rechecked = self.voided, self.rechecked
+            counted = [w.entry for w in lines]
+            if voided:  # review statuses are few: most replays have none
+                counted = [e for e in counted if e.entry_id not in voided]
             reversed_rules = {
                 e.compensates: e.rule_id
                 for e in counted
-                if e.compensates is not None and e.compensates not in self.voided
+                if e.compensates is not None and e.compensates not in voided
             }
             after = advance(before, counted, reversed_rules, rules)
-            sure = sum((e.points for e in counted if e.entry_id in self.rechecked), Decimal(0))
+            sure = Decimal(0)
+            if rechecked:
+                sure = sum((e.points for e in counted if e.entry_id in rechecked), sure)
             mine[deputy_id] = replace(
                 after, township=township, confirmed_total=after.confirmed_total + sure
             )
